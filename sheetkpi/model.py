@@ -1,0 +1,156 @@
+"""The KPI model: settings, units, KPIs as read, and their evaluation. Pure data, no file I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .parsing.deadlines import Deadline
+from .report import Issue
+
+# Statuses, exactly one per KPI (SPEC §2).
+DONE = "Hoàn thành"
+LATE = "Quá hạn"
+NOT_STARTED = "Chưa triển khai"
+IN_PROGRESS = "Đang thực hiện"
+STATUSES = (DONE, IN_PROGRESS, NOT_STARTED, LATE)
+
+NO_GRADE = "Chưa đủ căn cứ"
+GRADES = ("Hoàn thành xuất sắc", "Hoàn thành tốt", "Hoàn thành", "Không hoàn thành")
+
+
+@dataclass
+class Settings:
+    """What "Cấu hình" says (with the SPEC defaults)."""
+
+    plan_year: int
+    parent_agency: str = ""
+    agency: str = ""
+    office: str = "Văn phòng"
+    plan_start: dt.date | None = None  # default 1 January of plan_year
+    cutoff_day: int = 25
+    report_date: dt.date | None = None
+    place: str = ""
+    doc_symbol: str = "BC-VP"
+    signer: str = ""
+    signer_title: str = ""
+    risk_threshold: float = 25.0
+    bands: tuple[float, float, float] = (90.0, 70.0, 50.0)  # excellent, good, pass
+
+    @property
+    def start(self) -> dt.date:
+        return self.plan_start or dt.date(self.plan_year, 1, 1)
+
+
+@dataclass
+class KPI:
+    """One KPI row of a unit tab, as the department typed it (already parsed)."""
+
+    unit: str
+    sheet: str
+    row: int
+    code: str
+    title: str
+    weight: float | None  # None: missing or invalid, scores 0
+    progress: float | None  # as typed (may be out of range); None: invalid text
+    deadline: Deadline
+    completed_on: dt.date | None = None
+    output: str = ""
+    partners: str = ""
+    result: str = ""
+    obstacles: str = ""
+    measure_unit: str = ""
+    target: str = ""
+    baseline: float | None = None
+    actual: float | None = None
+    indicator_progress: float | None = None  # computed from target/actual for numeric indicators
+    cells: dict[str, str] = field(default_factory=dict)  # field name -> cell address ("H7")
+    issues: list[Issue] = field(default_factory=list)  # problems found while reading the row
+
+
+@dataclass
+class Unit:
+    """A department and its tab."""
+
+    code: str
+    name: str
+    sheet: str
+    kpis: list[KPI] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)  # sheet-level problems found while reading
+
+
+@dataclass
+class Tracker:
+    """Everything read from one workbook: settings, units and the progress history."""
+
+    settings: Settings
+    units: list[Unit]
+    # history[(unit code, KPI key)] = [(report date, progress), ...] sorted by date
+    history: dict[tuple[str, str], list[tuple[dt.date, float]]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)  # workbook-level problems
+
+
+@dataclass
+class KpiResult:
+    """A KPI evaluated at the report date."""
+
+    kpi: KPI
+    effective_progress: float  # "Tiến độ tính điểm (%)"; above 100 only for over-achieved indicators
+    score: float
+    status: str
+    expected_progress: float | None  # None when the KPI has no due date
+    at_risk: bool
+    completed_late: bool
+    issues: list[Issue] = field(default_factory=list)  # every issue about this row
+
+
+@dataclass
+class UnitResult:
+    """A unit's figures at the report date."""
+
+    unit: Unit
+    kpis: list[KpiResult]
+    weight_total: float
+    score_total: float
+    expected_score: float
+    ratio: float | None  # "Tỷ lệ so với kỳ vọng" (%), capped at 100; None without expected score
+    grade: str
+    status_counts: dict[str, int]
+    at_risk_count: int
+    flags: list[str]
+    issues: list[Issue] = field(default_factory=list)  # unit-level issues (weight sum…)
+
+
+@dataclass
+class Evaluation:
+    """The whole workbook evaluated at one report date."""
+
+    as_of: dt.date
+    settings: Settings
+    units: list[UnitResult]
+    issues: list[Issue]  # all issues, rows included, in sheet order
+
+    @property
+    def kpis(self) -> list[KpiResult]:
+        return [k for u in self.units for k in u.kpis]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def totals(self) -> dict:
+        """Agency-wide totals over all units."""
+        counts = {s: sum(u.status_counts[s] for u in self.units) for s in STATUSES}
+        return {
+            "kpi_count": sum(len(u.kpis) for u in self.units),
+            "weight_total": round(sum(u.weight_total for u in self.units), 2),
+            "score_total": round(sum(u.score_total for u in self.units), 2),
+            "expected_score": round(sum(u.expected_score for u in self.units), 2),
+            "status_counts": counts,
+            "at_risk_count": sum(u.at_risk_count for u in self.units),
+        }

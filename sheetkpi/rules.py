@@ -1,0 +1,166 @@
+"""The scoring rules of SPEC §2: score, status, pace, at-risk, grade. Pure functions over the model."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .model import (
+    DONE, GRADES, IN_PROGRESS, LATE, NO_GRADE, NOT_STARTED, STATUSES,
+    KPI, Evaluation, KpiResult, Settings, Tracker, Unit, UnitResult,
+)
+from .parsing.deadlines import format_due
+from .parsing.numbers import format_vn
+from .report import Issue, make_issue
+
+WEIGHT_SUM = 100.0
+
+
+def clip(value: float, low: float = 0.0, high: float = 100.0) -> float:
+    return max(low, min(high, value))
+
+
+def score(weight: float | None, progress: float) -> float:
+    """"Điểm quy đổi" = weight × progress / 100, progress capped at 0..100, rounded to 2 decimals."""
+    if weight is None:
+        return 0.0
+    return round(weight * clip(progress) / 100.0, 2)
+
+
+def status(progress: float, due: dt.date | None, as_of: dt.date) -> str:
+    """Exactly one status at the report date; the due day itself is not late."""
+    if progress >= 100:
+        return DONE
+    if due is not None and due < as_of:
+        return LATE
+    if progress <= 0:
+        return NOT_STARTED
+    return IN_PROGRESS
+
+
+def expected_progress(start: dt.date, due: dt.date, as_of: dt.date) -> float:
+    """Linear pace E = 100 × (D − s) / (d − s), clipped to 0..100."""
+    span = (due - start).days
+    if span <= 0:
+        return 100.0 if as_of >= due else 0.0
+    return clip(100.0 * (as_of - start).days / span)
+
+
+def grade(ratio: float | None, bands: tuple[float, float, float]) -> str:
+    """Provisional grade from the pace-adjusted ratio; no grade without an expected score."""
+    if ratio is None:
+        return NO_GRADE
+    for threshold, label in zip(bands, GRADES):
+        if ratio >= threshold:
+            return label
+    return GRADES[-1]
+
+
+def effective_progress(kpi: KPI) -> float:
+    """The progress used for scoring: a numeric indicator's computed figure, else what was typed, clipped."""
+    if kpi.indicator_progress is not None:
+        return max(0.0, round(kpi.indicator_progress, 2))
+    return clip(kpi.progress) if kpi.progress is not None else 0.0
+
+
+def evaluate_kpi(kpi: KPI, as_of: dt.date, settings: Settings, history=None) -> KpiResult:
+    """Score, status and warnings of one KPI at ``as_of``."""
+    progress = effective_progress(kpi)
+    due = kpi.deadline.due
+    state = status(progress, due, as_of)
+    expected = expected_progress(settings.start, due, as_of) if due else None
+    at_risk = (
+        state in (IN_PROGRESS, NOT_STARTED)
+        and expected is not None
+        and expected - progress > settings.risk_threshold
+    )
+    completed_late = state == DONE and due is not None and kpi.completed_on is not None and kpi.completed_on > due
+    issues: list[Issue] = list(kpi.issues)
+    # Pace and trend findings point at the cell the department must update.
+    where = {"sheet": kpi.sheet, "unit": kpi.unit, "kpi": kpi.code, "cell": kpi.cells.get("progress")}
+    if state == LATE:
+        issues.append(make_issue("overdue", due=format_due(due), progress=format_vn(progress), **where))
+    if at_risk:
+        issues.append(make_issue(
+            "at-risk", progress=format_vn(progress), expected=format_vn(expected, 0),
+            due=format_due(due), **where,
+        ))
+    if completed_late:
+        issues.append(make_issue(
+            "completed-late", done=format_due(kpi.completed_on), due=format_due(due),
+            **{**where, "cell": kpi.cells.get("completed_on")},
+        ))
+    if history and state != DONE:
+        issues.extend(_trend_issues(kpi, progress, as_of, history, where))
+    return KpiResult(
+        kpi=kpi,
+        effective_progress=progress,
+        score=score(kpi.weight, progress),
+        status=state,
+        expected_progress=expected,
+        at_risk=at_risk,
+        completed_late=completed_late,
+        issues=issues,
+    )
+
+
+def _trend_issues(kpi: KPI, progress: float, as_of: dt.date, history, where) -> list[Issue]:
+    """Compare with the last report before ``as_of`` in "Lịch sử"."""
+    earlier = [(d, p) for d, p in history if d < as_of]
+    if not earlier:
+        return []
+    when, before = earlier[-1]
+    if progress < before:
+        return [make_issue("progress-decreased", before=format_vn(before), after=format_vn(progress), **where)]
+    if progress == before and progress > 0:
+        return [make_issue("not-updated", date=format_due(when), **where)]
+    return []
+
+
+def evaluate_unit(unit: Unit, as_of: dt.date, settings: Settings, history: dict) -> UnitResult:
+    """Totals, expected score, grade and flags of one unit."""
+    results = [
+        evaluate_kpi(k, as_of, settings, history.get((unit.code, kpi_key(k)))) for k in unit.kpis
+    ]
+    weight_total = round(sum(k.weight or 0.0 for k in unit.kpis), 2)
+    score_total = round(sum(r.score for r in results), 2)
+    expected = round(sum(
+        (r.kpi.weight or 0.0) * r.expected_progress / 100.0 if r.expected_progress is not None else r.score
+        for r in results
+    ), 2)
+    ratio = min(100.0, round(100.0 * score_total / expected, 2)) if expected > 0 else None
+    counts = {s: sum(1 for r in results if r.status == s) for s in STATUSES}
+    issues: list[Issue] = list(unit.issues)
+    flags: list[str] = []
+    if unit.kpis and weight_total != WEIGHT_SUM:
+        issue = make_issue("weight-sum-mismatch", total=format_vn(weight_total), sheet=unit.sheet, unit=unit.code)
+        issues.append(issue)
+        flags.append(issue.template.format(**issue.params))
+    return UnitResult(
+        unit=unit,
+        kpis=results,
+        weight_total=weight_total,
+        score_total=score_total,
+        expected_score=expected,
+        ratio=ratio,
+        grade=grade(ratio, settings.bands),
+        status_counts=counts,
+        at_risk_count=sum(1 for r in results if r.at_risk),
+        flags=flags,
+        issues=issues,
+    )
+
+
+def kpi_key(kpi: KPI) -> str:
+    """How a KPI is recognised across report dates: its code, else its title."""
+    return kpi.code or kpi.title
+
+
+def evaluate(tracker: Tracker, as_of: dt.date) -> Evaluation:
+    """Evaluate every unit of a workbook at ``as_of``."""
+    units = [evaluate_unit(u, as_of, tracker.settings, tracker.history) for u in tracker.units]
+    issues = list(tracker.issues)
+    for u in units:
+        issues.extend(u.issues)
+        for r in u.kpis:
+            issues.extend(r.issues)
+    return Evaluation(as_of=as_of, settings=tracker.settings, units=units, issues=issues)

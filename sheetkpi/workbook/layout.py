@@ -1,0 +1,125 @@
+"""The workbook layout: sheet names, header texts, settings labels, and which cells sheetkpi owns.
+
+Everything a user reads here is Vietnamese and appears verbatim in the template; the reader finds
+columns and settings by *folded* text (see :func:`sheetkpi.parsing.text.fold`), so a user's workbook
+may order, space or capitalise them differently.
+"""
+
+from __future__ import annotations
+
+# Sheet names.
+SHEET_GUIDE = "Hướng dẫn"
+SHEET_CONFIG = "Cấu hình"
+SHEET_SUMMARY = "Tổng hợp"
+SHEET_HISTORY = "Lịch sử"
+NON_UNIT_SHEETS = (SHEET_GUIDE, SHEET_CONFIG, SHEET_SUMMARY, SHEET_HISTORY)
+
+# Unit tab columns: field name -> header text (template order).
+DEPARTMENT_COLUMNS: dict[str, str] = {
+    "seq": "STT",
+    "code": "Mã KPI",
+    "title": "Nhiệm vụ / KPI",
+    "output": "Sản phẩm đầu ra",
+    "weight": "Trọng số (điểm)",
+    "deadline": "Thời hạn hoàn thành",
+    "partners": "Đơn vị phối hợp",
+    "progress": "% tiến độ",
+    "result": "Kết quả thực hiện",
+    "obstacles": "Khó khăn, vướng mắc, đề xuất",
+    "completed_on": "Ngày hoàn thành",
+    "measure_unit": "Đơn vị tính",
+    "target": "Chỉ tiêu kế hoạch",
+    "baseline": "Giá trị gốc",
+    "actual": "Thực hiện",
+}
+# Columns written by sheetkpi only; added at the right of the header row when a workbook lacks them.
+ENGINE_COLUMNS: dict[str, str] = {
+    "due": "Hạn xác định",
+    "effective_progress": "Tiến độ tính điểm (%)",
+    "score": "Điểm quy đổi",
+    "status": "Trạng thái",
+    "alerts": "Cảnh báo",
+}
+COLUMNS: dict[str, str] = {**DEPARTMENT_COLUMNS, **ENGINE_COLUMNS}
+
+# Extra header spellings seen in real workbooks (matched after folding).
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "seq": ("TT", "Số TT"),
+    "code": ("Mã", "Mã chỉ tiêu", "Mã nhiệm vụ"),
+    "title": ("Nhiệm vụ", "KPI", "Nội dung công việc/nhiệm vụ", "Nội dung", "Tên chỉ tiêu", "Chỉ tiêu"),
+    "output": ("Sản phẩm", "Đầu ra"),
+    "weight": ("Trọng số", "Điểm", "Trọng số điểm"),
+    "deadline": ("Thời hạn", "Thời gian hoàn thành", "Hạn hoàn thành"),
+    "partners": ("Phối hợp", "Đơn vị phối hợp thực hiện"),
+    "progress": ("Tiến độ", "% hoàn thành", "Tiến độ (%)"),
+    "result": ("Kết quả",),
+    "obstacles": ("Khó khăn, vướng mắc", "Khó khăn vướng mắc, đề xuất", "Đề xuất"),
+    "completed_on": ("Ngày hoàn thành thực tế",),
+    "target": ("Kế hoạch", "Chỉ tiêu"),
+    "baseline": ("Giá trị cơ sở", "Năm gốc"),
+    "actual": ("Kết quả thực hiện (số)",),
+}
+
+# A sheet is a unit tab when its header row has one of these, and all of REQUIRED_FIELDS.
+IDENTITY_FIELDS = ("code", "title")
+REQUIRED_FIELDS = ("weight", "progress")
+
+TOTAL_LABEL = "Tổng cộng"
+HEADER_SEARCH_ROWS = 15  # the header row is looked for among the first rows only
+
+# Template geometry of a unit tab (a user's workbook may differ; the reader does not rely on it).
+UNIT_TITLE_ROW = 1
+UNIT_NAME_ROW = 2
+UNIT_HEADER_ROW = 4
+UNIT_FIRST_KPI_ROW = 5
+
+# "Cấu hình": label/value rows, field name -> label.
+SETTINGS_LABELS: dict[str, str] = {
+    "parent_agency": "Cơ quan chủ quản",
+    "agency": "Tên cơ quan",
+    "office": "Đơn vị tổng hợp",
+    "plan_year": "Năm kế hoạch",
+    "plan_start": "Ngày bắt đầu kỳ kế hoạch",
+    "cutoff_day": "Ngày chốt số liệu hằng tháng",
+    "report_date": "Ngày báo cáo",
+    "place": "Địa danh",
+    "doc_symbol": "Ký hiệu văn bản",
+    "signer": "Người ký",
+    "signer_title": "Chức vụ người ký",
+    "risk_threshold": "Ngưỡng cảnh báo nguy cơ chậm (điểm %)",
+    "band_excellent": "Ngưỡng Hoàn thành xuất sắc",
+    "band_good": "Ngưỡng Hoàn thành tốt",
+    "band_pass": "Ngưỡng Hoàn thành",
+}
+UNITS_TABLE_HEADERS: dict[str, str] = {
+    "code": "Mã đơn vị",
+    "name": "Tên phòng/đơn vị",
+    "sheet": "Trang tính",
+}
+
+# Template geometry of "Cấu hình".
+CONFIG_FIRST_ROW = 3  # first label/value row
+CONFIG_UNITS_HEADER_ROW = 21  # header of the units table
+
+# "Lịch sử": fixed key columns, then one column per report date on the header row.
+HISTORY_HEADER_ROW = 4
+HISTORY_FIRST_ROW = 5
+HISTORY_KEY_HEADERS = ("Mã đơn vị", "Mã KPI", "Nhiệm vụ / KPI")
+
+# "Tổng hợp" unit table headers (left to right).
+SUMMARY_UNIT_HEADERS = (
+    "Phòng/đơn vị",
+    "Số KPI",
+    "Tổng trọng số",
+    "Điểm đạt",
+    "Điểm kỳ vọng",
+    "Hoàn thành",
+    "Đang thực hiện",
+    "Chưa triển khai",
+    "Quá hạn",
+    "Nguy cơ chậm",
+    "Tỷ lệ so với kỳ vọng (%)",
+    "Xếp loại (tạm tính)",
+    "Ghi chú",
+)
+SUMMARY_HEADER_ROW = 6
