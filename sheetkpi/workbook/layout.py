@@ -123,3 +123,16 @@ SUMMARY_UNIT_HEADERS = (
     "Ghi chú",
 )
 SUMMARY_HEADER_ROW = 6
+
+# Template texts and geometry used by the builder (sheetkpi.workbook.builder).
+DATE_FORMAT = "dd/mm/yyyy"
+UNIT_TITLE = "BẢNG GIAO KPI, NHIỆM VỤ TRỌNG TÂM NĂM {year}"
+UNIT_NAME_PREFIX = "Phòng/đơn vị: "
+UNIT_HINT_ROW = 3
+CONFIG_UNITS_FIRST_ROW = CONFIG_UNITS_HEADER_ROW + 1
+SUMMARY_TITLE = "TỔNG HỢP KẾT QUẢ THỰC HIỆN KPI"
+SUMMARY_TITLE_ROW = 1
+SUMMARY_AGENCY_ROW = 2
+SUMMARY_AS_OF_ROW = 3  # "Số liệu đến ngày dd/mm/yyyy"
+SUMMARY_RUN_ROW = 4  # time of the run
+HISTORY_TITLE = "LỊCH SỬ % TIẾN ĐỘ THEO KỲ BÁO CÁO"
