@@ -95,7 +95,7 @@ UnitNotInConfig = _issue(
     "unit-not-in-config", WARNING, "Trang tính đơn vị chưa có trong bảng đơn vị của 'Cấu hình'"
 )
 UnitSheetMissing = _issue(
-    "unit-sheet-missing", ERROR, "'Cấu hình' khai báo đơn vị '{code}' ở trang tính '{sheet}' nhưng không tìm thấy trang này"
+    "unit-sheet-missing", ERROR, "Bảng đơn vị khai báo '{code}' ở trang tính '{missing}' nhưng không tìm thấy trang này"
 )
 SettingInvalid = _issue("setting-invalid", ERROR, "Giá trị '{label}' không hợp lệ: '{value}'")
 

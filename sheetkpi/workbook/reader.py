@@ -1,0 +1,495 @@
+"""Read a "Bảng giao KPI" workbook into the model, and note where each engine-owned cell lives.
+
+Reading only: the workbook is streamed with openpyxl in read-only mode (cached values, number
+formats). Columns and settings are found by folded header text, so a user's workbook may order or
+spell its headers differently (SPEC §3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..errors import FileUnusable, NoUnitTab
+from ..model import KPI, Settings, Tracker, Unit
+from ..parsing.deadlines import parse_deadline
+from ..parsing.numbers import parse_progress, parse_vn_number, parse_weight, parse_target, indicator_progress
+from ..parsing.text import clean_text, fold, looks_like_legacy_vn
+from ..report import Issue, make_issue
+from . import layout
+from .cells import address, column_letter
+
+# folded header text -> field name
+_HEADER_KEYS: dict[str, str] = {}
+for _field, _label in layout.COLUMNS.items():
+    _HEADER_KEYS[fold(_label)] = _field
+for _field, _aliases in layout.COLUMN_ALIASES.items():
+    for _alias in _aliases:
+        _HEADER_KEYS.setdefault(fold(_alias), _field)
+_SETTING_KEYS = {fold(label): key for key, label in layout.SETTINGS_LABELS.items()}
+_TOTAL_KEY = fold(layout.TOTAL_LABEL)
+_NON_UNIT = {fold(name) for name in layout.NON_UNIT_SHEETS}
+
+
+@dataclass
+class Cell:
+    """A cell value as read, with whether its number format is a percentage."""
+
+    value: Any
+    percent: bool = False
+
+
+Grid = list[list[Cell]]  # rows of cells, 0-based; row index + 1 = sheet row
+
+
+@dataclass
+class UnitLayout:
+    """Where a unit tab keeps things, for writing the engine-owned cells back."""
+
+    sheet: str
+    header_row: int
+    columns: dict[str, int]  # field -> 1-based column
+    kpi_rows: list[int]
+    total_row: int | None  # existing "Tổng cộng" row
+    free_row_after: int | None  # an empty row where a missing total row may be added
+    missing_engine_columns: list[str] = field(default_factory=list)
+    last_header_col: int = 0
+
+    def column(self, name: str) -> int:
+        return self.columns[name]
+
+
+@dataclass
+class HistoryLayout:
+    """The "Lịch sử" sheet as found: its key rows and its report-date columns."""
+
+    header_row: int
+    rows: dict[tuple[str, str], int]  # (unit code, KPI key) -> row
+    dates: dict[dt.date, int]  # report date -> column
+    last_row: int
+    last_col: int
+
+
+@dataclass
+class WorkbookData:
+    """Everything :func:`read_workbook` learnt: the model plus the layout needed to write back."""
+
+    path: Path
+    tracker: Tracker
+    sheet_names: list[str]
+    units: dict[str, UnitLayout]  # by sheet name
+    history: HistoryLayout | None
+    has_summary: bool
+
+
+def read_workbook(path: str | Path) -> WorkbookData:
+    """Read every unit tab, the settings and the history of the workbook at ``path``."""
+    path = Path(path)
+    sheets = load_grids(path)
+    names = list(sheets)
+    issues: list[Issue] = []
+    settings, declared = read_settings(_find(sheets, layout.SHEET_CONFIG), issues)
+    by_sheet = {fold(d["sheet"]): d for d in declared}
+    units: list[Unit] = []
+    layouts: dict[str, UnitLayout] = {}
+    problems: list[str] = []
+    for name in names:
+        if fold(name) in _NON_UNIT:
+            continue
+        grid = sheets[name]
+        found = find_header(grid)
+        decl = by_sheet.get(fold(name))
+        if found is None:
+            if decl:
+                problems.append(f"'{name}': không có dòng tiêu đề với các cột {_required_labels()}")
+            continue
+        header_row, columns = found
+        missing = _missing_required(columns)
+        if missing:
+            if decl:
+                problems.append(f"'{name}': thiếu cột {', '.join(repr(m) for m in missing)}")
+            continue
+        code = decl["code"] if decl else name
+        unit_name = decl["name"] if decl and decl["name"] else _unit_name_from_title(grid, header_row) or name
+        unit, unit_layout = read_unit(grid, name, code, unit_name, header_row, columns, settings.plan_year)
+        if not decl and declared:
+            unit.issues.append(make_issue("unit-not-in-config", sheet=name, unit=code))
+        units.append(unit)
+        layouts[name] = unit_layout
+    present = {fold(n) for n in names}
+    for d in declared:
+        if fold(d["sheet"]) not in present:
+            issues.append(make_issue("unit-sheet-missing", code=d["code"], missing=d["sheet"], sheet=layout.SHEET_CONFIG))
+    if problems:
+        raise NoUnitTab("missing-columns", "Trang tính đơn vị thiếu cột bắt buộc: " + "; ".join(problems))
+    if not units:
+        raise NoUnitTab(
+            "no-unit-tab",
+            "Không tìm thấy trang tính đơn vị nào: cần một dòng tiêu đề có các cột "
+            f"{_required_labels()}.",
+        )
+    _flag_duplicates(units)
+    history_grid = _find(sheets, layout.SHEET_HISTORY)
+    history, history_layout = read_history(history_grid) if history_grid is not None else ({}, None)
+    tracker = Tracker(settings=settings, units=units, history=history, issues=issues)
+    return WorkbookData(
+        path=path,
+        tracker=tracker,
+        sheet_names=names,
+        units=layouts,
+        history=history_layout,
+        has_summary=_find(sheets, layout.SHEET_SUMMARY) is not None,
+    )
+
+
+def load_grids(path: Path) -> dict[str, Grid]:
+    """All sheets as grids of :class:`Cell`, via openpyxl's streaming reader (cached formula values)."""
+    from openpyxl import load_workbook  # deferred: keeps `import sheetkpi` light
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken package
+        raise FileUnusable("corrupt", f"Không đọc được tệp '{path.name}': tệp hỏng hoặc không phải bảng tính Excel ({exc.__class__.__name__}).") from exc
+    try:
+        grids: dict[str, Grid] = {}
+        for ws in wb.worksheets:
+            grid: Grid = []
+            for row in ws.iter_rows():
+                cells = []
+                for c in row:
+                    value = getattr(c, "value", None)
+                    fmt = getattr(c, "number_format", None) or ""
+                    cells.append(Cell(value, "%" in fmt and isinstance(value, (int, float))))
+                # read-only rows come padded from column A only as far as the row's last cell
+                while cells and cells[-1].value is None:
+                    cells.pop()
+                grid.append(cells)
+            while grid and not grid[-1]:
+                grid.pop()
+            grids[ws.title] = grid
+        return grids
+    finally:
+        wb.close()
+
+
+def _find(sheets: dict[str, Grid], name: str) -> Grid | None:
+    key = fold(name)
+    for sheet_name, grid in sheets.items():
+        if fold(sheet_name) == key:
+            return grid
+    return None
+
+
+def _value(grid: Grid, row: int, col: int) -> Cell:
+    """1-based access; missing cells read as empty."""
+    if row - 1 < len(grid) and col - 1 < len(grid[row - 1]):
+        return grid[row - 1][col - 1]
+    return Cell(None)
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def find_header(grid: Grid) -> tuple[int, dict[str, int]] | None:
+    """The first row among the top rows that names a unit tab's columns."""
+    best = None
+    for r, row in enumerate(grid[: layout.HEADER_SEARCH_ROWS], start=1):
+        columns: dict[str, int] = {}
+        for c, cell in enumerate(row, start=1):
+            if isinstance(cell.value, str):
+                key = _HEADER_KEYS.get(fold(cell.value))
+                if key and key not in columns:
+                    columns[key] = c
+        if any(f in columns for f in layout.IDENTITY_FIELDS) and len(columns) >= 2:
+            if best is None or len(columns) > len(best[1]):
+                best = (r, columns)
+    return best
+
+
+def _missing_required(columns: dict[str, int]) -> list[str]:
+    return [layout.COLUMNS[f] for f in layout.REQUIRED_FIELDS if f not in columns]
+
+
+def _required_labels() -> str:
+    return ", ".join(f"'{layout.COLUMNS[f]}'" for f in ("code", "title", *layout.REQUIRED_FIELDS))
+
+
+def _unit_name_from_title(grid: Grid, header_row: int) -> str:
+    """"Phòng/đơn vị: …" written above the header of a template unit tab."""
+    for r in range(1, header_row):
+        for cell in grid[r - 1] if r - 1 < len(grid) else []:
+            if isinstance(cell.value, str) and ":" in cell.value:
+                label, _, rest = cell.value.partition(":")
+                if fold(label) in (fold("Phòng/đơn vị"), fold("Đơn vị")) and rest.strip():
+                    return clean_text(rest)
+    return ""
+
+
+def read_unit(
+    grid: Grid, sheet: str, code: str, name: str, header_row: int, columns: dict[str, int], plan_year: int
+) -> tuple[Unit, UnitLayout]:
+    """The KPI rows below the header, up to the "Tổng cộng" row."""
+    unit = Unit(code=code, name=name, sheet=sheet)
+    kpi_rows: list[int] = []
+    total_row = None
+    last_content = header_row
+    label_cols = sorted({columns.get("seq", 1), columns.get("code", 1), columns.get("title", 1), 1, 2})
+    for r in range(header_row + 1, len(grid) + 1):
+        row = grid[r - 1]
+        if any(fold(str(_value(grid, r, c).value or "")) == _TOTAL_KEY for c in label_cols):
+            total_row = r
+            break
+        if all(_is_blank(c.value) for c in row):
+            continue
+        last_content = r
+        values = {f: _value(grid, r, c) for f, c in columns.items()}
+        if all(_is_blank(values[f].value) for f in ("code", "title", "weight") if f in values):
+            continue  # a note or a sub-heading, not a KPI
+        kpi_rows.append(r)
+        unit.kpis.append(_read_kpi(values, unit, sheet, r, columns, plan_year))
+    free_row = None
+    if total_row is None:
+        candidate = last_content + 1
+        if all(_is_blank(c.value) for c in (grid[candidate - 1] if candidate - 1 < len(grid) else [])):
+            free_row = candidate
+    missing_engine = [f for f in layout.ENGINE_COLUMNS if f not in columns]
+    header_cells = grid[header_row - 1]
+    last_header_col = max((c for c, cell in enumerate(header_cells, start=1) if not _is_blank(cell.value)), default=0)
+    return unit, UnitLayout(
+        sheet=sheet,
+        header_row=header_row,
+        columns=dict(columns),
+        kpi_rows=kpi_rows,
+        total_row=total_row,
+        free_row_after=free_row,
+        missing_engine_columns=missing_engine,
+        last_header_col=last_header_col,
+    )
+
+
+def _read_kpi(values: dict[str, Cell], unit: Unit, sheet: str, row: int, columns: dict[str, int], plan_year: int) -> KPI:
+    cells = {f: address(row, c) for f, c in columns.items()}
+    text = {f: clean_text(values[f].value) if f in values else "" for f in layout.DEPARTMENT_COLUMNS}
+    issues: list[Issue] = []
+    where = {"sheet": sheet, "unit": unit.code, "kpi": text["code"] or text["title"][:30]}
+
+    weight_cell = values.get("weight", Cell(None))
+    weight = parse_weight(weight_cell.value)
+    if weight.problem:
+        issues.append(make_issue(weight.problem, value=clean_text(weight_cell.value), cell=cells.get("weight"), **where))
+    weight_value = None if weight.problem else weight.value
+
+    progress_cell = values.get("progress", Cell(None))
+    progress = parse_progress(progress_cell.value, progress_cell.percent)
+    if progress.problem == "progress-out-of-range":
+        issues.append(make_issue(
+            progress.problem, value=_num(progress.value), clipped=_num(max(0.0, min(100.0, progress.value))),
+            cell=cells.get("progress"), **where,
+        ))
+    elif progress.problem:
+        issues.append(make_issue(progress.problem, value=clean_text(progress_cell.value), cell=cells.get("progress"), **where))
+
+    deadline_value = values["deadline"].value if "deadline" in values else None
+    deadline = parse_deadline(deadline_value if not isinstance(deadline_value, str) else clean_text(deadline_value), plan_year)
+    if deadline.kind == "unknown":
+        issues.append(make_issue("deadline-unknown", text=deadline.text, cell=cells.get("deadline"), **where))
+    elif deadline.kind == "missing":
+        issues.append(make_issue("deadline-missing", cell=cells.get("deadline"), **where))
+
+    completed_on = _as_date(values["completed_on"].value) if "completed_on" in values else None
+    if "completed_on" in values and completed_on is None and not _is_blank(values["completed_on"].value):
+        issues.append(make_issue("completed-on-invalid", value=text["completed_on"], cell=cells.get("completed_on"), **where))
+
+    for f in ("code", "title", "result", "obstacles"):
+        if text[f] and looks_like_legacy_vn(text[f]):
+            issues.append(make_issue("legacy-encoding", text=text[f][:40], cell=cells.get(f), **where))
+            break
+
+    actual = _number(values.get("actual"))
+    baseline = _number(values.get("baseline"))
+    computed = None
+    target_text = text["target"]
+    if target_text and actual is not None:
+        target = parse_target(target_text)
+        computed = indicator_progress(target, actual, baseline) if target else None
+        if computed is None:
+            issues.append(make_issue("indicator-invalid", target=target_text, actual=text["actual"], cell=cells.get("actual"), **where))
+
+    return KPI(
+        unit=unit.code,
+        sheet=sheet,
+        row=row,
+        code=text["code"],
+        title=text["title"],
+        weight=weight_value,
+        progress=progress.value,
+        deadline=deadline,
+        completed_on=completed_on,
+        output=text["output"],
+        partners=text["partners"],
+        result=text["result"],
+        obstacles=text["obstacles"],
+        measure_unit=text["measure_unit"],
+        target=target_text,
+        baseline=baseline,
+        actual=actual,
+        indicator_progress=computed,
+        cells=cells,
+        issues=issues,
+    )
+
+
+def _num(x: float) -> str:
+    from ..parsing.numbers import format_vn
+
+    return format_vn(x)
+
+
+def _number(cell: Cell | None) -> float | None:
+    if cell is None or _is_blank(cell.value):
+        return None
+    if isinstance(cell.value, bool):
+        return None
+    if isinstance(cell.value, (int, float)):
+        return float(cell.value)
+    return parse_vn_number(str(cell.value))
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value.strip():
+        d = parse_deadline(clean_text(value), 2000)
+        return d.due if d.kind == "date" else None
+    return None
+
+
+def _flag_duplicates(units: Iterable[Unit]) -> None:
+    seen: dict[str, str] = {}
+    for unit in units:
+        for kpi in unit.kpis:
+            if not kpi.code:
+                continue
+            key = fold(kpi.code)
+            here = f"'{kpi.sheet}'!{kpi.cells.get('code', '')}"
+            if key in seen:
+                kpi.issues.append(make_issue(
+                    "duplicate-code", code=kpi.code, first=seen[key], sheet=kpi.sheet,
+                    cell=kpi.cells.get("code"), unit=kpi.unit, kpi=kpi.code,
+                ))
+            else:
+                seen[key] = here
+
+
+def read_settings(grid: Grid | None, issues: list[Issue]) -> tuple[Settings, list[dict]]:
+    """Settings from "Cấu hình" label/value rows, and its table of units."""
+    raw: dict[str, Any] = {}
+    units: list[dict] = []
+    if grid is not None:
+        unit_cols = None
+        for r, row in enumerate(grid, start=1):
+            folded = [fold(str(c.value)) if isinstance(c.value, str) else "" for c in row]
+            if unit_cols is None:
+                wanted = {fold(h): k for k, h in layout.UNITS_TABLE_HEADERS.items()}
+                found = {wanted[f]: i for i, f in enumerate(folded) if f in wanted}
+                if "code" in found and "sheet" in found:
+                    unit_cols = found
+                    continue
+                for i, f in enumerate(folded):
+                    key = _SETTING_KEYS.get(f.rstrip(":").strip())
+                    if key and key not in raw:
+                        raw[key] = (row[i + 1].value if i + 1 < len(row) else None, address(r, i + 2))
+                        break
+            else:
+                get = lambda k: clean_text(row[unit_cols[k]].value) if k in unit_cols and unit_cols[k] < len(row) else ""
+                code, sheet = get("code"), get("sheet")
+                if code or sheet:
+                    units.append({"code": code or sheet, "name": get("name"), "sheet": sheet or code})
+    return _settings(raw, issues), units
+
+
+def _settings(raw: dict[str, tuple[Any, str]], issues: list[Issue]) -> Settings:
+    def value(key):
+        return raw.get(key, (None, None))[0]
+
+    def bad(key):
+        v, cell = raw[key]
+        issues.append(make_issue("setting-invalid", label=layout.SETTINGS_LABELS[key], value=clean_text(v), sheet=layout.SHEET_CONFIG, cell=cell))
+
+    def number(key, default):
+        v = value(key)
+        if _is_blank(v):
+            return default
+        n = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else parse_vn_number(str(v))
+        if n is None:
+            bad(key)
+            return default
+        return n
+
+    def date(key):
+        v = value(key)
+        if _is_blank(v):
+            return None
+        d = _as_date(v)
+        if d is None:
+            bad(key)
+        return d
+
+    year = int(number("plan_year", dt.date.today().year))
+    text = {k: clean_text(value(k)) for k in ("parent_agency", "agency", "office", "place", "doc_symbol", "signer", "signer_title")}
+    return Settings(
+        plan_year=year,
+        parent_agency=text["parent_agency"],
+        agency=text["agency"],
+        office=text["office"] or "Văn phòng",
+        plan_start=date("plan_start"),
+        cutoff_day=int(number("cutoff_day", 25)),
+        report_date=date("report_date"),
+        place=text["place"],
+        doc_symbol=text["doc_symbol"] or "BC-VP",
+        signer=text["signer"],
+        signer_title=text["signer_title"],
+        risk_threshold=number("risk_threshold", 25.0),
+        bands=(number("band_excellent", 90.0), number("band_good", 70.0), number("band_pass", 50.0)),
+    )
+
+
+def read_history(grid: Grid) -> tuple[dict, HistoryLayout | None]:
+    """Progress per KPI and report date from "Lịch sử"."""
+    keys = [fold(h) for h in layout.HISTORY_KEY_HEADERS]
+    for r, row in enumerate(grid[: layout.HEADER_SEARCH_ROWS], start=1):
+        folded = [fold(c.value) if isinstance(c.value, str) else "" for c in row]
+        if keys[0] in folded and keys[1] in folded:
+            unit_col, code_col = folded.index(keys[0]), folded.index(keys[1])
+            title_col = folded.index(keys[2]) if keys[2] in folded else None
+            dates = {}
+            for c, cell in enumerate(row):
+                d = _as_date(cell.value) if not isinstance(cell.value, (int, float)) else None
+                if d and c not in (unit_col, code_col, title_col):
+                    dates[d] = c + 1
+            history: dict[tuple[str, str], list[tuple[dt.date, float]]] = {}
+            rows: dict[tuple[str, str], int] = {}
+            last_row = r
+            for rr in range(r + 1, len(grid) + 1):
+                line = grid[rr - 1]
+                get = lambda i: line[i].value if i is not None and i < len(line) else None
+                unit = clean_text(get(unit_col))
+                key = clean_text(get(code_col)) or clean_text(get(title_col))
+                if not unit and not key:
+                    continue
+                last_row = rr
+                rows[(unit, key)] = rr
+                points = []
+                for d, c in sorted(dates.items()):
+                    v = get(c - 1)
+                    if isinstance(v, (int, float)) and not isinstance(v, bool):
+                        points.append((d, float(v)))
+                history[(unit, key)] = points
+            last_col = max([len(row), *(dates.values())])
+            return history, HistoryLayout(header_row=r, rows=rows, dates=dates, last_row=last_row, last_col=last_col)
+    return {}, None
