@@ -1,0 +1,68 @@
+"""The engine-owned cells of a unit tab: "Hạn xác định", "Tiến độ tính điểm (%)", "Điểm quy đổi",
+"Trạng thái", "Cảnh báo" on each KPI row, and the "Tổng cộng" row."""
+
+from __future__ import annotations
+
+from ..model import KpiResult, UnitResult
+from ..parsing.numbers import format_vn
+from ..workbook import layout
+from ..workbook.reader import UnitLayout
+from .writes import SheetWrites
+
+# Row findings that already show elsewhere on the row are not repeated in "Cảnh báo".
+_NOT_AN_ALERT = {"overdue"}
+
+
+def alert_text(result: KpiResult) -> str:
+    """The "Cảnh báo" cell: every warning and error about the row, without its position."""
+    texts = [i.template.format(**i.params) for i in result.issues if i.code not in _NOT_AN_ALERT]
+    return "; ".join(dict.fromkeys(texts))
+
+
+def unit_writes(unit: UnitResult, where: UnitLayout) -> SheetWrites:
+    """Cells to write on one unit tab; engine columns it lacks are added right of the header."""
+    out = SheetWrites(sheet=where.sheet)
+    columns = dict(where.columns)
+    next_col = where.last_header_col + 1
+    for name in where.missing_engine_columns:
+        columns[name] = next_col
+        out.styled_cells[(where.header_row, next_col)] = (layout.ENGINE_COLUMNS[name], "header")
+        next_col += 1
+    new = set(where.missing_engine_columns)
+
+    def put(row: int, name: str, value, style: str = "text") -> None:
+        key = (row, columns[name])
+        if name in new:
+            out.styled_cells[key] = (value, style)
+        else:
+            out.cells[key] = value
+
+    for row, result in zip(where.kpi_rows, unit.kpis):
+        put(row, "due", result.kpi.deadline.due, "date")
+        put(row, "effective_progress", result.effective_progress, "number")
+        put(row, "score", result.score, "number")
+        put(row, "status", result.status)
+        put(row, "alerts", alert_text(result))
+
+    total_row = where.total_row or where.free_row_after
+    if total_row:
+        if where.total_row is None:
+            label_col = columns.get("code") or columns.get("title") or 1
+            out.styled_cells[(total_row, label_col)] = (layout.TOTAL_LABEL, "total")
+            out.styled_cells[(total_row, columns["weight"])] = (unit.weight_total, "total")
+            style = "total"
+        else:
+            out.cells[(total_row, columns["weight"])] = unit.weight_total
+            style = "total"
+        grade = f"Xếp loại (tạm tính): {unit.grade}"
+        ratio = "" if unit.ratio is None else f"; đạt {format_vn(unit.ratio)}% so với kỳ vọng"
+        for name, value in (
+            ("score", unit.score_total),
+            ("status", grade + ratio),
+            ("alerts", "; ".join(unit.flags)),
+        ):
+            if where.total_row is None or name in new:
+                out.styled_cells[(total_row, columns[name])] = (value, style)
+            else:
+                out.cells[(total_row, columns[name])] = value
+    return out

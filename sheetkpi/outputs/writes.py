@@ -1,0 +1,75 @@
+"""What a run writes, independent of how: the file writer and the Excel (xlwings) adapter both apply
+the same :class:`WritePlan`, so a workbook ends up identical whichever way it was recalculated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Semantic styles; each backend maps them to its own formatting (see STYLE_SPECS).
+STYLE_SPECS: dict[str, dict] = {
+    "title": {"bold": True, "size": 14},
+    "subtitle": {"italic": True},
+    "section": {"bold": True, "size": 12},
+    "header": {"bold": True, "fill": "DDEBF7", "wrap": True, "halign": "center", "valign": "center", "border": True},
+    "text": {"wrap": True, "valign": "top", "border": True},
+    "number": {"num_fmt": "#,##0.00", "valign": "top", "border": True},
+    "integer": {"num_fmt": "0", "halign": "center", "valign": "top", "border": True},
+    "date": {"num_fmt": "dd/mm/yyyy", "halign": "center", "valign": "top", "border": True},
+    "total": {"bold": True, "fill": "F2F2F2", "border": True, "num_fmt": "#,##0.00"},
+    "plain": {},
+}
+
+
+@dataclass
+class Block:
+    """A rectangle of values from (row, col); stale values below it in the same columns are cleared.
+
+    ``styles`` has one semantic style name per row (or None to keep the cell's own style).
+    """
+
+    row: int
+    col: int
+    rows: list[list[Any]]
+    styles: list[str | None] | None = None
+    clear_below: bool = True
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+
+@dataclass
+class Chart:
+    """A clustered column chart over ranges of the same sheet."""
+
+    anchor: tuple[int, int, int, int]  # from row, from col, to row, to col (1-based)
+    title: str
+    categories: str  # "A7:A11"
+    series: list[tuple[str, str]]  # (name, "D7:D11")
+
+
+@dataclass
+class SheetWrites:
+    """Everything written into one sheet."""
+
+    sheet: str
+    create: bool = False  # the sheet does not exist yet and must be added at the end
+    cells: dict[tuple[int, int], Any] = field(default_factory=dict)  # existing cells: keep their style
+    styled_cells: dict[tuple[int, int], tuple[Any, str]] = field(default_factory=dict)  # new cells: (value, style)
+    blocks: list[Block] = field(default_factory=list)
+    chart: Chart | None = None
+    column_widths: dict[int, float] = field(default_factory=dict)  # only applied to sheets sheetkpi creates
+
+
+@dataclass
+class WritePlan:
+    """All the sheets one run writes, in workbook order."""
+
+    sheets: list[SheetWrites] = field(default_factory=list)
+
+    def cell_count(self) -> int:
+        return sum(
+            len(s.cells) + len(s.styled_cells) + sum(len(r) for b in s.blocks for r in b.rows)
+            for s in self.sheets
+        )
