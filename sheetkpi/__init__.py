@@ -1,0 +1,32 @@
+"""sheetkpi: scores, statuses and the leadership summary of a "Bảng giao KPI" workbook.
+
+Public API (loaded on first use, so that ``import sheetkpi`` stays light)::
+
+    sheetkpi.check(path, as_of=None)                 -> Evaluation
+    sheetkpi.recalc(path, as_of=None, output=None)   -> RecalcResult
+    sheetkpi.parse_deadline(text, plan_year)         -> Deadline
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "check": "sheetkpi.api",
+    "recalc": "sheetkpi.api",
+    "new_workbook": "sheetkpi.api",
+    "parse_deadline": "sheetkpi.parsing.deadlines",
+    "Deadline": "sheetkpi.parsing.deadlines",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sheetkpi' has no attribute {name!r}")

@@ -1,0 +1,166 @@
+"""The library entry points shared by the CLI and the Excel button: check, recalc, new."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import FileUnusable, UsageError
+from .model import Evaluation
+from .outputs.history import history_writes
+from .outputs.summary import summary_writes
+from .outputs.unit_tabs import unit_writes
+from .outputs.writes import WritePlan
+from .parsing.deadlines import parse_deadline  # noqa: F401  (public API)
+from .rules import evaluate
+from .workbook import layout
+from .workbook.reader import WorkbookData, read_workbook
+
+SUPPORTED = (".xlsx", ".xlsm")
+LEGACY = {
+    ".xls": "định dạng Excel 97-2003 (.xls)",
+    ".xlsb": "định dạng nhị phân Excel (.xlsb)",
+    ".ods": "định dạng OpenDocument (.ods)",
+}
+
+
+@dataclass
+class RecalcResult:
+    """What :func:`recalc` did."""
+
+    evaluation: Evaluation
+    output: Path
+    backup: Path | None
+    cells_written: int
+    memo_files: list[Path] = field(default_factory=list)
+
+
+def parse_date(text: str) -> dt.date:
+    """A report date given by a person: "2026-06-25" or "25/06/2026"."""
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    raise UsageError("bad-date", f"Ngày không hợp lệ: '{text}' (dùng dạng 25/06/2026 hoặc 2026-06-25).")
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return parse_date(str(value))
+
+
+def open_checked(path: str | os.PathLike) -> Path:
+    """The workbook path, after refusing what sheetkpi cannot read (missing, legacy or foreign formats)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileUnusable("file-missing", f"Không tìm thấy tệp '{path}'.")
+    if path.is_dir():
+        raise FileUnusable("not-a-file", f"'{path}' là một thư mục, không phải tệp bảng tính.")
+    suffix = path.suffix.lower()
+    if suffix in LEGACY:
+        raise FileUnusable(
+            "legacy-format",
+            f"Tệp '{path.name}' ở {LEGACY[suffix]}; sheetkpi chỉ đọc .xlsx. Hãy mở tệp trong Excel hoặc "
+            "LibreOffice và chọn Lưu thành (Save As) → Excel Workbook (.xlsx).",
+        )
+    from .workbook.package import Package, PackageError
+
+    try:
+        Package.open(path)  # validates the zip, its limits and that it is not encrypted
+    except PackageError as exc:
+        raise FileUnusable(exc.code, exc.message) from exc
+    return path
+
+
+def load(path: str | os.PathLike) -> WorkbookData:
+    """Validate the file and read it into the model."""
+    return read_workbook(open_checked(path))
+
+
+def report_date(data: WorkbookData, as_of=None) -> dt.date:
+    """The report date: given, else "Ngày báo cáo" in "Cấu hình", else today."""
+    return _as_date(as_of) or data.tracker.settings.report_date or dt.date.today()
+
+
+def check(path: str | os.PathLike, as_of=None) -> Evaluation:
+    """Read-only: validate the workbook and compute every figure at the report date."""
+    data = load(path)
+    return evaluate(data.tracker, report_date(data, as_of))
+
+
+def plan_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime) -> WritePlan:
+    """Every engine-owned cell a recalculation writes, as a backend-neutral plan."""
+    plan = WritePlan()
+    for unit in evaluation.units:
+        plan.sheets.append(unit_writes(unit, data.units[unit.unit.sheet]))
+    plan.sheets.append(summary_writes(evaluation, create=not data.has_summary, run_at=run_at))
+    plan.sheets.append(history_writes(evaluation, data.history))
+    return plan
+
+
+def recalc(
+    path: str | os.PathLike,
+    as_of=None,
+    output: str | os.PathLike | None = None,
+    *,
+    memo: bool = False,
+    memo_dir: str | os.PathLike | None = None,
+    keep_backup: bool = True,
+) -> RecalcResult:
+    """Validate, compute and write the engine-owned cells back (in place unless ``output``)."""
+    from .workbook.apply import apply_plan
+    from .workbook.package import Package, PackageError
+    from .workbook.safety import backup, fingerprint, refuse_if_changed, refuse_if_open
+
+    source = open_checked(path)
+    target = Path(output) if output else source
+    refuse_if_open(source)
+    if target != source:
+        refuse_if_open(target)
+    stamp = fingerprint(source)
+    data = read_workbook(source)
+    evaluation = evaluate(data.tracker, report_date(data, as_of))
+    plan = plan_writes(data, evaluation, dt.datetime.now().replace(microsecond=0))
+    try:
+        pkg = Package.open(source)
+        apply_plan(pkg, plan)
+    except PackageError as exc:
+        raise FileUnusable(exc.code, exc.message) from exc
+    refuse_if_changed(source, stamp)
+    saved_backup = backup(source) if keep_backup and target == source else None
+    if target.exists() and target != source and keep_backup:
+        saved_backup = backup(target)
+    try:
+        pkg.save(target)
+    except OSError as exc:
+        raise FileUnusable(
+            "write-failed", f"Không ghi được tệp '{target}': {exc.strerror or exc}. Tệp gốc không thay đổi."
+        ) from exc
+    result = RecalcResult(evaluation, target, saved_backup, plan.cell_count())
+    if memo:
+        from .outputs.memo import write_memo
+
+        result.memo_files = write_memo(evaluation, Path(memo_dir) if memo_dir else target.parent)
+    return result
+
+
+def new_workbook(output: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """A new empty "Bảng giao KPI" copied from the shipped template."""
+    from .resources import template_path
+
+    output = Path(output)
+    if output.exists() and not overwrite:
+        raise UsageError("output-exists", f"Tệp '{output}' đã có; chọn tên khác để không ghi đè.")
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError("bad-output", "Tệp mới phải có đuôi .xlsx.")
+    shutil.copyfile(template_path("BangGiaoKPI.xlsx"), output)
+    return output
+
+
+__all__ = ["check", "recalc", "new_workbook", "parse_deadline", "parse_date", "RecalcResult", "layout"]

@@ -1,0 +1,53 @@
+"""Apply a :class:`~sheetkpi.outputs.writes.WritePlan` to a workbook file through the lossless
+package writer: only the cells in the plan change, every other part stays byte-identical."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..outputs.writes import STYLE_SPECS, WritePlan
+from .package import Package
+
+
+class _Styles:
+    """Semantic style name -> xf index of this package, appended once per run."""
+
+    def __init__(self, pkg: Package):
+        self.pkg = pkg
+        self.cache: dict[str, int] = {}
+
+    def __call__(self, name: str | None) -> int | None:
+        if name is None:
+            return None
+        if name not in self.cache:
+            self.cache[name] = self.pkg.add_style(**STYLE_SPECS[name])
+        return self.cache[name]
+
+
+def apply_plan(pkg: Package, plan: WritePlan) -> None:
+    """Write every sheet of ``plan`` into ``pkg`` (not saved yet)."""
+    style = _Styles(pkg)
+    for sheet in plan.sheets:
+        if sheet.create:
+            pkg.add_sheet(sheet.sheet)
+            if sheet.column_widths:
+                pkg.set_column_widths(sheet.sheet, sheet.column_widths)
+        for block in sheet.blocks:
+            for offset, (values, name) in enumerate(zip(block.rows, block.styles or [None] * len(block.rows))):
+                pkg.write_rows(sheet.sheet, block.row + offset, block.col, [values], clear_until_row=block.row + offset, style=style(name))
+            if block.clear_below:
+                _clear_below(pkg, sheet.sheet, block.row + len(block.rows), block.col, block.width)
+        if sheet.cells:
+            pkg.set_cells(sheet.sheet, sheet.cells)
+        by_style: dict[str, dict] = defaultdict(dict)
+        for key, (value, name) in sheet.styled_cells.items():
+            by_style[name][key] = value
+        for name, cells in by_style.items():
+            pkg.set_cells(sheet.sheet, cells, style=style(name))
+        if sheet.chart:
+            c = sheet.chart
+            pkg.add_bar_chart(sheet.sheet, anchor=c.anchor, title=c.title, categories=c.categories, series=c.series)
+
+
+def _clear_below(pkg: Package, sheet: str, row: int, col: int, width: int) -> None:
+    pkg.write_rows(sheet, row, col, [], clear_until_row=None)
