@@ -1,0 +1,160 @@
+"""The ``sheetkpi`` command: parses arguments, calls the library, turns errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE, SheetkpiError
+
+DEMO_DATE = "2026-06-25"
+
+# argparse's own messages, in Vietnamese.
+_ARGPARSE_VI = {
+    "usage: ": "Cách dùng: ",
+    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+    "unrecognized arguments: %s": "tham số không hiểu được: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "lựa chọn không hợp lệ: %(value)r (chọn một trong %(choices)s)",
+    "expected one argument": "cần một giá trị",
+    "positional arguments": "tham số",
+    "options": "tùy chọn",
+    "show this help message and exit": "hiện hướng dẫn này rồi thoát",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+}
+argparse._ = lambda text: _ARGPARSE_VI.get(text, text)  # argparse looks its messages up through `_`
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # exit code 2 = wrong usage (SPEC §4)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: lỗi: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="sheetkpi",
+        description="Tính điểm, trạng thái và tổng hợp Bảng giao KPI (Ban Quản lý Khu kinh tế).",
+        epilog="Mã thoát: 0 xong; 1 'check' thấy lỗi dữ liệu; 2 sai cú pháp lệnh; 3 không dùng được tệp; "
+        "4 không có trang tính đơn vị hoặc thiếu cột bắt buộc.",
+    )
+    p.add_argument("--version", action="version", version=f"sheetkpi {_version()}", help="in phiên bản rồi thoát")
+    sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
+    sub.required = True
+
+    demo = sub.add_parser("demo", help="chạy thử trên bảng mẫu Nghệ An 2026 (số liệu đến 25/06/2026)")
+    demo.add_argument("--dir", default="sheetkpi-demo", help="thư mục đặt bản sao (mặc định ./sheetkpi-demo)")
+
+    recalc = sub.add_parser("recalc", help="kiểm tra, tính điểm và ghi kết quả vào bảng tính")
+    recalc.add_argument("workbook", help="tệp Bảng giao KPI (.xlsx)")
+    recalc.add_argument("--as-of", metavar="NGÀY", help="ngày báo cáo (25/06/2026 hoặc 2026-06-25)")
+    recalc.add_argument("-o", "--output", metavar="TỆP", help="ghi ra tệp khác thay vì ghi đè")
+    recalc.add_argument("--no-memo", action="store_true", help="không tạo báo cáo kèm theo")
+    recalc.add_argument("--memo-dir", metavar="THƯ_MỤC", help="thư mục đặt báo cáo (mặc định: cạnh bảng tính)")
+
+    check = sub.add_parser("check", help="chỉ kiểm tra và tính, không ghi gì")
+    check.add_argument("workbook", help="tệp Bảng giao KPI (.xlsx)")
+    check.add_argument("--as-of", metavar="NGÀY", help="ngày báo cáo (25/06/2026 hoặc 2026-06-25)")
+    check.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+
+    new = sub.add_parser("new", help="tạo Bảng giao KPI mới từ mẫu")
+    new.add_argument("-o", "--output", required=True, metavar="TỆP", help="tệp cần tạo (.xlsx)")
+    return p
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``sheetkpi`` command; returns the exit code."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except SheetkpiError as exc:
+        print(f"Lỗi: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu; tệp gốc không thay đổi.", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except Exception as exc:  # never a traceback for a user's file (SPEC §4)
+        if os.environ.get("SHEETKPI_DEBUG"):
+            raise
+        print(
+            f"Lỗi không lường trước ({exc.__class__.__name__}: {exc}). Tệp gốc không thay đổi. "
+            "Đặt biến môi trường SHEETKPI_DEBUG=1 để xem chi tiết và gửi cho người phát triển.",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
+
+
+def _cmd_check(args) -> int:
+    from .api import check
+
+    evaluation = check(args.workbook, as_of=args.as_of)
+    if args.json:
+        import json
+
+        from .outputs.jsonout import evaluation_dict
+
+        print(json.dumps(evaluation_dict(evaluation), ensure_ascii=False, indent=2))
+    else:
+        from .outputs.console import print_evaluation
+
+        print_evaluation(evaluation, sys.stdout)
+    return EXIT_OK if evaluation.valid else EXIT_INVALID
+
+
+def _cmd_recalc(args) -> int:
+    from .api import recalc
+    from .outputs.console import print_evaluation, print_recalc
+
+    result = recalc(args.workbook, as_of=args.as_of, output=args.output, memo=not args.no_memo and _memo_available(), memo_dir=args.memo_dir)
+    print_evaluation(result.evaluation, sys.stdout)
+    print_recalc(result, sys.stdout)
+    return EXIT_OK
+
+
+def _cmd_demo(args) -> int:
+    import shutil
+
+    from .api import recalc
+    from .outputs.console import print_evaluation, print_recalc
+    from .resources import example_path
+
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "BangGiaoKPI.xlsx"
+    shutil.copyfile(example_path(), target)
+    print(f"Đã chép bảng mẫu Nghệ An 2026 vào '{target}'. Tính lại với số liệu đến 25/06/2026…\n")
+    result = recalc(target, as_of=DEMO_DATE, memo=_memo_available(), keep_backup=False)
+    print_evaluation(result.evaluation, sys.stdout)
+    print_recalc(result, sys.stdout)
+    return EXIT_OK
+
+
+def _cmd_new(args) -> int:
+    from .api import new_workbook
+
+    path = new_workbook(args.output)
+    print(f"Đã tạo '{path}' từ mẫu Bảng giao KPI.")
+    return EXIT_OK
+
+
+def _memo_available() -> bool:
+    """The memo is written once its module ships (issue #4); until then recalc writes the workbook only."""
+    from importlib.util import find_spec
+
+    return find_spec("sheetkpi.outputs.memo") is not None
+
+
+_COMMANDS = {"check": _cmd_check, "recalc": _cmd_recalc, "demo": _cmd_demo, "new": _cmd_new}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""What the CLI prints: the table by unit and the findings, in Vietnamese."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TextIO
+
+from ..model import DONE, IN_PROGRESS, LATE, NOT_STARTED, Evaluation
+from ..parsing.deadlines import format_due
+from ..parsing.numbers import format_vn
+
+HEADERS = ("Phòng/đơn vị", "Số KPI", "Tổng TS", "Điểm đạt", "Kỳ vọng", "HT", "ĐTH", "CTK", "QH", "Nguy cơ", "Xếp loại (tạm tính)")
+LEGEND = "HT: Hoàn thành; ĐTH: Đang thực hiện; CTK: Chưa triển khai; QH: Quá hạn; TS: trọng số"
+
+
+def _width(text: str) -> int:
+    return sum(0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
+def table(rows: list[list[str]], numeric_from: int = 1) -> str:
+    """Rows of text as an aligned plain-text table (numbers right-aligned)."""
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = []
+        for i, text in enumerate(row):
+            pad = " " * (widths[i] - _width(text))
+            cells.append(pad + text if i >= numeric_from and n > 0 and i < len(row) - 1 else text + pad)
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def print_evaluation(evaluation: Evaluation, out: TextIO) -> None:
+    """The table by unit, the agency total, then errors and warnings."""
+    s = evaluation.settings
+    out.write(f"{s.agency or 'Bảng giao KPI'} — số liệu đến ngày {format_due(evaluation.as_of)}\n\n")
+    rows = [list(HEADERS)]
+    for u in evaluation.units:
+        c = u.status_counts
+        rows.append([
+            f"{u.unit.code} – {u.unit.name}", str(len(u.kpis)), format_vn(u.weight_total),
+            format_vn(u.score_total), format_vn(u.expected_score),
+            *(str(c[st]) for st in (DONE, IN_PROGRESS, NOT_STARTED, LATE)), str(u.at_risk_count), u.grade,
+        ])
+    t = evaluation.totals
+    c = t["status_counts"]
+    rows.append([
+        "Toàn cơ quan", str(t["kpi_count"]), format_vn(t["weight_total"]), format_vn(t["score_total"]),
+        format_vn(t["expected_score"]), *(str(c[st]) for st in (DONE, IN_PROGRESS, NOT_STARTED, LATE)),
+        str(t["at_risk_count"]), "",
+    ])
+    out.write(table(rows) + "\n" + LEGEND + "\n")
+    for u in evaluation.units:
+        for flag in u.flags:
+            out.write(f"⚠ {u.unit.sheet}: {flag}\n")
+    errors, warnings = evaluation.errors, [i for i in evaluation.issues if i.severity != "error"]
+    if errors:
+        out.write(f"\nLỗi dữ liệu cần sửa ({len(errors)}):\n")
+        for i in errors:
+            out.write(f"  ✗ [{i.code}] {i.message}\n")
+    if warnings:
+        out.write(f"\nCảnh báo ({len(warnings)}):\n")
+        for i in warnings:
+            out.write(f"  • [{i.code}] {i.message}\n")
+    if not errors:
+        out.write("\nKhông có lỗi dữ liệu.\n")
+
+
+def print_recalc(result, out: TextIO) -> None:
+    """Where the results went."""
+    out.write(f"\nĐã ghi {result.cells_written} ô vào '{result.output}'.\n")
+    if result.backup:
+        out.write(f"Bản sao lưu trước khi ghi: '{result.backup}'.\n")
+    for path in result.memo_files:
+        out.write(f"Báo cáo: '{path}'.\n")
