@@ -1,0 +1,132 @@
+"""The scoring rules of SPEC §2 on hand-made KPIs (pure core, no files)."""
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, strategies as st
+
+from sheetkpi.model import DONE, IN_PROGRESS, KPI, LATE, NOT_STARTED, STATUSES, Settings, Tracker, Unit
+from sheetkpi.parsing.deadlines import Deadline
+from sheetkpi.rules import evaluate, evaluate_kpi, expected_progress, grade, score, status
+
+D = dt.date
+AS_OF = D(2026, 6, 25)
+SETTINGS = Settings(plan_year=2026)
+
+
+def kpi(progress, due=None, weight=10.0, code="X-01", completed_on=None, kind=None):
+    deadline = Deadline(due, kind or ("date" if due else "event"), "")
+    return KPI(unit="X", sheet="X", row=5, code=code, title="t", weight=weight, progress=progress,
+               deadline=deadline, completed_on=completed_on, cells={"progress": "H5", "completed_on": "K5"})
+
+
+@pytest.mark.parametrize("weight,progress,expected", [
+    (20, 50, 10.0), (20, 100, 20.0), (20, 130, 20.0), (15, 33.333, 5.0), (10, -5, 0.0), (None, 80, 0.0),
+    (25, 45.5, 11.38),
+])
+def test_score_is_weight_times_capped_progress(weight, progress, expected):
+    assert score(weight, progress) == expected
+
+
+@pytest.mark.parametrize("progress,due,expected", [
+    (100, D(2026, 4, 30), DONE),
+    (100, None, DONE),
+    (70, D(2026, 4, 30), LATE),
+    (0, D(2026, 4, 30), LATE),
+    (50, AS_OF, IN_PROGRESS),  # the due day itself is not late
+    (0, AS_OF, NOT_STARTED),
+    (0, None, NOT_STARTED),
+    (30, D(2026, 12, 31), IN_PROGRESS),
+])
+def test_status_exactly_one(progress, due, expected):
+    assert status(progress, due, AS_OF) == expected
+
+
+def test_expected_progress_is_linear_pace_clipped():
+    start = D(2026, 1, 1)
+    assert expected_progress(start, D(2026, 12, 31), D(2026, 7, 2)) == pytest.approx(100 * 182 / 364)
+    assert expected_progress(start, D(2026, 6, 30), D(2026, 12, 1)) == 100.0
+    assert expected_progress(start, D(2026, 6, 30), D(2025, 12, 1)) == 0.0
+    assert expected_progress(start, start, start) == 100.0
+
+
+def test_at_risk_uses_threshold():
+    # 30/6 due, 25/6 report date: E ≈ 97.2 %; 40 % typed → gap 57 > 25.
+    r = evaluate_kpi(kpi(40, D(2026, 6, 30)), AS_OF, SETTINGS)
+    assert r.at_risk and r.status == IN_PROGRESS
+    assert [i.code for i in r.issues] == ["at-risk"]
+    assert r.issues[0].cell == "H5"
+    near = evaluate_kpi(kpi(80, D(2026, 6, 30)), AS_OF, SETTINGS)
+    assert not near.at_risk and near.issues == []
+
+
+def test_late_and_done_rows_are_never_at_risk():
+    assert not evaluate_kpi(kpi(10, D(2026, 3, 30)), AS_OF, SETTINGS).at_risk
+    assert not evaluate_kpi(kpi(100, D(2026, 6, 30)), AS_OF, SETTINGS).at_risk
+
+
+def test_completed_late_keeps_status_and_warns():
+    r = evaluate_kpi(kpi(100, D(2026, 3, 30), completed_on=D(2026, 4, 15)), AS_OF, SETTINGS)
+    assert r.status == DONE and r.completed_late
+    assert r.issues[0].code == "completed-late" and r.issues[0].cell == "K5"
+    on_time = evaluate_kpi(kpi(100, D(2026, 3, 30), completed_on=D(2026, 3, 30)), AS_OF, SETTINGS)
+    assert not on_time.completed_late
+
+
+@pytest.mark.parametrize("ratio,expected", [
+    (None, "Chưa đủ căn cứ"), (95, "Hoàn thành xuất sắc"), (90, "Hoàn thành xuất sắc"),
+    (89.99, "Hoàn thành tốt"), (70, "Hoàn thành tốt"), (50, "Hoàn thành"), (49.9, "Không hoàn thành"),
+])
+def test_grade_bands(ratio, expected):
+    assert grade(ratio, (90, 70, 50)) == expected
+
+
+def test_unit_totals_expected_score_and_weight_flag():
+    unit = Unit("X", "Phòng X", "X", kpis=[
+        kpi(100, D(2026, 3, 31), weight=40, code="X-01"),   # E = 100 → expects 40
+        kpi(50, D(2026, 12, 31), weight=30, code="X-02"),   # E = 175/364
+        kpi(20, None, weight=25, code="X-03"),              # event: contributes its own score 5
+    ])
+    ev = evaluate(Tracker(SETTINGS, [unit]), AS_OF)
+    u = ev.units[0]
+    assert u.weight_total == 95
+    assert u.score_total == 40 + 15 + 5
+    e2 = 100 * (AS_OF - D(2026, 1, 1)).days / (D(2026, 12, 31) - D(2026, 1, 1)).days
+    assert u.expected_score == pytest.approx(round(40 + 30 * e2 / 100 + 5, 2))
+    assert u.ratio == min(100.0, round(100 * 60 / u.expected_score, 2))
+    assert u.flags == ["Tổng trọng số 95 ≠ 100"]
+    assert [i.code for i in ev.errors] == ["weight-sum-mismatch"]
+    assert not ev.valid
+
+
+def test_no_grade_at_the_start_of_the_year():
+    unit = Unit("X", "Phòng X", "X", kpis=[kpi(0, D(2026, 12, 31), weight=100)])
+    u = evaluate(Tracker(SETTINGS, [unit]), D(2026, 1, 1)).units[0]
+    assert u.expected_score == 0 and u.ratio is None and u.grade == "Chưa đủ căn cứ"
+
+
+def test_history_trend_warnings():
+    k = kpi(30, D(2026, 12, 31))
+    down = evaluate_kpi(k, AS_OF, SETTINGS, [(D(2026, 4, 25), 20.0), (D(2026, 5, 25), 40.0)])
+    assert "progress-decreased" in [i.code for i in down.issues]
+    same = evaluate_kpi(k, AS_OF, SETTINGS, [(D(2026, 5, 25), 30.0), (AS_OF, 10.0)])
+    assert [i.code for i in same.issues] == ["not-updated"]  # the report date's own column is ignored
+
+
+@given(
+    weight=st.one_of(st.none(), st.floats(0, 100, allow_nan=False)),
+    progress=st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)),
+    due_offset=st.one_of(st.none(), st.integers(-800, 800)),
+    day=st.integers(0, 364),
+)
+def test_invariants(weight, progress, due_offset, day):
+    as_of = D(2026, 1, 1) + dt.timedelta(days=day)
+    due = None if due_offset is None else as_of + dt.timedelta(days=due_offset)
+    unit = Unit("X", "X", "X", kpis=[kpi(progress, due, weight=weight)])
+    ev = evaluate(Tracker(SETTINGS, [unit]), as_of)
+    r = ev.kpis[0]
+    assert 0 <= r.score <= (weight or 0) + 1e-9
+    assert r.status in STATUSES
+    assert sum(ev.units[0].status_counts.values()) == 1
+    assert ev.units[0].score_total == r.score
+    assert r.expected_progress is None or 0 <= r.expected_progress <= 100
