@@ -1,0 +1,216 @@
+"""Deadlines as plans and departments write them ("Quý II/2026", "Hoàn thành trước 30/6/2026")
+resolved to a due date and a kind (SPEC §2.2).
+
+Matching runs on lowercased text without diacritics ("tháng" → "thang", "hằng"/"hàng" → "hang").
+Dates are always day first.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+from .text import clean_text, format_date, strip_marks
+
+KINDS = ("date", "month", "quarter", "period", "year", "recurring", "event", "unknown", "missing")
+UNDATED_KINDS = frozenset({"event", "unknown", "missing"})
+# A kind more precise than "some time this year"; the first of these in the text wins.
+_SPECIFIC_KINDS = frozenset({"date", "month", "quarter", "period", "year"})
+_FIRST_YEAR, _LAST_YEAR = 1900, 2100
+# Excel serial numbers of 01/01/2000 and 31/12/2099: a date cell that lost its date format.
+_FIRST_SERIAL, _LAST_SERIAL = 36526, 73050
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline as written (``text``) and as understood: ``due`` date and ``kind``.
+
+    ``kind`` is one of KINDS; ``due`` is None exactly when the kind is event, unknown or missing.
+    """
+
+    due: dt.date | None
+    kind: str
+    text: str
+
+
+def format_due(d: dt.date) -> str:
+    """Format a due date for people: ``30/06/2026``."""
+    return format_date(d)
+
+
+class _Found(NamedTuple):
+    start: int
+    kind: str
+    due: dt.date | None  # None: shaped like a date but impossible, such as 31/2/2026
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_YEAR_SUFFIX = r"(?:\s*(?:[/.-]|\bnam\b)\s*(?P<y>\d{4}))"
+# Most precise first: each match is blanked out before the next pattern runs, so "tháng 10 năm
+# 2026" inside "ngày 20 tháng 10 năm 2026" is not read again as a month.
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("dmy", re.compile(
+        r"(?<!\d)(?<!\d[/.-])(?P<d>\d{1,2})\s*(?P<s>[/.-])\s*(?P<m>\d{1,2})\s*(?P=s)\s*(?P<y>\d{4}|\d{2})(?![\d/]|[.-]\d)"
+    )),
+    ("dm_words", re.compile(
+        rf"\bngay\s+(?P<d>\d{{1,2}})\s+thang\s+(?P<m>\d{{1,2}})(?:\s*(?:[/.-]|\bnam\b)\s*(?P<y>\d{{4}}))?(?!\d)"
+    )),
+    ("quarter", re.compile(rf"\bquy\s*(?P<q>iv|iii|ii|i|[1-4])\b{_YEAR_SUFFIX}?(?!\d)")),
+    ("month", re.compile(rf"\bthang\s*(?P<m>\d{{1,2}}){_YEAR_SUFFIX}?(?!\d)")),
+    ("month", re.compile(r"(?<![\d/.])(?P<m>\d{1,2})\s*/\s*(?P<y>\d{4})(?![\d/])")),
+    # "30/9" and "30/9 năm 2026": without a year only "/" is a date ("15.7" may be a number).
+    ("dm", re.compile(r"(?<![\d/.])(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})(?:\s+nam\s+(?P<y>\d{4}))?(?![\d/]|[.,]\d)")),
+    ("first_months", re.compile(r"\b(?P<n>\d{1,2})\s+thang\s+(?P<part>dau|cuoi)\s+nam(?:\s+(?P<y>\d{4}))?")),
+    ("half", re.compile(r"\b(?P<part>giua|nua dau|nua cuoi)\s+nam(?:\s+(?P<y>\d{4}))?")),
+    ("year", re.compile(r"\b(?P<before>truoc\s+)?nam\s+(?P<y>\d{4})(?!\d)")),
+    ("this_year", re.compile(r"\b(?:trong|cuoi|het|ket thuc|ca)\s+nam\b|\bnam danh gia\b|\bnam ke hoach\b")),
+    ("year", re.compile(r"^\s*(?P<y>\d{4})\s*$")),
+)
+
+# Document references ("Kế hoạch số 30/KH-UBND ngày 29/01/2026", "Nghị quyết 06/NQ-TU") carry
+# the date the document was signed, not a deadline. Matched on the original text: the code after
+# the "/" is in capitals, which keeps "trong năm 2026/theo kế hoạch" apart.
+_DOCUMENT = re.compile(
+    r"\b\d+[\w&.\-/]*/[A-ZĐ][\w&.\-/]*(?:\s+[Nn]g[àa]y\s+\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4})?"
+)
+# Clauses: ";", line breaks, and "/" between words ("Thường xuyên trong năm/theo kế hoạch"),
+# never the "/" of "30/4/2026" or "Quý II/2023".
+_CLAUSE_SPLIT = re.compile(r"[;\n]|(?<=[^\d\s])\s*/\s*(?=[^\d\s])")
+_RECURRING = re.compile(
+    r"\b(?:thuong xuyen|dinh ky|thuong ky|lien tuc|(?:hang|moi)\s+(?:ngay|tuan|thang|quy|nam))\b"
+)
+# "Khi …", "Sau khi …", "Trước khi …": the clause names a trigger; dates in it are not deadlines.
+_TRIGGER = re.compile(r"^\W*(?:ngay\s+)?(?:sau\s+|truoc\s+)?khi\b")
+_EVENT = re.compile(
+    r"\b(?:sau khi|khi co|khi phat sinh|tuy theo|theo (?:yeu cau|yc|quy dinh|ke hoach|chi dao|thoi gian quy dinh|tien do))\b"
+)
+
+
+def _year(found: re.Match[str], plan_year: int) -> int:
+    text = found.groupdict().get("y")
+    if text is None:
+        return plan_year
+    return int(text) + (2000 if len(text) == 2 else 0)
+
+
+def _day(year: int, month: int, day: int | None = None) -> dt.date | None:
+    """The given day, or the last day of the month; None when there is no such day."""
+    if not _FIRST_YEAR <= year <= _LAST_YEAR or not 1 <= month <= 12:
+        return None
+    last = calendar.monthrange(year, month)[1]
+    if day is None:
+        return dt.date(year, month, last)
+    return dt.date(year, month, day) if 1 <= day <= last else None
+
+
+def _resolve(name: str, m: re.Match[str], plan_year: int) -> _Found:
+    year = _year(m, plan_year)
+    if name in ("dmy", "dm_words", "dm"):
+        return _Found(m.start(), "date", _day(year, int(m["m"]), int(m["d"])))
+    if name == "quarter":
+        q = _ROMAN.get(m["q"]) or int(m["q"])
+        return _Found(m.start(), "quarter", _day(year, 3 * q))
+    if name == "month":
+        return _Found(m.start(), "month", _day(year, int(m["m"])))
+    if name == "first_months":
+        months = int(m["n"]) if m["part"] == "dau" else 12
+        return _Found(m.start(), "period", _day(year, months))
+    if name == "half":
+        return _Found(m.start(), "period", _day(year, 12 if m["part"] == "nua cuoi" else 6))
+    if name == "year" and m.groupdict().get("before"):
+        # "trước năm 2027": by the end of 2026.
+        year -= 1
+    return _Found(m.start(), "year", _day(year, 12))
+
+
+def _dated(clause: str, plan_year: int) -> list[_Found]:
+    """Every dated expression in a folded clause, in reading order."""
+    found = []
+    for name, pattern in _PATTERNS:
+        for m in pattern.finditer(clause):
+            found.append(_resolve(name, m, plan_year))
+        clause = pattern.sub(lambda m: " " * len(m.group()), clause)
+    return sorted(found, key=lambda f: f.start)
+
+
+def _clause_deadline(clause: str, plan_year: int) -> tuple[str, dt.date | None] | None:
+    """Kind and due date of one clause; None when it says nothing about time."""
+    if _TRIGGER.match(clause):
+        return ("event", None)
+    found = _dated(clause, plan_year)
+    if any(f.due is None for f in found):
+        return ("unknown", None)
+    # Within a clause a year is context for a more precise expression ("trong năm 2026, trước
+    # 30/6"); across clauses the first one wins.
+    precise = [f for f in found if f.kind != "year"]
+    if precise:
+        return (precise[0].kind, precise[0].due)
+    if _RECURRING.search(clause):
+        # "Báo cáo hàng quý năm 2027": recurring until the end of the year named.
+        due = found[0].due if found else _day(plan_year, 12)
+        return ("recurring", due) if due else ("unknown", None)
+    if found:
+        return ("year", found[0].due)
+    if _EVENT.search(clause):
+        return ("event", None)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str, plan_year: int) -> tuple[str, dt.date | None]:
+    folded = strip_marks(text)
+    # Blank document references using the original capitals; positions line up with ``folded``.
+    for m in _DOCUMENT.finditer(text):
+        folded = folded[: m.start()] + " " * (m.end() - m.start()) + folded[m.end():]
+    results = [r for c in _CLAUSE_SPLIT.split(folded) if (r := _clause_deadline(c, plan_year))]
+    kinds = [kind for kind, _ in results]
+    # An impossible date ("31/2/2026") is a typo to fix, whatever else the text says.
+    if "unknown" in kinds:
+        return ("unknown", None)
+    for wanted in (_SPECIFIC_KINDS, {"recurring"}, {"event"}):
+        for kind, due in results:
+            if kind in wanted:
+                return (kind, due)
+    return ("unknown", None)
+
+
+def parse_deadline(value: object, plan_year: int) -> Deadline:
+    """Resolve a "Thời hạn hoàn thành" cell to a due date and a kind (SPEC §2.2).
+
+    ``value`` is the cell: text, a date or datetime (kind "date", that day), empty ("missing").
+    Text is read day first ("5-2-2026" is 5 February); a missing year is ``plan_year``:
+    "30/4/2026" → date; "Tháng 11/2023" → month end; "Quý IV/2026" → quarter end;
+    "6 tháng đầu năm", "giữa năm 2026" → 30/6 (period); "Trong năm 2022", "cuối năm" → 31/12
+    (year); "Nhiệm vụ thường xuyên", "Báo cáo hàng quý năm 2027" → 31/12 (recurring);
+    "Theo yêu cầu …", "Khi …", "Sau khi …" → no date (event); anything else, including
+    impossible dates such as "31/2/2026", → unknown. With several expressions the first dated
+    one wins ("Quý I/2023; báo cáo hàng tháng" → quarter). Dates of cited documents
+    ("số 30/KH-UBND ngày 29/01/2026") are ignored.
+    """
+    if isinstance(value, dt.datetime):
+        return Deadline(value.date(), "date", clean_text(value))
+    if isinstance(value, dt.date):
+        return Deadline(value, "date", clean_text(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number_deadline(value)
+    text = " ".join(clean_text(value).split())
+    if not text:
+        return Deadline(None, "missing", "")
+    kind, due = _parse_text(text, plan_year)
+    return Deadline(due, kind, text)
+
+
+def _number_deadline(value: int | float) -> Deadline:
+    """A number in a deadline cell: a year ("2026"), or a date cell that lost its date format."""
+    text = clean_text(value)
+    if _FIRST_YEAR <= value <= _LAST_YEAR and value == int(value):
+        return Deadline(dt.date(int(value), 12, 31), "year", text)
+    if _FIRST_SERIAL <= value < _LAST_SERIAL + 1:
+        # The fraction of a serial number is the time of day.
+        return Deadline(_EXCEL_EPOCH + dt.timedelta(days=int(value)), "date", text)
+    return Deadline(None, "unknown", text)

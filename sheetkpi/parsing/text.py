@@ -1,0 +1,102 @@
+"""Text normalisation for cells typed by people: NFC, matching keys, legacy-encoding detection."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+# Word and web pages paste these invisible characters into cells; they break matching.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_OPEN_PAREN = re.compile(r"\s*\(\s*")
+_CLOSE_PAREN = re.compile(r"\s*\)")
+
+
+def nfc(s: str) -> str:
+    """Return ``s`` in Unicode normal form C (composed), the form Vietnamese text is compared in."""
+    return unicodedata.normalize("NFC", s)
+
+
+def format_date(d: dt.date) -> str:
+    """Format a date the Vietnamese way, day first with leading zeros: ``30/06/2026``."""
+    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+
+
+def clean_text(value: object) -> str:
+    """Render a cell value as the text people see: ``None`` → "", ``12.0`` → "12", NFC, stripped.
+
+    Dates come out as dd/mm/yyyy (a time of day is kept only when it is not midnight) and
+    booleans as Excel shows them, TRUE/FALSE.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        day = format_date(value)
+        return day if value.time() == dt.time() else f"{day} {value:%H:%M}"
+    if isinstance(value, dt.date):
+        return format_date(value)
+    return nfc(str(value)).translate(_INVISIBLE).strip()
+
+
+def strip_marks(s: str) -> str:
+    """Lowercase ``s`` and drop Vietnamese diacritics (đ → d) character by character.
+
+    The result has exactly the length of ``s``, so a match found in it is at the same place in
+    ``s`` (used to read units and labels back with their diacritics). Pass NFC text: a combining
+    mark that is not part of a composed character is kept as it is.
+    """
+    out = []
+    for ch in s:
+        base = "".join(c for c in unicodedata.normalize("NFD", ch.lower()) if not unicodedata.combining(c))
+        base = base.replace("đ", "d")
+        out.append(base if len(base) == 1 else ch)
+    return "".join(out)
+
+
+def fold(value: object) -> str:
+    """Key for matching headers and labels regardless of case, diacritics and spacing.
+
+    NFC, lowercase, no diacritics, every run of whitespace (line breaks, NBSP) becomes one space,
+    one space before "(" and none inside the parentheses, trailing ":" removed:
+    ``fold("Trọng số\\n(điểm)") == fold("trong so (diem)") == "trong so (diem)"``.
+    """
+    plain = "".join(c for c in strip_marks(clean_text(value)) if not unicodedata.category(c).startswith("M"))
+    spaced = _CLOSE_PAREN.sub(")", _OPEN_PAREN.sub(" (", " ".join(plain.split())))
+    return spaced.strip().rstrip(": ")
+
+
+# TCVN3 (ABC) fonts put Vietnamese letters at the Latin-1 punctuation code points: "Hoµn thµnh",
+# "§iÒu", "B¸o c¸o". Quotes and the degree sign are left out: they occur in ordinary text.
+_TCVN3_SIGNS = frozenset(map(chr, range(0xA1, 0xC0))) - frozenset("«»°")
+# Latin-1 letters that Vietnamese never uses; VNI text read as Unicode is full of them
+# ("Hoaøn thaønh", "Ñoàng", "Vieät"). Foreign names have a few, hence the weaker weight.
+_FOREIGN_LETTERS = frozenset("ÄÅÆÇËÎÏÐÑÖØÛÜÞßäåæçëîïñöøûüþÿ")
+
+
+def _is_vietnamese_only(ch: str) -> bool:
+    # Letters beyond Latin-1 (ă đ ĩ ũ ơ ư and the U+1EA0-U+1EF9 block) only occur in real Unicode text.
+    return ch in "ăĂđĐĩĨũŨơƠưƯ" or "\u1ea0" <= ch <= "\u1ef9"
+
+
+def looks_like_legacy_vn(s: str) -> bool:
+    """Guess whether ``s`` is TCVN3 (ABC) or VNI-encoded Vietnamese that was read as Unicode.
+
+    A heuristic used to warn people, never to convert: one TCVN3 sign next to a letter, or two
+    Latin-1 letters that Vietnamese does not use, outnumbering the genuine Vietnamese letters.
+    """
+    s = nfc(s)
+    strong = weak = genuine = 0
+    for i, ch in enumerate(s):
+        if ch in _TCVN3_SIGNS:
+            before = s[i - 1] if i else ""
+            after = s[i + 1] if i + 1 < len(s) else ""
+            strong += before.isalpha() or after.isalpha()
+        elif ch in _FOREIGN_LETTERS:
+            weak += 1
+        elif _is_vietnamese_only(ch):
+            genuine += 1
+    return (strong >= 1 or weak >= 2) and strong + weak > genuine
