@@ -60,6 +60,7 @@ UNIT_WIDTHS = {
 CENTRED_FIELDS = {"seq", "code", "weight", "progress", "completed_on", "measure_unit", "target",
                   "baseline", "actual", "due", "effective_progress", "score", "status"}
 DATE_FIELDS = {"completed_on", "due"}
+DATE_SETTINGS = {"plan_start", "report_date"}
 
 CONFIG_NOTES = {
     "parent_agency": "Dòng trên của khối tên cơ quan trong báo cáo",
@@ -177,7 +178,7 @@ def build_workbook(
 def _package(wb: Workbook) -> bytes:
     """The .xlsx bytes, with fixed zip timestamps so that equal content gives equal files."""
     raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(raw, "w") as archive:
         ExcelWriter(wb, archive).write_data()
     out = io.BytesIO()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -219,7 +220,7 @@ def _put(ws: Worksheet, row: int, col: int, value, *, bold=False, italic=False, 
         cell.fill = fill
     if border:
         cell.border = BORDER
-    if isinstance(value, (dt.date, dt.datetime)) or number_format:
+    if isinstance(value, dt.date) or number_format:
         cell.number_format = number_format or L.DATE_FORMAT
     return cell
 
@@ -303,7 +304,8 @@ def _config(ws: Worksheet, settings: dict, units: list[UnitSpec], sheets: list[s
         _put(ws, L.CONFIG_FIRST_ROW - 1, col, text, bold=True, align=HEADER_ALIGN, fill=HEADER_FILL)
     for row, (key, label) in enumerate(L.SETTINGS_LABELS.items(), start=L.CONFIG_FIRST_ROW):
         _put(ws, row, 1, label)
-        _put(ws, row, 2, settings.get(key), align=Alignment(horizontal="left", vertical="top", wrap_text=True))
+        _put(ws, row, 2, settings.get(key), align=Alignment(horizontal="left", vertical="top", wrap_text=True),
+             number_format=L.DATE_FORMAT if key in DATE_SETTINGS else None)
         _put(ws, row, 3, CONFIG_NOTES.get(key), italic=True)
         _fit_height(ws, row, {2: settings.get(key), 3: CONFIG_NOTES.get(key)})
     _banner(ws, L.CONFIG_UNITS_HEADER_ROW - 1, "DANH SÁCH PHÒNG, ĐƠN VỊ", 3, horizontal="left")
