@@ -24,7 +24,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from ..model import DONE, LATE, NOT_STARTED
+from ..model import DONE, IN_PROGRESS, LATE, NOT_STARTED
 from . import layout as L
 
 FIXED_TIME = dt.datetime(2026, 1, 1)
@@ -48,7 +48,7 @@ def _dxf_fill(colour: str) -> PatternFill:
     return PatternFill("solid", start_color=colour, end_color=colour)
 
 
-RED, GREEN, AMBER, GREY = (_dxf_fill(c) for c in ("FFC7CE", "C6EFCE", "FFEB9C", "E7E6E6"))
+RED, GREEN, AMBER, GREY = (_dxf_fill(c) for c in ("FFC7CE", "C6EFCE", "FFEB9C", "D0CECE"))
 
 # Unit tab column widths (characters); titles and free text wide, indicator columns narrow.
 UNIT_WIDTHS = {
@@ -281,7 +281,7 @@ def _guide(ws: Worksheet) -> None:
          f'"{L.SHEET_HISTORY}" và soạn báo cáo kèm theo; bản cũ được lưu trong thư mục "sao-luu".', ""),
         ("Cách tính", "head"),
         (f'- "{e["score"]}" = "{c["weight"]}" × "{c["progress"]}" / 100 (tiến độ tối đa 100).', ""),
-        (f'- "{e["status"]}": {DONE}; {LATE} (chưa xong và đã qua hạn); {NOT_STARTED}; Đang thực hiện.', ""),
+        (f'- "{e["status"]}": {DONE}; {LATE} (chưa xong và đã qua hạn); {NOT_STARTED}; {IN_PROGRESS}.', ""),
         ("- Nguy cơ chậm tiến độ: tiến độ thấp hơn tiến độ kỳ vọng theo thời gian quá ngưỡng đặt ở "
          f'"{L.SHEET_CONFIG}".', ""),
     ]
