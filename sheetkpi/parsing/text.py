@@ -75,6 +75,10 @@ _TCVN3_SIGNS = frozenset(map(chr, range(0xA1, 0xC0))) - frozenset("«»°")
 # Latin-1 letters that Vietnamese never uses; VNI text read as Unicode is full of them
 # ("Hoaøn thaønh", "Ñoàng", "Vieät"). Foreign names have a few, hence the weaker weight.
 _FOREIGN_LETTERS = frozenset("ÄÅÆÇËÎÏÐÑÖØÛÜÞßäåæçëîïñöøûüþÿ")
+# VNI writes the sắc and ngã tones as "ù" and "õ" after the vowel ("yù", "xaõ"); in Unicode
+# Vietnamese those letters never follow a vowel.
+_VNI_TONES = frozenset("ùõÙÕ")
+_VOWELS = frozenset("aeiouyAEIOUY")
 
 
 def _is_vietnamese_only(ch: str) -> bool:
@@ -95,7 +99,7 @@ def looks_like_legacy_vn(s: str) -> bool:
             before = s[i - 1] if i else ""
             after = s[i + 1] if i + 1 < len(s) else ""
             strong += before.isalpha() or after.isalpha()
-        elif ch in _FOREIGN_LETTERS:
+        elif ch in _FOREIGN_LETTERS or (ch in _VNI_TONES and i and s[i - 1] in _VOWELS):
             weak += 1
         elif _is_vietnamese_only(ch):
             genuine += 1
