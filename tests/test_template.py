@@ -122,7 +122,8 @@ def test_template_has_one_placeholder_unit_with_blank_rows():
     wb = load_workbook(TEMPLATE)
     (ws,) = _unit_sheets(wb)
     assert ws[f"{COL['code']}{L.UNIT_FIRST_KPI_ROW + 10}"].value == L.TOTAL_LABEL
-    assert all(ws[f"{COL['title']}{r}"].border.left.style for r in range(L.UNIT_FIRST_KPI_ROW, L.UNIT_FIRST_KPI_ROW + 10))
+    blank = range(L.UNIT_FIRST_KPI_ROW, L.UNIT_FIRST_KPI_ROW + 10)
+    assert all(ws[f"{COL['title']}{r}"].border.left.style and not ws[f"{COL['title']}{r}"].value for r in blank)
     config = wb[L.SHEET_CONFIG]
     assert config.cell(L.CONFIG_FIRST_ROW + 3, 2).value == 2026
     assert wb.properties.creator == "sheetkpi"

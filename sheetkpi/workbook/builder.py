@@ -274,7 +274,8 @@ def _guide(ws: Worksheet) -> None:
         (f'6. "{c["deadline"]}" ghi như trong kế hoạch (ví dụ "30/6/2026", "Quý IV/2026", "6 tháng đầu năm 2026"); '
          f'cách sheetkpi hiểu thời hạn hiện ở cột "{e["due"]}".', ""),
         ("Đối với Văn phòng (đơn vị tổng hợp)", "head"),
-        (f'1. Khai báo thông tin cơ quan, ngày báo cáo, các ngưỡng và danh sách phòng, đơn vị ở trang "{L.SHEET_CONFIG}".', ""),
+        ("1. Khai báo thông tin cơ quan, ngày báo cáo, các ngưỡng và danh sách phòng, đơn vị ở trang "
+         f'"{L.SHEET_CONFIG}".', ""),
         ('2. Sau ngày chốt số liệu, bấm "Tính lại KPI" trên thẻ SheetKPI của Excel, hoặc chạy lệnh '
          '"sheetkpi recalc BangGiaoKPI.xlsx" (kiểm tra trước, không ghi: "sheetkpi check BangGiaoKPI.xlsx").', ""),
         (f'3. sheetkpi tính điểm, trạng thái, cảnh báo trên từng trang đơn vị, ghi trang "{L.SHEET_SUMMARY}", '
