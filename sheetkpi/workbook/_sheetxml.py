@@ -1,0 +1,550 @@
+"""Streaming edits of worksheet XML.
+
+A worksheet part is split into head (everything up to ``<sheetData>``), the rows, and tail. Rows are
+found with a regular expression over the bytes; a row that holds no written cell is copied as it
+is, byte for byte. Only rows that change are parsed, each as a small lxml fragment inside a wrapper
+that re-declares the worksheet's namespaces, so prefixes (``x:row``) and extension attributes
+(``x14ac:dyDescent``) survive. A 100,000-row sheet is never built as one tree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Iterator
+
+from lxml import etree
+
+from .xmlsafe import PackageError, parse_xml, safe_parser, xml_invalid
+
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+_NAME = rb"(?:[A-Za-z_][\w.\-]*:)?"  # an optional namespace prefix
+_SHEETDATA = re.compile(rb"<(" + _NAME + rb")sheetData(?=[\s/>])[^>]*?(/?)>")
+_ROW = re.compile(rb"<" + _NAME + rb"row(?=[\s/>])[^>]*?(?:/>|>.*?</" + _NAME + rb"row\s*>)", re.S)
+_CELL_TAG = re.compile(rb"<" + _NAME + rb"c(?=[\s/>])([^>]*?)(/?)>")
+_ATTR_R = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
+_ATTR_S = re.compile(rb"""\ss\s*=\s*["']([^"']*)["']""")
+_ATTR_SI = re.compile(rb"""\ssi\s*=\s*["']([^"']*)["']""")
+_DIMENSION = re.compile(rb"""(<""" + _NAME + rb"""dimension(?=[\s/>])[^>]*?\sref\s*=\s*["'])([^"']*)(["'])""")
+_ROOT = re.compile(rb"<([A-Za-z_][\w.\-:]*)")
+_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
+
+# Children of <worksheet> that must come after <drawing> (ECMA-376 CT_Worksheet order).
+_AFTER_DRAWING = {
+    "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+    "webPublishItems", "tableParts", "extLst",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Cell references
+
+
+@lru_cache(maxsize=4096)
+def col_letter(col: int) -> str:
+    """1 -> "A", 28 -> "AB"."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@lru_cache(maxsize=4096)
+def col_index(letters: str) -> int:
+    """"A" -> 1, "ab" -> 28."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def cell_ref(row: int, col: int, absolute: bool = False) -> str:
+    """(5, 2) -> "B5" (or "$B$5")."""
+    return f"${col_letter(col)}${row}" if absolute else f"{col_letter(col)}{row}"
+
+
+def parse_cell(ref: str) -> tuple[int, int]:
+    """"B5" or "$B$5" -> (5, 2); anything else raises ``ref-invalid``."""
+    m = _CELL_REF.fullmatch(ref.strip())
+    if not m or int(m.group(2)) < 1:
+        raise PackageError("ref-invalid", f"Địa chỉ ô không hợp lệ: '{ref}'.")
+    return int(m.group(2)), col_index(m.group(1))
+
+
+def parse_range(ref: str) -> tuple[int, int, int, int]:
+    """"A5:D9" -> (5, 1, 9, 4); a single cell "B2" -> (2, 2, 2, 2). Corners are normalised."""
+    first, _, last = ref.partition(":")
+    r1, c1 = parse_cell(first)
+    r2, c2 = parse_cell(last) if last else (r1, c1)
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def range_ref(r1: int, c1: int, r2: int, c2: int) -> str:
+    """(5, 1, 9, 4) -> "A5:D9"; a single cell collapses to "A5"."""
+    return cell_ref(r1, c1) if (r1, c1) == (r2, c2) else f"{cell_ref(r1, c1)}:{cell_ref(r2, c2)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# What to write
+
+
+@dataclass(frozen=True, slots=True)
+class CellWrite:
+    """The new content of one cell. No ``value``/``inline``/``formula`` means: empty the cell.
+
+    ``style`` is an explicit xf index; ``fallback`` names a style to use only when the cell would
+    otherwise carry the default style (dates need a date format to read as dates).
+    """
+
+    cell_type: str | None = None  # the t attribute: None (number), "b", "inlineStr", "str", "e"
+    value: str | None = None  # text of <v>
+    inline: str | None = None  # text of <is><t>
+    formula: str | None = None  # text of <f>
+    style: int | None = None
+    fallback: str | None = None
+
+    @property
+    def has_content(self) -> bool:
+        return self.value is not None or self.inline is not None or self.formula is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ClearRange:
+    """Empty every existing cell in columns c1..c2 from row r1 to r2 (None: to the end)."""
+
+    r1: int
+    r2: int | None
+    c1: int
+    c2: int
+
+    def covers_row(self, row: int) -> bool:
+        return row >= self.r1 and (self.r2 is None or row <= self.r2)
+
+
+@dataclass(slots=True)
+class _Promotion:
+    """A shared formula whose master cell was overwritten: the next dependant becomes master."""
+
+    formula: str
+    origin: tuple[int, int]
+    last_row: int | None
+    first_col: int
+    last_col: int
+
+
+# ---------------------------------------------------------------------------------------------
+# Splitting
+
+
+@dataclass(slots=True)
+class SheetParts:
+    """A worksheet split around its rows: ``head`` ends with the <sheetData> start tag."""
+
+    head: bytes
+    body: bytes
+    tail: bytes  # starts with </sheetData>
+    ns: str  # namespace of sheetData (the main namespace, whatever its prefix)
+    nsmap: dict  # namespaces in scope at sheetData
+    root_tag: bytes  # qualified name of the root element, as written
+
+    def join(self, body: bytes | None = None) -> bytes:
+        return self.head + (self.body if body is None else body) + self.tail
+
+    def wrap(self, inner: bytes) -> bytes:
+        """``inner`` inside an element that declares every namespace in scope at sheetData."""
+        decls = b"".join(
+            (b' xmlns="%s"' % _attr(uri) if prefix is None else b' xmlns:%s="%s"' % (prefix.encode(), _attr(uri)))
+            for prefix, uri in self.nsmap.items()
+        )
+        return b"<w" + decls + b">" + inner + b"</w>"
+
+
+def _attr(text: str) -> bytes:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").encode()
+
+
+def split_sheet(xml: bytes, part: str) -> SheetParts:
+    """Split worksheet XML into head, rows and tail; an empty ``<sheetData/>`` becomes an empty body."""
+    m = _SHEETDATA.search(xml)
+    root = _ROOT.search(xml)
+    if not m or not root:
+        raise xml_invalid(part, "thiếu sheetData")
+    prefix, selfclosing = m.group(1), m.group(2)
+    end_tag = b"</" + prefix + b"sheetData>"
+    # Parsing the head (closed right after sheetData) checks it is well-formed, rejects a DTD, and
+    # tells which namespaces the rows live in.
+    head_doc = parse_xml(xml[: m.start()] + b"<" + prefix + b"sheetData/></" + root.group(1) + b">", part)
+    sheet_data = head_doc[-1]
+    ns = etree.QName(sheet_data).namespace or ""
+    if selfclosing:
+        open_tag = m.group(0)[:-2].rstrip() + b">"
+        return SheetParts(xml[: m.start()] + open_tag, b"", end_tag + xml[m.end():], ns, sheet_data.nsmap, root.group(1))
+    close = re.compile(rb"</" + re.escape(prefix) + rb"sheetData\s*>").search(xml, m.end())
+    if not close:
+        raise xml_invalid(part, "sheetData không được đóng")
+    return SheetParts(xml[: m.end()], xml[m.end(): close.start()], xml[close.start():], ns, sheet_data.nsmap, root.group(1))
+
+
+def iter_rows(body: bytes, part: str) -> Iterator[tuple[re.Match, int]]:
+    """Each ``<row>`` of a sheetData body with its row number (implicit when ``r`` is absent)."""
+    prev = 0
+    for m in _ROW.finditer(body):
+        rm = _ATTR_R.search(body, m.start(), body.find(b">", m.start()))
+        try:
+            row = int(rm.group(1)) if rm else prev + 1
+        except ValueError:
+            raise xml_invalid(part, f"số hàng không hợp lệ {rm.group(1)!r}") from None
+        if row <= prev:
+            # Rows must ascend; guessing where to insert into a disordered sheet could corrupt it.
+            raise xml_invalid(part, f"hàng {row} đứng sau hàng {prev}")
+        yield m, row
+        prev = row
+
+
+def _cells_in(row: bytes) -> Iterator[tuple[int, bytes, bool]]:
+    """(column, attribute bytes, is self-closing) of each cell start tag of a row, without parsing."""
+    col = 0
+    for m in _CELL_TAG.finditer(row):
+        rm = _ATTR_R.search(m.group(1))
+        col = parse_cell(rm.group(1).decode())[1] if rm else col + 1
+        yield col, m.group(1), bool(m.group(2))
+
+
+class SheetEditor:
+    """Applies cell writes and clear ranges to one worksheet's XML in a single streaming pass.
+
+    After :meth:`run`, ``removed_formulas`` holds the cells whose formula was removed (their
+    calcChain entries must go).
+    """
+
+    def __init__(
+        self,
+        parts: SheetParts,
+        part: str,
+        cells: dict[tuple[int, int], CellWrite],
+        clears: list[ClearRange],
+        resolve_fallback: Callable[[str], int],
+    ):
+        self.parts = parts
+        self.part = part
+        self.clears = clears
+        self.resolve_fallback = resolve_fallback
+        self.by_row: dict[int, dict[int, CellWrite]] = {}
+        for (row, col), write in cells.items():
+            self.by_row.setdefault(row, {})[col] = write
+        # Columns where a new cell may need the style of the nearest cell above.
+        self.tracked = {col for (_, col), w in cells.items() if w.style is None}
+        self.last_style: dict[int, str | None] = {}
+        self.promotions: dict[str, _Promotion] = {}
+        self.removed_formulas: set[tuple[int, int]] = set()
+        self.extent: tuple[int, int, int, int] | None = None
+        ns = parts.ns
+        self.t_row, self.t_c, self.t_f, self.t_v, self.t_is, self.t_t = (
+            f"{{{ns}}}{name}" for name in ("row", "c", "f", "v", "is", "t")
+        )
+        self.parser = safe_parser()
+
+    # -- the pass ---------------------------------------------------------------------------
+
+    def run(self) -> bytes:
+        """The edited worksheet XML."""
+        body = self.parts.body
+        targets = sorted(self.by_row)
+        last_target = targets[-1] if targets else 0
+        out: list[bytes] = []
+        pos = i = 0
+        for m, row in iter_rows(body, self.part):
+            out.append(body[pos: m.start()])
+            while i < len(targets) and targets[i] < row:
+                out.append(self._new_row(targets[i]))
+                i += 1
+            if i < len(targets) and targets[i] == row:
+                i += 1
+            writes = self.by_row.get(row)
+            if writes or self._needs_edit(m.group(), row):
+                out.append(self._edit_row(m.group(), row, writes or {}))
+            else:
+                out.append(m.group())
+                if self.tracked and row < last_target:
+                    self._track(m.group())
+            pos = m.end()
+        out.extend(self._new_row(row) for row in targets[i:])
+        out.append(body[pos:])
+        return self._head() + b"".join(out) + self.parts.tail
+
+    def _needs_edit(self, row_bytes: bytes, row: int) -> bool:
+        clears = [c for c in self.clears if c.covers_row(row)]
+        if clears and any(
+            not empty and any(c.c1 <= col <= c.c2 for c in clears) for col, _, empty in _cells_in(row_bytes)
+        ):
+            return True
+        if self.promotions and any(p.origin[0] <= row <= p.last_row for p in self.promotions.values()):
+            return any(si.decode() in self.promotions for si in _ATTR_SI.findall(row_bytes))
+        return False
+
+    def _track(self, row_bytes: bytes) -> None:
+        for col, attrs, _ in _cells_in(row_bytes):
+            if col in self.tracked:
+                sm = _ATTR_S.search(attrs)
+                self.last_style[col] = sm.group(1).decode() if sm else None
+
+    def _head(self) -> bytes:
+        """The head with <dimension ref> grown to cover the written cells."""
+        m = _DIMENSION.search(self.parts.head)
+        if not m or not self.extent:
+            return self.parts.head
+        r1, c1, r2, c2 = self.extent
+        try:
+            d1, e1, d2, e2 = parse_range(m.group(2).decode())
+            r1, c1, r2, c2 = min(r1, d1), min(c1, e1), max(r2, d2), max(c2, e2)
+        except PackageError:
+            pass  # an unreadable dimension is replaced by one that is right for what we wrote
+        new = range_ref(r1, c1, r2, c2).encode()
+        return self.parts.head[: m.start(2)] + new + self.parts.head[m.end(2):]
+
+    # -- rows -------------------------------------------------------------------------------
+
+    def _parse(self, inner: bytes) -> etree._Element:
+        try:
+            return etree.fromstring(self.parts.wrap(inner), self.parser)
+        except etree.XMLSyntaxError as exc:
+            raise xml_invalid(self.part, str(exc)) from exc
+
+    @staticmethod
+    def _serialize(wrapper: etree._Element) -> bytes:
+        data = etree.tostring(wrapper, encoding="utf-8", xml_declaration=False)
+        # Strip the wrapper: it was only there to carry the namespace declarations.
+        return data[data.index(b">") + 1: -len(b"</w>")]
+
+    def _edit_row(self, row_bytes: bytes, row: int, writes: dict[int, CellWrite]) -> bytes:
+        wrapper = self._parse(row_bytes)
+        self._apply(wrapper[0], row, writes)
+        return self._serialize(wrapper)
+
+    def _new_row(self, row: int) -> bytes:
+        writes = self.by_row[row]
+        if not any(w.has_content or w.style is not None for w in writes.values()):
+            return b""  # only clears of cells that do not exist: nothing to write
+        wrapper = self._parse(b"")
+        row_el = etree.SubElement(wrapper, self.t_row, r=str(row))
+        self._apply(row_el, row, writes)
+        return self._serialize(wrapper)
+
+    def _apply(self, row_el: etree._Element, row: int, writes: dict[int, CellWrite]) -> None:
+        cells: list[tuple[int, etree._Element]] = []
+        col = 0
+        for el in row_el.iterchildren(self.t_c):
+            ref = el.get("r")
+            col = parse_cell(ref)[1] if ref else col + 1
+            cells.append((col, el))
+        existing = dict(cells)
+        created = False
+        for col, write in sorted(writes.items()):
+            el = existing.get(col)
+            if el is None:
+                if not write.has_content and write.style is None:
+                    continue
+                el = self._insert_cell(row_el, cells, row, col)
+                created = True
+            self._write(el, (row, col), write)
+            if write.has_content or el.get("s") is not None:
+                self._grow_extent(row, col)
+        clears = [c for c in self.clears if c.covers_row(row)]
+        for col, el in cells:
+            if col not in writes and any(c.c1 <= col <= c.c2 for c in clears) and len(el):
+                self._write(el, (row, col), CellWrite())
+        if self.promotions:
+            self._promote(row, cells, writes)
+        for col, el in cells:
+            if col in self.tracked:
+                self.last_style[col] = el.get("s")
+        if created and row_el.get("spans"):
+            self._widen_spans(row_el, cells)
+
+    def _insert_cell(self, row_el, cells: list, row: int, col: int) -> etree._Element:
+        """A new <c> at its column's place; it takes the style of the nearest cell above."""
+        el = etree.Element(self.t_c, r=cell_ref(row, col))
+        style = self.last_style.get(col)
+        if style is not None:
+            el.set("s", style)
+        index = next((k for k, (c, _) in enumerate(cells) if c > col), len(cells))
+        if index < len(cells):
+            row_el.insert(row_el.index(cells[index][1]), el)
+        elif cells:
+            row_el.insert(row_el.index(cells[-1][1]) + 1, el)
+        else:
+            row_el.insert(0, el)
+        cells.insert(index, (col, el))
+        return el
+
+    def _write(self, el: etree._Element, pos: tuple[int, int], write: CellWrite) -> None:
+        f = el.find(self.t_f)
+        if f is not None:
+            self.removed_formulas.add(pos)
+            if f.get("t") == "shared" and f.get("ref") and f.text and f.get("si") is not None:
+                r1, c1, r2, c2 = parse_range(f.get("ref"))
+                self.promotions[f.get("si")] = _Promotion(f.text, pos, r2, c1, c2)
+        for child in el.findall(self.t_f) + el.findall(self.t_v) + el.findall(self.t_is):
+            el.remove(child)
+        # cm/vm point at formula and value metadata (dynamic arrays, rich values) of the old content.
+        for attr in ("t", "cm", "vm"):
+            el.attrib.pop(attr, None)
+        if write.style is not None:
+            el.set("s", str(write.style))
+        elif write.fallback and el.get("s", "0") == "0":
+            el.set("s", str(self.resolve_fallback(write.fallback)))
+        if write.cell_type:
+            el.set("t", write.cell_type)
+        # Schema order inside <c>: f, v, is, extLst; a kept extLst stays last.
+        new: list[etree._Element] = []
+        if write.formula is not None:
+            new.append(etree.Element(self.t_f))
+            new[-1].text = write.formula
+        if write.value is not None:
+            new.append(etree.Element(self.t_v))
+            new[-1].text = write.value
+        elif write.inline is not None:
+            new.append(etree.Element(self.t_is))
+            t = etree.SubElement(new[-1], self.t_t)
+            t.text = write.inline
+            if write.inline != write.inline.strip():
+                t.set(XML_SPACE, "preserve")
+        for index, child in enumerate(new):
+            el.insert(index, child)
+
+    def _promote(self, row: int, cells: list, writes: dict[int, CellWrite]) -> None:
+        """Make the first surviving dependant of an overwritten shared-formula master the new master."""
+        for col, el in cells:
+            f = el.find(self.t_f)
+            if col in writes or f is None or f.get("t") != "shared":
+                continue
+            p = self.promotions.get(f.get("si"))
+            if p is None or (row, col) <= p.origin or not (p.first_col <= col <= p.last_col and row <= p.last_row):
+                continue
+            from openpyxl.formula.translate import Translator  # only needed here; keeps import light
+
+            try:
+                text = Translator("=" + p.formula, origin=cell_ref(*p.origin)).translate_formula(cell_ref(row, col))
+            except Exception as exc:  # the tokenizer raises several kinds on formulas it cannot read
+                raise PackageError(
+                    "formula-invalid",
+                    f"Không chuyển được công thức dùng chung '{p.formula}' sang ô {cell_ref(row, col)}: {exc}",
+                ) from exc
+            f.text = text[1:]
+            f.set("ref", range_ref(row, p.first_col, p.last_row, p.last_col))
+            del self.promotions[f.get("si")]
+
+    def _grow_extent(self, row: int, col: int) -> None:
+        e = self.extent
+        self.extent = (row, col, row, col) if e is None else (
+            min(e[0], row), min(e[1], col), max(e[2], row), max(e[3], col)
+        )
+
+    @staticmethod
+    def _widen_spans(row_el, cells: list) -> None:
+        try:
+            bounds = [int(x) for span in row_el.get("spans").split() for x in span.split(":")]
+        except ValueError:
+            bounds = []
+        cols = [c for c, _ in cells]
+        row_el.set("spans", f"{min(bounds + cols)}:{max(bounds + cols)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading values
+
+
+def read_cells(
+    xml: bytes, part: str, wanted: set[tuple[int, int]], shared: Callable[[int], str]
+) -> dict[tuple[int, int], object]:
+    """Cached values of ``wanted`` cells: numbers, str, bool, error text; absent cells are omitted."""
+    parts = split_sheet(xml, part)
+    rows = {r for r, _ in wanted}
+    ns = parts.ns
+    found: dict[tuple[int, int], object] = {}
+    for m, row in iter_rows(parts.body, part):
+        if row not in rows:
+            continue
+        wrapper = etree.fromstring(parts.wrap(m.group()), safe_parser())
+        col = 0
+        for el in wrapper[0].iterchildren(f"{{{ns}}}c"):
+            ref = el.get("r")
+            col = parse_cell(ref)[1] if ref else col + 1
+            if (row, col) in wanted:
+                value = _cell_value(el, ns, shared)
+                if value is not None:
+                    found[(row, col)] = value
+    return found
+
+
+def _cell_value(el: etree._Element, ns: str, shared: Callable[[int], str]) -> object:
+    kind = el.get("t", "n")
+    if kind == "inlineStr":
+        is_el = el.find(f"{{{ns}}}is")
+        return None if is_el is None else rich_text(is_el, ns)
+    v = el.findtext(f"{{{ns}}}v")
+    if v is None:
+        return None
+    if kind == "s":
+        return shared(int(v))
+    if kind == "b":
+        return v.strip() in ("1", "true")
+    if kind in ("str", "e"):
+        return v
+    number = float(v)
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def rich_text(el: etree._Element, ns: str) -> str:
+    """Text of an <si>/<is>: its <t>, or the <t> of each run; phonetic runs (<rPh>) excluded."""
+    return "".join(t.text or "" for t in el.iterchildren(f"{{{ns}}}t", f"{{{ns}}}r") for t in (
+        [t] if t.tag == f"{{{ns}}}t" else t.iterchildren(f"{{{ns}}}t")
+    ))
+
+
+# ---------------------------------------------------------------------------------------------
+# The tail: <drawing> of a sheet
+
+
+def _tail_fragment(parts: SheetParts, part: str) -> tuple[int, int, etree._Element]:
+    """The children of <worksheet> after </sheetData>, parsed; with their byte span in the tail."""
+    tail = parts.tail
+    start = tail.index(b">") + 1
+    end = tail.rindex(b"</" + parts.root_tag)
+    try:
+        return start, end, etree.fromstring(parts.wrap(tail[start:end]), safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise xml_invalid(part, str(exc)) from exc
+
+
+def drawing_rid(parts: SheetParts, part: str) -> str | None:
+    """The relationship id of the sheet's <drawing>, or None when it has none."""
+    _, _, wrapper = _tail_fragment(parts, part)
+    el = wrapper.find(f"{{{parts.ns}}}drawing")
+    return None if el is None else el.get(f"{{{REL_NS}}}id")
+
+
+def add_drawing(parts: SheetParts, part: str, rid: str) -> SheetParts:
+    """``parts`` with a <drawing r:id> inserted at its schema position in the tail."""
+    start, end, wrapper = _tail_fragment(parts, part)
+    mc_alt = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
+    index = len(wrapper)
+    for k, child in enumerate(wrapper):
+        if not isinstance(child.tag, str):
+            continue
+        # Excel wraps <controls>/<oleObjects> in mc:AlternateContent; look at what is inside.
+        inner = child[0][0] if child.tag == mc_alt and len(child) and len(child[0]) else child
+        if etree.QName(inner).localname in _AFTER_DRAWING:
+            index = k
+            break
+    nsmap = None if REL_NS in wrapper.nsmap.values() else {"r": REL_NS}
+    el = etree.Element(f"{{{parts.ns}}}drawing", nsmap=nsmap)
+    el.set(f"{{{REL_NS}}}id", rid)
+    wrapper.insert(index, el)
+    inner = SheetEditor._serialize(wrapper) if len(wrapper) or wrapper.text else b""
+    tail = parts.tail[:start] + inner + parts.tail[end:]
+    return SheetParts(parts.head, parts.body, tail, parts.ns, parts.nsmap, parts.root_tag)

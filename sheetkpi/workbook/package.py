@@ -1,0 +1,1029 @@
+"""Lossless writer for .xlsx/.xlsm workbooks: edits the OOXML zip package in place of openpyxl.
+
+Loading a workbook into openpyxl and saving it drops what openpyxl does not model (data bars, x14
+extensions, sparklines, shapes, threaded comments, VBA, cached values). :class:`Package` instead
+changes only the parts it must: written worksheets (streamed, see :mod:`._sheetxml`), styles when a
+style is added, the workbook, its relationships and content types when a sheet is added, and the
+calculation chain when a formula is overwritten. Every other part is copied as its raw compressed
+bytes, in its original order; new parts go at the end. See docs/writer.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import numbers
+import os
+import posixpath
+import re
+import struct
+import tempfile
+import unicodedata
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+from lxml import etree
+
+from . import _chart, _sheetxml
+from ._sheetxml import REL_NS, CellWrite, ClearRange, SheetEditor, SheetParts, cell_ref, parse_range, split_sheet
+from .xmlsafe import InvalidPackageError, PackageError, PackageLimitError, open_zip, parse_xml
+
+__all__ = ["Package", "PackageError", "InvalidPackageError", "PackageLimitError", "CellStyle"]
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
+CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
+CONTENT_TYPES = "[Content_Types].xml"
+
+MAX_ROW, MAX_COL = 1_048_576, 16_384
+MAX_TEXT = 32_767  # Excel's limit for the text of one cell
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+# Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF).
+_ILLEGAL_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_HEX_COLOR = re.compile(r"#?([0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})")
+_FALLBACK_FORMATS = {"date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm"}
+# Built-in number formats (ECMA-376 18.8.30) that need no <numFmt> entry.
+_BUILTIN_FORMATS = {
+    "General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10, "0.00E+00": 11,
+    "# ?/?": 12, "# ??/??": 13, "mm-dd-yy": 14, "d-mmm-yy": 15, "d-mmm": 16, "mmm-yy": 17,
+    "h:mm AM/PM": 18, "h:mm:ss AM/PM": 19, "h:mm": 20, "h:mm:ss": 21, "m/d/yy h:mm": 22, "@": 49,
+}
+_HALIGN = {"general", "left", "center", "right", "fill", "justify", "centerContinuous", "distributed"}
+_VALIGN = {"top", "center", "bottom", "justify", "distributed"}
+# Schema order of children (ECMA-376), to insert new ones where Excel expects them.
+_STYLESHEET_ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
+                     "tableStyles", "colors", "extLst"]
+_FONT_ORDER = ["b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color",
+               "name", "family", "charset", "scheme"]
+
+
+@dataclass(frozen=True)
+class CellStyle:
+    """A cell format request, as accepted by :meth:`Package.add_style`."""
+
+    bold: bool = False
+    italic: bool = False
+    size: float | None = None
+    color: str | None = None  # "RRGGBB", "#RRGGBB" or "AARRGGBB"
+    fill: str | None = None  # solid background colour, same forms
+    num_fmt: str | int | None = None  # a format code ("dd/mm/yyyy") or a built-in id
+    wrap: bool = False
+    halign: str | None = None
+    valign: str | None = None
+    border: bool = False  # thin border on all four sides
+
+
+@dataclass
+class _Sheet:
+    name: str
+    sheet_id: int
+    part: str | None  # None: not a part of this package (broken relationship)
+    is_worksheet: bool
+
+
+@dataclass
+class _Layout:
+    """What sheetkpi controls in a sheet it created: columns, frozen panes, merges, drawing."""
+
+    widths: dict[int, float] = field(default_factory=dict)
+    freeze: tuple[int, int] | None = None
+    merges: list[str] = field(default_factory=list)
+    drawing_rid: str | None = None
+
+    def render(self, dimension: str, body: bytes) -> bytes:
+        """The worksheet XML of a sheet sheetkpi owns, around an existing sheetData body."""
+        views = ""
+        if self.freeze and self.freeze != (1, 1):
+            row, col = self.freeze
+            pane = "bottomRight" if row > 1 and col > 1 else ("bottomLeft" if row > 1 else "topRight")
+            split = (f' xSplit="{col - 1}"' if col > 1 else "") + (f' ySplit="{row - 1}"' if row > 1 else "")
+            top_left = cell_ref(row, col)
+            views = (f'<pane{split} topLeftCell="{top_left}" activePane="{pane}" state="frozen"/>'
+                     f'<selection pane="{pane}" activeCell="{top_left}" sqref="{top_left}"/>')
+        cols = "".join(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>' for c, w in sorted(self.widths.items()))
+        merges = "".join(f'<mergeCell ref="{ref}"/>' for ref in self.merges)
+        xml = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
+            f'<dimension ref="{dimension}"/><sheetViews><sheetView workbookViewId="0">{views}</sheetView></sheetViews>'
+            '<sheetFormatPr defaultRowHeight="15"/>'
+            + (f"<cols>{cols}</cols>" if cols else "")
+        ).encode() + b"<sheetData>" + body + b"</sheetData>" + (
+            (f'<mergeCells count="{len(self.merges)}">{merges}</mergeCells>' if merges else "")
+            + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+            + (f'<drawing r:id="{self.drawing_rid}"/>' if self.drawing_rid else "")
+            + "</worksheet>"
+        ).encode()
+        return xml
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Zip output
+
+
+class _ZipWriter:
+    """Writes a zip archive whose unchanged members are copied as raw compressed bytes.
+
+    zipfile cannot emit a member without recompressing it, and recompressing would be slower and
+    would not keep the stored bytes; this writer copies the member's data untouched and writes a
+    fresh local header (sizes and CRC taken from the source's central directory).
+    """
+
+    _LOCAL = struct.Struct("<4sHHHHHLLLHH")
+    _CENTRAL = struct.Struct("<4sBBBBHHHHLLLHHHHHLL")
+    _END = struct.Struct("<4sHHHHLLH")
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.central: list[bytes] = []
+
+    def copy_raw(self, info: zipfile.ZipInfo, src) -> None:
+        """Copy member ``info`` of the open source archive ``src`` without inflating it."""
+        src.seek(info.header_offset)
+        header = src.read(self._LOCAL.size)
+        if len(header) != self._LOCAL.size or header[:4] != b"PK\x03\x04":
+            raise InvalidPackageError("zip-corrupt", f"Phần '{info.filename}' của tệp bị hỏng (zip).")
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        src.seek(info.header_offset + self._LOCAL.size + name_len + extra_len)
+        # Bit 3 (sizes in a trailing data descriptor) is cleared: the new local header has them.
+        self._header(info, info.compress_type, info.flag_bits & ~0x8, info.CRC, info.compress_size, info.file_size)
+        left = info.compress_size
+        while left:
+            chunk = src.read(min(left, 1 << 20))
+            if not chunk:
+                raise InvalidPackageError("zip-corrupt", f"Phần '{info.filename}' của tệp bị cắt cụt.")
+            self.fh.write(chunk)
+            left -= len(chunk)
+
+    def write(self, info: zipfile.ZipInfo, data: bytes) -> None:
+        """Write member ``info`` with new content ``data`` (stored stays stored, else deflated)."""
+        method = zipfile.ZIP_STORED if info.compress_type == zipfile.ZIP_STORED else zipfile.ZIP_DEFLATED
+        if method == zipfile.ZIP_DEFLATED:
+            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+            payload = packer.compress(data) + packer.flush()
+        else:
+            payload = data
+        self._header(info, method, 0, zlib.crc32(data), len(payload), len(data))
+        self.fh.write(payload)
+
+    def _header(self, info: zipfile.ZipInfo, method: int, flags: int, crc: int, csize: int, usize: int) -> None:
+        offset = self.fh.tell()
+        if max(offset, csize, usize) >= 0xFFFFFFFF or len(self.central) >= 0xFFFF:
+            raise PackageLimitError("zip-too-large", "Tệp kết quả vượt giới hạn của định dạng zip (4 GiB).")
+        try:
+            name = info.filename.encode("ascii")
+            flags &= ~0x800
+        except UnicodeEncodeError:
+            name = info.filename.encode("utf-8")
+            flags |= 0x800
+        flags &= 0x80E  # keep deflate options and UTF-8; nothing else applies to what we write
+        year, month, day, hour, minute, second = info.date_time
+        dos_date = (max(year, 1980) - 1980) << 9 | month << 5 | day
+        dos_time = hour << 11 | minute << 5 | second // 2
+        version = 20 if method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else info.extract_version
+        self.fh.write(self._LOCAL.pack(b"PK\x03\x04", version, flags, method, dos_time, dos_date, crc, csize,
+                                       usize, len(name), 0) + name)
+        comment = info.comment or b""
+        self.central.append(self._CENTRAL.pack(
+            b"PK\x01\x02", info.create_version, info.create_system, version, 0, flags, method, dos_time,
+            dos_date, crc, csize, usize, len(name), 0, len(comment), 0, info.internal_attr,
+            info.external_attr & 0xFFFFFFFF, offset) + name + comment)
+
+    def close(self, comment: bytes) -> None:
+        """Write the central directory and the end record."""
+        start = self.fh.tell()
+        for record in self.central:
+            self.fh.write(record)
+        size = self.fh.tell() - start
+        if start >= 0xFFFFFFFF:
+            raise PackageLimitError("zip-too-large", "Tệp kết quả vượt giới hạn của định dạng zip (4 GiB).")
+        self.fh.write(self._END.pack(b"PK\x05\x06", 0, 0, len(self.central), len(self.central), size, start,
+                                     len(comment)) + comment)
+
+
+def _new_info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=dt.datetime.now().timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 0  # as Excel writes it; no Unix permission bits for a document part
+    info.create_version = 20
+    return info
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _local(el: etree._Element) -> str:
+    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+
+def _insert_ordered(parent: etree._Element, el: etree._Element, order: list[str]) -> etree._Element:
+    """Insert ``el`` before the first child that the schema puts after it."""
+    later = set(order[order.index(_local(el)) + 1:])
+    for index, child in enumerate(parent):
+        if _local(child) in later:
+            parent.insert(index, el)
+            return el
+    parent.append(el)
+    return el
+
+
+def _rels_part(part: str) -> str:
+    """"xl/workbook.xml" -> "xl/_rels/workbook.xml.rels"; the package itself ("") -> "_rels/.rels"."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def _argb(color: str) -> str:
+    m = _HEX_COLOR.fullmatch(color.strip())
+    if not m:
+        raise PackageError("style-invalid", f"Màu không hợp lệ: '{color}' (cần dạng RRGGBB).")
+    return m.group(1).upper().rjust(8, "F")
+
+
+def _normal_name(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+# ---------------------------------------------------------------------------------------------
+# The package
+
+
+class Package:
+    """An open .xlsx/.xlsm package. Edits are kept in memory and applied by :meth:`save`."""
+
+    def __init__(self, path: Path, infos: list[zipfile.ZipInfo], comment: bytes):
+        """Use :meth:`Package.open`."""
+        self._path = path
+        self._adopt(infos, comment)
+        self._trees: dict[str, etree._Element] = {}
+        self._dirty: set[str] = set()
+        self._new: dict[str, bytes] = {}  # parts added this session and not saved yet
+        self._removed: set[str] = set()
+        self._layouts: dict[str, _Layout] = {}  # sheets created by add_sheet, by part
+        self._cells: dict[str, dict[tuple[int, int], CellWrite]] = {}
+        self._clears: dict[str, list[ClearRange]] = {}
+        self._drawing_refs: dict[str, str] = {}  # existing sheet part -> rId of a <drawing> to insert
+        self._pending: set[str] = set()  # sheet parts to re-render at save
+        self._charts: dict[str, _chart.ChartSpec] = {}  # chart part -> what it shows
+        self._chart_count: dict[str, int] = {}
+        self._style_cache: dict[CellStyle, int] = {}
+        self._shared: list[str] | None = None
+
+    def _adopt(self, infos: list[zipfile.ZipInfo], comment: bytes) -> None:
+        self._infos = infos
+        self._comment = comment
+        self._names = {info.filename.lower(): info.filename for info in infos}
+        st = os.stat(self._path)
+        self._stamp = (st.st_size, st.st_mtime_ns)
+
+    # -- opening ----------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> "Package":
+        """Open a workbook package; checks its type and limits and reads the workbook structure.
+
+        Raises :class:`InvalidPackageError` (a :class:`PackageError`) with a Vietnamese message when
+        the file is missing, not a zip, encrypted, a legacy .xls, too large, or broken.
+        """
+        path = Path(path)
+        with open_zip(path) as zf:
+            infos, comment = zf.infolist(), zf.comment
+        pkg = cls(path, infos, comment)
+        pkg._load_structure()
+        return pkg
+
+    def _load_structure(self) -> None:
+        self._tree(CONTENT_TYPES)
+        office = [t for t in self._rels("") if t[1] == RT + "officeDocument"]
+        if not office:
+            raise InvalidPackageError("part-missing", "Tệp không chứa sổ tính (thiếu quan hệ officeDocument).")
+        self._wb_part = office[0][2]
+        wb = self._tree(self._wb_part)
+        ns = etree.QName(wb).namespace
+        if ns == STRICT_MAIN_NS:
+            raise InvalidPackageError(
+                "strict-format",
+                "Tệp lưu ở định dạng 'Strict Open XML' chưa được hỗ trợ. Hãy mở bằng Excel và lưu lại "
+                "dưới dạng 'Sổ làm việc Excel (.xlsx)'.",
+            )
+        if ns != MAIN_NS or _local(wb) != "workbook":
+            raise InvalidPackageError("part-missing", "Tệp không chứa sổ tính Excel hợp lệ (workbook.xml).")
+        targets = {rid: (rtype, part) for rid, rtype, part in self._rels(self._wb_part)}
+        self._sheets: list[_Sheet] = []
+        for el in wb.iterfind(f"{{{MAIN_NS}}}sheets/{{{MAIN_NS}}}sheet"):
+            rtype, part = targets.get(el.get(f"{{{REL_NS}}}id"), ("", None))
+            if part is not None and not self._exists(part):
+                raise InvalidPackageError("part-missing", f"Thiếu phần '{part}' của trang tính '{el.get('name')}'.")
+            self._sheets.append(_Sheet(el.get("name", ""), int(el.get("sheetId", "0")), part,
+                                       rtype == RT + "worksheet"))
+        pr = wb.find(f"{{{MAIN_NS}}}workbookPr")
+        self.date1904 = pr is not None and pr.get("date1904", "false").lower() in ("1", "true")
+        styles = [part for _, rtype, part in self._rels(self._wb_part) if rtype == RT + "styles"]
+        self._styles_part = styles[0] if styles else None
+        if self._styles_part:
+            self._tree(self._styles_part)
+
+    # -- parts ------------------------------------------------------------------------------
+
+    def _exists(self, part: str) -> bool:
+        return part in self._new or part in self._trees or (
+            part.lower() in self._names and part not in self._removed)
+
+    def _read(self, part: str) -> bytes:
+        """Current bytes of ``part`` (unsaved content first, else the file)."""
+        if part in self._new:
+            return self._new[part]
+        name = self._names.get(part.lower())
+        if name is None or part in self._removed:
+            raise InvalidPackageError("part-missing", f"Tệp thiếu phần '{part}'.")
+        try:
+            with zipfile.ZipFile(self._path) as zf:
+                return zf.read(name)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc
+
+    def _tree(self, part: str) -> etree._Element:
+        """The parsed XML of a small part we may change (cached; call :meth:`_touch` after edits)."""
+        if part not in self._trees:
+            self._trees[part] = parse_xml(self._read(part), part)
+        return self._trees[part]
+
+    def _touch(self, part: str) -> None:
+        self._dirty.add(part)
+
+    def _create(self, part: str, root: etree._Element, content_type: str | None) -> None:
+        self._trees[part] = root
+        self._touch(part)
+        if content_type:
+            self._override(part, content_type)
+
+    def _free_name(self, pattern: str) -> str:
+        """The first part name ``pattern % n`` not taken, n = 1, 2, ..."""
+        n = 1
+        while self._exists(pattern % n):
+            n += 1
+        return pattern % n
+
+    def _override(self, part: str, content_type: str | None) -> None:
+        """Set (or, with None, remove) the content-type override of ``part``."""
+        types = self._tree(CONTENT_TYPES)
+        for el in types.iterfind(f"{{{CT_NS}}}Override"):
+            if el.get("PartName", "").lower() == "/" + part.lower():
+                types.remove(el)
+        if content_type:
+            etree.SubElement(types, f"{{{CT_NS}}}Override", PartName="/" + part, ContentType=content_type)
+        self._touch(CONTENT_TYPES)
+
+    # -- relationships ----------------------------------------------------------------------
+
+    def _rels_tree(self, source: str, create: bool = False) -> etree._Element | None:
+        part = _rels_part(source)
+        if self._exists(part):
+            return self._tree(part)
+        if not create:
+            return None
+        self._create(part, etree.Element(f"{{{PKG_REL_NS}}}Relationships", nsmap={None: PKG_REL_NS}), None)
+        types = self._tree(CONTENT_TYPES)
+        if not any(el.get("Extension", "").lower() == "rels" for el in types.iterfind(f"{{{CT_NS}}}Default")):
+            _insert_default(types, "rels", CT_RELS)
+            self._touch(CONTENT_TYPES)
+        return self._trees[part]
+
+    def _rels(self, source: str) -> list[tuple[str, str, str]]:
+        """(rId, type, target part) of the internal relationships of ``source``."""
+        tree = self._rels_tree(source)
+        if tree is None:
+            return []
+        base = posixpath.dirname(source)
+        out = []
+        for el in tree.iterfind(f"{{{PKG_REL_NS}}}Relationship"):
+            if el.get("TargetMode") == "External":
+                continue
+            target = el.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+            out.append((el.get("Id", ""), el.get("Type", ""), self._names.get(path.lower(), path)))
+        return out
+
+    def _add_rel(self, source: str, rtype: str, target: str) -> str:
+        tree = self._rels_tree(source, create=True)
+        taken = {el.get("Id") for el in tree}
+        n = len(taken) + 1
+        while f"rId{n}" in taken:
+            n += 1
+        rel_target = posixpath.relpath(target, posixpath.dirname(source) or ".")
+        etree.SubElement(tree, f"{{{PKG_REL_NS}}}Relationship", Id=f"rId{n}", Type=rtype, Target=rel_target)
+        self._touch(_rels_part(source))
+        return f"rId{n}"
+
+    def _rel_target(self, source: str, rid: str) -> str:
+        for r, _, part in self._rels(source):
+            if r == rid:
+                return part
+        raise InvalidPackageError("part-missing", f"Thiếu quan hệ '{rid}' của phần '{source}'.")
+
+    # -- sheets -----------------------------------------------------------------------------
+
+    @property
+    def sheet_names(self) -> list[str]:
+        """Sheet names in workbook order."""
+        return [s.name for s in self._sheets]
+
+    def has_sheet(self, name: str) -> bool:
+        """Whether a sheet of that name exists (Unicode-normalised, case-insensitive as Excel)."""
+        return self._find(name) is not None
+
+    def _find(self, name: str) -> _Sheet | None:
+        exact = [s for s in self._sheets if s.name == name]
+        if exact:
+            return exact[0]
+        key = _normal_name(name)
+        return next((s for s in self._sheets if _normal_name(s.name) == key), None)
+
+    def _worksheet(self, name: str) -> _Sheet:
+        sheet = self._find(name)
+        if sheet is None:
+            raise PackageError("sheet-missing", f"Không có trang tính '{name}' trong sổ tính.")
+        if not sheet.is_worksheet or sheet.part is None:
+            raise PackageError("not-a-worksheet", f"'{name}' không phải là trang tính dữ liệu (có thể là trang biểu đồ).")
+        return sheet
+
+    def _owned(self, name: str) -> tuple[_Sheet, _Layout]:
+        sheet = self._worksheet(name)
+        layout = self._layouts.get(sheet.part)
+        if layout is None:
+            raise PackageError("sheet-not-owned", f"Trang tính '{name}' không do sheetkpi tạo nên không được đổi bố cục.")
+        self._pending.add(sheet.part)
+        return sheet, layout
+
+    def add_sheet(self, name: str) -> None:
+        """Append a new empty worksheet at the end of the workbook.
+
+        Names follow Excel's rules: 1-31 characters, none of ``[]:*?/\\``, not starting or ending
+        with an apostrophe, unique regardless of case. Anything else raises ``sheet-name-invalid``.
+        """
+        self._check_sheet_name(name)
+        wb = self._tree(self._wb_part)
+        folder = posixpath.dirname(self._wb_part)
+        part = self._free_name(posixpath.join(folder, "worksheets", "sheet%d.xml"))
+        rid = self._add_rel(self._wb_part, RT + "worksheet", part)
+        sheet_id = max((s.sheet_id for s in self._sheets), default=0) + 1
+        sheets = wb.find(f"{{{MAIN_NS}}}sheets")
+        el = etree.SubElement(sheets, f"{{{MAIN_NS}}}sheet", name=name, sheetId=str(sheet_id))
+        el.set(f"{{{REL_NS}}}id", rid)
+        self._touch(self._wb_part)
+        self._override(part, CT_WORKSHEET)
+        self._new[part] = _Layout().render("A1", b"")
+        self._layouts[part] = _Layout()
+        self._pending.add(part)
+        self._sheets.append(_Sheet(name, sheet_id, part, True))
+
+    def _check_sheet_name(self, name: Any) -> None:
+        problem = None
+        if not isinstance(name, str) or not name.strip():
+            problem = "tên trống"
+        elif len(name) > 31:
+            problem = "dài quá 31 ký tự"
+        elif _BAD_SHEET_CHARS.search(name) or _ILLEGAL_XML.search(name):
+            problem = "chứa ký tự không được dùng ([ ] : * ? / \\)"
+        elif name.startswith("'") or name.endswith("'"):
+            problem = "bắt đầu hoặc kết thúc bằng dấu nháy đơn"
+        elif name.casefold() == "history":
+            problem = "'History' là tên Excel dành riêng"
+        elif self._find(name) is not None:
+            problem = "đã có trang tính cùng tên"
+        if problem:
+            raise PackageError("sheet-name-invalid", f"Tên trang tính '{name}' không hợp lệ: {problem}.")
+
+    def set_column_widths(self, sheet_name: str, widths: dict[int, float]) -> None:
+        """Column widths (in characters) of a sheet created by :meth:`add_sheet`."""
+        _, layout = self._owned(sheet_name)
+        for col, width in widths.items():
+            self._check_cell(1, col)
+            layout.widths[col] = float(width)
+
+    def set_freeze(self, sheet_name: str, row: int, col: int) -> None:
+        """Freeze the rows above ``row`` and the columns left of ``col`` (a sheet created by add_sheet)."""
+        _, layout = self._owned(sheet_name)
+        self._check_cell(row, col)
+        layout.freeze = (row, col)
+
+    def merge_cells(self, sheet_name: str, ref: str) -> None:
+        """Merge a range such as "A1:F1" (a sheet created by add_sheet)."""
+        _, layout = self._owned(sheet_name)
+        r1, c1, r2, c2 = parse_range(ref)
+        self._check_cell(r2, c2)
+        layout.merges.append(_sheetxml.range_ref(r1, c1, r2, c2))
+
+    # -- cells ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_cell(row: int, col: int) -> None:
+        if not (isinstance(row, int) and isinstance(col, int) and 1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
+            raise PackageError("ref-invalid", f"Ô ({row}, {col}) nằm ngoài giới hạn của trang tính.")
+
+    def _check_style(self, style: int | None) -> None:
+        if style is None:
+            return
+        xfs = self._styles_root().find(f"{{{MAIN_NS}}}cellXfs") if self._styles_part else None
+        count = len(xfs) if xfs is not None else 1
+        if not isinstance(style, int) or isinstance(style, bool) or not 0 <= style < count:
+            raise PackageError("style-invalid", f"Chỉ số định dạng {style!r} không tồn tại trong sổ tính.")
+
+    def _cell_write(self, value: Any, style: int | None) -> CellWrite:
+        """Encode a Python value as cell content."""
+        if value is None:
+            return CellWrite(style=style)
+        if isinstance(value, bool):
+            return CellWrite("b", "1" if value else "0", style=style)
+        if isinstance(value, dt.datetime):
+            return CellWrite(value=repr(self._serial(value)), style=style, fallback="datetime")
+        if isinstance(value, dt.date):
+            return CellWrite(value=str(self._serial(value)), style=style, fallback="date")
+        if isinstance(value, (Decimal, numbers.Real)):
+            number = float(value)
+            if not math.isfinite(number):
+                raise PackageError("value-invalid", f"Giá trị số không hợp lệ: {value!r}.")
+            if isinstance(value, numbers.Integral):
+                return CellWrite(value=str(int(value)), style=style)
+            return CellWrite(value=str(value) if isinstance(value, Decimal) else repr(number), style=style)
+        if isinstance(value, str):
+            # Text is always stored as text (an inline string), so "=..." can never become a formula.
+            text = _ILLEGAL_XML.sub("", value)
+            if len(text) > MAX_TEXT:
+                raise PackageError("value-invalid", f"Nội dung dài {len(text)} ký tự, vượt giới hạn {MAX_TEXT} của Excel.")
+            return CellWrite("inlineStr", inline=text, style=style)
+        raise TypeError(f"cannot write a {type(value).__name__} into a cell")
+
+    def _serial(self, value: dt.date) -> int | float:
+        """Excel serial number of a date/datetime in this workbook's date system."""
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                raise PackageError("value-invalid", f"Thời điểm có múi giờ không ghi được vào ô: {value}.")
+            day = value.date()
+            fraction = (value - dt.datetime.combine(day, dt.time())).total_seconds() / 86400
+        else:
+            day, fraction = value, 0
+        if self.date1904:
+            serial = (day - dt.date(1904, 1, 1)).days
+        else:
+            # Excel counts 29/02/1900, which never existed (Lotus 1-2-3 compatibility), so serials
+            # from 01/03/1900 on are one more than the day count from 30/12/1899.
+            serial = (day - dt.date(1899, 12, 30)).days - (day < dt.date(1900, 3, 1))
+        if serial < (0 if self.date1904 else 1):
+            raise PackageError("value-invalid", f"Ngày {value} nằm trước ngày đầu tiên Excel biểu diễn được.")
+        return serial + fraction if fraction else serial
+
+    def set_cells(self, sheet_name: str, cells: dict[tuple[int, int], Any], style: int | None = None) -> None:
+        """Write values into cells ``{(row, col): value}`` (1-based).
+
+        Values: numbers, str (always text, also "=..."), bool, date/datetime (serial numbers; a cell
+        left with the default style gets a dd/mm/yyyy format), None (empties the cell: value and
+        formula removed, style kept). A written cell keeps its style; a new cell takes the style of
+        the nearest cell above in its column. ``style`` (an index from :meth:`add_style`), when
+        given, is applied to every written cell instead.
+        """
+        sheet = self._worksheet(sheet_name)
+        self._check_style(style)
+        writes = {}
+        for (row, col), value in cells.items():
+            self._check_cell(row, col)
+            writes[(row, col)] = self._cell_write(value, style)
+        self._cells.setdefault(sheet.part, {}).update(writes)
+        self._pending.add(sheet.part)
+
+    def write_rows(self, sheet_name: str, start_row: int, start_col: int, rows: list[list[Any]],
+                   clear_until_row: int | None = None, style: int | list[int | None] | None = None) -> None:
+        """Write a block of rows from (start_row, start_col), then empty the same columns below it.
+
+        Short rows are padded with empty cells. Below the block, cells of those columns are emptied
+        down to ``clear_until_row``, or, when None, to the end of the sheet, so that a list that got
+        shorter leaves nothing stale. ``style``: one xf index for all cells, or one per column.
+        """
+        sheet = self._worksheet(sheet_name)
+        width = max((len(r) for r in rows), default=0)
+        styles = style if isinstance(style, list) else [style] * width
+        for st in styles:
+            self._check_style(st)
+        self._check_cell(start_row + max(len(rows) - 1, 0), start_col + max(width - 1, 0))
+        writes = {}
+        for i, values in enumerate(rows):
+            for j in range(width):
+                value = values[j] if j < len(values) else None
+                writes[(start_row + i, start_col + j)] = self._cell_write(value, styles[j] if j < len(styles) else None)
+        pending = self._cells.setdefault(sheet.part, {})
+        pending.update(writes)
+        first = start_row + len(rows)
+        if width and (clear_until_row is None or clear_until_row >= first):
+            clear = ClearRange(first, clear_until_row, start_col, start_col + width - 1)
+            # An earlier write inside the cleared area is superseded by this clear.
+            for key in [k for k in pending if clear.covers_row(k[0]) and clear.c1 <= k[1] <= clear.c2]:
+                del pending[key]
+            self._clears.setdefault(sheet.part, []).append(clear)
+        self._pending.add(sheet.part)
+
+    def read_cell_values(self, sheet_name: str, cells: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Any]:
+        """Values the cells will hold once saved (pending writes included); empty cells are None.
+
+        Numbers come back as int/float (dates as serial numbers), text as str, booleans as bool.
+        """
+        sheet = self._worksheet(sheet_name)
+        wanted = set(cells)
+        pending = self._cells.get(sheet.part, {})
+        clears = self._clears.get(sheet.part, [])
+        out: dict[tuple[int, int], Any] = {}
+        from_file = set()
+        for pos in wanted:
+            if pos in pending:
+                out[pos] = _written_value(pending[pos])
+            elif any(c.covers_row(pos[0]) and c.c1 <= pos[1] <= c.c2 for c in clears):
+                out[pos] = None
+            else:
+                from_file.add(pos)
+        if from_file:
+            found = _sheetxml.read_cells(self._sheet_xml(sheet.part), sheet.part, from_file, self._shared_string)
+            out.update({pos: found.get(pos) for pos in from_file})
+        return out
+
+    def _shared_string(self, index: int) -> str:
+        if self._shared is None:
+            parts = [p for _, rtype, p in self._rels(self._wb_part) if rtype == RT + "sharedStrings"]
+            self._shared = []
+            if parts and self._exists(parts[0]):
+                data = self._read(parts[0])
+                try:
+                    for _, si in etree.iterparse(io.BytesIO(data), tag=f"{{{MAIN_NS}}}si", resolve_entities=False,
+                                                 no_network=True, huge_tree=False, load_dtd=False):
+                        self._shared.append(_sheetxml.rich_text(si, MAIN_NS))
+                        si.clear()
+                except etree.XMLSyntaxError as exc:
+                    raise InvalidPackageError("xml-invalid", f"Phần '{parts[0]}' bị hỏng: {exc}") from exc
+        return self._shared[index] if 0 <= index < len(self._shared) else ""
+
+    def _sheet_xml(self, part: str) -> bytes:
+        """Current worksheet XML; for a sheet we own, re-rendered from its layout."""
+        xml = self._read(part)
+        layout = self._layouts.get(part)
+        if layout is None:
+            return xml
+        parts = split_sheet(xml, part)
+        dim = re.search(rb'<dimension ref="([^"]*)"', parts.head)
+        return layout.render(dim.group(1).decode() if dim else "A1", parts.body)
+
+    # -- styles -----------------------------------------------------------------------------
+
+    def _styles_root(self) -> etree._Element:
+        if self._styles_part is None:
+            part = posixpath.join(posixpath.dirname(self._wb_part), "styles.xml")
+            root = etree.fromstring(
+                f'<styleSheet xmlns="{MAIN_NS}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+                '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+                '</fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+                '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+                '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+                '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+            )
+            self._create(part, root, CT_STYLES)
+            self._add_rel(self._wb_part, RT + "styles", part)
+            self._styles_part = part
+        return self._tree(self._styles_part)
+
+    def add_style(self, *, bold: bool = False, italic: bool = False, size: float | None = None,
+                  color: str | None = None, fill: str | None = None, num_fmt: str | int | None = None,
+                  wrap: bool = False, halign: str | None = None, valign: str | None = None,
+                  border: bool = False) -> int:
+        """Append a cell format to xl/styles.xml and return its xf index.
+
+        Fonts, fills, borders and number formats are appended as needed (custom number format ids
+        from 164, never colliding); existing indices never change. The same request in one session
+        returns the same index.
+        """
+        request = CellStyle(bold, italic, size, color, fill, num_fmt, wrap, halign, valign, border)
+        if request in self._style_cache:
+            return self._style_cache[request]
+        if halign is not None and halign not in _HALIGN or valign is not None and valign not in _VALIGN:
+            raise PackageError("style-invalid", f"Căn lề không hợp lệ: {halign!r}/{valign!r}.")
+        root = self._styles_root()
+        attrs = {
+            "numFmtId": str(self._num_fmt_id(root, num_fmt)),
+            "fontId": str(self._append(root, "fonts", self._font(root, request)) if bold or italic or size or color else 0),
+            "fillId": str(self._append(root, "fills", _fill(fill)) if fill else 0),
+            "borderId": str(self._append(root, "borders", _border()) if border else 0),
+            "xfId": "0",
+        }
+        for flag, on in (("applyNumberFormat", num_fmt is not None), ("applyFont", attrs["fontId"] != "0"),
+                         ("applyFill", bool(fill)), ("applyBorder", border),
+                         ("applyAlignment", bool(wrap or halign or valign))):
+            if on:
+                attrs[flag] = "1"
+        xf = etree.Element(f"{{{MAIN_NS}}}xf", attrs)
+        if wrap or halign or valign:
+            align = etree.SubElement(xf, f"{{{MAIN_NS}}}alignment")
+            for key, value in (("horizontal", halign), ("vertical", valign), ("wrapText", "1" if wrap else None)):
+                if value:
+                    align.set(key, value)
+        index = self._append(root, "cellXfs", xf)
+        self._touch(self._styles_part)
+        self._style_cache[request] = index
+        return index
+
+    @staticmethod
+    def _collection(root: etree._Element, name: str) -> etree._Element:
+        el = root.find(f"{{{MAIN_NS}}}{name}")
+        if el is None:
+            el = _insert_ordered(root, etree.Element(f"{{{MAIN_NS}}}{name}"), _STYLESHEET_ORDER)
+        return el
+
+    def _append(self, root: etree._Element, collection: str, el: etree._Element) -> int:
+        parent = self._collection(root, collection)
+        parent.append(el)
+        parent.set("count", str(len(parent)))
+        return len(parent) - 1
+
+    def _num_fmt_id(self, root: etree._Element, num_fmt: str | int | None) -> int:
+        if num_fmt is None:
+            return 0
+        if isinstance(num_fmt, int):
+            return num_fmt
+        if num_fmt in _BUILTIN_FORMATS:
+            return _BUILTIN_FORMATS[num_fmt]
+        formats = root.find(f"{{{MAIN_NS}}}numFmts")
+        ids = [163]
+        for el in formats if formats is not None else []:
+            if el.get("formatCode") == num_fmt:
+                return int(el.get("numFmtId"))
+            ids.append(int(el.get("numFmtId", "0")))
+        new_id = max(ids) + 1
+        self._append(root, "numFmts", etree.Element(f"{{{MAIN_NS}}}numFmt", numFmtId=str(new_id), formatCode=num_fmt))
+        return new_id
+
+    @staticmethod
+    def _font(root: etree._Element, style: CellStyle) -> etree._Element:
+        """The workbook's default font with the requested changes, children in schema order."""
+        base = root.find(f"{{{MAIN_NS}}}fonts/{{{MAIN_NS}}}font")
+        children = {_local(c): c for c in (etree.fromstring(etree.tostring(base)) if base is not None else [])}
+        for name in ("b", "i"):
+            children.pop(name, None)
+        q = lambda name, **attrs: etree.Element(f"{{{MAIN_NS}}}{name}", attrs)  # noqa: E731
+        if style.bold:
+            children["b"] = q("b")
+        if style.italic:
+            children["i"] = q("i")
+        if style.size:
+            children["sz"] = q("sz", val=f"{style.size:g}")
+        if style.color:
+            children["color"] = q("color", rgb=_argb(style.color))
+        font = q("font")
+        for name in sorted(children, key=lambda n: _FONT_ORDER.index(n) if n in _FONT_ORDER else len(_FONT_ORDER)):
+            font.append(children[name])
+        return font
+
+    # -- charts -----------------------------------------------------------------------------
+
+    def add_bar_chart(self, sheet_name: str, *, anchor: tuple[int, int, int, int], title: str, categories: str,
+                      series: list[tuple[str, str]]) -> None:
+        """A native clustered column chart over ranges of ``sheet_name``, covering the cells
+        ``anchor`` = (row, col, row2, col2), inclusive.
+
+        On a sheet that already has a chart sheetkpi made earlier (the n-th call of a session
+        matches the n-th such chart), that chart is updated instead of adding another. Caches are
+        filled from the values the cells hold at save.
+        """
+        sheet = self._worksheet(sheet_name)
+        r1, c1, r2, c2 = anchor
+        self._check_cell(r1, c1)
+        self._check_cell(r2, c2)
+        if not series:
+            raise PackageError("chart-invalid", "Biểu đồ cần ít nhất một chuỗi số liệu.")
+        spec = _chart.ChartSpec(sheet.name, title, parse_range(categories),
+                                [(name, parse_range(ref)) for name, ref in series])
+        self._chart_count[sheet.part] = n = self._chart_count.get(sheet.part, 0) + 1
+        name = f"{_chart.CHART_NAME} {n}"
+        drawing_part = self._drawing_of(sheet)
+        drawing = self._tree(drawing_part)
+        found = _chart.find_chart_anchor(drawing, name)
+        if found:
+            chart_part = self._rel_target(drawing_part, found[1])
+            _chart.place_chart(drawing, name, None, (min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+        else:
+            chart_part = self._free_name("xl/charts/chart%d.xml")
+            self._override(chart_part, CT_CHART)
+            rid = self._add_rel(drawing_part, RT + "chart", chart_part)
+            _chart.place_chart(drawing, name, rid, (min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+        self._touch(drawing_part)
+        self._charts[chart_part] = spec
+
+    def _drawing_of(self, sheet: _Sheet) -> str:
+        """The drawing part of a worksheet, created (with its relationship) when it has none."""
+        layout = self._layouts.get(sheet.part)
+        rid = layout.drawing_rid if layout else self._drawing_refs.get(sheet.part)
+        if rid is None and layout is None:
+            rid = _sheetxml.drawing_rid(split_sheet(self._read(sheet.part), sheet.part), sheet.part)
+        if rid is not None:
+            return self._rel_target(sheet.part, rid)
+        part = self._free_name("xl/drawings/drawing%d.xml")
+        self._create(part, _chart.new_drawing(), CT_DRAWING)
+        rid = self._add_rel(sheet.part, RT + "drawing", part)
+        if layout:
+            layout.drawing_rid = rid
+        else:
+            self._drawing_refs[sheet.part] = rid
+        self._pending.add(sheet.part)
+        return part
+
+    # -- saving -----------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the workbook to ``path`` atomically (temp file beside it, fsync, rename).
+
+        On any failure the temp file is removed and ``path`` is left as it was. Saving over the
+        file the package was opened from is fine. Afterwards the package represents the saved file.
+        """
+        path = Path(path)
+        st = os.stat(self._path)
+        if (st.st_size, st.st_mtime_ns) != self._stamp:
+            raise PackageError("file-changed", f"Tệp '{self._path.name}' đã bị thay đổi sau khi mở; hãy chạy lại.")
+        parts = self._render()
+        folder = path.parent
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".~sheetkpi-", suffix=".tmp", dir=folder)
+        except OSError as exc:
+            raise PackageError("save-failed", f"Không tạo được tệp tạm trong '{folder}': {exc.strerror or exc}") from exc
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                self._write_zip(fh, parts)
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                mode = os.stat(path).st_mode & 0o7777
+            except FileNotFoundError:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException as exc:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            if isinstance(exc, OSError) and not isinstance(exc, PackageError):
+                raise PackageError("save-failed", f"Không ghi được tệp '{path.name}': {exc.strerror or exc}. "
+                                   "Nếu tệp đang mở trong Excel, hãy đóng rồi chạy lại.") from exc
+            raise
+        _fsync_dir(folder)
+        self._after_save(path)
+
+    def _render(self) -> dict[str, bytes | None]:
+        """New content of every changed part (None: the part is removed)."""
+        out: dict[str, bytes | None] = {}
+        for chart_part, spec in self._charts.items():
+            sheet = self._worksheet(spec.sheet)
+            cells = {c for box in [spec.categories] + [b for _, b in spec.series] for c in _chart.box_cells(box)}
+            out[chart_part] = _chart.bar_chart_xml(spec, self.read_cell_values(sheet.name, cells))
+        removed: dict[int, set[tuple[int, int]]] = {}
+        for sheet in self._sheets:
+            if sheet.part in self._pending:
+                editor = SheetEditor(split_sheet(self._sheet_xml(sheet.part), sheet.part), sheet.part,
+                                     self._cells.get(sheet.part, {}), self._clears.get(sheet.part, []),
+                                     lambda kind: self.add_style(num_fmt=_FALLBACK_FORMATS[kind]))
+                xml = editor.run()
+                if sheet.part in self._drawing_refs:
+                    parts = _sheetxml.add_drawing(split_sheet(xml, sheet.part), sheet.part,
+                                                  self._drawing_refs[sheet.part])
+                    xml = parts.join()
+                out[sheet.part] = xml
+                if editor.removed_formulas:
+                    removed[sheet.sheet_id] = editor.removed_formulas
+        if removed:
+            self._drop_calc_chain_entries(removed)
+        for part in self._removed:
+            out[part] = None
+        for part in self._dirty:
+            if part not in self._removed:
+                tree = self._trees[part].getroottree()
+                standalone = tree.docinfo.standalone
+                out[part] = etree.tostring(tree, xml_declaration=True, encoding="UTF-8",
+                                           standalone=True if standalone is None else standalone)
+        for part, data in self._new.items():
+            out.setdefault(part, data)
+        return out
+
+    def _drop_calc_chain_entries(self, removed: dict[int, set[tuple[int, int]]]) -> None:
+        """Remove calcChain entries of cells that no longer hold a formula; drop an empty chain."""
+        chains = [(rid, p) for rid, rtype, p in self._rels(self._wb_part) if rtype == RT + "calcChain"]
+        if not chains or not self._exists(chains[0][1]):
+            return
+        rid, part = chains[0]
+        root = self._tree(part)
+        refs = {sid: {cell_ref(r, c) for r, c in cells} for sid, cells in removed.items()}
+        sheet_id = None
+        for el in list(root):
+            if el.get("i") is not None:
+                sheet_id = int(el.get("i"))
+            if el.get("r") in refs.get(sheet_id, ()):
+                following = el.getnext()
+                # "i" may be omitted when equal to the previous entry's; keep it for the next one.
+                if el.get("i") is not None and following is not None and following.get("i") is None:
+                    following.set("i", el.get("i"))
+                root.remove(el)
+        self._touch(part)
+        if len(root) == 0:
+            self._removed.add(part)
+            self._override(part, None)
+            rels = self._rels_tree(self._wb_part)
+            for el in rels.iterfind(f"{{{PKG_REL_NS}}}Relationship"):
+                if el.get("Id") == rid:
+                    rels.remove(el)
+            self._touch(_rels_part(self._wb_part))
+
+    def _write_zip(self, fh, parts: dict[str, bytes | None]) -> None:
+        writer = _ZipWriter(fh)
+        with open(self._path, "rb") as src:
+            for info in self._infos:
+                if info.filename not in parts:
+                    writer.copy_raw(info, src)
+                elif parts[info.filename] is not None:
+                    writer.write(info, parts[info.filename])
+        known = {info.filename for info in self._infos}
+        for name, data in parts.items():
+            if name not in known and data is not None:
+                writer.write(_new_info(name), data)
+        writer.close(self._comment)
+
+    def _after_save(self, path: Path) -> None:
+        """The saved file becomes the source: pending edits are in it now."""
+        self._path = path
+        with zipfile.ZipFile(path) as zf:
+            self._adopt(zf.infolist(), zf.comment)
+        for part in self._removed:
+            self._trees.pop(part, None)
+        self._new.clear()
+        self._removed.clear()
+        self._dirty.clear()
+        self._cells.clear()
+        self._clears.clear()
+        self._drawing_refs.clear()
+        self._pending.clear()
+        self._charts.clear()
+        self._chart_count.clear()
+
+
+def _written_value(write: CellWrite) -> Any:
+    """The Python value a pending write puts in its cell."""
+    if write.inline is not None:
+        return write.inline
+    if write.value is None:
+        return None
+    if write.cell_type == "b":
+        return write.value == "1"
+    number = float(write.value)
+    return int(number) if number.is_integer() and "." not in write.value and "e" not in write.value.lower() else number
+
+
+def _fill(color: str) -> etree._Element:
+    fill = etree.Element(f"{{{MAIN_NS}}}fill")
+    pattern = etree.SubElement(fill, f"{{{MAIN_NS}}}patternFill", patternType="solid")
+    etree.SubElement(pattern, f"{{{MAIN_NS}}}fgColor", rgb=_argb(color))
+    etree.SubElement(pattern, f"{{{MAIN_NS}}}bgColor", indexed="64")
+    return fill
+
+
+def _border() -> etree._Element:
+    border = etree.Element(f"{{{MAIN_NS}}}border")
+    for side in ("left", "right", "top", "bottom"):
+        etree.SubElement(etree.SubElement(border, f"{{{MAIN_NS}}}{side}", style="thin"), f"{{{MAIN_NS}}}color",
+                         indexed="64")
+    etree.SubElement(border, f"{{{MAIN_NS}}}diagonal")
+    return border
+
+
+def _insert_default(types: etree._Element, extension: str, content_type: str) -> None:
+    el = etree.Element(f"{{{CT_NS}}}Default", Extension=extension, ContentType=content_type)
+    defaults = types.findall(f"{{{CT_NS}}}Default")
+    types.insert(types.index(defaults[-1]) + 1 if defaults else 0, el)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (POSIX); directories cannot be opened this way on Windows."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+

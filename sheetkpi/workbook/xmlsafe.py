@@ -1,0 +1,150 @@
+"""Safe reading of OOXML packages: a hardened XML parser and zip limits checked before any parsing.
+
+A workbook comes from email, so it is untrusted input. Nothing here resolves entities, loads a DTD,
+touches the network or builds huge trees; and the zip's central directory is checked (part count,
+sizes, compression ratio) before a single part is inflated, so a zip bomb is refused cheaply.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+from ..errors import FileUnusable, SheetkpiError
+
+MAX_PARTS = 10_000
+MAX_TOTAL_SIZE = 512 * 1024 * 1024  # uncompressed bytes, all parts together
+MAX_PART_SIZE = 256 * 1024 * 1024  # uncompressed bytes of one part
+MAX_RATIO = 250  # uncompressed / compressed, for parts big enough to matter
+RATIO_MIN_SIZE = 4 * 1024 * 1024  # small parts may compress extremely well and harm nobody
+
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# A password-protected xlsx is a CFB container holding an "EncryptionInfo" stream; a legacy .xls is
+# a CFB container holding "Workbook"/"Book". Directory entry names are UTF-16LE.
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+
+
+class PackageError(SheetkpiError):
+    """Any failure of the package writer; ``code`` is stable kebab-case, ``message`` Vietnamese."""
+
+
+class InvalidPackageError(PackageError, FileUnusable):
+    """The file itself cannot be used (missing, not a workbook, encrypted, corrupt, too large)."""
+
+
+class PackageLimitError(InvalidPackageError):
+    """The package exceeds a safety limit (size, part count, compression ratio)."""
+
+
+def safe_parser() -> etree.XMLParser:
+    """An lxml parser that never expands entities, loads DTDs, uses the network or allows huge trees."""
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False
+    )
+
+
+def parse_xml(data: bytes, part: str) -> etree._Element:
+    """Parse ``data`` (the bytes of ``part``) safely; a DOCTYPE or malformed XML raises ``xml-invalid``."""
+    try:
+        root = etree.fromstring(data, safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise xml_invalid(part, str(exc)) from exc
+    if root.getroottree().docinfo.doctype:
+        # OOXML never carries a DTD; one here is an attack or a foreign file.
+        raise xml_invalid(part, "DOCTYPE")
+    return root
+
+
+def xml_invalid(part: str, detail: str) -> InvalidPackageError:
+    """The error for a part whose XML cannot be used."""
+    return InvalidPackageError("xml-invalid", f"Phần '{part}' của tệp bị hỏng (XML không hợp lệ: {detail}).")
+
+
+def sniff_file(path: Path) -> None:
+    """Refuse files that are not zip packages, with a message that says what they are instead."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            if head.startswith(CFB_MAGIC):
+                _raise_cfb(path, fh)
+    except FileNotFoundError as exc:
+        raise InvalidPackageError("file-missing", f"Không tìm thấy tệp '{path}'.") from exc
+    except IsADirectoryError as exc:
+        raise InvalidPackageError("file-missing", f"'{path}' là một thư mục, không phải tệp.") from exc
+    except PermissionError as exc:
+        raise InvalidPackageError("file-unreadable", f"Không có quyền đọc tệp '{path}'.") from exc
+    if not head.startswith(b"PK"):
+        raise InvalidPackageError(
+            "not-a-zip", f"Tệp '{path.name}' không phải là sổ tính Excel (.xlsx/.xlsm) hoặc đã bị hỏng."
+        )
+
+
+def _raise_cfb(path: Path, fh) -> None:
+    fh.seek(0)
+    tail = b""
+    for chunk in iter(lambda: fh.read(1 << 20), b""):
+        if _ENCRYPTION_INFO in tail + chunk:
+            raise InvalidPackageError(
+                "encrypted",
+                f"Tệp '{path.name}' được đặt mật khẩu. Hãy mở bằng Excel, bỏ mật khẩu "
+                "(Tệp > Thông tin > Bảo vệ sổ làm việc > Mã hóa bằng mật khẩu) rồi lưu lại.",
+            )
+        tail = chunk[-len(_ENCRYPTION_INFO):]
+    raise InvalidPackageError(
+        "legacy-format",
+        f"Tệp '{path.name}' là định dạng Excel cũ (.xls). Hãy mở bằng Excel và lưu lại dưới dạng .xlsx.",
+    )
+
+
+def check_limits(infos: list[zipfile.ZipInfo], name: str) -> None:
+    """Check the central directory of a package against the limits, before anything is inflated."""
+    if len(infos) > MAX_PARTS:
+        raise PackageLimitError(
+            "zip-too-large", f"Tệp '{name}' có {len(infos)} phần, vượt giới hạn {MAX_PARTS}."
+        )
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise InvalidPackageError("encrypted", f"Tệp '{name}' có phần được mã hóa, không đọc được.")
+        # Part names are case-insensitive in OPC; two entries with one name make the package ambiguous.
+        key = info.filename.lower()
+        if key in seen:
+            raise InvalidPackageError("zip-invalid", f"Tệp '{name}' có hai phần trùng tên '{info.filename}'.")
+        seen.add(key)
+        if info.file_size > MAX_PART_SIZE:
+            raise PackageLimitError(
+                "zip-too-large",
+                f"Phần '{info.filename}' của tệp '{name}' quá lớn ({info.file_size // (1 << 20)} MiB).",
+            )
+        if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise PackageLimitError(
+                "zip-too-large",
+                f"Phần '{info.filename}' của tệp '{name}' nén bất thường (tỉ lệ > {MAX_RATIO}:1); "
+                "tệp có thể là bom nén nên không được mở.",
+            )
+        total += info.file_size
+    if total > MAX_TOTAL_SIZE:
+        raise PackageLimitError(
+            "zip-too-large",
+            f"Tệp '{name}' khi giải nén lớn {total // (1 << 20)} MiB, vượt giới hạn {MAX_TOTAL_SIZE >> 20} MiB.",
+        )
+
+
+def open_zip(path: Path) -> zipfile.ZipFile:
+    """Open ``path`` as a zip after sniffing its type and checking the limits; caller closes it."""
+    sniff_file(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InvalidPackageError(
+            "not-a-zip", f"Tệp '{path.name}' không phải là sổ tính Excel (.xlsx/.xlsm) hoặc đã bị hỏng."
+        ) from exc
+    try:
+        check_limits(zf.infolist(), path.name)
+    except BaseException:
+        zf.close()
+        raise
+    return zf
