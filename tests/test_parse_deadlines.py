@@ -107,6 +107,9 @@ def test_spec_table(text, due, kind):
         # the date of a cited document is not a deadline
         ("Theo Kế hoạch số 30/KH-UBND ngày 29/01/2026", None, "event"),
         ("Theo Quyết định số 16/2007/QĐ-UBND; hoàn thành trước 30/9/2026", D(2026, 9, 30), "date"),
+        ("Theo Quyết định số 2771/QĐ-TTg ngày 22/12/2025", None, "event"),
+        ("Kết luận số 203-KL/TW ngày 04/11/2025", None, "unknown"),
+        ("Tháng 6/2026/Theo kế hoạch", D(2026, 6, 30), "month"),
         ("Sau khi kết thúc quý II/2026", None, "event"),
         ("Trước khi khởi công", None, "event"),
         ("hoàn thành 1/500 quy hoạch", None, "unknown"),

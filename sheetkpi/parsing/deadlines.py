@@ -17,8 +17,8 @@ from typing import NamedTuple
 from .text import clean_text, format_date, strip_marks
 
 KINDS = ("date", "month", "quarter", "period", "year", "recurring", "event", "unknown", "missing")
-UNDATED_KINDS = frozenset({"event", "unknown", "missing"})
-# A kind more precise than "some time this year"; the first of these in the text wins.
+# Kinds that name a time of their own; across clauses the first of these wins over recurring
+# and event clauses ("Quý I/2023; báo cáo hàng tháng").
 _SPECIFIC_KINDS = frozenset({"date", "month", "quarter", "period", "year"})
 _FIRST_YEAR, _LAST_YEAR = 1900, 2100
 # Excel serial numbers of 01/01/2000 and 31/12/2099: a date cell that lost its date format.
@@ -74,9 +74,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 # Document references ("Kế hoạch số 30/KH-UBND ngày 29/01/2026", "Nghị quyết 06/NQ-TU") carry
 # the date the document was signed, not a deadline. Matched on the original text: the code after
-# the "/" is in capitals, which keeps "trong năm 2026/theo kế hoạch" apart.
+# the "/" starts with two capitals, which keeps "Tháng 6/2026/Theo kế hoạch" apart.
 _DOCUMENT = re.compile(
-    r"\b\d+[\w&.\-/]*/[A-ZĐ][\w&.\-/]*(?:\s+[Nn]g[àa]y\s+\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4})?"
+    r"\b\d+[\w&.\-/]*/[A-ZĐ]{2}[\w&.\-/]*(?:\s+[Nn]g[àa]y\s+\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4})?"
 )
 # Clauses: ";", line breaks, and "/" between words ("Thường xuyên trong năm/theo kế hoạch"),
 # never the "/" of "30/4/2026" or "Quý II/2023".
@@ -87,7 +87,8 @@ _RECURRING = re.compile(
 # "Khi …", "Sau khi …", "Trước khi …": the clause names a trigger; dates in it are not deadlines.
 _TRIGGER = re.compile(r"^\W*(?:ngay\s+)?(?:sau\s+|truoc\s+)?khi\b")
 _EVENT = re.compile(
-    r"\b(?:sau khi|khi co|khi phat sinh|tuy theo|theo (?:yeu cau|yc|quy dinh|ke hoach|chi dao|thoi gian quy dinh|tien do))\b"
+    r"\b(?:sau khi|khi co|khi phat sinh|tuy theo"
+    r"|theo (?:yeu cau|yc|quy dinh|ke hoach|chi dao|thoi gian quy dinh|tien do|quyet dinh|van ban|thong bao))\b"
 )
 
 
@@ -128,13 +129,19 @@ def _resolve(name: str, m: re.Match[str], plan_year: int) -> _Found:
     return _Found(m.start(), "year", _day(year, 12))
 
 
+def _blank(text: str, m: re.Match[str]) -> str:
+    """``text`` with the span of ``m`` replaced by spaces, so other positions do not move."""
+    return text[: m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+
+
 def _dated(clause: str, plan_year: int) -> list[_Found]:
     """Every dated expression in a folded clause, in reading order."""
     found = []
     for name, pattern in _PATTERNS:
-        for m in pattern.finditer(clause):
+        matches = list(pattern.finditer(clause))
+        for m in matches:
             found.append(_resolve(name, m, plan_year))
-        clause = pattern.sub(lambda m: " " * len(m.group()), clause)
+            clause = _blank(clause, m)
     return sorted(found, key=lambda f: f.start)
 
 
@@ -166,7 +173,7 @@ def _parse_text(text: str, plan_year: int) -> tuple[str, dt.date | None]:
     folded = strip_marks(text)
     # Blank document references using the original capitals; positions line up with ``folded``.
     for m in _DOCUMENT.finditer(text):
-        folded = folded[: m.start()] + " " * (m.end() - m.start()) + folded[m.end():]
+        folded = _blank(folded, m)
     results = [r for c in _CLAUSE_SPLIT.split(folded) if (r := _clause_deadline(c, plan_year))]
     kinds = [kind for kind, _ in results]
     # An impossible date ("31/2/2026") is a typo to fix, whatever else the text says.

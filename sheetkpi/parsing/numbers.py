@@ -84,7 +84,7 @@ def parse_vn_number(text: object) -> float | None:
     if not m:
         return None
     value = _unsigned(m.group(2))
-    if value is None:
+    if value is None or math.isinf(value):  # hundreds of digits overflow to infinity
         return None
     return -value if m.group(1) == "-" else value
 

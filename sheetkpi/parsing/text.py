@@ -42,6 +42,21 @@ def clean_text(value: object) -> str:
     return nfc(str(value)).translate(_INVISIBLE).strip()
 
 
+class _CharFold(dict):
+    """str.translate table built as characters are met: each one to its lowercase base letter."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFD", ch.lower()) if not unicodedata.combining(c))
+        base = base.replace("đ", "d")
+        # Exactly one character out for one in, so positions line up with the original text.
+        self[code] = folded = base if len(base) == 1 else ch
+        return folded
+
+
+_CHAR_FOLD = _CharFold()
+
+
 def strip_marks(s: str) -> str:
     """Lowercase ``s`` and drop Vietnamese diacritics (đ → d) character by character.
 
@@ -49,12 +64,7 @@ def strip_marks(s: str) -> str:
     ``s`` (used to read units and labels back with their diacritics). Pass NFC text: a combining
     mark that is not part of a composed character is kept as it is.
     """
-    out = []
-    for ch in s:
-        base = "".join(c for c in unicodedata.normalize("NFD", ch.lower()) if not unicodedata.combining(c))
-        base = base.replace("đ", "d")
-        out.append(base if len(base) == 1 else ch)
-    return "".join(out)
+    return s.translate(_CHAR_FOLD)
 
 
 def fold(value: object) -> str:
@@ -90,7 +100,8 @@ def looks_like_legacy_vn(s: str) -> bool:
     """Guess whether ``s`` is TCVN3 (ABC) or VNI-encoded Vietnamese that was read as Unicode.
 
     A heuristic used to warn people, never to convert: one TCVN3 sign next to a letter, or two
-    Latin-1 letters that Vietnamese does not use, outnumbering the genuine Vietnamese letters.
+    VNI signs (Latin-1 letters Vietnamese does not use, "ù"/"õ" right after a vowel), more
+    numerous than the letters only real Unicode Vietnamese has (ă, đ, ơ, ư, ạ, ế …).
     """
     s = nfc(s)
     strong = weak = genuine = 0
