@@ -155,6 +155,3 @@ def _memo_available() -> bool:
 
 
 _COMMANDS = {"check": _cmd_check, "recalc": _cmd_recalc, "demo": _cmd_demo, "new": _cmd_new}
-
-if __name__ == "__main__":
-    sys.exit(main())

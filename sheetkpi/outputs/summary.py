@@ -9,9 +9,13 @@ from ..parsing.deadlines import format_due
 from ..workbook import layout
 from .writes import Block, Chart, SheetWrites
 
-LATE_HEADERS = ("Phòng/đơn vị", "Mã KPI", "Nhiệm vụ / KPI", "Thời hạn", "Hạn xác định", "% tiến độ", "Khó khăn, vướng mắc, đề xuất")
-RISK_HEADERS = ("Phòng/đơn vị", "Mã KPI", "Nhiệm vụ / KPI", "Thời hạn", "Hạn xác định", "% tiến độ", "Kỳ vọng (%)")
-PROBLEM_HEADERS = ("Mức độ", "Trang tính", "Ô", "Mã lỗi", "Nội dung")
+# The lists share the unit table's columns; their long texts go last, unwrapped, so that they run
+# on over the empty cells to their right instead of needing row heights.
+LATE_HEADERS = ("Phòng/đơn vị", "Mã KPI", "Hạn xác định", "% tiến độ", "Nhiệm vụ / KPI — Khó khăn, vướng mắc, đề xuất")
+RISK_HEADERS = ("Phòng/đơn vị", "Mã KPI", "Hạn xác định", "% tiến độ", "Kỳ vọng (%)", "Nhiệm vụ / KPI")
+PROBLEM_HEADERS = ("Mức độ — mã", "Trang tính", "Ô", "Nội dung")
+UNIT_ROW_STYLES = ["text", "integer", "number", "number", "number", *["integer"] * 5, "number", "text", "text"]
+LIST_STYLES = ["text", "text", "date", "number", "number", "line"]
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
 # Pace and trend findings are results shown in their own lists, not data problems.
 RESULT_CODES = {"overdue", "at-risk", "completed-late", "progress-decreased", "not-updated"}
@@ -52,7 +56,7 @@ def summary_writes(evaluation: Evaluation, *, create: bool, run_at: dt.datetime)
                 *(u.status_counts[st] for st in STATUSES), u.at_risk_count,
                 u.ratio, u.grade, "; ".join(u.flags),
             ],
-            "number",
+            UNIT_ROW_STYLES,
         )
     last_unit_row = len(rows)
     t = evaluation.totals
@@ -61,7 +65,7 @@ def summary_writes(evaluation: Evaluation, *, create: bool, run_at: dt.datetime)
             "Toàn cơ quan", t["kpi_count"], t["weight_total"], t["score_total"], t["expected_score"],
             *(t["status_counts"][st] for st in STATUSES), t["at_risk_count"], None, None, None,
         ],
-        "total",
+        ["total", "total_int", "total", "total", "total", *["total_int"] * 5, "total", "total", "total"],
     )
 
     late = [k for k in evaluation.kpis if k.status == LATE]
@@ -69,7 +73,9 @@ def summary_writes(evaluation: Evaluation, *, create: bool, run_at: dt.datetime)
     add([f"DANH SÁCH KPI QUÁ HẠN ({len(late)})"], "section")
     add(LATE_HEADERS, "header")
     for k in late:
-        add([_unit_name(evaluation, k.kpi.unit), k.kpi.code, k.kpi.title, k.kpi.deadline.text, k.kpi.deadline.due, k.effective_progress, k.kpi.obstacles], "text")
+        add([_unit_name(evaluation, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress, k.kpi.title], LIST_STYLES[:4] + ["line"])
+        if k.kpi.obstacles:
+            add([None, None, None, None, f"Khó khăn, vướng mắc, đề xuất: {k.kpi.obstacles}"], [None] * 4 + ["line"])
     if not late:
         add(["Không có KPI quá hạn."], "plain")
 
@@ -78,7 +84,7 @@ def summary_writes(evaluation: Evaluation, *, create: bool, run_at: dt.datetime)
     add([f"DANH SÁCH KPI CÓ NGUY CƠ CHẬM TIẾN ĐỘ ({len(risky)})"], "section")
     add(RISK_HEADERS, "header")
     for k in risky:
-        add([_unit_name(evaluation, k.kpi.unit), k.kpi.code, k.kpi.title, k.kpi.deadline.text, k.kpi.deadline.due, k.effective_progress, round(k.expected_progress, 1)], "text")
+        add([_unit_name(evaluation, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress, round(k.expected_progress, 1), k.kpi.title], LIST_STYLES)
     if not risky:
         add(["Không có KPI có nguy cơ chậm tiến độ."], "plain")
 
@@ -87,7 +93,7 @@ def summary_writes(evaluation: Evaluation, *, create: bool, run_at: dt.datetime)
     add([f"VẤN ĐỀ DỮ LIỆU CẦN XỬ LÝ ({len(problems)})"], "section")
     add(PROBLEM_HEADERS, "header")
     for i in problems:
-        add([SEVERITY_LABELS.get(i.severity, i.severity), i.sheet, i.cell, i.code, i.template.format(**i.params)], "text")
+        add([f"{SEVERITY_LABELS.get(i.severity, i.severity)} — {i.code}", i.sheet, i.cell, i.template.format(**i.params)], ["text", "text", "text", "line"])
     if not problems:
         add(["Không có vấn đề dữ liệu."], "plain")
 

@@ -13,10 +13,12 @@ STYLE_SPECS: dict[str, dict] = {
     "section": {"bold": True, "size": 12},
     "header": {"bold": True, "fill": "DDEBF7", "wrap": True, "halign": "center", "valign": "center", "border": True},
     "text": {"wrap": True, "valign": "top", "border": True},
+    "line": {"valign": "top"},  # unwrapped: long text runs on over the empty cells to its right
     "number": {"num_fmt": "#,##0.00", "valign": "top", "border": True},
     "integer": {"num_fmt": "0", "halign": "center", "valign": "top", "border": True},
     "date": {"num_fmt": "dd/mm/yyyy", "halign": "center", "valign": "top", "border": True},
     "total": {"bold": True, "fill": "F2F2F2", "border": True, "num_fmt": "#,##0.00"},
+    "total_int": {"bold": True, "fill": "F2F2F2", "border": True, "num_fmt": "0", "halign": "center"},
     "plain": {},
 }
 
@@ -25,13 +27,14 @@ STYLE_SPECS: dict[str, dict] = {
 class Block:
     """A rectangle of values from (row, col); stale values below it in the same columns are cleared.
 
-    ``styles`` has one semantic style name per row (or None to keep the cell's own style).
+    ``styles`` has, per row, one semantic style name for the whole row, a list with one per column,
+    or None to keep the cells' own styles.
     """
 
     row: int
     col: int
     rows: list[list[Any]]
-    styles: list[str | None] | None = None
+    styles: list[str | list[str | None] | None] | None = None
     clear_below: bool = True
 
     @property

@@ -33,10 +33,16 @@ def apply_plan(pkg: Package, plan: WritePlan) -> None:
             if sheet.column_widths:
                 pkg.set_column_widths(sheet.sheet, sheet.column_widths)
         for block in sheet.blocks:
-            for offset, (values, name) in enumerate(zip(block.rows, block.styles or [None] * len(block.rows))):
-                pkg.write_rows(sheet.sheet, block.row + offset, block.col, [values], clear_until_row=block.row + offset, style=style(name))
-            if block.clear_below:
-                _clear_below(pkg, sheet.sheet, block.row + len(block.rows), block.col, block.width)
+            names = block.styles or [None] * len(block.rows)
+            for offset, (values, name) in enumerate(zip(block.rows, names)):
+                row = block.row + offset
+                padded = list(values) + [None] * (block.width - len(values))
+                # One call per row because styles vary by row; clearing happens once, below.
+                xf = [style(n) for n in name] if isinstance(name, list) else style(name)
+                pkg.write_rows(sheet.sheet, row, block.col, [padded], clear_until_row=row, style=xf)
+            if block.clear_below and block.width:
+                after = block.row + len(block.rows)
+                pkg.write_rows(sheet.sheet, after, block.col, [[None] * block.width], clear_until_row=None)
         if sheet.cells:
             pkg.set_cells(sheet.sheet, sheet.cells)
         by_style: dict[str, dict] = defaultdict(dict)
@@ -47,7 +53,3 @@ def apply_plan(pkg: Package, plan: WritePlan) -> None:
         if sheet.chart:
             c = sheet.chart
             pkg.add_bar_chart(sheet.sheet, anchor=c.anchor, title=c.title, categories=c.categories, series=c.series)
-
-
-def _clear_below(pkg: Package, sheet: str, row: int, col: int, width: int) -> None:
-    pkg.write_rows(sheet, row, col, [], clear_until_row=None)
