@@ -23,7 +23,8 @@ def score(weight: float | None, progress: float) -> float:
     """"Điểm quy đổi" = weight × progress / 100, progress capped at 0..100, rounded to 2 decimals."""
     if weight is None:
         return 0.0
-    return round(weight * clip(progress) / 100.0, 2)
+    # min(): rounding half-up must never lift a score above its weight (1.875 × 100 % → 1.88).
+    return min(weight, round(weight * clip(progress) / 100.0, 2))
 
 
 def status(progress: float, due: dt.date | None, as_of: dt.date) -> str:
