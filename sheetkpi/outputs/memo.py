@@ -167,10 +167,16 @@ def _overview(evaluation: Evaluation, late: list, at_risk: list, problems: list)
         lines.append("Xếp loại tạm tính theo tỷ lệ so với điểm kỳ vọng — " + "; ".join(grades) + ".")
     errors = sum(1 for i in problems if i.severity == "error")
     warnings = len(problems) - errors
-    if problems:
+    if errors:
         lines.append(
-            f"Bảng giao KPI còn {format_vn(errors)} lỗi dữ liệu và {format_vn(warnings)} cảnh báo cần các phòng, "
-            "đơn vị xử lý (mục V)."
+            f"Bảng giao KPI còn {format_vn(errors)} lỗi dữ liệu"
+            + (f" và {format_vn(warnings)} cảnh báo" if warnings else "")
+            + " cần các phòng, đơn vị xử lý (mục V)."
+        )
+    elif warnings:
+        lines.append(
+            f"Bảng giao KPI không có lỗi dữ liệu; còn {format_vn(warnings)} cảnh báo cần các phòng, đơn vị xử lý "
+            "(mục V)."
         )
     else:
         lines.append("Số liệu các phòng, đơn vị cập nhật đầy đủ, không có lỗi dữ liệu.")
