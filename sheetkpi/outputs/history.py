@@ -30,7 +30,7 @@ def history_writes(evaluation: Evaluation, where: HistoryLayout | None) -> Sheet
         column = where.dates.get(evaluation.as_of, where.last_col + 1)
     new_column = create or evaluation.as_of not in where.dates
     if new_column:
-        out.styled_cells[(header_row, column)] = (evaluation.as_of, "header")
+        out.styled_cells[(header_row, column)] = (evaluation.as_of, "header_date")
         out.column_widths[column] = 12
 
     seen = set()

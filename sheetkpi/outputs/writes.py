@@ -12,6 +12,7 @@ STYLE_SPECS: dict[str, dict] = {
     "subtitle": {"italic": True},
     "section": {"bold": True, "size": 12},
     "header": {"bold": True, "fill": "DDEBF7", "wrap": True, "halign": "center", "valign": "center", "border": True},
+    "header_date": {"bold": True, "fill": "DDEBF7", "halign": "center", "border": True, "num_fmt": "dd/mm/yyyy"},
     "text": {"wrap": True, "valign": "top", "border": True},
     "line": {"valign": "top"},  # unwrapped: long text runs on over the empty cells to its right
     "number": {"num_fmt": "#,##0.00", "valign": "top", "border": True},

@@ -1,0 +1,227 @@
+"""The email that carries the workbook and the memo to leadership and departments (issue #4).
+
+:func:`build_message` makes one message: subject "Báo cáo KPI tháng M/YYYY — <cơ quan>", the memo as
+HTML and plain-text alternative bodies, the workbook and the Word memo attached. Everything is
+7-bit on the wire: headers RFC 2047/2231 encoded, bodies quoted-printable, attachments base64.
+:func:`write_eml` saves it as a draft Outlook opens unsent; :func:`send_smtp` sends it.
+"""
+
+from __future__ import annotations
+
+import copy
+import mimetypes
+import smtplib
+import socket
+import ssl
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, getaddresses, make_msgid
+from pathlib import Path
+
+from ..errors import EXIT_UNUSABLE, SheetkpiError, UsageError
+from ..model import Evaluation
+
+# Office types by suffix; the standard library's table misses some of them on older systems.
+MIME_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pdf": "application/pdf",
+}
+ATTACHED_MEMO_SUFFIXES = (".docx", ".pdf")  # the .html and .txt memo files become the bodies
+SMTPS_PORT = 465  # implicit TLS ("SMTPS"); other ports are plain, upgraded with STARTTLS on request
+SMTP_TIMEOUT_S = 60
+
+
+class MailError(SheetkpiError):
+    """The email cannot be written or sent (server unreachable, login refused, disk)."""
+
+    exit_code = EXIT_UNUSABLE
+
+
+def subject(evaluation: Evaluation) -> str:
+    """"Báo cáo KPI tháng 6/2026 — BAN QUẢN LÝ KHU KINH TẾ ĐÔNG NAM NGHỆ AN"."""
+    d = evaluation.as_of
+    agency = evaluation.settings.agency.strip()
+    return f"Báo cáo KPI tháng {d.month}/{d.year}" + (f" — {agency}" if agency else "")
+
+
+def _addresses(values, option: str) -> list[str]:
+    """Validated addresses as given ("a@b.vn" or "Tên <a@b.vn>"); a wrong one is a usage error."""
+    out = []
+    for value in values:
+        if "\r" in value or "\n" in value:
+            raise UsageError("mail-bad-address", f"Địa chỉ thư không hợp lệ ở {option}: {value!r}.")
+        parsed = getaddresses([value])
+        if not parsed or any(not addr or "@" not in addr or " " in addr for _, addr in parsed):
+            raise UsageError("mail-bad-address", f"Địa chỉ thư không hợp lệ ở {option}: '{value}'.")
+        out.append(value.strip())
+    return out
+
+
+def _mime_type(path: Path) -> tuple[str, str]:
+    full = MIME_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    main, _, sub = full.partition("/")
+    return main, sub
+
+
+def _attach(msg: EmailMessage, path: Path) -> None:
+    main, sub = _mime_type(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise MailError("mail-attachment-unreadable", f"Không đọc được tệp đính kèm '{path}': {exc.strerror or exc}.") from exc
+    msg.add_attachment(data, maintype=main, subtype=sub, filename=path.name)
+
+
+def build_message(
+    evaluation: Evaluation,
+    workbook: Path,
+    memo_files,
+    *,
+    to,
+    cc=(),
+    sender: str | None = None,
+) -> EmailMessage:
+    """The monthly email: memo .html and .txt (from ``memo_files``) as bodies; workbook and memo attached.
+
+    ``memo_files`` is what :func:`sheetkpi.outputs.memo.write_memo` returned; its .docx (and .pdf, if
+    any) are attached after the workbook. ``to``/``cc`` are addresses ("a@b.vn" or "Tên <a@b.vn>").
+    Without ``sender`` the message has no From: the mail program (or :func:`send_smtp`) sets it.
+    """
+    recipients = _addresses(to, "--to")
+    if not recipients:
+        raise UsageError("mail-no-recipient", "Cần ít nhất một người nhận (--to).")
+    copies = _addresses(cc, "--cc")
+    memo = {Path(f).suffix.lower(): Path(f) for f in memo_files}
+    missing = [s for s in (".docx", ".html", ".txt") if s not in memo]
+    if missing:
+        raise MailError(
+            "mail-memo-missing",
+            f"Thiếu tệp báo cáo {', '.join(missing)} để soạn thư; hãy tạo báo cáo trước (sheetkpi memo).",
+        )
+    try:
+        text = memo[".txt"].read_text(encoding="utf-8")
+        html = memo[".html"].read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MailError("mail-memo-unreadable", f"Không đọc được tệp báo cáo: {exc.strerror or exc}.") from exc
+
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = subject(evaluation)
+    if sender:
+        msg["From"] = _addresses([sender], "--from")[0]
+    msg["To"] = ", ".join(recipients)
+    if copies:
+        msg["Cc"] = ", ".join(copies)
+    msg["Date"] = formatdate(localtime=True)
+    domain = getaddresses([sender])[0][1].rpartition("@")[2] if sender else "sheetkpi.local"
+    msg["Message-ID"] = make_msgid(domain=domain)
+    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    _attach(msg, Path(workbook))
+    for suffix in ATTACHED_MEMO_SUFFIXES:
+        if suffix in memo:
+            _attach(msg, memo[suffix])
+    return msg
+
+
+def write_eml(msg: EmailMessage, path: Path) -> Path:
+    """Save ``msg`` as an .eml draft (``X-Unsent: 1``: Outlook opens it ready to edit and send)."""
+    draft = copy.deepcopy(msg)
+    del draft["X-Unsent"]
+    draft["X-Unsent"] = "1"
+    path = Path(path)
+    try:
+        path.write_bytes(draft.as_bytes(policy=SMTP))
+    except OSError as exc:
+        raise MailError("eml-write-failed", f"Không ghi được thư nháp '{path}': {exc.strerror or exc}.") from exc
+    return path
+
+
+def send_smtp(
+    msg: EmailMessage,
+    host: str,
+    port: int,
+    *,
+    starttls: bool = False,
+    user: str | None = None,
+    password: str | None = None,
+) -> dict[str, str]:
+    """Send ``msg`` through an SMTP server; returns the recipients the server refused (address → reason).
+
+    Port 465 speaks TLS from the start; on other ports ``starttls`` upgrades the connection before
+    logging in. Without a From header, ``user`` (when it is an address) becomes the sender.
+    """
+    if msg["From"] is None:
+        if not user or "@" not in user:
+            raise UsageError(
+                "mail-no-sender", "Chưa có địa chỉ người gửi: dùng --from ĐỊA_CHỈ (hoặc --user là một địa chỉ thư)."
+            )
+        msg["From"] = user
+    where = f"{host}:{port}"
+    step = "connect"
+    try:
+        if port == SMTPS_PORT:
+            server = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_S, context=ssl.create_default_context())
+        else:
+            server = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_S)
+        with server:
+            if starttls:
+                step = "starttls"
+                server.starttls(context=ssl.create_default_context())
+            if user:
+                step = "login"
+                server.login(user, password or "")
+            step = "send"
+            refused = server.send_message(msg)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise MailError(
+            "smtp-auth", f"Máy chủ thư {where} từ chối đăng nhập của '{user}': sai tên đăng nhập hoặc mật khẩu "
+            f"({_reply(exc)})."
+        ) from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        if step == "starttls":
+            text = f"Máy chủ thư {where} không hỗ trợ STARTTLS; bỏ --starttls hoặc dùng cổng {SMTPS_PORT}."
+        else:
+            text = (f"Máy chủ thư {where} không cho đăng nhập trên kết nối này; thử thêm --starttls (thường ở cổng "
+                    f"587) hoặc dùng cổng {SMTPS_PORT}.")
+        raise MailError("smtp-not-supported", text) from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        refused_all = ", ".join(exc.recipients)
+        raise MailError("smtp-recipients-refused", f"Máy chủ thư {where} từ chối mọi người nhận: {refused_all}.") from exc
+    except smtplib.SMTPSenderRefused as exc:
+        raise MailError(
+            "smtp-sender-refused", f"Máy chủ thư {where} từ chối địa chỉ người gửi '{exc.sender}' ({_reply(exc)})."
+        ) from exc
+    except smtplib.SMTPResponseException as exc:
+        raise MailError("smtp-error", f"Máy chủ thư {where} báo lỗi, thư chưa được gửi ({_reply(exc)}).") from exc
+    except smtplib.SMTPServerDisconnected as exc:
+        raise MailError("smtp-disconnected", f"Máy chủ thư {where} ngắt kết nối giữa chừng; thư chưa được gửi.") from exc
+    except smtplib.SMTPException as exc:
+        raise MailError("smtp-error", f"Lỗi khi gửi thư qua {where}: {exc}. Thư chưa được gửi.") from exc
+    except ssl.SSLError as exc:
+        raise MailError(
+            "smtp-tls", f"Không thiết lập được kết nối mã hóa (TLS) với máy chủ thư {where}: {exc.reason or exc}."
+        ) from exc
+    except ConnectionRefusedError as exc:
+        raise MailError(
+            "smtp-connect", f"Không kết nối được máy chủ thư {where}: máy chủ từ chối kết nối. Kiểm tra địa chỉ, cổng "
+            "và tường lửa."
+        ) from exc
+    except socket.gaierror as exc:
+        raise MailError("smtp-connect", f"Không tìm thấy máy chủ thư '{host}'. Kiểm tra lại tên máy chủ.") from exc
+    except TimeoutError as exc:
+        raise MailError("smtp-timeout", f"Máy chủ thư {where} không trả lời sau {SMTP_TIMEOUT_S} giây.") from exc
+    except OSError as exc:
+        raise MailError("smtp-connect", f"Không kết nối được máy chủ thư {where}: {exc.strerror or exc}.") from exc
+    return {addr: _reply_text(code, text) for addr, (code, text) in refused.items()}
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    return _reply_text(exc.smtp_code, exc.smtp_error)
+
+
+def _reply_text(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}".strip()

@@ -1,0 +1,308 @@
+"""`sheetkpi demo / recalc / check` end to end on the Nghệ An 2026 example (issue #3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+import sheetkpi
+from sheetkpi.workbook import layout as L
+from support import AS_OF, EXAMPLE, ROOT, run_cli, sheets_as_csv
+
+UNITS = ["KHĐT", "XDMT", "DNLĐ", "VP", "BQLDA"]
+
+
+@pytest.fixture
+def book(tmp_path) -> Path:
+    path = tmp_path / "BangGiaoKPI.xlsx"
+    shutil.copyfile(EXAMPLE, path)
+    return path
+
+
+def edit(path: Path, sheet: str, changes: dict[str, object], number_format: dict[str, str] | None = None) -> None:
+    """Prepare a test input as a department would type it (openpyxl is fine for a test fixture)."""
+    wb = load_workbook(path)
+    for ref, value in changes.items():
+        wb[sheet][ref] = value
+    for ref, fmt in (number_format or {}).items():
+        wb[sheet][ref].number_format = fmt
+    wb.save(path)
+
+
+def header_columns(ws) -> dict[str, int]:
+    return {c.value: c.column for c in ws[L.UNIT_HEADER_ROW] if c.value}
+
+
+def column_letter(ws, header: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(header_columns(ws)[header])
+
+
+def test_demo_prints_the_unit_table_and_leaves_matching_workbook(tmp_path):
+    proc = run_cli("demo", "--dir", str(tmp_path / "demo"))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    for code in UNITS:
+        assert code in out
+    assert "Toàn cơ quan" in out and "Xếp loại" in out and "Quá hạn" not in proc.stderr
+
+    result = sheetkpi.check(tmp_path / "demo" / "BangGiaoKPI.xlsx", as_of=AS_OF)
+    wb = load_workbook(tmp_path / "demo" / "BangGiaoKPI.xlsx", data_only=True)
+    summary = wb[L.SHEET_SUMMARY]
+    header = [c.value for c in summary[L.SUMMARY_HEADER_ROW]][: len(L.SUMMARY_UNIT_HEADERS)]
+    assert header == list(L.SUMMARY_UNIT_HEADERS)
+    for offset, unit in enumerate(result.units, start=1):
+        row = [c.value for c in summary[L.SUMMARY_HEADER_ROW + offset]]
+        assert row[0] == unit.unit.name
+        assert row[1:5] == [len(unit.kpis), unit.weight_total, unit.score_total, unit.expected_score]
+        assert row[5:9] == [unit.status_counts[s] for s in ("Hoàn thành", "Đang thực hiện", "Chưa triển khai", "Quá hạn")]
+        assert row[11] == unit.grade
+        # The printed table shows the same figures, Vietnamese style.
+        line = next(l for l in out.splitlines() if l.startswith(unit.unit.code + " "))
+        assert sheetkpi_format(unit.score_total) in line and unit.grade in line
+        # The unit tab's total row shows the same total.
+        ws = wb[unit.unit.sheet]
+        total_row = next(r for r in range(5, ws.max_row + 1) if ws[f"B{r}"].value == L.TOTAL_LABEL)
+        assert ws[f"{column_letter(ws, 'Điểm quy đổi')}{total_row}"].value == unit.score_total
+
+
+def sheetkpi_format(x: float) -> str:
+    from sheetkpi.parsing.numbers import format_vn
+
+    return format_vn(x)
+
+
+def test_recalc_fills_engine_columns_per_spec(book):
+    before = sheetkpi.check(book, as_of=AS_OF)
+    proc = run_cli("recalc", str(book), "--as-of", "25/06/2026", "--no-memo")
+    assert proc.returncode == 0, proc.stderr
+    wb = load_workbook(book, data_only=True)
+    for k in before.kpis:
+        ws = wb[k.kpi.sheet]
+        get = lambda h: ws[f"{column_letter(ws, h)}{k.kpi.row}"].value
+        assert get("Điểm quy đổi") == k.score
+        assert get("Trạng thái") == k.status
+        assert get("Tiến độ tính điểm (%)") == k.effective_progress
+        due = get("Hạn xác định")
+        assert (due.date() if due else None) == k.kpi.deadline.due
+    # KHĐT-04 is late and KHĐT-05 at risk in the example.
+    ws = wb["KHĐT"]
+    rows = {ws[f"B{r}"].value: r for r in range(5, 12)}
+    assert ws[f"{column_letter(ws, 'Trạng thái')}{rows['KHĐT-04']}"].value == "Quá hạn"
+    assert "Nguy cơ chậm tiến độ" in ws[f"{column_letter(ws, 'Cảnh báo')}{rows['KHĐT-05']}"].value
+    assert (book.parent / "sao-luu").is_dir() and len(list((book.parent / "sao-luu").iterdir())) == 1
+
+
+def test_weight_sum_95_is_flagged_by_check_and_in_summary(book):
+    edit(book, "VP", {"E5": 10})  # VP-01 15 → 10: the unit sums to 95
+    proc = run_cli("check", str(book), "--as-of", AS_OF, "--json")
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    mismatch = [i for i in data["issues"] if i["code"] == "weight-sum-mismatch"]
+    assert len(mismatch) == 1 and mismatch[0]["sheet"] == "VP" and mismatch[0]["severity"] == "error"
+    assert "Tổng trọng số 95 ≠ 100" in mismatch[0]["message"]
+    assert not data["valid"]
+    vp = next(u for u in data["units"] if u["code"] == "VP")
+    assert vp["weight_total"] == 95 and vp["flags"] == ["Tổng trọng số 95 ≠ 100"]
+
+    assert run_cli("recalc", str(book), "--as-of", AS_OF, "--no-memo").returncode == 0
+    summary = load_workbook(book)[L.SHEET_SUMMARY]
+    vp_row = next(r for r in summary.iter_rows(values_only=True) if r[0] == "Văn phòng")
+    assert vp_row[12] == "Tổng trọng số 95 ≠ 100"
+
+
+@pytest.mark.parametrize("typed,fmt,progress,code", [
+    ("80%", None, 80.0, None),
+    (" 80 % ", None, 80.0, None),
+    (0.8, "0%", 80.0, None),
+    ("80,5", None, 80.5, None),
+    ("Hoàn thành", None, 100.0, None),
+    (None, None, 0.0, "progress-missing"),
+    ("khoảng một nửa", None, 0.0, "progress-invalid"),
+    (130, None, 100.0, "progress-out-of-range"),
+    (-5, None, 0.0, "progress-out-of-range"),
+])
+def test_progress_as_typed(book, typed, fmt, progress, code):
+    edit(book, "XDMT", {"H6": typed}, {"H6": fmt} if fmt else None)
+    result = sheetkpi.check(book, as_of=AS_OF)
+    kpi = next(k for k in result.kpis if k.kpi.sheet == "XDMT" and k.kpi.row == 6)
+    assert kpi.effective_progress == progress
+    found = [i for i in kpi.issues if i.code in {"progress-missing", "progress-invalid", "progress-out-of-range"}]
+    if code is None:
+        assert found == []
+    else:
+        assert [i.code for i in found] == [code]
+        assert found[0].cell == "H6" and found[0].message.startswith("'XDMT'!H6: ")
+
+
+def test_lock_file_refuses_and_leaves_the_file_unchanged(book):
+    original = book.read_bytes()
+    (book.parent / f"~${book.name}").write_bytes(b"owner")
+    proc = run_cli("recalc", str(book), "--no-memo")
+    assert proc.returncode == 3
+    assert "đang được mở" in proc.stderr and "Traceback" not in proc.stderr
+    assert book.read_bytes() == original
+    assert not (book.parent / "sao-luu").exists()
+
+
+def test_libreoffice_finds_scores_and_statuses(book, tmp_path):
+    result = sheetkpi.recalc(book, as_of=AS_OF)
+    grids = sheets_as_csv(book, tmp_path / "csv")
+    for k in result.evaluation.kpis:
+        grid = grids[k.kpi.sheet]
+        header = grid[L.UNIT_HEADER_ROW - 1]
+        row = grid[k.kpi.row - 1]
+        assert row[header.index("Trạng thái")] == k.status
+        shown = row[header.index("Điểm quy đổi")].replace(",", "")
+        assert float(shown) == pytest.approx(k.score, abs=0.005)
+    summary = grids[L.SHEET_SUMMARY]
+    assert summary[0][0].startswith("TỔNG HỢP KẾT QUẢ")
+    assert any(r and r[0] == "Toàn cơ quan" for r in summary)
+
+
+def _department_cells(path: Path) -> dict:
+    """Every cell of the unit tabs that departments own: value and style, keyed by position."""
+    wb = load_workbook(path)
+    out = {}
+    owned_headers = set(L.ENGINE_COLUMNS.values())
+    for name in UNITS:
+        ws = wb[name]
+        owned_cols = {c for h, c in header_columns(ws).items() if h in owned_headers}
+        total = next(r for r in range(5, ws.max_row + 1) if ws[f"B{r}"].value == L.TOTAL_LABEL)
+        for row in ws.iter_rows():
+            for c in row:
+                if c.column in owned_cols and c.row > L.UNIT_HEADER_ROW or c.row == total:
+                    continue
+                style = (c.number_format, repr(c.font), repr(c.fill), repr(c.border), repr(c.alignment))
+                out[(name, c.coordinate)] = (c.value, style)
+    return out
+
+
+def test_department_cells_and_other_parts_unchanged(book):
+    before_cells = _department_cells(book)
+    with zipfile.ZipFile(book) as z:
+        before = {n: z.read(n) for n in z.namelist()}
+    sheetkpi.recalc(book, as_of=AS_OF)
+    assert _department_cells(book) == before_cells
+    with zipfile.ZipFile(book) as z:
+        after = {n: z.read(n) for n in z.namelist()}
+    changed = {n for n in before if before[n] != after.get(n)}
+    # Only unit tabs, "Tổng hợp", "Lịch sử", styles (appended) and the chart wiring may change.
+    allowed = {f"xl/worksheets/sheet{i}.xml" for i in range(3, 10)} | {"xl/styles.xml", "[Content_Types].xml", "xl/worksheets/_rels/sheet8.xml.rels"}
+    assert changed <= allowed, changed - allowed
+    assert "xl/worksheets/sheet1.xml" not in changed and "xl/worksheets/sheet2.xml" not in changed
+
+
+def test_rerun_is_stable(book):
+    sheetkpi.recalc(book, as_of=AS_OF)
+    first = {n: zipfile.ZipFile(book).read(n) for n in zipfile.ZipFile(book).namelist()}
+    sheetkpi.recalc(book, as_of=AS_OF)
+    second = {n: zipfile.ZipFile(book).read(n) for n in zipfile.ZipFile(book).namelist()}
+    assert set(first) == set(second)
+    # Same figures, same styles (no style appended twice); only the run time on "Tổng hợp" differs.
+    assert first["xl/styles.xml"] == second["xl/styles.xml"]
+    for name in first:
+        if name != "xl/worksheets/sheet8.xml":
+            assert first[name] == second[name], name
+
+
+def test_history_column_for_the_report_date(book):
+    sheetkpi.recalc(book, as_of=AS_OF)
+    ws = load_workbook(book)[L.SHEET_HISTORY]
+    header = [c.value for c in ws[L.HISTORY_HEADER_ROW]]
+    dates = [v.date() for v in header if isinstance(v, dt.datetime)]
+    assert dates == [dt.date(2026, 4, 25), dt.date(2026, 5, 25), dt.date(2026, 6, 25)]
+    sheetkpi.recalc(book, as_of=AS_OF)  # same date again: same column, overwritten
+    ws = load_workbook(book)[L.SHEET_HISTORY]
+    assert [c.value for c in ws[L.HISTORY_HEADER_ROW]] == header
+
+
+def test_missing_engine_columns_are_added_right_of_the_header(book):
+    wb = load_workbook(book)
+    ws = wb["VP"]
+    last = max(header_columns(ws).values())
+    ws.delete_cols(last - 4, 5)  # drop the five engine columns
+    wb.save(book)
+    result = sheetkpi.recalc(book, as_of=AS_OF)
+    ws = load_workbook(book)["VP"]
+    cols = header_columns(ws)
+    assert [h for h in L.ENGINE_COLUMNS.values()] == [h for h in cols if h in L.ENGINE_COLUMNS.values()]
+    vp = next(u for u in result.evaluation.units if u.unit.code == "VP")
+    assert ws.cell(vp.kpis[0].kpi.row, cols["Điểm quy đổi"]).value == vp.kpis[0].score
+
+
+def test_check_json_shape(book):
+    proc = run_cli("check", str(book), "--as-of", "25/06/2026", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["valid"] is True and data["as_of"] == AS_OF
+    assert {"code", "name", "sheet", "kpi_count", "weight_total", "score_total", "expected_score", "grade",
+            "status_counts", "flags"} <= set(data["units"][0])
+    assert len(data["kpis"]) == 32
+    k = next(k for k in data["kpis"] if k["code"] == "KHĐT-04")
+    assert k["status"] == "Quá hạn" and k["due"] == "2026-04-30" and k["due_kind"] == "date" and "overdue" in k["warnings"]
+    assert {"unit", "code", "sheet", "row", "weight", "progress", "score", "status", "due", "due_kind", "warnings"} <= set(k)
+
+
+@pytest.mark.parametrize("args,code", [
+    (["check"], 2),
+    (["check", "x.xlsx", "--as-of", "31/02/2026"], 2),
+    (["check", "khong-co.xlsx"], 3),
+    (["frobnicate"], 2),
+])
+def test_usage_and_missing_files(tmp_path, args, code):
+    if len(args) > 2 and args[1] == "x.xlsx":
+        shutil.copyfile(EXAMPLE, tmp_path / "x.xlsx")
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == code
+    assert "Traceback" not in proc.stderr and proc.stderr.strip()
+
+
+def test_no_unit_tab_exits_4(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active["A1"] = "Không phải bảng KPI"
+    wb.save(tmp_path / "x.xlsx")
+    proc = run_cli("check", str(tmp_path / "x.xlsx"))
+    assert proc.returncode == 4 and "Không tìm thấy trang tính đơn vị" in proc.stderr
+
+
+def test_new_from_template(tmp_path):
+    proc = run_cli("new", "-o", str(tmp_path / "moi.xlsx"))
+    assert proc.returncode == 0, proc.stderr
+    assert load_workbook(tmp_path / "moi.xlsx").sheetnames[:2] == [L.SHEET_GUIDE, L.SHEET_CONFIG]
+    assert run_cli("new", "-o", str(tmp_path / "moi.xlsx")).returncode == 2  # never overwrites
+
+
+def test_import_stays_light():
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import sheetkpi, sheetkpi.api"],
+                          capture_output=True, text=True, cwd=ROOT)
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}
+    assert "sheetkpi" in imported
+    assert not imported & {"pandas", "docxtpl", "matplotlib", "docx", "xlwings"}
+
+
+def test_installed_package_ships_templates_and_example(tmp_path):
+    """A non-editable install (here: into a target folder) runs `demo` away from the source tree."""
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                    "--target", str(target), str(ROOT)], check=True, capture_output=True)
+    assert (target / "sheetkpi" / "templates" / "BangGiaoKPI.xlsx").is_file()
+    assert (target / "sheetkpi" / "examples" / "nghe-an-2026" / "BangGiaoKPI.xlsx").is_file()
+    env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"}
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "sheetkpi", "demo", "--dir", "d"], cwd=work, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (work / "d" / "BangGiaoKPI.xlsx").is_file()
