@@ -87,7 +87,12 @@ class WorkbookData:
 def read_workbook(path: str | Path) -> WorkbookData:
     """Read every unit tab, the settings and the history of the workbook at ``path``."""
     path = Path(path)
-    sheets = load_grids(path)
+    return read_grids(load_grids(path), path)
+
+
+def read_grids(sheets: dict[str, Grid], path: Path) -> WorkbookData:
+    """The model and layouts from every sheet's grid, in workbook order, however the grids were read
+    (from the file here, from the open workbook by the Excel adapter)."""
     names = list(sheets)
     issues: list[Issue] = []
     settings, declared = read_settings(_find(sheets, layout.SHEET_CONFIG), issues)
