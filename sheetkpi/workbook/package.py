@@ -30,7 +30,7 @@ from typing import Any, Iterable
 from lxml import etree
 
 from . import _chart, _sheetxml
-from ._sheetxml import REL_NS, CellWrite, ClearRange, SheetEditor, SheetParts, cell_ref, parse_range, split_sheet
+from ._sheetxml import REL_NS, CellWrite, ClearRange, SheetEditor, cell_ref, parse_range, split_sheet
 from .xmlsafe import InvalidPackageError, PackageError, PackageLimitError, open_zip, parse_xml
 
 __all__ = ["Package", "PackageError", "InvalidPackageError", "PackageLimitError", "CellStyle"]
@@ -65,6 +65,10 @@ _VALIGN = {"top", "center", "bottom", "justify", "distributed"}
 # Schema order of children (ECMA-376), to insert new ones where Excel expects them.
 _STYLESHEET_ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
                      "tableStyles", "colors", "extLst"]
+_WORKBOOK_ORDER = ["fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
+                   "functionGroups", "externalReferences", "definedNames", "calcPr", "oleSize",
+                   "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
+                   "fileRecoveryPr", "webPublishObjects", "extLst"]
 _FONT_ORDER = ["b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color",
                "name", "family", "charset", "scheme"]
 
@@ -910,6 +914,8 @@ class Package:
                     removed[sheet.sheet_id] = editor.removed_formulas
         if removed:
             self._drop_calc_chain_entries(removed)
+        if any(self._cells.values()) or any(self._clears.values()):
+            self._recalculate_on_load()
         for part in self._removed:
             out[part] = None
         for part in self._dirty:
@@ -921,6 +927,17 @@ class Package:
         for part, data in self._new.items():
             out.setdefault(part, data)
         return out
+
+    def _recalculate_on_load(self) -> None:
+        """Ask Excel and LibreOffice to recalculate when opening: formulas that depend on the
+        written cells still hold their old cached results."""
+        wb = self._tree(self._wb_part)
+        calc = wb.find(f"{{{MAIN_NS}}}calcPr")
+        if calc is None:
+            calc = _insert_ordered(wb, etree.Element(f"{{{MAIN_NS}}}calcPr"), _WORKBOOK_ORDER)
+        if calc.get("fullCalcOnLoad") not in ("1", "true"):
+            calc.set("fullCalcOnLoad", "1")
+            self._touch(self._wb_part)
 
     def _drop_calc_chain_entries(self, removed: dict[int, set[tuple[int, int]]]) -> None:
         """Remove calcChain entries of cells that no longer hold a formula; drop an empty chain."""
