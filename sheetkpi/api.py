@@ -36,6 +36,7 @@ class RecalcResult:
     backup: Path | None
     cells_written: int
     memo_files: list[Path] = field(default_factory=list)
+    memo_error: str | None = None  # the workbook is saved even when its memo could not be written
 
 
 def parse_date(text: str) -> dt.date:
@@ -144,9 +145,13 @@ def recalc(
         ) from exc
     result = RecalcResult(evaluation, target, saved_backup, plan.cell_count())
     if memo:
+        from .errors import SheetkpiError
         from .outputs.memo import write_memo
 
-        result.memo_files = write_memo(evaluation, Path(memo_dir) if memo_dir else target.parent)
+        try:
+            result.memo_files = write_memo(evaluation, Path(memo_dir) if memo_dir else target.parent)
+        except SheetkpiError as exc:
+            result.memo_error = exc.message
     return result
 
 

@@ -58,6 +58,25 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--as-of", metavar="NGÀY", help="ngày báo cáo (25/06/2026 hoặc 2026-06-25)")
     check.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
 
+    memo = sub.add_parser("memo", help="chỉ tạo báo cáo (Word, HTML, văn bản) từ bảng tính, không ghi vào bảng")
+    memo.add_argument("workbook", help="tệp Bảng giao KPI (.xlsx)")
+    memo.add_argument("--as-of", metavar="NGÀY", help="ngày báo cáo (25/06/2026 hoặc 2026-06-25)")
+    memo.add_argument("-o", "--output-dir", metavar="THƯ_MỤC", help="thư mục đặt báo cáo (mặc định: cạnh bảng tính)")
+    memo.add_argument("--template", metavar="TỆP", help="mẫu Word riêng của Văn phòng (.docx)")
+    memo.add_argument("--pdf", action="store_true", help="xuất thêm PDF (cần LibreOffice)")
+
+    mail = sub.add_parser("mail", help="gửi (hoặc soạn thư nháp) bảng tính kèm báo cáo")
+    mail.add_argument("workbook", help="tệp Bảng giao KPI (.xlsx)")
+    mail.add_argument("--to", nargs="+", required=True, metavar="ĐỊA_CHỈ", help="người nhận")
+    mail.add_argument("--cc", nargs="+", default=[], metavar="ĐỊA_CHỈ", help="đồng gửi")
+    mail.add_argument("--from", dest="sender", metavar="ĐỊA_CHỈ", help="người gửi")
+    mail.add_argument("--as-of", metavar="NGÀY", help="ngày báo cáo (25/06/2026 hoặc 2026-06-25)")
+    how = mail.add_mutually_exclusive_group(required=True)
+    how.add_argument("--eml", metavar="TỆP", help="ghi thư nháp .eml (Outlook mở ở dạng chưa gửi)")
+    how.add_argument("--smtp", metavar="MÁY:CỔNG", help="gửi qua máy chủ SMTP, ví dụ mail.gov.vn:587")
+    mail.add_argument("--starttls", action="store_true", help="mã hóa kết nối bằng STARTTLS")
+    mail.add_argument("--user", metavar="TÀI_KHOẢN", help="tài khoản SMTP (mật khẩu lấy từ biến SHEETKPI_SMTP_PASSWORD hoặc hỏi khi chạy)")
+
     new = sub.add_parser("new", help="tạo Bảng giao KPI mới từ mẫu")
     new.add_argument("-o", "--output", required=True, metavar="TỆP", help="tệp cần tạo (.xlsx)")
     return p
@@ -115,7 +134,7 @@ def _cmd_recalc(args) -> int:
     from .api import recalc
     from .outputs.console import print_evaluation, print_recalc
 
-    result = recalc(args.workbook, as_of=args.as_of, output=args.output, memo=not args.no_memo and _memo_available(), memo_dir=args.memo_dir)
+    result = recalc(args.workbook, as_of=args.as_of, output=args.output, memo=not args.no_memo, memo_dir=args.memo_dir)
     print_evaluation(result.evaluation, sys.stdout)
     print_recalc(result, sys.stdout)
     return EXIT_OK
@@ -133,7 +152,7 @@ def _cmd_demo(args) -> int:
     target = folder / "BangGiaoKPI.xlsx"
     shutil.copyfile(example_path(), target)
     print(f"Đã chép bảng mẫu Nghệ An 2026 vào '{target}'. Tính lại với số liệu đến 25/06/2026…\n")
-    result = recalc(target, as_of=DEMO_DATE, memo=_memo_available(), keep_backup=False)
+    result = recalc(target, as_of=DEMO_DATE, memo=True, keep_backup=False)
     print_evaluation(result.evaluation, sys.stdout)
     print_recalc(result, sys.stdout)
     return EXIT_OK
@@ -147,11 +166,50 @@ def _cmd_new(args) -> int:
     return EXIT_OK
 
 
-def _memo_available() -> bool:
-    """The memo is written once its module ships (issue #4); until then recalc writes the workbook only."""
-    from importlib.util import find_spec
+def _cmd_memo(args) -> int:
+    from .api import check
+    from .outputs.memo import write_memo
 
-    return find_spec("sheetkpi.outputs.memo") is not None
+    evaluation = check(args.workbook, as_of=args.as_of)
+    folder = Path(args.output_dir) if args.output_dir else Path(args.workbook).resolve().parent
+    for path in write_memo(evaluation, folder, template=Path(args.template) if args.template else None, pdf=args.pdf):
+        print(f"Báo cáo: '{path}'.")
+    return EXIT_OK
 
 
-_COMMANDS = {"check": _cmd_check, "recalc": _cmd_recalc, "demo": _cmd_demo, "new": _cmd_new}
+def _cmd_mail(args) -> int:
+    import tempfile
+
+    from .api import check
+    from .errors import UsageError
+    from .outputs.mail import build_message, send_smtp, write_eml
+    from .outputs.memo import write_memo
+
+    evaluation = check(args.workbook, as_of=args.as_of)
+    with tempfile.TemporaryDirectory(prefix="sheetkpi-mail-") as tmp:
+        memo_files = write_memo(evaluation, Path(tmp))
+        msg = build_message(evaluation, Path(args.workbook), memo_files, to=args.to, cc=args.cc, sender=args.sender)
+        if args.eml:
+            print(f"Đã ghi thư nháp '{write_eml(msg, Path(args.eml))}'.")
+            return EXIT_OK
+        host, _, port = args.smtp.rpartition(":")
+        if not host or not port.isdigit():
+            raise UsageError("bad-smtp", f"--smtp cần dạng MÁY:CỔNG, ví dụ mail.gov.vn:587 (nhận được '{args.smtp}').")
+        password = None
+        if args.user:
+            password = os.environ.get("SHEETKPI_SMTP_PASSWORD")
+            if password is None:
+                import getpass
+
+                password = getpass.getpass(f"Mật khẩu SMTP của {args.user}: ")
+        refused = send_smtp(msg, host, int(port), starttls=args.starttls, user=args.user, password=password)
+    for address, reason in refused.items():
+        print(f"Máy chủ từ chối người nhận {address}: {reason}", file=sys.stderr)
+    print(f"Đã gửi: {msg['Subject']}")
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "check": _cmd_check, "recalc": _cmd_recalc, "demo": _cmd_demo, "new": _cmd_new,
+    "memo": _cmd_memo, "mail": _cmd_mail,
+}
