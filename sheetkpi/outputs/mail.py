@@ -8,14 +8,16 @@ HTML and plain-text alternative bodies, the workbook and the Word memo attached.
 
 from __future__ import annotations
 
+import base64
 import copy
 import mimetypes
 import smtplib
 import socket
 import ssl
+from email.header import Header
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formatdate, getaddresses, make_msgid
+from email.utils import formataddr, formatdate, getaddresses, make_msgid
 from pathlib import Path
 
 from ..errors import EXIT_UNUSABLE, SheetkpiError, UsageError
@@ -30,7 +32,8 @@ MIME_TYPES = {
 }
 ATTACHED_MEMO_SUFFIXES = (".docx", ".pdf")  # the .html and .txt memo files become the bodies
 SMTPS_PORT = 465  # implicit TLS ("SMTPS"); other ports are plain, upgraded with STARTTLS on request
-SMTP_TIMEOUT_S = 60
+SMTP_TIMEOUT_S = 30
+HEADER_WIDTH = 70  # encoded-word lines stay below the policy's 78, so it never refolds them
 
 
 class MailError(SheetkpiError):
@@ -57,6 +60,31 @@ def _addresses(values, option: str) -> list[str]:
             raise UsageError("mail-bad-address", f"Địa chỉ thư không hợp lệ ở {option}: '{value}'.")
         out.append(value.strip())
     return out
+
+
+def _encoded_text(name: str, value: str) -> str:
+    """``value`` as RFC 2047 encoded words, folded so that no line (with "Name: ") passes 78 characters.
+
+    The standard library's own folding of non-ASCII headers (Python 3.11 and others) loses the space
+    between two encoded words at a fold ("QUẢN LÝ" arrives as "QUẢNLÝ"), so sheetkpi folds them itself.
+    """
+    if value.isascii():
+        return value
+    return Header(value, "utf-8", maxlinelen=HEADER_WIDTH, header_name=name).encode(linesep="\r\n")
+
+
+def _encoded_addresses(values: list[str]) -> str:
+    """An address list header value: one address a line, display names encoded as words."""
+    items = []
+    for display, addr in getaddresses(values):
+        if display.isascii():
+            items.append(formataddr((display, addr)))
+            continue
+        words = Header(display, "utf-8", maxlinelen=HEADER_WIDTH).encode(linesep="\r\n")
+        last = words.rsplit("\r\n", 1)[-1]
+        gap = " " if len(last) + len(addr) + 4 <= HEADER_WIDTH else "\r\n "
+        items.append(f"{words}{gap}<{addr}>")
+    return ",\r\n ".join(items)
 
 
 def _mime_type(path: Path) -> tuple[str, str]:
@@ -107,12 +135,13 @@ def build_message(
         raise MailError("mail-memo-unreadable", f"Không đọc được tệp báo cáo: {exc.strerror or exc}.") from exc
 
     msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = subject(evaluation)
+    # Pre-encoded and folded here (see _encoded_text); set_raw stores them as they are.
+    msg.set_raw("Subject", _encoded_text("Subject", subject(evaluation)))
     if sender:
-        msg["From"] = _addresses([sender], "--from")[0]
-    msg["To"] = ", ".join(recipients)
+        msg.set_raw("From", _encoded_addresses(_addresses([sender], "--from")))
+    msg.set_raw("To", _encoded_addresses(recipients))
     if copies:
-        msg["Cc"] = ", ".join(copies)
+        msg.set_raw("Cc", _encoded_addresses(copies))
     msg["Date"] = formatdate(localtime=True)
     domain = getaddresses([sender])[0][1].rpartition("@")[2] if sender else "sheetkpi.local"
     msg["Message-ID"] = make_msgid(domain=domain)
@@ -171,7 +200,7 @@ def send_smtp(
                 server.starttls(context=ssl.create_default_context())
             if user:
                 step = "login"
-                server.login(user, password or "")
+                _login(server, user, password or "")
             step = "send"
             refused = server.send_message(msg)
     except smtplib.SMTPAuthenticationError as exc:
@@ -215,6 +244,20 @@ def send_smtp(
     except OSError as exc:
         raise MailError("smtp-connect", f"Không kết nối được máy chủ thư {where}: {exc.strerror or exc}.") from exc
     return {addr: _reply_text(code, text) for addr, (code, text) in refused.items()}
+
+
+def _login(server: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in; credentials with Vietnamese letters go as UTF-8 AUTH PLAIN (RFC 4616), which smtplib cannot."""
+    if (user + password).isascii():
+        server.login(user, password)
+        return
+    server.ehlo_or_helo_if_needed()
+    if "PLAIN" not in server.esmtp_features.get("auth", "").upper().split():
+        raise smtplib.SMTPNotSupportedError("AUTH PLAIN is not offered")
+    token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+    code, reply = server.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
