@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import email
-from email.header import decode_header, make_header
 import shutil
 import socket
+from email.header import decode_header, make_header
 from email.policy import default
 from pathlib import Path
 
