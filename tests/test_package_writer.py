@@ -1,0 +1,668 @@
+"""Unit tests of the lossless package writer, on real files built on disk (no mocks of the writer).
+
+Where a behaviour depends on what a spreadsheet program makes of the file (shared formulas), the
+file is opened and recalculated by LibreOffice headless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from lxml import etree
+
+import ooxml_validator
+from sheetkpi.workbook import package as package_module
+from sheetkpi.workbook import xmlsafe
+from sheetkpi.workbook.package import InvalidPackageError, Package, PackageError
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+CORPUS = Path(os.environ.get("SHEETKPI_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
+CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+# ---------------------------------------------------------------------------------------------
+# Building packages by hand, so each test controls the exact XML a producer might write
+
+
+def sheet_xml(rows: str, prefix: str = "", tail: str = "", dimension: str = "A1") -> str:
+    p = f"{prefix}:" if prefix else ""
+    decl = f'xmlns:{prefix}="{MAIN}"' if prefix else f'xmlns="{MAIN}"'
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<{p}worksheet {decl} xmlns:r="{REL}">'
+            f'<{p}dimension ref="{dimension}"/><{p}sheetData>{rows}</{p}sheetData>{tail}</{p}worksheet>')
+
+
+def build_xlsx(path: Path, sheets: dict[str, str], *, workbook_pr: str = "", styles: str | None = None,
+               calc_chain: str | None = None, extra: dict[str, bytes] | None = None) -> Path:
+    """A minimal package: workbook, the given sheets, optional styles and calcChain."""
+    overrides = [("/xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml")]
+    wb_rels, sheet_els, parts = [], [], {}
+    for i, (name, xml) in enumerate(sheets.items(), 1):
+        parts[f"xl/worksheets/sheet{i}.xml"] = xml
+        overrides.append((f"/xl/worksheets/sheet{i}.xml", CT_SHEET))
+        wb_rels.append((f"rId{i}", "worksheet", f"worksheets/sheet{i}.xml"))
+        sheet_els.append(f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>')
+    if styles is not None:
+        parts["xl/styles.xml"] = styles
+        overrides.append(("/xl/styles.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"))
+        wb_rels.append(("rIdS", "styles", "styles.xml"))
+    if calc_chain is not None:
+        parts["xl/calcChain.xml"] = calc_chain
+        overrides.append(("/xl/calcChain.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"))
+        wb_rels.append(("rIdC", "calcChain", "calcChain.xml"))
+    ct = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+          '<Default Extension="xml" ContentType="application/xml"/>'
+          + "".join(f'<Override PartName="{p}" ContentType="{t}"/>' for p, t in overrides) + "</Types>")
+    rels = lambda items: ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'  # noqa: E731
+                          + "".join(f'<Relationship Id="{i}" Type="{REL}/{t}" Target="{g}"/>' for i, t, g in items)
+                          + "</Relationships>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", ct)
+        zf.writestr("_rels/.rels", rels([("rId1", "officeDocument", "xl/workbook.xml")]))
+        zf.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}">'
+                                       f'{workbook_pr}<sheets>{"".join(sheet_els)}</sheets></workbook>')
+        zf.writestr("xl/_rels/workbook.xml.rels", rels(wb_rels))
+        for name, data in {**parts, **(extra or {})}.items():
+            zf.writestr(name, data)
+    return path
+
+
+STYLES = (f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{MAIN}">'
+          '<numFmts count="1"><numFmt numFmtId="164" formatCode="0.0"/></numFmts>'
+          '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+          '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+          '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+          '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+          '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+          '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+          '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+          '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
+
+
+def part(path: Path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read(name)
+
+
+def cells_of(path: Path, sheet_part: str = "xl/worksheets/sheet1.xml") -> dict[str, etree._Element]:
+    root = etree.fromstring(part(path, sheet_part))
+    return {c.get("r"): c for c in root.iter(f"{{{MAIN}}}c")}
+
+
+def saved(pkg: Package, tmp_path: Path, name: str = "out.xlsx") -> Path:
+    out = tmp_path / name
+    pkg.save(out)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+
+def test_dates_use_1900_serials_with_the_leap_year_bug(tmp_path):
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")})
+    pkg = Package.open(src)
+    assert pkg.date1904 is False
+    days = {(1, 1): dt.date(1900, 1, 1), (2, 1): dt.date(1900, 2, 28), (3, 1): dt.date(1900, 3, 1),
+            (4, 1): dt.date(2026, 6, 25), (5, 1): dt.datetime(2026, 6, 25, 18, 0)}
+    pkg.set_cells("S", days)
+    out = saved(pkg, tmp_path)
+    values = {ref: c.findtext(f"{{{MAIN}}}v") for ref, c in cells_of(out).items()}
+    assert values == {"A1": "1", "A2": "59", "A3": "61", "A4": "46198", "A5": "46198.75"}
+    ws = openpyxl.load_workbook(out)["S"]
+    assert ws["A4"].value == dt.datetime(2026, 6, 25) and ws["A4"].number_format == "dd/mm/yyyy"
+    assert ws["A5"].value == dt.datetime(2026, 6, 25, 18, 0)
+
+
+def test_dates_in_a_1904_workbook(tmp_path):
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")}, workbook_pr='<workbookPr date1904="true"/>')
+    pkg = Package.open(src)
+    assert pkg.date1904 is True
+    pkg.set_cells("S", {(1, 1): dt.date(1904, 1, 1), (2, 1): dt.date(2026, 6, 25)})
+    out = saved(pkg, tmp_path)
+    assert {r: c.findtext(f"{{{MAIN}}}v") for r, c in cells_of(out).items()} == {"A1": "0", "A2": "44736"}
+    assert openpyxl.load_workbook(out)["S"]["A2"].value == dt.datetime(2026, 6, 25)
+    with pytest.raises(PackageError) as err:
+        pkg.set_cells("S", {(3, 1): dt.date(1903, 12, 31)})
+    assert err.value.code == "value-invalid"
+
+
+def test_text_starting_with_equals_stays_text(tmp_path):
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row>')})
+    pkg = Package.open(src)
+    pkg.set_cells("S", {(1, 1): "=1+1", (2, 1): "=HYPERLINK(\"http://x\")"})
+    out = saved(pkg, tmp_path)
+    ws = openpyxl.load_workbook(out)["S"]
+    for ref, text in (("A1", "=1+1"), ("A2", '=HYPERLINK("http://x")')):
+        assert ws[ref].value == text and ws[ref].data_type == "s"
+        assert cells_of(out)[ref].find(f"{{{MAIN}}}f") is None
+
+
+def test_text_is_escaped_cleaned_and_keeps_its_spaces(tmp_path):
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")})
+    pkg = Package.open(src)
+    pkg.set_cells("S", {(1, 1): "  a < b & c > \"d\"  ", (2, 1): "bell\x07 and\x00 nul", (3, 1): "dòng 1\ndòng 2"})
+    out = saved(pkg, tmp_path)
+    ws = openpyxl.load_workbook(out)["S"]
+    assert ws["A1"].value == "  a < b & c > \"d\"  "
+    assert ws["A2"].value == "bell and nul"
+    assert ws["A3"].value == "dòng 1\ndòng 2"
+    with pytest.raises(PackageError):
+        pkg.set_cells("S", {(4, 1): "x" * 32_768})
+    with pytest.raises(PackageError):
+        pkg.set_cells("S", {(4, 1): float("nan")})
+
+
+def test_none_empties_value_and_formula_but_keeps_style(tmp_path):
+    rows = '<row r="1"><c r="A1" s="2"><f>1+1</f><v>2</v></c><c r="B1" s="1" t="s"><v>0</v></c></row>'
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows)}, styles=STYLES)
+    pkg = Package.open(src)
+    pkg.set_cells("S", {(1, 1): None, (1, 2): None, (9, 9): None})
+    out = saved(pkg, tmp_path)
+    cells = cells_of(out)
+    assert set(cells) == {"A1", "B1"}, "emptying a cell that does not exist creates nothing"
+    assert [(c.get("s"), c.get("t"), len(c)) for c in cells.values()] == [("2", None, 0), ("1", None, 0)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Formulas
+
+
+SHARED = (
+    '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f t="shared" ref="B1:B5" si="0">A1*2</f><v>2</v></c></row>'
+    '<row r="2"><c r="A2"><v>2</v></c><c r="B2"><f t="shared" si="0"/><v>4</v></c></row>'
+    '<row r="3"><c r="A3"><v>3</v></c><c r="B3"><f t="shared" si="0"/><v>6</v></c></row>'
+    '<row r="4"><c r="A4"><v>4</v></c><c r="B4"><f t="shared" si="0"/><v>8</v></c></row>'
+    '<row r="5"><c r="A5"><v>5</v></c><c r="B5"><f t="shared" si="0"/><v>10</v></c></row>'
+)
+
+
+def test_overwriting_a_shared_formula_master_keeps_the_formula_in_its_dependants(tmp_path):
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(SHARED, dimension="A1:B5")})
+    pkg = Package.open(src)
+    pkg.set_cells("S", {(1, 2): 100, (3, 1): 30, (5, 1): 50})
+    out = saved(pkg, tmp_path)
+    cells = cells_of(out)
+    assert cells["B1"].find(f"{{{MAIN}}}f") is None
+    master = cells["B2"].find(f"{{{MAIN}}}f")
+    assert (master.text, master.get("ref"), master.get("si"), master.get("t")) == ("A2*2", "B2:B5", "0", "shared")
+    assert [cells[r].find(f"{{{MAIN}}}f").get("si") for r in ("B3", "B4", "B5")] == ["0", "0", "0"]
+    if not ooxml_validator.soffice():
+        pytest.skip("LibreOffice (soffice) is not installed")
+    ooxml_validator.libreoffice_csv([out], tmp_path)
+    grid = ooxml_validator.read_csv(tmp_path, out, "S")
+    assert [row[:2] for row in grid] == [["1", "100"], ["2", "4"], ["30", "60"], ["4", "8"], ["50", "100"]]
+
+
+def test_overwriting_master_and_next_dependant_promotes_the_one_after(tmp_path):
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(SHARED)})
+    pkg = Package.open(src)
+    pkg.write_rows("S", 1, 2, [[7], [8]], clear_until_row=2)
+    cells = cells_of(saved(pkg, tmp_path))
+    master = cells["B3"].find(f"{{{MAIN}}}f")
+    assert (master.text, master.get("ref")) == ("A3*2", "B3:B5")
+
+
+CALC_CHAIN = (f'<?xml version="1.0" encoding="UTF-8"?><calcChain xmlns="{MAIN}">'
+              '<c r="B1" i="1"/><c r="B2"/><c r="A1" i="2"/></calcChain>')
+
+
+def test_calc_chain_entry_of_an_overwritten_formula_is_removed(tmp_path):
+    rows = '<row r="1"><c r="B1"><f>1+1</f><v>2</v></c></row><row r="2"><c r="B2"><f>2+2</f><v>4</v></c></row>'
+    other = '<row r="1"><c r="A1"><f>3+3</f><v>6</v></c></row>'
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows), "T": sheet_xml(other)}, calc_chain=CALC_CHAIN)
+    pkg = Package.open(src)
+    pkg.set_cells("S", {(1, 2): "x"})
+    out = saved(pkg, tmp_path)
+    chain = etree.fromstring(part(out, "xl/calcChain.xml"))
+    # B2 inherited i="1" from the removed B1 entry: it must now carry it itself.
+    assert [(c.get("r"), c.get("i")) for c in chain] == [("B2", "1"), ("A1", "2")]
+
+    pkg = Package.open(out)
+    pkg.set_cells("S", {(2, 2): 1})
+    pkg.set_cells("T", {(1, 1): None})
+    out2 = saved(pkg, tmp_path, "out2.xlsx")
+    with zipfile.ZipFile(out2) as zf:
+        assert "xl/calcChain.xml" not in zf.namelist()
+        assert b"calcChain" not in zf.read("[Content_Types].xml")
+        assert b"calcChain" not in zf.read("xl/_rels/workbook.xml.rels")
+    assert openpyxl.load_workbook(out2)["S"]["B2"].value == 1
+
+
+def test_writing_cells_requests_full_recalculation_on_load(tmp_path):
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")})
+    pkg = Package.open(src)
+    pkg.set_cells("S", {(1, 1): 1})
+    wb = etree.fromstring(part(saved(pkg, tmp_path), "xl/workbook.xml"))
+    assert wb.find(f"{{{MAIN}}}calcPr").get("fullCalcOnLoad") == "1"
+
+
+# ---------------------------------------------------------------------------------------------
+# Styles
+
+
+def test_new_cells_take_the_style_of_the_nearest_cell_above(tmp_path):
+    rows = ('<row r="1"><c r="A1" s="1"><v>1</v></c><c r="B1" s="2"/></row>'
+            '<row r="3"><c r="A3" s="2"><v>3</v></c></row><row r="4"><c r="C4"><v>4</v></c></row>')
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows)}, styles=STYLES)
+    pkg = Package.open(src)
+    pkg.set_cells("S", {(6, 1): 6, (6, 2): 6, (6, 3): 6, (6, 4): 6, (4, 1): "kept?"})
+    pkg.set_cells("S", {(7, 4): 7}, style=1)
+    cells = cells_of(saved(pkg, tmp_path))
+    assert {r: cells[r].get("s") for r in ("A4", "A6", "B6", "C6", "D6", "D7")} == {
+        "A4": "2", "A6": "2", "B6": "2", "C6": None, "D6": None, "D7": "1"}
+
+
+def test_written_cells_keep_their_style_unless_one_is_given(tmp_path):
+    rows = '<row r="1"><c r="A1" s="1"><v>1</v></c><c r="B1" s="1"><v>1</v></c></row>'
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows)}, styles=STYLES)
+    pkg = Package.open(src)
+    pkg.set_cells("S", {(1, 1): 5})
+    pkg.set_cells("S", {(1, 2): 5}, style=2)
+    cells = cells_of(saved(pkg, tmp_path))
+    assert (cells["A1"].get("s"), cells["B1"].get("s")) == ("1", "2")
+    with pytest.raises(PackageError):
+        pkg.set_cells("S", {(1, 1): 1}, style=99)
+
+
+def test_add_style_appends_and_never_renumbers(tmp_path):
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")}, styles=STYLES)
+    pkg = Package.open(src)
+    header = pkg.add_style(bold=True, fill="#DDEBF7", border=True, wrap=True, halign="center", valign="center")
+    assert header == 3
+    assert pkg.add_style(bold=True, fill="#DDEBF7", border=True, wrap=True, halign="center", valign="center") == 3
+    date = pkg.add_style(num_fmt="dd/mm/yyyy")
+    same_code = pkg.add_style(num_fmt="0.0", italic=True, size=13, color="C00000")
+    assert (date, same_code) == (4, 5)
+    pkg.set_cells("S", {(1, 1): "x"}, style=header)
+    out = saved(pkg, tmp_path)
+    old, new = etree.fromstring(STYLES.encode()), etree.fromstring(part(out, "xl/styles.xml"))
+    for coll in old:
+        grown = new.find(coll.tag)
+        assert [etree.tostring(c) for c in coll] == [etree.tostring(c) for c in grown][: len(coll)]
+        assert grown.get("count") == str(len(grown))
+    fmts = {f.get("formatCode"): f.get("numFmtId") for f in new.iter(f"{{{MAIN}}}numFmt")}
+    assert fmts == {"0.0": "164", "dd/mm/yyyy": "165"}
+    xfs = new.find(f"{{{MAIN}}}cellXfs")
+    assert xfs[5].get("numFmtId") == "164"
+    font = new.find(f"{{{MAIN}}}fonts")[int(xfs[5].get("fontId"))]
+    assert [etree.QName(c).localname for c in font] == ["i", "sz", "color", "name"]
+    ws = openpyxl.load_workbook(out)["S"]
+    assert ws["A1"].font.b and ws["A1"].fill.fgColor.rgb == "FFDDEBF7" and ws["A1"].alignment.wrap_text
+    with pytest.raises(PackageError):
+        pkg.add_style(color="red")
+
+
+def test_add_style_creates_a_styles_part_when_there_is_none(tmp_path):
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")})
+    pkg = Package.open(src)
+    style = pkg.add_style(bold=True)
+    pkg.set_cells("S", {(1, 1): "x"}, style=style)
+    out = saved(pkg, tmp_path)
+    assert openpyxl.load_workbook(out)["S"]["A1"].font.b
+    if ooxml_validator.available():
+        assert ooxml_validator.validate(out) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows
+
+
+def test_write_rows_clears_what_a_longer_previous_run_left(tmp_path):
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml('<row r="9"><c r="D9"><v>9</v></c></row>')})
+    pkg = Package.open(src)
+    pkg.write_rows("S", 2, 1, [["a", 1, "x"], ["b", 2, "y"], ["c", 3, "z"], ["d", 4, "w"]])
+    first = saved(pkg, tmp_path, "first.xlsx")
+    pkg = Package.open(first)
+    pkg.write_rows("S", 2, 1, [["A", 10], ["B"]])
+    second = saved(pkg, tmp_path, "second.xlsx")
+    ws = openpyxl.load_workbook(second)["S"]
+    grid = [[ws.cell(r, c).value for c in range(1, 5)] for r in range(2, 10)]
+    assert grid == [["A", 10, "x", None], ["B", None, "y", None]] + [[None, None, c, None] for c in ("z", "w")] + \
+        [[None] * 4] * 3 + [[None, None, None, 9]]
+
+
+def test_write_rows_clear_until_row_and_later_writes_win(tmp_path):
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")})
+    pkg = Package.open(src)
+    pkg.write_rows("S", 1, 1, [[1], [2], [3], [4], [5]])
+    pkg.write_rows("S", 1, 1, [[10]], clear_until_row=3)
+    pkg.set_cells("S", {(3, 1): 30})
+    assert pkg.read_cell_values("S", [(r, 1) for r in range(1, 6)]) == {
+        (1, 1): 10, (2, 1): None, (3, 1): 30, (4, 1): 4, (5, 1): 5}
+    ws = openpyxl.load_workbook(saved(pkg, tmp_path))["S"]
+    assert [ws.cell(r, 1).value for r in range(1, 6)] == [10, None, 30, 4, 5]
+
+
+def test_rows_and_cells_without_r_attributes(tmp_path):
+    rows = ('<row><c><v>1</v></c><c><v>2</v></c></row>'  # row 1: A1, B1
+            '<row r="4"><c r="B4"><v>3</v></c><c><v>4</v></c></row>'  # C4 implicit
+            '<row><c r="C5"><v>5</v></c></row>')  # row 5
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows)})
+    pkg = Package.open(src)
+    assert pkg.read_cell_values("S", [(1, 2), (4, 3), (5, 3)]) == {(1, 2): 2, (4, 3): 4, (5, 3): 5}
+    pkg.set_cells("S", {(1, 2): 20, (1, 4): 40, (4, 1): 31, (4, 3): 41, (2, 1): "new row", (6, 1): 6})
+    out = saved(pkg, tmp_path)
+    expected = {(1, 1): 1, (1, 2): 20, (1, 4): 40, (2, 1): "new row", (4, 1): 31, (4, 2): 3, (4, 3): 41,
+                (5, 3): 5, (6, 1): 6}
+    ws = openpyxl.load_workbook(out)["S"]
+    assert {k: ws.cell(*k).value for k in expected} == expected
+    from python_calamine import CalamineWorkbook
+
+    data = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("S").to_python(skip_empty_area=False)
+    assert {k: data[k[0] - 1][k[1] - 1] for k in expected} == {k: float(v) if isinstance(v, int) else v
+                                                                for k, v in expected.items()}
+
+
+def test_prefixed_main_namespace_is_kept(tmp_path):
+    rows = '<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>old</x:t></x:is></x:c></x:row><x:row r="3"/>'
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows, prefix="x", dimension="A1:A3")})
+    pkg = Package.open(src)
+    pkg.set_cells("S", {(1, 1): "new", (2, 2): 2, (4, 3): dt.date(2026, 1, 31)})
+    out = saved(pkg, tmp_path)
+    xml = part(out, "xl/worksheets/sheet1.xml")
+    assert b"<x:row r=\"2\"><x:c r=\"B2\"><x:v>2</x:v></x:c></x:row>" in xml
+    assert b'<x:dimension ref="A1:C4"/>' in xml and b"xmlns=" not in xml.split(b"<x:sheetData>")[1]
+    ws = openpyxl.load_workbook(out)["S"]
+    assert (ws["A1"].value, ws["B2"].value, ws["C4"].value) == ("new", 2, dt.datetime(2026, 1, 31))
+    if ooxml_validator.available():
+        assert ooxml_validator.validate(out) == []
+
+
+def test_inline_strings_workbook_gets_no_shared_strings_part(tmp_path):
+    src = CORPUS / "closedxml-inline-strings.xlsx"
+    if not src.exists():
+        pytest.skip("corpus not available")
+    pkg = Package.open(src)
+    assert pkg.read_cell_values("Sheet1", [(2, 1), (3, 2)]) == {(2, 1): "BF_STD_STATE", (3, 2): "64"}
+    pkg.set_cells("Sheet1", {(3, 2): "65", (100, 1): "thêm"})
+    out = saved(pkg, tmp_path)
+    assert not [n for n in zipfile.ZipFile(out).namelist() if "sharedStrings" in n]
+    ws = openpyxl.load_workbook(out)["Sheet1"]
+    assert (ws["B3"].value, ws["A100"].value, ws["A2"].value) == ("65", "thêm", "BF_STD_STATE")
+
+
+def test_spans_and_dimension_grow_with_written_cells(tmp_path):
+    rows = '<row r="2" spans="2:3"><c r="B2"><v>1</v></c><c r="C2"><v>1</v></c></row>'
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows, dimension="B2:C2")})
+    pkg = Package.open(src)
+    pkg.set_cells("S", {(2, 6): 6, (5, 1): 1})
+    root = etree.fromstring(part(saved(pkg, tmp_path), "xl/worksheets/sheet1.xml"))
+    assert root.find(f"{{{MAIN}}}dimension").get("ref") == "A2:F5"
+    assert root.find(f".//{{{MAIN}}}row").get("spans") == "2:6"
+
+
+# ---------------------------------------------------------------------------------------------
+# Sheets and charts
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 32, "a/b", "a\\b", "[x]", "a:b", "a*", "a?", "'x", "x'",
+                                  "History", "s", "S"])
+def test_illegal_sheet_names_are_rejected(tmp_path, name):
+    pkg = Package.open(build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")}))
+    with pytest.raises(PackageError) as err:
+        pkg.add_sheet(name)
+    assert err.value.code == "sheet-name-invalid" and err.value.message
+
+
+def test_layout_calls_only_for_sheets_we_created(tmp_path):
+    pkg = Package.open(build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")}))
+    for call in (lambda: pkg.set_column_widths("S", {1: 10}), lambda: pkg.set_freeze("S", 2, 1),
+                 lambda: pkg.merge_cells("S", "A1:B1")):
+        with pytest.raises(PackageError) as err:
+            call()
+        assert err.value.code == "sheet-not-owned"
+    with pytest.raises(PackageError) as err:
+        pkg.set_cells("Không có", {(1, 1): 1})
+    assert err.value.code == "sheet-missing"
+
+
+def _chart_parts(path: Path) -> list[str]:
+    return sorted(n for n in zipfile.ZipFile(path).namelist() if n.startswith("xl/charts/"))
+
+
+def test_chart_on_an_existing_sheet_is_updated_not_duplicated(tmp_path):
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>ĐV{r}</t></is></c><c r="B{r}"><v>{r}</v></c></row>'
+                   for r in range(5, 8))
+    tail = '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+    src = build_xlsx(tmp_path / "in.xlsx", {"Tổng hợp": sheet_xml(rows, tail=tail)})
+    pkg = Package.open(src)
+    pkg.add_bar_chart("Tổng hợp", anchor=(10, 1, 20, 6), title="Điểm", categories="A5:A7",
+                      series=[("Điểm đạt", "B5:B7")])
+    first = saved(pkg, tmp_path, "first.xlsx")
+    assert _chart_parts(first) == ["xl/charts/chart1.xml"]
+    sheet = part(first, "xl/worksheets/sheet1.xml")
+    assert sheet.index(b"<pageMargins") < sheet.index(b"<drawing")
+
+    pkg = Package.open(first)
+    pkg.write_rows("Tổng hợp", 5, 1, [["KHĐT", 42.5], ["VP", 61]])
+    pkg.add_bar_chart("Tổng hợp", anchor=(12, 1, 22, 6), title="Điểm mới", categories="A5:A6",
+                      series=[("Điểm đạt", "B5:B6")])
+    second = saved(pkg, tmp_path, "second.xlsx")
+    assert _chart_parts(second) == ["xl/charts/chart1.xml"]
+    assert part(second, "xl/worksheets/sheet1.xml").count(b"<drawing") == 1
+    chart = etree.fromstring(part(second, "xl/charts/chart1.xml"))
+    c = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+    assert chart.findtext(f".//{c}cat//{c}f") == "'Tổng hợp'!$A$5:$A$6"
+    assert [v.text for v in chart.iterfind(f".//{c}strCache//{c}v")] == ["KHĐT", "VP"]
+    assert [v.text for v in chart.iterfind(f".//{c}numCache/{c}pt/{c}v")] == ["42.5", "61"]
+    drawing = etree.fromstring(part(second, "xl/drawings/drawing1.xml"))
+    xdr = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
+    assert len(drawing) == 1 and drawing.findtext(f".//{xdr}from/{xdr}row") == "11"
+    if ooxml_validator.available():
+        assert ooxml_validator.validate(second) == []
+
+
+def test_chart_joins_an_existing_drawing_with_pictures(tmp_path):
+    src = CORPUS / "phpspreadsheet-merged-cells.xlsx"
+    if not src.exists():
+        pytest.skip("corpus not available")
+    pkg = Package.open(src)
+    sheet = pkg.sheet_names[0]
+    pkg.add_bar_chart(sheet, anchor=(30, 1, 45, 8), title="T", categories="A1:A3", series=[("S", "B1:B3")])
+    out = saved(pkg, tmp_path)
+    old = etree.fromstring(part(src, "xl/drawings/drawing1.xml"))
+    new = etree.fromstring(part(out, "xl/drawings/drawing1.xml"))
+    assert [etree.tostring(a, method="c14n") for a in old] == [etree.tostring(a, method="c14n") for a in new][:-1]
+    assert part(src, "xl/worksheets/sheet1.xml") == part(out, "xl/worksheets/sheet1.xml")
+    if ooxml_validator.available():
+        assert ooxml_validator.new_errors(ooxml_validator.validate(src), ooxml_validator.validate(out)) == []
+
+
+def test_drawing_goes_before_legacy_drawing_and_controls(tmp_path):
+    src = CORPUS / "closedxml-comment-and-button.xlsx"
+    if not src.exists():
+        pytest.skip("corpus not available")
+    pkg = Package.open(src)
+    sheet = pkg.sheet_names[0]
+    pkg.add_sheet("Khác")
+    pkg.add_bar_chart(sheet, anchor=(10, 1, 20, 5), title="T", categories="A1:A2", series=[("S", "B1:B2")])
+    out = saved(pkg, tmp_path)
+    xml = part(out, "xl/worksheets/sheet1.xml")
+    assert xml.count(b"<drawing ") == 1 and xml.index(b"<drawing ") < xml.index(b"<legacyDrawing ")
+    if ooxml_validator.available():
+        assert ooxml_validator.new_errors(ooxml_validator.validate(src), ooxml_validator.validate(out)) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Refused inputs
+
+
+def _cfb(tmp_path: Path, name: str, stream: str) -> Path:
+    """Bytes that look like a CFB container with one directory entry named ``stream``."""
+    path = tmp_path / name
+    path.write_bytes(xmlsafe.CFB_MAGIC + b"\0" * 504 + stream.encode("utf-16-le") + b"\0" * 2000)
+    return path
+
+
+@pytest.mark.parametrize("maker, code", [
+    (lambda d: _cfb(d, "secret.xlsx", "EncryptionInfo"), "encrypted"),
+    (lambda d: _cfb(d, "old.xls", "Workbook"), "legacy-format"),
+    (lambda d: (d / "notes.xlsx").write_text("không phải sổ tính") and d / "notes.xlsx", "not-a-zip"),
+    (lambda d: d / "missing.xlsx", "file-missing"),
+    (lambda d: d, "file-missing"),
+])
+def test_refused_inputs_have_clear_messages(tmp_path, maker, code):
+    path = maker(tmp_path)
+    before = path.read_bytes() if path.is_file() else None
+    with pytest.raises(InvalidPackageError) as err:
+        Package.open(path)
+    assert err.value.code == code
+    assert err.value.message and err.value.exit_code == 3
+    assert (path.read_bytes() if path.is_file() else None) == before
+
+
+def test_really_encrypted_workbook_is_refused(tmp_path):
+    ooxml = pytest.importorskip("msoffcrypto.format.ooxml")
+    plain = build_xlsx(tmp_path / "plain.xlsx", {"S": sheet_xml("")})
+    secret = tmp_path / "secret.xlsx"
+    with open(plain, "rb") as fin, open(secret, "wb") as fout:
+        ooxml.OOXMLFile(fin).encrypt("mật khẩu", fout)
+    with pytest.raises(InvalidPackageError) as err:
+        Package.open(secret)
+    assert err.value.code == "encrypted"
+
+
+def test_zip_without_workbook_is_refused(tmp_path):
+    path = tmp_path / "other.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    with pytest.raises(InvalidPackageError) as err:
+        Package.open(path)
+    assert err.value.code == "xml-invalid" or err.value.code == "part-missing"
+
+
+def test_zip_bomb_is_refused_before_inflating(tmp_path):
+    path = build_xlsx(tmp_path / "bomb.xlsx", {"S": sheet_xml("")}, extra={"xl/media/zeros.bin": b"\0" * (8 << 20)})
+    with pytest.raises(InvalidPackageError) as err:
+        Package.open(path)
+    assert err.value.code == "zip-too-large" and "tỉ lệ" in err.value.message
+
+
+def test_part_count_limit(tmp_path, monkeypatch):
+    path = build_xlsx(tmp_path / "many.xlsx", {"S": sheet_xml("")},
+                      extra={f"customXml/item{i}.xml": b"<a/>" for i in range(20)})
+    monkeypatch.setattr(xmlsafe, "MAX_PARTS", 10)
+    with pytest.raises(InvalidPackageError) as err:
+        Package.open(path)
+    assert err.value.code == "zip-too-large"
+
+
+def _replace_part(src: Path, dst: Path, name: str, data: str) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, data if info.filename == name else zin.read(info))
+    return dst
+
+
+def test_dtd_and_entities_are_refused(tmp_path):
+    evil = ('<?xml version="1.0"?><!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets/><definedNames>&x;</definedNames></workbook>')
+    path = _replace_part(build_xlsx(tmp_path / "in.xlsx", {}), tmp_path / "evil.xlsx", "xl/workbook.xml", evil)
+    with pytest.raises(InvalidPackageError) as err:
+        Package.open(path)
+    assert err.value.code == "xml-invalid"
+
+
+def test_duplicate_part_names_are_refused(tmp_path):
+    path = build_xlsx(tmp_path / "dup.xlsx", {"S": sheet_xml("")})
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("XL/Workbook.xml", "<x/>")  # part names are case-insensitive in OPC
+    with pytest.raises(InvalidPackageError) as err:
+        Package.open(path)
+    assert err.value.code == "zip-invalid"
+
+
+def test_broken_sheet_xml_is_reported_not_raised_raw(tmp_path):
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>')})
+    path = _replace_part(src, tmp_path / "broken.xlsx", "xl/worksheets/sheet1.xml",
+                         sheet_xml('<row r="1"><c r="A1"><v>1</v></row>'))
+    pkg = Package.open(path)
+    pkg.set_cells("S", {(1, 1): 2})
+    with pytest.raises(InvalidPackageError) as err:
+        pkg.save(tmp_path / "out.xlsx")
+    assert err.value.code == "xml-invalid"
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Saving
+
+
+def test_failure_mid_save_leaves_the_original_untouched(tmp_path, monkeypatch):
+    src = CORPUS / "phpspreadsheet-form-pass-print.xlsm"
+    if not src.exists():
+        pytest.skip("corpus not available")
+    work = tmp_path / "book.xlsm"
+    work.write_bytes(src.read_bytes())
+    before = work.read_bytes()
+    pkg = Package.open(work)
+    pkg.set_cells(pkg.sheet_names[0], {(1, 1): "mới"})
+    pkg.add_sheet("Tổng hợp")
+    calls = []
+    real = package_module._ZipWriter.copy_raw
+
+    def failing(self, info, src_fh):
+        calls.append(info.filename)
+        if len(calls) == 4:
+            raise OSError(28, "No space left on device")
+        return real(self, info, src_fh)
+
+    monkeypatch.setattr(package_module._ZipWriter, "copy_raw", failing)
+    with pytest.raises(PackageError) as err:
+        pkg.save(work)
+    assert err.value.code == "save-failed"
+    assert len(calls) == 4
+    assert work.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsm"]
+
+    monkeypatch.setattr(package_module._ZipWriter, "copy_raw", real)
+    pkg.save(work)  # the same package saves once the fault is gone
+    assert openpyxl.load_workbook(work, keep_vba=True)["Tổng hợp"] is not None
+
+
+def test_save_over_the_opened_file_twice(tmp_path):
+    work = build_xlsx(tmp_path / "book.xlsx", {"S": sheet_xml("")})
+    os.chmod(work, 0o640)
+    pkg = Package.open(work)
+    pkg.set_cells("S", {(1, 1): 1})
+    pkg.save(work)
+    pkg.set_cells("S", {(2, 1): 2})
+    pkg.add_sheet("Mới")
+    pkg.save(work)
+    ws = openpyxl.load_workbook(work)["S"]
+    assert (ws["A1"].value, ws["A2"].value) == (1, 2)
+    assert os.stat(work).st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["book.xlsx"]
+
+
+def test_file_changed_after_open_is_not_overwritten(tmp_path):
+    work = build_xlsx(tmp_path / "book.xlsx", {"S": sheet_xml("")})
+    pkg = Package.open(work)
+    pkg.set_cells("S", {(1, 1): 1})
+    build_xlsx(work, {"S": sheet_xml('<row r="1"><c r="B1"><v>9</v></c></row>')})
+    edited = work.read_bytes()
+    with pytest.raises(PackageError) as err:
+        pkg.save(work)
+    assert err.value.code == "file-changed" and work.read_bytes() == edited
+
+
+def test_unchanged_parts_are_copied_raw(tmp_path):
+    src = CORPUS / "phpspreadsheet-merged-cells.xlsx"
+    if not src.exists():
+        pytest.skip("corpus not available")
+    pkg = Package.open(src)
+    pkg.set_cells(pkg.sheet_names[0], {(1, 1): 1})
+    out = saved(pkg, tmp_path)
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
+        for info in a.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml" and not info.filename.endswith("workbook.xml"):
+                other = b.getinfo(info.filename)
+                assert (other.compress_type, other.compress_size, other.CRC) == (
+                    info.compress_type, info.compress_size, info.CRC), info.filename
