@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from docx.shared import Mm
 from openpyxl import load_workbook
 
 from sheetkpi.api import check
@@ -173,7 +172,8 @@ def test_unit_table_equals_the_evaluation(memo, example):
             str(u.at_risk_count), u.grade,
         ]
     t = example.totals
-    assert rows[-1][:4] == ["Toàn cơ quan", str(t["kpi_count"]), format_vn(t["score_total"]), format_vn(t["expected_score"])]
+    assert rows[-1][:4] == [
+        "Toàn cơ quan", str(t["kpi_count"]), format_vn(t["score_total"]), format_vn(t["expected_score"])]
     assert any("," in r[2] for r in rows[1:]), "Vietnamese decimal comma"
 
 
@@ -186,7 +186,8 @@ def test_late_and_at_risk_kpis_with_their_obstacles(memo, example):
     for n, k in enumerate(late, start=1):
         line = next(t for t in texts if f"{k.kpi.code} – {k.kpi.title}" in t)
         assert line.startswith(f"{n}. ")
-        assert f"thời hạn {format_due(k.kpi.deadline.due)}" in line and f"đạt {format_vn(k.effective_progress)}%" in line
+        assert f"thời hạn {format_due(k.kpi.deadline.due)}" in line
+        assert f"đạt {format_vn(k.effective_progress)}%" in line
         following = texts[texts.index(line) + 1]
         assert following == f"Khó khăn, vướng mắc, đề xuất của đơn vị: {k.kpi.obstacles}"
     section_iv = texts.index("IV. CÁC KPI CÓ NGUY CƠ CHẬM TIẾN ĐỘ")

@@ -98,7 +98,9 @@ def _attach(msg: EmailMessage, path: Path) -> None:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise MailError("mail-attachment-unreadable", f"Không đọc được tệp đính kèm '{path}': {exc.strerror or exc}.") from exc
+        raise MailError(
+            "mail-attachment-unreadable", f"Không đọc được tệp đính kèm '{path}': {exc.strerror or exc}."
+        ) from exc
     msg.add_attachment(data, maintype=main, subtype=sub, filename=path.name)
 
 
@@ -217,7 +219,9 @@ def send_smtp(
         raise MailError("smtp-not-supported", text) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         refused_all = ", ".join(exc.recipients)
-        raise MailError("smtp-recipients-refused", f"Máy chủ thư {where} từ chối mọi người nhận: {refused_all}.") from exc
+        raise MailError(
+            "smtp-recipients-refused", f"Máy chủ thư {where} từ chối mọi người nhận: {refused_all}."
+        ) from exc
     except smtplib.SMTPSenderRefused as exc:
         raise MailError(
             "smtp-sender-refused", f"Máy chủ thư {where} từ chối địa chỉ người gửi '{exc.sender}' ({_reply(exc)})."
@@ -225,7 +229,9 @@ def send_smtp(
     except smtplib.SMTPResponseException as exc:
         raise MailError("smtp-error", f"Máy chủ thư {where} báo lỗi, thư chưa được gửi ({_reply(exc)}).") from exc
     except smtplib.SMTPServerDisconnected as exc:
-        raise MailError("smtp-disconnected", f"Máy chủ thư {where} ngắt kết nối giữa chừng; thư chưa được gửi.") from exc
+        raise MailError(
+            "smtp-disconnected", f"Máy chủ thư {where} ngắt kết nối giữa chừng; thư chưa được gửi."
+        ) from exc
     except smtplib.SMTPException as exc:
         raise MailError("smtp-error", f"Lỗi khi gửi thư qua {where}: {exc}. Thư chưa được gửi.") from exc
     except ssl.SSLError as exc:

@@ -411,6 +411,7 @@ def chart_png(evaluation: Evaluation) -> bytes:
 def render_docx(evaluation: Evaluation, context: dict, target: Path, template: Path | None = None) -> Path:
     """Fill the Word template (the shipped one, or ``template``) and save it to ``target``."""
     try:
+        import matplotlib  # noqa: F401  (chart_png needs it; fail here, before anything is written)
         from docx.shared import Mm
         from docxtpl import DocxTemplate, InlineImage
     except ImportError as exc:
@@ -427,7 +428,9 @@ def render_docx(evaluation: Evaluation, context: dict, target: Path, template: P
         doc = DocxTemplate(source)
         doc.init_docx()
     except Exception as exc:  # python-docx raises several unrelated types for a file that is not .docx
-        raise MemoError("memo-template-invalid", f"Mẫu báo cáo '{source}' không phải tệp Word .docx dùng được.") from exc
+        raise MemoError(
+            "memo-template-invalid", f"Mẫu báo cáo '{source}' không phải tệp Word .docx dùng được."
+        ) from exc
     fill = dict(context)
     fill["chart"] = (
         InlineImage(doc, io.BytesIO(chart_png(evaluation)), width=Mm(CHART_WIDTH_MM)) if evaluation.units else ""
@@ -459,7 +462,9 @@ def write_pdf(docx: Path, folder: Path) -> Path:
         try:
             run = subprocess.run(cmd, capture_output=True, text=True, timeout=PDF_TIMEOUT_S)
         except subprocess.TimeoutExpired as exc:
-            raise MemoError("pdf-timeout", f"LibreOffice không chuyển xong '{docx.name}' sang PDF sau {PDF_TIMEOUT_S} giây.") from exc
+            raise MemoError(
+                "pdf-timeout", f"LibreOffice không chuyển xong '{docx.name}' sang PDF sau {PDF_TIMEOUT_S} giây."
+            ) from exc
     pdf = folder / (docx.stem + ".pdf")
     if run.returncode != 0 or not pdf.is_file():
         detail = (run.stderr or run.stdout).strip().splitlines()
