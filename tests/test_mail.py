@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import email
+import os
 import shutil
 import socket
+import subprocess
+import sys
 from email.header import decode_header, make_header
 from email.policy import default
 from pathlib import Path
@@ -18,7 +21,7 @@ from sheetkpi.errors import UsageError
 from sheetkpi.outputs.mail import MailError, build_message, send_smtp, write_eml
 from sheetkpi.outputs.memo import write_memo
 
-from support import AS_OF, EXAMPLE
+from support import AS_OF, EXAMPLE, ROOT
 
 SUBJECT = "Báo cáo KPI tháng 6/2026 — BAN QUẢN LÝ KHU KINH TẾ ĐÔNG NAM NGHỆ AN"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -198,3 +201,50 @@ def test_memo_files_are_required(parts):
     docx_only = [p for p in memo if p.suffix == ".docx"]
     with pytest.raises(MailError, match=r"Thiếu tệp báo cáo \.html, \.txt"):
         build_message(evaluation, workbook, docx_only, to=TO)
+
+
+# --- the command line --------------------------------------------------------------------------
+
+def _cli(*args: str, password: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+    env.pop("SHEETKPI_DEBUG", None)
+    if password is not None:
+        env["SHEETKPI_SMTP_PASSWORD"] = password
+    return subprocess.run([sys.executable, "-m", "sheetkpi", *args], env=env, capture_output=True, text=True,
+                          timeout=300, stdin=subprocess.DEVNULL)
+
+
+def test_sheetkpi_mail_smtp_delivers_the_report(parts, server):
+    controller, inbox = server
+    _, workbook, _ = parts
+    proc = _cli("mail", str(workbook), "--as-of", AS_OF, "--to", *TO, "--cc", *CC, "--from", SENDER,
+                "--smtp", f"{controller.hostname}:{controller.port}", "--user", USER, password=PASSWORD)
+    assert proc.returncode == 0, proc.stderr
+    assert SUBJECT in proc.stdout
+    (envelope,) = inbox.envelopes
+    msg = email.message_from_bytes(envelope.original_content, policy=default)
+    assert msg["Subject"] == SUBJECT
+    assert "Nghệ An, ngày 25 tháng 6 năm 2026" in msg.get_body(("plain",)).get_content()
+    assert "Nghệ An, ngày 25 tháng 6 năm 2026" in msg.get_body(("html",)).get_content()
+    attachments = {a.get_filename(): a.get_content() for a in msg.iter_attachments()}
+    assert attachments[workbook.name] == workbook.read_bytes()
+    assert "BaoCaoKPI-2026-06.docx" in attachments
+
+
+def test_sheetkpi_mail_wrong_password_exits_3(parts, server):
+    controller, inbox = server
+    _, workbook, _ = parts
+    proc = _cli("mail", str(workbook), "--as-of", AS_OF, "--to", TO[0], "--from", SENDER,
+                "--smtp", f"{controller.hostname}:{controller.port}", "--user", USER, password="sai")
+    assert proc.returncode == 3
+    assert "từ chối đăng nhập" in proc.stderr and "Traceback" not in proc.stderr
+    assert inbox.envelopes == []
+
+
+def test_sheetkpi_mail_eml_writes_a_draft(parts, tmp_path):
+    _, workbook, _ = parts
+    target = tmp_path / "nhap.eml"
+    proc = _cli("mail", str(workbook), "--as-of", AS_OF, "--to", TO[0], "--eml", str(target))
+    assert proc.returncode == 0, proc.stderr
+    draft = email.message_from_bytes(target.read_bytes(), policy=default)
+    assert draft["X-Unsent"] == "1" and draft["Subject"] == SUBJECT

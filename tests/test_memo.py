@@ -23,7 +23,7 @@ from sheetkpi.parsing.deadlines import format_due
 from sheetkpi.parsing.numbers import format_vn
 
 import ooxml_validator
-from support import AS_OF, EXAMPLE, ROOT, soffice
+from support import AS_OF, EXAMPLE, ROOT, run_cli, soffice
 
 DOCX_TEMPLATE = ROOT / "templates" / "BaoCaoKPI.docx"
 INJECTION = '<script>alert(1)</script> & {{ x }} =HYPERLINK("http://x","y")'
@@ -355,3 +355,14 @@ def test_heavy_libraries_load_only_when_a_memo_is_written():
                           cwd=ROOT, check=True)
     loaded = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}
     assert not loaded & {"pandas", "docxtpl", "matplotlib", "docx"}
+
+
+def test_sheetkpi_memo_command(tmp_path):
+    workbook = tmp_path / "BangGiaoKPI.xlsx"
+    shutil.copyfile(EXAMPLE, workbook)
+    before = workbook.read_bytes()
+    proc = run_cli("memo", str(workbook), "--as-of", AS_OF, "-o", str(tmp_path / "bc"))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "bc").iterdir()) == [
+        "BaoCaoKPI-2026-06.docx", "BaoCaoKPI-2026-06.html", "BaoCaoKPI-2026-06.txt"]
+    assert workbook.read_bytes() == before, "memo only reads the workbook"
