@@ -1,0 +1,272 @@
+"""Recalculate a workbook open in Excel, through xlwings: the Excel side of the "Tính lại KPI" button.
+
+The same engine core serves the button and the CLI. This module only moves cells:
+
+- reading: each sheet is read in one block (its used range, ``options(ndim=2).value``) into the same
+  grids of :class:`~sheetkpi.workbook.reader.Cell` that the file reader builds, and handed to the same
+  grid → model code (:func:`~sheetkpi.workbook.reader.read_grids`). Number formats are read only for
+  the "% tiến độ" block of each unit tab (a percent-formatted 0.8 is 80), one call per column block;
+  only a block that mixes formats is split, so calls grow with format changes, never with rows;
+- writing: the same :class:`~sheetkpi.outputs.writes.WritePlan` the file writer applies. Each
+  :class:`~sheetkpi.outputs.writes.Block` is one ``range.value = rows`` call; loose cells are grouped
+  into rectangles (contiguous runs of rows sharing the same columns), one call each; styles go on in a
+  few property calls per rectangle. The calls therefore stay constant as KPI rows grow.
+
+Nothing here imports xlwings: the functions take an ``xlwings.Book`` (or anything offering the same
+calls, as the tests' stand-in does), so that importing this module costs nothing and the contract is
+visible in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..model import Evaluation
+from ..outputs.writes import STYLE_SPECS, Block, Chart, SheetWrites, WritePlan
+from ._chart import CHART_NAME
+from ..parsing.text import fold
+from . import layout
+from ._sheetxml import parse_range
+from .reader import Cell, Grid, WorkbookData, find_header, read_grids
+
+# Excel's defaults, applied where a style leaves an attribute unset: a styled cell gets exactly its
+# style, as the file writer gives it a fresh cell format.
+_DEFAULT_NUMBER_FORMAT = "General"
+_DEFAULT_HALIGN = "general"
+_DEFAULT_VALIGN = "bottom"
+# Excel parses what is written into a cell as if typed ("=…" a formula, "1/2" a date, "0012" a number);
+# a leading apostrophe keeps the text exactly as it is and is not part of the value.
+_TEXT_PREFIX = "'"
+
+_NON_UNIT = {fold(name) for name in layout.NON_UNIT_SHEETS}
+Rect = tuple[int, int, int, int]  # first row, first column, last row, last column (1-based, inclusive)
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+def read_book(book: Any) -> WorkbookData:
+    """Read every sheet of the open ``book`` into the model, as :func:`read_workbook` does for a file."""
+    grids: dict[str, Grid] = {}
+    for sheet in book.sheets:
+        grid = grids[sheet.name] = _read_sheet(sheet)
+        if fold(sheet.name) not in _NON_UNIT:
+            _mark_percent_progress(sheet, grid)
+    return read_grids(grids, Path(book.fullname))
+
+
+def _read_sheet(sheet: Any) -> Grid:
+    """The sheet's used range in one call, as rows from row 1 and column 1, trailing empties trimmed."""
+    used = sheet.used_range
+    values = used.options(ndim=2).value
+    top, left = used.row, used.column
+    grid: Grid = [[] for _ in range(top - 1)]
+    for row in values:
+        cells = [Cell(None)] * (left - 1) + [Cell(v) for v in row]
+        while cells and cells[-1].value is None:
+            cells.pop()
+        grid.append(cells)
+    while grid and not grid[-1]:
+        grid.pop()
+    return grid
+
+
+def _mark_percent_progress(sheet: Any, grid: Grid) -> None:
+    """Flag the numbers of a unit tab's "% tiến độ" column whose cell format is a percentage."""
+    found = find_header(grid)
+    if found is None or "progress" not in found[1]:
+        return
+    header_row, columns = found
+    col = columns["progress"]
+    last = len(grid)
+    if last <= header_row:
+        return
+    for first, end, fmt in _formats(sheet, header_row + 1, last, col):
+        if "%" not in (fmt or ""):
+            continue
+        for r in range(first, end + 1):
+            row = grid[r - 1]
+            if col - 1 < len(row) and isinstance(row[col - 1].value, (int, float)):  # as the file reader
+                row[col - 1] = Cell(row[col - 1].value, True)
+
+
+def _formats(sheet: Any, first: int, last: int, col: int) -> Iterable[tuple[int, int, str]]:
+    """(first row, last row, number format) runs of one column: one call for a uniform block; Excel
+    answers None for a mixed block, which is halved until each part is uniform."""
+    pending = [(first, last)]
+    while pending:
+        r1, r2 = pending.pop()
+        fmt = sheet.range((r1, col), (r2, col)).number_format
+        if fmt is not None or r1 == r2:
+            yield r1, r2, fmt or ""
+        else:
+            mid = (r1 + r2) // 2
+            pending += [(mid + 1, r2), (r1, mid)]
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+def apply_plan(book: Any, plan: WritePlan) -> None:
+    """Write every sheet of ``plan`` into the open ``book`` (not saved: the user saves)."""
+    for writes in plan.sheets:
+        if writes.create:
+            sheet = book.sheets.add(writes.sheet, after=book.sheets[len(book.sheets) - 1])
+            _column_widths(sheet, writes.column_widths)
+        else:
+            sheet = book.sheets[writes.sheet]
+        _apply_sheet(sheet, writes)
+
+
+def _apply_sheet(sheet: Any, writes: SheetWrites) -> None:
+    for block in writes.blocks:
+        _write_block(sheet, block)
+    values = {**writes.cells, **{key: value for key, (value, _) in writes.styled_cells.items()}}
+    for rect in rectangles(values):
+        r1, c1, r2, c2 = rect
+        sheet.range((r1, c1)).value = [[_excel_value(values[(r, c)]) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+    by_style: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for key, (_, name) in writes.styled_cells.items():
+        by_style[name].append(key)
+    _apply_styles(sheet, by_style)
+    if writes.chart:
+        _chart(sheet, writes.chart)
+
+
+def _write_block(sheet: Any, block: Block) -> None:
+    """The block in one call, its styles, then the same columns emptied below it."""
+    width = block.width
+    if not width:
+        return
+    rows = [[_excel_value(v) for v in values] + [None] * (width - len(values)) for values in block.rows]
+    sheet.range((block.row, block.col)).value = rows
+    by_style: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for offset, name in enumerate(block.styles or []):
+        names = name if isinstance(name, list) else [name] * width
+        for j, style in enumerate(names):
+            if style is not None:
+                by_style[style].append((block.row + offset, block.col + j))
+    _apply_styles(sheet, by_style)
+    if block.clear_below:
+        after = block.row + len(block.rows)
+        last = sheet.used_range.last_cell.row
+        if last >= after:
+            sheet.range((after, block.col), (last, block.col + width - 1)).clear_contents()
+
+
+def _excel_value(value: Any) -> Any:
+    """A plan value as Excel must receive it so that it stores exactly that value."""
+    if isinstance(value, str):
+        return _TEXT_PREFIX + value if value else None
+    return value
+
+
+def rectangles(cells: Iterable[tuple[int, int]]) -> list[Rect]:
+    """Cover the cells with rectangles: per row, runs of adjacent columns; a run repeated on the next
+    row extends the rectangle above. Engine columns sit side by side on consecutive KPI rows, so a
+    unit tab needs a handful of rectangles however many KPIs it has."""
+    by_row: dict[int, list[int]] = defaultdict(list)
+    for r, c in cells:
+        by_row[r].append(c)
+    done: list[Rect] = []
+    open_: dict[tuple[int, int], list[int]] = {}  # (c1, c2) -> [first row, last row]
+    for r in sorted(by_row):
+        runs = _runs(sorted(set(by_row[r])))
+        for span in list(open_):
+            if span not in runs or open_[span][1] != r - 1:
+                first, last = open_.pop(span)
+                done.append((first, span[0], last, span[1]))
+        for span in runs:
+            if span in open_:
+                open_[span][1] = r
+            else:
+                open_[span] = [r, r]
+    done += [(first, c1, last, c2) for (c1, c2), (first, last) in open_.items()]
+    return sorted(done)
+
+
+def _runs(columns: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for c in columns:
+        if runs and runs[-1][1] == c - 1:
+            runs[-1] = (runs[-1][0], c)
+        else:
+            runs.append((c, c))
+    return runs
+
+
+def _apply_styles(sheet: Any, by_style: dict[str, list[tuple[int, int]]]) -> None:
+    """Each semantic style of :data:`STYLE_SPECS`, in full, on the rectangles covering its cells."""
+    for name, cells in by_style.items():
+        spec = STYLE_SPECS[name]
+        for r1, c1, r2, c2 in rectangles(cells):
+            rng = sheet.range((r1, c1), (r2, c2))
+            rng.number_format = spec.get("num_fmt") or _DEFAULT_NUMBER_FORMAT
+            font = rng.font
+            font.bold = bool(spec.get("bold"))
+            font.italic = bool(spec.get("italic"))
+            if spec.get("size"):
+                font.size = spec["size"]
+            rng.color = f"#{spec['fill']}" if spec.get("fill") else None
+            rng.wrap_text = bool(spec.get("wrap"))
+            rng.horizontal_alignment = spec.get("halign") or _DEFAULT_HALIGN
+            rng.vertical_alignment = spec.get("valign") or _DEFAULT_VALIGN
+            rng.borders.line_style = "continuous" if spec.get("border") else None
+
+
+def _column_widths(sheet: Any, widths: dict[int, float]) -> None:
+    """Widths of a sheet sheetkpi created, one call per run of adjacent columns of the same width."""
+    by_width: dict[float, list[tuple[int, int]]] = defaultdict(list)
+    for col, width in widths.items():
+        by_width[width].append((1, col))
+    for width, cells in by_width.items():
+        for _, c1, _, c2 in rectangles(cells):
+            sheet.range((1, c1), (1, c2)).column_width = width
+
+
+def _chart(sheet: Any, chart: Chart) -> None:
+    """The clustered column chart, made once and updated by later runs (found by the name the file
+    writer gives it too, so either path updates the other's chart)."""
+    r1, c1, r2, c2 = chart.anchor
+    area = sheet.range((min(r1, r2), min(c1, c2)), (max(r1, r2), max(c1, c2)))
+    name = f"{CHART_NAME} 1"
+    place = {"left": area.left, "top": area.top, "width": area.width, "height": area.height}
+    if name in sheet.charts:
+        target = sheet.charts[name]
+        for key, value in place.items():
+            setattr(target, key, value)
+    else:
+        target = sheet.charts.add(**place, name=name)
+    target.chart_type = "column_clustered"
+    target.set_source_data(sheet.range(_series_block(chart.series)), plot_by="columns")
+    target.set_x_axis_values(sheet.range(chart.categories))
+    for series, (label, _) in zip(target.series, chart.series):
+        series.name = label
+    target.title = chart.title
+
+
+def _series_block(series: list[tuple[str, str]]) -> str:
+    """The one range holding every series, side by side in the plan's order."""
+    boxes = [parse_range(ref) for _, ref in series]
+    r1, c1, r2, _ = boxes[0]
+    for i, (b1, bc1, b2, bc2) in enumerate(boxes):
+        if (b1, b2, bc1, bc2) != (r1, r2, c1 + i, c1 + i):
+            raise ValueError(f"chart series must be adjacent single columns: {series}")
+    return f"{series[0][1].split(':')[0]}:{series[-1][1].split(':')[-1]}"
+
+
+# -- the run --------------------------------------------------------------------------------------
+
+def recalc_book(book: Any, as_of: dt.date | None = None, run_at: dt.datetime | None = None) -> tuple[WorkbookData, Evaluation, WritePlan]:
+    """Read, compute and write the engine-owned cells of the open ``book``, with screen updating,
+    automatic calculation and events off for the run (restored afterwards, also on failure)."""
+    from ..api import plan_writes, report_date
+    from ..rules import evaluate
+
+    with book.app.properties(screen_updating=False, calculation="manual", enable_events=False):
+        data = read_book(book)
+        evaluation = evaluate(data.tracker, report_date(data, as_of))
+        plan = plan_writes(data, evaluation, run_at or dt.datetime.now().replace(microsecond=0))
+        apply_plan(book, plan)
+    return data, evaluation, plan
