@@ -587,3 +587,64 @@ def test_apply_plan_needs_only_the_stand_in_calls(tmp_path):
     apply_plan(book, api.plan_writes(data, evaluation, dt.datetime(2026, 6, 25, 9, 0)))
     assert book.sheets[L.SHEET_SUMMARY]._values[(4, 1)] == "Tổng hợp lúc 09:00 ngày 25/06/2026 bằng sheetkpi"
 
+# -- the ribbon's entry points ------------------------------------------------------------------------
+
+@pytest.fixture
+def clicked(tmp_path, monkeypatch):
+    """The example open in the stand-in, as xlwings.Book.caller() returns it to a ribbon click."""
+    import xlwings
+
+    source = tmp_path / "BangGiaoKPI.xlsx"
+    shutil.copyfile(EXAMPLE, source)
+    book = StandInBook(source)
+    monkeypatch.setattr(xlwings.Book, "caller", lambda: book)
+    return book
+
+
+def test_recalculate_button_writes_the_cells_and_the_memo_beside_the_workbook(clicked, tmp_path):
+    from sheetkpi import excel
+
+    excel.recalculate()
+    (message, title, mode), = clicked.app.alerts
+    assert title == "SheetKPI" and "Đã tính lại 32 KPI của 5 phòng, đơn vị" in message
+    assert "Ctrl+S" in message and "Báo cáo:" in message
+    assert sorted(p.suffix for p in tmp_path.glob("BaoCaoKPI-*")) == [".docx", ".html", ".txt"]
+    assert any(kind == "write" for _, kind in clicked.calls)
+
+
+def test_validate_button_lists_problems_and_writes_nothing(clicked):
+    from sheetkpi import excel
+
+    excel.validate()
+    (message, _, _), = clicked.app.alerts
+    assert message.startswith("Kiểm tra 32 KPI") and "Quá hạn:" in message
+    assert not [key for key in clicked.calls if key[1] == "write"]
+
+
+def test_help_button_explains_the_three_buttons(clicked):
+    from sheetkpi import excel
+
+    excel.help()
+    (message, _, mode), = clicked.app.alerts
+    assert mode == "info" and all(label in message for label in ("Tính lại KPI", "Kiểm tra", "Giúp đỡ"))
+
+
+def test_problems_end_in_a_vietnamese_message_box_not_a_traceback(clicked, monkeypatch):
+    from sheetkpi import excel
+    from sheetkpi.workbook import xlwings_adapter
+
+    unit = clicked.sheets["KHĐT"]
+    header = next(k for k, v in unit._values.items() if k[0] == L.UNIT_HEADER_ROW and v == L.COLUMNS["progress"])
+    unit._values[header] = "Ghi chú"
+    excel.recalculate()
+    (message, _, mode), = clicked.app.alerts
+    assert mode == "critical" and "thiếu cột" in message and "Sổ tính không thay đổi" in message
+    assert not [key for key in clicked.calls if key[1] == "write"]
+
+    monkeypatch.setattr(xlwings_adapter, "apply_plan", lambda book, plan: 1 / 0)
+    clicked.app.alerts.clear()
+    clicked.sheets._sheets[:] = StandInBook(EXAMPLE).sheets._sheets
+    excel.recalculate()
+    (message, _, mode), = clicked.app.alerts
+    assert mode == "critical" and "lỗi không lường trước (ZeroDivisionError" in message
+    assert clicked.app.screen_updating and clicked.app.calculation == "automatic"  # restored after the failure
