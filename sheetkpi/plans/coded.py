@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from ..parsing.deadlines import parse_deadline
 from ..parsing.numbers import parse_vn_number
 from ..parsing.text import fold
 from .base import Recogniser, roman_section, unit_heading
@@ -26,6 +27,7 @@ CODED = re.compile(
     r"^(?P<code>[A-ZĐ]{1,10}-\d{1,3})\s*\(\s*(?P<weight>\d+(?:[.,]\d+)?)\s*(?:điểm|đ)\s*\)\s*:?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
+_DATED_KINDS = frozenset({"date", "month", "quarter", "period", "year"})
 
 
 class CodedKpis(Recogniser):
@@ -66,6 +68,8 @@ class CodedKpis(Recogniser):
                 item.add(last_field, p.text)
         for unit in draft.units:
             draft.warnings += _unit_code(unit)
+            for kpi in unit.items:
+                kpi.deadline = kpi.deadline or _deadline_in_output(kpi.output, year)
         _cross_check(doc, draft)
         return draft
 
@@ -79,6 +83,11 @@ def _item(m: re.Match[str]) -> PlanItem:
     for field_name, value in fields.items():
         item.add(field_name, value)
     return item
+
+
+def _deadline_in_output(output: str, year: int) -> str:
+    """"Đầu ra: Hoàn thành trước 30/6/2026." with no "Hạn hoàn thành": the output names the deadline."""
+    return tidy(output, ".;") if "\n" not in output and parse_deadline(output, year).kind in _DATED_KINDS else ""
 
 
 def _unit_code(unit: PlanUnit) -> list[str]:

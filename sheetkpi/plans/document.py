@@ -256,7 +256,8 @@ def _word_row(row) -> list[str]:
     cells, previous = [], None
     for cell in row.cells:
         same = previous is not None and cell._tc is previous
-        cells.append("" if same else "\n".join(plain(p.text) for p in cell.paragraphs if p.text.strip()))
+        lines = (plain(line) for p in cell.paragraphs for line in p.text.split("\n"))
+        cells.append("" if same else "\n".join(line for line in lines if line))
         previous = cell._tc
     return cells
 

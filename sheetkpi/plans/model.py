@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import EXIT_NO_UNITS, SheetkpiError
-from ..parsing.deadlines import parse_deadline
 from ..parsing.text import fold
 from .fields import tidy
 from .naming import unique_code, unit_code
@@ -21,7 +20,6 @@ WEIGHT_TOTAL = 100
 # nothing is lost; the Office moves the rows to the departments responsible.
 COMMON_UNIT_NAME = "Nhiệm vụ, chỉ tiêu chung của Ban"
 COMMON_UNIT_CODE = "CHUNG"
-_DATED_KINDS = frozenset({"date", "month", "quarter", "period", "year"})
 
 
 class NoTasksFound(SheetkpiError):
@@ -137,7 +135,7 @@ def complete(draft: Draft, year: int) -> list[str]:
         warnings += _weights(unit)
         for item in unit.items:
             item.output = item.output.rstrip("; ")
-            item.deadline = item.deadline or _deadline_from_output(item.output, year) or f"Trong năm {year}"
+            item.deadline = item.deadline or f"Trong năm {year}"
     return warnings
 
 
@@ -182,9 +180,3 @@ def _weights(unit: PlanUnit) -> list[str]:
     if total != WEIGHT_TOTAL:
         return [f"{unit.name}: tổng trọng số theo kế hoạch là {total:g}, không phải {WEIGHT_TOTAL}."]
     return []
-
-
-def _deadline_from_output(output: str, year: int) -> str:
-    """An output that names the time ("Hoàn thành trước 30/6/2026.") is also the deadline."""
-    first = output.split("\n", 1)[0]
-    return tidy(first, ".;") if first and parse_deadline(first, year).kind in _DATED_KINDS else ""

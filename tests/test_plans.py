@@ -1,0 +1,531 @@
+"""`sheetkpi new --from-plan`: a workbook from each of the five real plans, as text and as Word
+(issue #6). The expected numbers were counted by reading the plans in ../shared/seeds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+import sheetkpi.api as api
+from plan_docx import text_to_docx
+from sheetkpi.errors import EXIT_NO_UNITS, EXIT_UNUSABLE, EXIT_USAGE, SheetkpiError, UsageError
+from sheetkpi.plans import NoTasksFound, build_from_plan, read_plan
+from sheetkpi.plans.model import equal_weights
+from sheetkpi.plans.naming import is_unit_name, unit_code
+from sheetkpi.workbook import layout as L
+from support import EXAMPLE, ROOT
+
+SEEDS = ROOT.parent / "shared" / "seeds"
+NGHE_AN = "nghe-an-2026-ke-hoach-giao-kpi"
+HA_TINH = "ha-tinh-2023-chuong-trinh-nhiem-vu"
+GIA_LAI = "gia-lai-2022-ke-hoach-cchc"
+HAI_PHONG = "hai-phong-2023-ke-hoach-nhiem-vu"
+NINH_BINH = "ninh-binh-2026-ke-hoach-tang-truong"
+FORMS = ("txt", "docx")
+
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed plans (../shared/seeds) are not here")
+
+
+class Built:
+    """A workbook built from a plan, read back with openpyxl: KPI rows by code, settings, units."""
+
+    def __init__(self, reconciliation, path: Path):
+        self.reconciliation = reconciliation
+        self.path = path
+        wb = load_workbook(path)
+        self.kpis: dict[str, dict] = {}
+        self.sheets: dict[str, list[str]] = {}
+        for name in wb.sheetnames:
+            ws = wb[name]
+            header = [c.value for c in ws[L.UNIT_HEADER_ROW]]
+            if name in L.NON_UNIT_SHEETS or L.COLUMNS["weight"] not in header:
+                continue
+            self.sheets[name] = []
+            for row in ws.iter_rows(min_row=L.UNIT_FIRST_KPI_ROW):
+                values = dict(zip(header, (c.value for c in row)))
+                code = values[L.COLUMNS["code"]]
+                if not code or code == L.TOTAL_LABEL:
+                    continue
+                weight_cell = row[header.index(L.COLUMNS["weight"])]
+                values.update(sheet=name, assigned=weight_cell.comment is not None)
+                self.kpis[code] = values
+                self.sheets[name].append(code)
+        config = wb[L.SHEET_CONFIG]
+        self.settings = {r[0]: r[1] for r in config.iter_rows(min_row=L.CONFIG_FIRST_ROW, max_col=2, values_only=True) if r[0]}
+        self.units = [r[:2] for r in config.iter_rows(min_row=L.CONFIG_UNITS_FIRST_ROW, max_col=3, values_only=True) if r[0]]
+
+    def field(self, code: str, name: str):
+        return self.kpis[code][L.COLUMNS[name]]
+
+    def counts(self) -> list[tuple[str, int]]:
+        return [(sheet, len(codes)) for sheet, codes in self.sheets.items()]
+
+    def weights(self, sheet: str) -> list[float]:
+        return [self.field(code, "weight") for code in self.sheets[sheet]]
+
+
+_built: dict[tuple[str, str], Built] = {}
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    """build(seed, form) -> Built, each seed built once per form (as text, or converted to .docx)."""
+    folder = tmp_path_factory.mktemp("plans")
+
+    def make(seed: str, form: str) -> Built:
+        if (seed, form) not in _built:
+            source = SEEDS / f"{seed}.txt"
+            if form == "docx":
+                source = text_to_docx(source, folder / f"{seed}.docx")
+            output = folder / f"{seed}-{form}.xlsx"
+            _built[seed, form] = Built(build_from_plan(source, output), output)
+        return _built[seed, form]
+
+    return make
+
+
+@needs_seeds
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("seed", [NGHE_AN, HA_TINH, GIA_LAI, HAI_PHONG, NINH_BINH])
+def test_every_seed_builds_a_workbook_that_check_accepts(build, seed, form):
+    built = build(seed, form)
+    evaluation = api.check(built.path)
+    assert evaluation.errors == []
+    assert len(evaluation.kpis) == built.reconciliation.kpi_count == len(built.kpis)
+    for unit in evaluation.units:
+        assert unit.weight_total == 100
+    assert built.reconciliation.unplaced == []
+
+
+@needs_seeds
+@pytest.mark.parametrize("seed", [NGHE_AN, HA_TINH, GIA_LAI, HAI_PHONG, NINH_BINH])
+def test_text_and_word_versions_of_a_plan_give_the_same_workbook(build, seed):
+    as_text, as_word = build(seed, "txt"), build(seed, "docx")
+    assert as_text.kpis.keys() == as_word.kpis.keys()
+    for code, values in as_text.kpis.items():
+        assert values == as_word.kpis[code], code
+    assert as_text.settings == as_word.settings
+    assert as_text.reconciliation.warnings == as_word.reconciliation.warnings
+
+
+# Nghệ An 2026: coded KPIs with weights under unit headings, checked against the summary table.
+
+@needs_seeds
+@pytest.mark.parametrize("form", FORMS)
+def test_nghe_an_units_weights_and_deadlines(build, form):
+    built = build(NGHE_AN, form)
+    assert built.counts() == [("KHĐT", 7), ("XDMT", 7), ("DNLĐ", 6), ("VP", 6), ("BQLDA", 6)]
+    assert built.weights("KHĐT") == [20, 20, 20, 10, 10, 10, 10]
+    assert built.weights("VP") == [15, 25, 20, 20, 10, 10]
+    assert not any(k["assigned"] for k in built.kpis.values())
+    assert built.sheets["DNLĐ"] == ["DNLĐ-01", "DNLD-02", "DNLD-03", "DNLD-04", "DNLĐ-05", "DNLĐ-06"]
+    assert built.field("KHĐT-01", "deadline") == "Kỳ họp HĐND tỉnh giữa năm 2026"
+    assert built.field("BQLDA-01", "deadline") == "31/01/2027"
+    assert built.field("BQLDA-05", "deadline") == "Khởi công dự án trong quý IV/2026"  # from "Đầu ra"
+    assert built.field("BQLDA-06", "deadline") == "Hoàn thành trước 30/6/2026"
+    assert built.field("BQLDA-02", "title") == "Bàn giao đưa vào sử dụng 05 dự án"
+    assert built.field("XDMT-01", "partners") == "Bộ Tài chính, Bộ Tư pháp, UBND tỉnh"
+    assert built.field("DNLĐ-01", "output").split("\n")[1] == "+ Tổ chức 02 Ngày hội việc làm;"
+    assert built.units[:2] == [("KHĐT", "Phòng Kế hoạch và Đầu tư"), ("XDMT", "Phòng Xây dựng và Môi trường")]
+
+
+@needs_seeds
+def test_nghe_an_warns_about_codes_spelt_dnld_and_matches_its_summary_table(build):
+    rec = build(NGHE_AN, "txt").reconciliation
+    spelt = [w for w in rec.warnings if "viết khác mã đơn vị 'DNLĐ'" in w]
+    assert [w.split("'")[1] for w in spelt] == ["DNLD-02", "DNLD-03", "DNLD-04"]
+    assert len(rec.warnings) == 3
+    assert any("khớp số KPI và tổng trọng số của 5/5 đơn vị" in n for n in rec.notes)
+    text = rec.text()
+    assert "5 phòng, đơn vị; 32 KPI" in text and "DNLD-02" in text
+
+
+@needs_seeds
+def test_nghe_an_settings_come_from_the_plan(build):
+    built = build(NGHE_AN, "txt")
+    labels = L.SETTINGS_LABELS
+    assert built.settings[labels["plan_year"]] == 2026
+    assert built.settings[labels["agency"]] == "BAN QUẢN LÝ KKT ĐÔNG NAM NGHỆ AN"
+    assert built.settings[labels["signer"]] == "Nguyễn Xuân Đức"
+    assert built.settings[labels["signer_title"]] == "TRƯỞNG BAN"
+    assert built.settings[labels["plan_start"]] == dt.datetime(2026, 1, 1)
+    assert built.reconciliation.missing_settings == ["parent_agency", "place"]  # the plan has no header block
+
+
+@needs_seeds
+@pytest.mark.skipif(not EXAMPLE.exists(), reason="the example workbook is not built yet")
+@pytest.mark.parametrize("form", FORMS)
+def test_nghe_an_matches_the_example_workbook(build, form):
+    built = build(NGHE_AN, form)
+    example = Built(None, EXAMPLE)
+    assert list(built.kpis) == list(example.kpis)
+    for code, values in example.kpis.items():
+        for name in ("code", "title", "weight", "deadline", "output", "partners"):
+            assert built.field(code, name) == values[L.COLUMNS[name]], (code, name)
+        assert built.kpis[code]["sheet"] == values["sheet"]
+    assert built.units == example.units
+
+
+# Hà Tĩnh 2023: appendix table with unit rows in capitals, rows broken across pages.
+
+@needs_seeds
+@pytest.mark.parametrize("form", FORMS)
+def test_ha_tinh_unit_rows(build, form):
+    built = build(HA_TINH, form)
+    assert built.counts() == [
+        ("VP", 5), ("KHTH", 5), ("QLQHXD", 5), ("QLĐT", 4), ("QLDN", 3), ("QLTNMT", 5), ("VPĐD", 3), ("TTXCKKTT", 3),
+    ]
+    assert built.weights("VP") == [20] * 5
+    assert built.weights("QLĐT") == [25] * 4
+    assert built.weights("QLDN") == [33.34, 33.33, 33.33]
+    assert all(k["assigned"] for k in built.kpis.values())
+    assert built.field("VP-01", "deadline") == "Quý II/2023"
+    assert built.field("KHTH-02", "deadline") == "Theo YC của Sở KH&ĐT, UBND tỉnh"
+    assert built.field("QLDN-01", "deadline") == "Quý I/2023; báo cáo hàng tháng"
+    assert built.field("QLĐT-03", "deadline") == "Báo cáo hàng tuần"
+    # The row split by a page break keeps the rest of its "Cấp trình" cell.
+    assert built.field("QLTNMT-03", "output") == "Cấp trình: UBND tỉnh; Lãnh đạo Ban theo yêu cầu"
+    assert built.field("KHTH-04", "title").startswith("Chủ trì, phối hợp với Phòng QL TNMT")  # after a page break
+    assert built.field("VP-05", "output") == (
+        "Cấp trình: UBND tỉnh\nGhi chú: Nhiệm vụ trong Chương trình khung của UBND tỉnh"
+    )
+    assert ("KHTH", "Phòng Kế hoạch Tổng hợp") in built.units  # spelt as in the plan's text
+    assert ("QLDN", "PHÒNG QUẢN LÝ DOANH NGHIỆP") in built.units
+    labels = L.SETTINGS_LABELS
+    assert built.settings[labels["place"]] == "Hà Tĩnh"
+    assert built.settings[labels["parent_agency"]] == "UBND TỈNH HÀ TĨNH"
+    assert built.settings[labels["plan_year"]] == 2023
+
+
+# Gia Lai 2022: criteria grouped by lead unit, body criteria merged with the appendix.
+
+@needs_seeds
+@pytest.mark.parametrize("form", FORMS)
+def test_gia_lai_criteria_by_lead_unit(build, form):
+    built = build(GIA_LAI, form)
+    assert built.counts() == [("VP", 43), ("QLDN", 2), ("CTPTHTKKT", 2), ("QLĐT", 1)]
+    assert built.sheets["QLDN"] == ["TCTP 2.1.1", "TCTP 2.1.2"]
+    assert built.sheets["CTPTHTKKT"] == ["TCTP 5.1.3", "TCTP 6.3.3"]
+    assert built.sheets["QLĐT"] == ["TC 8.2"]
+    appendix = [c for c in built.kpis if c.startswith("TC")]
+    assert len(appendix) == len(set(appendix)) == 45
+    assert built.sheets["VP"][-3:] == ["VP-01", "VP-02", "VP-03"]  # criteria of the body not in the appendix
+    assert built.field("VP-01", "title").startswith("Công khai thủ tục hành chính (TTHC)")
+    assert built.field("VP-02", "deadline") == "Trong năm 2022 và các năm tiếp theo"
+    weights = built.weights("VP")
+    assert weights.count(2.33) == 24 and weights.count(2.32) == 19
+    assert built.weights("QLĐT") == [100]
+
+
+@needs_seeds
+@pytest.mark.parametrize("form", FORMS)
+def test_gia_lai_targets_sections_and_merged_criteria(build, form):
+    built = build(GIA_LAI, form)
+    assert built.field("TC 1.1", "title") == "Thực hiện kế hoạch CCHC"
+    assert built.field("TC 1.1", "output") == (
+        "Hoàn thành 100% kế hoạch\nLĩnh vực: I. CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH CCHC\n"
+        "Khắc phục, cải thiện theo mục 1.1 của Kế hoạch"
+    )
+    assert (built.field("TC 1.1", "target"), built.field("TC 1.1", "measure_unit")) == ("100", "%")
+    assert built.field("TCTP 8.1.1", "target") == "Tăng ít nhất 02% so với năm 2021"
+    assert (built.field("TC 1.5", "target"), built.field("TC 1.5", "measure_unit")) == ("≥ 3", "sáng kiến")
+    assert built.field("TCTP 7.2.1", "target") == "≥ 50"
+    assert built.field("TCTP 6.1.2", "target") is None  # "Không có sai phạm": a typed progress
+    assert built.field("TCTP 6.1.2", "output").startswith("Không có sai phạm\nLĩnh vực: VI. CẢI CÁCH TÀI CHÍNH CÔNG")
+    assert "mục 1.9" in built.field("TC 8.2", "output")  # "Mức độ thu hút đầu tư của Ban Quản lý"
+    assert "mục 1.10" in built.field("TCTP 8.1.4", "output")
+    assert "mục 1.5" in built.field("TCTP 6.3.3", "output")
+    assert built.field("TC 1.2", "deadline") == "Theo yêu cầu của Sở Nội vụ"
+    assert built.field("TCTP 3.2.3", "partners") == "Các phòng chuyên môn"  # "Các phòng" + "chuyên môn" on the next page
+    [near] = built.reconciliation.warnings
+    assert "mục 1.2" in near and "TCTP 3.2.5" in near
+
+
+# Hải Phòng 2023: bullets per unit and the appendix indicator table with sub-rows.
+
+@needs_seeds
+@pytest.mark.parametrize("form", FORMS)
+def test_hai_phong_unit_lists_and_indicators(build, form):
+    built = build(HAI_PHONG, form)
+    assert built.counts() == [
+        ("VPBQL", 10), ("KHTH", 3), ("QLĐT", 8), ("QLQHXD", 6), ("QLDN", 4), ("QLTNMT", 7), ("QLLĐ", 4),
+        ("HTGSHĐĐT", 4), ("VPĐDBQL", 4), ("TTXTĐTDVVL", 5), ("TTCKKT", 3), ("CHUNG", 13),
+    ]
+    assert built.weights("VPBQL") == [10] * 10
+    assert built.weights("CHUNG") == [7.7] * 3 + [7.69] * 10
+    assert {k["Thời hạn hoàn thành"] for k in built.kpis.values()} == {"Trong năm 2023"}
+    assert built.field("QLTNMT-06", "title") == "rà soát các dự án chậm triển khai đưa đất vào sử dụng, đề xuất biện pháp xử lý"
+    fdi = [built.field("CHUNG-01", f) for f in ("title", "measure_unit", "target", "baseline")]
+    assert fdi == ["Thu hút FDI", "Triệu USD", "2.000", 2500]
+    assert built.sheets["CHUNG"][6:9] == ["CHUNG-07", "CHUNG-07.1", "CHUNG-07.2"]
+    assert built.field("CHUNG-07.1", "title") == (
+        "Nộp ngân sách nhà nước của Ban quản lý và đơn vị trực thuộc: Ban Quản lý Khu kinh tế"
+    )
+    assert (built.field("CHUNG-07.1", "target"), built.field("CHUNG-07.1", "baseline")) == ("2.709", 1555)
+    assert (built.field("CHUNG-09", "target"), built.field("CHUNG-09", "measure_unit")) == ("100", "%")
+    assert any("13 nhiệm vụ, chỉ tiêu" in w and "'CHUNG'" in w for w in built.reconciliation.warnings)
+
+
+# Ninh Bình 2026: numeric targets and lettered tasks, no unit named.
+
+@needs_seeds
+@pytest.mark.parametrize("form", FORMS)
+def test_ninh_binh_targets_and_lettered_tasks(build, form):
+    built = build(NINH_BINH, form)
+    assert built.counts() == [("CHUNG", 26)]
+    assert built.weights("CHUNG") == [3.85] * 16 + [3.84] * 10
+    indicators = [(built.field(f"CHUNG-0{n}", "target"), built.field(f"CHUNG-0{n}", "measure_unit")) for n in range(1, 7)]
+    assert indicators == [
+        ("≥ 508.619", "tỷ đồng"), ("≥ 18.000", "triệu USD"), ("≥ 22.000", "tỷ đồng"), ("275.000", "lao động"),
+        ("10", "triệu đồng/người/tháng"), ("100", "%"),
+    ]
+    assert built.field("CHUNG-04", "deadline") == "Đến năm 2030"
+    assert built.field("CHUNG-01", "deadline") == "Trong năm 2026"
+    assert built.field("CHUNG-07", "title").startswith("Triển khai đồng bộ, hiệu quả các nội dung điều chỉnh")
+    assert built.field("CHUNG-09", "title").endswith("đảm bảo mục tiêu thu hút đầu tư trong nhiệm kỳ 2026 - 2030")
+    assert built.field("CHUNG-16", "title") == "Tạo đột phá về phát triển kinh tế biển"
+    assert built.field("CHUNG-16", "output").startswith("Phát triển và mở rộng Khu kinh tế Ninh Cơ")
+    assert built.field("CHUNG-20", "title").startswith("Đảm bảo hiệu quả kinh tế xã hội")
+    warnings = built.reconciliation.warnings
+    assert any("được ghi hai lần" in w for w in warnings)  # III.2.đ and III.5.a are the same task
+    assert any("(Phụ lục nhiệm vụ cụ thể kèm theo)" in w for w in warnings)
+    assert built.settings[L.SETTINGS_LABELS["signer_title"]] == "KT. TRƯỞNG BAN\nPHÓ TRƯỞNG BAN"
+
+
+# Plans written for this test, for what the seeds do not show.
+
+def write(tmp_path: Path, text: str, name: str = "plan.md") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+CODED = """Hà Nam, ngày 05 tháng 01 năm 2027
+KẾ HOẠCH
+Giao KPI năm 2027
+• KTX-01 (50 điểm): Nhiệm vụ chưa có phòng.
+I. GIAO NHIỆM VỤ
+1. Phòng Tổng hợp
+• TH-01 (20 điểm): Báo cáo quý.
+- Thời hạn hoàn thành: Quý I/2027.
+• TH-02 (30 điểm): Báo cáo năm.
+Phòng/đơn vị\tSố KPI\tTổng trọng số
+Phòng Tổng hợp\t3\t100
+Phòng Khác\t1\t100
+"""
+
+
+def test_what_cannot_be_placed_is_reported_and_weights_that_miss_100_are_warned(tmp_path):
+    out = tmp_path / "out.xlsx"
+    rec = build_from_plan(write(tmp_path, CODED), out)
+    assert [str(u) for u in rec.unplaced] == ["KTX-01: Nhiệm vụ chưa có phòng — không nằm dưới tên phòng, đơn vị nào"]
+    assert "Không xếp được vào phòng, đơn vị nào: 1" in rec.text()
+    assert "Phòng Tổng hợp: tổng trọng số theo kế hoạch là 50, không phải 100." in rec.warnings
+    assert any("bảng tổng hợp ghi 3 KPI, tổng trọng số 100" in w for w in rec.warnings)
+    assert any("'Phòng Khác'" in w for w in rec.warnings)
+    assert [(u.code, u.kpi_count) for u in rec.units] == [("TH", 2)]
+    assert Built(rec, out).field("TH-02", "deadline") == "Trong năm 2027"
+    assert [i.code for i in api.check(out).errors] == ["weight-sum-mismatch"]  # as the plan says
+
+
+def test_table_rows_without_unit_and_partial_weights(tmp_path):
+    plan = write(tmp_path, """KẾ HOẠCH
+Nhiệm vụ năm 2025
+| TT | Nội dung nhiệm vụ | Trọng số | Thời hạn |
+|----|----|----|----|
+| 1 | Việc chưa có phòng | | Quý I/2025 |
+| VĂN PHÒNG | | | |
+| 1 | Việc một | 40 | Quý I/2025 |
+| 2 | Việc hai | | Quý II/2025 |
+| 3 | Việc ba | | |
+""")
+    plan_read = read_plan(plan)
+    [unit] = plan_read.units
+    assert [(i.code, i.weight, i.weight_assigned) for i in unit.items] == [
+        ("VP-01", 40, False), ("VP-02", 30, True), ("VP-03", 30, True),
+    ]
+    assert unit.items[2].deadline == "Trong năm 2025"
+    assert [u.text for u in plan_read.unplaced] == ["Việc chưa có phòng"]
+
+
+def test_criteria_without_lead_unit_and_body_criteria_without_appendix(tmp_path):
+    plan = write(tmp_path, """KẾ HOẠCH
+Cải cách hành chính năm 2024
+II. NHIỆM VỤ VÀ GIẢI PHÁP
+1.1. Tiêu chí “Công khai thủ tục hành chính trên cổng”:
+a) Mục tiêu, yêu cầu: 100% thủ tục được công khai.
+- Đơn vị phụ trách: Phòng Quản lý Đầu tư.
+1.2. Tiêu chí “Việc chưa rõ ai làm”:
+- Đơn vị phụ trách: các đơn vị liên quan.
+TT\tTiêu chí\tCơ quan phụ trách\tThời gian thực hiện
+1\tTC 9.9 - Không ai phụ trách\t\tTrong năm 2024
+""")
+    plan_read = read_plan(plan)
+    [unit] = plan_read.units
+    assert (unit.name, unit.code) == ("Phòng Quản lý Đầu tư", "QLĐT")
+    [item] = unit.items
+    assert (item.title, item.target, item.measure_unit, item.deadline) == (
+        "Công khai thủ tục hành chính trên cổng", "100", "%", "Trong năm 2024",
+    )
+    assert sorted(u.reason for u in plan_read.unplaced) == ["không ghi cơ quan phụ trách", "không xác định được đơn vị phụ trách"]
+
+
+def test_bullets_before_the_first_unit_heading_are_unplaced(tmp_path):
+    plan = write(tmp_path, """KẾ HOẠCH
+Nhiệm vụ năm 2025
+III. NHIỆM VỤ CỤ THỂ
+- Việc chung không rõ phòng.
+1. Phòng Quản lý lao động
+- Dự báo nhu cầu lao động.
++ Gồm cả lao động nước ngoài.
+- Thời hạn hoàn thành: Tháng 6/2025.
+""")
+    plan_read = read_plan(plan)
+    [item] = plan_read.units[0].items
+    assert (item.title, item.output, item.deadline) == (
+        "Dự báo nhu cầu lao động", "+ Gồm cả lao động nước ngoài.", "Tháng 6/2025",
+    )
+    assert [u.text for u in plan_read.unplaced] == ["Việc chung không rõ phòng."]
+
+
+def test_header_block_in_a_word_table_gives_agency_and_parent(tmp_path):
+    document = docx.Document()
+    header = document.add_table(rows=1, cols=2)
+    header.cell(0, 0).text = "UBND TỈNH QUẢNG TRỊ\nBAN QUẢN LÝ KHU KINH TẾ"
+    header.cell(0, 1).text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nQuảng Trị, ngày 10 tháng 12 năm 2025"
+    for text in ("KẾ HOẠCH", "Giao nhiệm vụ năm 2026", "1. Văn phòng"):
+        document.add_paragraph(text)
+    document.add_paragraph("Tổng hợp báo cáo tháng", style="List Number")
+    path = tmp_path / "plan.docx"
+    document.save(path)
+    plan = read_plan(path)
+    assert plan.year == 2026  # signed in December for the next year
+    assert plan.settings["parent_agency"] == "UBND TỈNH QUẢNG TRỊ"
+    assert plan.settings["agency"] == "BAN QUẢN LÝ KHU KINH TẾ"
+    assert plan.settings["place"] == "Quảng Trị"
+    assert [(u.code, [i.title for i in u.items]) for u in plan.units] == [("VP", ["Tổng hợp báo cáo tháng"])]
+
+
+def test_year_given_by_the_caller_wins_and_is_needed_when_the_plan_has_none(tmp_path):
+    plan = write(tmp_path, "1. Văn phòng\n- Tổng hợp báo cáo.\n")
+    with pytest.raises(UsageError) as caught:
+        read_plan(plan)
+    assert caught.value.exit_code == EXIT_USAGE and "--year" in caught.value.message
+    built = Built(build_from_plan(plan, tmp_path / "out.xlsx", year=2027), tmp_path / "out.xlsx")
+    assert built.settings[L.SETTINGS_LABELS["plan_year"]] == 2027
+    assert built.field("VP-01", "deadline") == "Trong năm 2027"
+    with pytest.raises(UsageError):
+        read_plan(plan, year=99)
+
+
+def test_utf16_text_is_read(tmp_path):
+    path = tmp_path / "plan.txt"
+    path.write_text("Năm 2025\n1. Văn phòng\n- Tổng hợp báo cáo.\n", encoding="utf-16")
+    assert [i.title for i in read_plan(path, year=2025).units[0].items] == ["Tổng hợp báo cáo"]
+
+
+# Files that are not plans: a clear message, exit 3 or 4, nothing written.
+
+def _random_docx(path: Path) -> Path:
+    document = docx.Document()
+    document.add_paragraph("Biên bản họp giao ban tuần")
+    document.add_paragraph("Thành phần: đại diện các phòng.")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Họ tên", "Chức vụ"
+    document.save(path)
+    return path
+
+
+def _zip(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("a.txt", "không phải Word")
+    return path
+
+
+def _bytes(data: bytes):
+    def make(path: Path) -> Path:
+        path.write_bytes(data)
+        return path
+    return make
+
+
+NOT_PLANS = {
+    "empty.txt": (_bytes(b""), EXIT_NO_UNITS, "trống"),
+    "spaces.md": (_bytes(b"  \n\n\t\n"), EXIT_NO_UNITS, "trống"),
+    "minutes.docx": (_random_docx, EXIT_NO_UNITS, "Không tìm thấy phòng, đơn vị hay nhiệm vụ nào"),
+    "plan.pdf": (_bytes(b"%PDF-1.4\n%\xe2\xe3\n1 0 obj"), EXIT_UNUSABLE, "là PDF"),
+    "renamed-pdf.docx": (_bytes(b"%PDF-1.7\n"), EXIT_UNUSABLE, "là PDF"),
+    "old.doc": (_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), EXIT_UNUSABLE, "Word 97-2003"),
+    "binary.txt": (_bytes(bytes(range(256)) * 4), EXIT_UNUSABLE, "UTF-8"),
+    "nul.txt": (_bytes(b"KE HOACH\x00\x00\x01"), EXIT_UNUSABLE, "nhị phân"),
+    "zip.docx": (_zip, EXIT_UNUSABLE, "không phải tệp Word (.docx) hợp lệ"),
+    "legacy.txt": (_bytes("KÕ ho¹ch n¨m 2025\nPhßng Tæng hîp\n".encode()), EXIT_NO_UNITS, "TCVN3"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_PLANS))
+def test_a_file_that_is_not_a_plan_ends_with_a_message_and_no_workbook(tmp_path, name):
+    make, exit_code, words = NOT_PLANS[name]
+    source = make(tmp_path / name)
+    output = tmp_path / "out" / "BangGiaoKPI.xlsx"
+    output.parent.mkdir()
+    with pytest.raises(SheetkpiError) as caught:
+        build_from_plan(source, output)
+    assert caught.value.exit_code == exit_code
+    assert words in caught.value.message
+    assert list(output.parent.iterdir()) == []
+
+
+def test_missing_plan_and_existing_output(tmp_path):
+    with pytest.raises(SheetkpiError) as caught:
+        build_from_plan(tmp_path / "none.docx", tmp_path / "out.xlsx")
+    assert caught.value.exit_code == EXIT_UNUSABLE and not (tmp_path / "out.xlsx").exists()
+    existing = tmp_path / "existing.xlsx"
+    existing.write_bytes(b"keep")
+    plan = write(tmp_path, "Năm 2025\n1. Văn phòng\n- Tổng hợp báo cáo.\n")
+    with pytest.raises(UsageError):
+        build_from_plan(plan, existing)
+    assert existing.read_bytes() == b"keep"
+    with pytest.raises(UsageError):
+        build_from_plan(plan, tmp_path / "out.xls")
+    with pytest.raises(UsageError):
+        build_from_plan(plan, tmp_path / "no-such-dir" / "out.xlsx")
+    assert isinstance(NoTasksFound("x", "y"), SheetkpiError)
+
+
+# Building blocks.
+
+@given(st.integers(min_value=1, max_value=500))
+def test_equal_weights_sum_to_exactly_100(count):
+    weights = equal_weights(100, count)
+    assert round(sum(weights), 2) == 100
+    assert max(weights) - min(weights) <= 0.0100001
+    assert weights == sorted(weights, reverse=True)
+
+
+@pytest.mark.parametrize("name, code", [
+    ("Phòng Kế hoạch và Đầu tư", "KHĐT"),
+    ("Văn phòng", "VP"),
+    ("PHÒNG QUẢN LÝ TÀI NGUYÊN MÔI TRƯỜNG", "QLTNMT"),  # "TÀI" is not "tại"
+    ("VĂN PHÒNG ĐẠI DIỆN TẠI KKT CKQT CẦU TREO", "VPĐD"),
+    ("Công ty PTHT Khu kinh tế", "CTPTHTKKT"),
+    ("TRUNG TÂM XTĐT VÀ CƯDV KHU KINH TẾ TỈNH", "TTXCKKTT"),  # too long with the abbreviations whole
+])
+def test_unit_codes_are_initials(name, code):
+    assert unit_code(name) == code
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Phòng Quản lý đầu tư", True), ("Văn phòng", True), ("Trường Trung cấp Khu kinh tế", True),
+    ("Ban hành kế hoạch", False), ("Tổ chức thực hiện", False), ("Phòng chống tham nhũng", False),
+    ("Văn phòng Ban có trách nhiệm theo dõi.", False),
+])
+def test_unit_names(text, expected):
+    assert is_unit_name(text) is expected
