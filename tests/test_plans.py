@@ -242,6 +242,9 @@ def test_gia_lai_targets_sections_and_merged_criteria(build, form):
     assert "mục 1.9" in built.field("TC 8.2", "output")  # "Mức độ thu hút đầu tư của Ban Quản lý"
     assert "mục 1.10" in built.field("TCTP 8.1.4", "output")
     assert "mục 1.5" in built.field("TCTP 6.3.3", "output")
+    outputs = [k[L.COLUMNS["output"]] for k in built.kpis.values()]
+    body = {n: sum(f"theo mục 1.{n} của" in o for o in outputs) for n in range(1, 12)}
+    assert body == {**dict.fromkeys(range(1, 12), 1), 5: 2}  # 1.5 names two criteria
     assert built.field("TC 1.2", "deadline") == "Theo yêu cầu của Sở Nội vụ"
     assert built.field("TCTP 3.2.3", "partners") == "Các phòng chuyên môn"  # "Các phòng" + "chuyên môn" on the next page
     [near] = built.reconciliation.warnings
@@ -353,6 +356,19 @@ Nhiệm vụ năm 2025
     ]
     assert unit.items[2].deadline == "Trong năm 2025"
     assert [u.text for u in plan_read.unplaced] == ["Việc chưa có phòng"]
+
+
+def test_a_task_table_whose_tt_column_is_empty(tmp_path):
+    plan = write(tmp_path, """| TT | Nội dung công việc | Thời gian hoàn thành |
+|----|----|----|
+| PHÒNG TỔNG HỢP | | |
+| | Việc một | Quý I/2025 |
+| | Việc hai | Quý II/2025 |
+""")
+    [unit] = read_plan(plan, year=2025).units
+    assert [(i.code, i.title, i.deadline) for i in unit.items] == [
+        ("TH-01", "Việc một", "Quý I/2025"), ("TH-02", "Việc hai", "Quý II/2025"),
+    ]
 
 
 def test_criteria_without_lead_unit_and_body_criteria_without_appendix(tmp_path):

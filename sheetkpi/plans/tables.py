@@ -86,7 +86,6 @@ class PlanTable:
     columns: dict[str, int]
     headers: list[str]
     rows: list[TableRow] = field(default_factory=list)
-    orphans: list[str] = field(default_factory=list)  # texts of rows before any numbered row
 
     @property
     def is_indicator_table(self) -> bool:
@@ -110,6 +109,9 @@ def _rows(plan_table: PlanTable, rows: list[list[str]]) -> PlanTable:
     header = [fold(h) for h in plan_table.headers]
     seq = plan_table.columns.get("seq")
     title = plan_table.columns["title"]
+    # Without numbers (no "TT" column, or an empty one) every row with a task is a task; with them,
+    # an unnumbered row is the rest of the row above, carried over a page break.
+    numbered = seq is not None and any(NUMBER.match(cells[seq]) for cells in rows)
     merged: list[tuple[str, list[str], str, int]] = []  # (kind, cells, group, parent index)
     group, parent = "", -1
     for cells in rows:
@@ -120,7 +122,7 @@ def _rows(plan_table: PlanTable, rows: list[list[str]]) -> PlanTable:
         if _is_group(number, cells[title], others):
             group = f"{number}. {cells[title]}" if ROMAN.match(number) and cells[title] else cells[title] or number
             continue
-        if NUMBER.match(number) or (seq is None and cells[title]):
+        if NUMBER.match(number) or (cells[title] and (not numbered or not merged)):
             merged.append(("item", list(cells), group, -1))
             parent = len(merged) - 1
         elif (number in SUB_ROW or _SUB_LETTER.match(number)) and parent >= 0:
@@ -130,8 +132,6 @@ def _rows(plan_table: PlanTable, rows: list[list[str]]) -> PlanTable:
             for i, text in enumerate(cells):
                 if text and i != seq:
                     last[i] = _join(last[i], text)
-        else:
-            plan_table.orphans.append(" ".join(c for c in cells if c))
     built: list[TableRow] = []
     for kind, cells, row_group, parent_at in merged:
         row = _row(plan_table, cells, row_group)
