@@ -10,7 +10,7 @@ that re-declares the worksheet's namespaces, so prefixes (``x:row``) and extensi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterator
 
@@ -23,7 +23,10 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 _NAME = rb"(?:[A-Za-z_][\w.\-]*:)?"  # an optional namespace prefix
 _SHEETDATA = re.compile(rb"<(" + _NAME + rb")sheetData(?=[\s/>])[^>]*?(/?)>")
-_ROW = re.compile(rb"<" + _NAME + rb"row(?=[\s/>])[^>]*?(?:/>|>.*?</" + _NAME + rb"row\s*>)", re.S)
+# A row: self-closing, or up to its end tag (scanning only at "<", much faster than a lazy ".*?").
+_ROW = re.compile(
+    rb"<" + _NAME + rb"row(?=[\s/>])([^>]*?)(?:/>|>[^<]*(?:<(?!/" + _NAME + rb"row\s*>)[^<]*)*</" + _NAME + rb"row\s*>)"
+)
 _CELL_TAG = re.compile(rb"<" + _NAME + rb"c(?=[\s/>])([^>]*?)(/?)>")
 _ATTR_R = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
 _ATTR_S = re.compile(rb"""\ss\s*=\s*["']([^"']*)["']""")
@@ -75,6 +78,18 @@ def parse_cell(ref: str) -> tuple[int, int]:
     return int(m.group(2)), col_index(m.group(1))
 
 
+@lru_cache(maxsize=16384)
+def _letters_col(letters: str) -> int:
+    if not (1 <= len(letters) <= 3 and letters.isascii() and letters.isalpha()):
+        raise PackageError("ref-invalid", f"Địa chỉ ô không hợp lệ: '{letters}'.")
+    return col_index(letters)
+
+
+def ref_col(ref: str) -> int:
+    """Column of a cell reference as stored in r="B12" (the hot path of row editing)."""
+    return _letters_col(ref.rstrip("0123456789"))
+
+
 def parse_range(ref: str) -> tuple[int, int, int, int]:
     """"A5:D9" -> (5, 1, 9, 4); a single cell "B2" -> (2, 2, 2, 2). Corners are normalised."""
     first, _, last = ref.partition(":")
@@ -112,6 +127,9 @@ class CellWrite:
         return self.value is not None or self.inline is not None or self.formula is not None
 
 
+_EMPTY = CellWrite()
+
+
 @dataclass(frozen=True, slots=True)
 class ClearRange:
     """Empty every existing cell in columns c1..c2 from row r1 to r2 (None: to the end)."""
@@ -123,6 +141,24 @@ class ClearRange:
 
     def covers_row(self, row: int) -> bool:
         return row >= self.r1 and (self.r2 is None or row <= self.r2)
+
+
+_BATCH_ROWS = 2000  # rows parsed together: fewer parser calls, bounded memory
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Consecutive rows to edit: their byte span in the body, and (row, exists) in order."""
+
+    start: int | None = None
+    end: int = 0
+    rows: list[tuple[int, bool]] = field(default_factory=list)
+
+    def add(self, start: int, end: int, row: int) -> None:
+        if self.start is None:
+            self.start = start
+        self.end = end
+        self.rows.append((row, True))
 
 
 @dataclass(slots=True)
@@ -150,17 +186,19 @@ class SheetParts:
     ns: str  # namespace of sheetData (the main namespace, whatever its prefix)
     nsmap: dict  # namespaces in scope at sheetData
     root_tag: bytes  # qualified name of the root element, as written
+    _wrapper: bytes | None = None
 
     def join(self, body: bytes | None = None) -> bytes:
         return self.head + (self.body if body is None else body) + self.tail
 
     def wrap(self, inner: bytes) -> bytes:
         """``inner`` inside an element that declares every namespace in scope at sheetData."""
-        decls = b"".join(
-            (b' xmlns="%s"' % _attr(uri) if prefix is None else b' xmlns:%s="%s"' % (prefix.encode(), _attr(uri)))
-            for prefix, uri in self.nsmap.items()
-        )
-        return b"<w" + decls + b">" + inner + b"</w>"
+        if self._wrapper is None:
+            self._wrapper = b"<w" + b"".join(
+                (b' xmlns="%s"' % _attr(uri) if prefix is None else b' xmlns:%s="%s"' % (prefix.encode(), _attr(uri)))
+                for prefix, uri in self.nsmap.items()
+            ) + b">"
+        return self._wrapper + inner + b"</w>"
 
 
 def _attr(text: str) -> bytes:
@@ -193,7 +231,7 @@ def iter_rows(body: bytes, part: str) -> Iterator[tuple[re.Match, int]]:
     """Each ``<row>`` of a sheetData body with its row number (implicit when ``r`` is absent)."""
     prev = 0
     for m in _ROW.finditer(body):
-        rm = _ATTR_R.search(body, m.start(), body.find(b">", m.start()))
+        rm = _ATTR_R.search(m.group(1))
         try:
             row = int(rm.group(1)) if rm else prev + 1
         except ValueError:
@@ -210,7 +248,7 @@ def _cells_in(row: bytes) -> Iterator[tuple[int, bytes, bool]]:
     col = 0
     for m in _CELL_TAG.finditer(row):
         rm = _ATTR_R.search(m.group(1))
-        col = parse_cell(rm.group(1).decode())[1] if rm else col + 1
+        col = ref_col(rm.group(1).decode()) if rm else col + 1
         yield col, m.group(1), bool(m.group(2))
 
 
@@ -241,11 +279,15 @@ class SheetEditor:
         self.last_style: dict[int, str | None] = {}
         self.promotions: dict[str, _Promotion] = {}
         self.removed_formulas: set[tuple[int, int]] = set()
-        self.extent: tuple[int, int, int, int] | None = None
+        # Cells that will exist after the edit, to grow <dimension>.
+        filled = [pos for pos, w in cells.items() if w.has_content or w.style is not None]
+        self.extent = (min(r for r, _ in filled), min(c for _, c in filled),
+                       max(r for r, _ in filled), max(c for _, c in filled)) if filled else None
         ns = parts.ns
         self.t_row, self.t_c, self.t_f, self.t_v, self.t_is, self.t_t = (
             f"{{{ns}}}{name}" for name in ("row", "c", "f", "v", "is", "t")
         )
+        self.content_tags = {self.t_f, self.t_v, self.t_is}
         self.parser = safe_parser()
 
     # -- the pass ---------------------------------------------------------------------------
@@ -256,32 +298,76 @@ class SheetEditor:
         targets = sorted(self.by_row)
         last_target = targets[-1] if targets else 0
         out: list[bytes] = []
+        batch: _Batch | None = None
         pos = i = 0
         for m, row in iter_rows(body, self.part):
-            out.append(body[pos: m.start()])
+            news = []
             while i < len(targets) and targets[i] < row:
-                out.append(self._new_row(targets[i]))
+                news.append(targets[i])
                 i += 1
             if i < len(targets) and targets[i] == row:
                 i += 1
-            writes = self.by_row.get(row)
-            if writes or self._needs_edit(m.group(), row):
-                out.append(self._edit_row(m.group(), row, writes or {}))
-            else:
+            edit = row in self.by_row or self._clears_content(m.group(), row)
+            if batch and (not edit or len(batch.rows) >= _BATCH_ROWS):
+                # Flushing applies the batch's edits, which may start a shared-formula promotion
+                # that this row has to take part in.
+                out.append(self._flush(batch))
+                batch = None
+            edit = edit or self._takes_promotion(m.group(), row)
+            if batch is None:
+                out.append(body[pos: m.start()])  # inside an open batch the gap is part of its span
+                if edit or news:
+                    batch = _Batch()
+            if batch:
+                batch.rows.extend((n, False) for n in news)
+                if edit:
+                    batch.add(m.start(), m.end(), row)
+                else:
+                    out.append(self._flush(batch))
+                    batch = None
+            if not edit:
                 out.append(m.group())
                 if self.tracked and row < last_target:
                     self._track(m.group())
             pos = m.end()
-        out.extend(self._new_row(row) for row in targets[i:])
+        if targets[i:]:
+            batch = batch or _Batch()
+            batch.rows.extend((n, False) for n in targets[i:])
+        if batch:
+            out.append(self._flush(batch))
         out.append(body[pos:])
         return self._head() + b"".join(out) + self.parts.tail
 
-    def _needs_edit(self, row_bytes: bytes, row: int) -> bool:
+    def _flush(self, batch: "_Batch") -> bytes:
+        """Parse the batch's span of rows once, apply every edit in row order, serialize once."""
+        wrapper = self._parse(self.parts.body[batch.start: batch.end] if batch.start is not None else b"")
+        existing = list(wrapper.iterchildren(self.t_row))
+        k = 0
+        for row, exists in batch.rows:
+            writes = self.by_row.get(row, {})
+            if exists:
+                el = existing[k]
+                k += 1
+            elif any(w.has_content or w.style is not None for w in writes.values()):
+                el = etree.Element(self.t_row, r=str(row))
+                if k < len(existing):
+                    existing[k].addprevious(el)
+                else:
+                    wrapper.append(el)
+            else:
+                continue  # only clears of cells that do not exist: nothing to write
+            self._apply(el, row, writes)
+        return self._serialize(wrapper)
+
+    def _clears_content(self, row_bytes: bytes, row: int) -> bool:
+        """Whether a clear range covers a cell of this row that holds something."""
         clears = [c for c in self.clears if c.covers_row(row)]
-        if clears and any(
+        return bool(clears) and any(
             not empty and any(c.c1 <= col <= c.c2 for c in clears) for col, _, empty in _cells_in(row_bytes)
-        ):
-            return True
+        )
+
+    def _takes_promotion(self, row_bytes: bytes, row: int) -> bool:
+        """Whether this row may hold the next master of a shared formula whose master was overwritten."""
         if self.promotions and any(p.origin[0] <= row <= p.last_row for p in self.promotions.values()):
             return any(si.decode() in self.promotions for si in _ATTR_SI.findall(row_bytes))
         return False
@@ -316,51 +402,39 @@ class SheetEditor:
 
     @staticmethod
     def _serialize(wrapper: etree._Element) -> bytes:
+        if not len(wrapper) and not wrapper.text:
+            return b""
         data = etree.tostring(wrapper, encoding="utf-8", xml_declaration=False)
         # Strip the wrapper: it was only there to carry the namespace declarations.
         return data[data.index(b">") + 1: -len(b"</w>")]
-
-    def _edit_row(self, row_bytes: bytes, row: int, writes: dict[int, CellWrite]) -> bytes:
-        wrapper = self._parse(row_bytes)
-        self._apply(wrapper[0], row, writes)
-        return self._serialize(wrapper)
-
-    def _new_row(self, row: int) -> bytes:
-        writes = self.by_row[row]
-        if not any(w.has_content or w.style is not None for w in writes.values()):
-            return b""  # only clears of cells that do not exist: nothing to write
-        wrapper = self._parse(b"")
-        row_el = etree.SubElement(wrapper, self.t_row, r=str(row))
-        self._apply(row_el, row, writes)
-        return self._serialize(wrapper)
 
     def _apply(self, row_el: etree._Element, row: int, writes: dict[int, CellWrite]) -> None:
         cells: list[tuple[int, etree._Element]] = []
         col = 0
         for el in row_el.iterchildren(self.t_c):
             ref = el.get("r")
-            col = parse_cell(ref)[1] if ref else col + 1
+            col = ref_col(ref) if ref else col + 1
             cells.append((col, el))
-        existing = dict(cells)
+        by_col = dict(cells)
         created = False
         for col, write in sorted(writes.items()):
-            el = existing.get(col)
+            el = by_col.get(col)
             if el is None:
                 if not write.has_content and write.style is None:
                     continue
-                el = self._insert_cell(row_el, cells, row, col)
+                el = by_col[col] = self._insert_cell(row_el, cells, row, col)
                 created = True
             self._write(el, (row, col), write)
-            if write.has_content or el.get("s") is not None:
-                self._grow_extent(row, col)
         clears = [c for c in self.clears if c.covers_row(row)]
-        for col, el in cells:
-            if col not in writes and any(c.c1 <= col <= c.c2 for c in clears) and len(el):
-                self._write(el, (row, col), CellWrite())
+        if clears:
+            for col, el in cells:
+                if col not in writes and len(el) and any(c.c1 <= col <= c.c2 for c in clears):
+                    self._write(el, (row, col), _EMPTY)
         if self.promotions:
             self._promote(row, cells, writes)
-        for col, el in cells:
-            if col in self.tracked:
+        for col in self.tracked:
+            el = by_col.get(col)
+            if el is not None:
                 self.last_style[col] = el.get("s")
         if created and row_el.get("spans"):
             self._widen_spans(row_el, cells)
@@ -382,13 +456,12 @@ class SheetEditor:
         return el
 
     def _write(self, el: etree._Element, pos: tuple[int, int], write: CellWrite) -> None:
-        f = el.find(self.t_f)
-        if f is not None:
-            self.removed_formulas.add(pos)
-            if f.get("t") == "shared" and f.get("ref") and f.text and f.get("si") is not None:
-                r1, c1, r2, c2 = parse_range(f.get("ref"))
-                self.promotions[f.get("si")] = _Promotion(f.text, pos, r2, c1, c2)
-        for child in el.findall(self.t_f) + el.findall(self.t_v) + el.findall(self.t_is):
+        for child in [c for c in el if c.tag in self.content_tags]:
+            if child.tag == self.t_f:
+                self.removed_formulas.add(pos)
+                if child.get("t") == "shared" and child.get("ref") and child.text and child.get("si") is not None:
+                    r1, c1, r2, c2 = parse_range(child.get("ref"))
+                    self.promotions[child.get("si")] = _Promotion(child.text, pos, r2, c1, c2)
             el.remove(child)
         # cm/vm point at formula and value metadata (dynamic arrays, rich values) of the old content.
         for attr in ("t", "cm", "vm"):
@@ -438,12 +511,6 @@ class SheetEditor:
             f.set("ref", range_ref(row, p.first_col, p.last_row, p.last_col))
             del self.promotions[f.get("si")]
 
-    def _grow_extent(self, row: int, col: int) -> None:
-        e = self.extent
-        self.extent = (row, col, row, col) if e is None else (
-            min(e[0], row), min(e[1], col), max(e[2], row), max(e[3], col)
-        )
-
     @staticmethod
     def _widen_spans(row_el, cells: list) -> None:
         try:
@@ -473,7 +540,7 @@ def read_cells(
         col = 0
         for el in wrapper[0].iterchildren(f"{{{ns}}}c"):
             ref = el.get("r")
-            col = parse_cell(ref)[1] if ref else col + 1
+            col = ref_col(ref) if ref else col + 1
             if (row, col) in wanted:
                 value = _cell_value(el, ns, shared)
                 if value is not None:

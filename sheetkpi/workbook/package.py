@@ -551,6 +551,13 @@ class Package:
         """Encode a Python value as cell content."""
         if value is None:
             return CellWrite(style=style)
+        kind = type(value)
+        if kind is int:  # the common cases first: a run writes many numbers
+            return CellWrite(value=str(value), style=style)
+        if kind is float and math.isfinite(value):
+            return CellWrite(value=repr(value), style=style)
+        if kind is str:
+            return self._text_write(value, style)
         if isinstance(value, bool):
             return CellWrite("b", "1" if value else "0", style=style)
         if isinstance(value, dt.datetime):
@@ -558,19 +565,22 @@ class Package:
         if isinstance(value, dt.date):
             return CellWrite(value=str(self._serial(value)), style=style, fallback="date")
         if isinstance(value, (Decimal, numbers.Real)):
-            number = float(value)
-            if not math.isfinite(number):
+            if not math.isfinite(float(value)):
                 raise PackageError("value-invalid", f"Giá trị số không hợp lệ: {value!r}.")
             if isinstance(value, numbers.Integral):
                 return CellWrite(value=str(int(value)), style=style)
-            return CellWrite(value=str(value) if isinstance(value, Decimal) else repr(number), style=style)
+            return CellWrite(value=str(value) if isinstance(value, Decimal) else repr(float(value)), style=style)
         if isinstance(value, str):
-            # Text is always stored as text (an inline string), so "=..." can never become a formula.
-            text = _ILLEGAL_XML.sub("", value)
-            if len(text) > MAX_TEXT:
-                raise PackageError("value-invalid", f"Nội dung dài {len(text)} ký tự, vượt giới hạn {MAX_TEXT} của Excel.")
-            return CellWrite("inlineStr", inline=text, style=style)
+            return self._text_write(value, style)
         raise TypeError(f"cannot write a {type(value).__name__} into a cell")
+
+    @staticmethod
+    def _text_write(value: str, style: int | None) -> CellWrite:
+        # Text is always stored as text (an inline string), so "=..." can never become a formula.
+        text = _ILLEGAL_XML.sub("", value)
+        if len(text) > MAX_TEXT:
+            raise PackageError("value-invalid", f"Nội dung dài {len(text)} ký tự, vượt giới hạn {MAX_TEXT} của Excel.")
+        return CellWrite("inlineStr", inline=text, style=style)
 
     def _serial(self, value: dt.date) -> int | float:
         """Excel serial number of a date/datetime in this workbook's date system."""
