@@ -459,6 +459,11 @@ def _random_docx(path: Path) -> Path:
     return path
 
 
+def _blank_docx(path: Path) -> Path:
+    docx.Document().save(path)
+    return path
+
+
 def _zip(path: Path) -> Path:
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("a.txt", "không phải Word")
@@ -482,6 +487,9 @@ NOT_PLANS = {
     "binary.txt": (_bytes(bytes(range(256)) * 4), EXIT_UNUSABLE, "UTF-8"),
     "nul.txt": (_bytes(b"KE HOACH\x00\x00\x01"), EXIT_UNUSABLE, "nhị phân"),
     "zip.docx": (_zip, EXIT_UNUSABLE, "không phải tệp Word (.docx) hợp lệ"),
+    "protected.docx": (_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)), EXIT_UNUSABLE, "mật khẩu"),
+    "blank.docx": (_blank_docx, EXIT_NO_UNITS, "trống"),
+    "book.xlsx": (_bytes(b"PK\x03\x04"), EXIT_UNUSABLE, "bảng tính Excel"),
     "legacy.txt": (_bytes("KÕ ho¹ch n¨m 2025\nPhßng Tæng hîp\n".encode()), EXIT_NO_UNITS, "TCVN3"),
 }
 
@@ -503,6 +511,9 @@ def test_missing_plan_and_existing_output(tmp_path):
     with pytest.raises(SheetkpiError) as caught:
         build_from_plan(tmp_path / "none.docx", tmp_path / "out.xlsx")
     assert caught.value.exit_code == EXIT_UNUSABLE and not (tmp_path / "out.xlsx").exists()
+    with pytest.raises(SheetkpiError) as caught:
+        build_from_plan(tmp_path, tmp_path / "out.xlsx")
+    assert caught.value.exit_code == EXIT_UNUSABLE and "thư mục" in caught.value.message
     existing = tmp_path / "existing.xlsx"
     existing.write_bytes(b"keep")
     plan = write(tmp_path, "Năm 2025\n1. Văn phòng\n- Tổng hợp báo cáo.\n")
