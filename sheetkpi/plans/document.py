@@ -18,7 +18,6 @@ from typing import Iterator
 from ..errors import FileUnusable
 from ..parsing.text import clean_text, nfc
 
-TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 WORD_SUFFIX = ".docx"
 FOREIGN = {
     ".pdf": "PDF",

@@ -141,14 +141,14 @@ def complete(draft: Draft, year: int) -> list[str]:
 
 def _drop_repeats(unit: PlanUnit) -> list[str]:
     """A task the plan writes twice for the same unit is one row (it is one task, not two)."""
-    seen: dict[tuple[str, str], PlanItem] = {}
+    seen: set[tuple[str, str, str]] = set()
     kept, warnings = [], []
     for item in unit.items:
-        key = (fold(item.title), fold(item.target))
+        key = (fold(item.code), fold(item.title), fold(item.target))
         if key in seen:
             warnings.append(f"{unit.name}: nhiệm vụ '{excerpt(item.title)}' được ghi hai lần trong kế hoạch; chỉ giữ một dòng.")
             continue
-        seen[key] = item
+        seen.add(key)
         kept.append(item)
     unit.items = kept
     return warnings
