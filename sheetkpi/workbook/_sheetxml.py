@@ -109,22 +109,21 @@ def range_ref(r1: int, c1: int, r2: int, c2: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CellWrite:
-    """The new content of one cell. No ``value``/``inline``/``formula`` means: empty the cell.
+    """The new content of one cell. Neither ``value`` nor ``inline`` means: empty the cell.
 
     ``style`` is an explicit xf index; ``fallback`` names a style to use only when the cell would
     otherwise carry the default style (dates need a date format to read as dates).
     """
 
-    cell_type: str | None = None  # the t attribute: None (number), "b", "inlineStr", "str", "e"
+    cell_type: str | None = None  # the t attribute: None (number), "b" or "inlineStr"
     value: str | None = None  # text of <v>
     inline: str | None = None  # text of <is><t>
-    formula: str | None = None  # text of <f>
     style: int | None = None
     fallback: str | None = None
 
     @property
     def has_content(self) -> bool:
-        return self.value is not None or self.inline is not None or self.formula is not None
+        return self.value is not None or self.inline is not None
 
 
 _EMPTY = CellWrite()
@@ -167,7 +166,7 @@ class _Promotion:
 
     formula: str
     origin: tuple[int, int]
-    last_row: int | None
+    last_row: int
     first_col: int
     last_col: int
 
@@ -188,17 +187,21 @@ class SheetParts:
     root_tag: bytes  # qualified name of the root element, as written
     _wrapper: bytes | None = None
 
-    def join(self, body: bytes | None = None) -> bytes:
-        return self.head + (self.body if body is None else body) + self.tail
+    def join(self) -> bytes:
+        return self.head + self.body + self.tail
 
-    def wrap(self, inner: bytes) -> bytes:
-        """``inner`` inside an element that declares every namespace in scope at sheetData."""
+    def fragment(self, inner: bytes, part: str, parser: etree.XMLParser | None = None) -> etree._Element:
+        """Parse ``inner`` (rows, or the tail's elements) inside a wrapper element that declares
+        every namespace in scope at sheetData, so prefixes resolve as in the whole document."""
         if self._wrapper is None:
             self._wrapper = b"<w" + b"".join(
                 (b' xmlns="%s"' % _attr(uri) if prefix is None else b' xmlns:%s="%s"' % (prefix.encode(), _attr(uri)))
                 for prefix, uri in self.nsmap.items()
             ) + b">"
-        return self._wrapper + inner + b"</w>"
+        try:
+            return etree.fromstring(self._wrapper + inner + b"</w>", parser or safe_parser())
+        except etree.XMLSyntaxError as exc:
+            raise xml_invalid(part, str(exc)) from exc
 
 
 def _attr(text: str) -> bytes:
@@ -225,6 +228,14 @@ def split_sheet(xml: bytes, part: str) -> SheetParts:
     if not close:
         raise xml_invalid(part, "sheetData không được đóng")
     return SheetParts(xml[: m.end()], xml[m.end(): close.start()], xml[close.start():], ns, sheet_data.nsmap, root.group(1))
+
+
+def unwrap(wrapper: etree._Element) -> bytes:
+    """Serialize what :meth:`SheetParts.fragment` parsed, without the wrapper element."""
+    if not len(wrapper) and not wrapper.text:
+        return b""
+    data = etree.tostring(wrapper, encoding="utf-8", xml_declaration=False)
+    return data[data.index(b">") + 1: -len(b"</w>")]
 
 
 def iter_rows(body: bytes, part: str) -> Iterator[tuple[re.Match, int]]:
@@ -340,7 +351,8 @@ class SheetEditor:
 
     def _flush(self, batch: "_Batch") -> bytes:
         """Parse the batch's span of rows once, apply every edit in row order, serialize once."""
-        wrapper = self._parse(self.parts.body[batch.start: batch.end] if batch.start is not None else b"")
+        span = self.parts.body[batch.start: batch.end] if batch.start is not None else b""
+        wrapper = self.parts.fragment(span, self.part, self.parser)
         existing = list(wrapper.iterchildren(self.t_row))
         k = 0
         for row, exists in batch.rows:
@@ -357,7 +369,7 @@ class SheetEditor:
             else:
                 continue  # only clears of cells that do not exist: nothing to write
             self._apply(el, row, writes)
-        return self._serialize(wrapper)
+        return unwrap(wrapper)
 
     def _clears_content(self, row_bytes: bytes, row: int) -> bool:
         """Whether a clear range covers a cell of this row that holds something."""
@@ -394,19 +406,6 @@ class SheetEditor:
 
     # -- rows -------------------------------------------------------------------------------
 
-    def _parse(self, inner: bytes) -> etree._Element:
-        try:
-            return etree.fromstring(self.parts.wrap(inner), self.parser)
-        except etree.XMLSyntaxError as exc:
-            raise xml_invalid(self.part, str(exc)) from exc
-
-    @staticmethod
-    def _serialize(wrapper: etree._Element) -> bytes:
-        if not len(wrapper) and not wrapper.text:
-            return b""
-        data = etree.tostring(wrapper, encoding="utf-8", xml_declaration=False)
-        # Strip the wrapper: it was only there to carry the namespace declarations.
-        return data[data.index(b">") + 1: -len(b"</w>")]
 
     def _apply(self, row_el: etree._Element, row: int, writes: dict[int, CellWrite]) -> None:
         cells: list[tuple[int, etree._Element]] = []
@@ -472,22 +471,16 @@ class SheetEditor:
             el.set("s", str(self.resolve_fallback(write.fallback)))
         if write.cell_type:
             el.set("t", write.cell_type)
-        # Schema order inside <c>: f, v, is, extLst; a kept extLst stays last.
-        new: list[etree._Element] = []
-        if write.formula is not None:
-            new.append(etree.Element(self.t_f))
-            new[-1].text = write.formula
+        # Content goes first: a kept <extLst> must stay last (schema order f, v, is, extLst).
         if write.value is not None:
-            new.append(etree.Element(self.t_v))
-            new[-1].text = write.value
+            el.insert(0, etree.Element(self.t_v))
+            el[0].text = write.value
         elif write.inline is not None:
-            new.append(etree.Element(self.t_is))
-            t = etree.SubElement(new[-1], self.t_t)
+            el.insert(0, etree.Element(self.t_is))
+            t = etree.SubElement(el[0], self.t_t)
             t.text = write.inline
             if write.inline != write.inline.strip():
                 t.set(XML_SPACE, "preserve")
-        for index, child in enumerate(new):
-            el.insert(index, child)
 
     def _promote(self, row: int, cells: list, writes: dict[int, CellWrite]) -> None:
         """Make the first surviving dependant of an overwritten shared-formula master the new master."""
@@ -536,7 +529,7 @@ def read_cells(
     for m, row in iter_rows(parts.body, part):
         if row not in rows:
             continue
-        wrapper = etree.fromstring(parts.wrap(m.group()), safe_parser())
+        wrapper = parts.fragment(m.group(), part)
         col = 0
         for el in wrapper[0].iterchildren(f"{{{ns}}}c"):
             ref = el.get("r")
@@ -582,10 +575,7 @@ def _tail_fragment(parts: SheetParts, part: str) -> tuple[int, int, etree._Eleme
     tail = parts.tail
     start = tail.index(b">") + 1
     end = tail.rindex(b"</" + parts.root_tag)
-    try:
-        return start, end, etree.fromstring(parts.wrap(tail[start:end]), safe_parser())
-    except etree.XMLSyntaxError as exc:
-        raise xml_invalid(part, str(exc)) from exc
+    return start, end, parts.fragment(tail[start:end], part)
 
 
 def drawing_rid(parts: SheetParts, part: str) -> str | None:
@@ -612,6 +602,5 @@ def add_drawing(parts: SheetParts, part: str, rid: str) -> SheetParts:
     el = etree.Element(f"{{{parts.ns}}}drawing", nsmap=nsmap)
     el.set(f"{{{REL_NS}}}id", rid)
     wrapper.insert(index, el)
-    inner = SheetEditor._serialize(wrapper) if len(wrapper) or wrapper.text else b""
-    tail = parts.tail[:start] + inner + parts.tail[end:]
+    tail = parts.tail[:start] + unwrap(wrapper) + parts.tail[end:]
     return SheetParts(parts.head, parts.body, tail, parts.ns, parts.nsmap, parts.root_tag)

@@ -93,7 +93,7 @@ class CellStyle:
 class _Sheet:
     name: str
     sheet_id: int
-    part: str | None  # None: not a part of this package (broken relationship)
+    part: str
     is_worksheet: bool
 
 
@@ -118,7 +118,7 @@ class _Layout:
                      f'<selection pane="{pane}" activeCell="{top_left}" sqref="{top_left}"/>')
         cols = "".join(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>' for c, w in sorted(self.widths.items()))
         merges = "".join(f'<mergeCell ref="{ref}"/>' for ref in self.merges)
-        xml = (
+        return (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
             f'<dimension ref="{dimension}"/><sheetViews><sheetView workbookViewId="0">{views}</sheetView></sheetViews>'
@@ -130,7 +130,6 @@ class _Layout:
             + (f'<drawing r:id="{self.drawing_rid}"/>' if self.drawing_rid else "")
             + "</worksheet>"
         ).encode()
-        return xml
 
 
 
@@ -330,10 +329,10 @@ class Package:
         self._sheets: list[_Sheet] = []
         for el in wb.iterfind(f"{{{MAIN_NS}}}sheets/{{{MAIN_NS}}}sheet"):
             rtype, part = targets.get(el.get(f"{{{REL_NS}}}id"), ("", None))
-            if part is not None and not self._exists(part):
-                raise InvalidPackageError("part-missing", f"Thiếu phần '{part}' của trang tính '{el.get('name')}'.")
-            self._sheets.append(_Sheet(el.get("name", ""), int(el.get("sheetId", "0")), part,
-                                       rtype == RT + "worksheet"))
+            sheet_id = el.get("sheetId", "")
+            if part is None or not self._exists(part) or not sheet_id.isdigit():
+                raise InvalidPackageError("part-missing", f"Thiếu phần dữ liệu của trang tính '{el.get('name')}'.")
+            self._sheets.append(_Sheet(el.get("name", ""), int(sheet_id), part, rtype == RT + "worksheet"))
         pr = wb.find(f"{{{MAIN_NS}}}workbookPr")
         self.date1904 = pr is not None and pr.get("date1904", "false").lower() in ("1", "true")
         styles = [part for _, rtype, part in self._rels(self._wb_part) if rtype == RT + "styles"]
@@ -461,7 +460,7 @@ class Package:
         sheet = self._find(name)
         if sheet is None:
             raise PackageError("sheet-missing", f"Không có trang tính '{name}' trong sổ tính.")
-        if not sheet.is_worksheet or sheet.part is None:
+        if not sheet.is_worksheet:
             raise PackageError("not-a-worksheet", f"'{name}' không phải là trang tính dữ liệu (có thể là trang biểu đồ).")
         return sheet
 
