@@ -527,6 +527,21 @@ def test_missing_plan_and_existing_output(tmp_path):
     assert isinstance(NoTasksFound("x", "y"), SheetkpiError)
 
 
+def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
+    import sheetkpi.plans.build as build_module
+
+    def disk_full(path, **_):
+        Path(path).write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build_module, "build_workbook", disk_full)
+    plan = write(tmp_path, "Năm 2025\n1. Văn phòng\n- Tổng hợp báo cáo.\n", name="plan.txt")
+    with pytest.raises(SheetkpiError) as caught:
+        build_from_plan(plan, tmp_path / "out.xlsx", year=2025)
+    assert caught.value.exit_code == EXIT_UNUSABLE and "No space left on device" in caught.value.message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.txt"]
+
+
 # Building blocks.
 
 @given(st.integers(min_value=1, max_value=500))

@@ -46,13 +46,14 @@ def unit_specs(plan: Plan) -> list[UnitSpec]:
 
 
 def _write(plan: Plan, output: Path) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=".~sheetkpi-", suffix=".xlsx", dir=output.parent)
-    os.close(handle)
+    temporary = None
     try:
+        handle, temporary = tempfile.mkstemp(prefix=".sheetkpi-tam-", suffix=".xlsx", dir=output.parent)
+        os.close(handle)
         build_workbook(temporary, settings=plan.settings, units=unit_specs(plan))
         os.replace(temporary, output)
     except OSError as exc:
         raise FileUnusable("write-failed", f"Không ghi được tệp '{output}': {exc.strerror or exc}.") from exc
     finally:
-        if os.path.exists(temporary):
+        if temporary and os.path.exists(temporary):
             os.remove(temporary)
