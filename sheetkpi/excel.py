@@ -78,6 +78,8 @@ def _recalculate(book: Any) -> tuple[str, str]:
         f"Đã tính lại {totals['kpi_count']} KPI của {len(evaluation.units)} phòng, đơn vị "
         f"(số liệu đến ngày {format_due(evaluation.as_of)}); {plan.cell_count()} ô được cập nhật.",
         *_counts(evaluation),
+        f"Có {len(evaluation.errors)} lỗi dữ liệu cần sửa: xem trang \"Tổng hợp\" hoặc bấm \"Kiểm tra\"."
+        if evaluation.errors else "",
         _memo(evaluation, book.fullname),
         "Kết quả chưa được lưu: bấm Lưu (Ctrl+S) để giữ.",
     ]
