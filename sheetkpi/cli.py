@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     new = sub.add_parser("new", help="tạo Bảng giao KPI mới từ mẫu")
     new.add_argument("-o", "--output", required=True, metavar="TỆP", help="tệp cần tạo (.xlsx)")
+    new.add_argument("--from-plan", metavar="KẾ_HOẠCH", help="điền từ văn bản kế hoạch (.docx, .txt, .md)")
+    new.add_argument("--year", type=int, metavar="NĂM", help="năm kế hoạch (mặc định: năm ghi trong kế hoạch)")
     return p
 
 
@@ -159,6 +161,11 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_new(args) -> int:
+    if args.from_plan:
+        from .plans import build_from_plan
+
+        print(build_from_plan(args.from_plan, args.output, year=args.year).text())
+        return EXIT_OK
     from .api import new_workbook
 
     path = new_workbook(args.output)

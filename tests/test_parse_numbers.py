@@ -200,6 +200,10 @@ def _t(kind, low, high, unit, text):
         ("vốn đầu tư 500 tỷ đồng", "exact", 500, 500, "tỷ đồng"),  # "đầu tư" is not "từ"
         ("Giải quyết đúng hạn 100%", "exact", 100, 100, "%"),
         ("Từ 50% trở lên", "at_least", 50, None, "%"),
+        ("≥ 508.619 tỷ đồng", "at_least", 508619, None, "tỷ đồng"),  # as plan importers write targets
+        (">= 20 dự án", "at_least", 20, None, "dự án"),
+        ("≤ 5%", "at_most", None, 5, "%"),
+        ("< 3 vụ", "at_most", None, 3, "vụ"),
     ],
 )
 def test_parse_target(text, kind, low, high, unit):

@@ -216,8 +216,9 @@ _BOUNDARY = re.compile(r"[;:()\n]|[,.](?!\d)")
 # Leftmost match wins, so "không hơn" is read as a whole before "hơn" alone. "từ" folds like the
 # "tư" of "đầu tư" ("vốn đầu tư 500 tỷ" is not "at least 500").
 _QUALIFIER = re.compile(
-    r"\b(?:(?P<least>khong duoi|khong it hon|toi thieu|it nhat|(?<!dau )tu|tren|hon|vuot)"
-    r"|(?P<most>khong qua|khong vuot qua|khong vuot|khong hon|khong tren|toi da|duoi|it hon))\s*$"
+    r"(?:\b(?:(?P<least>khong duoi|khong it hon|toi thieu|it nhat|(?<!dau )tu|tren|hon|vuot)"
+    r"|(?P<most>khong qua|khong vuot qua|khong vuot|khong hon|khong tren|toi da|duoi|it hon))"
+    r"|(?P<least_sign>≥|>=?)|(?P<most_sign>≤|<=?))\s*$"
 )
 _CHANGE = re.compile(r"\b(?P<change>tang|giam)(?:\s+them)?\s*$")
 # Matched from the quantity to the end of its clause: "… tỷ đồng trở lên".
@@ -257,8 +258,8 @@ def _first_target(text: str, folded: str) -> Target | None:
         qualifier = _QUALIFIER.search(before)
         change = _CHANGE.search(before[: qualifier.start()] if qualifier else before)
         after = _AFTER.match(folded, m.end(), end)
-        least = bool(qualifier and qualifier.group("least")) or bool(after and after.group("least"))
-        most = bool(qualifier and qualifier.group("most")) or bool(after and after.group("most"))
+        least = bool(qualifier and (qualifier.group("least") or qualifier.group("least_sign"))) or bool(after and after.group("least"))
+        most = bool(qualifier and (qualifier.group("most") or qualifier.group("most_sign"))) or bool(after and after.group("most"))
         if change and percent:
             kind = "increase_pct" if change.group("change") == "tang" else "decrease_pct"
             return Target(kind, a, b, unit, text)
