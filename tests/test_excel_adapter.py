@@ -579,6 +579,13 @@ def test_every_xlwings_name_the_stand_in_implements_exists_on_the_real_classes()
     for name, attributes in INSTANCE_ATTRIBUTES.items():
         missing += [f"{name}.{a}" for a in attributes if not hasattr(getattr(real, name), a)]
     assert not missing, f"not in xlwings {xlwings.__version__}: {missing}"
+    # What the adapter assigns must be settable on the real class too.
+    settable = [(name, a) for name, stand_in in STAND_INS.items() for a, member in vars(stand_in).items()
+                if isinstance(member, property) and member.fset is not None]
+    settable += [("Chart", a) for a in ("chart_type", "title", "left", "top", "width", "height")]
+    settable += [("App", a) for a in ("screen_updating", "calculation", "enable_events")]
+    read_only = [f"{n}.{a}" for n, a in settable if getattr(getattr(real, n), a).fset is None]
+    assert not read_only, read_only
 
 
 def test_stand_in_methods_take_the_parameters_of_the_real_methods():
