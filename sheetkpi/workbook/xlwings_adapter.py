@@ -26,9 +26,9 @@ from typing import Any, Iterable
 
 from ..model import Evaluation
 from ..outputs.writes import STYLE_SPECS, Block, Chart, SheetWrites, WritePlan
-from ._chart import CHART_NAME
 from ..parsing.text import fold
 from . import layout
+from ._chart import CHART_NAME
 from ._sheetxml import parse_range
 from .reader import Cell, Grid, WorkbookData, find_header, read_grids
 
@@ -48,7 +48,8 @@ Rect = tuple[int, int, int, int]  # first row, first column, last row, last colu
 # -- reading --------------------------------------------------------------------------------------
 
 def read_book(book: Any) -> WorkbookData:
-    """Read every sheet of the open ``book`` into the model, as :func:`read_workbook` does for a file."""
+    """Read every sheet of the open ``book`` into the model, as :func:`~sheetkpi.workbook.reader.read_workbook`
+    does for a file."""
     grids: dict[str, Grid] = {}
     for sheet in book.sheets:
         grid = grids[sheet.name] = _read_sheet(sheet)
