@@ -110,7 +110,7 @@ REGISTRY: dict[str, type[Issue]] = {
 }
 
 
-def make_issue(code: str, **kwargs) -> Issue:
+def make_issue(code: str, /, **kwargs) -> Issue:
     """Build the issue registered under ``code``; extra keyword arguments fill its message."""
     cls = REGISTRY[code]
     position = {k: kwargs.pop(k) for k in ("sheet", "cell", "unit", "kpi") if k in kwargs}

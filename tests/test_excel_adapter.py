@@ -549,8 +549,6 @@ def test_calls_per_sheet_stay_constant_as_kpi_rows_grow(tmp_path):
     assert small[("A", "read")] == 2 * 5 and small[("A", "write")] <= 2 * 4
 
 
-@pytest.mark.xfail(strict=True, reason="summary.py leaves the first columns of an obstacle line unstyled "
-                   "(None), so style rectangles alternate with the late rows; see docs/excel.md")
 def test_calls_stay_constant_when_late_kpis_carry_obstacles(tmp_path):
     assert calls_for(tmp_path, 10, "Chờ ý kiến của Sở") == calls_for(tmp_path, 1000, "Chờ ý kiến của Sở")
 

@@ -75,7 +75,7 @@ def summary_writes(evaluation: Evaluation, *, create: bool, run_at: dt.datetime)
     for k in late:
         add([_unit_name(evaluation, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress, k.kpi.title], LIST_STYLES[:4] + ["line"])
         if k.kpi.obstacles:
-            add([None, None, None, None, f"Khó khăn, vướng mắc, đề xuất: {k.kpi.obstacles}"], [None] * 4 + ["line"])
+            add([None, None, None, None, f"Khó khăn, vướng mắc, đề xuất: {k.kpi.obstacles}"], LIST_STYLES[:4] + ["line"])
     if not late:
         add(["Không có KPI quá hạn."], "plain")
 
