@@ -306,3 +306,18 @@ def test_installed_package_ships_templates_and_example(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert (work / "d" / "BangGiaoKPI.xlsx").is_file()
+
+
+def test_duplicate_code_and_declared_sheet_missing(book):
+    wb = load_workbook(book)
+    wb["VP"]["B6"] = "VP-01"  # VP-02 retyped as VP-01
+    config = wb[L.SHEET_CONFIG]
+    row = next(r for r in range(1, config.max_row + 1) if config.cell(r, 1).value == "BQLDA")
+    config.cell(row, 3).value = "BQLDA-cu"  # the units table names a sheet that is not there
+    wb.save(book)
+    proc = run_cli("check", str(book), "--as-of", AS_OF, "--json")
+    assert proc.returncode == 1, proc.stderr
+    issues = {i["code"]: i for i in json.loads(proc.stdout)["issues"]}
+    assert issues["duplicate-code"]["sheet"] == "VP" and issues["duplicate-code"]["cell"] == "B6"
+    assert "'VP-01'" in issues["duplicate-code"]["message"]
+    assert "BQLDA-cu" in issues["unit-sheet-missing"]["message"]
