@@ -56,8 +56,8 @@ def _as_date(value) -> dt.date | None:
     return parse_date(str(value))
 
 
-def open_checked(path: str | os.PathLike) -> Path:
-    """The workbook path, after refusing what sheetkpi cannot read (missing, legacy or foreign formats)."""
+def require_workbook_file(path: str | os.PathLike) -> Path:
+    """The path, after refusing what is missing or in a format sheetkpi does not read."""
     path = Path(path)
     if not path.exists():
         raise FileUnusable("file-missing", f"Không tìm thấy tệp '{path}'.")
@@ -70,18 +70,23 @@ def open_checked(path: str | os.PathLike) -> Path:
             f"Tệp '{path.name}' ở {LEGACY[suffix]}; sheetkpi chỉ đọc .xlsx. Hãy mở tệp trong Excel hoặc "
             "LibreOffice và chọn Lưu thành (Save As) → Excel Workbook (.xlsx).",
         )
+    return path
+
+
+def open_checked(path: str | os.PathLike):
+    """Open the workbook package, refusing what sheetkpi cannot use (missing, legacy, encrypted, corrupt)."""
     from .workbook.package import Package, PackageError
 
     try:
-        Package.open(path)  # validates the zip, its limits and that it is not encrypted
+        return Package.open(require_workbook_file(path))  # checks the zip, its limits, encryption
     except PackageError as exc:
         raise FileUnusable(exc.code, exc.message) from exc
-    return path
 
 
 def load(path: str | os.PathLike) -> WorkbookData:
     """Validate the file and read it into the model."""
-    return read_workbook(open_checked(path))
+    open_checked(path)
+    return read_workbook(Path(path))
 
 
 def report_date(data: WorkbookData, as_of=None) -> dt.date:
@@ -116,20 +121,20 @@ def recalc(
 ) -> RecalcResult:
     """Validate, compute and write the engine-owned cells back (in place unless ``output``)."""
     from .workbook.apply import apply_plan
-    from .workbook.package import Package, PackageError
+    from .workbook.package import PackageError
     from .workbook.safety import backup, fingerprint, refuse_if_changed, refuse_if_open
 
-    source = open_checked(path)
+    source = require_workbook_file(path)
     target = Path(output) if output else source
     refuse_if_open(source)
     if target != source:
         refuse_if_open(target)
-    stamp = fingerprint(source)
+    stamp = fingerprint(source)  # before reading: edits saved from now on are detected before writing
+    pkg = open_checked(source)
     data = read_workbook(source)
     evaluation = evaluate(data.tracker, report_date(data, as_of))
     plan = plan_writes(data, evaluation, dt.datetime.now().replace(microsecond=0))
     try:
-        pkg = Package.open(source)
         apply_plan(pkg, plan)
     except PackageError as exc:
         raise FileUnusable(exc.code, exc.message) from exc
