@@ -10,7 +10,7 @@ that re-declares the worksheet's namespaces, so prefixes (``x:row``) and extensi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Callable, Iterator
 
@@ -142,22 +142,23 @@ class ClearRange:
         return row >= self.r1 and (self.r2 is None or row <= self.r2)
 
 
+MAX_ROW, MAX_COL = 1_048_576, 16_384  # Excel's sheet size
 _BATCH_ROWS = 2000  # rows parsed together: fewer parser calls, bounded memory
 
 
 @dataclass(slots=True)
 class _Batch:
-    """Consecutive rows to edit: their byte span in the body, and (row, exists) in order."""
+    """Consecutive rows to edit: their byte span in the sheet, and (row, writes, exists) in order."""
 
     start: int | None = None
     end: int = 0
-    rows: list[tuple[int, bool]] = field(default_factory=list)
+    rows: list[tuple[int, dict, bool]] = field(default_factory=list)
 
-    def add(self, start: int, end: int, row: int) -> None:
+    def add(self, start: int, end: int, row: int, writes: dict) -> None:
         if self.start is None:
             self.start = start
         self.end = end
-        self.rows.append((row, True))
+        self.rows.append((row, writes, True))
 
 
 @dataclass(slots=True)
@@ -177,18 +178,25 @@ class _Promotion:
 
 @dataclass(slots=True)
 class SheetParts:
-    """A worksheet split around its rows: ``head`` ends with the <sheetData> start tag."""
+    """A worksheet split around its rows: ``head`` ends with the <sheetData> start tag, the rows
+    are ``xml[start:end]`` (not copied: a big sheet's body is most of its bytes)."""
 
     head: bytes
-    body: bytes
+    xml: bytes
+    start: int
+    end: int
     tail: bytes  # starts with </sheetData>
     ns: str  # namespace of sheetData (the main namespace, whatever its prefix)
     nsmap: dict  # namespaces in scope at sheetData
     root_tag: bytes  # qualified name of the root element, as written
     _wrapper: bytes | None = None
 
+    @property
+    def body(self) -> bytes:
+        return self.xml[self.start: self.end]
+
     def join(self) -> bytes:
-        return self.head + self.body + self.tail
+        return b"".join((self.head, self.body, self.tail))
 
     def fragment(self, inner: bytes, part: str, parser: etree.XMLParser | None = None) -> etree._Element:
         """Parse ``inner`` (rows, or the tail's elements) inside a wrapper element that declares
@@ -223,11 +231,13 @@ def split_sheet(xml: bytes, part: str) -> SheetParts:
     ns = etree.QName(sheet_data).namespace or ""
     if selfclosing:
         open_tag = m.group(0)[:-2].rstrip() + b">"
-        return SheetParts(xml[: m.start()] + open_tag, b"", end_tag + xml[m.end():], ns, sheet_data.nsmap, root.group(1))
+        return SheetParts(xml[: m.start()] + open_tag, xml, m.end(), m.end(), end_tag + xml[m.end():], ns,
+                          sheet_data.nsmap, root.group(1))
     close = re.compile(rb"</" + re.escape(prefix) + rb"sheetData\s*>").search(xml, m.end())
     if not close:
         raise xml_invalid(part, "sheetData không được đóng")
-    return SheetParts(xml[: m.end()], xml[m.end(): close.start()], xml[close.start():], ns, sheet_data.nsmap, root.group(1))
+    return SheetParts(xml[: m.end()], xml, m.end(), close.start(), xml[close.start():], ns, sheet_data.nsmap,
+                      root.group(1))
 
 
 def unwrap(wrapper: etree._Element) -> bytes:
@@ -238,10 +248,10 @@ def unwrap(wrapper: etree._Element) -> bytes:
     return data[data.index(b">") + 1: -len(b"</w>")]
 
 
-def iter_rows(body: bytes, part: str) -> Iterator[tuple[re.Match, int]]:
-    """Each ``<row>`` of a sheetData body with its row number (implicit when ``r`` is absent)."""
+def iter_rows(parts: SheetParts, part: str) -> Iterator[tuple[re.Match, int]]:
+    """Each ``<row>`` of the sheet with its row number (implicit when ``r`` is absent)."""
     prev = 0
-    for m in _ROW.finditer(body):
+    for m in _ROW.finditer(parts.xml, parts.start, parts.end):
         rm = _ATTR_R.search(m.group(1))
         try:
             row = int(rm.group(1)) if rm else prev + 1
@@ -282,9 +292,11 @@ class SheetEditor:
         self.part = part
         self.clears = clears
         self.resolve_fallback = resolve_fallback
-        self.by_row: dict[int, dict[int, CellWrite]] = {}
-        for (row, col), write in cells.items():
-            self.by_row.setdefault(row, {})[col] = write
+        self.cells = cells
+        # Written cells in sheet order, consumed row by row as the pass goes (no per-row index
+        # of 100,000 dicts up front).
+        self.keys = sorted(cells)
+        self.next = 0
         # Columns where a new cell may need the style of the nearest cell above.
         self.tracked = {col for (_, col), w in cells.items() if w.style is None}
         self.last_style: dict[int, str | None] = {}
@@ -303,22 +315,27 @@ class SheetEditor:
 
     # -- the pass ---------------------------------------------------------------------------
 
+    def _take(self, before: int) -> Iterator[tuple[int, dict[int, CellWrite]]]:
+        """Consume the written cells of rows up to ``before`` (inclusive): (row, {col: write})."""
+        keys, cells = self.keys, self.cells
+        while self.next < len(keys) and keys[self.next][0] <= before:
+            row, writes = keys[self.next][0], {}
+            while self.next < len(keys) and keys[self.next][0] == row:
+                writes[keys[self.next][1]] = cells[keys[self.next]]
+                self.next += 1
+            yield row, writes
+
     def run(self) -> bytes:
         """The edited worksheet XML."""
-        body = self.parts.body
-        targets = sorted(self.by_row)
-        last_target = targets[-1] if targets else 0
-        out: list[bytes] = []
+        xml, parts = self.parts.xml, self.parts
+        last_target = self.keys[-1][0] if self.keys else 0
+        out: list[bytes] = [self._head()]
         batch: _Batch | None = None
-        pos = i = 0
-        for m, row in iter_rows(body, self.part):
-            news = []
-            while i < len(targets) and targets[i] < row:
-                news.append(targets[i])
-                i += 1
-            if i < len(targets) and targets[i] == row:
-                i += 1
-            edit = row in self.by_row or self._clears_content(m.group(), row)
+        pos = parts.start
+        for m, row in iter_rows(parts, self.part):
+            news = list(self._take(row))
+            writes = news.pop()[1] if news and news[-1][0] == row else None
+            edit = writes is not None or self._clears_content(m.group(), row)
             if batch and (not edit or len(batch.rows) >= _BATCH_ROWS):
                 # Flushing applies the batch's edits, which may start a shared-formula promotion
                 # that this row has to take part in.
@@ -326,13 +343,13 @@ class SheetEditor:
                 batch = None
             edit = edit or self._takes_promotion(m.group(), row)
             if batch is None:
-                out.append(body[pos: m.start()])  # inside an open batch the gap is part of its span
+                out.append(xml[pos: m.start()])  # inside an open batch the gap is part of its span
                 if edit or news:
                     batch = _Batch()
             if batch:
-                batch.rows.extend((n, False) for n in news)
+                batch.rows.extend((n, w, False) for n, w in news)
                 if edit:
-                    batch.add(m.start(), m.end(), row)
+                    batch.add(m.start(), m.end(), row, writes or {})
                 else:
                     out.append(self._flush(batch))
                     batch = None
@@ -341,22 +358,23 @@ class SheetEditor:
                 if self.tracked and row < last_target:
                     self._track(m.group())
             pos = m.end()
-        if targets[i:]:
+        rest = list(self._take(MAX_ROW))
+        if rest:
             batch = batch or _Batch()
-            batch.rows.extend((n, False) for n in targets[i:])
+            batch.rows.extend((n, w, False) for n, w in rest)
         if batch:
             out.append(self._flush(batch))
-        out.append(body[pos:])
-        return self._head() + b"".join(out) + self.parts.tail
+        out.append(xml[pos: parts.end])
+        out.append(parts.tail)
+        return b"".join(out)
 
     def _flush(self, batch: "_Batch") -> bytes:
         """Parse the batch's span of rows once, apply every edit in row order, serialize once."""
-        span = self.parts.body[batch.start: batch.end] if batch.start is not None else b""
+        span = self.parts.xml[batch.start: batch.end] if batch.start is not None else b""
         wrapper = self.parts.fragment(span, self.part, self.parser)
         existing = list(wrapper.iterchildren(self.t_row))
         k = 0
-        for row, exists in batch.rows:
-            writes = self.by_row.get(row, {})
+        for row, writes, exists in batch.rows:
             if exists:
                 el = existing[k]
                 k += 1
@@ -526,7 +544,7 @@ def read_cells(
     rows = {r for r, _ in wanted}
     ns = parts.ns
     found: dict[tuple[int, int], object] = {}
-    for m, row in iter_rows(parts.body, part):
+    for m, row in iter_rows(parts, part):
         if row not in rows:
             continue
         wrapper = parts.fragment(m.group(), part)
@@ -603,4 +621,4 @@ def add_drawing(parts: SheetParts, part: str, rid: str) -> SheetParts:
     el.set(f"{{{REL_NS}}}id", rid)
     wrapper.insert(index, el)
     tail = parts.tail[:start] + unwrap(wrapper) + parts.tail[end:]
-    return SheetParts(parts.head, parts.body, tail, parts.ns, parts.nsmap, parts.root_tag)
+    return replace(parts, tail=tail)

@@ -30,7 +30,8 @@ from typing import Any, Iterable
 from lxml import etree
 
 from . import _chart, _sheetxml
-from ._sheetxml import REL_NS, CellWrite, ClearRange, SheetEditor, cell_ref, parse_range, split_sheet
+from ._sheetxml import (MAX_COL, MAX_ROW, REL_NS, CellWrite, ClearRange, SheetEditor, cell_ref, parse_range,
+                        split_sheet)
 from .xmlsafe import InvalidPackageError, PackageError, PackageLimitError, open_zip, parse_xml
 
 __all__ = ["Package", "PackageError", "InvalidPackageError", "PackageLimitError", "CellStyle"]
@@ -47,7 +48,6 @@ CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 CONTENT_TYPES = "[Content_Types].xml"
 
-MAX_ROW, MAX_COL = 1_048_576, 16_384
 MAX_TEXT = 32_767  # Excel's limit for the text of one cell
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 # Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF).
