@@ -298,6 +298,15 @@ def test_add_style_appends_and_never_renumbers(tmp_path):
     with pytest.raises(PackageError):
         pkg.add_style(color="red")
 
+    # The next run asks for the same formats: it finds them and styles.xml stays as it is.
+    again = Package.open(out)
+    assert [again.add_style(bold=True, fill="#DDEBF7", border=True, wrap=True, halign="center", valign="center"),
+            again.add_style(num_fmt="dd/mm/yyyy"), again.add_style(num_fmt="0.0", italic=True, size=13,
+                                                                   color="C00000")] == [3, 4, 5]
+    again.set_cells("S", {(1, 1): "y"})
+    rerun = saved(again, tmp_path, "rerun.xlsx")
+    assert part(rerun, "xl/styles.xml") == part(out, "xl/styles.xml")
+
 
 def test_add_style_creates_a_styles_part_when_there_is_none(tmp_path):
     src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")})

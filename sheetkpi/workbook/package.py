@@ -284,6 +284,7 @@ class Package:
         self._charts: dict[str, _chart.ChartSpec] = {}  # chart part -> what it shows
         self._chart_count: dict[str, int] = {}
         self._style_cache: dict[CellStyle, int] = {}
+        self._signatures: dict[str, dict[tuple, int]] = {}  # styles collection -> entry -> index
         self._shared: list[str] | None = None
 
     def _adopt(self, infos: list[zipfile.ZipInfo], comment: bytes) -> None:
@@ -718,11 +719,11 @@ class Package:
                   color: str | None = None, fill: str | None = None, num_fmt: str | int | None = None,
                   wrap: bool = False, halign: str | None = None, valign: str | None = None,
                   border: bool = False) -> int:
-        """Append a cell format to xl/styles.xml and return its xf index.
+        """The xf index of a cell format, appended to xl/styles.xml when the workbook lacks it.
 
         Fonts, fills, borders and number formats are appended as needed (custom number format ids
-        from 164, never colliding); existing indices never change. The same request in one session
-        returns the same index.
+        from 164, never colliding); existing indices never change. An entry equal to the one asked
+        for is reused, so a run that asks for the formats an earlier run added changes nothing.
         """
         request = CellStyle(bold, italic, size, color, fill, num_fmt, wrap, halign, valign, border)
         if request in self._style_cache:
@@ -732,9 +733,9 @@ class Package:
         root = self._styles_root()
         attrs = {
             "numFmtId": str(self._num_fmt_id(root, num_fmt)),
-            "fontId": str(self._append(root, "fonts", self._font(root, request)) if bold or italic or size or color else 0),
-            "fillId": str(self._append(root, "fills", _fill(fill)) if fill else 0),
-            "borderId": str(self._append(root, "borders", _border()) if border else 0),
+            "fontId": str(self._intern(root, "fonts", self._font(root, request)) if bold or italic or size or color else 0),
+            "fillId": str(self._intern(root, "fills", _fill(fill)) if fill else 0),
+            "borderId": str(self._intern(root, "borders", _border()) if border else 0),
             "xfId": "0",
         }
         for flag, on in (("applyNumberFormat", num_fmt is not None), ("applyFont", attrs["fontId"] != "0"),
@@ -748,8 +749,7 @@ class Package:
             for key, value in (("horizontal", halign), ("vertical", valign), ("wrapText", "1" if wrap else None)):
                 if value:
                     align.set(key, value)
-        index = self._append(root, "cellXfs", xf)
-        self._touch(self._styles_part)
+        index = self._intern(root, "cellXfs", xf)
         self._style_cache[request] = index
         return index
 
@@ -760,11 +760,21 @@ class Package:
             el = _insert_ordered(root, etree.Element(f"{{{MAIN_NS}}}{name}"), _STYLESHEET_ORDER)
         return el
 
-    def _append(self, root: etree._Element, collection: str, el: etree._Element) -> int:
+    def _intern(self, root: etree._Element, collection: str, el: etree._Element) -> int:
+        """Index of the entry of ``collection`` equal to ``el``; ``el`` is appended when none is."""
         parent = self._collection(root, collection)
-        parent.append(el)
-        parent.set("count", str(len(parent)))
-        return len(parent) - 1
+        index = self._signatures.get(collection)
+        if index is None:
+            index = self._signatures[collection] = {}
+            for i, child in enumerate(c for c in parent if isinstance(c.tag, str)):
+                index.setdefault(_signature(child), i)
+        key = _signature(el)
+        if key not in index:
+            index[key] = sum(1 for c in parent if isinstance(c.tag, str))
+            parent.append(el)
+            parent.set("count", str(index[key] + 1))
+            self._touch(self._styles_part)
+        return index[key]
 
     def _num_fmt_id(self, root: etree._Element, num_fmt: str | int | None) -> int:
         if num_fmt is None:
@@ -780,7 +790,7 @@ class Package:
                 return int(el.get("numFmtId"))
             ids.append(int(el.get("numFmtId", "0")))
         new_id = max(ids) + 1
-        self._append(root, "numFmts", etree.Element(f"{{{MAIN_NS}}}numFmt", numFmtId=str(new_id), formatCode=num_fmt))
+        self._intern(root, "numFmts", etree.Element(f"{{{MAIN_NS}}}numFmt", numFmtId=str(new_id), formatCode=num_fmt))
         return new_id
 
     @staticmethod
@@ -1018,6 +1028,12 @@ def _written_value(write: CellWrite) -> Any:
         return write.value == "1"
     number = float(write.value)
     return int(number) if number.is_integer() and "." not in write.value and "e" not in write.value.lower() else number
+
+
+def _signature(el: etree._Element) -> tuple:
+    """What makes two style entries equal: names, attributes, text and children, not formatting."""
+    return (el.tag, tuple(sorted(el.attrib.items())), (el.text or "").strip(),
+            tuple(_signature(c) for c in el if isinstance(c.tag, str)))
 
 
 def _fill(color: str) -> etree._Element:
