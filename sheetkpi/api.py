@@ -74,13 +74,13 @@ def require_workbook_file(path: str | os.PathLike) -> Path:
 
 
 def open_checked(path: str | os.PathLike):
-    """Open the workbook package, refusing what sheetkpi cannot use (missing, legacy, encrypted, corrupt)."""
-    from .workbook.package import Package, PackageError
+    """Open the workbook package, refusing what sheetkpi cannot use (missing, legacy, encrypted, corrupt).
 
-    try:
-        return Package.open(require_workbook_file(path))  # checks the zip, its limits, encryption
-    except PackageError as exc:
-        raise FileUnusable(exc.code, exc.message) from exc
+    The package writer raises its own errors (exit code 3) for a broken, encrypted or oversized file.
+    """
+    from .workbook.package import Package
+
+    return Package.open(require_workbook_file(path))
 
 
 def load(path: str | os.PathLike) -> WorkbookData:
@@ -121,24 +121,19 @@ def recalc(
 ) -> RecalcResult:
     """Validate, compute and write the engine-owned cells back (in place unless ``output``)."""
     from .workbook.apply import apply_plan
-    from .workbook.package import PackageError
-    from .workbook.safety import backup, fingerprint, refuse_if_changed, refuse_if_open
+    from .workbook.safety import backup, refuse_if_open
 
     source = require_workbook_file(path)
     target = Path(output) if output else source
     refuse_if_open(source)
     if target != source:
         refuse_if_open(target)
-    stamp = fingerprint(source)  # before reading: edits saved from now on are detected before writing
+    # Opened before reading: the package refuses to save if the file changes on disk meanwhile.
     pkg = open_checked(source)
     data = read_workbook(source)
     evaluation = evaluate(data.tracker, report_date(data, as_of))
     plan = plan_writes(data, evaluation, dt.datetime.now().replace(microsecond=0))
-    try:
-        apply_plan(pkg, plan)
-    except PackageError as exc:
-        raise FileUnusable(exc.code, exc.message) from exc
-    refuse_if_changed(source, stamp)
+    apply_plan(pkg, plan)
     saved_backup = backup(source) if keep_backup and target == source else None
     if target.exists() and target != source and keep_backup:
         saved_backup = backup(target)

@@ -58,7 +58,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?<!\d)(?<!\d[/.-])(?P<d>\d{1,2})\s*(?P<s>[/.-])\s*(?P<m>\d{1,2})\s*(?P=s)\s*(?P<y>\d{4}|\d{2})(?![\d/]|[.-]\d)"
     )),
     ("dm_words", re.compile(
-        rf"\bngay\s+(?P<d>\d{{1,2}})\s+thang\s+(?P<m>\d{{1,2}})(?:\s*(?:[/.-]|\bnam\b)\s*(?P<y>\d{{4}}))?(?!\d)"
+        r"\bngay\s+(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})(?:\s*(?:[/.-]|\bnam\b)\s*(?P<y>\d{4}))?(?!\d)"
     )),
     ("quarter", re.compile(rf"\bquy\s*(?P<q>iv|iii|ii|i|[1-4])\b{_YEAR_SUFFIX}?(?!\d)")),
     ("month", re.compile(rf"\bthang\s*(?P<m>\d{{1,2}}){_YEAR_SUFFIX}?(?!\d)")),

@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 from lxml import etree
 
 from .xmlsafe import PackageError, parse_xml, safe_parser, xml_invalid
+from .cells import col_index, col_letter
 
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -44,25 +45,6 @@ _AFTER_DRAWING = {
 
 # ---------------------------------------------------------------------------------------------
 # Cell references
-
-
-@lru_cache(maxsize=4096)
-def col_letter(col: int) -> str:
-    """1 -> "A", 28 -> "AB"."""
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-@lru_cache(maxsize=4096)
-def col_index(letters: str) -> int:
-    """"A" -> 1, "ab" -> 28."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def cell_ref(row: int, col: int, absolute: bool = False) -> str:

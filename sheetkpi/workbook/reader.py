@@ -19,7 +19,7 @@ from ..parsing.numbers import parse_progress, parse_vn_number, parse_weight, par
 from ..parsing.text import clean_text, fold, looks_like_legacy_vn
 from ..report import Issue, make_issue
 from . import layout
-from .cells import address, column_letter
+from .cells import address
 
 # folded header text -> field name
 _HEADER_KEYS: dict[str, str] = {}

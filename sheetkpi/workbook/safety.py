@@ -1,9 +1,11 @@
-"""Guards around writing the canonical workbook: lock files, backups, and edits made meanwhile."""
+"""Guards around writing the canonical workbook: lock files and backups.
+
+Edits saved by someone else between reading and writing are refused by the package writer itself
+(:meth:`sheetkpi.workbook.package.Package.save`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import shutil
 from pathlib import Path
 
@@ -31,25 +33,6 @@ def refuse_if_open(path: Path) -> None:
             f"Tệp '{path.name}' đang được mở trong Excel/LibreOffice (có tệp khóa '{found[0].name}'). "
             "Hãy đóng tệp rồi chạy lại, hoặc dùng nút \"Tính lại KPI\" ngay trong Excel. "
             "Nếu tệp đã đóng mà vẫn báo, hãy xóa tệp khóa này.",
-        )
-
-
-def fingerprint(path: Path) -> str:
-    """A digest of the file's bytes, to notice edits made between reading and writing."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def refuse_if_changed(path: Path, expected: str) -> None:
-    """Raise when someone saved the workbook after we read it, rather than overwrite their edits."""
-    if path.exists() and fingerprint(path) != expected:
-        raise FileUnusable(
-            "changed-meanwhile",
-            f"Tệp '{path.name}' vừa được người khác lưu trong lúc sheetkpi đang tính; "
-            "sheetkpi không ghi đè để khỏi mất dữ liệu mới. Hãy chạy lại.",
         )
 
 
