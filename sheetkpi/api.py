@@ -117,6 +117,8 @@ def recalc(
     *,
     memo: bool = False,
     memo_dir: str | os.PathLike | None = None,
+    memo_template: str | os.PathLike | None = None,
+    memo_pdf: bool = False,
     keep_backup: bool = True,
 ) -> RecalcResult:
     """Validate, compute and write the engine-owned cells back (in place unless ``output``)."""
@@ -149,7 +151,10 @@ def recalc(
         from .outputs.memo import write_memo
 
         try:
-            result.memo_files = write_memo(evaluation, Path(memo_dir) if memo_dir else target.parent)
+            result.memo_files = write_memo(
+                evaluation, Path(memo_dir) if memo_dir else target.parent,
+                template=Path(memo_template) if memo_template else None, pdf=memo_pdf,
+            )
         except SheetkpiError as exc:
             result.memo_error = exc.message
     return result

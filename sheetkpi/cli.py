@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     recalc.add_argument("-o", "--output", metavar="TỆP", help="ghi ra tệp khác thay vì ghi đè")
     recalc.add_argument("--no-memo", action="store_true", help="không tạo báo cáo kèm theo")
     recalc.add_argument("--memo-dir", metavar="THƯ_MỤC", help="thư mục đặt báo cáo (mặc định: cạnh bảng tính)")
+    recalc.add_argument("--template", metavar="TỆP", help="mẫu Word riêng của Văn phòng cho báo cáo (.docx)")
+    recalc.add_argument("--pdf", action="store_true", help="xuất thêm báo cáo PDF (cần LibreOffice)")
 
     check = sub.add_parser("check", help="chỉ kiểm tra và tính, không ghi gì")
     check.add_argument("workbook", help="tệp Bảng giao KPI (.xlsx)")
@@ -136,7 +138,10 @@ def _cmd_recalc(args) -> int:
     from .api import recalc
     from .outputs.console import print_evaluation, print_recalc
 
-    result = recalc(args.workbook, as_of=args.as_of, output=args.output, memo=not args.no_memo, memo_dir=args.memo_dir)
+    result = recalc(
+        args.workbook, as_of=args.as_of, output=args.output, memo=not args.no_memo, memo_dir=args.memo_dir,
+        memo_template=args.template, memo_pdf=args.pdf,
+    )
     print_evaluation(result.evaluation, sys.stdout)
     print_recalc(result, sys.stdout)
     return EXIT_OK
