@@ -9,7 +9,6 @@ Open XML SDK validator), pinned in tests/validator/package-lock.json; install it
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -51,30 +50,3 @@ def new_errors(before: list[dict], after: list[dict]) -> list[dict]:
     """Errors of ``after`` that ``before`` did not have and that are not allowlisted."""
     known = {_key(e) for e in before}
     return [e for e in after if _key(e) not in known and not allowed(e)]
-
-
-# CSV export options: comma, double quote, UTF-8, from line 1, raw values (not as shown), all sheets.
-_CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
-
-
-def soffice() -> str | None:
-    """The LibreOffice executable, if installed."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-def libreoffice_csv(files: list[Path], outdir: Path) -> None:
-    """Open ``files`` in LibreOffice headless (one process) and export each sheet of each to
-    ``outdir/<stem>-<sheet>.csv``. A private profile keeps parallel runs apart."""
-    subprocess.run(
-        [soffice(), f"-env:UserInstallation={(outdir / 'lo-profile').as_uri()}", "--headless", "--convert-to",
-         _CSV_FILTER, "--outdir", str(outdir), *map(str, files)],
-        check=True, capture_output=True, timeout=600,
-    )
-
-
-def read_csv(outdir: Path, workbook: Path, sheet: str) -> list[list[str]]:
-    """The grid LibreOffice exported for ``sheet`` of ``workbook``."""
-    import csv
-
-    with open(outdir / f"{workbook.stem}-{sheet}.csv", encoding="utf-8", newline="") as fh:
-        return list(csv.reader(fh))

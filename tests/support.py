@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -27,25 +25,33 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
+# CSV export filters: comma, double quote, UTF-8, from line 1, …, all sheets (-1).
+CSV_SHOWN = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"  # formatted text
+CSV_RAW = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"  # raw values
+
+
 def soffice() -> str:
     """The LibreOffice binary, or skip (CI installs it)."""
-    found = shutil.which("soffice") or shutil.which("libreoffice")
+    from sheetkpi.libreoffice import find_soffice
+
+    found = find_soffice()
     if not found:
         pytest.skip("LibreOffice (soffice) is not installed")
     return found
 
 
 def convert(files: list[Path], target: str, outdir: Path) -> None:
-    """Convert files with LibreOffice headless, with a private profile so parallel runs do not clash."""
-    profile = Path("/tmp") / f"sheetkpi-lo-{uuid.uuid4().hex}"
-    try:
-        subprocess.run(
-            [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", target,
-             "--outdir", str(outdir), *map(str, files)],
-            check=True, capture_output=True, timeout=240,
-        )
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    """Convert files with LibreOffice headless (sheetkpi's own runner, private profile)."""
+    from sheetkpi.libreoffice import convert as lo_convert
+
+    soffice()
+    lo_convert(list(files), target, outdir, timeout=600)
+
+
+def read_csv(outdir: Path, workbook: Path, sheet: str) -> list[list[str]]:
+    """The grid LibreOffice exported for ``sheet`` of ``workbook``."""
+    with open(outdir / f"{workbook.stem}-{sheet}.csv", encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
 
 
 def sheets_as_csv(workbook: Path, outdir: Path) -> dict[str, list[list[str]]]:
@@ -53,13 +59,5 @@ def sheets_as_csv(workbook: Path, outdir: Path) -> dict[str, list[list[str]]]:
     from openpyxl import load_workbook
 
     names = load_workbook(workbook, read_only=True).sheetnames
-    # Filter options: comma, quote, UTF-8, first line 1, …, formatted text as shown, sheet -1 = all sheets.
-    convert([workbook], "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1", outdir)
-    out = {}
-    for i, name in enumerate(names, start=1):
-        path = outdir / f"{workbook.stem}-{name}.csv"
-        if not path.exists():
-            path = outdir / f"{workbook.stem}-Sheet{i}.csv"
-        with open(path, encoding="utf-8", newline="") as fh:
-            out[name] = list(csv.reader(fh))
-    return out
+    convert([workbook], CSV_SHOWN, outdir)
+    return {name: read_csv(outdir, workbook, name) for name in names}

@@ -21,6 +21,8 @@ import pytest
 from lxml import etree
 
 import ooxml_validator
+import support
+from sheetkpi.libreoffice import find_soffice
 from sheetkpi.workbook.package import Package
 
 REPO = Path(__file__).resolve().parents[1]
@@ -191,10 +193,10 @@ def case(cases, src) -> Case:
 @pytest.fixture(scope="session")
 def libreoffice_csv(cases, tmp_path_factory) -> Path:
     """All outputs exported to CSV (every sheet) in one soffice run; the folder holding them."""
-    if not ooxml_validator.soffice():
+    if not find_soffice():
         pytest.skip("LibreOffice (soffice) is not installed")
     base = tmp_path_factory.mktemp("lo")
-    ooxml_validator.libreoffice_csv([c.out for c in cases.values() if not c.error], base)
+    support.convert([c.out for c in cases.values() if not c.error], support.CSV_RAW, base)
     return base
 
 
@@ -377,11 +379,11 @@ def _at(grid, row, col, empty=""):
 
 
 def test_libreoffice_shows_written_values(case: Case, libreoffice_csv: Path):
-    grid = ooxml_validator.read_csv(libreoffice_csv, case.out, case.sheet)
+    grid = support.read_csv(libreoffice_csv, case.out, case.sheet)
     for (r, c), value in case.cells.items():
         assert shown_as(value, _at(grid, r, c)), (r, c, value, _at(grid, r, c))
     assert "=SUM(1,2)" in {_at(grid, r, c) for (r, c) in case.cells}, "text starting with '=' stays text"
-    summary = ooxml_validator.read_csv(libreoffice_csv, case.out, NEW_SHEET)
+    summary = support.read_csv(libreoffice_csv, case.out, NEW_SHEET)
     for (r, c), value in case.new_cells.items():
         assert shown_as(value, _at(summary, r, c)), (r, c, value)
 

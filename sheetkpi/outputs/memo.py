@@ -18,9 +18,6 @@ import calendar
 import datetime as dt
 import io
 import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 from ..errors import EXIT_UNUSABLE, SheetkpiError
@@ -447,31 +444,21 @@ def render_docx(evaluation: Evaluation, context: dict, target: Path, template: P
 
 def write_pdf(docx: Path, folder: Path) -> Path:
     """Convert ``docx`` to PDF with LibreOffice headless; the PDF lands in ``folder``."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
+    from ..libreoffice import LibreOfficeError, convert, find_soffice
+
+    if find_soffice() is None:
         raise MemoError(
             "pdf-no-libreoffice",
             "Không tạo được PDF: chưa cài LibreOffice (không tìm thấy lệnh 'soffice'). Cài LibreOffice hoặc bỏ "
             "tùy chọn --pdf; tệp .docx vẫn dùng được.",
         )
-    with tempfile.TemporaryDirectory(prefix="sheetkpi-lo-") as profile:
-        cmd = [
-            soffice, "--headless", "--norestore", f"-env:UserInstallation={Path(profile).as_uri()}",
-            "--convert-to", "pdf", "--outdir", str(folder), str(docx),
-        ]
-        try:
-            run = subprocess.run(cmd, capture_output=True, text=True, timeout=PDF_TIMEOUT_S)
-        except subprocess.TimeoutExpired as exc:
-            raise MemoError(
-                "pdf-timeout", f"LibreOffice không chuyển xong '{docx.name}' sang PDF sau {PDF_TIMEOUT_S} giây."
-            ) from exc
     pdf = folder / (docx.stem + ".pdf")
-    if run.returncode != 0 or not pdf.is_file():
-        detail = (run.stderr or run.stdout).strip().splitlines()
-        raise MemoError(
-            "pdf-failed",
-            f"LibreOffice không chuyển được '{docx.name}' sang PDF" + (f": {detail[-1]}" if detail else "."),
-        )
+    try:
+        convert([docx], "pdf", folder, timeout=PDF_TIMEOUT_S)
+    except LibreOfficeError as exc:
+        raise MemoError("pdf-failed", f"Không chuyển được '{docx.name}' sang PDF: {exc.message}") from exc
+    if not pdf.is_file():
+        raise MemoError("pdf-failed", f"LibreOffice không tạo được PDF từ '{docx.name}'.")
     return pdf
 
 
