@@ -157,8 +157,8 @@ def load_grids(path: Path) -> dict[str, Grid]:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken package
         raise FileUnusable("corrupt", f"Không đọc được tệp '{path.name}': tệp hỏng hoặc không phải bảng tính Excel ({exc.__class__.__name__}).") from exc
+    grids: dict[str, Grid] = {}
     try:
-        grids: dict[str, Grid] = {}
         for ws in wb.worksheets:
             grid: Grid = []
             for row in ws.iter_rows():
@@ -174,9 +174,14 @@ def load_grids(path: Path) -> dict[str, Grid]:
             while grid and not grid[-1]:
                 grid.pop()
             grids[ws.title] = grid
-        return grids
+    except Exception as exc:  # sheets are parsed lazily: a damaged one fails only here
+        raise FileUnusable(
+            "corrupt", f"Không đọc được trang tính '{ws.title}' của tệp '{path.name}': dữ liệu bị hỏng "
+            f"({exc.__class__.__name__}). Hãy mở tệp bằng Excel, kiểm tra rồi lưu lại.",
+        ) from exc
     finally:
         wb.close()
+    return grids
 
 
 def _find(sheets: dict[str, Grid], name: str) -> Grid | None:

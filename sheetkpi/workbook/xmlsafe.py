@@ -7,7 +7,9 @@ sizes, compression ratio) before a single part is inflated, so a zip bomb is ref
 
 from __future__ import annotations
 
+import codecs
 import zipfile
+import zlib
 from pathlib import Path
 
 from lxml import etree
@@ -19,6 +21,8 @@ MAX_TOTAL_SIZE = 512 * 1024 * 1024  # uncompressed bytes, all parts together
 MAX_PART_SIZE = 256 * 1024 * 1024  # uncompressed bytes of one part
 MAX_RATIO = 250  # uncompressed / compressed, for parts big enough to matter
 RATIO_MIN_SIZE = 4 * 1024 * 1024  # small parts may compress extremely well and harm nobody
+MAX_PROLOG = 64 * 1024  # characters before the root element of an XML part; real ones are < 200
+XML_SUFFIXES = (".xml", ".rels", ".vml")
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # A password-protected xlsx is a CFB container holding an "EncryptionInfo" stream; a legacy .xls is
@@ -52,9 +56,17 @@ def parse_xml(data: bytes, part: str) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         raise xml_invalid(part, str(exc)) from exc
     if root.getroottree().docinfo.doctype:
-        # OOXML never carries a DTD; one here is an attack or a foreign file.
-        raise xml_invalid(part, "DOCTYPE")
+        raise doctype_refused(part)
     return root
+
+
+def doctype_refused(part: str) -> InvalidPackageError:
+    """OOXML never carries a DTD: one is an attack (entity expansion, external entities) or a foreign file."""
+    return InvalidPackageError(
+        "xml-invalid",
+        f"Phần '{part}' của tệp chứa khai báo DOCTYPE/ENTITY, điều sổ tính Excel không bao giờ có; "
+        "tệp có thể đã bị sửa nhằm tấn công nên không được mở. Hãy xin lại tệp gốc.",
+    )
 
 
 def xml_invalid(part: str, detail: str) -> InvalidPackageError:
@@ -133,8 +145,71 @@ def check_limits(infos: list[zipfile.ZipInfo], name: str) -> None:
         )
 
 
+def check_prologs(zf: zipfile.ZipFile) -> None:
+    """Refuse a package any of whose XML parts declares a DTD, before any of them is parsed.
+
+    Entities (the "billion laughs", external entities that read files or the network) can only be
+    declared in a DTD, which sits before the root element; so every XML part is read only up to
+    its root element (a few bytes), whichever library parses it later (openpyxl, lxml, Excel's
+    own adapter). A prolog longer than :data:`MAX_PROLOG` is refused as well.
+    """
+    for info in zf.infolist():
+        if info.filename.lower().endswith(XML_SUFFIXES) and not info.is_dir():
+            try:
+                with zf.open(info) as fh:
+                    verdict = _prolog(fh)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+                raise InvalidPackageError(
+                    "zip-corrupt", f"Không đọc được phần '{info.filename}' của tệp: {exc}"
+                ) from exc
+            if verdict == "doctype":
+                raise doctype_refused(info.filename)
+            if verdict == "too-long":
+                raise xml_invalid(info.filename, f"phần mở đầu dài quá {MAX_PROLOG} ký tự")
+
+
+def _prolog(fh) -> str:
+    """"doctype", "too-long" or "ok": what stands before the root element of the XML in ``fh``."""
+    head = b""
+    while len(head) < 4 and (chunk := fh.read(4 - len(head))):
+        head += chunk
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+    else:  # UTF-8 or a byte-compatible encoding: the markup looked for is ASCII
+        decoder = codecs.getincrementaldecoder("latin-1")()
+    text = decoder.decode(head).lstrip("\ufeff\u00ef\u00bb\u00bf")
+    pos, eof = 0, False
+    while True:
+        rest = text[pos:].lstrip(" \t\r\n")
+        pos = len(text) - len(rest)
+        pending = None  # the closer still to be found in unread data
+        if rest.startswith("<!DOCTYPE"):
+            return "doctype"
+        for opener, closer in (("<?", "?>"), ("<!--", "-->")):
+            if rest.startswith(opener):
+                end = rest.find(closer, len(opener))
+                if end >= 0:
+                    pos += end + len(closer)
+                    break
+                pending = closer
+                break
+        else:
+            if len(rest) >= len("<!DOCTYPE") or eof:
+                return "ok"  # the root element, or data that is not XML at all (its parser will say)
+            pending = ""
+        if pending is not None:
+            if eof:
+                return "ok"
+            if len(text) > MAX_PROLOG:
+                return "too-long"
+            chunk = fh.read(8192)
+            eof = not chunk
+            text += decoder.decode(chunk, final=eof)
+
+
 def open_zip(path: Path) -> zipfile.ZipFile:
-    """Open ``path`` as a zip after sniffing its type and checking the limits; caller closes it."""
+    """Open ``path`` as a zip after sniffing its type and checking the limits and the XML prologs;
+    caller closes it."""
     sniff_file(path)
     try:
         zf = zipfile.ZipFile(path)
@@ -144,6 +219,7 @@ def open_zip(path: Path) -> zipfile.ZipFile:
         ) from exc
     try:
         check_limits(zf.infolist(), path.name)
+        check_prologs(zf)
     except BaseException:
         zf.close()
         raise
