@@ -8,6 +8,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .convert import FORMATS, foreign_format, legacy_message
 from .errors import FileUnusable, UsageError
 from .model import Evaluation
 from .outputs.history import history_writes
@@ -20,11 +21,6 @@ from .workbook import layout
 from .workbook.reader import WorkbookData, read_workbook
 
 SUPPORTED = (".xlsx", ".xlsm")
-LEGACY = {
-    ".xls": "định dạng Excel 97-2003 (.xls)",
-    ".xlsb": "định dạng nhị phân Excel (.xlsb)",
-    ".ods": "định dạng OpenDocument (.ods)",
-}
 
 
 @dataclass
@@ -64,23 +60,27 @@ def require_workbook_file(path: str | os.PathLike) -> Path:
     if path.is_dir():
         raise FileUnusable("not-a-file", f"'{path}' là một thư mục, không phải tệp bảng tính.")
     suffix = path.suffix.lower()
-    if suffix in LEGACY:
-        raise FileUnusable(
-            "legacy-format",
-            f"Tệp '{path.name}' ở {LEGACY[suffix]}; sheetkpi chỉ đọc .xlsx. Hãy mở tệp trong Excel hoặc "
-            "LibreOffice và chọn Lưu thành (Save As) → Excel Workbook (.xlsx).",
-        )
+    if suffix in FORMATS:
+        raise FileUnusable("legacy-format", legacy_message(path, suffix))
     return path
 
 
 def open_checked(path: str | os.PathLike):
     """Open the workbook package, refusing what sheetkpi cannot use (missing, legacy, encrypted, corrupt).
 
-    The package writer raises its own errors (exit code 3) for a broken, encrypted or oversized file.
+    The package writer raises its own errors (exit code 3) for a broken, encrypted or oversized file;
+    a file that is really .xls, .xlsb or .ods under another name is told how to convert.
     """
-    from .workbook.package import Package
+    from .workbook.package import InvalidPackageError, Package
 
-    return Package.open(require_workbook_file(path))
+    path = require_workbook_file(path)
+    try:
+        return Package.open(path)
+    except InvalidPackageError as exc:
+        kind = foreign_format(path) if exc.code in ("legacy-format", "part-missing", "xml-invalid") else None
+        if kind:
+            raise FileUnusable("legacy-format", legacy_message(path, kind)) from exc
+        raise
 
 
 def load(path: str | os.PathLike) -> WorkbookData:
@@ -123,41 +123,53 @@ def recalc(
 ) -> RecalcResult:
     """Validate, compute and write the engine-owned cells back (in place unless ``output``)."""
     from .workbook.apply import apply_plan
-    from .workbook.safety import backup, refuse_if_open
+    from .workbook.package import PackageError
+    from .workbook.safety import backup, refuse_if_open, refuse_if_read_only, workbook_lock
 
     source = require_workbook_file(path)
     target = Path(output) if output else source
     refuse_if_open(source)
     if target != source:
         refuse_if_open(target)
-    # Opened before reading: the package refuses to save if the file changes on disk meanwhile.
-    pkg = open_checked(source)
-    data = read_workbook(source)
-    evaluation = evaluate(data.tracker, report_date(data, as_of))
-    plan = plan_writes(data, evaluation, dt.datetime.now().replace(microsecond=0))
-    apply_plan(pkg, plan)
-    saved_backup = backup(source) if keep_backup and target == source else None
-    if target.exists() and target != source and keep_backup:
-        saved_backup = backup(target)
-    try:
-        pkg.save(target)
-    except OSError as exc:
-        raise FileUnusable(
-            "write-failed", f"Không ghi được tệp '{target}': {exc.strerror or exc}. Tệp gốc không thay đổi."
-        ) from exc
-    result = RecalcResult(evaluation, target, saved_backup, plan.cell_count())
-    if memo:
-        from .errors import SheetkpiError
-        from .outputs.memo import write_memo
-
+    refuse_if_read_only(target)
+    # One run at a time writes a workbook: a second one waits briefly, then refuses.
+    with workbook_lock(target):
+        # Opened before reading: the package refuses to save if the file changes on disk meanwhile.
+        pkg = open_checked(source)
+        data = read_workbook(source)
+        evaluation = evaluate(data.tracker, report_date(data, as_of))
+        plan = plan_writes(data, evaluation, dt.datetime.now().replace(microsecond=0))
+        apply_plan(pkg, plan)
+        saved_backup = backup(source) if keep_backup and target == source else None
+        if target.exists() and target != source and keep_backup:
+            saved_backup = backup(target)
         try:
-            result.memo_files = write_memo(
-                evaluation, Path(memo_dir) if memo_dir else target.parent,
-                template=Path(memo_template) if memo_template else None, pdf=memo_pdf,
-            )
-        except SheetkpiError as exc:
-            result.memo_error = exc.message
-    return result
+            pkg.save(target)
+        except PackageError as exc:
+            if exc.code != "file-changed":
+                raise
+            raise FileUnusable(
+                "file-changed",
+                f"Tệp '{source.name}' vừa được lưu lại (trong Excel hoặc bởi người khác) trong lúc sheetkpi đang "
+                "tính; sheetkpi không ghi đè để giữ nguyên những thay đổi đó. Hãy chạy lại.",
+            ) from exc
+        except OSError as exc:
+            raise FileUnusable(
+                "write-failed", f"Không ghi được tệp '{target}': {exc.strerror or exc}. Tệp gốc không thay đổi."
+            ) from exc
+        result = RecalcResult(evaluation, target, saved_backup, plan.cell_count())
+        if memo:
+            from .errors import SheetkpiError
+            from .outputs.memo import write_memo
+
+            try:
+                result.memo_files = write_memo(
+                    evaluation, Path(memo_dir) if memo_dir else target.parent,
+                    template=Path(memo_template) if memo_template else None, pdf=memo_pdf,
+                )
+            except SheetkpiError as exc:
+                result.memo_error = exc.message
+        return result
 
 
 def new_workbook(output: str | os.PathLike, *, overwrite: bool = False) -> Path:

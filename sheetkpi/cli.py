@@ -83,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("-o", "--output", required=True, metavar="TỆP", help="tệp cần tạo (.xlsx)")
     new.add_argument("--from-plan", metavar="KẾ_HOẠCH", help="điền từ văn bản kế hoạch (.docx, .txt, .md)")
     new.add_argument("--year", type=int, metavar="NĂM", help="năm kế hoạch (mặc định: năm ghi trong kế hoạch)")
+
+    convert = sub.add_parser("convert", help="chuyển tệp .xls, .xlsb, .ods sang một tệp .xlsx mới (cần LibreOffice)")
+    convert.add_argument("input", help="tệp cần chuyển")
+    convert.add_argument("-o", "--output", metavar="TỆP", help="tệp .xlsx cần tạo (mặc định: cùng tên, đuôi .xlsx)")
     return p
 
 
@@ -221,7 +225,14 @@ def _cmd_mail(args) -> int:
     return EXIT_OK
 
 
+def _cmd_convert(args) -> int:
+    from .convert import convert_to_xlsx
+
+    print(f"Đã chuyển sang '{convert_to_xlsx(args.input, args.output)}'; tệp gốc giữ nguyên.")
+    return EXIT_OK
+
+
 _COMMANDS = {
     "check": _cmd_check, "recalc": _cmd_recalc, "demo": _cmd_demo, "new": _cmd_new,
-    "memo": _cmd_memo, "mail": _cmd_mail,
+    "memo": _cmd_memo, "mail": _cmd_mail, "convert": _cmd_convert,
 }

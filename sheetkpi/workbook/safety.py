@@ -1,4 +1,4 @@
-"""Guards around writing the canonical workbook: lock files and backups.
+"""Guards around writing the canonical workbook: lock files, read-only files and backups.
 
 Edits saved by someone else between reading and writing are refused by the package writer itself
 (:meth:`sheetkpi.workbook.package.Package.save`)."""
@@ -6,13 +6,23 @@ Edits saved by someone else between reading and writing are refused by the packa
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import socket
+import stat
+import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from ..errors import FileUnusable
 
 BACKUP_DIR = "sao-luu"
 BACKUPS_KEPT = 20
+LOCK_WAIT_S = 5.0  # how long a second run waits for the first to finish writing
+LOCK_POLL_S = 0.1
+LOCK_STALE_S = 15 * 60  # a lock this old is left over whoever holds it (a run takes seconds)
+LOCK_EMPTY_STALE_S = 2.0  # a lock still without its owner's pid after this was left by a crash
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -34,6 +44,112 @@ def refuse_if_open(path: Path) -> None:
             "Hãy đóng tệp rồi chạy lại, hoặc dùng nút \"Tính lại KPI\" ngay trong Excel. "
             "Nếu tệp đã đóng mà vẫn báo, hãy xóa tệp khóa này.",
         )
+
+
+def refuse_if_read_only(path: Path) -> None:
+    """Raise when ``path`` exists and is marked read-only: the user did not mean it to be changed."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if not mode & stat.S_IWUSR or not os.access(path, os.W_OK):
+        raise FileUnusable(
+            "read-only",
+            f"Tệp '{path.name}' chỉ cho phép đọc (read-only) nên sheetkpi không ghi vào. Hãy bỏ thuộc tính "
+            "chỉ đọc của tệp (Thuộc tính > bỏ chọn 'Chỉ đọc'), hoặc ghi kết quả ra tệp khác bằng -o TỆP.",
+        )
+
+
+def own_lock_path(path: Path) -> Path:
+    """sheetkpi's own lock file beside the workbook, held while a run writes it."""
+    return path.with_name(f".~sheetkpi.{path.name}.lock")
+
+
+@contextmanager
+def workbook_lock(path: Path, wait: float | None = None) -> Iterator[Path]:
+    """Hold sheetkpi's lock on ``path`` for the duration of the block.
+
+    The lock file is created exclusively and holds "pid host". A run that finds it waits up to
+    :data:`LOCK_WAIT_S` seconds for it to go, then refuses. A lock whose process is gone (killed,
+    crashed) or that is older than :data:`LOCK_STALE_S` is removed.
+    """
+    lock = own_lock_path(path)
+    deadline = time.monotonic() + (LOCK_WAIT_S if wait is None else wait)
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            if _remove_if_stale(lock):
+                continue
+            if time.monotonic() >= deadline:
+                raise FileUnusable(
+                    "busy",
+                    f"Tệp '{path.name}' đang được một lượt sheetkpi khác tính và ghi (tệp khóa '{lock.name}'). "
+                    "Hãy đợi lượt đó xong rồi chạy lại. Nếu chắc chắn không còn ai chạy sheetkpi, hãy xóa tệp khóa này.",
+                ) from None
+            time.sleep(LOCK_POLL_S)
+        except OSError as exc:
+            raise FileUnusable(
+                "folder-not-writable",
+                f"Không ghi được vào thư mục '{path.parent}' ({exc.strerror or exc}). Hãy chép bảng tính vào "
+                "một thư mục được phép ghi, hoặc ghi kết quả ra nơi khác bằng -o TỆP. Tệp gốc không thay đổi.",
+            ) from exc
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(f"{os.getpid()} {socket.gethostname()}\n")
+        yield lock
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _remove_if_stale(lock: Path) -> bool:
+    """Remove ``lock`` if the run that made it is gone; True when the caller may try again."""
+    try:
+        st = lock.stat()
+        owner = lock.read_text(encoding="ascii", errors="replace").split()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    age = time.time() - st.st_mtime
+    if not owner:
+        stale = age > LOCK_EMPTY_STALE_S
+    elif age > LOCK_STALE_S:
+        stale = True
+    else:
+        pid, host = owner[0], owner[1] if len(owner) > 1 else ""
+        stale = host == socket.gethostname() and pid.isdigit() and not _alive(int(pid))
+    if not stale:
+        return False
+    try:
+        if lock.stat().st_ino == st.st_ino:  # not a fresh lock taken by another waiting run meanwhile
+            lock.unlink()
+    except FileNotFoundError:
+        pass
+    return True
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` is still running on this machine."""
+    if os.name == "nt":
+        import ctypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        handle = kernel32.OpenProcess(0x00101000, False, pid)  # SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return ctypes.get_last_error() == 5  # access denied: it exists
+        try:
+            return kernel32.WaitForSingleObject(handle, 0) == 0x102  # WAIT_TIMEOUT: still running
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def backup(path: Path, now: dt.datetime | None = None) -> Path:

@@ -178,30 +178,29 @@ def _prolog(fh) -> str:
     else:  # UTF-8 or a byte-compatible encoding: the markup looked for is ASCII
         decoder = codecs.getincrementaldecoder("latin-1")()
     text = decoder.decode(head).lstrip("\ufeff\u00ef\u00bb\u00bf")
-    pos, eof = 0, False
+    pos, eof, resume = 0, False, 0  # resume: where to go on looking for a closer after more text
     while True:
-        rest = text[pos:].lstrip(" \t\r\n")
-        pos = len(text) - len(rest)
-        pending = None  # the closer still to be found in unread data
-        if rest.startswith("<!DOCTYPE"):
+        while pos < len(text) and text[pos] in " \t\r\n":
+            pos += 1
+        if text.startswith("<!DOCTYPE", pos):
             return "doctype"
         for opener, closer in (("<?", "?>"), ("<!--", "-->")):
-            if rest.startswith(opener):
-                end = rest.find(closer, len(opener))
+            if text.startswith(opener, pos):
+                end = text.find(closer, max(pos + len(opener), resume))
                 if end >= 0:
-                    pos += end + len(closer)
+                    pos, resume = end + len(closer), 0
                     break
-                pending = closer
+                resume = max(pos + len(opener), len(text) - len(closer) + 1)
                 break
         else:
-            if len(rest) >= len("<!DOCTYPE") or eof:
+            if len(text) - pos >= len("<!DOCTYPE") or eof:
                 return "ok"  # the root element, or data that is not XML at all (its parser will say)
-            pending = ""
-        if pending is not None:
+        if resume:
             if eof:
                 return "ok"
             if len(text) > MAX_PROLOG:
                 return "too-long"
+        if resume or len(text) - pos < len("<!DOCTYPE"):
             chunk = fh.read(8192)
             eof = not chunk
             text += decoder.decode(chunk, final=eof)
