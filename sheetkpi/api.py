@@ -146,6 +146,8 @@ def recalc(
         try:
             pkg.save(target)
         except PackageError as exc:
+            if exc.code == "save-failed":
+                raise FileUnusable("write-failed", f"{exc.message} Tệp gốc không thay đổi.") from exc
             if exc.code != "file-changed":
                 raise
             raise FileUnusable(

@@ -23,6 +23,7 @@ LOCK_WAIT_S = 5.0  # how long a second run waits for the first to finish writing
 LOCK_POLL_S = 0.1
 LOCK_STALE_S = 15 * 60  # a lock this old is left over whoever holds it (a run takes seconds)
 LOCK_EMPTY_STALE_S = 2.0  # a lock still without its owner's pid after this was left by a crash
+SAVE_TEMP_GLOB = ".~sheetkpi-*.tmp"  # temporary files of Package.save, beside the file it writes
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -66,7 +67,7 @@ def own_lock_path(path: Path) -> Path:
 
 
 @contextmanager
-def workbook_lock(path: Path, wait: float | None = None) -> Iterator[Path]:
+def workbook_lock(path: Path) -> Iterator[Path]:
     """Hold sheetkpi's lock on ``path`` for the duration of the block.
 
     The lock file is created exclusively and holds "pid host". A run that finds it waits up to
@@ -74,7 +75,7 @@ def workbook_lock(path: Path, wait: float | None = None) -> Iterator[Path]:
     crashed) or that is older than :data:`LOCK_STALE_S` is removed.
     """
     lock = own_lock_path(path)
-    deadline = time.monotonic() + (LOCK_WAIT_S if wait is None else wait)
+    deadline = time.monotonic() + LOCK_WAIT_S
     while True:
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -98,9 +99,22 @@ def workbook_lock(path: Path, wait: float | None = None) -> Iterator[Path]:
     try:
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(f"{os.getpid()} {socket.gethostname()}\n")
+        _remove_orphan_temps(path.parent)
         yield lock
     finally:
         lock.unlink(missing_ok=True)
+
+
+def _remove_orphan_temps(folder: Path) -> None:
+    """Remove temporary files that a save killed midway left behind (they are never read; any
+    save still running has made its own within the last seconds)."""
+    cutoff = time.time() - LOCK_STALE_S
+    for tmp in folder.glob(SAVE_TEMP_GLOB):
+        try:
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+        except OSError:
+            pass
 
 
 def _remove_if_stale(lock: Path) -> bool:
