@@ -541,6 +541,43 @@ def read_cells(
     return found
 
 
+_ERROR_TYPE = re.compile(rb"""t\s*=\s*["']e["']""")
+
+
+def marked_cells(xml: bytes, part: str, styles: set[int]) -> tuple[set[tuple[int, int]], dict[tuple[int, int], str]]:
+    """The cells whose style index ``s`` is one of ``styles``, and the error values (``t="e"``) by
+    cell with their text ("#REF!"). Both as (row, column).
+
+    Regular expressions find whether the sheet, then each row, holds such a cell at all, so a
+    sheet without one costs two searches; the walk through a row's cells gives cells without
+    ``r`` their implicit position.
+    """
+    styled: set[tuple[int, int]] = set()
+    errors: dict[tuple[int, int], str] = {}
+    style_tag = re.compile(rb"<" + _NAME + rb"c(?=[\s/>])[^>]*?\ss\s*=\s*[\"']0*(?:"
+                           + b"|".join(str(s).encode() for s in sorted(styles)) + rb")[\"']") if styles else None
+    has_styled = style_tag is not None and style_tag.search(xml) is not None
+    has_errors = _ERROR_TYPE.search(xml) is not None
+    if not (has_styled or has_errors):
+        return styled, errors
+    parts = split_sheet(xml, part)
+    for m, row in iter_rows(parts, part):
+        if has_styled and style_tag.search(xml, m.start(), m.end()):
+            for col, attrs, _ in _cells_in(m.group()):
+                sm = _ATTR_S.search(attrs)
+                if sm and sm.group(1).isdigit() and int(sm.group(1)) in styles:
+                    styled.add((row, col))
+        if has_errors and _ERROR_TYPE.search(xml, m.start(), m.end()):
+            col = 0
+            for el in parts.fragment(m.group(), part)[0].iterchildren(f"{{{parts.ns}}}c"):
+                ref = el.get("r")
+                col = ref_col(ref) if ref else col + 1
+                text = el.findtext(f"{{{parts.ns}}}v") if el.get("t") == "e" else None
+                if text:
+                    errors[(row, col)] = text
+    return styled, errors
+
+
 def _cell_value(el: etree._Element, ns: str, shared: Callable[[int], str]) -> object:
     kind = el.get("t", "n")
     if kind == "inlineStr":

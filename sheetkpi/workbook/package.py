@@ -10,6 +10,7 @@ bytes, in its original order; new parts go at the end. See docs/writer.md.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import math
@@ -25,7 +26,7 @@ import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from lxml import etree
 
@@ -286,6 +287,7 @@ class Package:
         self._style_cache: dict[CellStyle, int] = {}
         self._signatures: dict[str, dict[tuple, int]] = {}  # styles collection -> entry -> index
         self._shared: list[str] | None = None
+        self._zip: zipfile.ZipFile | None = None  # the source, open only during :meth:`_reading`
 
     def _adopt(self, infos: list[zipfile.ZipInfo], comment: bytes) -> None:
         self._infos = infos
@@ -355,10 +357,30 @@ class Package:
         if name is None or part in self._removed:
             raise InvalidPackageError("part-missing", f"Tệp thiếu phần '{part}'.")
         try:
+            if self._zip is not None:
+                return self._zip.read(name)
             with zipfile.ZipFile(self._path) as zf:
                 return zf.read(name)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Keep the source open while a pass reads many parts: opening it reads the whole central
+        directory, a cost per part that adds up to seconds over 500 sheets. Closed again afterwards,
+        so that the file can be replaced (Windows refuses to replace an open file)."""
+        if self._zip is not None:
+            yield
+            return
+        try:
+            self._zip = zipfile.ZipFile(self._path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise InvalidPackageError("zip-corrupt", f"Không đọc được tệp: {exc}") from exc
+        try:
+            yield
+        finally:
+            self._zip.close()
+            self._zip = None
 
     def _tree(self, part: str) -> etree._Element:
         """The parsed XML of a small part we may change (cached; call :meth:`_touch` after edits)."""
@@ -672,6 +694,30 @@ class Package:
             out.update({pos: found.get(pos) for pos in from_file})
         return out
 
+    def format_and_error_cells(
+        self, number_format: Callable[[str], bool]
+    ) -> dict[str, tuple[set[tuple[int, int]], dict[tuple[int, int], str]]]:
+        """Per worksheet name: the cells whose number format code passes ``number_format`` (e.g. a
+        percentage: ``lambda code: "%" in code``), and the error values of cells (``t="e"``) with
+        their text ("#REF!"). Sheets with neither are left out."""
+        root = self._styles_root() if self._styles_part else None
+        styles: set[int] = set()
+        if root is not None:
+            codes = {str(i): code for code, i in _BUILTIN_FORMATS.items()}
+            for el in root.iterfind(f"{{{MAIN_NS}}}numFmts/{{{MAIN_NS}}}numFmt"):
+                codes[el.get("numFmtId", "")] = el.get("formatCode", "")
+            xfs = root.find(f"{{{MAIN_NS}}}cellXfs")
+            styles = {i for i, xf in enumerate(xfs.iterfind(f"{{{MAIN_NS}}}xf") if xfs is not None else ())
+                      if number_format(codes.get(xf.get("numFmtId", "0"), ""))}
+        found = {}
+        with self._reading():
+            for sheet in self._sheets:
+                if sheet.is_worksheet:
+                    styled, errors = _sheetxml.marked_cells(self._read(sheet.part), sheet.part, styles)
+                    if styled or errors:
+                        found[sheet.name] = (styled, errors)
+        return found
+
     def _shared_string(self, index: int) -> str:
         if self._shared is None:
             parts = [p for _, rtype, p in self._rels(self._wb_part) if rtype == RT + "sharedStrings"]
@@ -879,7 +925,8 @@ class Package:
         st = os.stat(self._path)
         if (st.st_size, st.st_mtime_ns) != self._stamp:
             raise PackageError("file-changed", f"Tệp '{self._path.name}' đã bị thay đổi sau khi mở; hãy chạy lại.")
-        parts = self._render()
+        with self._reading():
+            parts = self._render()
         folder = path.parent
         try:
             fd, tmp = tempfile.mkstemp(prefix=".~sheetkpi-", suffix=".tmp", dir=folder)
