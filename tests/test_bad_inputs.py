@@ -325,14 +325,15 @@ def test_convert_refuses_what_needs_no_conversion_and_bad_outputs(tmp_path):
     assert proc.returncode == 3 and "Không tìm thấy tệp" in proc.stderr
 
 
-def test_convert_without_libreoffice_says_what_to_do(tmp_path):
+def test_convert_without_libreoffice_says_what_to_do(tmp_path, monkeypatch, capsys):
+    from sheetkpi import libreoffice
+    from sheetkpi.cli import main
+
     ods = B.make_ods(tmp_path)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8", "PATH": os.path.dirname(sys.executable)}
-    proc = subprocess.run([sys.executable, "-m", "sheetkpi", "convert", str(ods)], env=env, capture_output=True,
-                          text=True, timeout=60)
-    no_crash(proc)
-    assert proc.returncode == 3
-    assert "Chưa cài LibreOffice" in proc.stderr and "Lưu thành (Save As)" in proc.stderr
+    monkeypatch.setattr(libreoffice, "find_soffice", lambda: None)
+    assert main(["convert", str(ods)]) == 3
+    err = capsys.readouterr().err
+    assert "Chưa cài LibreOffice" in err and "Lưu thành (Save As) → Excel Workbook (.xlsx)" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["BangGiaoKPI.ods"]
 
 
