@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 
 from .model import (
     DONE, GRADES, IN_PROGRESS, LATE, NO_GRADE, NOT_STARTED, STATUSES,
@@ -13,18 +14,24 @@ from .parsing.numbers import format_vn
 from .report import Issue, make_issue
 
 WEIGHT_SUM = 100.0
+_CENT = Decimal("0.01")
 
 
 def clip(value: float, low: float = 0.0, high: float = 100.0) -> float:
     return max(low, min(high, value))
 
 
+def round2(x: float) -> float:
+    """Round half up to 2 decimals, as Excel's ROUND does (5,625 → 5,63), in decimal, not binary."""
+    return float(Decimal(repr(x)).quantize(_CENT, ROUND_HALF_UP))
+
+
 def score(weight: float | None, progress: float) -> float:
     """"Điểm quy đổi" = weight × progress / 100, progress capped at 0..100, rounded to 2 decimals."""
     if weight is None:
         return 0.0
-    # min(): rounding half-up must never lift a score above its weight (1.875 × 100 % → 1.88).
-    return min(weight, round(weight * clip(progress) / 100.0, 2))
+    exact = Decimal(repr(weight)) * Decimal(repr(clip(progress))) / 100
+    return float(exact.quantize(_CENT, ROUND_HALF_UP))
 
 
 def status(progress: float, due: dt.date | None, as_of: dt.date) -> str:
@@ -59,7 +66,7 @@ def grade(ratio: float | None, bands: tuple[float, float, float]) -> str:
 def effective_progress(kpi: KPI) -> float:
     """The progress used for scoring: a numeric indicator's computed figure, else what was typed, clipped."""
     if kpi.indicator_progress is not None:
-        return max(0.0, round(kpi.indicator_progress, 2))
+        return max(0.0, round2(kpi.indicator_progress))
     return clip(kpi.progress) if kpi.progress is not None else 0.0
 
 
@@ -122,13 +129,13 @@ def evaluate_unit(unit: Unit, as_of: dt.date, settings: Settings, history: dict)
     results = [
         evaluate_kpi(k, as_of, settings, history.get((unit.code, kpi_key(k)))) for k in unit.kpis
     ]
-    weight_total = round(sum(k.weight or 0.0 for k in unit.kpis), 2)
-    score_total = round(sum(r.score for r in results), 2)
-    expected = round(sum(
+    weight_total = round2(sum(k.weight or 0.0 for k in unit.kpis))
+    score_total = round2(sum(r.score for r in results))
+    expected = round2(sum(
         (r.kpi.weight or 0.0) * r.expected_progress / 100.0 if r.expected_progress is not None else r.score
         for r in results
-    ), 2)
-    ratio = min(100.0, round(100.0 * score_total / expected, 2)) if expected > 0 else None
+    ))
+    ratio = min(100.0, round2(100.0 * score_total / expected)) if expected > 0 else None
     counts = {s: sum(1 for r in results if r.status == s) for s in STATUSES}
     issues: list[Issue] = list(unit.issues)
     flags: list[str] = []
