@@ -328,3 +328,23 @@ def test_backup_folder_that_cannot_be_written(book, blocker):
     finally:
         if folder.is_dir():
             folder.chmod(0o755)
+
+
+def test_backups_keep_twenty_and_spare_other_workbooks(tmp_path):
+    """Rotation prunes this workbook's oldest copies only, never those of a similarly named one."""
+    import datetime as dt
+
+    from sheetkpi.workbook.safety import BACKUP_DIR, BACKUPS_KEPT, backup
+
+    book = tmp_path / "BangGiaoKPI.xlsx"
+    other = tmp_path / "BangGiaoKPI-2025.xlsx"
+    book.write_bytes(b"this year")
+    other.write_bytes(b"last year")
+    for i in range(3):
+        backup(other, dt.datetime(2025, 12, 1, 8, 0, i))
+    for i in range(BACKUPS_KEPT + 5):
+        backup(book, dt.datetime(2026, 6, 25, 9, 0, i))
+    names = sorted(p.name for p in (tmp_path / BACKUP_DIR).iterdir())
+    mine = [n for n in names if n.startswith("BangGiaoKPI-2026")]
+    assert len(mine) == BACKUPS_KEPT and mine[0] == "BangGiaoKPI-20260625-090005-000000.xlsx"
+    assert len([n for n in names if n.startswith("BangGiaoKPI-2025-")]) == 3

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import socket
 import stat
@@ -179,7 +180,9 @@ def backup(path: Path, now: dt.datetime | None = None) -> Path:
             "backup-failed",
             f"Không tạo được bản sao lưu trong thư mục '{folder}': {exc.strerror or exc}. Chưa ghi gì vào tệp.",
         ) from exc
-    copies = sorted(folder.glob(f"{path.stem}-*{path.suffix}"))
+    # Only this workbook's copies: "BangGiaoKPI-2025.xlsx" has backups of its own in the same folder.
+    own = re.compile(re.escape(path.stem) + r"-\d{8}-\d{6}-\d{6}" + re.escape(path.suffix) + "$")
+    copies = sorted(p for p in folder.iterdir() if own.match(p.name))
     for old in copies[:-BACKUPS_KEPT]:
         old.unlink(missing_ok=True)
     return target
