@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sheetkpi.parsing.numbers import (
+    is_percent_format,
     ParsedNumber,
     Target,
     format_vn,
@@ -365,3 +366,12 @@ def test_parse_target_and_range_never_raise(text):
 def test_format_vn_round_trips(x):
     # Two decimals, rounded: never more than half a hundredth away.
     assert abs(parse_vn_number(format_vn(x)) - x) <= 0.005 + 4 * math.ulp(x)
+
+
+@pytest.mark.parametrize(("code", "percent"), [
+    ("0%", True), ("0.0%", True), ("[Red]0.00%", True),
+    ('0"%"', False), ("0\\%", False), ("General", False), ("#,##0.00", False), (None, False), ("", False),
+])
+def test_is_percent_format_ignores_literal_percent_signs(code, percent):
+    """``0"%"`` shows 90 as "90%": the stored number is already the percentage."""
+    assert is_percent_format(code) is percent

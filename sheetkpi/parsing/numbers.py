@@ -322,3 +322,14 @@ def _share(achieved: float, goal: float | None) -> float | None:
     if goal is None or goal <= 0:
         return None
     return 100 * achieved / goal
+
+
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
+
+
+def is_percent_format(code: str | None) -> bool:
+    """Whether an Excel number format shows the value × 100 with "%" (``0%``, ``0.0%``).
+
+    A "%" that is only quoted or escaped text (``0"%"``, ``0\\%``) shows the stored number as it is.
+    """
+    return bool(code) and "%" in _FORMAT_LITERALS.sub("", code)

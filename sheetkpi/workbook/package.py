@@ -288,6 +288,7 @@ class Package:
         self._signatures: dict[str, dict[tuple, int]] = {}  # styles collection -> entry -> index
         self._shared: list[str] | None = None
         self._zip: zipfile.ZipFile | None = None  # the source, open only during :meth:`_reading`
+        self._found: dict[str, _Sheet] = {}  # sheet lookups by the name asked for
 
     def _adopt(self, infos: list[zipfile.ZipInfo], comment: bytes) -> None:
         self._infos = infos
@@ -473,11 +474,17 @@ class Package:
         return self._find(name) is not None
 
     def _find(self, name: str) -> _Sheet | None:
-        exact = [s for s in self._sheets if s.name == name]
-        if exact:
-            return exact[0]
-        key = _normal_name(name)
-        return next((s for s in self._sheets if _normal_name(s.name) == key), None)
+        # Remembered: a run looks a sheet up once per row it writes, among 500 sheets. Sheets are
+        # never removed or renamed, so a sheet found stays right.
+        found = self._found.get(name)
+        if found is None:
+            found = next((s for s in self._sheets if s.name == name), None)
+            if found is None:
+                key = _normal_name(name)
+                found = next((s for s in self._sheets if _normal_name(s.name) == key), None)
+            if found is not None:
+                self._found[name] = found
+        return found
 
     def _worksheet(self, name: str) -> _Sheet:
         sheet = self._find(name)
@@ -652,7 +659,7 @@ class Package:
         sheet = self._worksheet(sheet_name)
         width = max((len(r) for r in rows), default=0)
         styles = style if isinstance(style, list) else [style] * width
-        for st in styles:
+        for st in set(styles):
             self._check_style(st)
         self._check_cell(start_row + max(len(rows) - 1, 0), start_col + max(width - 1, 0))
         writes = {}
@@ -698,7 +705,7 @@ class Package:
         self, number_format: Callable[[str], bool]
     ) -> dict[str, tuple[set[tuple[int, int]], dict[tuple[int, int], str]]]:
         """Per worksheet name: the cells whose number format code passes ``number_format`` (e.g. a
-        percentage: ``lambda code: "%" in code``), and the error values of cells (``t="e"``) with
+        percentage: :func:`sheetkpi.parsing.numbers.is_percent_format`), and the error values of cells (``t="e"``) with
         their text ("#REF!"). Sheets with neither are left out."""
         root = self._styles_root() if self._styles_part else None
         styles: set[int] = set()

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from ..errors import FileUnusable, NoUnitTab
 from ..model import KPI, Settings, Tracker, Unit
 from ..parsing.deadlines import parse_deadline
-from ..parsing.numbers import parse_progress, parse_vn_number, parse_weight, parse_target, indicator_progress
+from ..parsing.numbers import is_percent_format, parse_progress, parse_vn_number, parse_weight, parse_target, indicator_progress
 from ..parsing.text import clean_text, fold, looks_like_legacy_vn
 from ..report import Issue, make_issue
 from . import layout
@@ -32,7 +32,7 @@ for _field, _aliases in layout.COLUMN_ALIASES.items():
         _HEADER_KEYS.setdefault(fold(_alias), _field)
 _SETTING_KEYS = {fold(label): key for key, label in layout.SETTINGS_LABELS.items()}
 _TOTAL_KEY = fold(layout.TOTAL_LABEL)
-_NON_UNIT = {fold(name) for name in layout.NON_UNIT_SHEETS}
+NON_UNIT_KEYS = {fold(name) for name in layout.NON_UNIT_SHEETS}  # folded names of sheets that are never unit tabs
 
 
 @dataclass(slots=True)
@@ -107,7 +107,7 @@ def read_grids(sheets: dict[str, Grid], path: Path) -> WorkbookData:
     layouts: dict[str, UnitLayout] = {}
     problems: list[str] = []
     for name in names:
-        if fold(name) in _NON_UNIT:
+        if fold(name) in NON_UNIT_KEYS:
             continue
         grid = sheets[name]
         found = find_header(grid)
@@ -165,7 +165,7 @@ def load_grids(path: Path) -> dict[str, Grid]:
     # The package is opened first: its checks (size limits, DTDs) run before anything is parsed.
     # It also tells what calamine does not: percentage formats, and error values (calamine reads
     # "#REF!" as an empty cell).
-    marks = Package.open(path).format_and_error_cells(lambda code: "%" in code)
+    marks = Package.open(path).format_and_error_cells(is_percent_format)
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several kinds for a broken package

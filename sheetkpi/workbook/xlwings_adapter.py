@@ -26,11 +26,11 @@ from typing import Any, Iterable
 
 from ..model import Evaluation
 from ..outputs.writes import STYLE_SPECS, Block, Chart, SheetWrites, WritePlan
+from ..parsing.numbers import is_percent_format
 from ..parsing.text import fold
-from . import layout
 from ._chart import CHART_NAME
 from ._sheetxml import parse_range
-from .reader import Cell, Grid, WorkbookData, find_header, read_grids
+from .reader import NON_UNIT_KEYS, Cell, Grid, WorkbookData, find_header, read_grids
 
 # Excel's defaults, applied where a style leaves an attribute unset: a styled cell gets exactly its
 # style, as the file writer gives it a fresh cell format.
@@ -41,7 +41,6 @@ _DEFAULT_VALIGN = "bottom"
 # a leading apostrophe keeps the text exactly as it is and is not part of the value.
 _TEXT_PREFIX = "'"
 
-_NON_UNIT = {fold(name) for name in layout.NON_UNIT_SHEETS}
 Rect = tuple[int, int, int, int]  # first row, first column, last row, last column (1-based, inclusive)
 
 
@@ -53,7 +52,7 @@ def read_book(book: Any) -> WorkbookData:
     grids: dict[str, Grid] = {}
     for sheet in book.sheets:
         grid = grids[sheet.name] = _read_sheet(sheet)
-        if fold(sheet.name) not in _NON_UNIT:
+        if fold(sheet.name) not in NON_UNIT_KEYS:
             _mark_percent_progress(sheet, grid)
     return read_grids(grids, Path(book.fullname))
 
@@ -85,7 +84,7 @@ def _mark_percent_progress(sheet: Any, grid: Grid) -> None:
     if last <= header_row:
         return
     for first, end, fmt in _formats(sheet, header_row + 1, last, col):
-        if "%" not in (fmt or ""):
+        if not is_percent_format(fmt):
             continue
         for r in range(first, end + 1):
             row = grid[r - 1]
