@@ -68,12 +68,13 @@ def summary_writes(evaluation: Evaluation, *, create: bool, run_at: dt.datetime)
         ["total", "total_int", "total", "total", "total", *["total_int"] * 5, "total", "total", "total"],
     )
 
+    names = {u.unit.code: u.unit.name for u in reversed(evaluation.units)}  # the first unit of a code wins
     late = [k for k in evaluation.kpis if k.status == LATE]
     add([], None)
     add([f"DANH SÁCH KPI QUÁ HẠN ({len(late)})"], "section")
     add(LATE_HEADERS, "header")
     for k in late:
-        add([_unit_name(evaluation, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress, k.kpi.title], LIST_STYLES[:4] + ["line"])
+        add([names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress, k.kpi.title], LIST_STYLES[:4] + ["line"])
         if k.kpi.obstacles:
             add([None, None, None, None, f"Khó khăn, vướng mắc, đề xuất: {k.kpi.obstacles}"], LIST_STYLES[:4] + ["line"])
     if not late:
@@ -84,7 +85,7 @@ def summary_writes(evaluation: Evaluation, *, create: bool, run_at: dt.datetime)
     add([f"DANH SÁCH KPI CÓ NGUY CƠ CHẬM TIẾN ĐỘ ({len(risky)})"], "section")
     add(RISK_HEADERS, "header")
     for k in risky:
-        add([_unit_name(evaluation, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress, round(k.expected_progress, 1), k.kpi.title], LIST_STYLES)
+        add([names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress, round(k.expected_progress, 1), k.kpi.title], LIST_STYLES)
     if not risky:
         add(["Không có KPI có nguy cơ chậm tiến độ."], "plain")
 
@@ -112,10 +113,3 @@ def summary_writes(evaluation: Evaluation, *, create: bool, run_at: dt.datetime)
         chart=chart if evaluation.units else None,
         column_widths=widths if create else {},
     )
-
-
-def _unit_name(evaluation: Evaluation, code: str) -> str:
-    for u in evaluation.units:
-        if u.unit.code == code:
-            return u.unit.name
-    return code

@@ -4,6 +4,7 @@ the same :class:`WritePlan`, so a workbook ends up identical whichever way it wa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 # Semantic styles; each backend maps them to its own formatting (see STYLE_SPECS).
@@ -38,8 +39,10 @@ class Block:
     styles: list[str | list[str | None] | None] | None = None
     clear_below: bool = True
 
-    @property
+    @cached_property
     def width(self) -> int:
+        # Cached: writers ask for it once per row, and "Tổng hợp" can have tens of thousands of rows
+        # (a block's rows are complete when it is made).
         return max((len(r) for r in self.rows), default=0)
 
 
