@@ -88,8 +88,11 @@ LegacyEncoding = _issue(
 ColumnsAdded = _issue(
     "columns-added", WARNING, "Trang tính thiếu cột {columns}; sheetkpi thêm vào bên phải dòng tiêu đề"
 )
+KpiBelowTotal = _issue(
+    "kpi-below-total", WARNING, "KPI nằm dưới dòng '{label}': vẫn được tính, nhưng hãy chuyển lên trên dòng tổng"
+)
 TotalRowMissing = _issue(
-    "total-row-missing", WARNING, "Không có dòng '{label}' và không còn chỗ trống để thêm"
+    "total-row-missing", WARNING, "Không có dòng '{label}' và dòng ngay dưới KPI cuối không trống: sheetkpi không thêm dòng tổng"
 )
 UnitNotInConfig = _issue(
     "unit-not-in-config", WARNING, "Trang tính đơn vị chưa có trong bảng đơn vị của 'Cấu hình'"
@@ -105,7 +108,7 @@ REGISTRY: dict[str, type[Issue]] = {
         WeightSumMismatch, WeightInvalid, ProgressInvalid, ProgressOutOfRange, ProgressMissing,
         DeadlineUnknown, DeadlineMissing, CompletedOnInvalid, DuplicateCode, Overdue, AtRisk,
         CompletedLate, ProgressDecreased, NotUpdated, IndicatorInvalid, LegacyEncoding,
-        ColumnsAdded, TotalRowMissing, UnitNotInConfig, UnitSheetMissing, SettingInvalid,
+        ColumnsAdded, KpiBelowTotal, TotalRowMissing, UnitNotInConfig, UnitSheetMissing, SettingInvalid,
     )
 }
 

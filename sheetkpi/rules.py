@@ -22,7 +22,10 @@ def clip(value: float, low: float = 0.0, high: float = 100.0) -> float:
 
 
 def round2(x: float) -> float:
-    """Round half up to 2 decimals, as Excel's ROUND does (5,625 → 5,63), in decimal, not binary."""
+    """Round half up to 2 decimals, as Excel's ROUND does (5,625 → 5,63), on the shortest decimal
+    form of ``x`` (so 16.649999… printed as 16.65 rounds as 16.65)."""
+    if not abs(x) < 1e15:  # cents mean nothing there (and inf/nan stay as they are)
+        return x
     return float(Decimal(repr(x)).quantize(_CENT, ROUND_HALF_UP))
 
 
@@ -30,8 +33,7 @@ def score(weight: float | None, progress: float) -> float:
     """"Điểm quy đổi" = weight × progress / 100, progress capped at 0..100, rounded to 2 decimals."""
     if weight is None:
         return 0.0
-    exact = Decimal(repr(weight)) * Decimal(repr(clip(progress))) / 100
-    return float(exact.quantize(_CENT, ROUND_HALF_UP))
+    return round2(weight * clip(progress) / 100.0)
 
 
 def status(progress: float, due: dt.date | None, as_of: dt.date) -> str:

@@ -321,3 +321,48 @@ def test_duplicate_code_and_declared_sheet_missing(book):
     assert issues["duplicate-code"]["sheet"] == "VP" and issues["duplicate-code"]["cell"] == "B6"
     assert "'VP-01'" in issues["duplicate-code"]["message"]
     assert "BQLDA-cu" in issues["unit-sheet-missing"]["message"]
+
+
+def test_added_columns_go_right_of_an_unlabelled_notes_column(book):
+    """A column of leaders' notes without a header must not be written over when columns are added."""
+    wb = load_workbook(book)
+    ws = wb["VP"]
+    last = max(header_columns(ws).values())
+    ws.delete_cols(last - 4, 5)
+    notes_col = last - 4  # now the first empty column right of the header
+    ws.cell(6, notes_col).value = "ý kiến LĐ 1"
+    wb.save(book)
+    result = sheetkpi.recalc(book, as_of=AS_OF)
+    ws = load_workbook(book)["VP"]
+    assert ws.cell(6, notes_col).value == "ý kiến LĐ 1"
+    assert ws.cell(L.UNIT_HEADER_ROW, notes_col + 1).value == "Hạn xác định"
+    added = [i for i in result.evaluation.issues if i.code == "columns-added"]
+    assert len(added) == 1 and added[0].sheet == "VP" and "'Cảnh báo'" in added[0].message
+
+
+def test_kpi_typed_below_the_total_row_still_counts(book):
+    wb = load_workbook(book)
+    ws = wb["KHĐT"]
+    total = next(r for r in range(5, ws.max_row + 1) if ws[f"B{r}"].value == L.TOTAL_LABEL)
+    ws[f"B{total + 1}"], ws[f"C{total + 1}"], ws[f"E{total + 1}"] = "KHĐT-08", "Nhiệm vụ thêm", 5
+    ws[f"F{total + 1}"], ws[f"H{total + 1}"] = "30/3/2026", 10
+    ws[f"B{total + 3}"], ws[f"C{total + 3}"] = "Người lập biểu", "Trưởng phòng"  # a signature line
+    wb.save(book)
+    proc = run_cli("check", str(book), "--as-of", AS_OF, "--json")
+    data = json.loads(proc.stdout)
+    khdt = next(u for u in data["units"] if u["code"] == "KHĐT")
+    assert khdt["kpi_count"] == 8 and khdt["weight_total"] == 105 and proc.returncode == 1
+    added = next(k for k in data["kpis"] if k["code"] == "KHĐT-08")
+    assert added["status"] == "Quá hạn" and "kpi-below-total" in added["warnings"]
+
+
+def test_column_numbering_row_is_not_a_kpi(book):
+    wb = load_workbook(book)
+    ws = wb["VP"]
+    ws.insert_rows(L.UNIT_FIRST_KPI_ROW)
+    for c in range(1, 12):
+        ws.cell(L.UNIT_FIRST_KPI_ROW, c).value = f"({c})"
+    wb.save(book)
+    result = sheetkpi.check(book, as_of=AS_OF)
+    vp = next(u for u in result.units if u.unit.code == "VP")
+    assert len(vp.kpis) == 6 and vp.kpis[0].kpi.code == "VP-01" and result.valid

@@ -23,7 +23,7 @@ def unit_writes(unit: UnitResult, where: UnitLayout) -> SheetWrites:
     """Cells to write on one unit tab; engine columns it lacks are added right of the header."""
     out = SheetWrites(sheet=where.sheet)
     columns = dict(where.columns)
-    next_col = where.last_header_col + 1
+    next_col = where.last_used_col + 1
     for name in where.missing_engine_columns:
         columns[name] = next_col
         out.styled_cells[(where.header_row, next_col)] = (layout.ENGINE_COLUMNS[name], "header")

@@ -10,6 +10,7 @@ order or spell its headers differently (SPEC §3).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -61,7 +62,7 @@ class UnitLayout:
     total_row: int | None  # existing "Tổng cộng" row
     free_row_after: int | None  # an empty row where a missing total row may be added
     missing_engine_columns: list[str] = field(default_factory=list)
-    last_header_col: int = 0
+    last_used_col: int = 0  # the rightmost column holding anything, on any row
 
     def column(self, name: str) -> int:
         return self.columns[name]
@@ -280,7 +281,7 @@ def _unit_name_from_title(grid: Grid, header_row: int) -> str:
 def read_unit(
     grid: Grid, sheet: str, code: str, name: str, header_row: int, columns: dict[str, int], plan_year: int
 ) -> tuple[Unit, UnitLayout]:
-    """The KPI rows below the header, up to the "Tổng cộng" row."""
+    """The KPI rows below the header; rows below the "Tổng cộng" row are read too, and flagged."""
     unit = Unit(code=code, name=name, sheet=sheet)
     kpi_rows: list[int] = []
     total_row = None
@@ -288,25 +289,41 @@ def read_unit(
     label_cols = sorted({columns.get("seq", 1), columns.get("code", 1), columns.get("title", 1), 1, 2})
     for r in range(header_row + 1, len(grid) + 1):
         row = grid[r - 1]
-        if any(fold(str(_value(grid, r, c).value or "")) == _TOTAL_KEY for c in label_cols):
+        if total_row is None and any(fold(str(_value(grid, r, c).value or "")) == _TOTAL_KEY for c in label_cols):
             total_row = r
-            break
-        if all(_is_blank(c.value) for c in row):
             continue
-        last_content = r
+        if all(_is_blank(c.value) for c in row) or _is_column_numbering(row):
+            continue
+        if total_row is None:
+            last_content = r
         values = {f: _value(grid, r, c) for f, c in columns.items()}
-        if all(_is_blank(values[f].value) for f in ("code", "title", "weight") if f in values):
-            continue  # a note or a sub-heading, not a KPI
+        if not _is_kpi_row(values, below_total=total_row is not None):
+            continue  # a note, a sub-heading or a signature line, not a KPI
         kpi_rows.append(r)
-        unit.kpis.append(_read_kpi(values, unit, sheet, r, columns, plan_year))
+        kpi = _read_kpi(values, unit, sheet, r, columns, plan_year)
+        if total_row is not None:
+            # A KPI added under the total row still counts: nothing typed is silently dropped.
+            kpi.issues.append(make_issue(
+                "kpi-below-total", label=layout.TOTAL_LABEL, sheet=sheet,
+                cell=kpi.cells.get("code") or address(r, 1), unit=code, kpi=kpi.code,
+            ))
+        unit.kpis.append(kpi)
     free_row = None
     if total_row is None:
         candidate = last_content + 1
         if all(_is_blank(c.value) for c in (grid[candidate - 1] if candidate - 1 < len(grid) else [])):
             free_row = candidate
+        else:
+            unit.issues.append(make_issue("total-row-missing", label=layout.TOTAL_LABEL, sheet=sheet, unit=code))
     missing_engine = [f for f in layout.ENGINE_COLUMNS if f not in columns]
-    header_cells = grid[header_row - 1]
-    last_header_col = max((c for c, cell in enumerate(header_cells, start=1) if not _is_blank(cell.value)), default=0)
+    # Added columns go right of everything the sheet uses, not just right of the header: a column of
+    # notes without a header must not be written over.
+    last_used_col = max((len(row) for row in grid), default=0)
+    if missing_engine:
+        unit.issues.append(make_issue(
+            "columns-added", columns=", ".join(f"'{layout.ENGINE_COLUMNS[f]}'" for f in missing_engine),
+            sheet=sheet, unit=code, cell=address(header_row, last_used_col + 1),
+        ))
     return unit, UnitLayout(
         sheet=sheet,
         header_row=header_row,
@@ -315,8 +332,26 @@ def read_unit(
         total_row=total_row,
         free_row_after=free_row,
         missing_engine_columns=missing_engine,
-        last_header_col=last_header_col,
+        last_used_col=last_used_col,
     )
+
+
+_COLUMN_NUMBER = re.compile(r"^\(?\d{1,3}\)?$")
+
+
+def _is_column_numbering(row: list[Cell]) -> bool:
+    """The "(1) (2) (3) …" row Vietnamese forms put under their header."""
+    filled = [c.value for c in row if not _is_blank(c.value)]
+    return len(filled) >= 3 and all(_COLUMN_NUMBER.match(str(v).strip()) for v in filled)
+
+
+def _is_kpi_row(values: dict[str, Cell], *, below_total: bool) -> bool:
+    """A KPI has a weight or a progress typed, or (above the total row) both a code and a title.
+
+    Below the total only figures count: signature blocks there fill two text columns too.
+    """
+    filled = {f for f, cell in values.items() if not _is_blank(cell.value)}
+    return bool(filled & {"weight", "progress"}) or (not below_total and {"code", "title"} <= filled)
 
 
 def _read_kpi(values: dict[str, Cell], unit: Unit, sheet: str, row: int, columns: dict[str, int], plan_year: int) -> KPI:
