@@ -105,8 +105,8 @@ def plan_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime)
     plan = WritePlan()
     for unit in evaluation.units:
         plan.sheets.append(unit_writes(unit, data.units[unit.unit.sheet]))
-    plan.sheets.append(summary_writes(evaluation, create=not data.has_summary, run_at=run_at))
-    plan.sheets.append(history_writes(evaluation, data.history))
+    plan.sheets.append(summary_writes(evaluation, data.summary_sheet, run_at=run_at))
+    plan.sheets.append(history_writes(evaluation, data.history_sheet, data.history))
     return plan
 
 

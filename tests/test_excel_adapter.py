@@ -477,7 +477,7 @@ def test_read_book_builds_the_model_the_file_reader_builds(tmp_path):
     from_excel = read_book(book)
     assert from_excel.tracker == from_file.tracker
     assert from_excel.units == from_file.units and from_excel.history == from_file.history
-    assert from_excel.sheet_names == from_file.sheet_names and from_excel.has_summary == from_file.has_summary
+    assert from_excel.sheet_names == from_file.sheet_names and from_excel.summary_sheet == from_file.summary_sheet
     assert from_excel.tracker.units[0].kpis[0].progress == 80
     # one block per sheet, plus the progress column's formats: a mixed block is halved, not read cell by cell
     reads = {name: n for (name, kind), n in book._calls.items() if kind == "read"}

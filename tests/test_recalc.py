@@ -366,3 +366,16 @@ def test_column_numbering_row_is_not_a_kpi(book):
     result = sheetkpi.check(book, as_of=AS_OF)
     vp = next(u for u in result.units if u.unit.code == "VP")
     assert len(vp.kpis) == 6 and vp.kpis[0].kpi.code == "VP-01" and result.valid
+
+
+def test_sheets_named_without_diacritics_are_the_same_tabs(book):
+    wb = load_workbook(book)
+    wb[L.SHEET_SUMMARY].title = "Tong hop"
+    wb[L.SHEET_HISTORY].title = "LICH SU"
+    wb.save(book)
+    proc = run_cli("recalc", str(book), "--as-of", AS_OF, "--no-memo")
+    assert proc.returncode == 0, proc.stderr
+    wb = load_workbook(book)
+    assert L.SHEET_SUMMARY not in wb.sheetnames and L.SHEET_HISTORY not in wb.sheetnames
+    assert wb["Tong hop"]["A1"].value.startswith("TỔNG HỢP")
+    assert [c.value for c in wb["LICH SU"][L.HISTORY_HEADER_ROW]][-1].date() == dt.date(2026, 6, 25)

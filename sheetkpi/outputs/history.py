@@ -13,11 +13,15 @@ from ..workbook.reader import HistoryLayout
 from .writes import SheetWrites
 
 
-def history_writes(evaluation: Evaluation, where: HistoryLayout | None) -> SheetWrites:
-    """Cells to write into "Lịch sử" for the report date of ``evaluation``."""
-    create = where is None
-    out = SheetWrites(sheet=layout.SHEET_HISTORY, create=create)
-    if create:
+def history_writes(evaluation: Evaluation, sheet: str | None, where: HistoryLayout | None) -> SheetWrites:
+    """Cells to write into "Lịch sử" for the report date of ``evaluation``.
+
+    ``sheet`` is the workbook's own name of that tab (None: add it); ``where`` what was found in it
+    (None: it has no history table yet, so the title and header are written too).
+    """
+    fresh = where is None
+    out = SheetWrites(sheet=sheet or layout.SHEET_HISTORY, create=sheet is None)
+    if fresh:
         header_row, rows, last_row = layout.HISTORY_HEADER_ROW, {}, layout.HISTORY_HEADER_ROW
         out.styled_cells[(1, 1)] = ("LỊCH SỬ % TIẾN ĐỘ THEO KỲ BÁO CÁO", "title")
         out.styled_cells[(2, 1)] = ("Do sheetkpi ghi ở mỗi lần tính lại; mỗi cột là một ngày báo cáo.", "subtitle")
@@ -28,7 +32,7 @@ def history_writes(evaluation: Evaluation, where: HistoryLayout | None) -> Sheet
     else:
         header_row, rows, last_row = where.header_row, dict(where.rows), where.last_row
         column = where.dates.get(evaluation.as_of, where.last_col + 1)
-    new_column = create or evaluation.as_of not in where.dates
+    new_column = fresh or evaluation.as_of not in where.dates
     if new_column:
         out.styled_cells[(header_row, column)] = (evaluation.as_of, "header_date")
         out.column_widths[column] = 12

@@ -30,8 +30,12 @@ def data_problems(evaluation: Evaluation) -> list:
     return [i for i in evaluation.issues if i.code not in RESULT_CODES]
 
 
-def summary_writes(evaluation: Evaluation, *, create: bool, run_at: dt.datetime) -> SheetWrites:
-    """The whole "Tổng hợp" sheet as one block from A1, with the chart beside the unit table."""
+def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.datetime) -> SheetWrites:
+    """The whole "Tổng hợp" sheet as one block from A1, with the chart beside the unit table.
+
+    ``sheet`` is the workbook's own name of its "Tổng hợp" tab, or None to add one.
+    """
+    create = sheet is None
     s = evaluation.settings
     width = len(layout.SUMMARY_UNIT_HEADERS)
     rows: list[list] = []
@@ -107,7 +111,7 @@ def summary_writes(evaluation: Evaluation, *, create: bool, run_at: dt.datetime)
     )
     widths = {1: 34, 2: 10, 3: 40, 4: 12, 5: 12, 6: 12, 7: 40, 8: 12, 9: 12, 10: 12, 11: 14, 12: 20, 13: 40}
     return SheetWrites(
-        sheet=layout.SHEET_SUMMARY,
+        sheet=sheet or layout.SHEET_SUMMARY,
         create=create,
         blocks=[Block(row=1, col=1, rows=rows, styles=styles)],
         chart=chart if evaluation.units else None,

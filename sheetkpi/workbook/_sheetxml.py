@@ -36,6 +36,21 @@ _DIMENSION = re.compile(rb"""(<""" + _NAME + rb"""dimension(?=[\s/>])[^>]*?\sref
 _ROOT = re.compile(rb"<([A-Za-z_][\w.\-:]*)")
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
 
+# What rows and cells look like when they can be rewritten as bytes (see SheetEditor._fast_row).
+_PLAIN_ROW = re.compile(rb"<row((?:\s[^>]*?)?)\s*(?:/>|>(.*)</row\s*>)", re.S)
+_PLAIN_CELL = re.compile(rb"<c(\s[^>]*?)?\s*(?:/>|>(.*?)</c\s*>)", re.S)
+_PLAIN_CONTENT = re.compile(rb"\s*(?:<v>[^<]*</v>|<v\s*/>|<is>(?:(?!</is>).)*</is>)?\s*", re.S)
+_PLAIN_ATTR = re.compile(rb"""([A-Za-z_][\w.\-:]*)\s*=\s*("[^"]*"|'[^']*')""")
+_ATTR_SPANS = re.compile(rb"""(\sspans\s*=\s*["'])([^"']*)(["'])""")
+_DROPPED_ATTRS = {b"t", b"cm", b"vm"}  # they describe the old content (see SheetEditor._write)
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
+def _escape(text: str) -> bytes:
+    """Text content as lxml serializes it."""
+    return text.translate(_ESCAPES).encode()
+
+
 # Children of <worksheet> that must come after <drawing> (ECMA-376 CT_Worksheet order).
 _AFTER_DRAWING = {
     "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
@@ -130,17 +145,18 @@ _BATCH_ROWS = 2000  # rows parsed together: fewer parser calls, bounded memory
 
 @dataclass(slots=True)
 class _Batch:
-    """Consecutive rows to edit: their byte span in the sheet, and (row, writes, exists) in order."""
+    """Consecutive rows to edit: their byte span in the sheet, and (row, writes, span) in order;
+    ``span`` is the (start, end) of a row that exists, None for a row to create."""
 
     start: int | None = None
     end: int = 0
-    rows: list[tuple[int, dict, bool]] = field(default_factory=list)
+    rows: list[tuple[int, dict, tuple[int, int] | None]] = field(default_factory=list)
 
     def add(self, start: int, end: int, row: int, writes: dict) -> None:
         if self.start is None:
             self.start = start
         self.end = end
-        self.rows.append((row, writes, True))
+        self.rows.append((row, writes, (start, end)))
 
 
 @dataclass(slots=True)
@@ -294,6 +310,8 @@ class SheetEditor:
         )
         self.content_tags = {self.t_f, self.t_v, self.t_is}
         self.parser = safe_parser()
+        # Rows are written as bytes only where unprefixed names are in the sheet's namespace.
+        self.default_ns = parts.nsmap.get(None) == ns
 
     # -- the pass ---------------------------------------------------------------------------
 
@@ -329,7 +347,7 @@ class SheetEditor:
                 if edit or news:
                     batch = _Batch()
             if batch:
-                batch.rows.extend((n, w, False) for n, w in news)
+                batch.rows.extend((n, w, None) for n, w in news)
                 if edit:
                     batch.add(m.start(), m.end(), row, writes or {})
                 else:
@@ -343,7 +361,7 @@ class SheetEditor:
         rest = list(self._take(MAX_ROW))
         if rest:
             batch = batch or _Batch()
-            batch.rows.extend((n, w, False) for n, w in rest)
+            batch.rows.extend((n, w, None) for n, w in rest)
         if batch:
             out.append(self._flush(batch))
         out.append(xml[pos: parts.end])
@@ -351,13 +369,58 @@ class SheetEditor:
         return b"".join(out)
 
     def _flush(self, batch: "_Batch") -> bytes:
-        """Parse the batch's span of rows once, apply every edit in row order, serialize once."""
-        span = self.parts.xml[batch.start: batch.end] if batch.start is not None else b""
-        wrapper = self.parts.fragment(span, self.part, self.parser)
+        """The batch's rows edited, in order. A new row, and an existing row whose written cells
+        hold only a value (the common case: no formula, no extension, no clear, no promotion
+        pending), are written as bytes directly; runs of other rows are parsed together once
+        with lxml, edited and serialized once."""
+        xml = self.parts.xml
+        out: list[bytes] = []
+        pos = batch.start
+        new_rows: list[bytes] = []  # written right before the next existing row, as lxml places them
+        slow: list[tuple[int, dict, tuple[int, int] | None]] = []
+        for row, writes, span in batch.rows:
+            if span is None:
+                if slow:
+                    slow.append((row, writes, span))
+                elif any(w.has_content or w.style is not None for w in writes.values()):
+                    new_rows.append(self._row_bytes(row, b"", b"", [], writes, None))
+                continue
+            edited = None if slow else self._fast_row(row, writes, xml[span[0]: span[1]])
+            if edited is None:
+                if not slow:
+                    out.append(xml[pos: span[0]])
+                    out.extend(new_rows)
+                    new_rows.clear()
+                    pos = span[0]
+                slow.append((row, writes, span))
+                if len(slow) >= _BATCH_ROWS or self._fast_row_possible(row):
+                    out.append(self._flush_slow(slow, pos))
+                    pos = slow[-1][2][1] if slow[-1][2] else pos
+                    slow = []
+                continue
+            out.append(xml[pos: span[0]])
+            out.extend(new_rows)
+            new_rows.clear()
+            out.append(edited)
+            pos = span[1]
+        if slow:
+            out.append(self._flush_slow(slow, pos))
+        out.extend(new_rows)
+        return b"".join(out)
+
+    def _fast_row_possible(self, row: int) -> bool:
+        """Whether rows after this one may take the direct path again (ends a run of lxml rows)."""
+        return not self.promotions and not any(c.covers_row(row) for c in self.clears)
+
+    def _flush_slow(self, rows: list[tuple[int, dict, tuple[int, int] | None]], start: int) -> bytes:
+        """Parse a run of rows once, apply every edit in row order, serialize once."""
+        spans = [span for _, _, span in rows if span]
+        chunk = self.parts.xml[start: spans[-1][1]] if spans else b""
+        wrapper = self.parts.fragment(chunk, self.part, self.parser)
         existing = list(wrapper.iterchildren(self.t_row))
         k = 0
-        for row, writes, exists in batch.rows:
-            if exists:
+        for row, writes, span in rows:
+            if span:
                 el = existing[k]
                 k += 1
             elif any(w.has_content or w.style is not None for w in writes.values()):
@@ -370,6 +433,113 @@ class SheetEditor:
                 continue  # only clears of cells that do not exist: nothing to write
             self._apply(el, row, writes)
         return unwrap(wrapper)
+
+    # -- rows written as bytes --------------------------------------------------------------
+
+    def _fast_row(self, row: int, writes: dict[int, CellWrite], row_xml: bytes) -> bytes | None:
+        """The row with ``writes`` applied, written directly; None when the row needs lxml: a
+        formula or an extension in a written cell, a clear or a pending shared-formula promotion,
+        cells without ``r``, namespace prefixes, comments or CDATA."""
+        if self.promotions or not self.default_ns or any(c.covers_row(row) for c in self.clears):
+            return None
+        m = _PLAIN_ROW.fullmatch(row_xml)
+        if m is None:
+            return None
+        attrs, inner = m.group(1), m.group(2) or b""
+        if b"<!" in inner:
+            return None
+        cells: list[tuple[bytes, int, bytes, bytes | None, bytes]] = []  # gap, col, attrs, content, raw
+        last = 0
+        for cm in _PLAIN_CELL.finditer(inner):
+            gap = inner[last: cm.start()]
+            rm = _ATTR_R.search(cm.group(1))
+            if gap.strip() or rm is None:
+                return None
+            col = ref_col(rm.group(1).decode())
+            if col in writes and cm.group(2) is not None and not _PLAIN_CONTENT.fullmatch(cm.group(2)):
+                return None  # a formula or an extension: lxml keeps the bookkeeping right
+            cells.append((gap, col, cm.group(1), cm.group(2), cm.group()))
+            last = cm.end()
+        trailing = inner[last:]
+        if trailing.strip():
+            return None
+        return self._row_bytes(row, attrs, trailing, cells, writes, m.group(0))
+
+    def _row_bytes(self, row: int, attrs: bytes, trailing: bytes, cells: list, writes: dict[int, CellWrite],
+                   original: bytes | None) -> bytes:
+        """A <row> from its existing cells and ``writes``, as :meth:`_apply` would make it."""
+        pending = sorted((col, w) for col, w in writes.items()
+                         if (col not in {c[1] for c in cells}) and (w.has_content or w.style is not None))
+        out: list[bytes] = []
+        styles: dict[int, str | None] = {}  # the s of every cell of the row afterwards
+        k = 0
+        for gap, col, cell_attrs, content, raw in cells:
+            out.append(gap)
+            while k < len(pending) and pending[k][0] < col:
+                out.append(self._cell_bytes(row, pending[k][0], None, pending[k][1], styles))
+                k += 1
+            write = writes.get(col)
+            if write is None:
+                out.append(raw)
+                sm = _ATTR_S.search(cell_attrs) if col in self.tracked else None
+                styles[col] = sm.group(1).decode() if sm else None
+            else:
+                out.append(self._cell_bytes(row, col, cell_attrs, write, styles))
+        out.append(trailing)
+        while k < len(pending):
+            out.append(self._cell_bytes(row, pending[k][0], None, pending[k][1], styles))
+            k += 1
+        for col in self.tracked:
+            if col in styles:
+                self.last_style[col] = styles[col]
+        if pending and original is not None:
+            spans = _ATTR_SPANS.search(attrs)
+            if spans:
+                try:
+                    bounds = [int(x) for span in spans.group(2).decode().split() for x in span.split(":")]
+                except ValueError:
+                    bounds = []
+                cols = [c[1] for c in cells] + [col for col, _ in pending]
+                attrs = attrs[: spans.start(2)] + f"{min(bounds + cols)}:{max(bounds + cols)}".encode() + attrs[spans.end(2):]
+        if original is None:
+            attrs = b' r="%d"' % row
+        return b"<row" + attrs + b">" + b"".join(out) + b"</row>"
+
+    def _cell_bytes(self, row: int, col: int, attrs: bytes | None, write: CellWrite, styles: dict) -> bytes:
+        """One written <c>, as :meth:`_write` leaves it: old content, t, cm and vm dropped, s set or
+        kept, t and the new content added; a new cell starts with r and the style above it."""
+        if attrs is None:
+            pairs = [(b"r", b'"' + cell_ref(row, col).encode() + b'"')]
+            above = self.last_style.get(col)
+            if above is not None:
+                pairs.append((b"s", b'"' + above.encode() + b'"'))
+        else:
+            pairs = [(name, value) for name, value in _PLAIN_ATTR.findall(attrs) if name not in _DROPPED_ATTRS]
+        style = None
+        if write.style is not None:
+            style = str(write.style)
+        elif write.fallback:
+            current = next((v[1:-1] for n, v in pairs if n == b"s"), b"0")
+            if current == b"0":
+                style = str(self.resolve_fallback(write.fallback))
+        if style is not None:
+            value = b'"' + style.encode() + b'"'
+            index = next((i for i, (n, _) in enumerate(pairs) if n == b"s"), None)
+            if index is None:
+                pairs.append((b"s", value))
+            else:
+                pairs[index] = (b"s", value)
+        if write.cell_type:
+            pairs.append((b"t", b'"' + write.cell_type.encode() + b'"'))
+        if col in self.tracked:
+            styles[col] = next((v[1:-1].decode() for n, v in pairs if n == b"s"), None)
+        start = b"<c" + b"".join(b" " + n + b"=" + v for n, v in pairs)
+        if write.value is not None:
+            return start + b"><v>" + _escape(write.value) + b"</v></c>"
+        if write.inline is not None:
+            space = b' xml:space="preserve"' if write.inline != write.inline.strip() else b""
+            return start + b"><is><t" + space + b">" + _escape(write.inline) + b"</t></is></c>"
+        return start + b"/>"
 
     def _clears_content(self, row_bytes: bytes, row: int) -> bool:
         """Whether a clear range covers a cell of this row that holds something."""

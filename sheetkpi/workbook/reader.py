@@ -88,7 +88,8 @@ class WorkbookData:
     sheet_names: list[str]
     units: dict[str, UnitLayout]  # by sheet name
     history: HistoryLayout | None
-    has_summary: bool
+    summary_sheet: str | None  # the workbook's own names of "Tổng hợp" and "Lịch sử", if it has them
+    history_sheet: str | None
 
 
 def read_workbook(path: str | Path) -> WorkbookData:
@@ -102,7 +103,8 @@ def read_grids(sheets: dict[str, Grid], path: Path) -> WorkbookData:
     (from the file here, from the open workbook by the Excel adapter)."""
     names = list(sheets)
     issues: list[Issue] = []
-    settings, declared = read_settings(_find(sheets, layout.SHEET_CONFIG), issues)
+    config = _find_name(sheets, layout.SHEET_CONFIG)
+    settings, declared = read_settings(sheets[config] if config else None, issues)
     by_sheet = {fold(d["sheet"]): d for d in declared}
     units: list[Unit] = []
     layouts: dict[str, UnitLayout] = {}
@@ -143,8 +145,8 @@ def read_grids(sheets: dict[str, Grid], path: Path) -> WorkbookData:
             f"{_required_labels()}.",
         )
     _flag_duplicates(units)
-    history_grid = _find(sheets, layout.SHEET_HISTORY)
-    history, history_layout = read_history(history_grid) if history_grid is not None else ({}, None)
+    history_sheet = _find_name(sheets, layout.SHEET_HISTORY)
+    history, history_layout = read_history(sheets[history_sheet]) if history_sheet else ({}, None)
     tracker = Tracker(settings=settings, units=units, history=history, issues=issues)
     return WorkbookData(
         path=path,
@@ -152,7 +154,8 @@ def read_grids(sheets: dict[str, Grid], path: Path) -> WorkbookData:
         sheet_names=names,
         units=layouts,
         history=history_layout,
-        has_summary=_find(sheets, layout.SHEET_SUMMARY) is not None,
+        summary_sheet=_find_name(sheets, layout.SHEET_SUMMARY),
+        history_sheet=history_sheet,
     )
 
 
@@ -224,12 +227,10 @@ def _nan(row: int):
     raise ValueError(f"NaN on row {row}")
 
 
-def _find(sheets: dict[str, Grid], name: str) -> Grid | None:
+def _find_name(sheets: dict[str, Grid], name: str) -> str | None:
+    """The workbook's own spelling of a sheet matched by folded name ("Tong hop" for "Tổng hợp")."""
     key = fold(name)
-    for sheet_name, grid in sheets.items():
-        if fold(sheet_name) == key:
-            return grid
-    return None
+    return next((sheet_name for sheet_name in sheets if fold(sheet_name) == key), None)
 
 
 def _value(grid: Grid, row: int, col: int) -> Cell:
