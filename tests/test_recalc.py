@@ -379,3 +379,15 @@ def test_sheets_named_without_diacritics_are_the_same_tabs(book):
     assert L.SHEET_SUMMARY not in wb.sheetnames and L.SHEET_HISTORY not in wb.sheetnames
     assert wb["Tong hop"]["A1"].value.startswith("TỔNG HỢP")
     assert [c.value for c in wb["LICH SU"][L.HISTORY_HEADER_ROW]][-1].date() == dt.date(2026, 6, 25)
+
+
+def test_total_row_weight_formula_is_kept(book, tmp_path):
+    """The template's =SUM() on the total row stays a formula; LibreOffice shows the unit's weight total."""
+    sheetkpi.recalc(book, as_of=AS_OF)
+    ws = load_workbook(book)["VP"]
+    total = next(r for r in range(5, ws.max_row + 1) if ws[f"B{r}"].value == L.TOTAL_LABEL)
+    weight = column_letter(ws, "Trọng số (điểm)")
+    assert ws[f"{weight}{total}"].value == f"=SUM({weight}5:{weight}{total - 1})"
+    grid = sheets_as_csv(book, tmp_path / "csv")["VP"]
+    assert grid[total - 1][header_columns(ws)["Trọng số (điểm)"] - 1] == "100"
+    assert grid[total - 1][header_columns(ws)["Cảnh báo"] - 1] == ""

@@ -42,27 +42,26 @@ def unit_writes(unit: UnitResult, where: UnitLayout) -> SheetWrites:
         put(row, "effective_progress", result.effective_progress, "number")
         put(row, "score", result.score, "number")
         put(row, "status", result.status)
-        put(row, "alerts", alert_text(result))
+        put(row, "alerts", alert_text(result) or None)
 
     total_row = where.total_row or where.free_row_after
     if total_row:
-        if where.total_row is None:
+        created = where.total_row is None
+        values = {
+            "score": unit.score_total,
+            "status": f"Xếp loại (tạm tính): {unit.grade}"
+            + ("" if unit.ratio is None else f"; đạt {format_vn(unit.ratio)}% so với kỳ vọng"),
+            "alerts": "; ".join(unit.flags) or None,
+        }
+        if created:
+            # The department's weight column is written only on a total row sheetkpi adds: on an
+            # existing one it may hold the Office's own =SUM(), which must stay.
             label_col = columns.get("code") or columns.get("title") or 1
+            values = {"weight": unit.weight_total, **values}
             out.styled_cells[(total_row, label_col)] = (layout.TOTAL_LABEL, "total")
-            out.styled_cells[(total_row, columns["weight"])] = (unit.weight_total, "total")
-            style = "total"
-        else:
-            out.cells[(total_row, columns["weight"])] = unit.weight_total
-            style = "total"
-        grade = f"Xếp loại (tạm tính): {unit.grade}"
-        ratio = "" if unit.ratio is None else f"; đạt {format_vn(unit.ratio)}% so với kỳ vọng"
-        for name, value in (
-            ("score", unit.score_total),
-            ("status", grade + ratio),
-            ("alerts", "; ".join(unit.flags)),
-        ):
-            if where.total_row is None or name in new:
-                out.styled_cells[(total_row, columns[name])] = (value, style)
+        for name, value in values.items():
+            if created or name in new:
+                out.styled_cells[(total_row, columns[name])] = (value, "total")
             else:
                 out.cells[(total_row, columns[name])] = value
     return out

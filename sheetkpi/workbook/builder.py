@@ -346,9 +346,13 @@ def _unit(ws: Worksheet, unit: UnitSpec, year, blank_rows: int) -> None:
                 cell.comment = Comment(WEIGHT_ASSIGNED_NOTE, "sheetkpi", width=220, height=60)
         _fit_height(ws, row, {col[f]: v for f, v in values.items() if f in col})
     total = first + len(rows)
+    weight = get_column_letter(col["weight"])
     for field in fields:
         _put(ws, total, col[field], L.TOTAL_LABEL if field == "code" else None, bold=True,
              align=CENTRE_TOP, fill=ENGINE_FILL if field in L.ENGINE_COLUMNS else None)
+    # The weight total is the workbook's own formula: rows inserted above the total row extend it in
+    # Excel, and sheetkpi never writes over it.
+    ws.cell(row=total, column=col["weight"]).value = f"=SUM({weight}{first}:{weight}{total - 1})"
 
     last = get_column_letter(width)
     letter = {f: get_column_letter(i) for f, i in col.items()}
