@@ -20,7 +20,6 @@ from .rules import evaluate
 from .workbook import layout
 from .workbook.reader import WorkbookData, read_workbook
 
-SUPPORTED = (".xlsx", ".xlsm")
 
 
 @dataclass

@@ -127,7 +127,7 @@ def _memo(evaluation, fullname: str) -> str:
     try:
         files = write_memo(evaluation, folder)
     except ImportError as exc:
-        return f"Chưa tạo báo cáo: thiếu gói {exc.name or exc} (cài bằng: pip install \"sheetkpi[memo]\")."
+        return f"Chưa tạo báo cáo: thiếu gói {exc.name or exc} (cài bằng: pip install --force-reinstall sheetkpi)."
     except OSError as exc:
         return f"Không ghi được báo cáo vào '{folder}': {exc.strerror or exc}."
     return f"Báo cáo: {', '.join(f.name for f in files)} (trong thư mục {folder})."

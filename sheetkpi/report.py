@@ -2,13 +2,14 @@
 
 Every problem sheetkpi finds is a small :class:`Issue` subclass with a stable kebab-case ``code``, a
 ``severity`` and a Vietnamese message template, placed at a sheet and a cell. Errors make
-``sheetkpi check`` exit 1; warnings are results (late or at-risk rows, cells to tidy up).
+``sheetkpi check`` exit 1; warnings are results (late or at-risk rows, cells to tidy up). An
+evaluation (:class:`sheetkpi.model.Evaluation`) is the report: ``valid``, ``errors``, ``issues``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, Iterable
+from typing import ClassVar
 
 ERROR = "error"
 WARNING = "warning"
@@ -118,29 +119,3 @@ def make_issue(code: str, /, **kwargs) -> Issue:
     cls = REGISTRY[code]
     position = {k: kwargs.pop(k) for k in ("sheet", "cell", "unit", "kpi") if k in kwargs}
     return cls(params=kwargs, **position)
-
-
-@dataclass
-class Report:
-    """All issues of one run, in the order they were found."""
-
-    issues: list[Issue] = field(default_factory=list)
-
-    def add(self, issue: Issue) -> Issue:
-        self.issues.append(issue)
-        return issue
-
-    def extend(self, issues: Iterable[Issue]) -> None:
-        self.issues.extend(issues)
-
-    @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == WARNING]
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors

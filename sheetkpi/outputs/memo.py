@@ -414,7 +414,7 @@ def render_docx(evaluation: Evaluation, context: dict, target: Path, template: P
     except ImportError as exc:
         raise MemoError(
             "memo-missing-library",
-            "Chưa cài thư viện tạo báo cáo Word (docxtpl, matplotlib). Cài bằng: pip install \"sheetkpi[memo]\".",
+            "Chưa cài thư viện tạo báo cáo Word (docxtpl, matplotlib). Cài bằng: pip install --force-reinstall sheetkpi.",
         ) from exc
     from jinja2 import TemplateError
 

@@ -40,7 +40,8 @@ _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
 _PLAIN_ROW = re.compile(rb"<row((?:\s[^>]*?)?)\s*(?:/>|>(.*)</row\s*>)", re.S)
 _PLAIN_CELL = re.compile(rb"<c(\s[^>]*?)?\s*(?:/>|>(.*?)</c\s*>)", re.S)
 _PLAIN_CONTENT = re.compile(rb"\s*(?:<v>[^<]*</v>|<v\s*/>|<is>(?:(?!</is>).)*</is>)?\s*", re.S)
-_PLAIN_ATTR = re.compile(rb"""([A-Za-z_][\w.\-:]*)\s*=\s*("[^"]*"|'[^']*')""")
+_PLAIN_ATTR = re.compile(rb"""([A-Za-z_][\w.\-:]*)\s*=\s*("[^"<&]*"|'[^'<&]*')""")
+_PLAIN_ATTRS = re.compile(rb"""(?:\s+[A-Za-z_][\w.\-:]*\s*=\s*(?:"[^"<&]*"|'[^'<&]*'))*\s*""")
 _ATTR_SPANS = re.compile(rb"""(\sspans\s*=\s*["'])([^"']*)(["'])""")
 _DROPPED_ATTRS = {b"t", b"cm", b"vm"}  # they describe the old content (see SheetEditor._write)
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
@@ -380,7 +381,7 @@ class SheetEditor:
         slow: list[tuple[int, dict, tuple[int, int] | None]] = []
         for row, writes, span in batch.rows:
             if span is None:
-                if slow:
+                if slow or not self.default_ns:
                     slow.append((row, writes, span))
                 elif any(w.has_content or w.style is not None for w in writes.values()):
                     new_rows.append(self._row_bytes(row, b"", b"", [], writes, None))
@@ -395,7 +396,7 @@ class SheetEditor:
                 slow.append((row, writes, span))
                 if len(slow) >= _BATCH_ROWS or self._fast_row_possible(row):
                     out.append(self._flush_slow(slow, pos))
-                    pos = slow[-1][2][1] if slow[-1][2] else pos
+                    pos = span[1]
                     slow = []
                 continue
             out.append(xml[pos: span[0]])
@@ -410,7 +411,7 @@ class SheetEditor:
 
     def _fast_row_possible(self, row: int) -> bool:
         """Whether rows after this one may take the direct path again (ends a run of lxml rows)."""
-        return not self.promotions and not any(c.covers_row(row) for c in self.clears)
+        return self.default_ns and not self.promotions and not any(c.covers_row(row) for c in self.clears)
 
     def _flush_slow(self, rows: list[tuple[int, dict, tuple[int, int] | None]], start: int) -> bytes:
         """Parse a run of rows once, apply every edit in row order, serialize once."""
@@ -442,34 +443,75 @@ class SheetEditor:
         cells without ``r``, namespace prefixes, comments or CDATA."""
         if self.promotions or not self.default_ns or any(c.covers_row(row) for c in self.clears):
             return None
+        if b"<!" in row_xml:
+            return None
+        spliced = self._splice_row(row, writes, row_xml)
+        if spliced is not None:
+            return spliced
         m = _PLAIN_ROW.fullmatch(row_xml)
-        if m is None:
+        if m is None or not _PLAIN_ATTRS.fullmatch(m.group(1)):
             return None
         attrs, inner = m.group(1), m.group(2) or b""
-        if b"<!" in inner:
-            return None
         cells: list[tuple[bytes, int, bytes, bytes | None, bytes]] = []  # gap, col, attrs, content, raw
         last = 0
         for cm in _PLAIN_CELL.finditer(inner):
-            gap = inner[last: cm.start()]
-            rm = _ATTR_R.search(cm.group(1))
+            gap, cell_attrs = inner[last: cm.start()], cm.group(1) or b""
+            rm = _ATTR_R.search(cell_attrs)
             if gap.strip() or rm is None:
                 return None
             col = ref_col(rm.group(1).decode())
-            if col in writes and cm.group(2) is not None and not _PLAIN_CONTENT.fullmatch(cm.group(2)):
+            if col in writes and (not _PLAIN_ATTRS.fullmatch(cell_attrs)
+                                  or cm.group(2) is not None and not _PLAIN_CONTENT.fullmatch(cm.group(2))):
                 return None  # a formula or an extension: lxml keeps the bookkeeping right
-            cells.append((gap, col, cm.group(1), cm.group(2), cm.group()))
+            cells.append((gap, col, cell_attrs, cm.group(2), cm.group()))
             last = cm.end()
         trailing = inner[last:]
         if trailing.strip():
             return None
         return self._row_bytes(row, attrs, trailing, cells, writes, m.group(0))
 
+    def _splice_row(self, row: int, writes: dict[int, CellWrite], row_xml: bytes) -> bytes | None:
+        """The row with each written cell replaced in place, when every cell to write exists
+        (found by its ``r``) and none is created: the rest of the row is not even tokenized."""
+        if row_xml.count(b"<c") != row_xml.count(b'<c r="'):
+            return None  # a cell whose r is missing or not first: only a walk through the row finds it
+        found: dict[int, re.Match] = {}
+        for col in self.tracked.union(writes) if self.tracked else writes:
+            start = row_xml.find(b'<c r="' + cell_ref(row, col).encode() + b'"')
+            cell = _PLAIN_CELL.match(row_xml, start) if start > 0 else None
+            if cell is None:
+                write = writes.get(col)
+                if start > 0 or write is not None and (write.has_content or write.style is not None):
+                    return None  # a cell to create: the row is walked cell by cell
+                continue
+            found[col] = cell
+        styles: dict[int, str | None] = {}
+        out: list[bytes] = []
+        pos = 0
+        for col, cell in sorted(found.items(), key=lambda item: item[1].start()):
+            write = writes.get(col)
+            if write is None:
+                sm = _ATTR_S.search(cell.group(1))
+                styles[col] = sm.group(1).decode() if sm else None
+                continue
+            content = cell.group(2)
+            if not _PLAIN_ATTRS.fullmatch(cell.group(1)) or content is not None and not _PLAIN_CONTENT.fullmatch(content):
+                return None
+            out.append(row_xml[pos: cell.start()])
+            out.append(self._cell_bytes(row, col, cell.group(1), write, styles))
+            pos = cell.end()
+        out.append(row_xml[pos:])
+        for col in self.tracked:
+            if col in styles:
+                self.last_style[col] = styles[col]
+        return b"".join(out)
+
     def _row_bytes(self, row: int, attrs: bytes, trailing: bytes, cells: list, writes: dict[int, CellWrite],
                    original: bytes | None) -> bytes:
         """A <row> from its existing cells and ``writes``, as :meth:`_apply` would make it."""
+        present = {c[1] for c in cells}
         pending = sorted((col, w) for col, w in writes.items()
-                         if (col not in {c[1] for c in cells}) and (w.has_content or w.style is not None))
+                         if col not in present and (w.has_content or w.style is not None))
         out: list[bytes] = []
         styles: dict[int, str | None] = {}  # the s of every cell of the row afterwards
         k = 0
