@@ -14,6 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "nghe-an-2026" / "BangGiaoKPI.xlsx"
 TEMPLATE = ROOT / "templates" / "BangGiaoKPI.xlsx"
 AS_OF = "2026-06-25"
+# The project's shared material (real workbooks, seed plans) sits beside the repository.
+SHARED = Path(os.environ.get("SHEETKPI_SHARED") or ROOT.parent / "shared")
+CORPUS = Path(os.environ.get("SHEETKPI_CORPUS") or SHARED / "corpus")
+SEEDS = SHARED / "seeds"
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -10,7 +10,6 @@ values; openpyxl and python-calamine read them back.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import posixpath
 import shutil
 import zipfile
@@ -26,7 +25,7 @@ from sheetkpi.libreoffice import find_soffice
 from sheetkpi.workbook.package import Package
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("SHEETKPI_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
+from support import CORPUS
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"

@@ -24,7 +24,7 @@ from sheetkpi.workbook.package import InvalidPackageError, Package, PackageError
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-CORPUS = Path(os.environ.get("SHEETKPI_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
+from support import CORPUS
 CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 
 

@@ -20,9 +20,8 @@ from sheetkpi.plans import NoTasksFound, build_from_plan, read_plan
 from sheetkpi.plans.model import equal_weights
 from sheetkpi.plans.naming import is_unit_name, unit_code
 from sheetkpi.workbook import layout as L
-from support import EXAMPLE, ROOT
+from support import EXAMPLE, SEEDS
 
-SEEDS = ROOT.parent / "shared" / "seeds"
 NGHE_AN = "nghe-an-2026-ke-hoach-giao-kpi"
 HA_TINH = "ha-tinh-2023-chuong-trinh-nhiem-vu"
 GIA_LAI = "gia-lai-2022-ke-hoach-cchc"
