@@ -163,6 +163,7 @@ def make_case(original: Path, out_dir: Path) -> Case:
         pkg.write_rows(NEW_SHEET, 5, 1, rows[1:], style=[None, number, number])
         pkg.set_column_widths(NEW_SHEET, {1: 24, 2: 12, 3: 12})
         pkg.set_freeze(NEW_SHEET, 5, 1)
+        pkg.set_print(NEW_SHEET, repeat_rows=(1, 4))
         pkg.merge_cells(NEW_SHEET, "A1:C1")
         pkg.set_cells(NEW_SHEET, {(1, 1): "Tổng hợp kết quả"}, style=header)
         pkg.add_bar_chart(NEW_SHEET, anchor=(10, 1, 25, 8), title="Điểm đạt và kỳ vọng", categories="A5:A7",
@@ -239,6 +240,15 @@ def test_workbook_styles_rels_only_appended(case: Case):
                 sheets_new = new.find(f"{{{MAIN}}}sheets")
                 assert [_c14n(s) for s in sheets_old] == [_c14n(s) for s in sheets_new][:-1]
                 sheets_new.remove(sheets_new[-1])
+                # The added sheet's print titles: one sheet-local name, appended.
+                names_new = new.find(f"{{{MAIN}}}definedNames")
+                titles = [d for d in names_new if d.get("name") == "_xlnm.Print_Titles"
+                          and d.get("localSheetId") == str(len(sheets_old))]
+                assert len(titles) == 1 and titles[0].text == f"'{NEW_SHEET}'!$1:$4"
+                names_new.remove(titles[0])
+                if old.find(f"{{{MAIN}}}definedNames") is None:
+                    assert len(names_new) == 0
+                    new.remove(names_new)
                 # Written cells make the writer ask for a full recalculation on load.
                 calc_old, calc_new = old.find(f"{{{MAIN}}}calcPr"), new.find(f"{{{MAIN}}}calcPr")
                 assert calc_new.attrib.pop("fullCalcOnLoad") in ("1", "true")

@@ -391,3 +391,19 @@ def test_total_row_weight_formula_is_kept(book, tmp_path):
     grid = sheets_as_csv(book, tmp_path / "csv")["VP"]
     assert grid[total - 1][header_columns(ws)["Trọng số (điểm)"] - 1] == "100"
     assert grid[total - 1][header_columns(ws)["Cảnh báo"] - 1] == ""
+
+
+def test_added_summary_prints_on_a4_landscape_with_repeated_header(book, tmp_path):
+    wb = load_workbook(book)
+    del wb[L.SHEET_SUMMARY]
+    wb.save(book)
+    sheetkpi.recalc(book, as_of=AS_OF)
+    wb = load_workbook(book)
+    ws = wb[L.SHEET_SUMMARY]
+    assert wb.sheetnames[-1] == L.SHEET_SUMMARY
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize in (9, "9")
+    assert ws.print_title_rows == f"$1:${L.SUMMARY_HEADER_ROW}"
+    with zipfile.ZipFile(book) as z:
+        assert any(n.startswith("xl/charts/chart") for n in z.namelist())
+    grids = sheets_as_csv(book, tmp_path / "csv")  # LibreOffice opens it and shows the table
+    assert grids[L.SHEET_SUMMARY][L.SUMMARY_HEADER_ROW - 1][0] == L.SUMMARY_UNIT_HEADERS[0]

@@ -116,4 +116,5 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
         blocks=[Block(row=1, col=1, rows=rows, styles=styles)],
         chart=chart if evaluation.units else None,
         column_widths=widths if create else {},
+        print_titles=(1, layout.SUMMARY_HEADER_ROW) if create else None,
     )

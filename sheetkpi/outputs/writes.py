@@ -67,6 +67,7 @@ class SheetWrites:
     blocks: list[Block] = field(default_factory=list)
     chart: Chart | None = None
     column_widths: dict[int, float] = field(default_factory=dict)  # only applied to sheets sheetkpi creates
+    print_titles: tuple[int, int] | None = None  # a created sheet prints A4 landscape repeating these rows
 
 
 @dataclass

@@ -32,6 +32,8 @@ def apply_plan(pkg: Package, plan: WritePlan) -> None:
             pkg.add_sheet(sheet.sheet)
             if sheet.column_widths:
                 pkg.set_column_widths(sheet.sheet, sheet.column_widths)
+            if sheet.print_titles:
+                pkg.set_print(sheet.sheet, repeat_rows=sheet.print_titles)
         for block in sheet.blocks:
             names = block.styles or [None] * len(block.rows)
             for offset, (values, name) in enumerate(zip(block.rows, names)):

@@ -106,6 +106,7 @@ class _Layout:
     freeze: tuple[int, int] | None = None
     merges: list[str] = field(default_factory=list)
     drawing_rid: str | None = None
+    landscape_a4: bool = False  # A4 landscape, one page wide
 
     def render(self, dimension: str, body: bytes) -> bytes:
         """The worksheet XML of a sheet sheetkpi owns, around an existing sheetData body."""
@@ -122,12 +123,15 @@ class _Layout:
         return (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
-            f'<dimension ref="{dimension}"/><sheetViews><sheetView workbookViewId="0">{views}</sheetView></sheetViews>'
+            + ('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if self.landscape_a4 else "")
+            + f'<dimension ref="{dimension}"/><sheetViews><sheetView workbookViewId="0">{views}</sheetView></sheetViews>'
             '<sheetFormatPr defaultRowHeight="15"/>'
             + (f"<cols>{cols}</cols>" if cols else "")
         ).encode() + b"<sheetData>" + body + b"</sheetData>" + (
             (f'<mergeCells count="{len(self.merges)}">{merges}</mergeCells>' if merges else "")
             + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+            + ('<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+               if self.landscape_a4 else "")
             + (f'<drawing r:id="{self.drawing_rid}"/>' if self.drawing_rid else "")
             + "</worksheet>"
         ).encode()
@@ -553,6 +557,25 @@ class Package:
         _, layout = self._owned(sheet_name)
         self._check_cell(row, col)
         layout.freeze = (row, col)
+
+    def set_print(self, sheet_name: str, *, repeat_rows: tuple[int, int] | None = None) -> None:
+        """Print a sheet created by add_sheet on A4 landscape, one page wide, repeating ``repeat_rows``
+        (first, last) at the top of every page (a sheet-local ``_xlnm.Print_Titles`` name)."""
+        sheet, layout = self._owned(sheet_name)
+        layout.landscape_a4 = True
+        if repeat_rows is None:
+            return
+        first, last = repeat_rows
+        self._check_cell(last, 1)
+        wb = self._tree(self._wb_part)
+        names = wb.find(f"{{{MAIN_NS}}}definedNames")
+        if names is None:
+            names = _insert_ordered(wb, etree.Element(f"{{{MAIN_NS}}}definedNames"), _WORKBOOK_ORDER)
+        index = [s.part for s in self._sheets].index(sheet.part)
+        quoted = "'" + sheet.name.replace("'", "''") + "'"
+        el = etree.SubElement(names, f"{{{MAIN_NS}}}definedName", name="_xlnm.Print_Titles", localSheetId=str(index))
+        el.text = f"{quoted}!${first}:${last}"
+        self._touch(self._wb_part)
 
     def merge_cells(self, sheet_name: str, ref: str) -> None:
         """Merge a range such as "A1:F1" (a sheet created by add_sheet)."""
