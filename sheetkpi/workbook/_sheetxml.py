@@ -45,11 +45,12 @@ _PLAIN_ATTRS = re.compile(rb"""(?:\s+[A-Za-z_][\w.\-:]*\s*=\s*(?:"[^"<&]*"|'[^'<
 _ATTR_SPANS = re.compile(rb"""(\sspans\s*=\s*["'])([^"']*)(["'])""")
 _DROPPED_ATTRS = {b"t", b"cm", b"vm"}  # they describe the old content (see SheetEditor._write)
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_NEEDS_ESCAPE = re.compile("[&<>\r]")
 
 
-def _escape(text: str) -> bytes:
+def _escape(text: str) -> str:
     """Text content as lxml serializes it."""
-    return text.translate(_ESCAPES).encode()
+    return text.translate(_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
 
 
 # Children of <worksheet> that must come after <drawing> (ECMA-376 CT_Worksheet order).
@@ -498,7 +499,7 @@ class SheetEditor:
             if not _PLAIN_ATTRS.fullmatch(cell.group(1)) or content is not None and not _PLAIN_CONTENT.fullmatch(content):
                 return None
             out.append(row_xml[pos: cell.start()])
-            out.append(self._cell_bytes(row, col, cell.group(1), write, styles))
+            out.append(self._cell_bytes(row, col, cell.group(1), write, styles, content))
             pos = cell.end()
         out.append(row_xml[pos:])
         for col in self.tracked:
@@ -526,7 +527,7 @@ class SheetEditor:
                 sm = _ATTR_S.search(cell_attrs) if col in self.tracked else None
                 styles[col] = sm.group(1).decode() if sm else None
             else:
-                out.append(self._cell_bytes(row, col, cell_attrs, write, styles))
+                out.append(self._cell_bytes(row, col, cell_attrs, write, styles, content))
         out.append(trailing)
         while k < len(pending):
             out.append(self._cell_bytes(row, pending[k][0], None, pending[k][1], styles))
@@ -547,41 +548,47 @@ class SheetEditor:
             attrs = b' r="%d"' % row
         return b"<row" + attrs + b">" + b"".join(out) + b"</row>"
 
-    def _cell_bytes(self, row: int, col: int, attrs: bytes | None, write: CellWrite, styles: dict) -> bytes:
+    def _cell_bytes(self, row: int, col: int, attrs: bytes | None, write: CellWrite, styles: dict,
+                    content: bytes | None = None) -> bytes:
         """One written <c>, as :meth:`_write` leaves it: old content, t, cm and vm dropped, s set or
-        kept, t and the new content added; a new cell starts with r and the style above it."""
-        if attrs is None:
-            pairs = [(b"r", b'"' + cell_ref(row, col).encode() + b'"')]
-            above = self.last_style.get(col)
-            if above is not None:
-                pairs.append((b"s", b'"' + above.encode() + b'"'))
-        else:
-            pairs = [(name, value) for name, value in _PLAIN_ATTR.findall(attrs) if name not in _DROPPED_ATTRS]
-        style = None
-        if write.style is not None:
-            style = str(write.style)
-        elif write.fallback:
-            current = next((v[1:-1] for n, v in pairs if n == b"s"), b"0")
-            if current == b"0":
+        kept, t and the new content added (after the whitespace the old content started with); a
+        new cell starts with r and the style above it."""
+        if attrs is None:  # a new cell: r, then s, then t
+            style = self.last_style.get(col)
+            head = f'<c r="{cell_ref(row, col)}"'
+            if write.style is not None:
+                style = str(write.style)
+            elif write.fallback and style in (None, "0"):
                 style = str(self.resolve_fallback(write.fallback))
-        if style is not None:
-            value = b'"' + style.encode() + b'"'
-            index = next((i for i, (n, _) in enumerate(pairs) if n == b"s"), None)
-            if index is None:
-                pairs.append((b"s", value))
-            else:
-                pairs[index] = (b"s", value)
-        if write.cell_type:
-            pairs.append((b"t", b'"' + write.cell_type.encode() + b'"'))
+            if style is not None:
+                head += f' s="{style}"'
+        else:  # an existing cell keeps its other attributes, in their order
+            pairs = [(name, value) for name, value in _PLAIN_ATTR.findall(attrs) if name not in _DROPPED_ATTRS]
+            index = next((i for i, (name, _) in enumerate(pairs) if name == b"s"), None)
+            style = pairs[index][1][1:-1].decode() if index is not None else None
+            new = None
+            if write.style is not None:
+                new = str(write.style)
+            elif write.fallback and style in (None, "0"):
+                new = str(self.resolve_fallback(write.fallback))
+            if new is not None:
+                style = new
+                if index is None:
+                    pairs.append((b"s", f'"{new}"'.encode()))
+                else:
+                    pairs[index] = (b"s", f'"{new}"'.encode())
+            head = "<c" + b"".join(b" " + name + b"=" + value for name, value in pairs).decode()
         if col in self.tracked:
-            styles[col] = next((v[1:-1].decode() for n, v in pairs if n == b"s"), None)
-        start = b"<c" + b"".join(b" " + n + b"=" + v for n, v in pairs)
+            styles[col] = style
+        if write.cell_type:
+            head += f' t="{write.cell_type}"'
+        lead = content[: len(content) - len(content.lstrip())].decode() if content else ""
         if write.value is not None:
-            return start + b"><v>" + _escape(write.value) + b"</v></c>"
+            return f"{head}>{lead}<v>{_escape(write.value)}</v></c>".encode()
         if write.inline is not None:
-            space = b' xml:space="preserve"' if write.inline != write.inline.strip() else b""
-            return start + b"><is><t" + space + b">" + _escape(write.inline) + b"</t></is></c>"
-        return start + b"/>"
+            space = ' xml:space="preserve"' if write.inline != write.inline.strip() else ""
+            return f"{head}>{lead}<is><t{space}>{_escape(write.inline)}</t></is></c>".encode()
+        return f"{head}>{lead}</c>".encode() if lead else f"{head}/>".encode()
 
     def _clears_content(self, row_bytes: bytes, row: int) -> bool:
         """Whether a clear range covers a cell of this row that holds something."""

@@ -1,0 +1,199 @@
+"""The benchmark runs (so that it cannot rot), and what was made fast for it reads and writes the
+same as the slower general code it replaced or bypasses.
+
+No timing is asserted here: figures come from ``python bench/run.py`` (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from support import CORPUS, EXAMPLE, ROOT, TEMPLATE
+from sheetkpi.workbook import _sheetxml
+from sheetkpi.workbook.package import Package
+from sheetkpi.workbook.reader import Cell, load_grids
+
+WORKBOOKS = sorted(CORPUS.glob("*.xls[xm]")) + [EXAMPLE, TEMPLATE]
+
+
+def test_benchmark_runs_on_the_smallest_size(tmp_path):
+    report = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "32", "--runs", "1", "--warmup", "0",
+         "--json", str(report)],
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads(report.read_text(encoding="utf-8"))["results"]
+    jobs = {(r["rows"], r["job"]) for r in results}
+    assert {(None, 'python -c "import sheetkpi"'), (None, "sheetkpi --help"), (32, "sheetkpi check"),
+            (32, "sheetkpi recalc --no-memo"), (32, "sheetkpi recalc (with memo)"),
+            (32, "openpyxl load+save")} <= jobs
+    assert all(r["median_s"] > 0 and r["runs"] == 1 for r in results)
+    assert "| KPI rows | tabs | job |" in done.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# The grid loader reads what openpyxl's read-only mode read
+
+
+def _openpyxl_grids(path: Path) -> dict[str, list[list[Cell]]]:
+    """The loader sheetkpi used before python-calamine, kept here as the reference."""
+    from openpyxl import load_workbook
+
+    from sheetkpi.parsing.numbers import is_percent_format
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    grids = {}
+    for ws in wb.worksheets:
+        ws.reset_dimensions()  # read every row, whatever <dimension> claims
+        grid = []
+        for row in ws.iter_rows():
+            cells = [Cell(getattr(c, "value", None),
+                          is_percent_format(getattr(c, "number_format", None)) and isinstance(c.value, (int, float)))
+                     for c in row]
+            while cells and cells[-1].value in (None, ""):
+                cells.pop()
+            grid.append(cells)
+        while grid and not grid[-1]:
+            grid.pop()
+        grids[ws.title] = grid
+    wb.close()
+    return grids
+
+
+def _same(a, b) -> bool:
+    """Equal as the rules read them: integral floats are ints, midnight datetimes are dates, "" is empty."""
+    def norm(v):
+        if isinstance(v, dt.datetime) and v.time() == dt.time():
+            return v.date()
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        return None if v == "" else v
+    return norm(a.value) == norm(b.value) and a.percent == b.percent
+
+
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.name)
+def test_loader_reads_what_openpyxl_reads(path):
+    ours, reference = load_grids(path), _openpyxl_grids(path)
+    assert list(ours) == list(reference)
+    for name, grid in reference.items():
+        mine = ours[name]
+        for r in range(max(len(grid), len(mine))):
+            row_a = grid[r] if r < len(grid) else []
+            row_b = mine[r] if r < len(mine) else []
+            for c in range(max(len(row_a), len(row_b))):
+                a = row_a[c] if c < len(row_a) else Cell(None)
+                b = row_b[c] if c < len(row_b) else Cell(None)
+                assert _same(a, b), (name, r + 1, c + 1, a, b)
+
+
+def test_loader_reads_errors_percentages_and_cells_without_r(tmp_path):
+    styles = ('<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+              '<numFmts count="1"><numFmt numFmtId="164" formatCode="0.0%"/></numFmts>'
+              '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="9"/></cellXfs></styleSheet>')
+    rows = ('<row r="1"><c r="A1" t="e"><v>#REF!</v></c><c r="B1" s="1"><v>0.8</v></c><c r="C1" s="2"><v>1</v></c></row>'
+            '<row><c s="2"><v>0.25</v></c><c><v>7</v></c><c t="e"><f>1/0</f><v>#DIV/0!</v></c></row>')
+    path = _package(tmp_path / "kinds.xlsx", rows, styles)
+    grid = load_grids(path)["S"]
+    assert [(c.value, c.percent) for c in grid[0]] == [("#REF!", False), (0.8, True), (1.0, True)]
+    assert [(c.value, c.percent) for c in grid[1]] == [(0.25, True), (7.0, False), ("#DIV/0!", False)]
+
+
+def _package(path: Path, rows: str, styles: str) -> Path:
+    main, rel = "http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>',
+        "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{rel}/styles" Target="styles.xml"/></Relationships>',
+        "xl/styles.xml": styles,
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{main}"><sheetData>{rows}</sheetData></worksheet>',
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# The sheet editor's direct byte path writes what its lxml path writes
+
+
+def _edit(xml: bytes, writes: dict, clears: list, direct: bool) -> tuple[bytes, dict]:
+    parts = _sheetxml.split_sheet(xml, "sheet.xml")
+    editor = _sheetxml.SheetEditor(parts, "sheet.xml", writes, clears, lambda kind: 99)
+    if not direct:
+        editor.default_ns = False  # every row through lxml
+    return editor.run(), dict(editor.last_style)
+
+
+def _canonical(xml: bytes) -> bytes:
+    return etree.tostring(etree.fromstring(xml), method="c14n")
+
+
+def _writes_for(xml: bytes) -> dict:
+    """Writes of every kind over the first rows of a sheet: into existing cells and gaps, new rows."""
+    rows = [row for _, row in _sheetxml.iter_rows(_sheetxml.split_sheet(xml, "sheet.xml"), "sheet.xml")][:40]
+    last = max(rows, default=0)
+    values = [_sheetxml.CellWrite(value="12.5"), _sheetxml.CellWrite("inlineStr", inline=" Quá hạn <&> \r"),
+              _sheetxml.CellWrite(value="46198", fallback="date"), _sheetxml.CellWrite(style=3),
+              _sheetxml.CellWrite("b", "1", style=2), _sheetxml.CellWrite()]
+    writes = {}
+    for i, row in enumerate(rows + [last + 1, last + 2, last + 5]):
+        for j, col in enumerate((1, 2, 5, 9, 16, 20)):
+            if (i + j) % 3:
+                writes[(row, col)] = values[(i * 7 + j) % len(values)]
+    return writes
+
+
+def _sheets(path: Path):
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet") and name.endswith(".xml"):
+                yield name, zf.read(name)
+
+
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.name)
+def test_direct_row_writing_matches_lxml(path):
+    for name, xml in _sheets(path):
+        writes = _writes_for(xml)
+        for clears in ([], [_sheetxml.ClearRange(3, 5, 1, 4)]):
+            direct, direct_styles = _edit(xml, writes, clears, direct=True)
+            general, general_styles = _edit(xml, writes, clears, direct=False)
+            assert _canonical(direct) == _canonical(general), name
+            assert direct_styles == general_styles, name
+
+
+def test_direct_row_writing_matches_lxml_on_a_recalculated_workbook(tmp_path):
+    """Rows as a recalculation leaves them (inline strings, dates, styles), then written again."""
+    from sheetkpi import api
+
+    work = tmp_path / "BangGiaoKPI.xlsx"
+    work.write_bytes(EXAMPLE.read_bytes())
+    api.recalc(work, as_of="2026-06-25", keep_backup=False)
+    sheets = list(_sheets(work))
+    assert len(sheets) == len(Package.open(work).sheet_names)
+    for name, xml in sheets:
+        writes = _writes_for(xml)
+        direct, _ = _edit(xml, writes, [], direct=True)
+        general, _ = _edit(xml, writes, [], direct=False)
+        assert _canonical(direct) == _canonical(general), name
