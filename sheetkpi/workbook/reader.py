@@ -19,6 +19,7 @@ from ..errors import FileUnusable, NoUnitTab
 from ..model import KPI, Settings, Tracker, Unit
 from ..parsing.deadlines import parse_deadline
 from ..parsing.numbers import is_percent_format, parse_progress, parse_vn_number, parse_weight, parse_target, indicator_progress
+from ..parsing import text as _text
 from ..parsing.text import clean_text, fold, looks_like_legacy_vn
 from ..report import Issue, make_issue
 from . import layout
@@ -33,6 +34,16 @@ for _field, _aliases in layout.COLUMN_ALIASES.items():
         _HEADER_KEYS.setdefault(fold(_alias), _field)
 _SETTING_KEYS = {fold(label): key for key, label in layout.SETTINGS_LABELS.items()}
 _TOTAL_KEY = fold(layout.TOTAL_LABEL)
+# Folding keeps every letter, digit and "_" of a text and drops only spaces, punctuation, marks and
+# invisible characters, so a text folds to a key only if it has as many of them as the key: a
+# cheap test that spares folding the 100,000 titles and codes that cannot be a header or "Tổng cộng".
+_NOT_WORD = re.compile(r"\W+")
+# looks_like_legacy_vn counts characters of these sets; a text holding none of them cannot look
+# legacy-encoded, and most Unicode text holds none: the per-character count is then skipped.
+_LEGACY_HINT = re.compile(
+    "[" + re.escape("".join(sorted(_text._TCVN3_SIGNS | _text._FOREIGN_LETTERS))) + "]"
+    + "|[" + re.escape("".join(sorted(_text._VOWELS))) + "][" + re.escape("".join(sorted(_text._VNI_TONES))) + "]"
+)
 NON_UNIT_KEYS = {fold(name) for name in layout.NON_UNIT_SHEETS}  # folded names of sheets that are never unit tabs
 
 
@@ -244,13 +255,26 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _word_count(text: str) -> int:
+    return len(_NOT_WORD.sub("", text))
+
+
+_HEADER_WORD_COUNTS = frozenset(map(_word_count, _HEADER_KEYS))
+_TOTAL_WORD_COUNT = _word_count(_TOTAL_KEY)
+
+
+def _is_total_label(value: Any) -> bool:
+    """Whether a cell reads "Tổng cộng" (folded)."""
+    return isinstance(value, str) and _word_count(value) == _TOTAL_WORD_COUNT and fold(value) == _TOTAL_KEY
+
+
 def find_header(grid: Grid) -> tuple[int, dict[str, int]] | None:
     """The first row among the top rows that names a unit tab's columns."""
     best = None
     for r, row in enumerate(grid[: layout.HEADER_SEARCH_ROWS], start=1):
         columns: dict[str, int] = {}
         for c, cell in enumerate(row, start=1):
-            if isinstance(cell.value, str):
+            if isinstance(cell.value, str) and _word_count(cell.value) in _HEADER_WORD_COUNTS:
                 key = _HEADER_KEYS.get(fold(cell.value))
                 if key and key not in columns:
                     columns[key] = c
@@ -288,16 +312,18 @@ def read_unit(
     total_row = None
     last_content = header_row
     label_cols = sorted({columns.get("seq", 1), columns.get("code", 1), columns.get("title", 1), 1, 2})
+    fields = list(columns.items())
     for r in range(header_row + 1, len(grid) + 1):
         row = grid[r - 1]
-        if total_row is None and any(fold(str(_value(grid, r, c).value or "")) == _TOTAL_KEY for c in label_cols):
+        width = len(row)
+        if total_row is None and any(_is_total_label(row[c - 1].value) for c in label_cols if c <= width):
             total_row = r
             continue
         if all(_is_blank(c.value) for c in row) or _is_column_numbering(row):
             continue
         if total_row is None:
             last_content = r
-        values = {f: _value(grid, r, c) for f, c in columns.items()}
+        values = {f: row[c - 1] if c <= width else _EMPTY for f, c in fields}
         if not _is_kpi_row(values, below_total=total_row is not None):
             continue  # a note, a sub-heading or a signature line, not a KPI
         kpi_rows.append(r)
@@ -357,7 +383,8 @@ def _is_kpi_row(values: dict[str, Cell], *, below_total: bool) -> bool:
 
 def _read_kpi(values: dict[str, Cell], unit: Unit, sheet: str, row: int, columns: dict[str, int], plan_year: int) -> KPI:
     cells = {f: address(row, c) for f, c in columns.items()}
-    text = {f: clean_text(values[f].value) if f in values else "" for f in layout.DEPARTMENT_COLUMNS}
+    text = {f: clean_text(values[f].value) if f in values and values[f].value is not None else ""
+            for f in layout.DEPARTMENT_COLUMNS}
     issues: list[Issue] = []
     where = {"sheet": sheet, "unit": unit.code, "kpi": text["code"] or text["title"][:30]}
 
@@ -389,7 +416,7 @@ def _read_kpi(values: dict[str, Cell], unit: Unit, sheet: str, row: int, columns
         issues.append(make_issue("completed-on-invalid", value=text["completed_on"], cell=cells.get("completed_on"), **where))
 
     for f in ("code", "title", "result", "obstacles"):
-        if text[f] and looks_like_legacy_vn(text[f]):
+        if text[f] and _LEGACY_HINT.search(text[f]) and looks_like_legacy_vn(text[f]):
             issues.append(make_issue("legacy-encoding", text=text[f][:40], cell=cells.get(f), **where))
             break
 
