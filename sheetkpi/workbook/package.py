@@ -602,7 +602,7 @@ class Package:
     def _cell_write(self, value: Any, style: int | None) -> CellWrite:
         """Encode a Python value as cell content."""
         if value is None:
-            return CellWrite(style=style)
+            return _EMPTY_WRITES.get(style) or _EMPTY_WRITES.setdefault(style, CellWrite(style=style))
         kind = type(value)
         if kind is int:  # the common cases first: a run writes many numbers
             return CellWrite(value=str(value), style=style)
@@ -1093,6 +1093,9 @@ class Package:
         self._pending.clear()
         self._charts.clear()
         self._chart_count.clear()
+
+
+_EMPTY_WRITES: dict[int | None, CellWrite] = {}  # by style: tables write many empty cells
 
 
 def _written_value(write: CellWrite) -> Any:
