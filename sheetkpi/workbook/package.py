@@ -142,6 +142,25 @@ class _Layout:
 # Zip output
 
 
+@dataclass(frozen=True)
+class _Packed:
+    """A part's new content, compressed as it will be stored. Sheets are packed as soon as they
+    are rendered, so that a run over 500 sheets never holds all of them uncompressed at once."""
+
+    payload: bytes
+    crc: int
+    size: int  # uncompressed
+    method: int
+
+    @classmethod
+    def of(cls, data: bytes, compress_type: int) -> "_Packed":
+        """``data`` deflated, or stored when the part it replaces was stored."""
+        if compress_type == zipfile.ZIP_STORED:
+            return cls(data, zlib.crc32(data), len(data), zipfile.ZIP_STORED)
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        return cls(packer.compress(data) + packer.flush(), zlib.crc32(data), len(data), zipfile.ZIP_DEFLATED)
+
+
 class _ZipWriter:
     """Writes a zip archive whose unchanged members are copied as raw compressed bytes.
 
@@ -176,16 +195,11 @@ class _ZipWriter:
             self.fh.write(chunk)
             left -= len(chunk)
 
-    def write(self, info: zipfile.ZipInfo, data: bytes) -> None:
+    def write(self, info: zipfile.ZipInfo, data: "bytes | _Packed") -> None:
         """Write member ``info`` with new content ``data`` (stored stays stored, else deflated)."""
-        method = zipfile.ZIP_STORED if info.compress_type == zipfile.ZIP_STORED else zipfile.ZIP_DEFLATED
-        if method == zipfile.ZIP_DEFLATED:
-            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-            payload = packer.compress(data) + packer.flush()
-        else:
-            payload = data
-        self._header(info, method, 0, zlib.crc32(data), len(payload), len(data))
-        self.fh.write(payload)
+        packed = data if isinstance(data, _Packed) else _Packed.of(data, info.compress_type)
+        self._header(info, packed.method, 0, packed.crc, len(packed.payload), packed.size)
+        self.fh.write(packed.payload)
 
     def _header(self, info: zipfile.ZipInfo, method: int, flags: int, crc: int, csize: int, usize: int) -> None:
         offset = self.fh.tell()
@@ -987,7 +1001,7 @@ class Package:
         _fsync_dir(folder)
         self._after_save(path)
 
-    def _render(self) -> dict[str, bytes | None]:
+    def _render(self) -> dict[str, "bytes | _Packed | None"]:
         """New content of every changed part (None: the part is removed)."""
         out: dict[str, bytes | None] = {}
         for chart_part, spec in self._charts.items():
@@ -995,6 +1009,7 @@ class Package:
             cells = {c for box in [spec.categories] + [b for _, b in spec.series] for c in _chart.box_cells(box)}
             out[chart_part] = _chart.bar_chart_xml(spec, self.read_cell_values(sheet.name, cells))
         removed: dict[int, set[tuple[int, int]]] = {}
+        stored = {info.filename for info in self._infos if info.compress_type == zipfile.ZIP_STORED}
         for sheet in self._sheets:
             if sheet.part in self._pending:
                 editor = SheetEditor(split_sheet(self._sheet_xml(sheet.part), sheet.part), sheet.part,
@@ -1005,7 +1020,9 @@ class Package:
                     parts = _sheetxml.add_drawing(split_sheet(xml, sheet.part), sheet.part,
                                                   self._drawing_refs[sheet.part])
                     xml = parts.join()
-                out[sheet.part] = xml
+                stays_stored = self._names.get(sheet.part.lower()) in stored
+                out[sheet.part] = _Packed.of(xml, zipfile.ZIP_STORED if stays_stored else zipfile.ZIP_DEFLATED)
+                del xml
                 if editor.removed_formulas:
                     removed[sheet.sheet_id] = editor.removed_formulas
         if removed:
@@ -1063,7 +1080,7 @@ class Package:
                     rels.remove(el)
             self._touch(_rels_part(self._wb_part))
 
-    def _write_zip(self, fh, parts: dict[str, bytes | None]) -> None:
+    def _write_zip(self, fh, parts: dict[str, "bytes | _Packed | None"]) -> None:
         writer = _ZipWriter(fh)
         with open(self._path, "rb") as src:
             for info in self._infos:
