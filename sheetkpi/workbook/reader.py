@@ -23,7 +23,7 @@ from ..parsing import text as _text
 from ..parsing.text import clean_text, fold, looks_like_legacy_vn
 from ..report import Issue, make_issue
 from . import layout
-from .cells import address
+from .cells import address, col_letter
 
 # folded header text -> field name
 _HEADER_KEYS: dict[str, str] = {}
@@ -319,7 +319,8 @@ def read_unit(
         if total_row is None and any(_is_total_label(row[c - 1].value) for c in label_cols if c <= width):
             total_row = r
             continue
-        if all(_is_blank(c.value) for c in row) or _is_column_numbering(row):
+        filled = [c.value for c in row if not _is_blank(c.value)]
+        if not filled or _is_column_numbering(filled):
             continue
         if total_row is None:
             last_content = r
@@ -366,9 +367,9 @@ def read_unit(
 _COLUMN_NUMBER = re.compile(r"^\(?\d{1,3}\)?$")
 
 
-def _is_column_numbering(row: list[Cell]) -> bool:
-    """The "(1) (2) (3) …" row Vietnamese forms put under their header."""
-    filled = [c.value for c in row if not _is_blank(c.value)]
+def _is_column_numbering(filled: list[Any]) -> bool:
+    """The "(1) (2) (3) …" row Vietnamese forms put under their header (``filled``: the row's
+    non-blank values)."""
     return len(filled) >= 3 and all(_COLUMN_NUMBER.match(str(v).strip()) for v in filled)
 
 
@@ -382,7 +383,8 @@ def _is_kpi_row(values: dict[str, Cell], *, below_total: bool) -> bool:
 
 
 def _read_kpi(values: dict[str, Cell], unit: Unit, sheet: str, row: int, columns: dict[str, int], plan_year: int) -> KPI:
-    cells = {f: address(row, c) for f, c in columns.items()}
+    suffix = str(row)
+    cells = {f: col_letter(c) + suffix for f, c in columns.items()}  # address(), without a call per cell
     text = {f: clean_text(values[f].value) if f in values and values[f].value is not None else ""
             for f in layout.DEPARTMENT_COLUMNS}
     issues: list[Issue] = []
