@@ -135,6 +135,8 @@ def test_parse_progress(value, percent_format, expected):
         (0, ParsedNumber(0.0, None)),
         (-5, ParsedNumber(-5.0, "weight-invalid")),
         ("-5", ParsedNumber(-5.0, "weight-invalid")),
+        (120, ParsedNumber(120.0, "weight-invalid")),  # no single weight exceeds the unit's 100
+        (100, ParsedNumber(100.0, None)),
         (None, ParsedNumber(None, "weight-invalid")),
         ("", ParsedNumber(None, "weight-invalid")),
         ("hai mươi", ParsedNumber(None, "weight-invalid")),

@@ -150,7 +150,8 @@ def parse_weight(value: object) -> ParsedNumber:
     """Read a "Trọng số (điểm)" cell: a number, "20", "20 điểm", "20đ", "20,5".
 
     Empty cells, other text and booleans → None with ``weight-invalid`` (the SPEC makes no
-    difference between empty and wrong); a negative number → that number with ``weight-invalid``.
+    difference between empty and wrong); a number below 0 or above 100 (a unit's weights sum to
+    100, so no single one can exceed it) → that number with ``weight-invalid``.
     """
     if isinstance(value, bool):
         number = None
@@ -162,7 +163,7 @@ def parse_weight(value: object) -> ParsedNumber:
         number = None
     if number is None:
         return ParsedNumber(None, WEIGHT_INVALID)
-    return ParsedNumber(number, WEIGHT_INVALID if number < 0 else None)
+    return ParsedNumber(number, WEIGHT_INVALID if not 0 <= number <= 100 else None)
 
 
 def format_vn(x: float, decimals: int = 2) -> str:
