@@ -334,7 +334,10 @@ def test_what_cannot_be_placed_is_reported_and_weights_that_miss_100_are_warned(
     assert any("'Phòng Khác'" in w for w in rec.warnings)
     assert [(u.code, u.kpi_count) for u in rec.units] == [("TH", 2)]
     assert Built(rec, out).field("TH-02", "deadline") == "Trong năm 2027"
-    assert [i.code for i in api.check(out).errors] == ["weight-sum-mismatch"]  # as the plan says
+    errors = [(i.code, i.sheet) for i in api.check(out).errors]
+    assert ("weight-sum-mismatch", "TH") in errors  # as the plan says
+    # The unplaced task is kept on its own tab, flagged until the Office places it.
+    assert sorted(e for e in errors if e[1] != "TH") == [("weight-invalid", "CHUA-XEP"), ("weight-sum-mismatch", "CHUA-XEP")]
 
 
 def test_table_rows_without_unit_and_partial_weights(tmp_path):
@@ -570,3 +573,30 @@ def test_unit_codes_are_initials(name, code):
 ])
 def test_unit_names(text, expected):
     assert is_unit_name(text) is expected
+
+
+def test_unplaced_tasks_reach_a_tab_of_their_own_and_the_data_problems(tmp_path):
+    """A task under no unit is listed in the reconciliation and kept on a "CHUA-XEP" tab without a
+    weight, so that `check` flags it and "Tổng hợp" lists it until the Office places it."""
+    from sheetkpi.api import check, recalc
+
+    plan = tmp_path / "plan.txt"
+    plan.write_text(
+        "KẾ HOẠCH\nGiao KPI, nhiệm vụ trọng tâm năm 2026\n\n"
+        "• **XX-01 (20 điểm): Nhiệm vụ chưa rõ phòng nào phụ trách.**\n- Thời hạn hoàn thành: 30/6/2026.\n\n"
+        "#### 1. Phòng Kế hoạch và Đầu tư\n\n"
+        "• **KHĐT-01 (60 điểm): Nhiệm vụ A.**\n- Thời hạn hoàn thành: 31/12/2026.\n\n"
+        "• **KHĐT-02 (40 điểm): Nhiệm vụ B.**\n- Thời hạn hoàn thành: 30/9/2026.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.xlsx"
+    reconciliation = build_from_plan(plan, out)
+    assert [u.text for u in reconciliation.unplaced] == ["XX-01: Nhiệm vụ chưa rõ phòng nào phụ trách"]
+    evaluation = check(out, as_of="2026-06-25")
+    assert {(i.code, i.sheet) for i in evaluation.errors} == {("weight-invalid", "CHUA-XEP"), ("weight-sum-mismatch", "CHUA-XEP")}
+    kept = next(u for u in evaluation.units if u.unit.code == "CHUA-XEP")
+    assert [k.kpi.title for k in kept.kpis] == ["XX-01: Nhiệm vụ chưa rõ phòng nào phụ trách"]
+    recalc(out, as_of="2026-06-25")
+    summary = load_workbook(out)[L.SHEET_SUMMARY]
+    problems = [r for r in summary.iter_rows(values_only=True) if r[1] == "CHUA-XEP"]
+    assert any(r[0] == "Lỗi — weight-invalid" for r in problems)

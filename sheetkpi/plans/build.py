@@ -30,8 +30,23 @@ def build_from_plan(plan_path: str | os.PathLike, output: str | os.PathLike, *, 
     return reconcile(plan, output)
 
 
+UNPLACED_CODE = "CHUA-XEP"
+UNPLACED_NAME = "Chưa xếp được phòng, đơn vị"
+
+
 def unit_specs(plan: Plan) -> list[UnitSpec]:
-    """The plan's units as the workbook builder takes them."""
+    """The plan's units as the workbook builder takes them.
+
+    What could not be placed goes on a tab of its own, without weights, so that nothing is dropped:
+    `check` flags those rows and "Tổng hợp" lists them among the data problems until the Office moves
+    them to the right unit.
+    """
+    unplaced = [
+        UnitSpec(UNPLACED_CODE, UNPLACED_NAME, [
+            KpiSpec(code=f"{UNPLACED_CODE}-{n:02d}", title=u.text, weight=None, output=f"Lý do: {u.reason}")
+            for n, u in enumerate(plan.unplaced, start=1)
+        ])
+    ] if plan.unplaced else []
     return [
         UnitSpec(u.code, u.name, [
             KpiSpec(
@@ -42,7 +57,7 @@ def unit_specs(plan: Plan) -> list[UnitSpec]:
             for i in u.items
         ])
         for u in plan.units
-    ]
+    ] + unplaced
 
 
 def _write(plan: Plan, output: Path) -> None:
