@@ -30,11 +30,15 @@ class Issue:
     kpi: str | None = None  # KPI code, when the issue is about one row
 
     @property
+    def text(self) -> str:
+        """The Vietnamese message alone (for a cell or a list that already shows the position)."""
+        return self.template.format(**self.params)
+
+    @property
     def message(self) -> str:
         """The Vietnamese message, with the position it refers to."""
-        text = self.template.format(**self.params)
         where = self.position
-        return f"{where}: {text}" if where else text
+        return f"{where}: {self.text}" if where else self.text
 
     @property
     def position(self) -> str:

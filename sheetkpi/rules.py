@@ -144,7 +144,7 @@ def evaluate_unit(unit: Unit, as_of: dt.date, settings: Settings, history: dict)
     if unit.kpis and weight_total != WEIGHT_SUM:
         issue = make_issue("weight-sum-mismatch", total=format_vn(weight_total), sheet=unit.sheet, unit=unit.code)
         issues.append(issue)
-        flags.append(issue.template.format(**issue.params))
+        flags.append(issue.text)
     return UnitResult(
         unit=unit,
         kpis=results,

@@ -307,7 +307,7 @@ def memo_context(evaluation: Evaluation) -> dict:
                 "sheet": i.sheet or "",
                 "cell": i.cell or "",
                 "severity": SEVERITY_LABELS.get(i.severity, i.severity),
-                "message": f"{i.kpi}: {i.template.format(**i.params)}" if i.kpi else i.template.format(**i.params),
+                "message": f"{i.kpi}: {i.text}" if i.kpi else i.text,
             }
             for i in shown
         ],

@@ -98,7 +98,7 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
     add([f"VẤN ĐỀ DỮ LIỆU CẦN XỬ LÝ ({len(problems)})"], "section")
     add(PROBLEM_HEADERS, "header")
     for i in problems:
-        add([f"{SEVERITY_LABELS.get(i.severity, i.severity)} — {i.code}", i.sheet, i.cell, i.template.format(**i.params)], ["text", "text", "text", "line"])
+        add([f"{SEVERITY_LABELS.get(i.severity, i.severity)} — {i.code}", i.sheet, i.cell, i.text], ["text", "text", "text", "line"])
     if not problems:
         add(["Không có vấn đề dữ liệu."], "plain")
 

@@ -15,7 +15,7 @@ _NOT_AN_ALERT = {"overdue"}
 
 def alert_text(result: KpiResult) -> str:
     """The "Cảnh báo" cell: every warning and error about the row, without its position."""
-    texts = [i.template.format(**i.params) for i in result.issues if i.code not in _NOT_AN_ALERT]
+    texts = [i.text for i in result.issues if i.code not in _NOT_AN_ALERT]
     return "; ".join(dict.fromkeys(texts))
 
 
