@@ -473,20 +473,27 @@ class SheetEditor:
         return self._row_bytes(row, attrs, trailing, cells, writes, m.group(0))
 
     def _splice_row(self, row: int, writes: dict[int, CellWrite], row_xml: bytes) -> bytes | None:
-        """The row with each written cell replaced in place, when every cell to write exists
-        (found by its ``r``) and none is created: the rest of the row is not even tokenized."""
+        """The row with each written cell replaced in place, and new cells appended when they go
+        right of every cell it has (a new "Lịch sử" column): the rest of the row is not even
+        tokenized. None when a cell must be created between others."""
         if row_xml.count(b"<c") != row_xml.count(b'<c r="'):
             return None  # a cell whose r is missing or not first: only a walk through the row finds it
         found: dict[int, re.Match] = {}
+        appended: list[int] = []
         for col in self.tracked.union(writes) if self.tracked else writes:
             start = row_xml.find(b'<c r="' + cell_ref(row, col).encode() + b'"')
             cell = _PLAIN_CELL.match(row_xml, start) if start > 0 else None
             if cell is None:
+                if start > 0:
+                    return None
                 write = writes.get(col)
-                if start > 0 or write is not None and (write.has_content or write.style is not None):
-                    return None  # a cell to create: the row is walked cell by cell
+                if write is not None and (write.has_content or write.style is not None):
+                    appended.append(col)
                 continue
             found[col] = cell
+        spans = self._room_right(row_xml, sorted(appended)) if appended else (0, 0, b"")
+        if spans is None:
+            return None
         styles: dict[int, str | None] = {}
         out: list[bytes] = []
         pos = 0
@@ -502,11 +509,37 @@ class SheetEditor:
             out.append(row_xml[pos: cell.start()])
             out.append(self._cell_bytes(row, col, cell.group(1), write, styles, content))
             pos = cell.end()
-        out.append(row_xml[pos:])
+        end = row_xml.rfind(b"</row") if appended else len(row_xml)
+        out.append(row_xml[pos: end])
+        out.extend(self._cell_bytes(row, col, None, writes[col], styles) for col in sorted(appended))
+        out.append(row_xml[end:])
         for col in self.tracked:
             if col in styles:
                 self.last_style[col] = styles[col]
-        return b"".join(out)
+        edited = b"".join(out)
+        start, stop, widened = spans  # in the row's start tag, which is copied unchanged
+        return edited[:start] + widened + edited[stop:] if widened else edited
+
+    @staticmethod
+    def _room_right(row_xml: bytes, cols: list[int]) -> tuple[int, int, bytes] | None:
+        """Where the row's spans value is and what it becomes with cells at ``cols`` (an empty
+        value when the row has no spans), when ``cols`` all lie right of its last cell; None
+        otherwise, or when the row has no cell."""
+        first, last = row_xml.find(b'<c r="'), row_xml.rfind(b'<c r="')
+        if first < 0:
+            return None
+        last_col = ref_col(_ATTR_R.search(row_xml, last - 1).group(1).decode())
+        if cols[0] <= last_col:
+            return None
+        spans = _ATTR_SPANS.search(row_xml, 0, first)
+        if spans is None:
+            return 0, 0, b""
+        try:
+            bounds = [int(x) for span in spans.group(2).decode().split() for x in span.split(":")]
+        except ValueError:
+            bounds = []
+        first_col = ref_col(_ATTR_R.search(row_xml, first - 1).group(1).decode())
+        return spans.start(2), spans.end(2), f"{min(bounds + [first_col])}:{max(bounds + cols)}".encode()
 
     def _row_bytes(self, row: int, attrs: bytes, trailing: bytes, cells: list, writes: dict[int, CellWrite],
                    original: bytes | None) -> bytes:
