@@ -378,8 +378,10 @@ def _is_kpi_row(values: dict[str, Cell], *, below_total: bool) -> bool:
 
     Below the total only figures count: signature blocks there fill two text columns too.
     """
-    filled = {f for f, cell in values.items() if not _is_blank(cell.value)}
-    return bool(filled & {"weight", "progress"}) or (not below_total and {"code", "title"} <= filled)
+    def filled(f: str) -> bool:
+        return f in values and not _is_blank(values[f].value)
+
+    return filled("weight") or filled("progress") or (not below_total and filled("code") and filled("title"))
 
 
 def _read_kpi(values: dict[str, Cell], unit: Unit, sheet: str, row: int, columns: dict[str, int], plan_year: int) -> KPI:
