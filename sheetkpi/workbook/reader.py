@@ -244,13 +244,6 @@ def _find_name(sheets: dict[str, Grid], name: str) -> str | None:
     return next((sheet_name for sheet_name in sheets if fold(sheet_name) == key), None)
 
 
-def _value(grid: Grid, row: int, col: int) -> Cell:
-    """1-based access; missing cells read as empty."""
-    if row - 1 < len(grid) and col - 1 < len(grid[row - 1]):
-        return grid[row - 1][col - 1]
-    return Cell(None)
-
-
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
