@@ -55,6 +55,11 @@ def expected_progress(start: dt.date, due: dt.date, as_of: dt.date) -> float:
     return clip(100.0 * (as_of - start).days / span)
 
 
+def pace_ratio(score_total: float, expected_score: float) -> float | None:
+    """"Tỷ lệ so với kỳ vọng" R = 100 × total / expected score, capped at 100; None without expectation."""
+    return min(100.0, round2(100.0 * score_total / expected_score)) if expected_score > 0 else None
+
+
 def grade(ratio: float | None, bands: tuple[float, float, float]) -> str:
     """Provisional grade from the pace-adjusted ratio; no grade without an expected score."""
     if ratio is None:
@@ -137,7 +142,7 @@ def evaluate_unit(unit: Unit, as_of: dt.date, settings: Settings, history: dict)
         (r.kpi.weight or 0.0) * r.expected_progress / 100.0 if r.expected_progress is not None else r.score
         for r in results
     ))
-    ratio = min(100.0, round2(100.0 * score_total / expected)) if expected > 0 else None
+    ratio = pace_ratio(score_total, expected)
     counts = {s: sum(1 for r in results if r.status == s) for s in STATUSES}
     issues: list[Issue] = list(unit.issues)
     flags: list[str] = []

@@ -25,6 +25,7 @@ from ..model import DONE, GRADES, IN_PROGRESS, LATE, NOT_STARTED, Evaluation, Kp
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
 from ..resources import template_path
+from ..rules import pace_ratio
 from .summary import SEVERITY_LABELS, data_problems
 
 DOCX_TEMPLATE = "BaoCaoKPI.docx"
@@ -69,7 +70,8 @@ def next_cutoff(as_of: dt.date, cutoff_day: int) -> dt.date:
 
 
 def _ratio(score: float, expected: float) -> str:
-    return format_vn(min(100.0, 100.0 * score / expected), 1) if expected > 0 else "–"
+    ratio = pace_ratio(score, expected)
+    return "–" if ratio is None else format_vn(ratio, 1)
 
 
 def _deadline(k: KpiResult) -> str:
