@@ -1,0 +1,78 @@
+"""Where one `sheetkpi recalc` spends its time and memory, stage by stage, in one process.
+
+    python bench/stages.py [--rows 100000]      # a generated input (bench/run.py's cache)
+    python bench/stages.py path/to/workbook.xlsx
+
+Prints, after each stage of `api.recalc` (open, read, evaluate, plan and write, save), the elapsed
+wall time, the resident memory and the peak so far. The run is on a copy, as the Office runs it;
+the cycle collector is off, as in the CLI. For the profile of a stage use pyinstrument
+(docs/performance.md); for figures to report use bench/run.py, which times whole processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workbook", nargs="?", help="an .xlsx (default: the generated input of --rows)")
+    parser.add_argument("--rows", type=int, default=100_000, help="KPI rows of the generated input")
+    args = parser.parse_args(argv)
+    if args.workbook:
+        source = Path(args.workbook)
+    else:
+        import run
+
+        source = run.inputs(args.rows, run.SIZES[args.rows])[0]
+
+    gc.disable()
+    from sheetkpi import api
+    from sheetkpi.rules import evaluate
+    from sheetkpi.workbook.apply import apply_plan
+    from sheetkpi.workbook.reader import read_workbook
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / source.name
+        shutil.copyfile(source, path)
+        start = time.perf_counter()
+
+        def mark(stage: str) -> None:
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"{stage:18s} {time.perf_counter() - start:7.2f} s   rss {_rss_mib():6.0f} MiB   peak {peak:6.0f} MiB",
+                  flush=True)
+
+        pkg = api.open_checked(path)
+        mark("open")
+        data = read_workbook(path)
+        mark("read")
+        evaluation = evaluate(data.tracker, api.report_date(data))
+        mark("evaluate")
+        plan = api.plan_writes(data, evaluation, dt.datetime.now().replace(microsecond=0))
+        mark("plan")
+        apply_plan(pkg, plan)
+        mark("apply")
+        pkg.save(path)
+        mark("save")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
