@@ -15,7 +15,7 @@ ERROR = "error"
 WARNING = "warning"
 
 
-@dataclass
+@dataclass(slots=True)
 class Issue:
     """One finding, at an optional sheet and cell ("E7")."""
 
@@ -59,7 +59,9 @@ class Issue:
 def _issue(code: str, severity: str, template: str) -> type[Issue]:
     """Declare an issue class; the registry below keeps them addressable by code."""
     name = "".join(part.capitalize() for part in code.split("-"))
-    return type(name, (Issue,), {"code": code, "severity": severity, "template": template, "__module__": __name__})
+    # Empty __slots__: a 100,000-row workbook can have as many findings, each without a __dict__.
+    attrs = {"code": code, "severity": severity, "template": template, "__module__": __name__, "__slots__": ()}
+    return type(name, (Issue,), attrs)
 
 
 WeightSumMismatch = _issue("weight-sum-mismatch", ERROR, "Tổng trọng số {total} ≠ 100")

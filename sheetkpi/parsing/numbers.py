@@ -10,6 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
 
 from .text import clean_text, fold, strip_marks
 
@@ -166,6 +167,7 @@ def parse_weight(value: object) -> ParsedNumber:
     return ParsedNumber(number, WEIGHT_INVALID if not 0 <= number <= 100 else None)
 
 
+@lru_cache(maxsize=1 << 16)  # a run formats the same few thousand figures again and again
 def format_vn(x: float, decimals: int = 2) -> str:
     """Format a number for people: "." groups thousands, "," marks decimals, no trailing zeros.
 
