@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from .parsing.deadlines import Deadline
@@ -42,7 +43,37 @@ class Settings:
         return self.plan_start or dt.date(self.plan_year, 1, 1)
 
 
-@dataclass
+class CellAddresses(Mapping[str, str]):
+    """A KPI row's cell address by field name ("H7"), from its unit's column letters.
+
+    Made when asked for: a 100,000-row workbook's KPIs then hold one small object each, not a
+    dict of 20 address strings.
+    """
+
+    __slots__ = ("_letters", "_row")
+
+    def __init__(self, letters: Mapping[str, str], row: int) -> None:
+        self._letters = letters  # field -> column letter, shared by the unit's rows
+        self._row = row
+
+    def __getitem__(self, name: str) -> str:
+        return self._letters[name] + str(self._row)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        letter = self._letters.get(name)
+        return default if letter is None else letter + str(self._row)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._letters)
+
+    def __len__(self) -> int:
+        return len(self._letters)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+@dataclass(slots=True)
 class KPI:
     """One KPI row of a unit tab, as the department typed it (already parsed)."""
 
@@ -64,7 +95,7 @@ class KPI:
     baseline: float | None = None
     actual: float | None = None
     indicator_progress: float | None = None  # computed from target/actual for numeric indicators
-    cells: dict[str, str] = field(default_factory=dict)  # field name -> cell address ("H7")
+    cells: Mapping[str, str] = field(default_factory=dict)  # field name -> cell address ("H7")
     issues: list[Issue] = field(default_factory=list)  # problems found while reading the row
 
 
@@ -90,7 +121,7 @@ class Tracker:
     issues: list[Issue] = field(default_factory=list)  # workbook-level problems
 
 
-@dataclass
+@dataclass(slots=True)
 class KpiResult:
     """A KPI evaluated at the report date."""
 

@@ -26,7 +26,7 @@ _FIRST_SERIAL, _LAST_SERIAL = 36526, 73050
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Deadline:
     """A deadline as written (``text``) and as understood: ``due`` date and ``kind``.
 

@@ -7,7 +7,9 @@ import re
 import unicodedata
 
 # Word and web pages paste these invisible characters into cells; they break matching.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS))
+_HAS_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 _OPEN_PAREN = re.compile(r"\s*\(\s*")
 _CLOSE_PAREN = re.compile(r"\s*\)")
 
@@ -28,6 +30,8 @@ def clean_text(value: object) -> str:
     Dates come out as dd/mm/yyyy (a time of day is kept only when it is not midnight) and
     booleans as Excel shows them, TRUE/FALSE.
     """
+    if type(value) is str:  # most cells: tested first
+        return _clean_str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -39,7 +43,17 @@ def clean_text(value: object) -> str:
         return day if value.time() == dt.time() else f"{day} {value:%H:%M}"
     if isinstance(value, dt.date):
         return format_date(value)
-    return nfc(str(value)).translate(_INVISIBLE).strip()
+    return _clean_str(str(value))
+
+
+def _clean_str(s: str) -> str:
+    # Copies only when something changes (str.translate always copies): ASCII text is NFC and has
+    # no invisible character; normalize() returns NFC text itself, strip() text with nothing to strip.
+    if not s.isascii():
+        s = unicodedata.normalize("NFC", s)
+        if _HAS_INVISIBLE.search(s):
+            s = s.translate(_INVISIBLE)
+    return s.strip()
 
 
 class _CharFold(dict):
@@ -74,8 +88,14 @@ def fold(value: object) -> str:
     one space before "(" and none inside the parentheses, trailing ":" removed:
     ``fold("Trọng số\\n(điểm)") == fold("trong so (diem)") == "trong so (diem)"``.
     """
-    plain = "".join(c for c in strip_marks(clean_text(value)) if not unicodedata.category(c).startswith("M"))
-    spaced = _CLOSE_PAREN.sub(")", _OPEN_PAREN.sub(" (", " ".join(plain.split())))
+    plain = strip_marks(clean_text(value))
+    if not plain.isascii():  # Vietnamese letters are ASCII once their marks are stripped
+        plain = "".join(c for c in plain if not unicodedata.category(c).startswith("M"))
+    spaced = " ".join(plain.split())
+    if "(" in spaced:  # the substitutions only when they can apply: fold runs on every code
+        spaced = _OPEN_PAREN.sub(" (", spaced)
+    if ")" in spaced:
+        spaced = _CLOSE_PAREN.sub(")", spaced)
     return spaced.strip().rstrip(": ")
 
 

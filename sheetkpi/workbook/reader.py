@@ -13,10 +13,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, Mapping
 
 from ..errors import FileUnusable, NoUnitTab
-from ..model import KPI, Settings, Tracker, Unit
+from ..model import KPI, CellAddresses, Settings, Tracker, Unit
 from ..parsing.deadlines import parse_deadline
 from ..parsing.numbers import is_percent_format, parse_progress, parse_vn_number, parse_weight, parse_target, indicator_progress
 from ..parsing import text as _text
@@ -106,12 +106,19 @@ class WorkbookData:
 def read_workbook(path: str | Path) -> WorkbookData:
     """Read every unit tab, the settings and the history of the workbook at ``path``."""
     path = Path(path)
-    return read_grids(load_grids(path), path)
+    with load_grids(path) as sheets:
+        try:
+            return read_grids(sheets, path)
+        finally:
+            # A damaged sheet stops the run even if nothing reads it, and the first damaged one in
+            # workbook order is the one named, whatever else went wrong.
+            sheets.parse_unread()
 
 
-def read_grids(sheets: dict[str, Grid], path: Path) -> WorkbookData:
+def read_grids(sheets: Mapping[str, Grid], path: Path) -> WorkbookData:
     """The model and layouts from every sheet's grid, in workbook order, however the grids were read
-    (from the file here, from the open workbook by the Excel adapter)."""
+    (from the file here, from the open workbook by the Excel adapter). Each grid is asked for once,
+    so a :class:`Grids` holds one sheet's cells at a time."""
     names = list(sheets)
     issues: list[Issue] = []
     config = _find_name(sheets, layout.SHEET_CONFIG)
@@ -170,43 +177,89 @@ def read_grids(sheets: dict[str, Grid], path: Path) -> WorkbookData:
     )
 
 
-def load_grids(path: Path) -> dict[str, Grid]:
-    """All worksheets as grids of :class:`Cell`, rows from 1 and columns from A, trailing empties
-    trimmed; a formula reads as its cached result, empty text as an empty cell."""
-    from python_calamine import CalamineWorkbook, SheetTypeEnum  # deferred: keeps `import sheetkpi` light
+def load_grids(path: Path) -> Grids:
+    """All worksheets of the file as grids of :class:`Cell`, rows from 1 and columns from A,
+    trailing empties trimmed; a formula reads as its cached result, empty text as an empty cell."""
+    return Grids(path)
 
-    from .package import Package
 
-    # The package is opened first: its checks (size limits, DTDs) run before anything is parsed.
-    # It also tells what calamine does not: percentage formats, and error values (calamine reads
-    # "#REF!" as an empty cell).
-    marks = Package.open(path).format_and_error_cells(is_percent_format)
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several kinds for a broken package
-        raise FileUnusable("corrupt", f"Không đọc được tệp '{path.name}': tệp hỏng hoặc không phải bảng tính Excel ({exc.__class__.__name__}).") from exc
-    grids: dict[str, Grid] = {}
-    name = ""
-    try:
-        for meta in wb.sheets_metadata:
-            if meta.typ != SheetTypeEnum.WorkSheet:
-                continue  # chart and dialog sheets hold no cells
-            name = meta.name
-            percent, errors = marks.get(name, ((), {}))
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+class Grids(Mapping[str, Grid]):
+    """The worksheets of a workbook file by name, in workbook order, each parsed when it is asked for
+    and not kept: a 100,000-row workbook read sheet by sheet holds one sheet's cells at a time.
+
+    A damaged sheet raises :class:`~sheetkpi.errors.FileUnusable` when it is asked for. Close it, or
+    use it in a ``with`` block, to release the file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        from python_calamine import CalamineWorkbook, SheetTypeEnum  # deferred: keeps `import sheetkpi` light
+
+        from .package import Package
+
+        self._path = path
+        # The package is opened first: its checks (size limits, DTDs) run before anything is parsed.
+        # It also tells what calamine does not: percentage formats, and error values (calamine reads
+        # "#REF!" as an empty cell).
+        self._marks = Package.open(path).format_and_error_cells(is_percent_format)
+        try:
+            self._book = CalamineWorkbook.from_path(str(path))
+        except Exception as exc:  # calamine raises several kinds for a broken package
+            raise FileUnusable("corrupt", f"Không đọc được tệp '{path.name}': tệp hỏng hoặc không phải bảng tính Excel ({exc.__class__.__name__}).") from exc
+        try:
+            # chart and dialog sheets hold no cells
+            names = [meta.name for meta in self._book.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet]
+        except Exception as exc:
+            self._book.close()
+            raise self._damaged("", exc) from exc
+        self._names = dict.fromkeys(names)  # in workbook order
+        self._unread = dict.fromkeys(names)  # a sheet leaves once parsed whole
+
+    def __getitem__(self, name: str) -> Grid:
+        if name not in self._names:
+            raise KeyError(name)
+        percent, errors = self._marks.get(name, ((), {}))
+        try:
+            rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             for (r, c), text in errors.items():
                 rows.extend([] for _ in range(r - len(rows)))
                 rows[r - 1].extend("" for _ in range(c - len(rows[r - 1])))
                 rows[r - 1][c - 1] = text
-            grids[name] = _grid(rows, percent)
-    except Exception as exc:  # sheets are parsed on demand: a damaged one fails only here
-        raise FileUnusable(
-            "corrupt", f"Không đọc được trang tính '{name}' của tệp '{path.name}': dữ liệu bị hỏng "
+            grid = _grid(rows, percent)
+        except Exception as exc:  # sheets are parsed on demand: a damaged one fails only here
+            raise self._damaged(name, exc) from exc
+        self._unread.pop(name, None)
+        return grid
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def parse_unread(self) -> None:
+        """Parse, in workbook order, the sheets not yet read whole, and drop them: the first damaged
+        one raises, as when every sheet was loaded up front."""
+        for name in list(self._unread):
+            self[name]
+
+    def close(self) -> None:
+        """Release the file."""
+        self._book.close()
+
+    def __enter__(self) -> Grids:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _damaged(self, name: str, exc: Exception) -> FileUnusable:
+        return FileUnusable(
+            "corrupt", f"Không đọc được trang tính '{name}' của tệp '{self._path.name}': dữ liệu bị hỏng "
             f"({exc.__class__.__name__}). Hãy mở tệp bằng Excel, kiểm tra rồi lưu lại.",
-        ) from exc
-    finally:
-        wb.close()
-    return grids
+        )
 
 
 _EMPTY = Cell(None)
@@ -238,7 +291,7 @@ def _nan(row: int):
     raise ValueError(f"NaN on row {row}")
 
 
-def _find_name(sheets: dict[str, Grid], name: str) -> str | None:
+def _find_name(sheets: Mapping[str, Grid], name: str) -> str | None:
     """The workbook's own spelling of a sheet matched by folded name ("Tong hop" for "Tổng hợp")."""
     key = fold(name)
     return next((sheet_name for sheet_name in sheets if fold(sheet_name) == key), None)
@@ -256,9 +309,13 @@ _HEADER_WORD_COUNTS = frozenset(map(_word_count, _HEADER_KEYS))
 _TOTAL_WORD_COUNT = _word_count(_TOTAL_KEY)
 
 
+# _word_count(text) == _TOTAL_WORD_COUNT, giving up after a few words: it runs on every title.
+_TOTAL_WORDS = re.compile(r"\W*(?:\w\W*){%d}" % _TOTAL_WORD_COUNT)
+
+
 def _is_total_label(value: Any) -> bool:
     """Whether a cell reads "Tổng cộng" (folded)."""
-    return isinstance(value, str) and _word_count(value) == _TOTAL_WORD_COUNT and fold(value) == _TOTAL_KEY
+    return isinstance(value, str) and _TOTAL_WORDS.fullmatch(value) is not None and fold(value) == _TOTAL_KEY
 
 
 def find_header(grid: Grid) -> tuple[int, dict[str, int]] | None:
@@ -306,6 +363,7 @@ def read_unit(
     last_content = header_row
     label_cols = sorted({columns.get("seq", 1), columns.get("code", 1), columns.get("title", 1), 1, 2})
     fields = list(columns.items())
+    letters = {f: col_letter(c) for f, c in columns.items()}  # shared by the KPIs' cell addresses
     for r in range(header_row + 1, len(grid) + 1):
         row = grid[r - 1]
         width = len(row)
@@ -321,7 +379,7 @@ def read_unit(
         if not _is_kpi_row(values, below_total=total_row is not None):
             continue  # a note, a sub-heading or a signature line, not a KPI
         kpi_rows.append(r)
-        kpi = _read_kpi(values, unit, sheet, r, columns, plan_year)
+        kpi = _read_kpi(values, unit, sheet, r, letters, plan_year)
         if total_row is not None:
             # A KPI added under the total row still counts: nothing typed is silently dropped.
             kpi.issues.append(make_issue(
@@ -377,21 +435,23 @@ def _is_kpi_row(values: dict[str, Cell], *, below_total: bool) -> bool:
     return filled("weight") or filled("progress") or (not below_total and filled("code") and filled("title"))
 
 
-def _read_kpi(values: dict[str, Cell], unit: Unit, sheet: str, row: int, columns: dict[str, int], plan_year: int) -> KPI:
-    suffix = str(row)
-    cells = {f: col_letter(c) + suffix for f, c in columns.items()}  # address(), without a call per cell
-    text = {f: clean_text(values[f].value) if f in values and values[f].value is not None else ""
-            for f in layout.DEPARTMENT_COLUMNS}
+# The department's columns a KPI keeps as text (others are read as numbers and dates).
+_KPI_TEXTS = ("code", "title", "output", "partners", "result", "obstacles", "measure_unit", "target")
+
+
+def _read_kpi(values: dict[str, Cell], unit: Unit, sheet: str, row: int, letters: dict[str, str], plan_year: int) -> KPI:
+    cells = CellAddresses(letters, row)
+    text = {f: clean_text(values[f].value) if f in values else "" for f in _KPI_TEXTS}
     issues: list[Issue] = []
     where = {"sheet": sheet, "unit": unit.code, "kpi": text["code"] or text["title"][:30]}
 
-    weight_cell = values.get("weight", Cell(None))
+    weight_cell = values.get("weight", _EMPTY)
     weight = parse_weight(weight_cell.value)
     if weight.problem:
         issues.append(make_issue(weight.problem, value=clean_text(weight_cell.value), cell=cells.get("weight"), **where))
     weight_value = None if weight.problem else weight.value
 
-    progress_cell = values.get("progress", Cell(None))
+    progress_cell = values.get("progress", _EMPTY)
     progress = parse_progress(progress_cell.value, progress_cell.percent)
     if progress.problem == "progress-out-of-range":
         issues.append(make_issue(
@@ -410,7 +470,9 @@ def _read_kpi(values: dict[str, Cell], unit: Unit, sheet: str, row: int, columns
 
     completed_on = _as_date(values["completed_on"].value) if "completed_on" in values else None
     if "completed_on" in values and completed_on is None and not _is_blank(values["completed_on"].value):
-        issues.append(make_issue("completed-on-invalid", value=text["completed_on"], cell=cells.get("completed_on"), **where))
+        issues.append(make_issue(
+            "completed-on-invalid", value=clean_text(values["completed_on"].value), cell=cells.get("completed_on"), **where,
+        ))
 
     for f in ("code", "title", "result", "obstacles"):
         if text[f] and _LEGACY_HINT.search(text[f]) and looks_like_legacy_vn(text[f]):
@@ -425,7 +487,9 @@ def _read_kpi(values: dict[str, Cell], unit: Unit, sheet: str, row: int, columns
         target = parse_target(target_text)
         computed = indicator_progress(target, actual, baseline) if target else None
         if computed is None:
-            issues.append(make_issue("indicator-invalid", target=target_text, actual=text["actual"], cell=cells.get("actual"), **where))
+            issues.append(make_issue(
+                "indicator-invalid", target=target_text, actual=clean_text(values["actual"].value), cell=cells.get("actual"), **where,
+            ))
 
     return KPI(
         unit=unit.code,
