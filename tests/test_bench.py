@@ -143,7 +143,7 @@ def _edit(xml: bytes, writes: dict, clears: list, direct: bool) -> tuple[bytes, 
     editor = _sheetxml.SheetEditor(parts, "sheet.xml", writes, clears, lambda kind: 99)
     if not direct:
         editor.default_ns = False  # every row through lxml
-    return editor.run(), dict(editor.last_style)
+    return b"".join(editor.run()), dict(editor.last_style)
 
 
 def _canonical(xml: bytes) -> bytes:

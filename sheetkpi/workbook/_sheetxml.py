@@ -144,6 +144,7 @@ class ClearRange:
 
 MAX_ROW, MAX_COL = 1_048_576, 16_384  # Excel's sheet size
 _BATCH_ROWS = 2000  # rows parsed together: fewer parser calls, bounded memory
+_PIECES = 256  # pieces of output gathered before they are handed on
 
 
 @dataclass(slots=True)
@@ -331,14 +332,17 @@ class SheetEditor:
             self.next = i
             yield row, writes
 
-    def run(self) -> bytes:
-        """The edited worksheet XML."""
+    def run(self) -> Iterator[bytes]:
+        """The edited worksheet XML, in pieces as the pass goes (a big sheet is never held whole)."""
         xml, parts = self.parts.xml, self.parts
         last_target = self.keys[-1][0] if self.keys else 0
         out: list[bytes] = [self._head()]
         batch: _Batch | None = None
         pos = parts.start
         for m, row in iter_rows(parts, self.part):
+            if len(out) >= _PIECES:
+                yield from out
+                out.clear()
             news = list(self._take(row))
             writes = news.pop()[1] if news and news[-1][0] == row else None
             edit = writes is not None or self._clears_content(m.group(), row)
@@ -372,7 +376,7 @@ class SheetEditor:
             out.append(self._flush(batch))
         out.append(xml[pos: parts.end])
         out.append(parts.tail)
-        return b"".join(out)
+        yield from out
 
     def _flush(self, batch: "_Batch") -> bytes:
         """The batch's rows edited, in order. A new row, and an existing row whose written cells

@@ -4,8 +4,9 @@ package writer: only the cells in the plan change, every other part stays byte-i
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Iterable
 
-from ..outputs.writes import STYLE_SPECS, WritePlan
+from ..outputs.writes import STYLE_SPECS, SheetWrites, WritePlan
 from .package import Package
 
 
@@ -24,34 +25,50 @@ class _Styles:
         return self.cache[name]
 
 
-def apply_plan(pkg: Package, plan: WritePlan) -> None:
-    """Write every sheet of ``plan`` into ``pkg`` (not saved yet)."""
+def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites]) -> int:
+    """Write every sheet of ``plan`` into ``pkg`` (not saved yet); returns the number of cells
+    written (as :meth:`WritePlan.cell_count` counts them).
+
+    ``plan`` may be a generator of :class:`SheetWrites`: each sheet is applied and committed
+    (rendered and packed, its writes freed) before the next is asked for, so a run holds one
+    sheet's writes at a time.
+    """
     style = _Styles(pkg)
-    for sheet in plan.sheets:
-        if sheet.create:
-            pkg.add_sheet(sheet.sheet)
-            if sheet.column_widths:
-                pkg.set_column_widths(sheet.sheet, sheet.column_widths)
-            if sheet.print_titles:
-                pkg.set_print(sheet.sheet, repeat_rows=sheet.print_titles)
-        for block in sheet.blocks:
-            names = block.styles or [None] * len(block.rows)
-            for offset, (values, name) in enumerate(zip(block.rows, names)):
-                row = block.row + offset
-                padded = list(values) + [None] * (block.width - len(values))
-                # One call per row because styles vary by row; clearing happens once, below.
-                xf = [style(n) for n in name] if isinstance(name, list) else style(name)
-                pkg.write_rows(sheet.sheet, row, block.col, [padded], clear_until_row=row, style=xf)
-            if block.clear_below and block.width:
-                after = block.row + len(block.rows)
-                pkg.write_rows(sheet.sheet, after, block.col, [[None] * block.width], clear_until_row=None)
-        if sheet.cells:
-            pkg.set_cells(sheet.sheet, sheet.cells)
-        by_style: dict[str, dict] = defaultdict(dict)
-        for key, (value, name) in sheet.styled_cells.items():
-            by_style[name][key] = value
-        for name, cells in by_style.items():
-            pkg.set_cells(sheet.sheet, cells, style=style(name))
-        if sheet.chart:
-            c = sheet.chart
-            pkg.add_bar_chart(sheet.sheet, anchor=c.anchor, title=c.title, categories=c.categories, series=c.series)
+    count = 0
+    for sheet in plan.sheets if isinstance(plan, WritePlan) else plan:
+        count += _apply_sheet(pkg, sheet, style)
+        pkg.commit(sheet.sheet)
+    return count
+
+
+def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles) -> int:
+    if sheet.create:
+        pkg.add_sheet(sheet.sheet)
+        if sheet.column_widths:
+            pkg.set_column_widths(sheet.sheet, sheet.column_widths)
+        if sheet.print_titles:
+            pkg.set_print(sheet.sheet, repeat_rows=sheet.print_titles)
+    count = len(sheet.cells) + len(sheet.styled_cells)
+    for block in sheet.blocks:
+        names = block.styles or [None] * len(block.rows)
+        for offset, (values, name) in enumerate(zip(block.rows, names)):
+            row = block.row + offset
+            padded = list(values) + [None] * (block.width - len(values))
+            # One call per row because styles vary by row; clearing happens once, below.
+            xf = [style(n) for n in name] if isinstance(name, list) else style(name)
+            pkg.write_rows(sheet.sheet, row, block.col, [padded], clear_until_row=row, style=xf)
+            count += len(values)
+        if block.clear_below and block.width:
+            after = block.row + len(block.rows)
+            pkg.write_rows(sheet.sheet, after, block.col, [[None] * block.width], clear_until_row=None)
+    if sheet.cells:
+        pkg.set_cells(sheet.sheet, sheet.cells)
+    by_style: dict[str, dict] = defaultdict(dict)
+    for key, (value, name) in sheet.styled_cells.items():
+        by_style[name][key] = value
+    for name, cells in by_style.items():
+        pkg.set_cells(sheet.sheet, cells, style=style(name))
+    if sheet.chart:
+        c = sheet.chart
+        pkg.add_bar_chart(sheet.sheet, anchor=c.anchor, title=c.title, categories=c.categories, series=c.series)
+    return count

@@ -10,7 +10,6 @@ bytes, in its original order; new parts go at the end. See docs/writer.md.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 import math
@@ -23,6 +22,8 @@ import tempfile
 import unicodedata
 import zipfile
 import zlib
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -142,10 +143,13 @@ class _Layout:
 # Zip output
 
 
+_CHUNK = 1 << 20  # rendered bytes handed to the deflating thread at a time
+_IN_FLIGHT = 3  # chunks waiting for it at most: bounds what a fast renderer piles up
+
+
 @dataclass(frozen=True)
 class _Packed:
-    """A part's new content, compressed as it will be stored. Sheets are packed as soon as they
-    are rendered, so that a run over 500 sheets never holds all of them uncompressed at once."""
+    """A part's new content, compressed as it will be stored."""
 
     payload: bytes
     crc: int
@@ -155,10 +159,105 @@ class _Packed:
     @classmethod
     def of(cls, data: bytes, compress_type: int) -> "_Packed":
         """``data`` deflated, or stored when the part it replaces was stored."""
-        if compress_type == zipfile.ZIP_STORED:
-            return cls(data, zlib.crc32(data), len(data), zipfile.ZIP_STORED)
-        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-        return cls(packer.compress(data) + packer.flush(), zlib.crc32(data), len(data), zipfile.ZIP_DEFLATED)
+        stream = _PackStream(None, compress_type)
+        stream.write(data)
+        return stream.close().packed()
+
+    def content(self) -> bytes:
+        """The part's bytes, uncompressed."""
+        return self.payload if self.method == zipfile.ZIP_STORED else zlib.decompress(self.payload, -15)
+
+
+class _PackStream:
+    """A part packed as it is rendered, so that a big sheet is never held whole: its pieces are
+    gathered into chunks of about a MiB, which a worker thread deflates while the caller renders
+    the next ones (zlib releases the GIL). Without a pool the chunks are deflated at once.
+
+    A stream is deflated chunk by chunk whatever the pool; the chunks depend only on the content,
+    so the output is deterministic (and, chunks being far larger than deflate's window, the same
+    as deflating the whole part in one call).
+    """
+
+    def __init__(self, pool: "ThreadPoolExecutor | None", compress_type: int):
+        self._pool = pool
+        self.method = zipfile.ZIP_STORED if compress_type == zipfile.ZIP_STORED else zipfile.ZIP_DEFLATED
+        self._packer = zlib.compressobj(6, zlib.DEFLATED, -15) if self.method == zipfile.ZIP_DEFLATED else None
+        self._pieces: list[bytes] = []
+        self._gathered = 0  # bytes in _pieces
+        self._jobs: deque[Future] = deque()
+        self._done: list[bytes] = []
+        self._crc = 0
+        self._size = 0
+        self._result: _Packed | None = None
+
+    def write(self, piece: bytes) -> None:
+        self._pieces.append(piece)
+        self._gathered += len(piece)
+        if self._gathered >= _CHUNK:
+            self._send(final=False)
+
+    def close(self) -> "_PackStream":
+        """No more pieces; the packing may still be going on (see :meth:`packed`)."""
+        self._send(final=True)
+        return self
+
+    def packed(self) -> _Packed:
+        """The packed part, once the worker is done with it."""
+        if self._result is None:
+            self._done.extend(job.result() for job in self._jobs)
+            self._jobs.clear()
+            self._result = _Packed(b"".join(self._done), self._crc, self._size, self.method)
+            self._done.clear()
+        return self._result
+
+    def _send(self, final: bool) -> None:
+        chunk = b"".join(self._pieces)
+        self._pieces.clear()
+        self._gathered = 0
+        if self._pool is None:
+            self._done.append(self._pack(chunk, final))
+            return
+        self._jobs.append(self._pool.submit(self._pack, chunk, final))
+        while len(self._jobs) > _IN_FLIGHT:
+            self._done.append(self._jobs.popleft().result())
+
+    def _pack(self, chunk: bytes, final: bool) -> bytes:
+        # In the worker thread, one chunk after the other (a single worker keeps them in order).
+        self._crc = zlib.crc32(chunk, self._crc)
+        self._size += len(chunk)
+        if self._packer is None:
+            return chunk
+        data = self._packer.compress(chunk)
+        return data + self._packer.flush() if final else data
+
+
+def _data_offset(src, info: zipfile.ZipInfo) -> int:
+    """Where the data of member ``info`` starts in the open archive ``src`` (its local header checked)."""
+    src.seek(info.header_offset)
+    header = src.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise InvalidPackageError("zip-corrupt", f"Phần '{info.filename}' của tệp bị hỏng (zip).")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    return info.header_offset + 30 + name_len + extra_len
+
+
+def _read_member(path: Path, info: zipfile.ZipInfo) -> bytes:
+    """The content of one member, reading only its own bytes: opening the archive with zipfile
+    reads the whole central directory, a cost per part that adds up to seconds over 500 sheets."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        with zipfile.ZipFile(path) as zf:  # not written by Office programs; zipfile knows how
+            return zf.read(info)
+    with open(path, "rb") as src:
+        src.seek(_data_offset(src, info))
+        raw = src.read(info.compress_size)
+    if info.compress_type == zipfile.ZIP_STORED:
+        data = raw
+    else:
+        inflater = zlib.decompressobj(-15)
+        data = inflater.decompress(raw, info.file_size + 1)  # never more than the directory says
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        raise InvalidPackageError("zip-corrupt", f"Phần '{info.filename}' của tệp bị hỏng (sai kích thước hoặc CRC).")
+    return data
 
 
 class _ZipWriter:
@@ -179,12 +278,7 @@ class _ZipWriter:
 
     def copy_raw(self, info: zipfile.ZipInfo, src) -> None:
         """Copy member ``info`` of the open source archive ``src`` without inflating it."""
-        src.seek(info.header_offset)
-        header = src.read(self._LOCAL.size)
-        if len(header) != self._LOCAL.size or header[:4] != b"PK\x03\x04":
-            raise InvalidPackageError("zip-corrupt", f"Phần '{info.filename}' của tệp bị hỏng (zip).")
-        name_len, extra_len = struct.unpack("<HH", header[26:30])
-        src.seek(info.header_offset + self._LOCAL.size + name_len + extra_len)
+        src.seek(_data_offset(src, info))
         # Bit 3 (sizes in a trailing data descriptor) is cleared: the new local header has them.
         self._header(info, info.compress_type, info.flag_bits & ~0x8, info.CRC, info.compress_size, info.file_size)
         left = info.compress_size
@@ -292,26 +386,30 @@ class Package:
         self._path = path
         self._adopt(infos, comment)
         self._trees: dict[str, etree._Element] = {}
-        self._dirty: set[str] = set()
+        self._dirty: dict[str, None] = {}  # parts to re-serialize, in the order first changed (new parts are written so)
         self._new: dict[str, bytes] = {}  # parts added this session and not saved yet
         self._removed: set[str] = set()
         self._layouts: dict[str, _Layout] = {}  # sheets created by add_sheet, by part
         self._cells: dict[str, dict[tuple[int, int], CellWrite]] = {}
         self._clears: dict[str, list[ClearRange]] = {}
         self._drawing_refs: dict[str, str] = {}  # existing sheet part -> rId of a <drawing> to insert
-        self._pending: set[str] = set()  # sheet parts to re-render at save
+        self._pending: set[str] = set()  # sheet parts to render (at save, or by commit)
+        self._committed: dict[str, _PackStream] = {}  # sheet parts rendered by commit, packed
+        self._removed_formulas: dict[int, set[tuple[int, int]]] = {}  # by sheetId, for calcChain at save
         self._charts: dict[str, _chart.ChartSpec] = {}  # chart part -> what it shows
+        self._chart_xml: dict[str, bytes] = {}  # chart parts rendered when their sheet was
+        self._pool: ThreadPoolExecutor | None = None  # deflates rendered sheets (see _PackStream)
         self._chart_count: dict[str, int] = {}
         self._style_cache: dict[CellStyle, int] = {}
         self._signatures: dict[str, dict[tuple, int]] = {}  # styles collection -> entry -> index
         self._shared: list[str] | None = None
-        self._zip: zipfile.ZipFile | None = None  # the source, open only during :meth:`_reading`
         self._found: dict[str, _Sheet] = {}  # sheet lookups by the name asked for
 
     def _adopt(self, infos: list[zipfile.ZipInfo], comment: bytes) -> None:
         self._infos = infos
         self._comment = comment
         self._names = {info.filename.lower(): info.filename for info in infos}
+        self._info = {info.filename: info for info in infos}
         st = os.stat(self._path)
         self._stamp = (st.st_size, st.st_mtime_ns)
 
@@ -369,37 +467,20 @@ class Package:
             part.lower() in self._names and part not in self._removed)
 
     def _read(self, part: str) -> bytes:
-        """Current bytes of ``part`` (unsaved content first, else the file)."""
+        """Current bytes of ``part``: committed or unsaved content first, else the file. The source
+        is opened for each read and closed again, so that it can be replaced at save (Windows
+        refuses to replace an open file)."""
+        if part in self._committed:
+            return self._committed[part].packed().content()
         if part in self._new:
             return self._new[part]
         name = self._names.get(part.lower())
         if name is None or part in self._removed:
             raise InvalidPackageError("part-missing", f"Tệp thiếu phần '{part}'.")
         try:
-            if self._zip is not None:
-                return self._zip.read(name)
-            with zipfile.ZipFile(self._path) as zf:
-                return zf.read(name)
+            return _read_member(self._path, self._info[name])
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc
-
-    @contextlib.contextmanager
-    def _reading(self) -> Iterator[None]:
-        """Keep the source open while a pass reads many parts: opening it reads the whole central
-        directory, a cost per part that adds up to seconds over 500 sheets. Closed again afterwards,
-        so that the file can be replaced (Windows refuses to replace an open file)."""
-        if self._zip is not None:
-            yield
-            return
-        try:
-            self._zip = zipfile.ZipFile(self._path)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise InvalidPackageError("zip-corrupt", f"Không đọc được tệp: {exc}") from exc
-        try:
-            yield
-        finally:
-            self._zip.close()
-            self._zip = None
 
     def _tree(self, part: str) -> etree._Element:
         """The parsed XML of a small part we may change (cached; call :meth:`_touch` after edits)."""
@@ -408,7 +489,7 @@ class Package:
         return self._trees[part]
 
     def _touch(self, part: str) -> None:
-        self._dirty.add(part)
+        self._dirty.setdefault(part)
 
     def _create(self, part: str, root: etree._Element, content_type: str | None) -> None:
         self._trees[part] = root
@@ -754,12 +835,11 @@ class Package:
             styles = {i for i, xf in enumerate(xfs.iterfind(f"{{{MAIN_NS}}}xf") if xfs is not None else ())
                       if number_format(codes.get(xf.get("numFmtId", "0"), ""))}
         found = {}
-        with self._reading():
-            for sheet in self._sheets:
-                if sheet.is_worksheet:
-                    styled, errors = _sheetxml.marked_cells(self._read(sheet.part), sheet.part, styles)
-                    if styled or errors:
-                        found[sheet.name] = (styled, errors)
+        for sheet in self._sheets:
+            if sheet.is_worksheet:
+                styled, errors = _sheetxml.marked_cells(self._read(sheet.part), sheet.part, styles)
+                if styled or errors:
+                    found[sheet.name] = (styled, errors)
         return found
 
     def _shared_string(self, index: int) -> str:
@@ -938,6 +1018,7 @@ class Package:
             _chart.place_chart(drawing, name, rid, (min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
         self._touch(drawing_part)
         self._charts[chart_part] = spec
+        self._chart_xml.pop(chart_part, None)
 
     def _drawing_of(self, sheet: _Sheet) -> str:
         """The drawing part of a worksheet, created (with its relationship) when it has none."""
@@ -966,11 +1047,8 @@ class Package:
         file the package was opened from is fine. Afterwards the package represents the saved file.
         """
         path = Path(path)
-        st = os.stat(self._path)
-        if (st.st_size, st.st_mtime_ns) != self._stamp:
-            raise PackageError("file-changed", f"Tệp '{self._path.name}' đã bị thay đổi sau khi mở; hãy chạy lại.")
-        with self._reading():
-            parts = self._render()
+        self._check_source()
+        parts = self._render()
         folder = path.parent
         try:
             fd, tmp = tempfile.mkstemp(prefix=".~sheetkpi-", suffix=".tmp", dir=folder)
@@ -1001,34 +1079,71 @@ class Package:
         _fsync_dir(folder)
         self._after_save(path)
 
+    def commit(self, sheet_name: str) -> None:
+        """Render the pending edits of one sheet now, pack them and free them, so that a run over
+        many sheets holds one sheet's writes at a time instead of all of them until :meth:`save`.
+
+        Charts on the sheet get the values its cells hold now. The sheet can still be written
+        afterwards: those writes are applied over the committed content (at the next commit of
+        the sheet, or at save). Nothing reaches the file before :meth:`save`.
+        """
+        sheet = self._worksheet(sheet_name)
+        if sheet.part in self._pending:
+            self._check_source()
+            self._render_sheet(sheet)
+
+    def _check_source(self) -> None:
+        """Parts not rendered yet are read from the source: refuse to mix in a changed file."""
+        st = os.stat(self._path)
+        if (st.st_size, st.st_mtime_ns) != self._stamp:
+            raise PackageError("file-changed", f"Tệp '{self._path.name}' đã bị thay đổi sau khi mở; hãy chạy lại.")
+
+    def _render_sheet(self, sheet: _Sheet) -> None:
+        """Render one pending sheet (and the charts on it, whose caches read its cells) into
+        :attr:`_committed`; its pending writes are freed."""
+        part = sheet.part
+        for chart_part, spec in self._charts.items():
+            if self._worksheet(spec.sheet).part == part:
+                self._chart_xml[chart_part] = self._chart_bytes(spec)
+        cells, clears = self._cells.get(part, {}), self._clears.get(part, [])
+        parts = split_sheet(self._sheet_xml(part), part)
+        if part in self._drawing_refs:
+            parts = _sheetxml.add_drawing(parts, part, self._drawing_refs[part])
+        editor = SheetEditor(parts, part, cells, clears,
+                             lambda kind: self.add_style(num_fmt=_FALLBACK_FORMATS[kind]))
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sheetkpi-deflate")
+        info = self._info.get(self._names.get(part.lower(), ""))
+        stream = _PackStream(self._pool, info.compress_type if info else zipfile.ZIP_DEFLATED)
+        for piece in editor.run():
+            stream.write(piece)
+        self._committed[part] = stream.close()
+        if editor.removed_formulas:
+            self._removed_formulas.setdefault(sheet.sheet_id, set()).update(editor.removed_formulas)
+        if cells or clears:
+            self._recalculate_on_load()
+        self._cells.pop(part, None)
+        self._clears.pop(part, None)
+        self._drawing_refs.pop(part, None)
+        self._pending.discard(part)
+
+    def _chart_bytes(self, spec: _chart.ChartSpec) -> bytes:
+        cells = {c for box in [spec.categories] + [b for _, b in spec.series] for c in _chart.box_cells(box)}
+        return _chart.bar_chart_xml(spec, self.read_cell_values(spec.sheet, cells))
+
     def _render(self) -> dict[str, "bytes | _Packed | None"]:
         """New content of every changed part (None: the part is removed)."""
-        out: dict[str, bytes | None] = {}
-        for chart_part, spec in self._charts.items():
-            sheet = self._worksheet(spec.sheet)
-            cells = {c for box in [spec.categories] + [b for _, b in spec.series] for c in _chart.box_cells(box)}
-            out[chart_part] = _chart.bar_chart_xml(spec, self.read_cell_values(sheet.name, cells))
-        removed: dict[int, set[tuple[int, int]]] = {}
-        stored = {info.filename for info in self._infos if info.compress_type == zipfile.ZIP_STORED}
         for sheet in self._sheets:
             if sheet.part in self._pending:
-                editor = SheetEditor(split_sheet(self._sheet_xml(sheet.part), sheet.part), sheet.part,
-                                     self._cells.get(sheet.part, {}), self._clears.get(sheet.part, []),
-                                     lambda kind: self.add_style(num_fmt=_FALLBACK_FORMATS[kind]))
-                xml = editor.run()
-                if sheet.part in self._drawing_refs:
-                    parts = _sheetxml.add_drawing(split_sheet(xml, sheet.part), sheet.part,
-                                                  self._drawing_refs[sheet.part])
-                    xml = parts.join()
-                stays_stored = self._names.get(sheet.part.lower()) in stored
-                out[sheet.part] = _Packed.of(xml, zipfile.ZIP_STORED if stays_stored else zipfile.ZIP_DEFLATED)
-                del xml
-                if editor.removed_formulas:
-                    removed[sheet.sheet_id] = editor.removed_formulas
-        if removed:
-            self._drop_calc_chain_entries(removed)
-        if any(self._cells.values()) or any(self._clears.values()):
-            self._recalculate_on_load()
+                self._render_sheet(sheet)
+        out: dict[str, bytes | _Packed | None] = {}
+        for chart_part, spec in self._charts.items():
+            out[chart_part] = self._chart_xml.get(chart_part) or self._chart_bytes(spec)
+        for part, stream in self._committed.items():
+            out[part] = stream.packed()
+        if self._removed_formulas:
+            self._drop_calc_chain_entries(self._removed_formulas)
+            self._removed_formulas = {}
         for part in self._removed:
             out[part] = None
         for part in self._dirty:
@@ -1108,8 +1223,13 @@ class Package:
         self._clears.clear()
         self._drawing_refs.clear()
         self._pending.clear()
+        self._committed.clear()
         self._charts.clear()
+        self._chart_xml.clear()
         self._chart_count.clear()
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
 
 _EMPTY_WRITES: dict[int | None, CellWrite] = {}  # by style: tables write many empty cells
