@@ -3,7 +3,7 @@
     python bench/stages.py [--rows 100000]      # a generated input (bench/run.py's cache)
     python bench/stages.py path/to/workbook.xlsx
 
-Prints, after each stage of `api.recalc` (open, read, evaluate, plan and write, save), the elapsed
+Prints, after each stage of `api.recalc` (open, read, evaluate, plan and apply sheet by sheet, save), the elapsed
 wall time, the resident memory and the peak so far. The run is on a copy, as the Office runs it;
 the cycle collector is off, as in the CLI. For the profile of a stage use pyinstrument
 (docs/performance.md); for figures to report use bench/run.py, which times whole processes.
@@ -65,10 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         mark("read")
         evaluation = evaluate(data.tracker, api.report_date(data))
         mark("evaluate")
-        plan = api.plan_writes(data, evaluation, dt.datetime.now().replace(microsecond=0))
-        mark("plan")
-        apply_plan(pkg, plan)
-        mark("apply")
+        # As recalc does: each sheet's writes are planned, applied and rendered before the next.
+        apply_plan(pkg, api.iter_sheet_writes(data, evaluation, dt.datetime.now().replace(microsecond=0)))
+        mark("plan + apply")
         pkg.save(path)
         mark("save")
     return 0

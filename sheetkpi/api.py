@@ -7,6 +7,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from .convert import FORMATS, foreign_format, legacy_message
 from .errors import FileUnusable, UsageError
@@ -14,7 +15,7 @@ from .model import Evaluation
 from .outputs.history import history_writes
 from .outputs.summary import summary_writes
 from .outputs.unit_tabs import unit_writes
-from .outputs.writes import WritePlan
+from .outputs.writes import SheetWrites, WritePlan
 from .parsing.deadlines import parse_deadline  # noqa: F401  (public API)
 from .rules import evaluate
 from .workbook import layout
@@ -99,14 +100,18 @@ def check(path: str | os.PathLike, as_of=None) -> Evaluation:
     return evaluate(data.tracker, report_date(data, as_of))
 
 
+def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime) -> Iterator[SheetWrites]:
+    """Every engine-owned cell a recalculation writes, one sheet at a time: the file writer applies
+    each sheet's writes before the next are made, so a run never holds all of them."""
+    for unit in evaluation.units:
+        yield unit_writes(unit, data.units[unit.unit.sheet])
+    yield summary_writes(evaluation, data.summary_sheet, run_at=run_at)
+    yield history_writes(evaluation, data.history_sheet, data.history)
+
+
 def plan_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime) -> WritePlan:
     """Every engine-owned cell a recalculation writes, as a backend-neutral plan."""
-    plan = WritePlan()
-    for unit in evaluation.units:
-        plan.sheets.append(unit_writes(unit, data.units[unit.unit.sheet]))
-    plan.sheets.append(summary_writes(evaluation, data.summary_sheet, run_at=run_at))
-    plan.sheets.append(history_writes(evaluation, data.history_sheet, data.history))
-    return plan
+    return WritePlan(list(iter_sheet_writes(data, evaluation, run_at)))
 
 
 def recalc(
@@ -137,8 +142,8 @@ def recalc(
         pkg = open_checked(source)
         data = read_workbook(source)
         evaluation = evaluate(data.tracker, report_date(data, as_of))
-        plan = plan_writes(data, evaluation, dt.datetime.now().replace(microsecond=0))
-        apply_plan(pkg, plan)
+        run_at = dt.datetime.now().replace(microsecond=0)
+        cells_written = apply_plan(pkg, iter_sheet_writes(data, evaluation, run_at))
         saved_backup = backup(source) if keep_backup and target == source else None
         if target.exists() and target != source and keep_backup:
             saved_backup = backup(target)
@@ -158,7 +163,7 @@ def recalc(
             raise FileUnusable(
                 "write-failed", f"Không ghi được tệp '{target}': {exc.strerror or exc}. Tệp gốc không thay đổi."
             ) from exc
-        result = RecalcResult(evaluation, target, saved_backup, plan.cell_count())
+        result = RecalcResult(evaluation, target, saved_backup, cells_written)
         if memo:
             from .errors import SheetkpiError
             from .outputs.memo import write_memo
