@@ -151,17 +151,24 @@ def _canonical(xml: bytes) -> bytes:
 
 
 def _writes_for(xml: bytes) -> dict:
-    """Writes of every kind over the first rows of a sheet: into existing cells and gaps, new rows."""
+    """Writes of every kind over the first rows of a sheet, by row: into existing cells and gaps,
+    new rows; as {column: CellWrite} and as RowRuns (a block's rows, styled per cell or not)."""
     rows = [row for _, row in _sheetxml.iter_rows(_sheetxml.split_sheet(xml, "sheet.xml"), "sheet.xml")][:40]
     last = max(rows, default=0)
     values = [_sheetxml.CellWrite(value="12.5"), _sheetxml.CellWrite("inlineStr", inline=" Quá hạn <&> \r"),
               _sheetxml.CellWrite(value="46198", fallback="date"), _sheetxml.CellWrite(style=3),
               _sheetxml.CellWrite("b", "1", style=2), _sheetxml.CellWrite()]
+    plain = [7, 2.5, "Hoàn thành", " lề <b> ", None, _sheetxml.CellWrite(value="46198", fallback="date")]
     writes = {}
-    for i, row in enumerate(rows + [last + 1, last + 2, last + 5]):
+    styles = [(None, 2, None, 3), 2, None]
+    for i, row in enumerate(rows + [last + 1, last + 2, last + 5, last + 6, last + 7]):
+        if i % 4 == 3 or row > last + 1:
+            writes[row] = _sheetxml.RowRun(3 + i % 5, tuple(plain[(i + j) % len(plain)] for j in range(4)),
+                                           styles[i % len(styles)])
+            continue
         for j, col in enumerate((1, 2, 5, 9, 16, 20)):
             if (i + j) % 3:
-                writes[(row, col)] = values[(i * 7 + j) % len(values)]
+                writes.setdefault(row, {})[col] = values[(i * 7 + j) % len(values)]
     return writes
 
 

@@ -53,6 +53,22 @@ def _escape(text: str) -> str:
     return text.translate(_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
 
 
+def _inline(text: str) -> str:
+    """The <t> of an inline string, as lxml serializes it."""
+    return f'<t xml:space="preserve">{_escape(text)}</t>' if text != text.strip() else f"<t>{_escape(text)}</t>"
+
+
+def _content(write: "CellWrite", lead: str) -> str:
+    """What follows a written cell's attributes: its t, then its new content after ``lead`` (the
+    whitespace the old content started with)."""
+    t = f' t="{write.cell_type}"' if write.cell_type else ""
+    if write.value is not None:
+        return f"{t}>{lead}<v>{_escape(write.value)}</v></c>"
+    if write.inline is not None:
+        return f"{t}>{lead}<is>{_inline(write.inline)}</is></c>"
+    return f"{t}>{lead}</c>" if lead else f"{t}/>"
+
+
 # Children of <worksheet> that must come after <drawing> (ECMA-376 CT_Worksheet order).
 _AFTER_DRAWING = {
     "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
@@ -127,6 +143,45 @@ class CellWrite(NamedTuple):
 
 
 _EMPTY = CellWrite()
+_EMPTY_WRITES: dict[int | None, CellWrite] = {None: _EMPTY}  # by style: tables write many empty cells
+
+
+def plain_write(value: "int | float | str | None", style: int | None) -> CellWrite:
+    """The CellWrite of a value a :class:`RowRun` keeps as it is (None, int, float, str)."""
+    kind = type(value)
+    if kind is str:
+        return CellWrite("inlineStr", None, value, style)
+    if kind is int:
+        return CellWrite(None, str(value), None, style)
+    if kind is float:
+        return CellWrite(None, repr(value), None, style)
+    if value is None:
+        return _EMPTY_WRITES.get(style) or _EMPTY_WRITES.setdefault(style, CellWrite(style=style))
+    raise TypeError(f"not a plain cell value: {value!r}")
+
+
+class RowRun(NamedTuple):
+    """Cells of one row written together (a row of a block), kept as given instead of a CellWrite
+    per cell: column ``col + i`` gets ``values[i]`` with the xf index ``styles[i]`` (or ``styles``
+    itself for every cell, None keeping the cell's own style). A value is None (empty the cell),
+    an int, a finite float, a clean str, or a CellWrite for anything else (dates, booleans)."""
+
+    col: int
+    values: tuple
+    styles: "int | None | tuple[int | None, ...]"
+
+    def style_of(self, i: int) -> int | None:
+        return self.styles[i] if type(self.styles) is tuple else self.styles
+
+    def writes(self) -> dict[int, CellWrite]:
+        """{column: CellWrite} of the run."""
+        return {self.col + i: v if type(v) is CellWrite else plain_write(v, self.style_of(i))
+                for i, v in enumerate(self.values)}
+
+
+def row_writes(entry: "dict[int, CellWrite] | RowRun") -> dict[int, CellWrite]:
+    """The writes of a row as {column: CellWrite}."""
+    return entry if type(entry) is dict else entry.writes()
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,18 +321,28 @@ def iter_rows(parts: SheetParts, part: str) -> Iterator[tuple[re.Match, int]]:
         prev = row
 
 
-def _cells_in(row: bytes) -> Iterator[tuple[int, bytes, bool]]:
-    """(column, attribute bytes, is self-closing) of each cell start tag of a row, without parsing."""
+def _cells_in(xml: bytes, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes, bool]]:
+    """(column, attribute bytes, is self-closing) of each cell start tag of a row (``xml[start:end]``),
+    without parsing."""
     col = 0
-    for m in _CELL_TAG.finditer(row):
+    for m in _CELL_TAG.finditer(xml, start, len(xml) if end is None else end):
         rm = _ATTR_R.search(m.group(1))
         col = ref_col(rm.group(1).decode()) if rm else col + 1
         yield col, m.group(1), bool(m.group(2))
 
 
+# An existing cell as sheetkpi and most producers write it: r first, then s and t, no whitespace,
+# empty or holding a value or a plain inline string. Written over without looking at it further.
+_SIMPLE_CELL = re.compile(
+    rb'<c r="[A-Z]{1,3}[0-9]+"(?: s="([0-9]+)")?(?: t="[A-Za-z]+")?'
+    rb'(?:/>|>(?:<v>[^<]*</v>|<is><t(?: xml:space="preserve")?>[^<]*</t></is>)?</c>)'
+)
+
+
 class SheetEditor:
     """Applies cell writes and clear ranges to one worksheet's XML in a single streaming pass.
 
+    ``rows`` maps a row number to what is written into it ({column: CellWrite}, or a RowRun).
     After :meth:`run`, ``removed_formulas`` holds the cells whose formula was removed (their
     calcChain entries must go).
     """
@@ -286,7 +351,7 @@ class SheetEditor:
         self,
         parts: SheetParts,
         part: str,
-        cells: dict[tuple[int, int], CellWrite],
+        rows: dict[int, "dict[int, CellWrite] | RowRun"],
         clears: list[ClearRange],
         resolve_fallback: Callable[[str], int],
     ):
@@ -294,21 +359,14 @@ class SheetEditor:
         self.part = part
         self.clears = clears
         self.resolve_fallback = resolve_fallback
-        self.cells = cells
-        # Written cells in sheet order, consumed row by row as the pass goes (no per-row index
-        # of 100,000 dicts up front).
-        self.keys = sorted(cells)
-        self.next = 0
-        # Columns where a new cell may need the style of the nearest cell above.
-        self.tracked = {col for (_, col), w in cells.items() if w.style is None}
+        self.rows = rows
+        self.keys = sorted(rows)  # written rows in sheet order, consumed as the pass goes
         self.last_style: dict[int, str | None] = {}
         self.promotions: dict[str, _Promotion] = {}
         self.removed_formulas: set[tuple[int, int]] = set()
-        # Cells that will exist after the edit, to grow <dimension>.
-        # (value, inline, style) compared as one tuple: a million writes are checked at C speed.
-        filled = [pos for pos, w in cells.items() if w[1:4] != (None, None, None)]
-        rows, cols = zip(*filled) if filled else ((), ())
-        self.extent = (min(rows), min(cols), max(rows), max(cols)) if filled else None
+        # Columns where a new cell may need the style of the nearest cell above, and the cells
+        # that will exist after the edit (to grow <dimension>).
+        self.tracked, self.extent = self._survey()
         ns = parts.ns
         self.t_row, self.t_c, self.t_f, self.t_v, self.t_is, self.t_t = (
             f"{{{ns}}}{name}" for name in ("row", "c", "f", "v", "is", "t")
@@ -317,61 +375,91 @@ class SheetEditor:
         self.parser = safe_parser()
         # Rows are written as bytes only where unprefixed names are in the sheet's namespace.
         self.default_ns = parts.nsmap.get(None) == ns
+        self._letters: dict[int, str] = {}
+        self._cell_starts: dict[int, bytes] = {}
+        self._run_heads: dict[tuple, list] = {}
+
+    def _survey(self) -> tuple[set[int], tuple[int, int, int, int] | None]:
+        tracked: set[int] = set()
+        first_col, last_col, filled_rows = MAX_COL + 1, 0, []
+        run_shapes: dict[tuple, tuple[frozenset, int, int]] = {}  # a block's rows share their styles
+        for row, entry in self.rows.items():
+            if type(entry) is dict:
+                # (value, inline, style) compared as one tuple, at C speed.
+                cols = [col for col, w in entry.items() if w[1:4] != (None, None, None)]
+                tracked.update(col for col, w in entry.items() if w.style is None)
+                lo, hi = (min(cols), max(cols)) if cols else (0, 0)
+            else:
+                col, values, styles = entry
+                key = (col, len(values), id(styles) if type(styles) is tuple else styles)
+                shape = run_shapes.get(key)
+                if shape is None:
+                    unstyled = [i for i in range(len(values)) if entry.style_of(i) is None]
+                    shape = run_shapes[key] = (frozenset(col + i for i in unstyled), len(unstyled), len(values))
+                    tracked.update(shape[0])
+                if shape[1]:  # cells without a style exist only when they get a value
+                    idx = [i for i, v in enumerate(values) if v is not None or col + i not in shape[0]]
+                    lo, hi = (col + idx[0], col + idx[-1]) if idx else (0, 0)
+                else:
+                    lo, hi = col, col + shape[2] - 1
+            if hi:
+                filled_rows.append(row)
+                first_col, last_col = min(first_col, lo), max(last_col, hi)
+        extent = (min(filled_rows), first_col, max(filled_rows), last_col) if filled_rows else None
+        return tracked, extent
 
     # -- the pass ---------------------------------------------------------------------------
 
-    def _take(self, before: int) -> Iterator[tuple[int, dict[int, CellWrite]]]:
-        """Consume the written cells of rows up to ``before`` (inclusive): (row, {col: write})."""
-        keys, cells, i, end = self.keys, self.cells, self.next, len(self.keys)
-        while i < end and keys[i][0] <= before:
-            row, writes = keys[i][0], {}
-            while i < end and keys[i][0] == row:
-                key = keys[i]
-                writes[key[1]] = cells[key]
-                i += 1
-            self.next = i
-            yield row, writes
-
     def run(self) -> Iterator[bytes]:
         """The edited worksheet XML, in pieces as the pass goes (a big sheet is never held whole)."""
-        xml, parts = self.parts.xml, self.parts
-        last_target = self.keys[-1][0] if self.keys else 0
+        xml, parts, rows, keys = self.parts.xml, self.parts, self.rows, self.keys
+        n, k = len(keys), 0
+        last_target = keys[-1] if keys else 0
         out: list[bytes] = [self._head()]
         batch: _Batch | None = None
-        pos = parts.start
+        pos = parts.start  # the source before pos is in out or in the open batch
+        last_end = pos
         for m, row in iter_rows(parts, self.part):
             if len(out) >= _PIECES:
                 yield from out
                 out.clear()
-            news = list(self._take(row))
-            writes = news.pop()[1] if news and news[-1][0] == row else None
-            edit = writes is not None or self._clears_content(m.group(), row)
+            first = k
+            while k < n and keys[k] < row:
+                k += 1
+            news = keys[first:k]  # rows to create before this one
+            writes = None
+            if k < n and keys[k] == row:
+                writes = rows[row]
+                k += 1
+            start, end = m.span()
+            last_end = end
+            edit = writes is not None or bool(self.clears) and self._clears_content(xml, start, end, row)
             if batch and (not edit or len(batch.rows) >= _BATCH_ROWS):
                 # Flushing applies the batch's edits, which may start a shared-formula promotion
                 # that this row has to take part in.
                 out.append(self._flush(batch))
                 batch = None
-            edit = edit or self._takes_promotion(m.group(), row)
-            if batch is None:
-                out.append(xml[pos: m.start()])  # inside an open batch the gap is part of its span
-                if edit or news:
-                    batch = _Batch()
+            edit = edit or bool(self.promotions) and self._takes_promotion(xml, start, end, row)
+            if batch is None and (edit or news):
+                out.append(xml[pos: start])  # inside an open batch the gap is part of its span
+                pos = start
+                batch = _Batch()
             if batch:
-                batch.rows.extend((n, w, None) for n, w in news)
+                batch.rows.extend((r, rows[r], None) for r in news)
                 if edit:
-                    batch.add(m.start(), m.end(), row, writes or {})
+                    batch.add(start, end, row, writes if writes is not None else {})
+                    pos = end
                 else:
                     out.append(self._flush(batch))
                     batch = None
-            if not edit:
-                out.append(m.group())
-                if self.tracked and row < last_target:
-                    self._track(m.group())
-            pos = m.end()
-        rest = list(self._take(MAX_ROW))
-        if rest:
-            batch = batch or _Batch()
-            batch.rows.extend((n, w, None) for n, w in rest)
+            if not edit and self.tracked and row < last_target:
+                self._track(xml, start, end)
+        if k < n:
+            if batch is None:
+                out.append(xml[pos: last_end])
+                pos = last_end
+                batch = _Batch()
+            batch.rows.extend((r, rows[r], None) for r in keys[k:])
         if batch:
             out.append(self._flush(batch))
         out.append(xml[pos: parts.end])
@@ -388,13 +476,18 @@ class SheetEditor:
         pos = batch.start
         new_rows: list[bytes] = []  # written right before the next existing row, as lxml places them
         slow: list[tuple[int, dict, tuple[int, int] | None]] = []
-        for row, writes, span in batch.rows:
+        for row, entry, span in batch.rows:
             if span is None:
                 if slow or not self.default_ns:
-                    slow.append((row, writes, span))
-                elif any(w.has_content or w.style is not None for w in writes.values()):
-                    new_rows.append(self._row_bytes(row, b"", b"", [], writes, None))
+                    slow.append((row, row_writes(entry), span))
+                elif type(entry) is RowRun:
+                    new = self._run_bytes(row, entry)
+                    if new:
+                        new_rows.append(new)
+                elif any(w.has_content or w.style is not None for w in entry.values()):
+                    new_rows.append(self._row_bytes(row, b"", b"", [], entry, None))
                 continue
+            writes = row_writes(entry)
             edited = None if slow else self._fast_row(row, writes, xml[span[0]: span[1]])
             if edited is None:
                 if not slow:
@@ -479,48 +572,76 @@ class SheetEditor:
             return None
         return self._row_bytes(row, attrs, trailing, cells, writes, m.group(0))
 
+    def _cell_start(self, col: int) -> bytes:
+        """b'<c r="P' for column 16: how a cell of that column starts, before its row number."""
+        start = self._cell_starts.get(col)
+        if start is None:
+            start = self._cell_starts[col] = b'<c r="' + col_letter(col).encode()
+        return start
+
     def _splice_row(self, row: int, writes: dict[int, CellWrite], row_xml: bytes) -> bytes | None:
         """The row with each written cell replaced in place, and new cells appended when they go
         right of every cell it has (a new "Lịch sử" column): the rest of the row is not even
         tokenized. None when a cell must be created between others."""
         if row_xml.count(b"<c") != row_xml.count(b'<c r="'):
             return None  # a cell whose r is missing or not first: only a walk through the row finds it
-        found: dict[int, re.Match] = {}
+        number = b'%d"' % row
+        found: list[tuple[int, int, bytes]] = []  # (start, column, how the cell starts)
         appended: list[int] = []
-        for col in self.tracked.union(writes) if self.tracked else writes:
-            start = row_xml.find(b'<c r="' + cell_ref(row, col).encode() + b'"')
-            cell = _PLAIN_CELL.match(row_xml, start) if start > 0 else None
-            if cell is None:
-                if start > 0:
-                    return None
-                write = writes.get(col)
-                if write is not None and (write.has_content or write.style is not None):
-                    appended.append(col)
+        tracked = self.tracked
+        for col in writes if tracked <= writes.keys() else tracked.union(writes):
+            head = self._cell_start(col) + number
+            start = row_xml.find(head)
+            if start >= 0:
+                found.append((start, col, head))
                 continue
-            found[col] = cell
+            write = writes.get(col)
+            if write is not None and (write.has_content or write.style is not None):
+                appended.append(col)
         spans = self._room_right(row_xml, sorted(appended)) if appended else (0, 0, b"")
         if spans is None:
             return None
         styles: dict[int, str | None] = {}
         out: list[bytes] = []
         pos = 0
-        for col, cell in sorted(found.items(), key=lambda item: item[1].start()):
+        for start, col, head in sorted(found):
             write = writes.get(col)
-            if write is None:
-                sm = _ATTR_S.search(cell.group(1))
-                styles[col] = sm.group(1).decode() if sm else None
+            simple = _SIMPLE_CELL.match(row_xml, start)
+            if write is None:  # a tracked column this row does not write: only its style matters
+                if simple:
+                    styles[col] = simple.group(1).decode() if simple.group(1) else None
+                else:
+                    cell = _PLAIN_CELL.match(row_xml, start)
+                    if cell is None:
+                        return None
+                    sm = _ATTR_S.search(cell.group(1) or b"")
+                    styles[col] = sm.group(1).decode() if sm else None
                 continue
-            content = cell.group(2)
-            if not _PLAIN_ATTRS.fullmatch(cell.group(1)) or content is not None and not _PLAIN_CONTENT.fullmatch(content):
+            out.append(row_xml[pos: start])
+            if simple:
+                old = simple.group(1).decode() if simple.group(1) else None
+                style = self._new_style(write, old) or old
+                if col in tracked:
+                    styles[col] = style
+                text = head.decode() + (f' s="{style}"' if style is not None else "") + _content(write, "")
+                out.append(text.encode())
+                pos = simple.end()
+                continue
+            cell = _PLAIN_CELL.match(row_xml, start)
+            if cell is None:
                 return None
-            out.append(row_xml[pos: cell.start()])
-            out.append(self._cell_bytes(row, col, cell.group(1), write, styles, content))
+            content = cell.group(2)
+            attrs = cell.group(1) or b""
+            if not _PLAIN_ATTRS.fullmatch(attrs) or content is not None and not _PLAIN_CONTENT.fullmatch(content):
+                return None
+            out.append(self._cell_text(row, col, attrs, write, styles, content).encode())
             pos = cell.end()
         end = row_xml.rfind(b"</row") if appended else len(row_xml)
         out.append(row_xml[pos: end])
-        out.extend(self._cell_bytes(row, col, None, writes[col], styles) for col in sorted(appended))
+        if appended:
+            out.append("".join(self._cell_text(row, col, None, writes[col], styles) for col in sorted(appended)).encode())
         out.append(row_xml[end:])
-        for col in self.tracked:
+        for col in tracked:
             if col in styles:
                 self.last_style[col] = styles[col]
         edited = b"".join(out)
@@ -560,7 +681,7 @@ class SheetEditor:
         for gap, col, cell_attrs, content, raw in cells:
             out.append(gap)
             while k < len(pending) and pending[k][0] < col:
-                out.append(self._cell_bytes(row, pending[k][0], None, pending[k][1], styles))
+                out.append(self._cell_text(row, pending[k][0], None, pending[k][1], styles).encode())
                 k += 1
             write = writes.get(col)
             if write is None:
@@ -568,11 +689,10 @@ class SheetEditor:
                 sm = _ATTR_S.search(cell_attrs) if col in self.tracked else None
                 styles[col] = sm.group(1).decode() if sm else None
             else:
-                out.append(self._cell_bytes(row, col, cell_attrs, write, styles, content))
+                out.append(self._cell_text(row, col, cell_attrs, write, styles, content).encode())
         out.append(trailing)
-        while k < len(pending):
-            out.append(self._cell_bytes(row, pending[k][0], None, pending[k][1], styles))
-            k += 1
+        if k < len(pending):
+            out.append("".join(self._cell_text(row, col, None, w, styles) for col, w in pending[k:]).encode())
         for col in self.tracked:
             if col in styles:
                 self.last_style[col] = styles[col]
@@ -589,29 +709,73 @@ class SheetEditor:
             attrs = b' r="%d"' % row
         return b"<row" + attrs + b">" + b"".join(out) + b"</row>"
 
-    def _cell_bytes(self, row: int, col: int, attrs: bytes | None, write: CellWrite, styles: dict,
-                    content: bytes | None = None) -> bytes:
+    def _run_bytes(self, row: int, run: RowRun) -> bytes:
+        """A new row from a RowRun, as :meth:`_row_bytes` makes it from the run's CellWrites
+        (b"" when no cell is created), without a CellWrite per plain value."""
+        key = (run.col, len(run.values), id(run.styles) if type(run.styles) is tuple else run.styles)
+        heads = self._run_heads.get(key)
+        if heads is None:
+            heads = self._run_heads[key] = [
+                (run.col + i, f'<c r="{self._letter(run.col + i)}', None if st is None else str(st))
+                for i, st in ((i, run.style_of(i)) for i in range(len(run.values)))
+            ]
+        number = str(row)
+        tracked, last_style = self.tracked, self.last_style
+        styles: dict[int, str | None] = {}
+        out: list[str] = []
+        for (col, start, given), value in zip(heads, run.values):
+            kind = type(value)
+            if kind is CellWrite:
+                out.append(self._cell_text(row, col, None, value, styles))
+                continue
+            if given is None:
+                if value is None:
+                    continue  # nothing to empty in a new row
+                given = last_style.get(col)
+            if col in tracked:
+                styles[col] = given
+            style = "" if given is None else f' s="{given}"'
+            if kind is str:
+                out.append(f'{start}{number}"{style} t="inlineStr"><is>{_inline(value)}</is></c>')
+            elif kind is float:
+                out.append(f'{start}{number}"{style}><v>{value!r}</v></c>')
+            elif kind is int:
+                out.append(f'{start}{number}"{style}><v>{value}</v></c>')
+            else:
+                out.append(f'{start}{number}"{style}/>')
+        for col, style in styles.items():
+            last_style[col] = style
+        return f'<row r="{number}">{"".join(out)}</row>'.encode() if out else b""
+
+    def _letter(self, col: int) -> str:
+        letters = self._letters.get(col)
+        if letters is None:
+            letters = self._letters[col] = col_letter(col)
+        return letters
+
+    def _new_style(self, write: CellWrite, style: str | None) -> str | None:
+        """The s a written cell is given instead of ``style``, the one it has (or would take from
+        above); None when it keeps it."""
+        if write.style is not None:
+            return str(write.style)
+        if write.fallback and style in (None, "0"):
+            return str(self.resolve_fallback(write.fallback))
+        return None
+
+    def _cell_text(self, row: int, col: int, attrs: bytes | None, write: CellWrite, styles: dict,
+                   content: bytes | None = None) -> str:
         """One written <c>, as :meth:`_write` leaves it: old content, t, cm and vm dropped, s set or
         kept, t and the new content added (after the whitespace the old content started with); a
         new cell starts with r and the style above it."""
         if attrs is None:  # a new cell: r, then s, then t
-            style = self.last_style.get(col)
-            head = f'<c r="{cell_ref(row, col)}"'
-            if write.style is not None:
-                style = str(write.style)
-            elif write.fallback and style in (None, "0"):
-                style = str(self.resolve_fallback(write.fallback))
-            if style is not None:
-                head += f' s="{style}"'
+            above = self.last_style.get(col)
+            style = self._new_style(write, above) or above
+            head = f'<c r="{self._letter(col)}{row}"' + (f' s="{style}"' if style is not None else "")
         else:  # an existing cell keeps its other attributes, in their order
             pairs = [(name, value) for name, value in _PLAIN_ATTR.findall(attrs) if name not in _DROPPED_ATTRS]
             index = next((i for i, (name, _) in enumerate(pairs) if name == b"s"), None)
             style = pairs[index][1][1:-1].decode() if index is not None else None
-            new = None
-            if write.style is not None:
-                new = str(write.style)
-            elif write.fallback and style in (None, "0"):
-                new = str(self.resolve_fallback(write.fallback))
+            new = self._new_style(write, style)
             if new is not None:
                 style = new
                 if index is None:
@@ -621,31 +785,24 @@ class SheetEditor:
             head = "<c" + b"".join(b" " + name + b"=" + value for name, value in pairs).decode()
         if col in self.tracked:
             styles[col] = style
-        if write.cell_type:
-            head += f' t="{write.cell_type}"'
         lead = content[: len(content) - len(content.lstrip())].decode() if content else ""
-        if write.value is not None:
-            return f"{head}>{lead}<v>{_escape(write.value)}</v></c>".encode()
-        if write.inline is not None:
-            space = ' xml:space="preserve"' if write.inline != write.inline.strip() else ""
-            return f"{head}>{lead}<is><t{space}>{_escape(write.inline)}</t></is></c>".encode()
-        return f"{head}>{lead}</c>".encode() if lead else f"{head}/>".encode()
+        return head + _content(write, lead)
 
-    def _clears_content(self, row_bytes: bytes, row: int) -> bool:
-        """Whether a clear range covers a cell of this row that holds something."""
+    def _clears_content(self, xml: bytes, start: int, end: int, row: int) -> bool:
+        """Whether a clear range covers a cell of the row ``xml[start:end]`` that holds something."""
         clears = [c for c in self.clears if c.covers_row(row)]
         return bool(clears) and any(
-            not empty and any(c.c1 <= col <= c.c2 for c in clears) for col, _, empty in _cells_in(row_bytes)
+            not empty and any(c.c1 <= col <= c.c2 for c in clears) for col, _, empty in _cells_in(xml, start, end)
         )
 
-    def _takes_promotion(self, row_bytes: bytes, row: int) -> bool:
+    def _takes_promotion(self, xml: bytes, start: int, end: int, row: int) -> bool:
         """Whether this row may hold the next master of a shared formula whose master was overwritten."""
-        if self.promotions and any(p.origin[0] <= row <= p.last_row for p in self.promotions.values()):
-            return any(si.decode() in self.promotions for si in _ATTR_SI.findall(row_bytes))
+        if any(p.origin[0] <= row <= p.last_row for p in self.promotions.values()):
+            return any(si.decode() in self.promotions for si in _ATTR_SI.findall(xml, start, end))
         return False
 
-    def _track(self, row_bytes: bytes) -> None:
-        for col, attrs, _ in _cells_in(row_bytes):
+    def _track(self, xml: bytes, start: int, end: int) -> None:
+        for col, attrs, _ in _cells_in(xml, start, end):
             if col in self.tracked:
                 sm = _ATTR_S.search(attrs)
                 self.last_style[col] = sm.group(1).decode() if sm else None

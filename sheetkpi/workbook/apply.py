@@ -16,6 +16,7 @@ class _Styles:
     def __init__(self, pkg: Package):
         self.pkg = pkg
         self.cache: dict[str, int] = {}
+        self.rows: dict[tuple, tuple[int | None, ...]] = {}
 
     def __call__(self, name: str | None) -> int | None:
         if name is None:
@@ -23,6 +24,16 @@ class _Styles:
         if name not in self.cache:
             self.cache[name] = self.pkg.add_style(**STYLE_SPECS[name])
         return self.cache[name]
+
+    def row(self, name: str | list[str | None] | None) -> int | tuple[int | None, ...] | None:
+        """The style of a block's row: one xf, or a tuple per column shared by the rows that have
+        the same names (the package checks each shared tuple once)."""
+        if not isinstance(name, list):
+            return self(name)
+        key = tuple(name)
+        if key not in self.rows:
+            self.rows[key] = tuple(self(n) for n in name)
+        return self.rows[key]
 
 
 def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites]) -> int:
@@ -50,14 +61,9 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles) -> int:
             pkg.set_print(sheet.sheet, repeat_rows=sheet.print_titles)
     count = len(sheet.cells) + len(sheet.styled_cells)
     for block in sheet.blocks:
-        names = block.styles or [None] * len(block.rows)
-        for offset, (values, name) in enumerate(zip(block.rows, names)):
-            row = block.row + offset
-            padded = list(values) + [None] * (block.width - len(values))
-            # One call per row because styles vary by row; clearing happens once, below.
-            xf = [style(n) for n in name] if isinstance(name, list) else style(name)
-            pkg.write_rows(sheet.sheet, row, block.col, [padded], clear_until_row=row, style=xf)
-            count += len(values)
+        count += sum(len(values) for values in block.rows)
+        pkg.write_rows(sheet.sheet, block.row, block.col, block.rows, clear_until_row=block.row + len(block.rows) - 1,
+                       row_styles=[style.row(name) for name in block.styles] if block.styles else None)
         if block.clear_below and block.width:
             after = block.row + len(block.rows)
             pkg.write_rows(sheet.sheet, after, block.col, [[None] * block.width], clear_until_row=None)

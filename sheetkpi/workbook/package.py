@@ -32,8 +32,8 @@ from typing import Any, Callable, Iterable, Iterator
 from lxml import etree
 
 from . import _chart, _sheetxml
-from ._sheetxml import (MAX_COL, MAX_ROW, REL_NS, CellWrite, ClearRange, SheetEditor, cell_ref, parse_range,
-                        split_sheet)
+from ._sheetxml import (MAX_COL, MAX_ROW, REL_NS, CellWrite, ClearRange, RowRun, SheetEditor, cell_ref, parse_range,
+                        plain_write, row_writes, split_sheet)
 from .xmlsafe import InvalidPackageError, PackageError, PackageLimitError, open_zip, parse_xml
 
 __all__ = ["Package", "PackageError", "InvalidPackageError", "PackageLimitError", "CellStyle"]
@@ -390,7 +390,7 @@ class Package:
         self._new: dict[str, bytes] = {}  # parts added this session and not saved yet
         self._removed: set[str] = set()
         self._layouts: dict[str, _Layout] = {}  # sheets created by add_sheet, by part
-        self._cells: dict[str, dict[tuple[int, int], CellWrite]] = {}
+        self._rows: dict[str, dict[int, dict[int, CellWrite] | RowRun]] = {}  # pending writes by sheet part and row
         self._clears: dict[str, list[ClearRange]] = {}
         self._drawing_refs: dict[str, str] = {}  # existing sheet part -> rId of a <drawing> to insert
         self._pending: set[str] = set()  # sheet parts to render (at save, or by commit)
@@ -696,15 +696,23 @@ class Package:
 
     def _cell_write(self, value: Any, style: int | None) -> CellWrite:
         """Encode a Python value as cell content."""
-        if value is None:
-            return _EMPTY_WRITES.get(style) or _EMPTY_WRITES.setdefault(style, CellWrite(style=style))
+        plain = self._plain(value, style)
+        return plain if type(plain) is CellWrite else plain_write(plain, style)
+
+    def _plain(self, value: Any, style: int | None) -> Any:
+        """A value as a RowRun keeps it: None, int, finite float and clean str as they are (checked);
+        anything else encoded as a CellWrite with ``style``."""
         kind = type(value)
-        if kind is int:  # the common cases first: a run writes many numbers
-            return CellWrite(value=str(value), style=style)
+        if value is None or kind is int:  # the common cases first: a run writes many numbers
+            return value
         if kind is float and math.isfinite(value):
-            return CellWrite(value=repr(value), style=style)
-        if kind is str:
-            return self._text_write(value, style)
+            return value
+        if isinstance(value, str):
+            # Text is always stored as text (an inline string), so "=..." can never become a formula.
+            text = _ILLEGAL_XML.sub("", value) if _ILLEGAL_XML.search(value) else str(value)
+            if len(text) > MAX_TEXT:
+                raise PackageError("value-invalid", f"Nội dung dài {len(text)} ký tự, vượt giới hạn {MAX_TEXT} của Excel.")
+            return text
         if isinstance(value, bool):
             return CellWrite("b", "1" if value else "0", style=style)
         if isinstance(value, dt.datetime):
@@ -717,17 +725,7 @@ class Package:
             if isinstance(value, numbers.Integral):
                 return CellWrite(value=str(int(value)), style=style)
             return CellWrite(value=str(value) if isinstance(value, Decimal) else repr(float(value)), style=style)
-        if isinstance(value, str):
-            return self._text_write(value, style)
         raise TypeError(f"cannot write a {type(value).__name__} into a cell")
-
-    @staticmethod
-    def _text_write(value: str, style: int | None) -> CellWrite:
-        # Text is always stored as text (an inline string), so "=..." can never become a formula.
-        text = _ILLEGAL_XML.sub("", value)
-        if len(text) > MAX_TEXT:
-            raise PackageError("value-invalid", f"Nội dung dài {len(text)} ký tự, vượt giới hạn {MAX_TEXT} của Excel.")
-        return CellWrite("inlineStr", inline=text, style=style)
 
     def _serial(self, value: dt.date) -> int | float:
         """Excel serial number of a date/datetime in this workbook's date system."""
@@ -759,42 +757,67 @@ class Package:
         """
         sheet = self._worksheet(sheet_name)
         self._check_style(style)
-        writes = {}
+        pending = self._rows.setdefault(sheet.part, {})
         for (row, col), value in cells.items():
             self._check_cell(row, col)
-            writes[(row, col)] = self._cell_write(value, style)
-        self._cells.setdefault(sheet.part, {}).update(writes)
+            _writes_of(pending, row)[col] = self._cell_write(value, style)
         self._pending.add(sheet.part)
 
     def write_rows(self, sheet_name: str, start_row: int, start_col: int, rows: list[list[Any]],
-                   clear_until_row: int | None = None, style: int | list[int | None] | None = None) -> None:
+                   clear_until_row: int | None = None, style: int | list[int | None] | None = None,
+                   row_styles: list[int | list[int | None] | None] | None = None) -> None:
         """Write a block of rows from (start_row, start_col), then empty the same columns below it.
 
         Short rows are padded with empty cells. Below the block, cells of those columns are emptied
         down to ``clear_until_row``, or, when None, to the end of the sheet, so that a list that got
-        shorter leaves nothing stale. ``style``: one xf index for all cells, or one per column.
+        shorter leaves nothing stale. ``style``: one xf index for all cells, or one per column;
+        ``row_styles``, instead: one such style per row (rows sharing a list share its check).
         """
         sheet = self._worksheet(sheet_name)
         width = max((len(r) for r in rows), default=0)
-        styles = style if isinstance(style, list) else [style] * width
-        for st in set(styles):
-            self._check_style(st)
+        if row_styles is not None and len(row_styles) != len(rows):
+            raise ValueError("row_styles needs one style per row")
         self._check_cell(start_row + max(len(rows) - 1, 0), start_col + max(width - 1, 0))
-        writes = {}
+        shared: dict[int, int | None | tuple] = {}  # id of a style given -> as runs keep it
+        for given in row_styles if row_styles is not None else [style]:
+            if id(given) not in shared:
+                shared[id(given)] = self._run_styles(given, width)
+        pending = self._rows.setdefault(sheet.part, {})
+        plain = self._plain
         for i, values in enumerate(rows):
-            for j in range(width):
-                value = values[j] if j < len(values) else None
-                writes[(start_row + i, start_col + j)] = self._cell_write(value, styles[j] if j < len(styles) else None)
-        pending = self._cells.setdefault(sheet.part, {})
-        pending.update(writes)
+            styles = shared[id(row_styles[i] if row_styles is not None else style)]
+            if type(styles) is tuple:
+                cells = [plain(v, st) for v, st in zip(values, styles)]
+            else:
+                cells = [plain(v, styles) for v in values]
+            if len(cells) < width:
+                cells += [None] * (width - len(cells))
+            run = RowRun(start_col, tuple(cells), styles)
+            if start_row + i in pending:
+                _writes_of(pending, start_row + i).update(run.writes())
+            else:
+                pending[start_row + i] = run
         first = start_row + len(rows)
         if width and (clear_until_row is None or clear_until_row >= first):
             clear = ClearRange(first, clear_until_row, start_col, start_col + width - 1)
             # An earlier write inside the cleared area is superseded by this clear.
-            for key in [k for k in pending if clear.covers_row(k[0]) and clear.c1 <= k[1] <= clear.c2]:
-                del pending[key]
+            for row in [r for r in pending if clear.covers_row(r)]:
+                kept = {c: w for c, w in row_writes(pending[row]).items() if not clear.c1 <= c <= clear.c2}
+                if kept:
+                    pending[row] = kept
+                else:
+                    del pending[row]
             self._clears.setdefault(sheet.part, []).append(clear)
         self._pending.add(sheet.part)
+
+    def _run_styles(self, style: int | list[int | None] | None, width: int) -> int | None | tuple:
+        """A style as given to write_rows, checked, as a RowRun keeps it (a list padded to ``width``)."""
+        if not isinstance(style, (list, tuple)):
+            self._check_style(style)
+            return style
+        for st in set(style):
+            self._check_style(st)
+        return tuple(style[:width]) + (None,) * (width - len(style))
 
     def read_cell_values(self, sheet_name: str, cells: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Any]:
         """Values the cells will hold once saved (pending writes included); empty cells are None.
@@ -803,14 +826,18 @@ class Package:
         """
         sheet = self._worksheet(sheet_name)
         wanted = set(cells)
-        pending = self._cells.get(sheet.part, {})
+        pending = self._rows.get(sheet.part, {})
         clears = self._clears.get(sheet.part, [])
+        written: dict[int, dict[int, CellWrite]] = {}
         out: dict[tuple[int, int], Any] = {}
         from_file = set()
         for pos in wanted:
-            if pos in pending:
-                out[pos] = _written_value(pending[pos])
-            elif any(c.covers_row(pos[0]) and c.c1 <= pos[1] <= c.c2 for c in clears):
+            row, col = pos
+            if row in pending and row not in written:
+                written[row] = row_writes(pending[row])
+            if col in written.get(row, ()):
+                out[pos] = _written_value(written[row][col])
+            elif any(c.covers_row(row) and c.c1 <= col <= c.c2 for c in clears):
                 out[pos] = None
             else:
                 from_file.add(pos)
@@ -1105,7 +1132,7 @@ class Package:
         for chart_part, spec in self._charts.items():
             if self._worksheet(spec.sheet).part == part:
                 self._chart_xml[chart_part] = self._chart_bytes(spec)
-        cells, clears = self._cells.get(part, {}), self._clears.get(part, [])
+        cells, clears = self._rows.get(part, {}), self._clears.get(part, [])
         parts = split_sheet(self._sheet_xml(part), part)
         if part in self._drawing_refs:
             parts = _sheetxml.add_drawing(parts, part, self._drawing_refs[part])
@@ -1122,7 +1149,7 @@ class Package:
             self._removed_formulas.setdefault(sheet.sheet_id, set()).update(editor.removed_formulas)
         if cells or clears:
             self._recalculate_on_load()
-        self._cells.pop(part, None)
+        self._rows.pop(part, None)
         self._clears.pop(part, None)
         self._drawing_refs.pop(part, None)
         self._pending.discard(part)
@@ -1219,7 +1246,7 @@ class Package:
         self._new.clear()
         self._removed.clear()
         self._dirty.clear()
-        self._cells.clear()
+        self._rows.clear()
         self._clears.clear()
         self._drawing_refs.clear()
         self._pending.clear()
@@ -1232,7 +1259,14 @@ class Package:
             self._pool = None
 
 
-_EMPTY_WRITES: dict[int | None, CellWrite] = {}  # by style: tables write many empty cells
+def _writes_of(pending: dict[int, dict[int, CellWrite] | RowRun], row: int) -> dict[int, CellWrite]:
+    """The pending writes of ``row`` as a dict that can take more (a RowRun is turned into one)."""
+    writes = pending.get(row)
+    if writes is None:
+        writes = pending[row] = {}
+    elif type(writes) is not dict:
+        writes = pending[row] = writes.writes()
+    return writes
 
 
 def _written_value(write: CellWrite) -> Any:
