@@ -168,7 +168,6 @@ def _clause_deadline(clause: str, plan_year: int) -> tuple[str, dt.date | None] 
     return None
 
 
-@lru_cache(maxsize=4096)
 def _parse_text(text: str, plan_year: int) -> tuple[str, dt.date | None]:
     folded = strip_marks(text)
     # Blank document references using the original capitals; positions line up with ``folded``.
@@ -205,7 +204,12 @@ def parse_deadline(value: object, plan_year: int) -> Deadline:
         return Deadline(value, "date", clean_text(value))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _number_deadline(value)
-    text = " ".join(clean_text(value).split())
+    return _text_deadline(clean_text(value), plan_year)
+
+
+@lru_cache(maxsize=4096)  # departments repeat deadlines ("Quý IV/2026"): one Deadline per text
+def _text_deadline(text: str, plan_year: int) -> Deadline:
+    text = " ".join(text.split())
     if not text:
         return Deadline(None, "missing", "")
     kind, due = _parse_text(text, plan_year)

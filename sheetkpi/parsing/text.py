@@ -48,10 +48,11 @@ def clean_text(value: object) -> str:
 
 def _clean_str(s: str) -> str:
     # Copies only when something changes (str.translate always copies): ASCII text is NFC and has
-    # no invisible character; normalize() returns NFC text itself, strip() text with nothing to strip.
+    # no invisible character; normalize() returns NFC text itself, strip() text with nothing to
+    # strip. Invisible characters are not printable, and isprintable() is the quicker test.
     if not s.isascii():
         s = unicodedata.normalize("NFC", s)
-        if _HAS_INVISIBLE.search(s):
+        if not s.isprintable() and _HAS_INVISIBLE.search(s):
             s = s.translate(_INVISIBLE)
     return s.strip()
 

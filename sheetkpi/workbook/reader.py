@@ -39,11 +39,14 @@ _TOTAL_KEY = fold(layout.TOTAL_LABEL)
 # cheap test that spares folding the 100,000 titles and codes that cannot be a header or "Tổng cộng".
 _NOT_WORD = re.compile(r"\W+")
 # looks_like_legacy_vn counts characters of these sets; a text holding none of them cannot look
-# legacy-encoded, and most Unicode text holds none: the per-character count is then skipped.
-_LEGACY_HINT = re.compile(
-    "[" + re.escape("".join(sorted(_text._TCVN3_SIGNS | _text._FOREIGN_LETTERS))) + "]"
-    + "|[" + re.escape("".join(sorted(_text._VOWELS))) + "][" + re.escape("".join(sorted(_text._VNI_TONES))) + "]"
-)
+# legacy-encoded, and most Unicode text holds none: the per-character count is then skipped. The
+# pattern starts with one set of characters, which the regex engine scans for quickly (an
+# alternation of two sets is tried at every position, 3-4 times slower): a sign, or a VNI tone
+# right after a vowel.
+_SIGNS = re.escape("".join(sorted(_text._TCVN3_SIGNS | _text._FOREIGN_LETTERS)))
+_TONES = re.escape("".join(sorted(_text._VNI_TONES)))
+_VOWELS = re.escape("".join(sorted(_text._VOWELS)))
+_LEGACY_HINT = re.compile(f"[{_SIGNS}{_TONES}](?:(?<=[{_SIGNS}])|(?<=[{_VOWELS}][{_TONES}]))")
 NON_UNIT_KEYS = {fold(name) for name in layout.NON_UNIT_SHEETS}  # folded names of sheets that are never unit tabs
 
 
@@ -127,6 +130,7 @@ def read_grids(sheets: Mapping[str, Grid], path: Path) -> WorkbookData:
     units: list[Unit] = []
     layouts: dict[str, UnitLayout] = {}
     problems: list[str] = []
+    shared: dict[str, str] = {}  # the texts read, each kept once: see read_unit
     for name in names:
         if fold(name) in NON_UNIT_KEYS:
             continue
@@ -145,7 +149,7 @@ def read_grids(sheets: Mapping[str, Grid], path: Path) -> WorkbookData:
             continue
         code = decl["code"] if decl else name
         unit_name = decl["name"] if decl and decl["name"] else _unit_name_from_title(grid, header_row) or name
-        unit, unit_layout = read_unit(grid, name, code, unit_name, header_row, columns, settings.plan_year)
+        unit, unit_layout = read_unit(grid, name, code, unit_name, header_row, columns, settings.plan_year, shared)
         if not decl and declared:
             unit.issues.append(make_issue("unit-not-in-config", sheet=name, unit=code))
         units.append(unit)
@@ -164,7 +168,7 @@ def read_grids(sheets: Mapping[str, Grid], path: Path) -> WorkbookData:
         )
     _flag_duplicates(units)
     history_sheet = _find_name(sheets, layout.SHEET_HISTORY)
-    history, history_layout = read_history(sheets[history_sheet]) if history_sheet else ({}, None)
+    history, history_layout = read_history(sheets[history_sheet], shared) if history_sheet else ({}, None)
     tracker = Tracker(settings=settings, units=units, history=history, issues=issues)
     return WorkbookData(
         path=path,
@@ -354,15 +358,21 @@ def _unit_name_from_title(grid: Grid, header_row: int) -> str:
 
 
 def read_unit(
-    grid: Grid, sheet: str, code: str, name: str, header_row: int, columns: dict[str, int], plan_year: int
+    grid: Grid, sheet: str, code: str, name: str, header_row: int, columns: dict[str, int], plan_year: int,
+    shared: dict[str, str],
 ) -> tuple[Unit, UnitLayout]:
-    """The KPI rows below the header; rows below the "Tổng cộng" row are read too, and flagged."""
+    """The KPI rows below the header; rows below the "Tổng cộng" row are read too, and flagged.
+
+    ``shared``: one copy of each text already read, taken instead of an equal one (departments
+    repeat outputs, partners, results and obstacles from row to row).
+    """
     unit = Unit(code=code, name=name, sheet=sheet)
     kpi_rows: list[int] = []
     total_row = None
     last_content = header_row
     label_cols = sorted({columns.get("seq", 1), columns.get("code", 1), columns.get("title", 1), 1, 2})
-    fields = list(columns.items())
+    fields = [(f, c) for f, c in columns.items() if f in layout.DEPARTMENT_COLUMNS]  # what a KPI is read from
+    progress_col = columns["progress"]
     letters = {f: col_letter(c) for f, c in columns.items()}  # shared by the KPIs' cell addresses
     for r in range(header_row + 1, len(grid) + 1):
         row = grid[r - 1]
@@ -370,16 +380,16 @@ def read_unit(
         if total_row is None and any(_is_total_label(row[c - 1].value) for c in label_cols if c <= width):
             total_row = r
             continue
-        filled = [c.value for c in row if not _is_blank(c.value)]
-        if not filled or _is_column_numbering(filled):
+        if _is_filler(row):
             continue
         if total_row is None:
             last_content = r
-        values = {f: row[c - 1] if c <= width else _EMPTY for f, c in fields}
+        values = {f: row[c - 1].value if c <= width else None for f, c in fields}
         if not _is_kpi_row(values, below_total=total_row is not None):
             continue  # a note, a sub-heading or a signature line, not a KPI
         kpi_rows.append(r)
-        kpi = _read_kpi(values, unit, sheet, r, letters, plan_year)
+        percent = progress_col <= width and row[progress_col - 1].percent
+        kpi = _read_kpi(values, percent, unit, sheet, r, letters, plan_year, shared)
         if total_row is not None:
             # A KPI added under the total row still counts: nothing typed is silently dropped.
             kpi.issues.append(make_issue(
@@ -418,60 +428,72 @@ def read_unit(
 _COLUMN_NUMBER = re.compile(r"^\(?\d{1,3}\)?$")
 
 
-def _is_column_numbering(filled: list[Any]) -> bool:
-    """The "(1) (2) (3) …" row Vietnamese forms put under their header (``filled``: the row's
-    non-blank values)."""
-    return len(filled) >= 3 and all(_COLUMN_NUMBER.match(str(v).strip()) for v in filled)
+def _is_filler(row: list[Cell]) -> bool:
+    """An empty row, or the "(1) (2) (3) …" row Vietnamese forms put under their header (at least
+    three values, all numbers in parentheses or not)."""
+    count = 0
+    for cell in row:
+        value = cell.value
+        if _is_blank(value):
+            continue
+        if not _COLUMN_NUMBER.match(str(value).strip()):
+            return False  # a KPI row: known at its code, the second cell
+        count += 1
+    return count == 0 or count >= 3
 
 
-def _is_kpi_row(values: dict[str, Cell], *, below_total: bool) -> bool:
+def _is_kpi_row(values: dict[str, Any], *, below_total: bool) -> bool:
     """A KPI has a weight or a progress typed, or (above the total row) both a code and a title.
 
     Below the total only figures count: signature blocks there fill two text columns too.
     """
-    def filled(f: str) -> bool:
-        return f in values and not _is_blank(values[f].value)
-
-    return filled("weight") or filled("progress") or (not below_total and filled("code") and filled("title"))
+    return (not _is_blank(values.get("weight")) or not _is_blank(values.get("progress"))
+            or (not below_total and not _is_blank(values.get("code")) and not _is_blank(values.get("title"))))
 
 
 # The department's columns a KPI keeps as text (others are read as numbers and dates).
 _KPI_TEXTS = ("code", "title", "output", "partners", "result", "obstacles", "measure_unit", "target")
 
 
-def _read_kpi(values: dict[str, Cell], unit: Unit, sheet: str, row: int, letters: dict[str, str], plan_year: int) -> KPI:
+def _read_kpi(
+    values: dict[str, Any], percent: bool, unit: Unit, sheet: str, row: int, letters: dict[str, str], plan_year: int,
+    shared: dict[str, str],
+) -> KPI:
+    """The KPI of a row (``values``: the value of each department column; ``percent``: whether its
+    progress is formatted as a percentage)."""
     cells = CellAddresses(letters, row)
-    text = {f: clean_text(values[f].value) if f in values else "" for f in _KPI_TEXTS}
+    text = {}
+    for f in _KPI_TEXTS:
+        value = clean_text(values.get(f))
+        text[f] = shared.setdefault(value, value)
     issues: list[Issue] = []
     where = {"sheet": sheet, "unit": unit.code, "kpi": text["code"] or text["title"][:30]}
 
-    weight_cell = values.get("weight", _EMPTY)
-    weight = parse_weight(weight_cell.value)
+    weight = parse_weight(values.get("weight"))
     if weight.problem:
-        issues.append(make_issue(weight.problem, value=clean_text(weight_cell.value), cell=cells.get("weight"), **where))
+        issues.append(make_issue(weight.problem, value=clean_text(values.get("weight")), cell=cells.get("weight"), **where))
     weight_value = None if weight.problem else weight.value
 
-    progress_cell = values.get("progress", _EMPTY)
-    progress = parse_progress(progress_cell.value, progress_cell.percent)
+    progress = parse_progress(values.get("progress"), percent)
     if progress.problem == "progress-out-of-range":
         issues.append(make_issue(
             progress.problem, value=_num(progress.value), clipped=_num(max(0.0, min(100.0, progress.value))),
             cell=cells.get("progress"), **where,
         ))
     elif progress.problem:
-        issues.append(make_issue(progress.problem, value=clean_text(progress_cell.value), cell=cells.get("progress"), **where))
+        issues.append(make_issue(progress.problem, value=clean_text(values.get("progress")), cell=cells.get("progress"), **where))
 
-    deadline_value = values["deadline"].value if "deadline" in values else None
+    deadline_value = values.get("deadline")
     deadline = parse_deadline(deadline_value if not isinstance(deadline_value, str) else clean_text(deadline_value), plan_year)
     if deadline.kind == "unknown":
         issues.append(make_issue("deadline-unknown", text=deadline.text, cell=cells.get("deadline"), **where))
     elif deadline.kind == "missing":
         issues.append(make_issue("deadline-missing", cell=cells.get("deadline"), **where))
 
-    completed_on = _as_date(values["completed_on"].value) if "completed_on" in values else None
-    if "completed_on" in values and completed_on is None and not _is_blank(values["completed_on"].value):
+    completed_on = _as_date(values.get("completed_on"))
+    if completed_on is None and not _is_blank(values.get("completed_on")):
         issues.append(make_issue(
-            "completed-on-invalid", value=clean_text(values["completed_on"].value), cell=cells.get("completed_on"), **where,
+            "completed-on-invalid", value=clean_text(values["completed_on"]), cell=cells.get("completed_on"), **where,
         ))
 
     for f in ("code", "title", "result", "obstacles"):
@@ -488,7 +510,7 @@ def _read_kpi(values: dict[str, Cell], unit: Unit, sheet: str, row: int, letters
         computed = indicator_progress(target, actual, baseline) if target else None
         if computed is None:
             issues.append(make_issue(
-                "indicator-invalid", target=target_text, actual=clean_text(values["actual"].value), cell=cells.get("actual"), **where,
+                "indicator-invalid", target=target_text, actual=clean_text(values["actual"]), cell=cells.get("actual"), **where,
             ))
 
     return KPI(
@@ -521,14 +543,12 @@ def _num(x: float) -> str:
     return format_vn(x)
 
 
-def _number(cell: Cell | None) -> float | None:
-    if cell is None or _is_blank(cell.value):
+def _number(value: Any) -> float | None:
+    if _is_blank(value) or isinstance(value, bool):
         return None
-    if isinstance(cell.value, bool):
-        return None
-    if isinstance(cell.value, (int, float)):
-        return float(cell.value)
-    return parse_vn_number(str(cell.value))
+    if isinstance(value, (int, float)):
+        return float(value)
+    return parse_vn_number(str(value))
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -543,20 +563,17 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 def _flag_duplicates(units: Iterable[Unit]) -> None:
-    seen: dict[str, str] = {}
+    seen: dict[str, KPI] = {}  # folded code -> its first KPI
     for unit in units:
         for kpi in unit.kpis:
             if not kpi.code:
                 continue
-            key = fold(kpi.code)
-            here = f"'{kpi.sheet}'!{kpi.cells.get('code', '')}"
-            if key in seen:
+            first = seen.setdefault(fold(kpi.code), kpi)
+            if first is not kpi:
                 kpi.issues.append(make_issue(
-                    "duplicate-code", code=kpi.code, first=seen[key], sheet=kpi.sheet,
-                    cell=kpi.cells.get("code"), unit=kpi.unit, kpi=kpi.code,
+                    "duplicate-code", code=kpi.code, first=f"'{first.sheet}'!{first.cells.get('code', '')}",
+                    sheet=kpi.sheet, cell=kpi.cells.get("code"), unit=kpi.unit, kpi=kpi.code,
                 ))
-            else:
-                seen[key] = here
 
 
 def read_settings(grid: Grid | None, issues: list[Issue]) -> tuple[Settings, list[dict]]:
@@ -632,8 +649,9 @@ def _settings(raw: dict[str, tuple[Any, str]], issues: list[Issue]) -> Settings:
     )
 
 
-def read_history(grid: Grid) -> tuple[dict, HistoryLayout | None]:
-    """Progress per KPI and report date from "Lịch sử"."""
+def read_history(grid: Grid, shared: dict[str, str]) -> tuple[dict, HistoryLayout | None]:
+    """Progress per KPI and report date from "Lịch sử" (``shared``: as for :func:`read_unit`; the
+    history repeats unit codes on every row and the codes of the unit tabs)."""
     keys = [fold(h) for h in layout.HISTORY_KEY_HEADERS]
     for r, row in enumerate(grid[: layout.HEADER_SEARCH_ROWS], start=1):
         folded = [fold(c.value) if isinstance(c.value, str) else "" for c in row]
@@ -645,24 +663,29 @@ def read_history(grid: Grid) -> tuple[dict, HistoryLayout | None]:
                 d = _as_date(cell.value) if not isinstance(cell.value, (int, float)) else None
                 if d and c not in (unit_col, code_col, title_col):
                     dates[d] = c + 1
+            by_date = sorted(dates.items())
             history: dict[tuple[str, str], list[tuple[dt.date, float]]] = {}
             rows: dict[tuple[str, str], int] = {}
             last_row = r
             for rr in range(r + 1, len(grid) + 1):
                 line = grid[rr - 1]
-                get = lambda i: line[i].value if i is not None and i < len(line) else None
-                unit = clean_text(get(unit_col))
-                key = clean_text(get(code_col)) or clean_text(get(title_col))
+                unit = clean_text(_value(line, unit_col))
+                key = clean_text(_value(line, code_col)) or clean_text(_value(line, title_col))
                 if not unit and not key:
                     continue
                 last_row = rr
-                rows[(unit, key)] = rr
+                pair = (shared.setdefault(unit, unit), shared.setdefault(key, key))
+                rows[pair] = rr
                 points = []
-                for d, c in sorted(dates.items()):
-                    v = get(c - 1)
+                for d, c in by_date:
+                    v = _value(line, c - 1)
                     if isinstance(v, (int, float)) and not isinstance(v, bool):
                         points.append((d, float(v)))
-                history[(unit, key)] = points
+                history[pair] = points
             last_col = max([len(row), *(dates.values())])
             return history, HistoryLayout(header_row=r, rows=rows, dates=dates, last_row=last_row, last_col=last_col)
     return {}, None
+
+
+def _value(line: list[Cell], index: int | None) -> Any:
+    return line[index].value if index is not None and index < len(line) else None
