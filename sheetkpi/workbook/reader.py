@@ -266,7 +266,7 @@ class Grids(Mapping[str, Grid]):
         )
 
 
-_EMPTY = Cell(None)
+EMPTY_CELL = Cell(None)  # empty cells share one instance
 
 
 def _grid(rows: list[list[Any]], percent: set[tuple[int, int]] | tuple) -> Grid:
@@ -280,11 +280,11 @@ def _grid(rows: list[list[Any]], percent: set[tuple[int, int]] | tuple) -> Grid:
             values.pop()
         if percent:
             cells = [
-                _EMPTY if v == "" else Cell(v, (r, c) in percent and isinstance(v, (int, float))) if v == v else _nan(r)
+                EMPTY_CELL if v == "" else Cell(v, (r, c) in percent and isinstance(v, (int, float))) if v == v else _nan(r)
                 for c, v in enumerate(values, start=1)
             ]
         else:
-            cells = [_EMPTY if v == "" else Cell(v) if v == v else _nan(r) for v in values]
+            cells = [EMPTY_CELL if v == "" else Cell(v) if v == v else _nan(r) for v in values]
         grid.append(cells)
     while grid and not grid[-1]:
         grid.pop()

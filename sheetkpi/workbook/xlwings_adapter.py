@@ -3,8 +3,9 @@
 The same engine core serves the button and the CLI. This module only moves cells:
 
 - reading: each sheet is read in one block (its used range, ``options(ndim=2).value``) into the same
-  grids of :class:`~sheetkpi.workbook.reader.Cell` that the file reader builds, and handed to the same
-  grid → model code (:func:`~sheetkpi.workbook.reader.read_grids`). Number formats are read only for
+  grids of :class:`~sheetkpi.workbook.reader.Cell` that the file reader builds, when the same
+  grid → model code (:func:`~sheetkpi.workbook.reader.read_grids`) asks for it: one sheet's cells are
+  held at a time, and a sheet it never reads ("Hướng dẫn") is not fetched. Number formats are read only for
   the "% tiến độ" block of each unit tab (a percent-formatted 0.8 is 80), one call per column block;
   only a block that mixes formats is split, so calls grow with format changes, never with rows;
 - writing: the same :class:`~sheetkpi.outputs.writes.WritePlan` the file writer applies. Each
@@ -22,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, Mapping
 
 from ..model import Evaluation
 from ..outputs.writes import STYLE_SPECS, Block, Chart, SheetWrites, WritePlan
@@ -30,7 +31,7 @@ from ..parsing.numbers import is_percent_format
 from ..parsing.text import fold
 from ._chart import CHART_NAME
 from ._sheetxml import parse_range
-from .reader import NON_UNIT_KEYS, Cell, Grid, WorkbookData, find_header, read_grids
+from .reader import EMPTY_CELL, NON_UNIT_KEYS, Cell, Grid, WorkbookData, find_header, read_grids
 
 # Excel's defaults, applied where a style leaves an attribute unset: a styled cell gets exactly its
 # style, as the file writer gives it a fresh cell format.
@@ -47,14 +48,31 @@ Rect = tuple[int, int, int, int]  # first row, first column, last row, last colu
 # -- reading --------------------------------------------------------------------------------------
 
 def read_book(book: Any) -> WorkbookData:
-    """Read every sheet of the open ``book`` into the model, as :func:`~sheetkpi.workbook.reader.read_workbook`
-    does for a file."""
-    grids: dict[str, Grid] = {}
-    for sheet in book.sheets:
-        grid = grids[sheet.name] = _read_sheet(sheet)
-        if fold(sheet.name) not in NON_UNIT_KEYS:
+    """Read the open ``book`` into the model, as :func:`~sheetkpi.workbook.reader.read_workbook` does a file."""
+    return read_grids(_BookGrids(book), Path(book.fullname))
+
+
+class _BookGrids(Mapping[str, Grid]):
+    """The sheets of an open book by name, each read from Excel when asked for and not kept."""
+
+    def __init__(self, book: Any) -> None:
+        self._sheets = {sheet.name: sheet for sheet in book.sheets}
+
+    def __getitem__(self, name: str) -> Grid:
+        sheet = self._sheets[name]
+        grid = _read_sheet(sheet)
+        if fold(name) not in NON_UNIT_KEYS:
             _mark_percent_progress(sheet, grid)
-    return read_grids(grids, Path(book.fullname))
+        return grid
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sheets)
+
+    def __len__(self) -> int:
+        return len(self._sheets)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._sheets
 
 
 def _read_sheet(sheet: Any) -> Grid:
@@ -64,7 +82,7 @@ def _read_sheet(sheet: Any) -> Grid:
     top, left = used.row, used.column
     grid: Grid = [[] for _ in range(top - 1)]
     for row in values:
-        cells = [Cell(None)] * (left - 1) + [Cell(v) for v in row]
+        cells = [EMPTY_CELL] * (left - 1) + [EMPTY_CELL if v is None else Cell(v) for v in row]
         while cells and cells[-1].value is None:
             cells.pop()
         grid.append(cells)
