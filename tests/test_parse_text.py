@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 import unicodedata
 
 import pytest
@@ -63,6 +64,47 @@ def test_fold_keeps_words_apart():
 )
 def test_clean_text(value, expected):
     assert clean_text(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("\u200bKHĐT\u200c-01\u2060", "KHĐT-01"),  # invisible characters anywhere
+        ("Hoàn thành\ufeff ", "Hoàn thành"),
+        (unicodedata.normalize("NFD", "Hoàn thành\u200d"), "Hoàn thành"),  # NFD and invisible
+        ("a\u200b\u0301", "a\u0301"),  # NFC first, then the invisible character goes: as ever
+        ("dòng 1\n\u200bdòng 2", "dòng 1\ndòng 2"),  # a line break is not printable either
+        (" plain ASCII\t", "plain ASCII"),
+        ("\u00a0Tổng cộng\u3000", "Tổng cộng"),
+    ],
+)
+def test_clean_text_drops_invisibles_and_composes(value, expected):
+    assert clean_text(value) == expected
+
+
+@pytest.mark.parametrize("text", ["KHĐT-01", "Hoàn thành trước 30/6/2026", "Quý IV", "dòng 1\ndòng 2", ""])
+def test_clean_text_returns_clean_text_itself(text):
+    # No copy: the model keeps the strings read instead of a second one per cell.
+    assert clean_text(text) is text
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_TRICKY = st.text(st.sampled_from(list("aAoOđĐ ()\t\n\u00a0:1/-") + ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff",
+                                                                         "\u0301", "\u0300", "\u0323", "\u0302", "ơ", "ế", "\u3000"]))
+
+
+@given(st.one_of(st.text(), _TRICKY, _TRICKY.map(lambda s: unicodedata.normalize("NFD", s))))
+def test_clean_text_and_fold_are_their_definitions(s):
+    # The definitions, written plainly; clean_text and fold skip the steps that change nothing.
+    cleaned = unicodedata.normalize("NFC", s).translate(_INVISIBLE).strip()
+    assert clean_text(s) == cleaned
+    assert fold(s) == _definition_fold(cleaned)
+
+
+def _definition_fold(cleaned: str) -> str:
+    plain = "".join(c for c in strip_marks(cleaned) if not unicodedata.category(c).startswith("M"))
+    spaced = re.sub(r"\s*\)", ")", re.sub(r"\s*\(\s*", " (", " ".join(plain.split())))
+    return spaced.strip().rstrip(": ")
 
 
 def test_format_date_pads_day_and_month():

@@ -1,0 +1,75 @@
+"""The file reader at scale: sheets parsed one at a time, KPI cell addresses without a dict per row,
+equal texts kept once; and that none of it changes what is read or which error is raised.
+
+No timing or memory is asserted here: figures come from ``python bench/stages.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from badinputs import copy_example, set_cell_xml
+from sheetkpi.errors import FileUnusable
+from sheetkpi.workbook import layout as L
+from sheetkpi.workbook.cells import address
+from sheetkpi.workbook.reader import Cell, load_grids, read_grids, read_workbook
+from support import EXAMPLE
+
+HEADER = ["STT", "Mã KPI", "Nhiệm vụ / KPI", "Sản phẩm đầu ra", "Trọng số (điểm)", "Thời hạn hoàn thành", "% tiến độ"]
+
+
+def test_grids_parse_a_sheet_each_time_it_is_asked_for():
+    names = load_workbook(EXAMPLE, read_only=True).sheetnames
+    with load_grids(EXAMPLE) as grids:
+        assert list(grids) == names and len(grids) == len(names)
+        assert "KHĐT" in grids and "Không có" not in grids
+        first, again = grids["KHĐT"], grids["KHĐT"]
+        assert first == again and first is not again  # not kept: the caller holds what it needs
+        with pytest.raises(KeyError):
+            grids["Không có"]
+
+
+@pytest.mark.parametrize("sheet", [L.SHEET_GUIDE, L.SHEET_SUMMARY])
+def test_a_damaged_sheet_stops_the_read_though_nothing_reads_it(tmp_path, sheet):
+    path = set_cell_xml(copy_example(tmp_path), sheet, {"A1": (None, "<v>NaN</v>")})
+    with pytest.raises(FileUnusable, match=f"Không đọc được trang tính '{sheet}'"):
+        read_workbook(path)
+
+
+def test_the_first_damaged_sheet_in_workbook_order_is_named(tmp_path):
+    # "Hướng dẫn" comes first but is never read; the unit tab "XDMT" is read (and fails) before it.
+    path = set_cell_xml(copy_example(tmp_path), L.SHEET_GUIDE, {"A1": (None, "<v>NaN</v>")})
+    set_cell_xml(path, "XDMT", {"H5": (None, "<v>NaN</v>")})
+    with pytest.raises(FileUnusable, match=f"'{L.SHEET_GUIDE}'"):
+        read_workbook(path)
+
+
+def test_kpi_cells_are_the_addresses_of_its_row():
+    data = read_workbook(EXAMPLE)
+    for unit in data.tracker.units:
+        columns = data.units[unit.sheet].columns
+        for kpi in unit.kpis:
+            expected = {f: address(kpi.row, c) for f, c in columns.items()}
+            assert dict(kpi.cells) == expected and kpi.cells == expected
+            assert kpi.cells.get("progress") == expected["progress"] and kpi.cells["code"] == expected["code"]
+    assert kpi.cells.get("not-a-column") is None and kpi.cells.get("not-a-column", "") == ""
+    assert repr(kpi.cells) == repr(expected)
+
+
+def _unit_grid(rows: list[list]) -> list[list[Cell]]:
+    # "".join makes each text a string of its own, as a file gives one per cell.
+    return [[Cell("BẢNG GIAO KPI")], [], [], [Cell(h) for h in HEADER],
+            *[[Cell("".join(v) if isinstance(v, str) else v) for v in row] for row in rows],
+            [Cell(None), Cell(L.TOTAL_LABEL)]]
+
+
+def test_equal_texts_read_from_many_rows_are_kept_once():
+    output = "Báo cáo trình UBND tỉnh"
+    grid = _unit_grid([[1, "X-01", "Nhiệm vụ 1", output, 50, "Quý II/2026", 40],
+                       [2, "X-02", "Nhiệm vụ 2", output + " ", 50, "Quý II/2026", 60]])
+    first, second = read_grids({"X": grid}, Path("x.xlsx")).tracker.units[0].kpis
+    assert first.output == second.output == output and first.output is second.output
+    assert first.deadline is second.deadline  # one Deadline per deadline text
