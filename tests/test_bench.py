@@ -153,7 +153,7 @@ def _canonical(xml: bytes) -> bytes:
 def _writes_for(xml: bytes) -> dict:
     """Writes of every kind over the first rows of a sheet, by row: into existing cells and gaps,
     new rows; as {column: CellWrite} and as RowRuns (a block's rows, styled per cell or not)."""
-    rows = [row for _, row in _sheetxml.iter_rows(_sheetxml.split_sheet(xml, "sheet.xml"), "sheet.xml")][:40]
+    rows = [row for *_, row in _sheetxml.iter_rows(_sheetxml.split_sheet(xml, "sheet.xml"), "sheet.xml")][:40]
     last = max(rows, default=0)
     values = [_sheetxml.CellWrite(value="12.5"), _sheetxml.CellWrite("inlineStr", inline=" Quá hạn <&> \r"),
               _sheetxml.CellWrite(value="46198", fallback="date"), _sheetxml.CellWrite(style=3),
@@ -177,6 +177,30 @@ def _sheets(path: Path):
         for name in zf.namelist():
             if name.startswith("xl/worksheets/sheet") and name.endswith(".xml"):
                 yield name, zf.read(name)
+
+
+def _regex_rows(parts) -> list:
+    return [(m.start(), m.end(), m.start(1), m.end(1))
+            for m in _sheetxml._ROW.finditer(parts.xml, parts.start, parts.end)]
+
+
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.name)
+def test_rows_found_by_search_are_those_the_regular_expression_finds(path):
+    for name, xml in _sheets(path):
+        parts = _sheetxml.split_sheet(xml, name)
+        assert list(_sheetxml._row_spans(parts)) == _regex_rows(parts), name
+
+
+@pytest.mark.parametrize("rows", [
+    '<row r="1"/><row r="2" spans="1:2"><c r="A2"><v>1</v></c></row>\n<row spans="1:1" r="4" />',
+    '<row r="1"><c r="A1"/></row><row r="2"><c r="A2"/></row ><row r="3"/>',  # whitespace in an end tag
+    '<row r="1"><c r="A1"/></row><x:row r="2" xmlns:x="urn:x"/><row r="3"/>',  # a prefix somewhere
+    '<row><c><v>1</v></c></row><rowx/><row r="3"></row>',
+])
+def test_unusual_rows_are_found_as_the_regular_expression_finds_them(rows):
+    xml = f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>'.encode()
+    parts = _sheetxml.split_sheet(xml, "sheet.xml")
+    assert list(_sheetxml._row_spans(parts)) == _regex_rows(parts)
 
 
 @pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.name)

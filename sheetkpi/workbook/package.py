@@ -479,7 +479,10 @@ class Package:
             raise InvalidPackageError("part-missing", f"Tệp thiếu phần '{part}'.")
         try:
             return _read_member(self._path, self._info[name])
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, InvalidPackageError) as exc:
+            self._check_source()  # a file replaced since it was opened is not a broken one
+            if isinstance(exc, InvalidPackageError):
+                raise
             raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc
 
     def _tree(self, part: str) -> etree._Element:
@@ -1116,11 +1119,11 @@ class Package:
         """
         sheet = self._worksheet(sheet_name)
         if sheet.part in self._pending:
-            self._check_source()
             self._render_sheet(sheet)
 
     def _check_source(self) -> None:
-        """Parts not rendered yet are read from the source: refuse to mix in a changed file."""
+        """Unchanged parts are copied from the source at save: refuse to mix in a changed file.
+        (What was read from it before is checked by the same test at save.)"""
         st = os.stat(self._path)
         if (st.st_size, st.st_mtime_ns) != self._stamp:
             raise PackageError("file-changed", f"Tệp '{self._path.name}' đã bị thay đổi sau khi mở; hãy chạy lại.")
