@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -130,7 +131,7 @@ def read_grids(sheets: Mapping[str, Grid], path: Path) -> WorkbookData:
     units: list[Unit] = []
     layouts: dict[str, UnitLayout] = {}
     problems: list[str] = []
-    shared: dict[str, str] = {}  # the texts read, each kept once: see read_unit
+    shared: dict[str, str] = {}  # the texts read, each kept once (see read_unit)
     for name in names:
         if fold(name) in NON_UNIT_KEYS:
             continue
@@ -322,14 +323,20 @@ def _is_total_label(value: Any) -> bool:
     return isinstance(value, str) and _TOTAL_WORDS.fullmatch(value) is not None and fold(value) == _TOTAL_KEY
 
 
+@lru_cache(maxsize=4096)  # every unit tab repeats its headers
+def _header_field(text: str) -> str | None:
+    """The field a header text names, if it names one."""
+    return _HEADER_KEYS.get(fold(text)) if _word_count(text) in _HEADER_WORD_COUNTS else None
+
+
 def find_header(grid: Grid) -> tuple[int, dict[str, int]] | None:
     """The first row among the top rows that names a unit tab's columns."""
     best = None
     for r, row in enumerate(grid[: layout.HEADER_SEARCH_ROWS], start=1):
         columns: dict[str, int] = {}
         for c, cell in enumerate(row, start=1):
-            if isinstance(cell.value, str) and _word_count(cell.value) in _HEADER_WORD_COUNTS:
-                key = _HEADER_KEYS.get(fold(cell.value))
+            if isinstance(cell.value, str):
+                key = _header_field(cell.value)
                 if key and key not in columns:
                     columns[key] = c
         if any(f in columns for f in layout.IDENTITY_FIELDS) and len(columns) >= 2:
@@ -363,8 +370,8 @@ def read_unit(
 ) -> tuple[Unit, UnitLayout]:
     """The KPI rows below the header; rows below the "Tổng cộng" row are read too, and flagged.
 
-    ``shared``: one copy of each text already read, taken instead of an equal one (departments
-    repeat outputs, partners, results and obstacles from row to row).
+    ``shared``: the texts read so far, each kept once; an equal text read again is taken from it
+    (departments repeat outputs, partners, results and obstacles from row to row).
     """
     unit = Unit(code=code, name=name, sheet=sheet)
     kpi_rows: list[int] = []
@@ -429,15 +436,15 @@ _COLUMN_NUMBER = re.compile(r"^\(?\d{1,3}\)?$")
 
 
 def _is_filler(row: list[Cell]) -> bool:
-    """An empty row, or the "(1) (2) (3) …" row Vietnamese forms put under their header (at least
-    three values, all numbers in parentheses or not)."""
+    """An empty row, or the "(1) (2) (3) …" row Vietnamese forms put under their header (three
+    values or more, each a column number)."""
     count = 0
     for cell in row:
         value = cell.value
         if _is_blank(value):
             continue
         if not _COLUMN_NUMBER.match(str(value).strip()):
-            return False  # a KPI row: known at its code, the second cell
+            return False  # decided at the first other value: a KPI row's code, its second cell
         count += 1
     return count == 0 or count >= 3
 
