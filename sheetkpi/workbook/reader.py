@@ -112,11 +112,14 @@ def read_workbook(path: str | Path) -> WorkbookData:
     path = Path(path)
     with load_grids(path) as sheets:
         try:
-            return read_grids(sheets, path)
-        finally:
-            # A damaged sheet stops the run even if nothing reads it, and the first damaged one in
-            # workbook order is the one named, whatever else went wrong.
+            data = read_grids(sheets, path)
+        except Exception:
+            # The first damaged sheet in workbook order is what is reported, whatever else went
+            # wrong: as when every sheet was parsed before reading.
             sheets.parse_unread()
+            raise
+        sheets.parse_unread()  # a damaged sheet stops the run even when nothing reads it
+    return data
 
 
 def read_grids(sheets: Mapping[str, Grid], path: Path) -> WorkbookData:
