@@ -135,6 +135,10 @@ def read_grids(sheets: Mapping[str, Grid], path: Path) -> WorkbookData:
     layouts: dict[str, UnitLayout] = {}
     problems: list[str] = []
     shared: dict[str, str] = {}  # the texts read, each kept once (see read_unit)
+    # The history first: its grid, a row per KPI, is dropped before the KPIs are made, and the
+    # memory it took is reused for them instead of staying scattered among them.
+    history_sheet = _find_name(sheets, layout.SHEET_HISTORY)
+    history, history_layout = read_history(sheets[history_sheet], shared) if history_sheet else ({}, None)
     for name in names:
         if fold(name) in NON_UNIT_KEYS:
             continue
@@ -171,8 +175,6 @@ def read_grids(sheets: Mapping[str, Grid], path: Path) -> WorkbookData:
             f"{_required_labels()}.",
         )
     _flag_duplicates(units)
-    history_sheet = _find_name(sheets, layout.SHEET_HISTORY)
-    history, history_layout = read_history(sheets[history_sheet], shared) if history_sheet else ({}, None)
     tracker = Tracker(settings=settings, units=units, history=history, issues=issues)
     return WorkbookData(
         path=path,
