@@ -330,30 +330,36 @@ _TAG_END = frozenset(b" \t\r\n/>")
 
 
 def _row_spans(parts: SheetParts) -> Iterator[tuple[int, int, int, int]]:
-    """(start, end, attributes start, attributes end) of each row element. Where no row can have a
-    prefix, rows are found by plain searches (a fraction of the regular expression's time); from
-    anything unusual on, by the regular expression."""
+    """(start, end, attributes start, attributes end) of each row element. Rows written plainly,
+    side by side, are found by plain searches (a fraction of the regular expression's time); from
+    anything else on (a prefix, a comment between rows), by the regular expression."""
     xml, pos, end = parts.xml, parts.start, parts.end
-    if xml.find(b":row", pos, end) < 0:
-        find = xml.find
-        while True:
-            start = find(b"<row", pos, end)
-            if start < 0:
-                return
-            close = find(b">", start, end)
-            if close < 0 or xml[start + 4] not in _TAG_END:
-                break
-            if xml[close - 1] == 0x2F:  # "/>": an empty row
-                yield start, close + 1, start + 4, close - 1
-                pos = close + 1
-                continue
-            stop = find(b"</row", close, end)
-            if stop < 0 or xml[stop + 5] != 0x3E:  # not "</row>"
-                break
-            yield start, stop + 6, start + 4, close
-            pos = stop + 6
+    find = xml.find
+    while True:
+        start = find(b"<row", pos, end)
+        if start != pos and xml[pos: start if start >= 0 else end].strip():
+            break  # something else comes first
+        if start < 0:
+            return
+        close = find(b">", start, end)
+        if close < 0 or xml[start + 4] not in _TAG_END:
+            break
+        if xml[close - 1] == 0x2F:  # "/>": an empty row
+            pos = close + 1
+            yield start, pos, start + 4, close - 1
+            continue
+        stop = find(b"</row", close, end)
+        if stop < 0 or xml[stop + 5] != 0x3E:  # not "</row>"
+            break
+        pos = stop + 6
+        yield start, pos, start + 4, close
     for m in _ROW.finditer(xml, pos, end):
         yield m.start(), m.end(), m.start(1), m.end(1)
+
+
+def _col_at(row_xml: bytes, at: int) -> int:
+    """The column of the cell whose start tag ``<c r="`` is at ``at``."""
+    return ref_col(row_xml[at + 6: row_xml.find(b'"', at + 6)].decode())
 
 
 def _cells_in(xml: bytes, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes, bool]]:
@@ -368,10 +374,27 @@ def _cells_in(xml: bytes, start: int = 0, end: int | None = None) -> Iterator[tu
 
 # An existing cell as sheetkpi and most producers write it: r first, then s and t, no whitespace,
 # empty or holding a value or a plain inline string. Written over without looking at it further.
-_SIMPLE_CELL = re.compile(
-    rb'<c r="[A-Z]{1,3}[0-9]+"(?: s="([0-9]+)")?(?: t="[A-Za-z]+")?'
-    rb'(?:/>|>(?:<v>[^<]*</v>|<is><t(?: xml:space="preserve")?>[^<]*</t></is>)?</c>)'
-)
+_SIMPLE_REST = (rb'"(?: s="([0-9]+)")?(?: t="[A-Za-z]+")?'
+                rb'(?:/>|>(?:<v>[^<]*</v>|<is><t(?: xml:space="preserve")?>[^<]*</t></is>)?</c>)')
+_SIMPLE_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]+' + _SIMPLE_REST)
+
+
+@lru_cache(maxsize=256)
+def _simple_run(col: int, count: int) -> re.Pattern:
+    """``count`` simple cells side by side from column ``col``, all in one row: groups are the
+    row number, then the s of each cell."""
+    return re.compile(b"".join(
+        b'<c r="' + col_letter(col + i).encode() + (rb"([0-9]+)" if i == 0 else rb"\1") + _SIMPLE_REST
+        for i in range(count)
+    ))
+
+
+def _plain_body(value: "int | float | str | None") -> str:
+    """What follows the r and s of a cell written with a plain value, as :func:`_content` makes it
+    from the value's CellWrite (see :func:`plain_write`)."""
+    if type(value) is str:
+        return f' t="inlineStr"><is>{_inline(value)}</is></c>'
+    return "/>" if value is None else f"><v>{value!r}</v></c>"  # repr of an int or float is its str
 
 
 class SheetEditor:
@@ -410,9 +433,13 @@ class SheetEditor:
         self.parser = safe_parser()
         # Rows are written as bytes only where unprefixed names are in the sheet's namespace.
         self.default_ns = parts.nsmap.get(None) == ns
+        # Comments, CDATA or processing instructions among the rows: rows holding one go to lxml.
+        # (A search for one byte is many times faster than for two.)
+        self.marked_up = any(parts.xml.find(mark[1:], parts.start, parts.end) >= 0
+                             and parts.xml.find(mark, parts.start, parts.end) >= 0 for mark in (b"<!", b"<?"))
         self._letters: dict[int, str] = {}
         self._cell_starts: dict[int, bytes] = {}
-        self._run_heads: dict[tuple, list] = {}
+        self._run_shapes: dict[tuple, tuple[list, bool]] = {}
 
     def _survey(self) -> tuple[set[int], tuple[int, int, int, int] | None]:
         tracked: set[int] = set()
@@ -521,15 +548,14 @@ class SheetEditor:
                 elif any(w.has_content or w.style is not None for w in entry.values()):
                     new_rows.append(self._row_bytes(row, b"", b"", [], entry, None))
                 continue
-            writes = row_writes(entry)
-            edited = None if slow else self._fast_row(row, writes, xml[span[0]: span[1]])
+            edited = None if slow else self._fast_row(row, entry, xml[span[0]: span[1]])
             if edited is None:
                 if not slow:
                     out.append(xml[pos: span[0]])
                     out.extend(new_rows)
                     new_rows.clear()
                     pos = span[0]
-                slow.append((row, writes, span))
+                slow.append((row, row_writes(entry), span))
                 if len(slow) >= _BATCH_ROWS or self._fast_row_possible(row):
                     out.append(self._flush_slow(slow, pos))
                     pos = span[1]
@@ -573,14 +599,19 @@ class SheetEditor:
 
     # -- rows written as bytes --------------------------------------------------------------
 
-    def _fast_row(self, row: int, writes: dict[int, CellWrite], row_xml: bytes) -> bytes | None:
-        """The row with ``writes`` applied, written directly; None when the row needs lxml: a
-        formula or an extension in a written cell, a clear or a pending shared-formula promotion,
-        cells without ``r``, namespace prefixes, comments or CDATA."""
-        if self.promotions or not self.default_ns or any(c.covers_row(row) for c in self.clears):
+    def _fast_row(self, row: int, entry: "dict[int, CellWrite] | RowRun", row_xml: bytes) -> bytes | None:
+        """The row with ``entry``'s writes applied, written directly; None when the row needs lxml:
+        a formula or an extension in a written cell, a clear or a pending shared-formula promotion,
+        cells without ``r``, namespace prefixes, comments, CDATA or processing instructions."""
+        if self.promotions or not self.default_ns or self.clears and any(c.covers_row(row) for c in self.clears):
             return None
-        if b"<!" in row_xml:
+        if self.marked_up and (b"<!" in row_xml or b"<?" in row_xml):
             return None
+        if type(entry) is RowRun:
+            spliced = self._splice_run(row, entry, row_xml)
+            if spliced is not None:
+                return spliced
+        writes = row_writes(entry)
         spliced = self._splice_row(row, writes, row_xml)
         if spliced is not None:
             return spliced
@@ -617,53 +648,60 @@ class SheetEditor:
         """The row with each written cell replaced in place, and new cells appended when they go
         right of every cell it has (a new "Lịch sử" column): the rest of the row is not even
         tokenized. None when a cell must be created between others."""
-        if row_xml.count(b"<c") != row_xml.count(b'<c r="'):
-            return None  # a cell whose r is missing or not first: only a walk through the row finds it
         number = b'%d"' % row
         found: list[tuple[int, int, bytes]] = []  # (start, column, how the cell starts)
-        appended: list[int] = []
-        tracked = self.tracked
+        missing: list[int] = []
+        tracked, starts = self.tracked, self._cell_starts
+        hint = 0  # cells come in column order: each search starts where the last cell was found
         for col in writes if tracked <= writes.keys() else tracked.union(writes):
-            head = self._cell_start(col) + number
-            start = row_xml.find(head)
-            if start >= 0:
+            head = (starts.get(col) or self._cell_start(col)) + number
+            start = row_xml.find(head, hint)
+            if start < 0 and hint:
+                start = row_xml.find(head)
+            if start < 0:
+                missing.append(col)
+            else:
                 found.append((start, col, head))
-                continue
-            write = writes.get(col)
-            if write is not None and (write.has_content or write.style is not None):
-                appended.append(col)
-        spans = self._room_right(row_xml, sorted(appended)) if appended else (0, 0, b"")
+                hint = start
+        appended: list[int] = []
+        if missing:
+            if row_xml.count(b"<c") != row_xml.count(b'<c r="'):
+                return None  # a cell whose r is missing or not first: only a walk through the row finds it
+            appended = sorted(col for col in missing if (w := writes.get(col)) is not None
+                              and (w.has_content or w.style is not None))
+        spans = self._room_right(row_xml, appended) if appended else (0, 0, b"")
         if spans is None:
             return None
         styles: dict[int, str | None] = {}
         out: list[bytes] = []
         pos = 0
-        for start, col, head in sorted(found):
+        for start, col, head in sorted(found) if len(found) > 1 else found:
             write = writes.get(col)
             simple = _SIMPLE_CELL.match(row_xml, start)
+            if simple is None:
+                cell = _PLAIN_CELL.match(row_xml, start)
+                if cell is None:
+                    return None
             if write is None:  # a tracked column this row does not write: only its style matters
                 if simple:
                     styles[col] = simple.group(1).decode() if simple.group(1) else None
                 else:
-                    cell = _PLAIN_CELL.match(row_xml, start)
-                    if cell is None:
-                        return None
                     sm = _ATTR_S.search(cell.group(1) or b"")
                     styles[col] = sm.group(1).decode() if sm else None
                 continue
             out.append(row_xml[pos: start])
             if simple:
-                old = simple.group(1).decode() if simple.group(1) else None
-                style = self._new_style(write, old) or old
+                old = simple.group(1)
+                if write.style is not None:
+                    old = b"%d" % write.style
+                elif write.fallback and (old is None or old == b"0"):
+                    old = b"%d" % self.resolve_fallback(write.fallback)
                 if col in tracked:
-                    styles[col] = style
-                text = head.decode() + (f' s="{style}"' if style is not None else "") + _content(write, "")
-                out.append(text.encode())
+                    styles[col] = old.decode() if old else None
+                out.append(head + b' s="' + old + b'"' if old else head)
+                out.append(_content(write, "").encode())
                 pos = simple.end()
                 continue
-            cell = _PLAIN_CELL.match(row_xml, start)
-            if cell is None:
-                return None
             content = cell.group(2)
             attrs = cell.group(1) or b""
             if not _PLAIN_ATTRS.fullmatch(attrs) or content is not None and not _PLAIN_CONTENT.fullmatch(content):
@@ -673,11 +711,9 @@ class SheetEditor:
         end = row_xml.rfind(b"</row") if appended else len(row_xml)
         out.append(row_xml[pos: end])
         if appended:
-            out.append("".join(self._cell_text(row, col, None, writes[col], styles) for col in sorted(appended)).encode())
+            out.append("".join(self._cell_text(row, col, None, writes[col], styles) for col in appended).encode())
         out.append(row_xml[end:])
-        for col in tracked:
-            if col in styles:
-                self.last_style[col] = styles[col]
+        self.last_style.update(styles)  # tracked columns only
         edited = b"".join(out)
         start, stop, widened = spans  # in the row's start tag, which is copied unchanged
         return edited[:start] + widened + edited[stop:] if widened else edited
@@ -688,10 +724,7 @@ class SheetEditor:
         value when the row has no spans), when ``cols`` all lie right of its last cell; None
         otherwise, or when the row has no cell."""
         first, last = row_xml.find(b'<c r="'), row_xml.rfind(b'<c r="')
-        if first < 0:
-            return None
-        last_col = ref_col(_ATTR_R.search(row_xml, last - 1).group(1).decode())
-        if cols[0] <= last_col:
+        if first < 0 or cols[0] <= _col_at(row_xml, last):
             return None
         spans = _ATTR_SPANS.search(row_xml, 0, first)
         if spans is None:
@@ -700,8 +733,7 @@ class SheetEditor:
             bounds = [int(x) for span in spans.group(2).decode().split() for x in span.split(":")]
         except ValueError:
             bounds = []
-        first_col = ref_col(_ATTR_R.search(row_xml, first - 1).group(1).decode())
-        return spans.start(2), spans.end(2), f"{min(bounds + [first_col])}:{max(bounds + cols)}".encode()
+        return spans.start(2), spans.end(2), f"{min(bounds + [_col_at(row_xml, first)])}:{max(bounds + cols)}".encode()
 
     def _row_bytes(self, row: int, attrs: bytes, trailing: bytes, cells: list, writes: dict[int, CellWrite],
                    original: bytes | None) -> bytes:
@@ -746,40 +778,78 @@ class SheetEditor:
     def _run_bytes(self, row: int, run: RowRun) -> bytes:
         """A new row from a RowRun, as :meth:`_row_bytes` makes it from the run's CellWrites
         (b"" when no cell is created), without a CellWrite per plain value."""
+        cells = self._run_cells(row, run, None)
+        return f'<row r="{row}">{cells}</row>'.encode() if cells else b""
+
+    def _run_shape(self, run: RowRun) -> tuple[list[tuple[int, str, str | None]], bool]:
+        """For the runs of one shape (a block's rows share theirs): per cell its column, how it
+        starts (``<c r="P``) and its given style; and whether a tracked column lies outside."""
         key = (run.col, len(run.values), id(run.styles) if type(run.styles) is tuple else run.styles)
-        heads = self._run_heads.get(key)
-        if heads is None:
-            heads = self._run_heads[key] = [
-                (run.col + i, f'<c r="{self._letter(run.col + i)}', None if st is None else str(st))
-                for i, st in ((i, run.style_of(i)) for i in range(len(run.values)))
-            ]
+        shape = self._run_shapes.get(key)
+        if shape is None:
+            cols = range(run.col, run.col + len(run.values))
+            heads = [(col, f'<c r="{self._letter(col)}', None if st is None else str(st))
+                     for col, st in zip(cols, (run.style_of(i) for i in range(len(cols))))]
+            shape = self._run_shapes[key] = (heads, not self.tracked.issubset(cols))
+        return shape
+
+    def _run_cells(self, row: int, run: RowRun, olds: tuple | None) -> str:
+        """The cells of a run, as :meth:`_cell_text` makes them from its CellWrites: new cells
+        (``olds`` None; the style comes from above, nothing is made for an empty value without a
+        style), or over existing simple cells whose s values are ``olds``."""
+        heads = self._run_shape(run)[0]
         number = str(row)
         tracked, last_style = self.tracked, self.last_style
         styles: dict[int, str | None] = {}
         out: list[str] = []
-        for (col, start, given), value in zip(heads, run.values):
-            kind = type(value)
-            if kind is CellWrite:
-                out.append(self._cell_text(row, col, None, value, styles))
-                continue
-            if given is None:
-                if value is None:
-                    continue  # nothing to empty in a new row
-                given = last_style.get(col)
-            if col in tracked:
-                styles[col] = given
-            style = "" if given is None else f' s="{given}"'
-            if kind is str:
-                out.append(f'{start}{number}"{style} t="inlineStr"><is>{_inline(value)}</is></c>')
-            elif kind is float:
-                out.append(f'{start}{number}"{style}><v>{value!r}</v></c>')
-            elif kind is int:
-                out.append(f'{start}{number}"{style}><v>{value}</v></c>')
+        for i, ((col, start, given), value) in enumerate(zip(heads, run.values)):
+            if olds is None:
+                old = last_style.get(col)
             else:
-                out.append(f'{start}{number}"{style}/>')
-        for col, style in styles.items():
-            last_style[col] = style
-        return f'<row r="{number}">{"".join(out)}</row>'.encode() if out else b""
+                old = olds[i].decode() if olds[i] else None
+            if type(value) is CellWrite:
+                style = self._new_style(value, old) or old
+                body = _content(value, "")
+            elif given is not None:
+                style, body = given, _plain_body(value)
+            elif value is None and olds is None:
+                continue  # nothing to empty in a new row
+            else:
+                style, body = old, _plain_body(value)
+            if col in tracked:
+                styles[col] = style
+            out.append(f'{start}{number}" s="{style}"{body}' if style is not None else f'{start}{number}"{body}')
+        last_style.update(styles)
+        return "".join(out)
+
+    def _splice_run(self, row: int, run: RowRun, row_xml: bytes) -> bytes | None:
+        """The row with a run written over its cells when they are simple and side by side (a
+        unit tab's engine columns), or appended right of its last cell (a new "Lịch sử" column);
+        None otherwise."""
+        if self._run_shape(run)[1]:
+            return None  # another column's style must be followed through this row
+        last = row_xml.rfind(b'<c r="')
+        if last >= 0 and _col_at(row_xml, last) < run.col:
+            # Cells without r before the last cell lie left of it; after it, one might be in the run.
+            if row_xml.find(b"<c", last + 2) >= 0:
+                return None
+            created = [run.col + i for i, v in enumerate(run.values) if v is not None or run.style_of(i) is not None]
+            spans = self._room_right(row_xml, created) if created else None
+            if spans is None:
+                return None
+            cells = self._run_cells(row, run, None).encode()
+            end = row_xml.rfind(b"</row")
+            first, stop, widened = spans  # in the row's start tag
+            if widened:
+                return b"".join((row_xml[:first], widened, row_xml[stop:end], cells, row_xml[end:]))
+            return b"".join((row_xml[:end], cells, row_xml[end:]))
+        # Searched from the end: the columns a run writes are mostly the last ones (engine columns).
+        start = row_xml.rfind(self._cell_start(run.col) + b'%d"' % row)
+        m = _simple_run(run.col, len(run.values)).match(row_xml, start) if start >= 0 else None
+        if m is None:
+            return None
+        cells = self._run_cells(row, run, m.groups()[1:])
+        return b"".join((row_xml[:start], cells.encode(), row_xml[m.end():]))
 
     def _letter(self, col: int) -> str:
         letters = self._letters.get(col)

@@ -143,8 +143,9 @@ class _Layout:
 # Zip output
 
 
-_CHUNK = 1 << 20  # rendered bytes handed to the deflating thread at a time
-_IN_FLIGHT = 3  # chunks waiting for it at most: bounds what a fast renderer piles up
+_CHUNK = 1 << 20  # a part's rendered bytes are deflated in chunks of about this size
+_JOB = 4 << 20  # bytes handed to the deflating thread at a time
+_IN_FLIGHT = 2  # jobs waiting for it at most: bounds what a fast renderer piles up
 
 
 @dataclass(frozen=True)
@@ -170,22 +171,21 @@ class _Packed:
 
 class _PackStream:
     """A part packed as it is rendered, so that a big sheet is never held whole: its pieces are
-    gathered into chunks of about a MiB, which a worker thread deflates while the caller renders
-    the next ones (zlib releases the GIL). Without a pool the chunks are deflated at once.
+    gathered into chunks of about a MiB, deflated by a :class:`_Deflater` while the caller renders
+    the next ones, or at once without one.
 
-    A stream is deflated chunk by chunk whatever the pool; the chunks depend only on the content,
-    so the output is deterministic (and, chunks being far larger than deflate's window, the same
-    as deflating the whole part in one call).
+    A part is deflated chunk by chunk either way; the chunks depend only on the content, so the
+    output is deterministic (and, chunks being far larger than deflate's window, the same as
+    deflating the whole part in one call).
     """
 
-    def __init__(self, pool: "ThreadPoolExecutor | None", compress_type: int):
-        self._pool = pool
+    def __init__(self, deflater: "_Deflater | None", compress_type: int):
+        self._deflater = deflater
         self.method = zipfile.ZIP_STORED if compress_type == zipfile.ZIP_STORED else zipfile.ZIP_DEFLATED
         self._packer = zlib.compressobj(6, zlib.DEFLATED, -15) if self.method == zipfile.ZIP_DEFLATED else None
         self._pieces: list[bytes] = []
         self._gathered = 0  # bytes in _pieces
-        self._jobs: deque[Future] = deque()
-        self._done: list[bytes] = []
+        self._done: list[bytes] = []  # packed chunks
         self._crc = 0
         self._size = 0
         self._result: _Packed | None = None
@@ -202,10 +202,10 @@ class _PackStream:
         return self
 
     def packed(self) -> _Packed:
-        """The packed part, once the worker is done with it."""
+        """The packed part, once the deflater is done with it."""
         if self._result is None:
-            self._done.extend(job.result() for job in self._jobs)
-            self._jobs.clear()
+            if self._deflater is not None:
+                self._deflater.finish()
             self._result = _Packed(b"".join(self._done), self._crc, self._size, self.method)
             self._done.clear()
         return self._result
@@ -214,21 +214,63 @@ class _PackStream:
         chunk = b"".join(self._pieces)
         self._pieces.clear()
         self._gathered = 0
-        if self._pool is None:
-            self._done.append(self._pack(chunk, final))
-            return
-        self._jobs.append(self._pool.submit(self._pack, chunk, final))
-        while len(self._jobs) > _IN_FLIGHT:
-            self._done.append(self._jobs.popleft().result())
+        if self._deflater is None:
+            self.pack(chunk, final)
+        else:
+            self._deflater.add(self, chunk, final)
 
-    def _pack(self, chunk: bytes, final: bool) -> bytes:
-        # In the worker thread, one chunk after the other (a single worker keeps them in order).
+    def pack(self, chunk: bytes, final: bool) -> None:
+        """Pack the next chunk (in the deflating thread when there is one, chunks in order)."""
         self._crc = zlib.crc32(chunk, self._crc)
         self._size += len(chunk)
         if self._packer is None:
-            return chunk
-        data = self._packer.compress(chunk)
-        return data + self._packer.flush() if final else data
+            self._done.append(chunk)
+        else:
+            self._done.append(self._packer.compress(chunk))
+            if final:
+                self._done.append(self._packer.flush())
+
+
+class _Deflater:
+    """A thread that deflates rendered parts while the next ones render (zlib releases the GIL).
+
+    Chunks are handed over in jobs of a few MiB, from one part or several: every job costs hand-
+    overs of the GIL between the threads, which a job per 250 KiB unit tab would multiply.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sheetkpi-deflate")
+        self._batch: list[tuple[_PackStream, bytes, bool]] = []
+        self._gathered = 0
+        self._jobs: deque[Future] = deque()
+
+    def add(self, stream: _PackStream, chunk: bytes, final: bool) -> None:
+        self._batch.append((stream, chunk, final))
+        self._gathered += len(chunk)
+        if self._gathered >= _JOB:
+            self._submit()
+
+    def finish(self) -> None:
+        """Wait until every chunk handed over is packed."""
+        if self._batch:
+            self._submit()
+        while self._jobs:
+            self._jobs.popleft().result()
+
+    def close(self) -> None:
+        self.finish()
+        self._pool.shutdown()
+
+    def _submit(self) -> None:
+        batch, self._batch, self._gathered = self._batch, [], 0
+        self._jobs.append(self._pool.submit(_pack_all, batch))
+        while len(self._jobs) > _IN_FLIGHT:
+            self._jobs.popleft().result()
+
+
+def _pack_all(batch: list[tuple[_PackStream, bytes, bool]]) -> None:
+    for stream, chunk, final in batch:
+        stream.pack(chunk, final)
 
 
 def _data_offset(src, info: zipfile.ZipInfo) -> int:
@@ -398,7 +440,7 @@ class Package:
         self._removed_formulas: dict[int, set[tuple[int, int]]] = {}  # by sheetId, for calcChain at save
         self._charts: dict[str, _chart.ChartSpec] = {}  # chart part -> what it shows
         self._chart_xml: dict[str, bytes] = {}  # chart parts rendered when their sheet was
-        self._pool: ThreadPoolExecutor | None = None  # deflates rendered sheets (see _PackStream)
+        self._deflater: _Deflater | None = None  # deflates rendered sheets as the next ones render
         self._chart_count: dict[str, int] = {}
         self._style_cache: dict[CellStyle, int] = {}
         self._signatures: dict[str, dict[tuple, int]] = {}  # styles collection -> entry -> index
@@ -761,9 +803,19 @@ class Package:
         sheet = self._worksheet(sheet_name)
         self._check_style(style)
         pending = self._rows.setdefault(sheet.part, {})
+        # Cells side by side in a row (as a plan lists them) become one RowRun.
+        run_row, run_col, values = 0, 0, []
         for (row, col), value in cells.items():
-            self._check_cell(row, col)
-            _writes_of(pending, row)[col] = self._cell_write(value, style)
+            if type(row) is not int or type(col) is not int or not (0 < row <= MAX_ROW and 0 < col <= MAX_COL):
+                self._check_cell(row, col)  # raises, unless an int subclass
+            if row == run_row and col == run_col + len(values):
+                values.append(self._plain(value, style))
+                continue
+            if values:
+                _add_run(pending, run_row, RowRun(run_col, tuple(values), style))
+            run_row, run_col, values = row, col, [self._plain(value, style)]
+        if values:
+            _add_run(pending, run_row, RowRun(run_col, tuple(values), style))
         self._pending.add(sheet.part)
 
     def write_rows(self, sheet_name: str, start_row: int, start_col: int, rows: list[list[Any]],
@@ -795,11 +847,7 @@ class Package:
                 cells = [plain(v, styles) for v in values]
             if len(cells) < width:
                 cells += [None] * (width - len(cells))
-            run = RowRun(start_col, tuple(cells), styles)
-            if start_row + i in pending:
-                _writes_of(pending, start_row + i).update(run.writes())
-            else:
-                pending[start_row + i] = run
+            _add_run(pending, start_row + i, RowRun(start_col, tuple(cells), styles))
         first = start_row + len(rows)
         if width and (clear_until_row is None or clear_until_row >= first):
             clear = ClearRange(first, clear_until_row, start_col, start_col + width - 1)
@@ -1141,10 +1189,10 @@ class Package:
             parts = _sheetxml.add_drawing(parts, part, self._drawing_refs[part])
         editor = SheetEditor(parts, part, cells, clears,
                              lambda kind: self.add_style(num_fmt=_FALLBACK_FORMATS[kind]))
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sheetkpi-deflate")
+        if self._deflater is None:
+            self._deflater = _Deflater()
         info = self._info.get(self._names.get(part.lower(), ""))
-        stream = _PackStream(self._pool, info.compress_type if info else zipfile.ZIP_DEFLATED)
+        stream = _PackStream(self._deflater, info.compress_type if info else zipfile.ZIP_DEFLATED)
         for piece in editor.run():
             stream.write(piece)
         self._committed[part] = stream.close()
@@ -1257,19 +1305,20 @@ class Package:
         self._charts.clear()
         self._chart_xml.clear()
         self._chart_count.clear()
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        if self._deflater is not None:
+            self._deflater.close()
+            self._deflater = None
 
 
-def _writes_of(pending: dict[int, dict[int, CellWrite] | RowRun], row: int) -> dict[int, CellWrite]:
-    """The pending writes of ``row`` as a dict that can take more (a RowRun is turned into one)."""
+def _add_run(pending: dict[int, dict[int, CellWrite] | RowRun], row: int, run: RowRun) -> None:
+    """Add a run to the pending writes of ``row``, over what is there (as a dict then)."""
     writes = pending.get(row)
     if writes is None:
-        writes = pending[row] = {}
-    elif type(writes) is not dict:
+        pending[row] = run
+        return
+    if type(writes) is not dict:
         writes = pending[row] = writes.writes()
-    return writes
+    writes.update(run.writes())
 
 
 def _written_value(write: CellWrite) -> Any:
