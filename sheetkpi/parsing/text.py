@@ -47,9 +47,10 @@ def clean_text(value: object) -> str:
 
 
 def _clean_str(s: str) -> str:
-    # Copies only when something changes (str.translate always copies): ASCII text is NFC and has
-    # no invisible character; normalize() returns NFC text itself, strip() text with nothing to
-    # strip. Invisible characters are not printable, and isprintable() is the quicker test.
+    # A new string only when the text changes (str.translate always makes one): ASCII text is NFC
+    # and has no invisible character; normalize() and strip() return the text itself when it is
+    # NFC and has nothing to strip. Invisible characters are not printable: isprintable() is the
+    # quicker test, the search runs only when it fails (line breaks, for one, are not printable).
     if not s.isascii():
         s = unicodedata.normalize("NFC", s)
         if not s.isprintable() and _HAS_INVISIBLE.search(s):
