@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import repeat
 from typing import Callable, Iterator, NamedTuple
 
 from lxml import etree
@@ -216,6 +217,16 @@ class _Batch:
             self.start = start
         self.end = end
         self.rows.append((row, writes, (start, end)))
+
+
+class _RunShape(NamedTuple):
+    """What the runs of one shape (first column, width, styles) share."""
+
+    heads: list[tuple[int, str, str | None, str, bool]]  # per cell: column, how it starts (<c r="P),
+    # its given style, that style as it follows the row number (" s="12"), whether the column is tracked
+    outside: bool  # a tracked column lies outside the run
+    first: bytes  # how the run's first cell starts: b'<c r="P'
+    cells: re.Pattern  # the run's cells, simple and side by side (see _simple_run)
 
 
 @dataclass(slots=True)
@@ -476,6 +487,7 @@ class SheetEditor:
         """The edited worksheet XML, in pieces as the pass goes (a big sheet is never held whole)."""
         xml, parts, rows, keys = self.parts.xml, self.parts, self.rows, self.keys
         n, k = len(keys), 0
+        direct = self.default_ns
         last_target = keys[-1] if keys else 0
         out: list[bytes] = [self._head()]
         batch: _Batch | None = None
@@ -501,6 +513,23 @@ class SheetEditor:
                 out.append(self._flush(batch))
                 batch = None
             edit = edit or bool(self.promotions) and self._takes_promotion(xml, start, end, row)
+            if batch is None and direct:
+                # No lxml pending: rows go straight to bytes, no batch needed (the common case).
+                if news:
+                    out.append(xml[pos: start])
+                    pos = start
+                    out.extend(self._new_row(r, rows[r]) for r in news)
+                    news = []
+                if not edit:
+                    if self.tracked and row < last_target:
+                        self._track(xml, start, end)
+                    continue
+                edited = self._fast_row(row, writes, xml[start: end]) if writes is not None else None
+                if edited is not None:
+                    out.append(xml[pos: start])
+                    out.append(edited)
+                    pos = end
+                    continue
             if batch is None and (edit or news):
                 out.append(xml[pos: start])  # inside an open batch the gap is part of its span
                 pos = start
@@ -519,8 +548,12 @@ class SheetEditor:
             if batch is None:
                 out.append(xml[pos: last_end])
                 pos = last_end
-                batch = _Batch()
-            batch.rows.extend((r, rows[r], None) for r in keys[k:])
+                if direct:
+                    out.extend(self._new_row(r, rows[r]) for r in keys[k:])
+                else:
+                    batch = _Batch()
+            if batch:
+                batch.rows.extend((r, rows[r], None) for r in keys[k:])
         if batch:
             out.append(self._flush(batch))
         out.append(xml[pos: parts.end])
@@ -541,12 +574,8 @@ class SheetEditor:
             if span is None:
                 if slow or not self.default_ns:
                     slow.append((row, row_writes(entry), span))
-                elif type(entry) is RowRun:
-                    new = self._run_bytes(row, entry)
-                    if new:
-                        new_rows.append(new)
-                elif any(w.has_content or w.style is not None for w in entry.values()):
-                    new_rows.append(self._row_bytes(row, b"", b"", [], entry, None))
+                else:
+                    new_rows.append(self._new_row(row, entry))
                 continue
             edited = None if slow else self._fast_row(row, entry, xml[span[0]: span[1]])
             if edited is None:
@@ -570,6 +599,14 @@ class SheetEditor:
             out.append(self._flush_slow(slow, pos))
         out.extend(new_rows)
         return b"".join(out)
+
+    def _new_row(self, row: int, entry: "dict[int, CellWrite] | RowRun") -> bytes:
+        """A row to create, written directly (b"" when it would have no cell)."""
+        if type(entry) is RowRun:
+            return self._run_bytes(row, entry)
+        if any(w.has_content or w.style is not None for w in entry.values()):
+            return self._row_bytes(row, b"", b"", [], entry, None)
+        return b""
 
     def _fast_row_possible(self, row: int) -> bool:
         """Whether rows after this one may take the direct path again (ends a run of lxml rows)."""
@@ -781,75 +818,78 @@ class SheetEditor:
         cells = self._run_cells(row, run, None)
         return f'<row r="{row}">{cells}</row>'.encode() if cells else b""
 
-    def _run_shape(self, run: RowRun) -> tuple[list[tuple[int, str, str | None]], bool]:
-        """For the runs of one shape (a block's rows share theirs): per cell its column, how it
-        starts (``<c r="P``) and its given style; and whether a tracked column lies outside."""
+    def _run_shape(self, run: RowRun) -> _RunShape:
+        """What the runs of one shape share (a block's rows share theirs)."""
         key = (run.col, len(run.values), id(run.styles) if type(run.styles) is tuple else run.styles)
         shape = self._run_shapes.get(key)
         if shape is None:
             cols = range(run.col, run.col + len(run.values))
-            heads = [(col, f'<c r="{self._letter(col)}', None if st is None else str(st))
-                     for col, st in zip(cols, (run.style_of(i) for i in range(len(cols))))]
-            shape = self._run_shapes[key] = (heads, not self.tracked.issubset(cols))
+            heads = []
+            for i, col in enumerate(cols):
+                given = None if run.style_of(i) is None else str(run.style_of(i))
+                heads.append((col, f'<c r="{self._letter(col)}', given, f'" s="{given}"', col in self.tracked))
+            shape = self._run_shapes[key] = _RunShape(heads, not self.tracked.issubset(cols),
+                                                      self._cell_start(run.col), _simple_run(run.col, len(cols)))
         return shape
 
     def _run_cells(self, row: int, run: RowRun, olds: tuple | None) -> str:
         """The cells of a run, as :meth:`_cell_text` makes them from its CellWrites: new cells
         (``olds`` None; the style comes from above, nothing is made for an empty value without a
         style), or over existing simple cells whose s values are ``olds``."""
-        heads = self._run_shape(run)[0]
         number = str(row)
-        tracked, last_style = self.tracked, self.last_style
-        styles: dict[int, str | None] = {}
+        last_style = self.last_style
         out: list[str] = []
-        for i, ((col, start, given), value) in enumerate(zip(heads, run.values)):
+        for value, (col, start, given, styled, tracked), old in zip(
+                run.values, self._run_shape(run).heads, olds if olds is not None else repeat(None)):
+            if given is not None and not tracked and type(value) is not CellWrite:
+                out.append(f"{start}{number}{styled}{_plain_body(value)}")  # most cells of a block
+                continue
             if olds is None:
+                if value is None and given is None:
+                    continue  # nothing to empty in a new row
                 old = last_style.get(col)
-            else:
-                old = olds[i].decode() if olds[i] else None
+            elif old is not None:
+                old = old.decode()
             if type(value) is CellWrite:
                 style = self._new_style(value, old) or old
                 body = _content(value, "")
-            elif given is not None:
-                style, body = given, _plain_body(value)
-            elif value is None and olds is None:
-                continue  # nothing to empty in a new row
             else:
-                style, body = old, _plain_body(value)
-            if col in tracked:
-                styles[col] = style
+                style = old if given is None else given
+                body = _plain_body(value)
+            if tracked:
+                last_style[col] = style
             out.append(f'{start}{number}" s="{style}"{body}' if style is not None else f'{start}{number}"{body}')
-        last_style.update(styles)
         return "".join(out)
 
     def _splice_run(self, row: int, run: RowRun, row_xml: bytes) -> bytes | None:
         """The row with a run written over its cells when they are simple and side by side (a
         unit tab's engine columns), or appended right of its last cell (a new "Lịch sử" column);
         None otherwise."""
-        if self._run_shape(run)[1]:
+        shape = self._run_shape(run)
+        if shape.outside:
             return None  # another column's style must be followed through this row
-        last = row_xml.rfind(b'<c r="')
-        if last >= 0 and _col_at(row_xml, last) < run.col:
-            # Cells without r before the last cell lie left of it; after it, one might be in the run.
-            if row_xml.find(b"<c", last + 2) >= 0:
-                return None
-            created = [run.col + i for i, v in enumerate(run.values) if v is not None or run.style_of(i) is not None]
-            spans = self._room_right(row_xml, created) if created else None
-            if spans is None:
-                return None
-            cells = self._run_cells(row, run, None).encode()
-            end = row_xml.rfind(b"</row")
-            first, stop, widened = spans  # in the row's start tag
-            if widened:
-                return b"".join((row_xml[:first], widened, row_xml[stop:end], cells, row_xml[end:]))
-            return b"".join((row_xml[:end], cells, row_xml[end:]))
         # Searched from the end: the columns a run writes are mostly the last ones (engine columns).
-        start = row_xml.rfind(self._cell_start(run.col) + b'%d"' % row)
-        m = _simple_run(run.col, len(run.values)).match(row_xml, start) if start >= 0 else None
-        if m is None:
+        start = row_xml.rfind(shape.first + b'%d"' % row)
+        if start >= 0:
+            m = shape.cells.match(row_xml, start)
+            if m is None:
+                return None
+            cells = self._run_cells(row, run, m.groups()[1:])
+            return b"".join((row_xml[:start], cells.encode(), row_xml[m.end():]))
+        last = row_xml.rfind(b'<c r="')
+        # Cells without r before the last cell lie left of it; after it, one might be in the run.
+        if last < 0 or _col_at(row_xml, last) >= run.col or row_xml.find(b"<c", last + 2) >= 0:
             return None
-        cells = self._run_cells(row, run, m.groups()[1:])
-        return b"".join((row_xml[:start], cells.encode(), row_xml[m.end():]))
+        created = [run.col + i for i, v in enumerate(run.values) if v is not None or run.style_of(i) is not None]
+        spans = self._room_right(row_xml, created) if created else None
+        if spans is None:
+            return None
+        cells = self._run_cells(row, run, None).encode()
+        end = row_xml.rfind(b"</row")
+        first, stop, widened = spans  # in the row's start tag
+        if widened:
+            return b"".join((row_xml[:first], widened, row_xml[stop:end], cells, row_xml[end:]))
+        return b"".join((row_xml[:end], cells, row_xml[end:]))
 
     def _letter(self, col: int) -> str:
         letters = self._letters.get(col)
