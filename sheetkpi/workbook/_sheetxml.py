@@ -200,7 +200,7 @@ class ClearRange:
 
 MAX_ROW, MAX_COL = 1_048_576, 16_384  # Excel's sheet size
 _BATCH_ROWS = 2000  # rows parsed together: fewer parser calls, bounded memory
-_PIECES = 256  # pieces of output gathered before they are handed on
+_PIECES = 512  # pieces of output joined before they are handed on
 
 
 @dataclass(slots=True)
@@ -373,6 +373,20 @@ def _col_at(row_xml: bytes, at: int) -> int:
     return ref_col(row_xml[at + 6: row_xml.find(b'"', at + 6)].decode())
 
 
+def _widened_spans(row_xml: bytes, cols: list[int]) -> tuple[int, int, bytes]:
+    """Where the spans value of a row that has cells is, and what it becomes with cells at ``cols``
+    right of them (an empty value when the row has no spans)."""
+    first = row_xml.find(b'<c r="')
+    spans = _ATTR_SPANS.search(row_xml, 0, first)
+    if spans is None:
+        return 0, 0, b""
+    try:
+        bounds = [int(x) for span in spans.group(2).decode().split() for x in span.split(":")]
+    except ValueError:
+        bounds = []
+    return spans.start(2), spans.end(2), f"{min(bounds + [_col_at(row_xml, first)])}:{max(bounds + cols)}".encode()
+
+
 def _cells_in(xml: bytes, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes, bool]]:
     """(column, attribute bytes, is self-closing) of each cell start tag of a row (``xml[start:end]``),
     without parsing."""
@@ -454,32 +468,35 @@ class SheetEditor:
 
     def _survey(self) -> tuple[set[int], tuple[int, int, int, int] | None]:
         tracked: set[int] = set()
-        first_col, last_col, filled_rows = MAX_COL + 1, 0, []
-        run_shapes: dict[tuple, tuple[frozenset, int, int]] = {}  # a block's rows share their styles
+        r1, c1, r2, c2 = MAX_ROW + 1, MAX_COL + 1, 0, 0
+        run_shapes: dict[tuple, frozenset] = {}  # a block's rows share their styles
         for row, entry in self.rows.items():
             if type(entry) is dict:
                 # (value, inline, style) compared as one tuple, at C speed.
                 cols = [col for col, w in entry.items() if w[1:4] != (None, None, None)]
                 tracked.update(col for col, w in entry.items() if w.style is None)
-                lo, hi = (min(cols), max(cols)) if cols else (0, 0)
+                if not cols:
+                    continue
+                lo, hi = min(cols), max(cols)
             else:
                 col, values, styles = entry
                 key = (col, len(values), id(styles) if type(styles) is tuple else styles)
-                shape = run_shapes.get(key)
-                if shape is None:
-                    unstyled = [i for i in range(len(values)) if entry.style_of(i) is None]
-                    shape = run_shapes[key] = (frozenset(col + i for i in unstyled), len(unstyled), len(values))
-                    tracked.update(shape[0])
-                if shape[1]:  # cells without a style exist only when they get a value
-                    idx = [i for i, v in enumerate(values) if v is not None or col + i not in shape[0]]
-                    lo, hi = (col + idx[0], col + idx[-1]) if idx else (0, 0)
-                else:
-                    lo, hi = col, col + shape[2] - 1
-            if hi:
-                filled_rows.append(row)
-                first_col, last_col = min(first_col, lo), max(last_col, hi)
-        extent = (min(filled_rows), first_col, max(filled_rows), last_col) if filled_rows else None
-        return tracked, extent
+                unstyled = run_shapes.get(key)
+                if unstyled is None:
+                    unstyled = run_shapes[key] = frozenset(col + i for i in range(len(values)) if entry.style_of(i) is None)
+                    tracked.update(unstyled)
+                # Cells without a style exist afterwards only when they get a value.
+                i, j = 0, len(values) - 1
+                while i <= j and values[i] is None and col + i in unstyled:
+                    i += 1
+                while j > i and values[j] is None and col + j in unstyled:
+                    j -= 1
+                if i > j:
+                    continue
+                lo, hi = col + i, col + j
+            r1, r2 = min(r1, row), max(r2, row)
+            c1, c2 = min(c1, lo), max(c2, hi)
+        return tracked, ((r1, c1, r2, c2) if r2 else None)
 
     # -- the pass ---------------------------------------------------------------------------
 
@@ -495,12 +512,12 @@ class SheetEditor:
         last_end = pos
         for start, end, row in iter_rows(parts, self.part):
             if len(out) >= _PIECES:
-                yield from out
+                yield b"".join(out)
                 out.clear()
             first = k
             while k < n and keys[k] < row:
                 k += 1
-            news = keys[first:k]  # rows to create before this one
+            news = keys[first:k] if k > first else ()  # rows to create before this one
             writes = None
             if k < n and keys[k] == row:
                 writes = rows[row]
@@ -519,7 +536,7 @@ class SheetEditor:
                     out.append(xml[pos: start])
                     pos = start
                     out.extend(self._new_row(r, rows[r]) for r in news)
-                    news = []
+                    news = ()
                 if not edit:
                     if self.tracked and row < last_target:
                         self._track(xml, start, end)
@@ -558,7 +575,7 @@ class SheetEditor:
             out.append(self._flush(batch))
         out.append(xml[pos: parts.end])
         out.append(parts.tail)
-        yield from out
+        yield b"".join(out)
 
     def _flush(self, batch: "_Batch") -> bytes:
         """The batch's rows edited, in order. A new row, and an existing row whose written cells
@@ -757,20 +774,12 @@ class SheetEditor:
 
     @staticmethod
     def _room_right(row_xml: bytes, cols: list[int]) -> tuple[int, int, bytes] | None:
-        """Where the row's spans value is and what it becomes with cells at ``cols`` (an empty
-        value when the row has no spans), when ``cols`` all lie right of its last cell; None
-        otherwise, or when the row has no cell."""
-        first, last = row_xml.find(b'<c r="'), row_xml.rfind(b'<c r="')
-        if first < 0 or cols[0] <= _col_at(row_xml, last):
+        """The row's spans widened for cells at ``cols`` (see :func:`_widened_spans`), when ``cols``
+        all lie right of its last cell; None otherwise, or when the row has no cell."""
+        last = row_xml.rfind(b'<c r="')
+        if last < 0 or cols[0] <= _col_at(row_xml, last):
             return None
-        spans = _ATTR_SPANS.search(row_xml, 0, first)
-        if spans is None:
-            return 0, 0, b""
-        try:
-            bounds = [int(x) for span in spans.group(2).decode().split() for x in span.split(":")]
-        except ValueError:
-            bounds = []
-        return spans.start(2), spans.end(2), f"{min(bounds + [_col_at(row_xml, first)])}:{max(bounds + cols)}".encode()
+        return _widened_spans(row_xml, cols)
 
     def _row_bytes(self, row: int, attrs: bytes, trailing: bytes, cells: list, writes: dict[int, CellWrite],
                    original: bytes | None) -> bytes:
@@ -815,7 +824,7 @@ class SheetEditor:
     def _run_bytes(self, row: int, run: RowRun) -> bytes:
         """A new row from a RowRun, as :meth:`_row_bytes` makes it from the run's CellWrites
         (b"" when no cell is created), without a CellWrite per plain value."""
-        cells = self._run_cells(row, run, None)
+        cells = self._run_cells(row, run, None, self._run_shape(run))
         return f'<row r="{row}">{cells}</row>'.encode() if cells else b""
 
     def _run_shape(self, run: RowRun) -> _RunShape:
@@ -832,7 +841,7 @@ class SheetEditor:
                                                       self._cell_start(run.col), _simple_run(run.col, len(cols)))
         return shape
 
-    def _run_cells(self, row: int, run: RowRun, olds: tuple | None) -> str:
+    def _run_cells(self, row: int, run: RowRun, olds: tuple | None, shape: _RunShape) -> str:
         """The cells of a run, as :meth:`_cell_text` makes them from its CellWrites: new cells
         (``olds`` None; the style comes from above, nothing is made for an empty value without a
         style), or over existing simple cells whose s values are ``olds``."""
@@ -840,7 +849,7 @@ class SheetEditor:
         last_style = self.last_style
         out: list[str] = []
         for value, (col, start, given, styled, tracked), old in zip(
-                run.values, self._run_shape(run).heads, olds if olds is not None else repeat(None)):
+                run.values, shape.heads, olds if olds is not None else repeat(None)):
             if given is not None and not tracked and type(value) is not CellWrite:
                 out.append(f"{start}{number}{styled}{_plain_body(value)}")  # most cells of a block
                 continue
@@ -874,17 +883,17 @@ class SheetEditor:
             m = shape.cells.match(row_xml, start)
             if m is None:
                 return None
-            cells = self._run_cells(row, run, m.groups()[1:])
+            cells = self._run_cells(row, run, m.groups()[1:], shape)
             return b"".join((row_xml[:start], cells.encode(), row_xml[m.end():]))
         last = row_xml.rfind(b'<c r="')
         # Cells without r before the last cell lie left of it; after it, one might be in the run.
         if last < 0 or _col_at(row_xml, last) >= run.col or row_xml.find(b"<c", last + 2) >= 0:
             return None
-        created = [run.col + i for i, v in enumerate(run.values) if v is not None or run.style_of(i) is not None]
-        spans = self._room_right(row_xml, created) if created else None
-        if spans is None:
+        created = [col for (col, _, given, _, _), v in zip(shape.heads, run.values) if v is not None or given is not None]
+        if not created:
             return None
-        cells = self._run_cells(row, run, None).encode()
+        spans = _widened_spans(row_xml, created)
+        cells = self._run_cells(row, run, None, shape).encode()
         end = row_xml.rfind(b"</row")
         first, stop, widened = spans  # in the row's start tag
         if widened:
