@@ -535,7 +535,7 @@ class SheetEditor:
                 if news:
                     out.append(xml[pos: start])
                     pos = start
-                    out.extend(self._new_row(r, rows[r]) for r in news)
+                    yield from self._new_rows(news, out)
                     news = ()
                 if not edit:
                     if self.tracked and row < last_target:
@@ -566,7 +566,7 @@ class SheetEditor:
                 out.append(xml[pos: last_end])
                 pos = last_end
                 if direct:
-                    out.extend(self._new_row(r, rows[r]) for r in keys[k:])
+                    yield from self._new_rows(keys[k:], out)
                 else:
                     batch = _Batch()
             if batch:
@@ -616,6 +616,16 @@ class SheetEditor:
             out.append(self._flush_slow(slow, pos))
         out.extend(new_rows)
         return b"".join(out)
+
+    def _new_rows(self, numbers: list[int], out: list[bytes]) -> Iterator[bytes]:
+        """Rows to create, added to ``out``, which is handed on whenever it has grown (a block
+        of new rows can be most of a sheet)."""
+        rows = self.rows
+        for row in numbers:
+            out.append(self._new_row(row, rows[row]))
+            if len(out) >= _PIECES:
+                yield b"".join(out)
+                out.clear()
 
     def _new_row(self, row: int, entry: "dict[int, CellWrite] | RowRun") -> bytes:
         """A row to create, written directly (b"" when it would have no cell)."""

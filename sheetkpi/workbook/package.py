@@ -144,7 +144,7 @@ class _Layout:
 
 
 _CHUNK = 1 << 20  # a part's rendered bytes are deflated in chunks of about this size
-_JOB = 4 << 20  # bytes handed to the deflating thread at a time
+_JOB = 2 << 20  # bytes handed to the deflating thread at a time
 _IN_FLIGHT = 2  # jobs waiting for it at most: bounds what a fast renderer piles up
 
 
@@ -292,14 +292,33 @@ def _read_member(path: Path, info: zipfile.ZipInfo) -> bytes:
     with open(path, "rb") as src:
         src.seek(_data_offset(src, info))
         raw = src.read(info.compress_size)
-    if info.compress_type == zipfile.ZIP_STORED:
-        data = raw
-    else:
-        inflater = zlib.decompressobj(-15)
-        data = inflater.decompress(raw, info.file_size + 1)  # never more than the directory says
+    data = raw if info.compress_type == zipfile.ZIP_STORED else _inflate(raw, info.file_size)
     if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
         raise InvalidPackageError("zip-corrupt", f"Phần '{info.filename}' của tệp bị hỏng (sai kích thước hoặc CRC).")
     return data
+
+
+_BIG_PART = 4 << 20  # parts inflated into a buffer of their final size (see _inflate)
+
+
+def _inflate(raw: bytes, size: int) -> bytes:
+    """Raw deflate data the directory says holds ``size`` bytes; never more than ``size + 1``, so a
+    part that lies about its size cannot inflate without limit (the caller finds it broken)."""
+    if size <= _BIG_PART:
+        return zlib.decompressobj(-15).decompress(raw, size + 1)
+    # Bounded inflating gathers blocks, then joins them: twice a big part's size at once (a
+    # 40 MB "Lịch sử"). Inflated into a buffer of exactly its size it is held once; a first pass
+    # that keeps nothing checks the size, at a few hundredths of a second.
+    check, pending, total = zlib.decompressobj(-15), raw, 0
+    while not check.eof and total <= size:
+        chunk = check.decompress(pending, 1 << 20)
+        pending = check.unconsumed_tail
+        if not chunk and not pending:
+            break  # the data ends before the stream does
+        total += len(chunk)
+    if total != size or not check.eof:
+        return b""
+    return zlib.decompress(raw, -15, size)
 
 
 class _ZipWriter:
