@@ -677,3 +677,126 @@ def test_unchanged_parts_are_copied_raw(tmp_path):
                 other = b.getinfo(info.filename)
                 assert (other.compress_type, other.compress_size, other.CRC) == (
                     info.compress_type, info.compress_size, info.CRC), info.filename
+
+
+# ---------------------------------------------------------------------------------------------
+# Committing one sheet at a time
+
+
+def test_a_committed_sheet_can_be_written_again(tmp_path):
+    rows = '<row r="1"><c r="A1" s="1"><f>1+1</f><v>2</v></c><c r="B1"><v>1</v></c></row>'
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows), "T": sheet_xml("")}, styles=STYLES,
+                     calc_chain=CALC_CHAIN)
+    pkg = Package.open(src)
+    pkg.set_cells("S", {(1, 1): "x", (2, 1): 2})
+    pkg.commit("S")
+    pkg.commit("T")  # nothing pending: nothing to do
+    assert pkg.read_cell_values("S", [(1, 1), (2, 1), (1, 2)]) == {(1, 1): "x", (2, 1): 2, (1, 2): 1}
+    pkg.set_cells("S", {(2, 1): 3, (3, 1): 4})
+    pkg.write_rows("S", 1, 2, [[5]], clear_until_row=None)
+    out = saved(pkg, tmp_path)
+    ws = openpyxl.load_workbook(out)["S"]
+    assert [[c.value for c in row] for row in ws.iter_rows(max_col=2)] == [["x", 5], [3, None], [4, None]]
+    assert cells_of(out)["A1"].get("s") == "1" and cells_of(out)["A1"].find(f"{{{MAIN}}}f") is None
+    chain = etree.fromstring(part(out, "xl/calcChain.xml"))
+    assert all(c.get("r") != "A1" or c.get("i") != "1" for c in chain)  # the overwritten formula's entry is gone
+    assert etree.fromstring(part(out, "xl/workbook.xml")).find(f"{{{MAIN}}}calcPr").get("fullCalcOnLoad") == "1"
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
+        assert a.getinfo("xl/worksheets/sheet2.xml").CRC == b.getinfo("xl/worksheets/sheet2.xml").CRC
+
+
+def test_chart_caches_follow_writes_made_after_a_commit(tmp_path):
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>ĐV{r}</t></is></c><c r="B{r}"><v>{r}</v></c></row>'
+                   for r in range(1, 4))
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows), "T": sheet_xml(rows)})
+    pkg = Package.open(src)
+    pkg.set_cells("S", {(1, 2): 10})
+    pkg.add_bar_chart("S", anchor=(5, 1, 15, 6), title="Điểm", categories="A1:A3", series=[("Điểm", "B1:B3")])
+    pkg.commit("S")
+    pkg.set_cells("S", {(2, 2): 20})  # the sheet changes after its chart was rendered
+    pkg.commit("T")
+    pkg.add_bar_chart("T", anchor=(5, 1, 15, 6), title="Điểm", categories="A1:A3", series=[("Điểm", "B1:B3")])
+    out = saved(pkg, tmp_path)
+    c = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+    caches = []
+    for name in _chart_parts(out):
+        chart = etree.fromstring(part(out, name))
+        caches.append((chart.findtext(f".//{c}val//{c}f"), [v.text for v in chart.iterfind(f".//{c}numCache/{c}pt/{c}v")]))
+    assert sorted(caches) == [("'S'!$B$1:$B$3", ["10", "20", "3"]), ("'T'!$B$1:$B$3", ["1", "2", "3"])]
+    for sheet_part in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
+        assert part(out, sheet_part).count(b"<drawing") == 1
+    if ooxml_validator.available():
+        assert ooxml_validator.validate(out) == []
+
+
+def test_a_source_replaced_after_open_is_reported_as_changed(tmp_path):
+    work = build_xlsx(tmp_path / "book.xlsx", {"S": sheet_xml(""), "T": sheet_xml("")})
+    pkg = Package.open(work)
+    pkg.set_cells("S", {(1, 1): 1})
+    pkg.commit("S")
+    build_xlsx(work, {"S": sheet_xml('<row r="1"><c r="B1"><v>9</v></c></row>'), "T": sheet_xml("<row/>" * 50)})
+    pkg.set_cells("T", {(1, 1): 1})
+    with pytest.raises(PackageError) as err:
+        pkg.commit("T")  # its part is read from the file, which is no longer the one opened
+    assert err.value.code == "file-changed"
+    with pytest.raises(PackageError) as err:
+        pkg.save(work)
+    assert err.value.code == "file-changed"
+
+
+def test_write_rows_with_a_style_per_row(tmp_path):
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml('<row r="3"><c r="A3" s="1"><v>0</v></c></row>')},
+                     styles=STYLES)
+    pkg = Package.open(src)
+    per_column = [2, None]
+    pkg.write_rows("S", 1, 1, [["a", 1], ["b"], [None, 3]], row_styles=[1, per_column, per_column])
+    cells = cells_of(saved(pkg, tmp_path))
+    # B2 gets nothing (no value, no style); B3, without a style, takes B1's from above.
+    assert {r: (c.get("s"), c.get("t")) for r, c in cells.items()} == {
+        "A1": ("1", "inlineStr"), "B1": ("1", None), "A2": ("2", "inlineStr"), "A3": ("2", None), "B3": ("1", None)}
+    with pytest.raises(PackageError) as err:
+        pkg.write_rows("S", 1, 1, [[1], [2]], row_styles=[1, [99]])
+    assert err.value.code == "style-invalid"
+
+
+def test_big_parts_inflate_only_to_the_size_the_directory_gives(monkeypatch):
+    import zlib
+
+    monkeypatch.setattr(package_module, "_BIG_PART", 0)
+    data = b"<row/>" * 10_000
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    raw = packer.compress(data) + packer.flush()
+    assert package_module._inflate(raw, len(data)) == data
+    assert len(package_module._inflate(raw, len(data) - 1)) != len(data) - 1
+    assert len(package_module._inflate(raw, len(data) + 1)) != len(data) + 1
+    assert len(package_module._inflate(raw[:-10], len(data))) != len(data)
+
+
+def test_apply_plan_takes_a_generator_and_counts_the_cells(tmp_path):
+    from sheetkpi.outputs.writes import Block, Chart, SheetWrites, WritePlan
+    from sheetkpi.workbook.apply import apply_plan
+
+    rows = '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>'
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows), "T": sheet_xml(rows)}, styles=STYLES)
+
+    def sheets():
+        yield SheetWrites("S", cells={(1, 1): 5, (1, 2): "x"}, styled_cells={(2, 1): (dt.date(2026, 6, 25), "date")})
+        yield SheetWrites("T", blocks=[Block(3, 1, [["Tên", 1.5], ["Khác"]], styles=["header", ["text", "number"]])],
+                          chart=Chart((6, 1, 10, 4), "Điểm", "A3:A4", [("Điểm", "B3:B4")]))
+        yield SheetWrites("Mới", create=True, cells={(1, 1): "a"}, column_widths={1: 20})
+
+    plan = WritePlan(list(sheets()))
+    outs = []
+    for name, given in (("plan.xlsx", plan), ("generated.xlsx", sheets())):
+        pkg = Package.open(src)
+        assert apply_plan(pkg, given) == plan.cell_count() == 7
+        outs.append(saved(pkg, tmp_path, name))
+    with zipfile.ZipFile(outs[0]) as a, zipfile.ZipFile(outs[1]) as b:
+        assert a.namelist() == b.namelist()
+        assert all(a.read(n) == b.read(n) for n in a.namelist() if "docProps" not in n)
+    wb = openpyxl.load_workbook(outs[1])
+    assert (wb["S"]["A1"].value, wb["S"]["B1"].value, wb["S"]["A2"].value.date()) == (5, "x", dt.date(2026, 6, 25))
+    assert [[c.value for c in r] for r in wb["T"].iter_rows(min_row=3, max_row=4)] == [["Tên", 1.5], ["Khác", None]]
+    assert wb["Mới"]["A1"].value == "a"
+    if ooxml_validator.available():
+        assert ooxml_validator.validate(outs[1]) == []

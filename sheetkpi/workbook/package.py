@@ -524,7 +524,7 @@ class Package:
     # -- parts ------------------------------------------------------------------------------
 
     def _exists(self, part: str) -> bool:
-        return part in self._new or part in self._trees or (
+        return part in self._new or part in self._trees or part in self._charts or (
             part.lower() in self._names and part not in self._removed)
 
     def _read(self, part: str) -> bytes:
