@@ -773,7 +773,8 @@ class Package:
             return value
         if isinstance(value, str):
             # Text is always stored as text (an inline string), so "=..." can never become a formula.
-            text = _ILLEGAL_XML.sub("", value) if _ILLEGAL_XML.search(value) else str(value)
+            # Printable text holds none of the characters XML cannot carry (a faster test).
+            text = str(value) if value.isprintable() or not _ILLEGAL_XML.search(value) else _ILLEGAL_XML.sub("", value)
             if len(text) > MAX_TEXT:
                 raise PackageError("value-invalid", f"Nội dung dài {len(text)} ký tự, vượt giới hạn {MAX_TEXT} của Excel.")
             return text
@@ -860,10 +861,11 @@ class Package:
         plain = self._plain
         for i, values in enumerate(rows):
             styles = shared[id(row_styles[i] if row_styles is not None else style)]
+            # (None, the most frequent value of a table, needs no check.)
             if type(styles) is tuple:
-                cells = [plain(v, st) for v, st in zip(values, styles)]
+                cells = [v if v is None else plain(v, st) for v, st in zip(values, styles)]
             else:
-                cells = [plain(v, styles) for v in values]
+                cells = [v if v is None else plain(v, styles) for v in values]
             if len(cells) < width:
                 cells += [None] * (width - len(cells))
             _add_run(pending, start_row + i, RowRun(start_col, tuple(cells), styles))
