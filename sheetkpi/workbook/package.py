@@ -462,6 +462,7 @@ class Package:
         self._deflater: _Deflater | None = None  # deflates rendered sheets as the next ones render
         self._chart_count: dict[str, int] = {}
         self._style_cache: dict[CellStyle, int] = {}
+        self._dates: dict[tuple, CellWrite] = {}  # see _plain
         self._signatures: dict[str, dict[tuple, int]] = {}  # styles collection -> entry -> index
         self._shared: list[str] | None = None
         self._found: dict[str, _Sheet] = {}  # sheet lookups by the name asked for
@@ -780,10 +781,17 @@ class Package:
             return text
         if isinstance(value, bool):
             return CellWrite("b", "1" if value else "0", style=style)
-        if isinstance(value, dt.datetime):
-            return CellWrite(value=repr(self._serial(value)), style=style, fallback="datetime")
         if isinstance(value, dt.date):
-            return CellWrite(value=str(self._serial(value)), style=style, fallback="date")
+            # A date is written once per style: a run writes the same deadlines again and again.
+            key = (type(value), value, style)
+            write = self._dates.get(key)
+            if write is None:
+                if isinstance(value, dt.datetime):
+                    write = CellWrite(value=repr(self._serial(value)), style=style, fallback="datetime")
+                else:
+                    write = CellWrite(value=str(self._serial(value)), style=style, fallback="date")
+                self._dates[key] = write
+            return write
         if isinstance(value, (Decimal, numbers.Real)):
             if not math.isfinite(float(value)):
                 raise PackageError("value-invalid", f"Giá trị số không hợp lệ: {value!r}.")
