@@ -414,14 +414,6 @@ def _simple_run(col: int, count: int) -> re.Pattern:
     ))
 
 
-def _plain_body(value: "int | float | str | None") -> str:
-    """What follows the r and s of a cell written with a plain value, as :func:`_content` makes it
-    from the value's CellWrite (see :func:`plain_write`)."""
-    if type(value) is str:
-        return f' t="inlineStr"><is>{_inline(value)}</is></c>'
-    return "/>" if value is None else f"><v>{value!r}</v></c>"  # repr of an int or float is its str
-
-
 class SheetEditor:
     """Applies cell writes and clear ranges to one worksheet's XML in a single streaming pass.
 
@@ -860,24 +852,32 @@ class SheetEditor:
         out: list[str] = []
         for value, (col, start, given, styled, tracked), old in zip(
                 run.values, shape.heads, olds if olds is not None else repeat(None)):
-            if given is not None and not tracked and type(value) is not CellWrite:
-                out.append(f"{start}{number}{styled}{_plain_body(value)}")  # most cells of a block
-                continue
-            if olds is None:
-                if value is None and given is None:
-                    continue  # nothing to empty in a new row
-                old = last_style.get(col)
-            elif old is not None:
-                old = old.decode()
-            if type(value) is CellWrite:
+            kind = type(value)
+            if kind is CellWrite:
+                old = last_style.get(col) if olds is None else old.decode() if old else None
                 style = self._new_style(value, old) or old
+                if tracked:
+                    last_style[col] = style
                 body = _content(value, "")
+                out.append(f'{start}{number}" s="{style}"{body}' if style is not None else f'{start}{number}"{body}')
+                continue
+            # A plain value: its markup as _content makes it from the value's CellWrite (plain_write).
+            if kind is str:
+                body = f' t="inlineStr"><is>{_inline(value)}</is></c>'
+            elif value is None:
+                if olds is None and given is None:
+                    continue  # nothing to empty in a new row
+                body = "/>"
             else:
-                style = old if given is None else given
-                body = _plain_body(value)
+                body = f"><v>{value!r}</v></c>"  # repr of an int or float is its str
+            if given is not None and not tracked:
+                out.append(f"{start}{number}{styled}{body}")  # most cells of a block
+                continue
+            if given is None:
+                given = last_style.get(col) if olds is None else old.decode() if old else None
             if tracked:
-                last_style[col] = style
-            out.append(f'{start}{number}" s="{style}"{body}' if style is not None else f'{start}{number}"{body}')
+                last_style[col] = given
+            out.append(f'{start}{number}" s="{given}"{body}' if given is not None else f'{start}{number}"{body}')
         return "".join(out)
 
     def _splice_run(self, row: int, run: RowRun, row_xml: bytes) -> bytes | None:

@@ -182,7 +182,7 @@ class _PackStream:
     def __init__(self, deflater: "_Deflater | None", compress_type: int):
         self._deflater = deflater
         self.method = zipfile.ZIP_STORED if compress_type == zipfile.ZIP_STORED else zipfile.ZIP_DEFLATED
-        self._packer = zlib.compressobj(6, zlib.DEFLATED, -15) if self.method == zipfile.ZIP_DEFLATED else None
+        self._packer = None  # made by the first chunk, in the thread that deflates
         self._pieces: list[bytes] = []
         self._gathered = 0  # bytes in _pieces
         self._done: list[bytes] = []  # packed chunks
@@ -223,12 +223,14 @@ class _PackStream:
         """Pack the next chunk (in the deflating thread when there is one, chunks in order)."""
         self._crc = zlib.crc32(chunk, self._crc)
         self._size += len(chunk)
-        if self._packer is None:
+        if self.method == zipfile.ZIP_STORED:
             self._done.append(chunk)
-        else:
-            self._done.append(self._packer.compress(chunk))
-            if final:
-                self._done.append(self._packer.flush())
+            return
+        if self._packer is None:
+            self._packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self._done.append(self._packer.compress(chunk))
+        if final:
+            self._done.append(self._packer.flush())
 
 
 class _Deflater:
