@@ -165,7 +165,8 @@ class RowRun(NamedTuple):
     """Cells of one row written together (a row of a block), kept as given instead of a CellWrite
     per cell: column ``col + i`` gets ``values[i]`` with the xf index ``styles[i]`` (or ``styles``
     itself for every cell, None keeping the cell's own style). A value is None (empty the cell),
-    an int, a finite float, a clean str, or a CellWrite for anything else (dates, booleans)."""
+    an int, a finite float, a clean str, or a CellWrite with content for anything else (dates,
+    booleans)."""
 
     col: int
     values: tuple
@@ -456,9 +457,11 @@ class SheetEditor:
                              and parts.xml.find(mark, parts.start, parts.end) >= 0 for mark in (b"<!", b"<?"))
         self._letters: dict[int, str] = {}
         self._cell_starts: dict[int, bytes] = {}
-        self._run_shapes: dict[tuple, tuple[list, bool]] = {}
+        self._run_shapes: dict[tuple, _RunShape] = {}
 
     def _survey(self) -> tuple[set[int], tuple[int, int, int, int] | None]:
+        """The columns written without a style, and the extent of the cells written that will
+        exist afterwards (with a value or a style): (first row, first column, last row, last column)."""
         tracked: set[int] = set()
         r1, c1, r2, c2 = MAX_ROW + 1, MAX_COL + 1, 0, 0
         run_shapes: dict[tuple, frozenset] = {}  # a block's rows share their styles
