@@ -489,8 +489,15 @@ class SheetEditor:
                 if i > j:
                     continue
                 lo, hi = col + i, col + j
-            r1, r2 = min(r1, row), max(r2, row)
-            c1, c2 = min(c1, lo), max(c2, hi)
+            # (Comparisons rather than min and max: this runs for each of 100,000 rows.)
+            if row < r1:
+                r1 = row
+            if row > r2:
+                r2 = row
+            if lo < c1:
+                c1 = lo
+            if hi > c2:
+                c2 = hi
         return tracked, ((r1, c1, r2, c2) if r2 else None)
 
     # -- the pass ---------------------------------------------------------------------------

@@ -769,10 +769,11 @@ class Package:
     def _plain(self, value: Any, style: int | None) -> Any:
         """A value as a RowRun keeps it: None, int, finite float and clean str as they are (checked);
         anything else encoded as a CellWrite with ``style``."""
-        kind = type(value)
-        if value is None or kind is int:  # the common cases first: a run writes many numbers
-            return value
-        if kind is float and math.isfinite(value):
+        kind = type(value)  # the common cases first: a run writes a million values
+        if kind is float:
+            if value - value == 0:  # finite: infinities and NaN give NaN
+                return value
+        elif value is None or kind is int:
             return value
         if isinstance(value, str):
             # Text is always stored as text (an inline string), so "=..." can never become a formula.
