@@ -369,23 +369,23 @@ def _row_spans(parts: SheetParts) -> Iterator[tuple[int, int, int, int]]:
         yield m.start(), m.end(), m.start(1), m.end(1)
 
 
-def _col_at(row_xml: bytes, at: int) -> int:
+def _col_at(xml: bytes, at: int) -> int:
     """The column of the cell whose start tag ``<c r="`` is at ``at``."""
-    return ref_col(row_xml[at + 6: row_xml.find(b'"', at + 6)].decode())
+    return ref_col(xml[at + 6: xml.find(b'"', at + 6)].decode())
 
 
-def _widened_spans(row_xml: bytes, cols: list[int]) -> tuple[int, int, bytes]:
-    """Where the spans value of a row that has cells is, and what it becomes with cells at ``cols``
-    right of them (an empty value when the row has no spans)."""
-    first = row_xml.find(b'<c r="')
-    spans = _ATTR_SPANS.search(row_xml, 0, first)
+def _widened_spans(xml: bytes, cols: list[int], start: int = 0, end: int | None = None) -> tuple[int, int, bytes]:
+    """Where the spans value of the row ``xml[start:end]``, which has cells, is, and what it becomes
+    with cells at ``cols`` right of them (an empty value when the row has no spans)."""
+    first = xml.find(b'<c r="', start, len(xml) if end is None else end)
+    spans = _ATTR_SPANS.search(xml, start, first)
     if spans is None:
         return 0, 0, b""
     try:
         bounds = [int(x) for span in spans.group(2).decode().split() for x in span.split(":")]
     except ValueError:
         bounds = []
-    return spans.start(2), spans.end(2), f"{min(bounds + [_col_at(row_xml, first)])}:{max(bounds + cols)}".encode()
+    return spans.start(2), spans.end(2), f"{min(bounds + [_col_at(xml, first)])}:{max(bounds + cols)}".encode()
 
 
 def _cells_in(xml: bytes, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes, bool]]:
@@ -543,11 +543,12 @@ class SheetEditor:
                     if self.tracked and row < last_target:
                         self._track(xml, start, end)
                     continue
-                edited = self._fast_row(row, writes, xml[start: end]) if writes is not None else None
-                if edited is not None:
-                    out.append(xml[pos: start])
-                    out.append(edited)
-                    pos = end
+                splices = self._fast_row(row, writes, start, end) if writes is not None else None
+                if splices is not None:
+                    for cut, resume, data in splices:
+                        out.append(xml[pos: cut])  # what is kept since the last change
+                        out.append(data)
+                        pos = resume
                     continue
             if batch is None and (edit or news):
                 out.append(xml[pos: start])  # inside an open batch the gap is part of its span
@@ -596,8 +597,8 @@ class SheetEditor:
                 else:
                     new_rows.append(self._new_row(row, entry))
                 continue
-            edited = None if slow else self._fast_row(row, entry, xml[span[0]: span[1]])
-            if edited is None:
+            splices = None if slow else self._fast_row(row, entry, span[0], span[1])
+            if splices is None:
                 if not slow:
                     out.append(xml[pos: span[0]])
                     out.extend(new_rows)
@@ -612,10 +613,15 @@ class SheetEditor:
             out.append(xml[pos: span[0]])
             out.extend(new_rows)
             new_rows.clear()
-            out.append(edited)
-            pos = span[1]
+            pos = span[0]
+            for cut, resume, data in splices:
+                out.append(xml[pos: cut])
+                out.append(data)
+                pos = resume
         if slow:
             out.append(self._flush_slow(slow, pos))
+        elif batch.start is not None:
+            out.append(xml[pos: batch.end])
         out.extend(new_rows)
         return b"".join(out)
 
@@ -665,22 +671,31 @@ class SheetEditor:
 
     # -- rows written as bytes --------------------------------------------------------------
 
-    def _fast_row(self, row: int, entry: "dict[int, CellWrite] | RowRun", row_xml: bytes) -> bytes | None:
-        """The row with ``entry``'s writes applied, written directly; None when the row needs lxml:
-        a formula or an extension in a written cell, a clear or a pending shared-formula promotion,
+    def _fast_row(self, row: int, entry: "dict[int, CellWrite] | RowRun", start: int, end: int
+                  ) -> list[tuple[int, int, bytes]] | None:
+        """The row ``xml[start:end]`` with ``entry``'s writes applied, written directly: the spans of
+        the sheet to replace, in order, as (from, to, new bytes). None when the row needs lxml: a
+        formula or an extension in a written cell, a clear or a pending shared-formula promotion,
         cells without ``r``, namespace prefixes, comments, CDATA or processing instructions."""
         if self.promotions or not self.default_ns or self.clears and any(c.covers_row(row) for c in self.clears):
             return None
-        if self.marked_up and (b"<!" in row_xml or b"<?" in row_xml):
+        xml = self.parts.xml
+        if self.marked_up and (xml.find(b"<!", start, end) >= 0 or xml.find(b"<?", start, end) >= 0):
             return None
         if type(entry) is RowRun:
-            spliced = self._splice_run(row, entry, row_xml)
-            if spliced is not None:
-                return spliced
+            splices = self._splice_run(row, entry, start, end)
+            if splices is not None:
+                return splices
         writes = row_writes(entry)
-        spliced = self._splice_row(row, writes, row_xml)
-        if spliced is not None:
-            return spliced
+        row_xml = xml[start: end]
+        edited = self._splice_row(row, writes, row_xml)
+        if edited is None:
+            edited = self._walk_row(row, writes, row_xml)
+        return None if edited is None else [(start, end, edited)]
+
+    def _walk_row(self, row: int, writes: dict[int, CellWrite], row_xml: bytes) -> bytes | None:
+        """The row with ``writes`` applied after a walk through all its cells; None when it is not
+        plain enough (see :meth:`_fast_row`)."""
         m = _PLAIN_ROW.fullmatch(row_xml)
         if m is None or not _PLAIN_ATTRS.fullmatch(m.group(1)):
             return None
@@ -890,35 +905,32 @@ class SheetEditor:
             out.append(f'{start}{number}" s="{given}"{body}' if given is not None else f'{start}{number}"{body}')
         return "".join(out)
 
-    def _splice_run(self, row: int, run: RowRun, row_xml: bytes) -> bytes | None:
-        """The row with a run written over its cells when they are simple and side by side (a
-        unit tab's engine columns), or appended right of its last cell (a new "Lịch sử" column);
-        None otherwise."""
+    def _splice_run(self, row: int, run: RowRun, start: int, end: int) -> list[tuple[int, int, bytes]] | None:
+        """A run written over the cells of the row ``xml[start:end]`` when they are simple and side
+        by side (a unit tab's engine columns), or appended right of its last cell (a new "Lịch sử"
+        column), as splices (see :meth:`_fast_row`); None otherwise."""
         shape = self._run_shape(run)
         if shape.outside:
             return None  # another column's style must be followed through this row
+        xml = self.parts.xml
         # Searched from the end: the columns a run writes are mostly the last ones (engine columns).
-        start = row_xml.rfind(shape.first + b'%d"' % row)
-        if start >= 0:
-            m = shape.cells.match(row_xml, start)
+        first = xml.rfind(shape.first + b'%d"' % row, start, end)
+        if first >= 0:
+            m = shape.cells.match(xml, first, end)
             if m is None:
                 return None
-            cells = self._run_cells(row, run, m.groups()[1:], shape)
-            return b"".join((row_xml[:start], cells.encode(), row_xml[m.end():]))
-        last = row_xml.rfind(b'<c r="')
+            return [(first, m.end(), self._run_cells(row, run, m.groups()[1:], shape).encode())]
+        last = xml.rfind(b'<c r="', start, end)
         # Cells without r before the last cell lie left of it; after it, one might be in the run.
-        if last < 0 or _col_at(row_xml, last) >= run.col or row_xml.find(b"<c", last + 2) >= 0:
+        if last < 0 or _col_at(xml, last) >= run.col or xml.find(b"<c", last + 2, end) >= 0:
             return None
         created = [col for (col, _, given, _, _), v in zip(shape.heads, run.values) if v is not None or given is not None]
         if not created:
             return None
-        spans = _widened_spans(row_xml, created)
-        cells = self._run_cells(row, run, None, shape).encode()
-        end = row_xml.rfind(b"</row")
-        first, stop, widened = spans  # in the row's start tag
-        if widened:
-            return b"".join((row_xml[:first], widened, row_xml[stop:end], cells, row_xml[end:]))
-        return b"".join((row_xml[:end], cells, row_xml[end:]))
+        close = xml.rfind(b"</row", start, end)
+        cells = (close, close, self._run_cells(row, run, None, shape).encode())
+        cut, resume, widened = _widened_spans(xml, created, start, end)  # in the row's start tag
+        return [(cut, resume, widened), cells] if widened else [cells]
 
     def _letter(self, col: int) -> str:
         letters = self._letters.get(col)
