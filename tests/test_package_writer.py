@@ -800,3 +800,22 @@ def test_apply_plan_takes_a_generator_and_counts_the_cells(tmp_path):
     assert wb["Mới"]["A1"].value == "a"
     if ooxml_validator.available():
         assert ooxml_validator.validate(outs[1]) == []
+
+
+def test_parts_deflated_in_chunks_are_the_bytes_of_one_call():
+    import random
+    import zlib
+
+    rng = random.Random(8)
+    rows = [f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{rng.choice(["Quá hạn", "Hoàn thành"])} {rng.random()}'
+            f'</t></is></c><c r="B{r}"><v>{rng.randint(0, 10**rng.randint(1, 9))}</v></c></row>'.encode()
+            for r in range(1, 60_000)]
+    data = b"".join(rows)
+    assert len(data) > 3 * package_module._CHUNK
+    stream = package_module._PackStream(None, zipfile.ZIP_DEFLATED)
+    for row in rows:  # as a sheet is rendered: in pieces, packed a chunk at a time
+        stream.write(row)
+    packed = stream.close().packed()
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    assert packed.payload == packer.compress(data) + packer.flush()
+    assert (packed.crc, packed.size, packed.content()) == (zlib.crc32(data), len(data), data)

@@ -175,8 +175,8 @@ class _PackStream:
     the next ones, or at once without one.
 
     A part is deflated chunk by chunk either way; the chunks depend only on the content, so the
-    output is deterministic (and, chunks being far larger than deflate's window, the same as
-    deflating the whole part in one call).
+    output is deterministic, and the same bytes as deflating the whole part in one call (chunks
+    are far larger than deflate's window; tests/test_package_writer.py checks it).
     """
 
     def __init__(self, deflater: "_Deflater | None", compress_type: int):
@@ -271,6 +271,7 @@ class _Deflater:
 
 
 def _pack_all(batch: list[tuple[_PackStream, bytes, bool]]) -> None:
+    """One job of the deflating thread."""
     for stream, chunk, final in batch:
         stream.pack(chunk, final)
 
@@ -870,7 +871,7 @@ class Package:
                 shared[id(given)] = self._run_styles(given, width)
         pending = self._rows.setdefault(sheet.part, {})
         plain = self._plain
-        for i, values in enumerate(rows):
+        for i, values in enumerate(rows if width else ()):
             styles = shared[id(row_styles[i] if row_styles is not None else style)]
             # (None, the most frequent value of a table, needs no check.)
             if type(styles) is tuple:
