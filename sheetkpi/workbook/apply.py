@@ -53,6 +53,7 @@ def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites]) -> int:
 
 
 def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles) -> int:
+    """Write one sheet's writes into ``pkg``; returns how many cells they are."""
     if sheet.create:
         pkg.add_sheet(sheet.sheet)
         if sheet.column_widths:
