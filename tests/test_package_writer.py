@@ -819,3 +819,14 @@ def test_parts_deflated_in_chunks_are_the_bytes_of_one_call():
     packer = zlib.compressobj(6, zlib.DEFLATED, -15)
     assert packed.payload == packer.compress(data) + packer.flush()
     assert (packed.crc, packed.size, packed.content()) == (zlib.crc32(data), len(data), data)
+
+
+def test_a_source_removed_after_open_is_reported_as_changed(tmp_path):
+    work = build_xlsx(tmp_path / "book.xlsx", {"S": sheet_xml("")})
+    pkg = Package.open(work)
+    pkg.set_cells("S", {(1, 1): 1})
+    work.unlink()
+    with pytest.raises(PackageError) as err:
+        pkg.commit("S")
+    assert err.value.code == "file-changed"
+    assert list(tmp_path.iterdir()) == []

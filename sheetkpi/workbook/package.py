@@ -1205,8 +1205,12 @@ class Package:
     def _check_source(self) -> None:
         """Unchanged parts are copied from the source at save: refuse to mix in a changed file.
         (What was read from it before is checked by the same test at save.)"""
-        st = os.stat(self._path)
-        if (st.st_size, st.st_mtime_ns) != self._stamp:
+        try:
+            st = os.stat(self._path)
+            changed = (st.st_size, st.st_mtime_ns) != self._stamp
+        except FileNotFoundError:
+            changed = True
+        if changed:
             raise PackageError("file-changed", f"Tệp '{self._path.name}' đã bị thay đổi sau khi mở; hãy chạy lại.")
 
     def _render_sheet(self, sheet: _Sheet) -> None:
