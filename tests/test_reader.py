@@ -12,11 +12,12 @@ import pytest
 from openpyxl import load_workbook
 
 from badinputs import copy_example, set_cell_xml
+from sheetkpi.api import recalc
 from sheetkpi.errors import FileUnusable
 from sheetkpi.workbook import layout as L
 from sheetkpi.workbook.cells import address
 from sheetkpi.workbook.reader import Cell, load_grids, read_grids, read_workbook
-from support import EXAMPLE
+from support import AS_OF, EXAMPLE
 
 HEADER = ["STT", "Mã KPI", "Nhiệm vụ / KPI", "Sản phẩm đầu ra", "Trọng số (điểm)", "Thời hạn hoàn thành", "% tiến độ"]
 
@@ -32,11 +33,19 @@ def test_grids_parse_a_sheet_each_time_it_is_asked_for():
             grids["Không có"]
 
 
-@pytest.mark.parametrize("sheet", [L.SHEET_GUIDE, L.SHEET_SUMMARY])
-def test_a_damaged_sheet_stops_the_read_though_nothing_reads_it(tmp_path, sheet):
-    path = set_cell_xml(copy_example(tmp_path), sheet, {"A1": (None, "<v>NaN</v>")})
-    with pytest.raises(FileUnusable, match=f"Không đọc được trang tính '{sheet}'"):
+def test_a_damaged_sheet_stops_the_read_though_nothing_reads_it(tmp_path):
+    path = set_cell_xml(copy_example(tmp_path), L.SHEET_GUIDE, {"A1": (None, "<v>NaN</v>")})
+    with pytest.raises(FileUnusable, match=f"Không đọc được trang tính '{L.SHEET_GUIDE}'"):
         read_workbook(path)
+
+
+def test_the_summary_sheet_is_not_parsed_and_a_run_rewrites_it(tmp_path):
+    # "Tổng hợp" is sheetkpi's own output: a damaged cell there is replaced, not a reason to stop.
+    path = set_cell_xml(copy_example(tmp_path), L.SHEET_SUMMARY, {"A1": (None, "<v>NaN</v>")})
+    assert read_workbook(path).summary_sheet == L.SHEET_SUMMARY
+    recalc(path, as_of=AS_OF)
+    title = load_workbook(path, read_only=True)[L.SHEET_SUMMARY]["A1"].value
+    assert title.startswith("TỔNG HỢP KẾT QUẢ THỰC HIỆN KPI")
 
 
 def test_the_first_damaged_sheet_in_workbook_order_is_named(tmp_path):

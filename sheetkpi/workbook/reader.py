@@ -111,14 +111,18 @@ def read_workbook(path: str | Path) -> WorkbookData:
     """Read every unit tab, the settings and the history of the workbook at ``path``."""
     path = Path(path)
     with load_grids(path) as sheets:
+        # "Tổng hợp" is sheetkpi's own output, rewritten whole by every run: nothing in it is read,
+        # and parsing it (80,000 rows after a run over 100,000 KPIs) only to look for damage would
+        # cost as much as reading 10,000 KPIs.
+        owned = _find_name(sheets, layout.SHEET_SUMMARY)
         try:
             data = read_grids(sheets, path)
         except Exception:
             # The first damaged sheet in workbook order is what is reported, whatever else went
             # wrong: as when every sheet was parsed before reading.
-            sheets.parse_unread()
+            sheets.parse_unread(skip=owned)
             raise
-        sheets.parse_unread()  # a damaged sheet stops the run even when nothing reads it
+        sheets.parse_unread(skip=owned)  # a damaged sheet stops the run even when nothing reads it
     return data
 
 
@@ -249,11 +253,12 @@ class Grids(Mapping[str, Grid]):
     def __contains__(self, name: object) -> bool:
         return name in self._names
 
-    def parse_unread(self) -> None:
-        """Parse, in workbook order, the sheets not yet read whole, and drop them: the first damaged
-        one raises, as when every sheet was loaded up front."""
+    def parse_unread(self, skip: str | None = None) -> None:
+        """Parse, in workbook order, the sheets not yet read whole (but ``skip``), and drop them: the
+        first damaged one raises, as when every sheet was loaded up front."""
         for name in list(self._unread):
-            self[name]
+            if name != skip:
+                self[name]
 
     def close(self) -> None:
         """Release the file."""
