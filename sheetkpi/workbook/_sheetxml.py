@@ -378,7 +378,7 @@ def _widened_spans(xml: bytes, cols: list[int], start: int = 0, end: int | None 
     """Where the spans value of the row ``xml[start:end]``, which has cells, is, and what it becomes
     with cells at ``cols`` right of them (an empty value when the row has no spans)."""
     first = xml.find(b'<c r="', start, len(xml) if end is None else end)
-    spans = _ATTR_SPANS.search(xml, start, first)
+    spans = _ATTR_SPANS.search(xml, start, first) if xml.find(b"spans", start, first) >= 0 else None
     if spans is None:
         return 0, 0, b""
     try:
@@ -924,11 +924,12 @@ class SheetEditor:
         # Cells without r before the last cell lie left of it; after it, one might be in the run.
         if last < 0 or _col_at(xml, last) >= run.col or xml.find(b"<c", last + 2, end) >= 0:
             return None
-        created = [col for (col, _, given, _, _), v in zip(shape.heads, run.values) if v is not None or given is not None]
-        if not created:
-            return None
+        text = self._run_cells(row, run, None, shape)
+        if not text:
+            return None  # no cell to make
         close = xml.rfind(b"</row", start, end)
-        cells = (close, close, self._run_cells(row, run, None, shape).encode())
+        cells = (close, close, text.encode())
+        created = [col for (col, _, given, _, _), v in zip(shape.heads, run.values) if v is not None or given is not None]
         cut, resume, widened = _widened_spans(xml, created, start, end)  # in the row's start tag
         return [(cut, resume, widened), cells] if widened else [cells]
 
