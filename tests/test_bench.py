@@ -223,8 +223,16 @@ def test_direct_row_writing_matches_lxml_on_a_recalculated_workbook(tmp_path):
     api.recalc(work, as_of="2026-06-25", keep_backup=False)
     sheets = list(_sheets(work))
     assert len(sheets) == len(Package.open(work).sheet_names)
+    date = _sheetxml.CellWrite(value="46203", fallback="date")
     for name, xml in sheets:
-        writes = _writes_for(xml)
-        direct, _ = _edit(xml, writes, [], direct=True)
-        general, _ = _edit(xml, writes, [], direct=False)
-        assert _canonical(direct) == _canonical(general), name
+        rows = [row for *_, row in _sheetxml.iter_rows(_sheetxml.split_sheet(xml, name), name)]
+        # As a run writes them: engine columns over the cells of the last run (P..T of a unit
+        # tab), and a new column right of every row (as in "Lịch sử").
+        engine = {row: _sheetxml.RowRun(16, (date, 37.0, 0.19, "Đang thực hiện", None if row % 2 else "Quá hạn"), None)
+                  for row in rows}
+        appended = {row: _sheetxml.RowRun(30, (row * 1.5,), 2) for row in rows}
+        for writes in (_writes_for(xml), engine, appended):
+            direct, direct_styles = _edit(xml, writes, [], direct=True)
+            general, general_styles = _edit(xml, writes, [], direct=False)
+            assert _canonical(direct) == _canonical(general), name
+            assert direct_styles == general_styles, name
