@@ -8,7 +8,8 @@ Every figure is a fresh process started by this script: wall time (median of ``-
 ``wait4``). Per size it runs:
 
 - ``sheetkpi check`` and ``sheetkpi recalc --no-memo`` (in place, with its backup, on a fresh copy
-  each run), and ``sheetkpi recalc`` with the memo;
+  each run); the same recalc again on a copy of its own output (the monthly case: "Tổng hợp" and
+  "Lịch sử" already full); ``sheetkpi recalc`` with the memo;
 - LibreOffice headless opening the same workbook with Excel formulas in the engine columns,
   recalculating every formula (a private profile set to "recalculate on load: always") and saving
   it as .xlsx;
@@ -217,10 +218,23 @@ def bench_size(rows: int, tabs: int, runs: int, warmup: int, work: Path, env: di
         for old in work.glob("BaoCaoKPI-*"):
             old.unlink()
 
+    # The Office's monthly case: the workbook a previous run wrote ("Tổng hợp" and "Lịch sử" full),
+    # made once, untimed, by the code under test.
+    recalculated = work / f"recalculated-{rows}.xlsx"
+    shutil.copyfile(kpi, recalculated)
+    subprocess.run(py + ["recalc", str(recalculated), "--no-memo"], cwd=work, env=env,
+                   stdout=subprocess.DEVNULL, check=True)
+
+    def recalculated_copy():
+        fresh_copy()
+        shutil.copyfile(recalculated, target)
+
     common = dict(rows=rows, tabs=tabs, runs=runs, warmup=warmup, work=work, env=env)
     out = [
         measure("sheetkpi check", py + ["check", str(kpi)], **common),
         measure("sheetkpi recalc --no-memo", py + ["recalc", str(target), "--no-memo"], prepare=fresh_copy, **common),
+        measure("sheetkpi recalc --no-memo, again", py + ["recalc", str(target), "--no-memo"],
+                prepare=recalculated_copy, **common),
     ]
     if rows in MEMO_SIZES:
         out.append(measure("sheetkpi recalc (with memo)", py + ["recalc", str(target)], prepare=fresh_copy, **common))
@@ -272,7 +286,8 @@ def ratios(results: list[Row]) -> list[str]:
 def growth(results: list[Row]) -> list[str]:
     """How time and memory grow with rows: per 10× rows, and the cost of a thousand rows."""
     lines = []
-    for job in ("sheetkpi check", "sheetkpi recalc --no-memo", "LibreOffice open+recalc+save", "openpyxl load+save"):
+    for job in ("sheetkpi check", "sheetkpi recalc --no-memo", "sheetkpi recalc --no-memo, again",
+                "LibreOffice open+recalc+save", "openpyxl load+save"):
         points = sorted((r.rows, r) for r in results if r.job == job and r.rows and r.rows >= 1_000)
         for (n1, a), (n2, b) in zip(points, points[1:]):
             text = (f"{job}: {n1:,} → {n2:,} rows (×{n2 / n1:g}): time ×{b.median_s / a.median_s:.1f}, "
@@ -303,17 +318,20 @@ def targets(results: list[Row]) -> list[str]:
     if lo and memo:
         lines.append(f"example recalc with memo ≤ LibreOffice: {memo.median_s:.2f} s vs {lo.median_s:.2f} s "
                      f"(×{memo.median_s / lo.median_s:.2f}) — {verdict(memo.median_s <= lo.median_s)}")
-    big = find(results, "sheetkpi recalc --no-memo", TARGET_BIG_ROWS)
     naive = find(results, "openpyxl load+save", TARGET_BIG_ROWS)
-    if big:
-        lines.append(f"100,000 rows recalc < {TARGET_BIG_SECONDS:g} s: {big.median_s:.2f} s — "
-                     f"{verdict(big.median_s < TARGET_BIG_SECONDS)}")
-        if big.peak_mib:
-            lines.append(f"100,000 rows recalc < {TARGET_BIG_MIB:g} MiB: {big.peak_mib:.0f} MiB — "
-                         f"{verdict(big.peak_mib < TARGET_BIG_MIB)}")
-    if big and naive:
-        lines.append(f"100,000 rows recalc ≥ {TARGET_BIG_VS_OPENPYXL:g}× faster than openpyxl load+save: "
-                     f"×{naive.median_s / big.median_s:.1f} — {verdict(naive.median_s >= TARGET_BIG_VS_OPENPYXL * big.median_s)}")
+    for job in ("sheetkpi recalc --no-memo", "sheetkpi recalc --no-memo, again"):
+        big = find(results, job, TARGET_BIG_ROWS)
+        if big:
+            name = job.removeprefix("sheetkpi ")
+            lines.append(f"100,000 rows {name} < {TARGET_BIG_SECONDS:g} s: {big.median_s:.2f} s — "
+                         f"{verdict(big.median_s < TARGET_BIG_SECONDS)}")
+            if big.peak_mib:
+                lines.append(f"100,000 rows {name} < {TARGET_BIG_MIB:g} MiB: {big.peak_mib:.0f} MiB — "
+                             f"{verdict(big.peak_mib < TARGET_BIG_MIB)}")
+            if naive:
+                lines.append(f"100,000 rows {name} ≥ {TARGET_BIG_VS_OPENPYXL:g}× faster than openpyxl load+save: "
+                             f"×{naive.median_s / big.median_s:.1f} — "
+                             f"{verdict(naive.median_s >= TARGET_BIG_VS_OPENPYXL * big.median_s)}")
     return lines
 
 
