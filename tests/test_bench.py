@@ -236,3 +236,60 @@ def test_direct_row_writing_matches_lxml_on_a_recalculated_workbook(tmp_path):
             general, general_styles = _edit(xml, writes, [], direct=False)
             assert _canonical(direct) == _canonical(general), name
             assert direct_styles == general_styles, name
+
+
+@pytest.mark.parametrize("rows", [
+    # Cells of the run's columns missing before, between and after the ones it has; spans to widen.
+    '<row r="1" spans="2:6"><c r="A1" s="1"><v>0</v></c><c r="B1" s="4"><v>1</v></c><c r="D1" s="5"/>'
+    '<c r="F1" t="inlineStr"><is><t>y</t></is></c></row><row r="2" spans="2:2"><c r="B2" s="6"/></row>'
+    '<row r="3" spans="1:9"><c r="B3"/><c r="I3"><v>9</v></c></row>',
+    # A formula, a cell without r, whitespace, an empty row: the general path.
+    '<row r="1"><c r="B1"/><c r="C1"><f>1+1</f><v>2</v></c></row><row r="2"><c r="B2"/><c><v>3</v></c></row>'
+    '<row r="3"><c r="B3"/> <c r="D3"/></row><row r="4"/><row r="5"></row>',
+])
+def test_runs_over_rows_missing_some_of_their_cells_match_lxml(rows):
+    xml = f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>'.encode()
+    date = _sheetxml.CellWrite(value="46203", fallback="date")
+    for styles in (None, 7, (None, 2, None, None)):
+        writes = {row: _sheetxml.RowRun(2, (None, 7 * row, "x" if row % 2 else date, None), styles) for row in range(1, 6)}
+        direct, direct_styles = _edit(xml, writes, [], direct=True)
+        general, general_styles = _edit(xml, writes, [], direct=False)
+        assert _canonical(direct) == _canonical(general)
+        assert direct_styles == general_styles
+
+
+def test_a_second_recalc_rewrites_summary_rows_as_runs_like_lxml(tmp_path, monkeypatch):
+    """The second recalculation writes "Tổng hợp" again over the rows the first one wrote, whose
+    empty cells were never made: every row goes the direct way of runs, as lxml would write it."""
+    from sheetkpi import api
+    from sheetkpi.workbook.layout import SHEET_SUMMARY
+
+    work = tmp_path / "BangGiaoKPI.xlsx"
+    work.write_bytes(EXAMPLE.read_bytes())
+    api.recalc(work, as_of="2026-06-25", keep_backup=False)
+    summary = Package.open(work)._worksheet(SHEET_SUMMARY).part
+    edits: list[tuple[bytes, dict, list]] = []
+    spliced: list[bool] = []
+    init, splice_run = _sheetxml.SheetEditor.__init__, _sheetxml.SheetEditor._splice_run
+
+    def capture(self, parts, part, rows, clears, resolve_fallback):
+        if part == summary:
+            edits.append((parts.join(), dict(rows), list(clears)))
+        init(self, parts, part, rows, clears, resolve_fallback)
+
+    def record(self, row, run, start, end):
+        splices = splice_run(self, row, run, start, end)
+        if self.part == summary:
+            spliced.append(splices is not None)
+        return splices
+
+    monkeypatch.setattr(_sheetxml.SheetEditor, "__init__", capture)
+    monkeypatch.setattr(_sheetxml.SheetEditor, "_splice_run", record)
+    api.recalc(work, as_of="2026-06-25", keep_backup=False)
+    monkeypatch.undo()
+    assert len(edits) == 1 and spliced and all(spliced)
+    xml, writes, clears = edits[0]
+    direct, direct_styles = _edit(xml, writes, clears, direct=True)
+    general, general_styles = _edit(xml, writes, clears, direct=False)
+    assert _canonical(direct) == _canonical(general)
+    assert direct_styles == general_styles

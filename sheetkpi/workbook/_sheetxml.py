@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import repeat
-from typing import Callable, Iterator, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from lxml import etree
 
@@ -227,7 +227,7 @@ class _RunShape(NamedTuple):
     # its given style, that style as it follows the row number (" s="12"), whether the column is tracked
     outside: bool  # a tracked column lies outside the run
     first: bytes  # how the run's first cell starts: b'<c r="P'
-    cells: re.Pattern  # the run's cells, simple and side by side (see _simple_run)
+    cells: re.Pattern  # the run's simple cells side by side, some possibly missing (see _simple_run)
 
 
 @dataclass(slots=True)
@@ -375,9 +375,10 @@ def _col_at(xml: bytes, at: int) -> int:
 
 
 def _widened_spans(xml: bytes, cols: list[int], start: int = 0, end: int | None = None) -> tuple[int, int, bytes]:
-    """Where the spans value of the row ``xml[start:end]``, which has cells, is, and what it becomes
-    with cells at ``cols`` right of them (an empty value when the row has no spans)."""
-    first = xml.find(b'<c r="', start, len(xml) if end is None else end)
+    """Where the spans value of the row ``xml[start:end]``, which has cells (all with r first), is,
+    and what it becomes with cells added at ``cols`` (an empty value when the row has no spans)."""
+    end = len(xml) if end is None else end
+    first = xml.find(b'<c r="', start, end)
     spans = _ATTR_SPANS.search(xml, start, first) if xml.find(b"spans", start, first) >= 0 else None
     if spans is None:
         return 0, 0, b""
@@ -385,7 +386,10 @@ def _widened_spans(xml: bytes, cols: list[int], start: int = 0, end: int | None 
         bounds = [int(x) for span in spans.group(2).decode().split() for x in span.split(":")]
     except ValueError:
         bounds = []
-    return spans.start(2), spans.end(2), f"{min(bounds + [_col_at(xml, first)])}:{max(bounds + cols)}".encode()
+    # Cells are in column order: the first and last one bound the row's own cells.
+    bounds += cols
+    bounds += (_col_at(xml, first), _col_at(xml, xml.rfind(b'<c r="', start, end)))
+    return spans.start(2), spans.end(2), f"{min(bounds)}:{max(bounds)}".encode()
 
 
 def _cells_in(xml: bytes, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes, bool]]:
@@ -401,16 +405,18 @@ def _cells_in(xml: bytes, start: int = 0, end: int | None = None) -> Iterator[tu
 # An existing cell as sheetkpi and most producers write it: r first, then s and t, no whitespace,
 # empty or holding a value or a plain inline string. Written over without looking at it further.
 _SIMPLE_REST = (rb'"(?: s="([0-9]+)")?(?: t="[A-Za-z]+")?'
-                rb'(?:/>|>(?:<v>[^<]*</v>|<is><t(?: xml:space="preserve")?>[^<]*</t></is>)?</c>)')
+                rb'(/>|>(?:<v>[^<]*</v>|<is><t(?: xml:space="preserve")?>[^<]*</t></is>)?</c>)')
 _SIMPLE_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]+' + _SIMPLE_REST)
 
 
 @lru_cache(maxsize=256)
 def _simple_run(col: int, count: int) -> re.Pattern:
-    """``count`` simple cells side by side from column ``col``, all in one row: groups are the
-    row number, then the s of each cell."""
+    """Simple cells of the ``count`` columns from ``col`` side by side in one row, the first one
+    required, any other one possibly missing: groups are the row number, then, per column, the s
+    of its cell and its end (None when there is no such cell)."""
     return re.compile(b"".join(
-        b'<c r="' + col_letter(col + i).encode() + (rb"([0-9]+)" if i == 0 else rb"\1") + _SIMPLE_REST
+        b'<c r="' + col_letter(col).encode() + rb"([0-9]+)" + _SIMPLE_REST if i == 0
+        else b'(?:<c r="' + col_letter(col + i).encode() + rb"\1" + _SIMPLE_REST + b")?"
         for i in range(count)
     ))
 
@@ -434,6 +440,7 @@ class SheetEditor:
         self.parts = parts
         self.part = part
         self.clears = clears
+        self.clear_from = min((c.r1 for c in clears), default=MAX_ROW + 1)  # rows above are not cleared
         self.resolve_fallback = resolve_fallback
         self.rows = rows
         self.keys = sorted(rows)  # written rows in sheet order, consumed as the pass goes
@@ -677,7 +684,7 @@ class SheetEditor:
         the sheet to replace, in order, as (from, to, new bytes). None when the row needs lxml: a
         formula or an extension in a written cell, a clear or a pending shared-formula promotion,
         cells without ``r``, namespace prefixes, comments, CDATA or processing instructions."""
-        if self.promotions or not self.default_ns or self.clears and any(c.covers_row(row) for c in self.clears):
+        if self.promotions or not self.default_ns or row >= self.clear_from and any(c.covers_row(row) for c in self.clears):
             return None
         xml = self.parts.xml
         if self.marked_up and (xml.find(b"<!", start, end) >= 0 or xml.find(b"<?", start, end) >= 0):
@@ -851,7 +858,7 @@ class SheetEditor:
     def _run_bytes(self, row: int, run: RowRun) -> bytes:
         """A new row from a RowRun, as :meth:`_row_bytes` makes it from the run's CellWrites
         (b"" when no cell is created), without a CellWrite per plain value."""
-        cells = self._run_cells(row, run, None, self._run_shape(run))
+        cells = self._run_cells(row, run, repeat(None), repeat(None), self._run_shape(run))
         return f'<row r="{row}">{cells}</row>'.encode() if cells else b""
 
     def _run_shape(self, run: RowRun) -> _RunShape:
@@ -868,18 +875,18 @@ class SheetEditor:
                                                       self._cell_start(run.col), _simple_run(run.col, len(cols)))
         return shape
 
-    def _run_cells(self, row: int, run: RowRun, olds: tuple | None, shape: _RunShape) -> str:
-        """The cells of a run, as :meth:`_cell_text` makes them from its CellWrites: new cells
-        (``olds`` None; the style comes from above, nothing is made for an empty value without a
-        style), or over existing simple cells whose s values are ``olds``."""
+    def _run_cells(self, row: int, run: RowRun, olds: Iterable, present: Iterable, shape: _RunShape) -> str:
+        """The cells of a run, as :meth:`_cell_text` makes them from its CellWrites. Per cell,
+        ``present`` tells whether it exists (anything but None), ``olds`` the s of the existing
+        simple cell it is written over (None: it has none). A new cell takes its style from above;
+        nothing is made for an empty value without a style."""
         number = str(row)
         last_style = self.last_style
         out: list[str] = []
-        for value, (col, start, given, styled, tracked), old in zip(
-                run.values, shape.heads, olds if olds is not None else repeat(None)):
+        for value, (col, start, given, styled, tracked), old, exists in zip(run.values, shape.heads, olds, present):
             kind = type(value)
             if kind is CellWrite:
-                old = last_style.get(col) if olds is None else old.decode() if old else None
+                old = last_style.get(col) if exists is None else old.decode() if old else None
                 style = self._new_style(value, old) or old
                 if tracked:
                     last_style[col] = style
@@ -890,8 +897,8 @@ class SheetEditor:
             if kind is str:
                 body = f' t="inlineStr"><is>{_inline(value)}</is></c>'
             elif value is None:
-                if olds is None and given is None:
-                    continue  # nothing to empty in a new row
+                if exists is None and given is None:
+                    continue  # nothing to empty in a new cell
                 body = "/>"
             else:
                 body = f"><v>{value!r}</v></c>"  # repr of an int or float is its str
@@ -899,19 +906,22 @@ class SheetEditor:
                 out.append(f"{start}{number}{styled}{body}")  # most cells of a block
                 continue
             if given is None:
-                given = last_style.get(col) if olds is None else old.decode() if old else None
+                given = last_style.get(col) if exists is None else old.decode() if old else None
             if tracked:
                 last_style[col] = given
             out.append(f'{start}{number}" s="{given}"{body}' if given is not None else f'{start}{number}"{body}')
         return "".join(out)
 
     def _splice_run(self, row: int, run: RowRun, start: int, end: int) -> list[tuple[int, int, bytes]] | None:
-        """A run written over the cells of the row ``xml[start:end]`` when they are simple and side
-        by side (a unit tab's engine columns), or appended right of its last cell (a new "Lịch sử"
-        column), as splices (see :meth:`_fast_row`); None otherwise."""
+        """A run written over the cells of the row ``xml[start:end]`` in its columns, as splices (see
+        :meth:`_fast_row`): the row's cells there must be simple and side by side with its first
+        column's cell among them (a unit tab's engine columns, a "Tổng hợp" row whose empty cells
+        were never made), or none at all when they all go right of its last cell (a new "Lịch sử"
+        column). Cells the run creates take their place; cells of other columns stay bytes. None
+        otherwise, or when a tracked column lies outside the run (its style must be followed)."""
         shape = self._run_shape(run)
         if shape.outside:
-            return None  # another column's style must be followed through this row
+            return None
         xml = self.parts.xml
         # Searched from the end: the columns a run writes are mostly the last ones (engine columns).
         first = xml.rfind(shape.first + b'%d"' % row, start, end)
@@ -919,19 +929,32 @@ class SheetEditor:
             m = shape.cells.match(xml, first, end)
             if m is None:
                 return None
-            return [(first, m.end(), self._run_cells(row, run, m.groups()[1:], shape).encode())]
-        last = xml.rfind(b'<c r="', start, end)
-        # Cells without r before the last cell lie left of it; after it, one might be in the run.
-        if last < 0 or _col_at(xml, last) >= run.col or xml.find(b"<c", last + 2, end) >= 0:
-            return None
-        text = self._run_cells(row, run, None, shape)
-        if not text:
-            return None  # no cell to make
-        close = xml.rfind(b"</row", start, end)
-        cells = (close, close, text.encode())
-        created = [col for (col, _, given, _, _), v in zip(shape.heads, run.values) if v is not None or given is not None]
-        cut, resume, widened = _widened_spans(xml, created, start, end)  # in the row's start tag
-        return [(cut, resume, widened), cells] if widened else [cells]
+            groups = m.groups()
+            olds, present = groups[1::2], groups[2::2]
+            if None not in present:  # every cell of the run exists: the common case
+                return [(first, m.end(), self._run_cells(row, run, olds, present, shape).encode())]
+            cut, at = first, m.end()
+            # Next comes the end of the row or a cell right of the run: anything else (a cell in
+            # the run's columns that is not simple, a cell without r) goes the general way.
+            if not (xml.startswith(b"</row", at)
+                    or xml.startswith(b'<c r="', at) and _col_at(xml, at) >= run.col + len(olds)):
+                return None
+        else:
+            last = xml.rfind(b'<c r="', start, end)
+            # Cells without r before the last cell lie left of it; after it, one might be in the run.
+            if last < 0 or _col_at(xml, last) >= run.col or xml.find(b"<c", last + 2, end) >= 0:
+                return None
+            cut = at = xml.rfind(b"</row", start, end)
+            olds = present = repeat(None)
+        cells = (cut, at, self._run_cells(row, run, olds, present, shape).encode())
+        if xml.find(b"spans", start, cut) < 0:
+            return [cells]  # no spans to widen (a shortcut: most rows have none)
+        created = [col for (col, _, given, _, _), v, exists in zip(shape.heads, run.values, present)
+                   if exists is None and (v is not None or given is not None)]
+        if not created:
+            return [cells]
+        spans, resume, widened = _widened_spans(xml, created, start, end)  # in the row's start tag
+        return [(spans, resume, widened), cells] if widened else [cells]
 
     def _letter(self, col: int) -> str:
         letters = self._letters.get(col)
