@@ -348,3 +348,29 @@ def test_backups_keep_twenty_and_spare_other_workbooks(tmp_path):
     mine = [n for n in names if n.startswith("BangGiaoKPI-2026")]
     assert len(mine) == BACKUPS_KEPT and mine[0] == "BangGiaoKPI-20260625-090005-000000.xlsx"
     assert len([n for n in names if n.startswith("BangGiaoKPI-2025-")]) == 3
+
+
+def test_a_failed_deflating_job_is_never_saved_as_a_short_sheet(book, tmp_path, monkeypatch):
+    # Library code may catch the first error and save again: the package must refuse, not write
+    # the sheets whose chunks the failed job lost (their sizes would still look consistent).
+    before = book.read_bytes()
+    pack_all, calls = package_module._pack_all, []
+
+    def failing(batch):
+        calls.append(len(batch))
+        if len(calls) == 2:
+            raise MemoryError("simulated")
+        pack_all(batch)
+
+    monkeypatch.setattr(package_module, "_JOB", 1)  # a job per chunk: the second job fails
+    monkeypatch.setattr(package_module, "_pack_all", failing)
+    pkg = package_module.Package.open(book)
+    units = [name for name in pkg.sheet_names if name not in (L.SHEET_GUIDE, L.SHEET_CONFIG)]
+    with pytest.raises(MemoryError):
+        for name in units:
+            pkg.set_cells(name, {(1, 30): "x"})
+            pkg.commit(name)
+    with pytest.raises(SheetkpiError) as raised:
+        pkg.save(tmp_path / "out.xlsx")
+    assert raised.value.code == "save-failed" and "chưa được ghi" in raised.value.message
+    assert not (tmp_path / "out.xlsx").exists() and book.read_bytes() == before

@@ -953,6 +953,8 @@ class SheetEditor:
                    if exists is None and (v is not None or given is not None)]
         if not created:
             return [cells]
+        if xml.find(b"<c", start, end) != xml.find(b'<c r="', start, end):
+            return None  # a cell without r opens the row: only a walk through it knows the row's bounds
         spans, resume, widened = _widened_spans(xml, created, start, end)  # in the row's start tag
         return [(spans, resume, widened), cells] if widened else [cells]
 

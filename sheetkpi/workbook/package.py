@@ -245,8 +245,10 @@ class _Deflater:
         self._batch: list[tuple[_PackStream, bytes, bool]] = []
         self._gathered = 0
         self._jobs: deque[Future] = deque()
+        self._failed: BaseException | None = None
 
     def add(self, stream: _PackStream, chunk: bytes, final: bool) -> None:
+        self._refuse_if_failed()
         self._batch.append((stream, chunk, final))
         self._gathered += len(chunk)
         if self._gathered >= _JOB:
@@ -254,20 +256,42 @@ class _Deflater:
 
     def finish(self) -> None:
         """Wait until every chunk handed over is packed."""
+        self._refuse_if_failed()
         if self._batch:
             self._submit()
         while self._jobs:
-            self._jobs.popleft().result()
+            self._wait_oldest()
 
     def close(self) -> None:
-        self.finish()
-        self._pool.shutdown()
+        try:
+            self.finish()
+        finally:
+            self._pool.shutdown()
 
     def _submit(self) -> None:
         batch, self._batch, self._gathered = self._batch, [], 0
         self._jobs.append(self._pool.submit(_pack_all, batch))
         while len(self._jobs) > _IN_FLIGHT:
-            self._jobs.popleft().result()
+            self._wait_oldest()
+
+    def _wait_oldest(self) -> None:
+        job = self._jobs[0]
+        try:
+            job.result()
+        except BaseException:
+            # A job that failed lost chunks of its parts: they would be saved short but with
+            # consistent sizes. An interrupt of the wait itself leaves the job queued, waited for again.
+            if job.done() and not job.cancelled() and job.exception() is not None:
+                self._failed = job.exception()
+            raise
+        self._jobs.popleft()
+
+    def _refuse_if_failed(self) -> None:
+        if self._failed is not None:
+            raise PackageError(
+                "save-failed", f"Không nén được dữ liệu để ghi ({self._failed.__class__.__name__}); "
+                "sổ tính chưa được ghi. Hãy chạy lại.",
+            ) from self._failed
 
 
 def _pack_all(batch: list[tuple[_PackStream, bytes, bool]]) -> None:
