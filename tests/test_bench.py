@@ -243,8 +243,9 @@ def test_direct_row_writing_matches_lxml_on_a_recalculated_workbook(tmp_path):
     '<row r="1" spans="2:6"><c r="A1" s="1"><v>0</v></c><c r="B1" s="4"><v>1</v></c><c r="D1" s="5"/>'
     '<c r="F1" t="inlineStr"><is><t>y</t></is></c></row><row r="2" spans="2:2"><c r="B2" s="6"/></row>'
     '<row r="3" spans="1:9"><c r="B3"/><c r="I3"><v>9</v></c></row>'
-    # A cell without r opening the row: its bounds (for spans) need a walk through it.
-    '<row r="4" spans="2:2"><c><v>0</v></c><c r="B4"/></row>',
+    # A cell without r opening or closing the row: its bounds (for spans) need a walk through it.
+    '<row r="4" spans="2:2"><c><v>0</v></c><c r="B4"/></row>'
+    '<row r="5" spans="2:2"><c r="B5"><v>1</v></c><c r="F5"><v>6</v></c><c><v>7</v></c></row>',
     # A formula, a cell without r, whitespace, an empty row: the general path.
     '<row r="1"><c r="B1"/><c r="C1"><f>1+1</f><v>2</v></c></row><row r="2"><c r="B2"/><c><v>3</v></c></row>'
     '<row r="3"><c r="B3"/> <c r="D3"/></row><row r="4"/><row r="5"></row>',

@@ -945,18 +945,19 @@ class SheetEditor:
             if last < 0 or _col_at(xml, last) >= run.col or xml.find(b"<c", last + 2, end) >= 0:
                 return None
             cut = at = xml.rfind(b"</row", start, end)
-            olds = present = repeat(None)
+            olds = present = (None,) * len(run.values)
+        widen = None
+        if xml.find(b"spans", start, cut) >= 0:  # most rows have no spans to widen
+            created = [col for (col, _, given, _, _), v, exists in zip(shape.heads, run.values, present)
+                       if exists is None and (v is not None or given is not None)]
+            if created:
+                if xml.count(b"<c", start, end) != xml.count(b'<c r="', start, end):
+                    return None  # a cell without r: only a walk through the row knows its bounds
+                widen = _widened_spans(xml, created, start, end)  # in the row's start tag
+        # Cells rendered last: _run_cells follows the styles of tracked columns, so nothing may
+        # send the row down another path after it.
         cells = (cut, at, self._run_cells(row, run, olds, present, shape).encode())
-        if xml.find(b"spans", start, cut) < 0:
-            return [cells]  # no spans to widen (a shortcut: most rows have none)
-        created = [col for (col, _, given, _, _), v, exists in zip(shape.heads, run.values, present)
-                   if exists is None and (v is not None or given is not None)]
-        if not created:
-            return [cells]
-        if xml.find(b"<c", start, end) != xml.find(b'<c r="', start, end):
-            return None  # a cell without r opens the row: only a walk through it knows the row's bounds
-        spans, resume, widened = _widened_spans(xml, created, start, end)  # in the row's start tag
-        return [(spans, resume, widened), cells] if widened else [cells]
+        return [widen, cells] if widen and widen[2] else [cells]
 
     def _letter(self, col: int) -> str:
         letters = self._letters.get(col)
