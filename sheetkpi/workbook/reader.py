@@ -251,6 +251,7 @@ class Grids(Mapping[str, Grid]):
         return len(self._names)
 
     def __contains__(self, name: object) -> bool:
+        # Mapping's own would read the sheet to answer.
         return name in self._names
 
     def parse_unread(self, skip: str | None = None) -> None:

@@ -72,6 +72,7 @@ class _BookGrids(Mapping[str, Grid]):
         return len(self._sheets)
 
     def __contains__(self, name: object) -> bool:
+        # Mapping's own would read the sheet to answer.
         return name in self._sheets
 
 
