@@ -33,7 +33,7 @@ from lxml import etree
 
 from . import _chart, _sheetxml
 from ._sheetxml import (MAX_COL, MAX_ROW, REL_NS, CellWrite, ClearRange, RowRun, SheetEditor, cell_ref, parse_range,
-                        plain_write, row_writes, split_sheet)
+                        row_writes, split_sheet)
 from .xmlsafe import InvalidPackageError, PackageError, PackageLimitError, open_zip, parse_xml
 
 __all__ = ["Package", "PackageError", "InvalidPackageError", "PackageLimitError", "CellStyle"]
@@ -785,11 +785,6 @@ class Package:
         count = len(xfs) if xfs is not None else 1
         if not isinstance(style, int) or isinstance(style, bool) or not 0 <= style < count:
             raise PackageError("style-invalid", f"Chỉ số định dạng {style!r} không tồn tại trong sổ tính.")
-
-    def _cell_write(self, value: Any, style: int | None) -> CellWrite:
-        """Encode a Python value as cell content."""
-        plain = self._plain(value, style)
-        return plain if type(plain) is CellWrite else plain_write(plain, style)
 
     def _plain(self, value: Any, style: int | None) -> Any:
         """A value as a RowRun keeps it: None, int, finite float and clean str as they are (checked);
