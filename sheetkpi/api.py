@@ -85,8 +85,7 @@ def open_checked(path: str | os.PathLike):
 
 def load(path: str | os.PathLike) -> WorkbookData:
     """Validate the file and read it into the model."""
-    open_checked(path)
-    return read_workbook(Path(path))
+    return read_workbook(Path(path), open_checked(path))
 
 
 def report_date(data: WorkbookData, as_of=None) -> dt.date:
@@ -140,7 +139,7 @@ def recalc(
     with workbook_lock(target):
         # Opened before reading: the package refuses to save if the file changes on disk meanwhile.
         pkg = open_checked(source)
-        data = read_workbook(source)
+        data = read_workbook(source, pkg)
         evaluation = evaluate(data.tracker, report_date(data, as_of))
         run_at = dt.datetime.now().replace(microsecond=0)
         cells_written = apply_plan(pkg, iter_sheet_writes(data, evaluation, run_at))

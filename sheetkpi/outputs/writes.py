@@ -69,6 +69,10 @@ class SheetWrites:
     column_widths: dict[int, float] = field(default_factory=dict)  # only applied to sheets sheetkpi creates
     print_titles: tuple[int, int] | None = None  # a created sheet prints A4 landscape repeating these rows
 
+    def cell_count(self) -> int:
+        """How many cells these writes set (a block's cells as given, before padding)."""
+        return len(self.cells) + len(self.styled_cells) + sum(len(r) for b in self.blocks for r in b.rows)
+
 
 @dataclass
 class WritePlan:
@@ -77,7 +81,4 @@ class WritePlan:
     sheets: list[SheetWrites] = field(default_factory=list)
 
     def cell_count(self) -> int:
-        return sum(
-            len(s.cells) + len(s.styled_cells) + sum(len(r) for b in s.blocks for r in b.rows)
-            for s in self.sheets
-        )
+        return sum(s.cell_count() for s in self.sheets)

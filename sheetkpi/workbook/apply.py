@@ -47,22 +47,21 @@ def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites]) -> int:
     style = _Styles(pkg)
     count = 0
     for sheet in plan.sheets if isinstance(plan, WritePlan) else plan:
-        count += _apply_sheet(pkg, sheet, style)
+        _apply_sheet(pkg, sheet, style)
         pkg.commit(sheet.sheet)
+        count += sheet.cell_count()
     return count
 
 
-def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles) -> int:
-    """Write one sheet's writes into ``pkg``; returns how many cells they are."""
+def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles) -> None:
+    """Write one sheet's writes into ``pkg``."""
     if sheet.create:
         pkg.add_sheet(sheet.sheet)
         if sheet.column_widths:
             pkg.set_column_widths(sheet.sheet, sheet.column_widths)
         if sheet.print_titles:
             pkg.set_print(sheet.sheet, repeat_rows=sheet.print_titles)
-    count = len(sheet.cells) + len(sheet.styled_cells)
     for block in sheet.blocks:
-        count += sum(len(values) for values in block.rows)
         pkg.write_rows(sheet.sheet, block.row, block.col, block.rows, clear_until_row=block.row + len(block.rows) - 1,
                        row_styles=[style.row(name) for name in block.styles] if block.styles else None)
         if block.clear_below and block.width:
@@ -78,4 +77,3 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles) -> int:
     if sheet.chart:
         c = sheet.chart
         pkg.add_bar_chart(sheet.sheet, anchor=c.anchor, title=c.title, categories=c.categories, series=c.series)
-    return count

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from ..errors import FileUnusable, NoUnitTab
 from ..model import KPI, CellAddresses, Settings, Tracker, Unit
@@ -25,6 +25,9 @@ from ..parsing.text import clean_text, fold, looks_like_legacy_vn
 from ..report import Issue, make_issue
 from . import layout
 from .cells import address, col_letter
+
+if TYPE_CHECKING:  # the package writer (lxml) is imported only when a file is read
+    from .package import Package
 
 # folded header text -> field name
 _HEADER_KEYS: dict[str, str] = {}
@@ -107,10 +110,11 @@ class WorkbookData:
     history_sheet: str | None
 
 
-def read_workbook(path: str | Path) -> WorkbookData:
-    """Read every unit tab, the settings and the history of the workbook at ``path``."""
+def read_workbook(path: str | Path, package: Package | None = None) -> WorkbookData:
+    """Read every unit tab, the settings and the history of the workbook at ``path`` (``package``:
+    the same file already opened, so that it is not opened again)."""
     path = Path(path)
-    with load_grids(path) as sheets:
+    with load_grids(path, package) as sheets:
         # "Tổng hợp" is sheetkpi's own output, rewritten whole by every run: nothing in it is read,
         # and parsing it (80,000 rows after a run over 100,000 KPIs) only to look for damage would
         # cost as much as reading 10,000 KPIs.
@@ -191,10 +195,10 @@ def read_grids(sheets: Mapping[str, Grid], path: Path) -> WorkbookData:
     )
 
 
-def load_grids(path: Path) -> Grids:
+def load_grids(path: Path, package: Package | None = None) -> Grids:
     """All worksheets of the file as grids of :class:`Cell`, rows from 1 and columns from A,
     trailing empties trimmed; a formula reads as its cached result, empty text as an empty cell."""
-    return Grids(path)
+    return Grids(path, package)
 
 
 class Grids(Mapping[str, Grid]):
@@ -205,16 +209,17 @@ class Grids(Mapping[str, Grid]):
     use it in a ``with`` block, to release the file.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, package: Package | None = None) -> None:
         from python_calamine import CalamineWorkbook, SheetTypeEnum  # deferred: keeps `import sheetkpi` light
 
         from .package import Package
 
+        package = package or Package.open(path)
         self._path = path
         # The package is opened first: its checks (size limits, DTDs) run before anything is parsed.
         # It also tells what calamine does not: percentage formats, and error values (calamine reads
         # "#REF!" as an empty cell).
-        self._marks = Package.open(path).format_and_error_cells(is_percent_format)
+        self._marks = package.format_and_error_cells(is_percent_format)
         try:
             self._book = CalamineWorkbook.from_path(str(path))
         except Exception as exc:  # calamine raises several kinds for a broken package
