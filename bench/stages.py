@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
         pkg = api.open_checked(path)
         mark("open")
-        data = read_workbook(path)
+        data = read_workbook(path, pkg)  # as recalc does: the opened package is read
         mark("read")
         evaluation = evaluate(data.tracker, api.report_date(data))
         mark("evaluate")

@@ -6,6 +6,7 @@ No timing or memory is asserted here: figures come from ``python bench/stages.py
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,32 @@ def test_kpi_cells_are_the_addresses_of_its_row():
             assert kpi.cells.get("progress") == expected["progress"] and kpi.cells["code"] == expected["code"]
     assert kpi.cells.get("not-a-column") is None and kpi.cells.get("not-a-column", "") == ""
     assert repr(kpi.cells) == repr(expected)
+
+
+def test_read_grids_asks_for_each_sheet_once():
+    # The Excel adapter reads a sheet from Excel at every lookup: read_grids must not ask twice.
+    asked: list[str] = []
+
+    class Counting(Mapping):
+        def __init__(self, grids):
+            self.grids = grids
+
+        def __getitem__(self, name):
+            asked.append(name)
+            return self.grids[name]
+
+        def __iter__(self):
+            return iter(self.grids)
+
+        def __len__(self):
+            return len(self.grids)
+
+        def __contains__(self, name):
+            return name in self.grids
+
+    with load_grids(EXAMPLE) as grids:
+        read_grids(Counting(grids), EXAMPLE)
+        assert sorted(asked) == sorted(set(asked)) and L.SHEET_CONFIG in asked and "KHĐT" in asked
 
 
 def _unit_grid(rows: list[list]) -> list[list[Cell]]:

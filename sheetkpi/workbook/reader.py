@@ -20,7 +20,6 @@ from ..errors import FileUnusable, NoUnitTab
 from ..model import KPI, CellAddresses, Settings, Tracker, Unit
 from ..parsing.deadlines import parse_deadline
 from ..parsing.numbers import is_percent_format, parse_progress, parse_vn_number, parse_weight, parse_target, indicator_progress
-from ..parsing import text as _text
 from ..parsing.text import clean_text, fold, looks_like_legacy_vn
 from ..report import Issue, make_issue
 from . import layout
@@ -42,15 +41,6 @@ _TOTAL_KEY = fold(layout.TOTAL_LABEL)
 # invisible characters, so a text folds to a key only if it has as many of them as the key: a
 # cheap test that spares folding the 100,000 titles and codes that cannot be a header or "Tổng cộng".
 _NOT_WORD = re.compile(r"\W+")
-# looks_like_legacy_vn counts characters of these sets; a text holding none of them cannot look
-# legacy-encoded, and most Unicode text holds none: the per-character count is then skipped. The
-# pattern starts with one set of characters, which the regex engine scans for quickly (an
-# alternation of two sets is tried at every position, 3-4 times slower): a sign, or a VNI tone
-# right after a vowel.
-_SIGNS = re.escape("".join(sorted(_text._TCVN3_SIGNS | _text._FOREIGN_LETTERS)))
-_TONES = re.escape("".join(sorted(_text._VNI_TONES)))
-_VOWELS = re.escape("".join(sorted(_text._VOWELS)))
-_LEGACY_HINT = re.compile(f"[{_SIGNS}{_TONES}](?:(?<=[{_SIGNS}])|(?<=[{_VOWELS}][{_TONES}]))")
 NON_UNIT_KEYS = {fold(name) for name in layout.NON_UNIT_SHEETS}  # folded names of sheets that are never unit tabs
 
 
@@ -123,7 +113,8 @@ def read_workbook(path: str | Path, package: Package | None = None) -> WorkbookD
             data = read_grids(sheets, path)
         except Exception:
             # The first damaged sheet in workbook order is what is reported, whatever else went
-            # wrong: as when every sheet was parsed before reading.
+            # wrong: as when every sheet was parsed before reading. (Not a finally: an interrupt
+            # must stop at once, not parse the sheets left.)
             sheets.parse_unread(skip=owned)
             raise
         sheets.parse_unread(skip=owned)  # a damaged sheet stops the run even when nothing reads it
@@ -330,7 +321,7 @@ _HEADER_WORD_COUNTS = frozenset(map(_word_count, _HEADER_KEYS))
 _TOTAL_WORD_COUNT = _word_count(_TOTAL_KEY)
 
 
-# _word_count(text) == _TOTAL_WORD_COUNT, giving up after a few words: it runs on every title.
+# _word_count(text) == _TOTAL_WORD_COUNT, giving up after a few letters: it runs on every title.
 _TOTAL_WORDS = re.compile(r"\W*(?:\w\W*){%d}" % _TOTAL_WORD_COUNT)
 
 
@@ -506,8 +497,7 @@ def _read_kpi(
     elif progress.problem:
         issues.append(make_issue(progress.problem, value=clean_text(values.get("progress")), cell=cells.get("progress"), **where))
 
-    deadline_value = values.get("deadline")
-    deadline = parse_deadline(deadline_value if not isinstance(deadline_value, str) else clean_text(deadline_value), plan_year)
+    deadline = parse_deadline(values.get("deadline"), plan_year)  # it cleans a text itself
     if deadline.kind == "unknown":
         issues.append(make_issue("deadline-unknown", text=deadline.text, cell=cells.get("deadline"), **where))
     elif deadline.kind == "missing":
@@ -520,7 +510,7 @@ def _read_kpi(
         ))
 
     for f in ("code", "title", "result", "obstacles"):
-        if text[f] and _LEGACY_HINT.search(text[f]) and looks_like_legacy_vn(text[f]):
+        if text[f] and looks_like_legacy_vn(text[f]):
             issues.append(make_issue("legacy-encoding", text=text[f][:40], cell=cells.get(f), **where))
             break
 
