@@ -117,7 +117,8 @@ def formula_workbook(source: Path, path: Path) -> None:
     from openpyxl import load_workbook
 
     from sheetkpi.parsing.deadlines import parse_deadline
-    from sheetkpi.workbook.reader import find_header, load_grids
+    from sheetkpi.structure import find_header
+    from sheetkpi.workbook.reader import load_grids
 
     grids = load_grids(source)
     wb = load_workbook(source)
@@ -132,7 +133,7 @@ def formula_workbook(source: Path, path: Path) -> None:
         found = find_header(grid) if name not in layout.NON_UNIT_SHEETS else None
         if not found:
             continue
-        header, cols = found
+        header, cols = found.last_row, found.columns
         ws = wb[name]
         letter = {f: ws.cell(header, c).column_letter for f, c in cols.items()}
         first = header + 1

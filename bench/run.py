@@ -162,12 +162,13 @@ def lo_profile(work: Path) -> Path | None:
 
 def check_lo_output(path: Path) -> None:
     """LibreOffice's saved copy holds computed scores: the formulas were calculated, not skipped."""
-    from sheetkpi.workbook.reader import find_header, load_grids
+    from sheetkpi.structure import find_header
+    from sheetkpi.workbook.reader import load_grids
 
     for name, grid in load_grids(path).items():
         found = find_header(grid)
-        if found and "score" in found[1]:
-            header, cols = found
+        if found and "score" in found.columns:
+            header, cols = found.last_row, found.columns
             scores = [row[cols["score"] - 1].value for row in grid[header:-1] if len(row) >= cols["score"]]
             if not scores or not all(isinstance(s, (int, float)) for s in scores):
                 raise RuntimeError(f"LibreOffice left formulas of '{name}' uncalculated in {path}")
@@ -210,6 +211,11 @@ def bench_size(rows: int, tabs: int, runs: int, warmup: int, work: Path, env: di
     kpi, formulas = inputs(rows, tabs)
     print(f"{rows:,} KPI rows in {tabs} tabs ({kpi.stat().st_size / (1 << 20):.1f} MiB):", flush=True)
     py = [sys.executable, "-m", "sheetkpi"]
+    # The report date the generated "Cấu hình" gives, named: a run without it on a date whose
+    # "Lịch sử" column is months old would be refused as a forgotten date (docs/rules.md).
+    import generate  # bench/generate.py, beside this script
+
+    as_of = ["--as-of", generate.REPORT_DATE.isoformat()]
     target = work / "BangGiaoKPI.xlsx"
 
     def fresh_copy():
@@ -222,7 +228,7 @@ def bench_size(rows: int, tabs: int, runs: int, warmup: int, work: Path, env: di
     # made once, untimed, by the code under test.
     recalculated = work / f"recalculated-{rows}.xlsx"
     shutil.copyfile(kpi, recalculated)
-    subprocess.run(py + ["recalc", str(recalculated), "--no-memo"], cwd=work, env=env,
+    subprocess.run(py + ["recalc", str(recalculated), "--no-memo", *as_of], cwd=work, env=env,
                    stdout=subprocess.DEVNULL, check=True)
 
     def recalculated_copy():
@@ -232,12 +238,12 @@ def bench_size(rows: int, tabs: int, runs: int, warmup: int, work: Path, env: di
     common = dict(rows=rows, tabs=tabs, runs=runs, warmup=warmup, work=work, env=env)
     out = [
         measure("sheetkpi check", py + ["check", str(kpi)], **common),
-        measure("sheetkpi recalc --no-memo", py + ["recalc", str(target), "--no-memo"], prepare=fresh_copy, **common),
-        measure("sheetkpi recalc --no-memo, again", py + ["recalc", str(target), "--no-memo"],
+        measure("sheetkpi recalc --no-memo", py + ["recalc", str(target), "--no-memo", *as_of], prepare=fresh_copy, **common),
+        measure("sheetkpi recalc --no-memo, again", py + ["recalc", str(target), "--no-memo", *as_of],
                 prepare=recalculated_copy, **common),
     ]
     if rows in MEMO_SIZES:
-        out.append(measure("sheetkpi recalc (with memo)", py + ["recalc", str(target)], prepare=fresh_copy, **common))
+        out.append(measure("sheetkpi recalc (with memo)", py + ["recalc", str(target), *as_of], prepare=fresh_copy, **common))
     if profile is not None:
         lo_out = work / "lo-out"
         lo = shutil.which("soffice") or shutil.which("libreoffice")

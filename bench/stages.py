@@ -45,7 +45,6 @@ def main(argv: list[str] | None = None) -> int:
 
     gc.disable()
     from sheetkpi import api
-    from sheetkpi.rules import evaluate
     from sheetkpi.workbook.apply import apply_plan
     from sheetkpi.workbook.reader import read_workbook
 
@@ -63,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         mark("open")
         data = read_workbook(path, pkg)  # as recalc does: the opened package is read
         mark("read")
-        evaluation = evaluate(data.tracker, api.report_date(data))
+        evaluation = api.evaluate_for_recalc(data)
         mark("evaluate")
         # As recalc does: each sheet's writes are planned, applied and rendered before the next.
         apply_plan(pkg, api.iter_sheet_writes(data, evaluation, dt.datetime.now().replace(microsecond=0)))

@@ -88,15 +88,29 @@ def load(path: str | os.PathLike) -> WorkbookData:
     return read_workbook(Path(path), open_checked(path))
 
 
-def report_date(data: WorkbookData, as_of=None) -> dt.date:
-    """The report date: given, else "Ngày báo cáo" in "Cấu hình", else today."""
-    return _as_date(as_of) or data.tracker.settings.report_date or dt.date.today()
+def evaluate_for_recalc(data: WorkbookData, as_of=None) -> Evaluation:
+    """Every figure at the date a recalculation writes (see :func:`sheetkpi.reportdate.for_recalc`:
+    a forgotten "Ngày báo cáo" is refused rather than overwriting history)."""
+    from .reportdate import for_recalc
+
+    dates = data.history.dates if data.history else ()
+    chosen = for_recalc(_as_date(as_of), data.tracker.settings, dates, dt.date.today())
+    return evaluate(data.tracker, chosen.date, source=chosen.source)
+
+
+def evaluate_for_reading(data: WorkbookData, as_of=None) -> Evaluation:
+    """Every figure at the date a read-only command describes: the last recalculation's unless
+    given (see :func:`sheetkpi.reportdate.for_reading`)."""
+    from .reportdate import for_reading
+
+    chosen = for_reading(_as_date(as_of), data.tracker.settings, data.last_run, dt.date.today())
+    return evaluate(data.tracker, chosen.date, source=chosen.source)
 
 
 def check(path: str | os.PathLike, as_of=None) -> Evaluation:
-    """Read-only: validate the workbook and compute every figure at the report date."""
-    data = load(path)
-    return evaluate(data.tracker, report_date(data, as_of))
+    """Read-only: validate the workbook and compute every figure at the report date (``as_of``, else
+    the date of the last recalculation, see :func:`evaluate_for_reading`)."""
+    return evaluate_for_reading(load(path), as_of)
 
 
 def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime) -> Iterator[SheetWrites]:
@@ -105,7 +119,7 @@ def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.dat
     for unit in evaluation.units:
         yield unit_writes(unit, data.units[unit.unit.sheet])
     yield summary_writes(evaluation, data.summary_sheet, run_at=run_at)
-    yield history_writes(evaluation, data.history_sheet, data.history)
+    yield history_writes(evaluation, data.history_sheet, data.history, data.tracker.history)
 
 
 def plan_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime) -> WritePlan:
@@ -140,7 +154,7 @@ def recalc(
         # Opened before reading: the package refuses to save if the file changes on disk meanwhile.
         pkg = open_checked(source)
         data = read_workbook(source, pkg)
-        evaluation = evaluate(data.tracker, report_date(data, as_of))
+        evaluation = evaluate_for_recalc(data, as_of)
         run_at = dt.datetime.now().replace(microsecond=0)
         cells_written = apply_plan(pkg, iter_sheet_writes(data, evaluation, run_at))
         saved_backup = backup(source) if keep_backup and target == source else None

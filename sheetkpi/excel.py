@@ -87,14 +87,12 @@ def _recalculate(book: Any) -> tuple[str, str]:
 
 
 def _validate(book: Any) -> tuple[str, str]:
-    from .api import report_date
+    from .api import evaluate_for_reading
     from .outputs.summary import data_problems
     from .parsing.deadlines import format_due
-    from .rules import evaluate
     from .workbook.xlwings_adapter import read_book
 
-    data = read_book(book)
-    evaluation = evaluate(data.tracker, report_date(data))
+    evaluation = evaluate_for_reading(read_book(book))
     problems = data_problems(evaluation)
     errors = sum(1 for i in problems if i.severity == "error")
     head = f"Kiểm tra {evaluation.totals['kpi_count']} KPI, số liệu đến ngày {format_due(evaluation.as_of)}."

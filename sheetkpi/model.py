@@ -83,7 +83,7 @@ class KPI:
     code: str
     title: str
     weight: float | None  # None: missing or invalid, scores 0
-    progress: float | None  # as typed (may be out of range); None: invalid text
+    progress: float | None  # as typed (may be out of range); None: nothing typed, or invalid text
     deadline: Deadline
     completed_on: dt.date | None = None
     output: str = ""
@@ -97,6 +97,7 @@ class KPI:
     indicator_progress: float | None = None  # computed from target/actual for numeric indicators
     cells: Mapping[str, str] = field(default_factory=dict)  # field name -> cell address ("H7")
     issues: list[Issue] = field(default_factory=list)  # problems found while reading the row
+    occurrence: int = 0  # rank among the unit's KPIs with the same code (or title, without code)
 
 
 @dataclass
@@ -116,7 +117,8 @@ class Tracker:
 
     settings: Settings
     units: list[Unit]
-    # history[(unit code, KPI key)] = [(report date, progress), ...] sorted by date
+    # history[rules.history_key(kpi)] = [(report date, progress), ...] sorted by date; no entry
+    # for a date whose cell is empty
     history: dict[tuple[str, str], list[tuple[dt.date, float]]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)  # workbook-level problems
 
@@ -160,6 +162,7 @@ class Evaluation:
     settings: Settings
     units: list[UnitResult]
     issues: list[Issue]  # all issues, rows included, in sheet order
+    as_of_source: str = "as-of"  # where the report date came from (see sheetkpi.reportdate)
 
     @property
     def kpis(self) -> list[KpiResult]:

@@ -102,7 +102,22 @@ TotalRowMissing = _issue(
     "total-row-missing", WARNING, "Không có dòng '{label}' và dòng ngay dưới KPI cuối không trống: sheetkpi không thêm dòng tổng"
 )
 UnitNotInConfig = _issue(
-    "unit-not-in-config", WARNING, "Trang tính đơn vị chưa có trong bảng đơn vị của 'Cấu hình'"
+    "unit-not-in-config", WARNING,
+    "Trang tính có dạng bảng giao KPI nhưng không có trong bảng đơn vị của 'Cấu hình': không được tính vào tổng hợp",
+)
+SheetWithoutKpi = _issue(
+    "sheet-without-kpi", WARNING, "Trang tính có dòng tiêu đề bảng giao KPI nhưng chưa có KPI nào: không được tính"
+)
+UnitWithoutKpi = _issue("unit-without-kpi", WARNING, "Đơn vị chưa có KPI nào trên trang tính")
+StructureAmbiguous = _issue("structure-ambiguous", WARNING, "{text}")
+DuplicateTitle = _issue(
+    "duplicate-title", WARNING,
+    "KPI không có mã, trùng tên với KPI ở {first}: 'Lịch sử' phân biệt hai KPI theo thứ tự dòng — hãy đặt mã KPI",
+)
+SettingMissing = _issue("setting-missing", WARNING, "Không thấy thông số '{label}' trong 'Cấu hình' (dùng {default})")
+ConfigMissing = _issue("config-missing", WARNING, "Sổ tính không có trang 'Cấu hình': dùng các giá trị mặc định")
+PlanYearInferred = _issue(
+    "plan-year-inferred", WARNING, "Chưa có 'Năm kế hoạch' hợp lệ trong 'Cấu hình': dùng năm {year} ({source})"
 )
 UnitSheetMissing = _issue(
     "unit-sheet-missing", ERROR, "Bảng đơn vị khai báo '{code}' ở trang tính '{missing}' nhưng không tìm thấy trang này"
@@ -116,6 +131,8 @@ REGISTRY: dict[str, type[Issue]] = {
         DeadlineUnknown, DeadlineMissing, CompletedOnInvalid, DuplicateCode, Overdue, AtRisk,
         CompletedLate, ProgressDecreased, NotUpdated, IndicatorInvalid, LegacyEncoding,
         ColumnsAdded, KpiBelowTotal, TotalRowMissing, UnitNotInConfig, UnitSheetMissing, SettingInvalid,
+        SheetWithoutKpi, UnitWithoutKpi, StructureAmbiguous, DuplicateTitle, SettingMissing, ConfigMissing,
+        PlanYearInferred,
     )
 }
 

@@ -104,8 +104,8 @@ def evaluate_kpi(kpi: KPI, as_of: dt.date, settings: Settings, history=None) -> 
             "completed-late", done=format_due(kpi.completed_on), due=format_due(due),
             **{**where, "cell": kpi.cells.get("completed_on")},
         ))
-    if history and state != DONE:
-        issues.extend(_trend_issues(kpi, progress, as_of, history, where))
+    if history and state != DONE and recorded_progress(kpi, progress) is not None:
+        issues.extend(_trend_issues(progress, as_of, settings.start, history, where))
     return KpiResult(
         kpi=kpi,
         effective_progress=progress,
@@ -118,9 +118,16 @@ def evaluate_kpi(kpi: KPI, as_of: dt.date, settings: Settings, history=None) -> 
     )
 
 
-def _trend_issues(kpi: KPI, progress: float, as_of: dt.date, history, where) -> list[Issue]:
-    """Compare with the last report before ``as_of`` in "Lịch sử"."""
-    earlier = [(d, p) for d, p in history if d < as_of]
+def recorded_progress(kpi: KPI, effective: float) -> float | None:
+    """The progress "Lịch sử" records for a KPI: None when nothing valid was typed (an empty or
+    invalid cell scores 0, but is not a figure a trend may be read from)."""
+    return effective if kpi.progress is not None or kpi.indicator_progress is not None else None
+
+
+def _trend_issues(progress: float, as_of: dt.date, start: dt.date, history, where) -> list[Issue]:
+    """Compare with the last figure recorded in "Lịch sử" before ``as_of`` within this plan period
+    (a workbook copied for a new year keeps last year's history, which is not this year's trend)."""
+    earlier = [(d, p) for d, p in history if start <= d < as_of]
     if not earlier:
         return []
     when, before = earlier[-1]
@@ -134,7 +141,7 @@ def _trend_issues(kpi: KPI, progress: float, as_of: dt.date, history, where) -> 
 def evaluate_unit(unit: Unit, as_of: dt.date, settings: Settings, history: dict) -> UnitResult:
     """Totals, expected score, grade and flags of one unit."""
     results = [
-        evaluate_kpi(k, as_of, settings, history.get((unit.code, kpi_key(k)))) for k in unit.kpis
+        evaluate_kpi(k, as_of, settings, history.get(history_key(k))) for k in unit.kpis
     ]
     weight_total = round2(sum(k.weight or 0.0 for k in unit.kpis))
     score_total = round2(sum(r.score for r in results))
@@ -165,17 +172,19 @@ def evaluate_unit(unit: Unit, as_of: dt.date, settings: Settings, history: dict)
     )
 
 
-def kpi_key(kpi: KPI) -> str:
-    """How a KPI is recognised across report dates: its code, else its title."""
-    return kpi.code or kpi.title
+def history_key(kpi: KPI) -> tuple[str, str, int]:
+    """How a KPI is recognised across report dates in "Lịch sử": its unit, its code (else its
+    title), and its rank among the unit's KPIs with that same code or title (two KPIs without code
+    and with one title keep a row each)."""
+    return (kpi.unit, kpi.code or kpi.title, kpi.occurrence)
 
 
-def evaluate(tracker: Tracker, as_of: dt.date) -> Evaluation:
-    """Evaluate every unit of a workbook at ``as_of``."""
+def evaluate(tracker: Tracker, as_of: dt.date, source: str = "as-of") -> Evaluation:
+    """Evaluate every unit of a workbook at ``as_of`` (``source``: where that date came from)."""
     units = [evaluate_unit(u, as_of, tracker.settings, tracker.history) for u in tracker.units]
     issues = list(tracker.issues)
     for u in units:
         issues.extend(u.issues)
         for r in u.kpis:
             issues.extend(r.issues)
-    return Evaluation(as_of=as_of, settings=tracker.settings, units=units, issues=issues)
+    return Evaluation(as_of=as_of, settings=tracker.settings, units=units, issues=issues, as_of_source=source)

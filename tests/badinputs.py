@@ -353,7 +353,7 @@ def make_missing_column(folder: Path) -> Path:
 
 def make_unknown_column_name(folder: Path) -> Path:
     """"% tiến độ" of "VP" renamed to a wording sheetkpi does not know."""
-    return set_cell_xml(copy_example(folder), "VP", {"H4": text_cell("Mức độ hoàn thành")})
+    return set_cell_xml(copy_example(folder), "VP", {"H4": text_cell("Tự đánh giá")})
 
 
 def make_renamed_columns(folder: Path) -> Path:

@@ -8,6 +8,7 @@ from typing import TextIO
 from ..model import DONE, IN_PROGRESS, LATE, NOT_STARTED, Evaluation
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
+from ..reportdate import ReportDate
 
 HEADERS = ("Phòng/đơn vị", "Số KPI", "Tổng TS", "Điểm đạt", "Kỳ vọng", "HT", "ĐTH", "CTK", "QH", "Nguy cơ", "Xếp loại (tạm tính)")
 LEGEND = "HT: Hoàn thành; ĐTH: Đang thực hiện; CTK: Chưa triển khai; QH: Quá hạn; TS: trọng số"
@@ -35,7 +36,8 @@ def table(rows: list[list[str]], numeric_from: int = 1) -> str:
 def print_evaluation(evaluation: Evaluation, out: TextIO) -> None:
     """The table by unit, the agency total, then errors and warnings."""
     s = evaluation.settings
-    out.write(f"{s.agency or 'Bảng giao KPI'} — số liệu đến ngày {format_due(evaluation.as_of)}\n\n")
+    out.write(f"{s.agency or 'Bảng giao KPI'} — số liệu đến ngày {format_due(evaluation.as_of)}\n")
+    out.write(ReportDate(evaluation.as_of, evaluation.as_of_source).describe() + ".\n\n")
     rows = [list(HEADERS)]
     for u in evaluation.units:
         c = u.status_counts

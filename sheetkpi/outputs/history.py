@@ -1,60 +1,103 @@
 """The "Lịch sử" sheet: one row per KPI, one column per report date (SPEC §3 item 5).
 
-Re-running a report date overwrites its column; other columns are never touched. A new report date
-gets a new column at the right; readers order columns by their date, not their position.
+Re-running a report date overwrites its column; the figures of other dates are never changed. Date
+columns are kept in date order: a report date earlier than one already there moves the later
+columns one to the right, figures and all. A KPI whose progress is empty or invalid gets an empty
+cell, never a 0 that a later run would read as a fall.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ..model import Evaluation
-from ..rules import kpi_key
+from ..rules import history_key, recorded_progress
 from ..workbook import layout
 from ..workbook.reader import HistoryLayout
-from .writes import SheetWrites
+from .writes import SheetWrites, fit_text
+
+Key = tuple[str, str, int]
 
 
-def history_writes(evaluation: Evaluation, sheet: str | None, where: HistoryLayout | None) -> SheetWrites:
+def history_writes(
+    evaluation: Evaluation, sheet: str | None, where: HistoryLayout | None,
+    history: dict[Key, list[tuple[dt.date, float]]] | None = None,
+) -> SheetWrites:
     """Cells to write into "Lịch sử" for the report date of ``evaluation``.
 
     ``sheet`` is the workbook's own name of that tab (None: add it); ``where`` what was found in it
-    (None: it has no history table yet, so the title and header are written too).
+    (None: it has no history table yet, so the title and header are written too); ``history`` the
+    figures read from it (needed when a date goes between two others).
     """
-    fresh = where is None
+    as_of = evaluation.as_of
     out = SheetWrites(sheet=sheet or layout.SHEET_HISTORY, create=sheet is None)
-    if fresh:
+    if where is None:
         header_row, rows, last_row = layout.HISTORY_HEADER_ROW, {}, layout.HISTORY_HEADER_ROW
-        out.styled_cells[(1, 1)] = ("LỊCH SỬ % TIẾN ĐỘ THEO KỲ BÁO CÁO", "title")
+        out.styled_cells[(1, 1)] = (layout.HISTORY_TITLE, "title")
         out.styled_cells[(2, 1)] = ("Do sheetkpi ghi ở mỗi lần tính lại; mỗi cột là một ngày báo cáo.", "subtitle")
         for c, text in enumerate(layout.HISTORY_KEY_HEADERS, start=1):
             out.styled_cells[(header_row, c)] = (text, "header")
-        column = len(layout.HISTORY_KEY_HEADERS) + 1
         out.column_widths = {1: 12, 2: 12, 3: 60}
+        columns = {as_of: len(layout.HISTORY_KEY_HEADERS) + 1}
     else:
         header_row, rows, last_row = where.header_row, dict(where.rows), where.last_row
-        column = where.dates.get(evaluation.as_of, where.last_col + 1)
-    new_column = fresh or evaluation.as_of not in where.dates
-    if new_column:
-        out.styled_cells[(header_row, column)] = (evaluation.as_of, "header_date")
-        out.column_widths[column] = 12
+        columns = _date_columns(where, as_of)
+    column = columns[as_of]
+    new_column = where is None or as_of not in where.dates
+    moved = {d: c for d, c in columns.items() if d != as_of and where is not None and where.dates[d] != c}
+    last_existing = max(where.dates.values(), default=0) if where else 0
 
-    seen = set()
+    def put(row: int, col: int, value, style: str) -> None:
+        if col > (where.last_col if where else 0):
+            out.styled_cells[(row, col)] = (value, style)
+        else:
+            out.cells[(row, col)] = value
+
+    if new_column:
+        put(header_row, column, as_of, "header_date")
+        out.column_widths[column] = 12
+    for d, c in moved.items():
+        put(header_row, c, d, "header_date")
+        if c > last_existing:
+            out.column_widths[c] = 12
+
+    figures: dict[int, float | None] = {}
     for result in evaluation.kpis:
-        key = (result.kpi.unit, kpi_key(result.kpi))
-        seen.add(key)
+        key = history_key(result.kpi)
         row = rows.get(key)
-        new_row = row is None
-        if new_row:
+        if row is None:
             last_row += 1
             row = rows[key] = last_row
-            for c, value in enumerate((result.kpi.unit, result.kpi.code, result.kpi.title), start=1):
+            for c, value in enumerate((result.kpi.unit, result.kpi.code, fit_text(result.kpi.title)), start=1):
                 out.styled_cells[(row, c)] = (value, "text")
-        if new_column or new_row:
-            out.styled_cells[(row, column)] = (result.effective_progress, "number")
-        else:
-            out.cells[(row, column)] = result.effective_progress
-    if not new_column:
-        # A KPI removed since an earlier run of this same date must not keep that run's figure.
-        for key, row in rows.items():
-            if key not in seen:
-                out.cells[(row, column)] = None
+        figures[row] = recorded_progress(result.kpi, result.effective_progress)
+    # Cells that held a figure before (this date's, or another date's before the move) are all
+    # rewritten: a KPI removed since an earlier run of this same date must not keep that figure.
+    rewrite = not new_column or column <= last_existing
+    for key, row in rows.items():
+        if row in figures or rewrite:
+            put(row, column, figures.get(row), "number")
+        if moved:
+            points = dict(history.get(key, ())) if history else {}
+            for d, c in moved.items():
+                put(row, c, points.get(d), "number")
     return out
+
+
+def _date_columns(where: HistoryLayout, as_of: dt.date) -> dict[dt.date, int]:
+    """Each report date's column once ``as_of`` has one: its own when it is there already; else the
+    next column after the last date, or — when ``as_of`` goes before a later date (or the columns are
+    out of order) and the date columns sit side by side — every date in date order, the later ones
+    one column right."""
+    if as_of in where.dates:
+        return dict(where.dates)
+    if not where.dates:
+        return {as_of: where.last_col + 1}
+    cols = sorted(where.dates.values())
+    in_order = sorted(where.dates, key=where.dates.__getitem__) == sorted(where.dates)
+    # The columns can be laid out again only where nothing but dates is: side by side, and the
+    # last one the header's last cell.
+    movable = cols == list(range(cols[0], cols[0] + len(cols))) and cols[-1] == where.last_col
+    if (as_of > max(where.dates) and in_order) or not movable:
+        return {**where.dates, as_of: where.last_col + 1}
+    return {d: cols[0] + i for i, d in enumerate(sorted([*where.dates, as_of]))}

@@ -16,6 +16,7 @@ def evaluation_dict(evaluation: Evaluation) -> dict:
     return {
         "valid": evaluation.valid,
         "as_of": _iso(evaluation.as_of),
+        "as_of_source": evaluation.as_of_source,
         "units": [
             {
                 "code": u.unit.code,

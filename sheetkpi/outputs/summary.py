@@ -7,7 +7,7 @@ import datetime as dt
 from ..model import LATE, STATUSES, Evaluation
 from ..parsing.deadlines import format_due
 from ..workbook import layout
-from .writes import Block, Chart, SheetWrites
+from .writes import Block, Chart, SheetWrites, fit_text
 
 # The lists share the unit table's columns; their long texts go last, unwrapped, so that they run
 # on over the empty cells to their right instead of needing row heights.
@@ -78,9 +78,9 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
     add([f"DANH SÁCH KPI QUÁ HẠN ({len(late)})"], "section")
     add(LATE_HEADERS, "header")
     for k in late:
-        add([names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress, k.kpi.title], LIST_STYLES[:4] + ["line"])
+        add([names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress, fit_text(k.kpi.title)], LIST_STYLES[:4] + ["line"])
         if k.kpi.obstacles:
-            add([None, None, None, None, f"Khó khăn, vướng mắc, đề xuất: {k.kpi.obstacles}"], LIST_STYLES[:4] + ["line"])
+            add([None, None, None, None, fit_text(f"Khó khăn, vướng mắc, đề xuất: {k.kpi.obstacles}")], LIST_STYLES[:4] + ["line"])
     if not late:
         add(["Không có KPI quá hạn."], "plain")
 
@@ -89,7 +89,7 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
     add([f"DANH SÁCH KPI CÓ NGUY CƠ CHẬM TIẾN ĐỘ ({len(risky)})"], "section")
     add(RISK_HEADERS, "header")
     for k in risky:
-        add([names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress, round(k.expected_progress, 1), k.kpi.title], LIST_STYLES)
+        add([names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress, round(k.expected_progress, 1), fit_text(k.kpi.title)], LIST_STYLES)
     if not risky:
         add(["Không có KPI có nguy cơ chậm tiến độ."], "plain")
 
@@ -98,7 +98,7 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
     add([f"VẤN ĐỀ DỮ LIỆU CẦN XỬ LÝ ({len(problems)})"], "section")
     add(PROBLEM_HEADERS, "header")
     for i in problems:
-        add([f"{SEVERITY_LABELS.get(i.severity, i.severity)} — {i.code}", i.sheet, i.cell, i.text], ["text", "text", "text", "line"])
+        add([f"{SEVERITY_LABELS.get(i.severity, i.severity)} — {i.code}", i.sheet, i.cell, fit_text(i.text)], ["text", "text", "text", "line"])
     if not problems:
         add(["Không có vấn đề dữ liệu."], "plain")
 

@@ -7,7 +7,7 @@ from ..model import KpiResult, UnitResult
 from ..parsing.numbers import format_vn
 from ..workbook import layout
 from ..workbook.reader import UnitLayout
-from .writes import SheetWrites
+from .writes import SheetWrites, fit_text
 
 # Row findings that already show elsewhere on the row are not repeated in "Cảnh báo".
 _NOT_AN_ALERT = {"overdue"}
@@ -16,7 +16,7 @@ _NOT_AN_ALERT = {"overdue"}
 def alert_text(result: KpiResult) -> str:
     """The "Cảnh báo" cell: every warning and error about the row, without its position."""
     texts = [i.text for i in result.issues if i.code not in _NOT_AN_ALERT]
-    return "; ".join(dict.fromkeys(texts))
+    return fit_text("; ".join(dict.fromkeys(texts)))
 
 
 def unit_writes(unit: UnitResult, where: UnitLayout) -> SheetWrites:

@@ -7,6 +7,18 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+MAX_CELL_TEXT = 32_767  # the most characters a cell holds (Excel's limit)
+_ELLIPSIS = "…"
+
+
+def fit_text(text: str | None) -> str | None:
+    """``text`` cut to what a cell holds, ending with "…" when cut: sheetkpi copies people's texts
+    (obstacles, titles) into cells with a prefix, and a department's full cell must not stop a run."""
+    if text is None or len(text) <= MAX_CELL_TEXT:
+        return text
+    return text[: MAX_CELL_TEXT - len(_ELLIPSIS)] + _ELLIPSIS
+
+
 # Semantic styles; each backend maps them to its own formatting (see STYLE_SPECS).
 STYLE_SPECS: dict[str, dict] = {
     "title": {"bold": True, "size": 14},

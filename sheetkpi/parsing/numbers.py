@@ -147,10 +147,11 @@ def parse_progress(value: object, percent_format: bool = False) -> ParsedNumber:
     return ParsedNumber(number, None)
 
 
-def parse_weight(value: object) -> ParsedNumber:
-    """Read a "Trọng số (điểm)" cell: a number, "20", "20 điểm", "20đ", "20,5".
+def parse_weight(value: object, percent_format: bool = False) -> ParsedNumber:
+    """Read a "Trọng số (điểm)" cell: a number, "20", "20 điểm", "20đ", "20,5", "20%".
 
-    Empty cells, other text and booleans → None with ``weight-invalid`` (the SPEC makes no
+    A number whose cell has a percentage format reads as people see it: 15 % (stored 0.15) is 15
+    points. Empty cells, other text and booleans → None with ``weight-invalid`` (the SPEC makes no
     difference between empty and wrong); a number below 0 or above 100 (a unit's weights sum to
     100, so no single one can exceed it) → that number with ``weight-invalid``.
     """
@@ -158,8 +159,10 @@ def parse_weight(value: object) -> ParsedNumber:
         number = None
     elif isinstance(value, (int, float)):
         number = _finite(value)
+        if number is not None and percent_format:
+            number = _finite(round(number * 100, 9))  # as parse_progress: 0.07 × 100 is not 7 in binary
     elif isinstance(value, str):
-        number = parse_vn_number(_WEIGHT_UNIT.sub("", fold(value)))
+        number = parse_vn_number(_WEIGHT_UNIT.sub("", fold(value)).removesuffix("%").strip())
     else:
         number = None
     if number is None:

@@ -1171,40 +1171,55 @@ def read_cells(
 
 
 _ERROR_TYPE = re.compile(rb"""t\s*=\s*["']e["']""")
+# A formula that adds up a column: what a total row holds in its weight cell, whatever its label.
+_TOTAL_FORMULA = re.compile(rb"<" + _NAME + rb"f(?:\s[^>]*)?>\s*=?\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE)\s*\(", re.I)
+_TOTAL_FORMULA_TEXT = re.compile(r"\s*=?\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE)\s*\(", re.I)
 
 
-def marked_cells(xml: bytes, part: str, styles: set[int]) -> tuple[set[tuple[int, int]], dict[tuple[int, int], str]]:
-    """The cells whose style index ``s`` is one of ``styles``, and the error values (``t="e"``) by
-    cell with their text ("#REF!"). Both as (row, column).
+class CellMarks(NamedTuple):
+    """What a sheet's cells carry that their values do not tell, each as (row, column)."""
+
+    styled: set[tuple[int, int]]  # cells with one of the styles asked for (a percentage format)
+    errors: dict[tuple[int, int], str]  # error values ("#REF!"), which calamine reads as empty
+    totals: set[tuple[int, int]]  # formulas adding up a column: =SUM(…), =SUBTOTAL(…)
+
+
+def marked_cells(xml: bytes, part: str, styles: set[int]) -> CellMarks:
+    """The cells whose style index ``s`` is one of ``styles``, the error values (``t="e"``) with
+    their text, and the cells whose formula adds up a column.
 
     Regular expressions find whether the sheet, then each row, holds such a cell at all, so a
-    sheet without one costs two searches; the walk through a row's cells gives cells without
+    sheet without one costs three searches; the walk through a row's cells gives cells without
     ``r`` their implicit position.
     """
-    styled: set[tuple[int, int]] = set()
-    errors: dict[tuple[int, int], str] = {}
+    marks = CellMarks(set(), {}, set())
     style_tag = re.compile(rb"<" + _NAME + rb"c(?=[\s/>])[^>]*?\ss\s*=\s*[\"']0*(?:"
                            + b"|".join(str(s).encode() for s in sorted(styles)) + rb")[\"']") if styles else None
     has_styled = style_tag is not None and style_tag.search(xml) is not None
     has_errors = _ERROR_TYPE.search(xml) is not None
-    if not (has_styled or has_errors):
-        return styled, errors
+    has_totals = _TOTAL_FORMULA.search(xml) is not None
+    if not (has_styled or has_errors or has_totals):
+        return marks
     parts = split_sheet(xml, part)
     for start, end, row in iter_rows(parts, part):
         if has_styled and style_tag.search(xml, start, end):
             for col, attrs, _ in _cells_in(xml, start, end):
                 sm = _ATTR_S.search(attrs)
                 if sm and sm.group(1).isdigit() and int(sm.group(1)) in styles:
-                    styled.add((row, col))
-        if has_errors and _ERROR_TYPE.search(xml, start, end):
+                    marks.styled.add((row, col))
+        errors_here = has_errors and _ERROR_TYPE.search(xml, start, end)
+        if errors_here or (has_totals and _TOTAL_FORMULA.search(xml, start, end)):
             col = 0
             for el in parts.fragment(xml[start:end], part)[0].iterchildren(f"{{{parts.ns}}}c"):
                 ref = el.get("r")
                 col = ref_col(ref) if ref else col + 1
                 text = el.findtext(f"{{{parts.ns}}}v") if el.get("t") == "e" else None
                 if text:
-                    errors[(row, col)] = text
-    return styled, errors
+                    marks.errors[(row, col)] = text
+                formula = el.findtext(f"{{{parts.ns}}}f")
+                if formula and _TOTAL_FORMULA_TEXT.match(formula):
+                    marks.totals.add((row, col))
+    return marks
 
 
 def _cell_value(el: etree._Element, ns: str, shared: Callable[[int], str]) -> object:

@@ -48,10 +48,10 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("Mã", "Mã chỉ tiêu", "Mã nhiệm vụ"),
     "title": ("Nhiệm vụ", "KPI", "Nội dung công việc/nhiệm vụ", "Nội dung", "Tên chỉ tiêu", "Chỉ tiêu"),
     "output": ("Sản phẩm", "Đầu ra"),
-    "weight": ("Trọng số", "Điểm", "Trọng số điểm"),
+    "weight": ("Trọng số", "Điểm", "Trọng số điểm", "Trọng số (%)"),
     "deadline": ("Thời hạn", "Thời gian hoàn thành", "Hạn hoàn thành"),
     "partners": ("Phối hợp", "Đơn vị phối hợp thực hiện"),
-    "progress": ("Tiến độ", "% hoàn thành", "Tiến độ (%)"),
+    "progress": ("Tiến độ", "% hoàn thành", "Tiến độ (%)", "Tiến độ thực hiện (%)", "Tỷ lệ hoàn thành (%)"),
     "result": ("Kết quả",),
     "obstacles": ("Khó khăn, vướng mắc", "Khó khăn vướng mắc, đề xuất", "Đề xuất"),
     "completed_on": ("Ngày hoàn thành thực tế",),
@@ -90,6 +90,19 @@ SETTINGS_LABELS: dict[str, str] = {
     "band_excellent": "Ngưỡng Hoàn thành xuất sắc",
     "band_good": "Ngưỡng Hoàn thành tốt",
     "band_pass": "Ngưỡng Hoàn thành",
+}
+# Other labels seen in real "Cấu hình" sheets (matched after folding).
+SETTINGS_ALIASES: dict[str, tuple[str, ...]] = {
+    "parent_agency": ("Cơ quan cấp trên",),
+    "agency": ("Cơ quan", "Tên đơn vị"),
+    "plan_year": ("Năm KH", "Năm", "Năm đánh giá", "Năm giao KPI", "Năm thực hiện"),
+    "plan_start": ("Ngày bắt đầu", "Ngày bắt đầu kỳ", "Ngày bắt đầu năm kế hoạch"),
+    "cutoff_day": ("Ngày chốt số liệu", "Ngày chốt"),
+    "report_date": ("Ngày số liệu", "Số liệu đến ngày", "Ngày lập báo cáo"),
+    "place": ("Địa điểm", "Nơi ban hành"),
+    "signer": ("Người ký báo cáo", "Họ tên người ký"),
+    "signer_title": ("Chức vụ", "Chức danh người ký"),
+    "risk_threshold": ("Ngưỡng cảnh báo", "Ngưỡng cảnh báo nguy cơ chậm", "Ngưỡng nguy cơ chậm"),
 }
 UNITS_TABLE_HEADERS: dict[str, str] = {
     "code": "Mã đơn vị",

@@ -949,12 +949,11 @@ class Package:
             out.update({pos: found.get(pos) for pos in from_file})
         return out
 
-    def format_and_error_cells(
-        self, number_format: Callable[[str], bool]
-    ) -> dict[str, tuple[set[tuple[int, int]], dict[tuple[int, int], str]]]:
-        """Per worksheet name: the cells whose number format code passes ``number_format`` (e.g. a
-        percentage: :func:`sheetkpi.parsing.numbers.is_percent_format`), and the error values of cells (``t="e"``) with
-        their text ("#REF!"). Sheets with neither are left out."""
+    def cell_marks(self, number_format: Callable[[str], bool]) -> dict[str, _sheetxml.CellMarks]:
+        """Per worksheet name, what its cells carry that their values do not tell: the cells whose
+        number format code passes ``number_format`` (a percentage:
+        :func:`sheetkpi.parsing.numbers.is_percent_format`), error values (``t="e"``, "#REF!") and
+        formulas adding up a column (=SUM, =SUBTOTAL). Sheets with none of them are left out."""
         root = self._styles_root() if self._styles_part else None
         styles: set[int] = set()
         if root is not None:
@@ -967,9 +966,9 @@ class Package:
         found = {}
         for sheet in self._sheets:
             if sheet.is_worksheet:
-                styled, errors = _sheetxml.marked_cells(self._read(sheet.part), sheet.part, styles)
-                if styled or errors:
-                    found[sheet.name] = (styled, errors)
+                marks = _sheetxml.marked_cells(self._read(sheet.part), sheet.part, styles)
+                if marks.styled or marks.errors or marks.totals:
+                    found[sheet.name] = marks
         return found
 
     def _shared_string(self, index: int) -> str:

@@ -1,62 +1,57 @@
 """Read a "Bảng giao KPI" workbook into the model, and note where each engine-owned cell lives.
 
 Reading only: cell values (cached results for formulas) come from python-calamine, which parses a
-100,000-row workbook in a fraction of a second; the one number format the rules need (is a number a
-percentage?) comes from the package's styles and the ``s`` attributes of the cells that use a
-percentage format. Columns and settings are found by folded header text, so a user's workbook may
-order or spell its headers differently (SPEC §3).
+100,000-row workbook in a fraction of a second; what calamine does not report (is a number a
+percentage? an error value? a =SUM()?) comes from one pass over the package. How a unit tab is
+laid out — its header block, which rows are KPIs, where the total is — is decided by
+:mod:`sheetkpi.structure`; settings are found by their labels wherever their values sit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from ..errors import FileUnusable, NoUnitTab
 from ..model import KPI, CellAddresses, Settings, Tracker, Unit
 from ..parsing.deadlines import parse_deadline
-from ..parsing.numbers import is_percent_format, parse_progress, parse_vn_number, parse_weight, parse_target, indicator_progress
+from ..parsing.numbers import (
+    format_vn, indicator_progress, is_percent_format, parse_progress, parse_target, parse_vn_number, parse_weight,
+)
 from ..parsing.text import clean_text, fold, looks_like_legacy_vn
-from ..report import Issue, make_issue
+from ..report import (
+    ColumnsAdded, CompletedOnInvalid, ConfigMissing, DeadlineMissing, DeadlineUnknown, DuplicateCode,
+    DuplicateTitle, IndicatorInvalid, Issue, KpiBelowTotal, LegacyEncoding, PlanYearInferred,
+    ProgressInvalid, ProgressMissing, ProgressOutOfRange, SettingInvalid, SettingMissing, SheetWithoutKpi, UnitNotInConfig,
+    UnitSheetMissing, UnitWithoutKpi, WeightInvalid,
+)
+from ..structure import EMPTY_CELL, Cell, Grid, Header, find_header, is_blank, read_structure
 from . import layout
 from .cells import address, col_letter
 
 if TYPE_CHECKING:  # the package writer (lxml) is imported only when a file is read
     from .package import Package
 
-# folded header text -> field name
-_HEADER_KEYS: dict[str, str] = {}
-for _field, _label in layout.COLUMNS.items():
-    _HEADER_KEYS[fold(_label)] = _field
-for _field, _aliases in layout.COLUMN_ALIASES.items():
-    for _alias in _aliases:
-        _HEADER_KEYS.setdefault(fold(_alias), _field)
-_SETTING_KEYS = {fold(label): key for key, label in layout.SETTINGS_LABELS.items()}
-_TOTAL_KEY = fold(layout.TOTAL_LABEL)
-# Folding keeps every letter, digit and "_" of a text and drops only spaces, punctuation, marks and
-# invisible characters, so a text folds to a key only if it has as many of them as the key: a
-# cheap test that spares folding the 100,000 titles and codes that cannot be a header or "Tổng cộng".
-_NOT_WORD = re.compile(r"\W+")
 NON_UNIT_KEYS = {fold(name) for name in layout.NON_UNIT_SHEETS}  # folded names of sheets that are never unit tabs
-
-
-@dataclass(slots=True)
-class Cell:
-    """A cell value as read, with whether its number format is a percentage.
-
-    Cells are never changed once read (a 100,000-row workbook has millions of them: empty ones
-    share one instance).
-    """
-
-    value: Any
-    percent: bool = False
-
-
-Grid = list[list[Cell]]  # rows of cells, 0-based; row index + 1 = sheet row
+_SETTING_KEYS: dict[str, str] = {fold(label): key for key, label in layout.SETTINGS_LABELS.items()}
+for _key, _aliases in layout.SETTINGS_ALIASES.items():
+    for _alias in _aliases:
+        _SETTING_KEYS.setdefault(fold(_alias), _key)
+_VALUE_HEADER = fold("Giá trị")
+# What a missing setting falls back to, as people read it.
+_DEFAULTS = {
+    "parent_agency": "để trống", "agency": "để trống", "office": "'Văn phòng'", "plan_start": "ngày 01/01",
+    "cutoff_day": "ngày 25", "report_date": "ngày chạy", "place": "để trống", "doc_symbol": "'BC-VP'",
+    "signer": "để trống", "signer_title": "để trống", "risk_threshold": "25", "band_excellent": "90",
+    "band_good": "70", "band_pass": "50",
+}
+_AS_OF_LINE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_TITLE_YEAR = re.compile(r"\bNĂM\s+(\d{4})\b", re.IGNORECASE)
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 
 @dataclass
@@ -64,10 +59,10 @@ class UnitLayout:
     """Where a unit tab keeps things, for writing the engine-owned cells back."""
 
     sheet: str
-    header_row: int
+    header_row: int  # the first row of the header block
     columns: dict[str, int]  # field -> 1-based column
     kpi_rows: list[int]
-    total_row: int | None  # existing "Tổng cộng" row
+    total_row: int | None  # the unit's total row, as found
     free_row_after: int | None  # an empty row where a missing total row may be added
     missing_engine_columns: list[str] = field(default_factory=list)
     last_used_col: int = 0  # the rightmost column holding anything, on any row
@@ -81,7 +76,7 @@ class HistoryLayout:
     """The "Lịch sử" sheet as found: its key rows and its report-date columns."""
 
     header_row: int
-    rows: dict[tuple[str, str], int]  # (unit code, KPI key) -> row
+    rows: dict[tuple[str, str, int], int]  # history key (see rules.history_key) -> row
     dates: dict[dt.date, int]  # report date -> column
     last_row: int
     last_col: int
@@ -98,19 +93,27 @@ class WorkbookData:
     history: HistoryLayout | None
     summary_sheet: str | None  # the workbook's own names of "Tổng hợp" and "Lịch sử", if it has them
     history_sheet: str | None
+    last_run: dt.date | None = None  # the report date "Tổng hợp" shows: the last recalculation's
 
 
 def read_workbook(path: str | Path, package: Package | None = None) -> WorkbookData:
     """Read every unit tab, the settings and the history of the workbook at ``path`` (``package``:
     the same file already opened, so that it is not opened again)."""
+    from .package import Package
+
     path = Path(path)
+    package = package or Package.open(path)
     with load_grids(path, package) as sheets:
-        # "Tổng hợp" is sheetkpi's own output, rewritten whole by every run: nothing in it is read,
-        # and parsing it (80,000 rows after a run over 100,000 KPIs) only to look for damage would
-        # cost as much as reading 10,000 KPIs.
+        # "Tổng hợp" is sheetkpi's own output, rewritten whole by every run: only the report date
+        # on its third row is read, and parsing it all (80,000 rows after a run over 100,000 KPIs)
+        # only to look for damage would cost as much as reading 10,000 KPIs.
         owned = _find_name(sheets, layout.SHEET_SUMMARY)
+        last_run = None
+        if owned:
+            line = package.read_cell_values(owned, [(layout.SUMMARY_AS_OF_ROW, 1)]).get((layout.SUMMARY_AS_OF_ROW, 1))
+            last_run = summary_date(line)
         try:
-            data = read_grids(sheets, path)
+            data = read_grids(sheets, path, last_run=last_run)
         except Exception:
             # The first damaged sheet in workbook order is what is reported, whatever else went
             # wrong: as when every sheet was parsed before reading. (Not a finally: an interrupt
@@ -121,19 +124,38 @@ def read_workbook(path: str | Path, package: Package | None = None) -> WorkbookD
     return data
 
 
-def read_grids(sheets: Mapping[str, Grid], path: Path) -> WorkbookData:
+def summary_date(line: Any) -> dt.date | None:
+    """The date of the "Số liệu đến ngày dd/mm/yyyy" line that every run writes into "Tổng hợp"."""
+    m = _AS_OF_LINE.search(line) if isinstance(line, str) else None
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        return None
+
+
+def read_grids(sheets: Mapping[str, Grid], path: Path, *, last_run: dt.date | None = None) -> WorkbookData:
     """The model and layouts from every sheet's grid, in workbook order, however the grids were read
-    (from the file here, from the open workbook by the Excel adapter). Each grid is asked for once,
-    so a :class:`Grids` holds one sheet's cells at a time."""
+    (from the file here, from an open workbook by the spreadsheet adapters). Each grid is asked for
+    once, so a :class:`Grids` holds one sheet's cells at a time."""
     names = list(sheets)
     issues: list[Issue] = []
     config = _find_name(sheets, layout.SHEET_CONFIG)
-    settings, declared = read_settings(sheets[config] if config else None, issues)
+    if config is None:
+        issues.append(ConfigMissing())
+    raw, declared = read_settings(sheets[config] if config else None, issues)
+    settings, year_known = _settings(raw, issues)
     by_sheet = {fold(d["sheet"]): d for d in declared}
     units: list[Unit] = []
     layouts: dict[str, UnitLayout] = {}
     problems: list[str] = []
+    near_misses: list[str] = []
     shared: dict[str, str] = {}  # the texts read, each kept once (see read_unit)
+    # Deadlines written without a year ("30/4", "Quý IV") need the plan year: when "Cấu hình" does
+    # not give it, the raw deadlines are kept to be read again once the year is inferred.
+    deadlines: list[tuple[KPI, Any]] | None = None if year_known else []
+    title_years: Counter[int] = Counter()
     # The history first: its grid, a row per KPI, is dropped before the KPIs are made, and the
     # memory it took is reused for them instead of staying scattered among them.
     history_sheet = _find_name(sheets, layout.SHEET_HISTORY)
@@ -142,37 +164,45 @@ def read_grids(sheets: Mapping[str, Grid], path: Path) -> WorkbookData:
         if fold(name) in NON_UNIT_KEYS:
             continue
         grid = sheets[name]
-        found = find_header(grid)
+        header = find_header(grid)
         decl = by_sheet.get(fold(name))
-        if found is None:
+        if header is None or not header.is_unit_tab:
             if decl:
-                problems.append(f"'{name}': không có dòng tiêu đề với các cột {_required_labels()}")
+                problems.append(_missing_message(name, header))
+            elif header is not None:
+                near_misses.append(_missing_message(name, header))
             continue
-        header_row, columns = found
-        missing = _missing_required(columns)
-        if missing:
-            if decl:
-                problems.append(f"'{name}': thiếu cột {', '.join(repr(m) for m in missing)}")
+        if declared and not decl:
+            # Only the tabs "Cấu hình" lists count (last year's copy, a blank form): this one is reported.
+            issues.append(UnitNotInConfig(sheet=name, unit=name))
             continue
         code = decl["code"] if decl else name
-        unit_name = decl["name"] if decl and decl["name"] else _unit_name_from_title(grid, header_row) or name
-        unit, unit_layout = read_unit(grid, name, code, unit_name, header_row, columns, settings.plan_year, shared)
-        if not decl and declared:
-            unit.issues.append(make_issue("unit-not-in-config", sheet=name, unit=code))
+        unit_name = decl["name"] if decl and decl["name"] else _unit_name_from_title(grid, header.first_row) or name
+        unit, unit_layout = read_unit(grid, name, code, unit_name, header, settings.plan_year, shared, deadlines)
+        if not unit.kpis:
+            if not decl:
+                issues.append(SheetWithoutKpi(sheet=name, unit=code))
+                continue
+            unit.issues.append(UnitWithoutKpi(sheet=name, unit=code))
+        if not year_known:
+            title_years.update(_title_years(grid, header.first_row))
         units.append(unit)
         layouts[name] = unit_layout
     present = {fold(n) for n in names}
     for d in declared:
         if fold(d["sheet"]) not in present:
-            issues.append(make_issue("unit-sheet-missing", code=d["code"], missing=d["sheet"], sheet=layout.SHEET_CONFIG))
+            issues.append(UnitSheetMissing(sheet=layout.SHEET_CONFIG, params={"code": d["code"], "missing": d["sheet"]}))
     if problems:
-        raise NoUnitTab("missing-columns", "Trang tính đơn vị thiếu cột bắt buộc: " + "; ".join(problems))
+        raise NoUnitTab("missing-columns", "Trang tính đơn vị thiếu cột bắt buộc: " + "; ".join(problems) + ".")
     if not units:
+        hint = f" Đã thấy: {'; '.join(near_misses)}." if near_misses else ""
         raise NoUnitTab(
             "no-unit-tab",
-            "Không tìm thấy trang tính đơn vị nào: cần một dòng tiêu đề có các cột "
-            f"{_required_labels()}.",
+            "Không tìm thấy trang tính đơn vị nào: cần một dòng tiêu đề có cột 'Mã KPI' hoặc 'Nhiệm vụ / KPI', "
+            f"cột 'Trọng số (điểm)' và cột '% tiến độ'.{hint}",
         )
+    if deadlines is not None:
+        _infer_plan_year(settings, raw, deadlines, title_years, issues, config)
     _flag_duplicates(units)
     tracker = Tracker(settings=settings, units=units, history=history, issues=issues)
     return WorkbookData(
@@ -183,7 +213,18 @@ def read_grids(sheets: Mapping[str, Grid], path: Path) -> WorkbookData:
         history=history_layout,
         summary_sheet=_find_name(sheets, layout.SHEET_SUMMARY),
         history_sheet=history_sheet,
+        last_run=last_run,
     )
+
+
+def _missing_message(sheet: str, header: Header | None) -> str:
+    """Which columns a tab lacks, with the header texts it has, so that people can rename one."""
+    if header is None:
+        return (f"'{sheet}': không có dòng tiêu đề với cột 'Mã KPI' hoặc 'Nhiệm vụ / KPI', "
+                "'Trọng số (điểm)' và '% tiến độ'")
+    rows = str(header.first_row) if header.first_row == header.last_row else f"{header.first_row}–{header.last_row}"
+    found = ", ".join(f"'{t[:40]}'" for t in header.texts[:20])
+    return f"'{sheet}': thiếu cột {', '.join(repr(m) for m in header.missing)} (dòng tiêu đề {rows} có: {found})"
 
 
 def load_grids(path: Path, package: Package | None = None) -> Grids:
@@ -208,9 +249,9 @@ class Grids(Mapping[str, Grid]):
         package = package or Package.open(path)
         self._path = path
         # The package is opened first: its checks (size limits, DTDs) run before anything is parsed.
-        # It also tells what calamine does not: percentage formats, and error values (calamine reads
-        # "#REF!" as an empty cell).
-        self._marks = package.format_and_error_cells(is_percent_format)
+        # It also tells what calamine does not: percentage formats, error values (calamine reads
+        # "#REF!" as an empty cell) and =SUM() formulas.
+        self._marks = package.cell_marks(is_percent_format)
         try:
             self._book = CalamineWorkbook.from_path(str(path))
         except Exception as exc:  # calamine raises several kinds for a broken package
@@ -227,14 +268,14 @@ class Grids(Mapping[str, Grid]):
     def __getitem__(self, name: str) -> Grid:
         if name not in self._names:
             raise KeyError(name)
-        percent, errors = self._marks.get(name, ((), {}))
+        marks = self._marks.get(name)
         try:
             rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            for (r, c), text in errors.items():
+            for (r, c), text in (marks.errors.items() if marks else ()):
                 rows.extend([] for _ in range(r - len(rows)))
                 rows[r - 1].extend("" for _ in range(c - len(rows[r - 1])))
                 rows[r - 1][c - 1] = text
-            grid = _grid(rows, percent)
+            grid = _grid(rows, marks.styled if marks else (), marks.totals if marks else ())
         except Exception as exc:  # sheets are parsed on demand: a damaged one fails only here
             raise self._damaged(name, exc) from exc
         self._unread.pop(name, None)
@@ -274,21 +315,20 @@ class Grids(Mapping[str, Grid]):
         )
 
 
-EMPTY_CELL = Cell(None)  # empty cells share one instance
-
-
-def _grid(rows: list[list[Any]], percent: set[tuple[int, int]] | tuple) -> Grid:
-    """Calamine's rows (empty cells as "") as cells; ``percent``: (row, column) with a percentage format.
+def _grid(rows: list[list[Any]], percent: set[tuple[int, int]] | tuple, totals: set[tuple[int, int]] | tuple) -> Grid:
+    """Calamine's rows (empty cells as "") as cells; ``percent``: (row, column) with a percentage
+    format; ``totals``: (row, column) holding a =SUM() or =SUBTOTAL().
 
     A NaN (the only value unequal to itself) means a damaged sheet: no spreadsheet program writes one.
     """
     grid: Grid = []
+    marked = bool(percent or totals)
     for r, values in enumerate(rows, start=1):
         while values and values[-1] == "":
             values.pop()
-        if percent:
+        if marked:
             cells = [
-                EMPTY_CELL if v == "" else Cell(v, (r, c) in percent and isinstance(v, (int, float))) if v == v else _nan(r)
+                EMPTY_CELL if v == "" else _marked(v, (r, c) in percent, (r, c) in totals) if v == v else _nan(r)
                 for c, v in enumerate(values, start=1)
             ]
         else:
@@ -299,6 +339,10 @@ def _grid(rows: list[list[Any]], percent: set[tuple[int, int]] | tuple) -> Grid:
     return grid
 
 
+def _marked(value: Any, percent: bool, total: bool) -> Cell:
+    return Cell(value, percent and isinstance(value, (int, float)), total)
+
+
 def _nan(row: int):
     raise ValueError(f"NaN on row {row}")
 
@@ -307,57 +351,6 @@ def _find_name(sheets: Mapping[str, Grid], name: str) -> str | None:
     """The workbook's own spelling of a sheet matched by folded name ("Tong hop" for "Tổng hợp")."""
     key = fold(name)
     return next((sheet_name for sheet_name in sheets if fold(sheet_name) == key), None)
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _word_count(text: str) -> int:
-    return len(_NOT_WORD.sub("", text))
-
-
-_HEADER_WORD_COUNTS = frozenset(map(_word_count, _HEADER_KEYS))
-_TOTAL_WORD_COUNT = _word_count(_TOTAL_KEY)
-
-
-# _word_count(text) == _TOTAL_WORD_COUNT, giving up after a few letters: it runs on every title.
-_TOTAL_WORDS = re.compile(r"\W*(?:\w\W*){%d}" % _TOTAL_WORD_COUNT)
-
-
-def _is_total_label(value: Any) -> bool:
-    """Whether a cell reads "Tổng cộng" (folded)."""
-    return isinstance(value, str) and _TOTAL_WORDS.fullmatch(value) is not None and fold(value) == _TOTAL_KEY
-
-
-@lru_cache(maxsize=4096)  # every unit tab repeats its headers
-def _header_field(text: str) -> str | None:
-    """The field a header text names, if it names one."""
-    return _HEADER_KEYS.get(fold(text)) if _word_count(text) in _HEADER_WORD_COUNTS else None
-
-
-def find_header(grid: Grid) -> tuple[int, dict[str, int]] | None:
-    """The first row among the top rows that names a unit tab's columns."""
-    best = None
-    for r, row in enumerate(grid[: layout.HEADER_SEARCH_ROWS], start=1):
-        columns: dict[str, int] = {}
-        for c, cell in enumerate(row, start=1):
-            if isinstance(cell.value, str):
-                key = _header_field(cell.value)
-                if key and key not in columns:
-                    columns[key] = c
-        if any(f in columns for f in layout.IDENTITY_FIELDS) and len(columns) >= 2:
-            if best is None or len(columns) > len(best[1]):
-                best = (r, columns)
-    return best
-
-
-def _missing_required(columns: dict[str, int]) -> list[str]:
-    return [layout.COLUMNS[f] for f in layout.REQUIRED_FIELDS if f not in columns]
-
-
-def _required_labels() -> str:
-    return ", ".join(f"'{layout.COLUMNS[f]}'" for f in ("code", "title", *layout.REQUIRED_FIELDS))
 
 
 def _unit_name_from_title(grid: Grid, header_row: int) -> str:
@@ -371,98 +364,65 @@ def _unit_name_from_title(grid: Grid, header_row: int) -> str:
     return ""
 
 
+def _title_years(grid: Grid, header_row: int) -> list[int]:
+    """Years named in the title rows above a unit tab's header ("… NĂM 2026")."""
+    return [int(m.group(1)) for row in grid[: header_row - 1] for cell in row
+            if isinstance(cell.value, str) for m in _TITLE_YEAR.finditer(cell.value)]
+
+
 def read_unit(
-    grid: Grid, sheet: str, code: str, name: str, header_row: int, columns: dict[str, int], plan_year: int,
-    shared: dict[str, str],
+    grid: Grid, sheet: str, code: str, name: str, header: Header, plan_year: int, shared: dict[str, str],
+    deadlines: list[tuple[KPI, Any]] | None = None,
 ) -> tuple[Unit, UnitLayout]:
-    """The KPI rows below the header; rows below the "Tổng cộng" row are read too, and flagged.
+    """The unit and its KPIs: the KPI rows :func:`~sheetkpi.structure.read_structure` finds, those
+    under the total row included and flagged.
 
     ``shared``: the texts read so far, each kept once; an equal text read again is taken from it
-    (departments repeat outputs, partners, results and obstacles from row to row).
+    (departments repeat outputs, partners, results and obstacles from row to row). ``deadlines``:
+    when given, each KPI's raw deadline is appended (to be read again once the plan year is known).
     """
     unit = Unit(code=code, name=name, sheet=sheet)
-    kpi_rows: list[int] = []
-    total_row = None
-    last_content = header_row
-    label_cols = sorted({columns.get("seq", 1), columns.get("code", 1), columns.get("title", 1), 1, 2})
+    columns = header.columns
+    structure = read_structure(grid, header, sheet, code)
+    unit.issues.extend(structure.issues)
     fields = [(f, c) for f, c in columns.items() if f in layout.DEPARTMENT_COLUMNS]  # what a KPI is read from
-    progress_col = columns["progress"]
     letters = {f: col_letter(c) for f, c in columns.items()}  # shared by the KPIs' cell addresses
-    for r in range(header_row + 1, len(grid) + 1):
+    weight_col, progress_col = columns["weight"], columns["progress"]
+    for r in structure.kpi_rows:
         row = grid[r - 1]
         width = len(row)
-        if total_row is None and any(_is_total_label(row[c - 1].value) for c in label_cols if c <= width):
-            total_row = r
-            continue
-        if _is_filler(row):
-            continue
-        if total_row is None:
-            last_content = r
         values = {f: row[c - 1].value if c <= width else None for f, c in fields}
-        if not _is_kpi_row(values, below_total=total_row is not None):
-            continue  # a note, a sub-heading or a signature line, not a KPI
-        kpi_rows.append(r)
-        percent = progress_col <= width and row[progress_col - 1].percent
+        percent = (progress_col <= width and row[progress_col - 1].percent,
+                   weight_col <= width and row[weight_col - 1].percent)
         kpi = _read_kpi(values, percent, unit, sheet, r, letters, plan_year, shared)
-        if total_row is not None:
+        if deadlines is not None:
+            deadlines.append((kpi, values.get("deadline")))
+        if r in structure.below_total:
             # A KPI added under the total row still counts: nothing typed is silently dropped.
-            kpi.issues.append(make_issue(
-                "kpi-below-total", label=layout.TOTAL_LABEL, sheet=sheet,
-                cell=kpi.cells.get("code") or address(r, 1), unit=code, kpi=kpi.code,
+            kpi.issues.append(KpiBelowTotal(
+                sheet=sheet, cell=kpi.cells.get("code") or address(r, 1), unit=code, kpi=kpi.code,
+                params={"label": layout.TOTAL_LABEL},
             ))
         unit.kpis.append(kpi)
-    free_row = None
-    if total_row is None:
-        candidate = last_content + 1
-        if all(_is_blank(c.value) for c in (grid[candidate - 1] if candidate - 1 < len(grid) else [])):
-            free_row = candidate
-        else:
-            unit.issues.append(make_issue("total-row-missing", label=layout.TOTAL_LABEL, sheet=sheet, unit=code))
     missing_engine = [f for f in layout.ENGINE_COLUMNS if f not in columns]
     # Added columns go right of everything the sheet uses, not just right of the header: a column of
     # notes without a header must not be written over.
     last_used_col = max((len(row) for row in grid), default=0)
     if missing_engine:
-        unit.issues.append(make_issue(
-            "columns-added", columns=", ".join(f"'{layout.ENGINE_COLUMNS[f]}'" for f in missing_engine),
-            sheet=sheet, unit=code, cell=address(header_row, last_used_col + 1),
+        unit.issues.append(ColumnsAdded(
+            sheet=sheet, unit=code, cell=address(header.first_row, last_used_col + 1),
+            params={"columns": ", ".join(f"'{layout.ENGINE_COLUMNS[f]}'" for f in missing_engine)},
         ))
     return unit, UnitLayout(
         sheet=sheet,
-        header_row=header_row,
+        header_row=header.first_row,
         columns=dict(columns),
-        kpi_rows=kpi_rows,
-        total_row=total_row,
-        free_row_after=free_row,
+        kpi_rows=list(structure.kpi_rows),
+        total_row=structure.total_row,
+        free_row_after=structure.free_row_after,
         missing_engine_columns=missing_engine,
         last_used_col=last_used_col,
     )
-
-
-_COLUMN_NUMBER = re.compile(r"^\(?\d{1,3}\)?$")
-
-
-def _is_filler(row: list[Cell]) -> bool:
-    """An empty row, or the "(1) (2) (3) …" row Vietnamese forms put under their header (three
-    values or more, each a column number)."""
-    count = 0
-    for cell in row:
-        value = cell.value
-        if _is_blank(value):
-            continue
-        if not _COLUMN_NUMBER.match(str(value).strip()):
-            return False  # decided at the first other value: a KPI row's code, its second cell
-        count += 1
-    return count == 0 or count >= 3
-
-
-def _is_kpi_row(values: dict[str, Any], *, below_total: bool) -> bool:
-    """A KPI has a weight or a progress typed, or (above the total row) both a code and a title.
-
-    Below the total only figures count: signature blocks there fill two text columns too.
-    """
-    return (not _is_blank(values.get("weight")) or not _is_blank(values.get("progress"))
-            or (not below_total and not _is_blank(values.get("code")) and not _is_blank(values.get("title"))))
 
 
 # The department's columns a KPI keeps as text (others are read as numbers and dates).
@@ -470,11 +430,11 @@ _KPI_TEXTS = ("code", "title", "output", "partners", "result", "obstacles", "mea
 
 
 def _read_kpi(
-    values: dict[str, Any], percent: bool, unit: Unit, sheet: str, row: int, letters: dict[str, str], plan_year: int,
-    shared: dict[str, str],
+    values: dict[str, Any], percent: tuple[bool, bool], unit: Unit, sheet: str, row: int, letters: dict[str, str],
+    plan_year: int, shared: dict[str, str],
 ) -> KPI:
     """The KPI of a row (``values``: the value of each department column; ``percent``: whether its
-    progress is formatted as a percentage)."""
+    progress and its weight are formatted as percentages)."""
     cells = CellAddresses(letters, row)
     text = {}
     for f in _KPI_TEXTS:
@@ -483,35 +443,38 @@ def _read_kpi(
     issues: list[Issue] = []
     where = {"sheet": sheet, "unit": unit.code, "kpi": text["code"] or text["title"][:30]}
 
-    weight = parse_weight(values.get("weight"))
+    weight = parse_weight(values.get("weight"), percent[1])
     if weight.problem:
-        issues.append(make_issue(weight.problem, value=clean_text(values.get("weight")), cell=cells.get("weight"), **where))
+        issues.append(WeightInvalid(cell=cells.get("weight"), params={"value": clean_text(values.get("weight"))}, **where))
     weight_value = None if weight.problem else weight.value
 
-    progress = parse_progress(values.get("progress"), percent)
+    progress = parse_progress(values.get("progress"), percent[0])
     if progress.problem == "progress-out-of-range":
-        issues.append(make_issue(
-            progress.problem, value=_num(progress.value), clipped=_num(max(0.0, min(100.0, progress.value))),
-            cell=cells.get("progress"), **where,
-        ))
+        issues.append(ProgressOutOfRange(cell=cells.get("progress"), params={
+            "value": format_vn(progress.value), "clipped": format_vn(max(0.0, min(100.0, progress.value))),
+        }, **where))
+    elif progress.problem == "progress-invalid":
+        issues.append(ProgressInvalid(cell=cells.get("progress"), params={"value": clean_text(values.get("progress"))}, **where))
     elif progress.problem:
-        issues.append(make_issue(progress.problem, value=clean_text(values.get("progress")), cell=cells.get("progress"), **where))
+        issues.append(ProgressMissing(cell=cells.get("progress"), **where))
+    # Nothing typed reads as None, as invalid text does: scored as 0, but never recorded as a figure.
+    progress_value = None if progress.problem == "progress-missing" else progress.value
 
     deadline = parse_deadline(values.get("deadline"), plan_year)  # it cleans a text itself
     if deadline.kind == "unknown":
-        issues.append(make_issue("deadline-unknown", text=deadline.text, cell=cells.get("deadline"), **where))
+        issues.append(DeadlineUnknown(cell=cells.get("deadline"), params={"text": deadline.text}, **where))
     elif deadline.kind == "missing":
-        issues.append(make_issue("deadline-missing", cell=cells.get("deadline"), **where))
+        issues.append(DeadlineMissing(cell=cells.get("deadline"), **where))
 
     completed_on = _as_date(values.get("completed_on"))
-    if completed_on is None and not _is_blank(values.get("completed_on")):
-        issues.append(make_issue(
-            "completed-on-invalid", value=clean_text(values["completed_on"]), cell=cells.get("completed_on"), **where,
+    if completed_on is None and not is_blank(values.get("completed_on")):
+        issues.append(CompletedOnInvalid(
+            cell=cells.get("completed_on"), params={"value": clean_text(values["completed_on"])}, **where,
         ))
 
     for f in ("code", "title", "result", "obstacles"):
         if text[f] and looks_like_legacy_vn(text[f]):
-            issues.append(make_issue("legacy-encoding", text=text[f][:40], cell=cells.get(f), **where))
+            issues.append(LegacyEncoding(cell=cells.get(f), params={"text": text[f][:40]}, **where))
             break
 
     actual = _number(values.get("actual"))
@@ -522,9 +485,9 @@ def _read_kpi(
         target = parse_target(target_text)
         computed = indicator_progress(target, actual, baseline) if target else None
         if computed is None:
-            issues.append(make_issue(
-                "indicator-invalid", target=target_text, actual=clean_text(values["actual"]), cell=cells.get("actual"), **where,
-            ))
+            issues.append(IndicatorInvalid(cell=cells.get("actual"), params={
+                "target": target_text, "actual": clean_text(values["actual"]),
+            }, **where))
 
     return KPI(
         unit=unit.code,
@@ -533,7 +496,7 @@ def _read_kpi(
         code=text["code"],
         title=text["title"],
         weight=weight_value,
-        progress=progress.value,
+        progress=progress_value,
         deadline=deadline,
         completed_on=completed_on,
         output=text["output"],
@@ -550,14 +513,8 @@ def _read_kpi(
     )
 
 
-def _num(x: float) -> str:
-    from ..parsing.numbers import format_vn
-
-    return format_vn(x)
-
-
 def _number(value: Any) -> float | None:
-    if _is_blank(value) or isinstance(value, bool):
+    if is_blank(value) or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
         return float(value)
@@ -576,57 +533,112 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 def _flag_duplicates(units: Iterable[Unit]) -> None:
+    """Codes must be unique across the workbook; KPIs without a code should not share a title within
+    their unit (their history rows are then told apart by order only). Sets each KPI's occurrence."""
     seen: dict[str, KPI] = {}  # folded code -> its first KPI
     for unit in units:
+        titles: dict[str, KPI] = {}  # folded title -> its first KPI without code
+        counts: Counter[str] = Counter()
         for kpi in unit.kpis:
+            key = kpi.code or kpi.title
+            kpi.occurrence = counts[key]
+            counts[key] += 1
             if not kpi.code:
+                first = titles.setdefault(fold(kpi.title), kpi)
+                if first is not kpi and kpi.title:
+                    kpi.issues.append(DuplicateTitle(
+                        sheet=kpi.sheet, cell=kpi.cells.get("title"), unit=kpi.unit, kpi=kpi.title[:30],
+                        params={"first": f"'{first.sheet}'!{first.cells.get('title', '')}"},
+                    ))
                 continue
             first = seen.setdefault(fold(kpi.code), kpi)
             if first is not kpi:
-                kpi.issues.append(make_issue(
-                    "duplicate-code", code=kpi.code, first=f"'{first.sheet}'!{first.cells.get('code', '')}",
+                kpi.issues.append(DuplicateCode(
                     sheet=kpi.sheet, cell=kpi.cells.get("code"), unit=kpi.unit, kpi=kpi.code,
+                    params={"code": kpi.code, "first": f"'{first.sheet}'!{first.cells.get('code', '')}"},
                 ))
 
 
-def read_settings(grid: Grid | None, issues: list[Issue]) -> tuple[Settings, list[dict]]:
-    """Settings from "Cấu hình" label/value rows, and its table of units."""
-    raw: dict[str, Any] = {}
+# -- "Cấu hình" ----------------------------------------------------------------------------------
+
+Raw = dict[str, tuple[Any, str]]  # setting -> (value as read, its cell address)
+
+
+def read_settings(grid: Grid | None, issues: list[Issue]) -> tuple[Raw, list[dict]]:
+    """The values of "Cấu hình"'s labelled settings, wherever they sit, and its table of units.
+
+    A label may be merged over two columns, or followed by an empty column: its value is the first
+    filled cell to its right up to the value column — the column under "Giá trị", else the column
+    where most labels have their value. A note column further right is never read as a value.
+    Every expected setting not found is reported.
+    """
+    raw: Raw = {}
     units: list[dict] = []
-    if grid is not None:
-        unit_cols = None
-        for r, row in enumerate(grid, start=1):
-            folded = [fold(str(c.value)) if isinstance(c.value, str) else "" for c in row]
-            if unit_cols is None:
-                wanted = {fold(h): k for k, h in layout.UNITS_TABLE_HEADERS.items()}
-                found = {wanted[f]: i for i, f in enumerate(folded) if f in wanted}
-                if "code" in found and "sheet" in found:
-                    unit_cols = found
-                    continue
-                for i, f in enumerate(folded):
-                    key = _SETTING_KEYS.get(f.rstrip(":").strip())
-                    if key and key not in raw:
-                        raw[key] = (row[i + 1].value if i + 1 < len(row) else None, address(r, i + 2))
-                        break
-            else:
-                get = lambda k: clean_text(row[unit_cols[k]].value) if k in unit_cols and unit_cols[k] < len(row) else ""
-                code, sheet = get("code"), get("sheet")
-                if code or sheet:
-                    units.append({"code": code or sheet, "name": get("name"), "sheet": sheet or code})
-    return _settings(raw, issues), units
+    if grid is None:
+        return raw, units
+    labels: list[tuple[int, int, str]] = []  # (row, label column, setting), 0-based columns
+    value_col: int | None = None
+    unit_cols = None
+    for r, row in enumerate(grid, start=1):
+        folded = [fold(c.value) if isinstance(c.value, str) else "" for c in row]
+        if unit_cols is None:
+            wanted = {fold(h): k for k, h in layout.UNITS_TABLE_HEADERS.items()}
+            found = {wanted[f]: i for i, f in enumerate(folded) if f in wanted}
+            if "code" in found and "sheet" in found:
+                unit_cols = found
+                continue
+            if value_col is None and _VALUE_HEADER in folded:
+                value_col = folded.index(_VALUE_HEADER)
+                continue
+            for i, f in enumerate(folded):
+                key = _SETTING_KEYS.get(f)
+                if key:
+                    if key not in {k for _, _, k in labels}:
+                        labels.append((r, i, key))
+                    break
+        else:
+            def get(k: str) -> str:
+                i = unit_cols.get(k)
+                return clean_text(row[i].value) if i is not None and i < len(row) else ""
+
+            code, sheet = get("code"), get("sheet")
+            if code or sheet:
+                units.append({"code": code or sheet, "name": get("name"), "sheet": sheet or code})
+    if value_col is None:
+        # Where most labels have their first value (a label merged over two columns has it two
+        # columns right); labels without a value do not vote.
+        votes = Counter(c for r, i, _ in labels if (c := _first_filled(grid[r - 1], i + 1, i + 3)) is not None)
+        value_col = votes.most_common(1)[0][0] if votes else None
+    for r, i, key in labels:
+        row = grid[r - 1]
+        last = value_col if value_col is not None and value_col > i else i + 1
+        c = _first_filled(row, i + 1, last)
+        raw[key] = (row[c].value if c is not None else None, address(r, (c if c is not None else last) + 1))
+    for key, label in layout.SETTINGS_LABELS.items():
+        if key not in raw and key != "plan_year":  # a missing plan year has a message of its own
+            issues.append(SettingMissing(sheet=layout.SHEET_CONFIG, params={"label": label, "default": _DEFAULTS[key]}))
+    return raw, units
 
 
-def _settings(raw: dict[str, tuple[Any, str]], issues: list[Issue]) -> Settings:
+def _first_filled(row: list[Cell], first: int, last: int) -> int | None:
+    """The first column (0-based) from ``first`` to ``last`` holding something."""
+    return next((c for c in range(first, min(last, len(row) - 1) + 1) if not is_blank(row[c].value)), None)
+
+
+def _settings(raw: Raw, issues: list[Issue]) -> tuple[Settings, bool]:
+    """Settings from the values read (SPEC defaults for the rest), and whether the plan year was given."""
     def value(key):
         return raw.get(key, (None, None))[0]
 
     def bad(key):
         v, cell = raw[key]
-        issues.append(make_issue("setting-invalid", label=layout.SETTINGS_LABELS[key], value=clean_text(v), sheet=layout.SHEET_CONFIG, cell=cell))
+        issues.append(SettingInvalid(sheet=layout.SHEET_CONFIG, cell=cell, params={
+            "label": layout.SETTINGS_LABELS[key], "value": clean_text(v),
+        }))
 
     def number(key, default):
         v = value(key)
-        if _is_blank(v):
+        if is_blank(v):
             return default
         n = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else parse_vn_number(str(v))
         if n is None:
@@ -636,23 +648,30 @@ def _settings(raw: dict[str, tuple[Any, str]], issues: list[Issue]) -> Settings:
 
     def date(key):
         v = value(key)
-        if _is_blank(v):
+        if is_blank(v):
             return None
         d = _as_date(v)
         if d is None:
             bad(key)
         return d
 
-    year = int(number("plan_year", dt.date.today().year))
+    year = number("plan_year", None)
+    if year is not None and not (year == int(year) and 1900 <= year <= 2100):
+        bad("plan_year")
+        year = None
     text = {k: clean_text(value(k)) for k in ("parent_agency", "agency", "office", "place", "doc_symbol", "signer", "signer_title")}
-    return Settings(
-        plan_year=year,
+    plan_start = date("plan_start")
+    report_date = date("report_date")
+    # Until the units are read, a missing plan year is taken from the dates "Cấu hình" gives.
+    provisional = (plan_start or report_date or dt.date.today()).year
+    settings = Settings(
+        plan_year=int(year) if year is not None else provisional,
         parent_agency=text["parent_agency"],
         agency=text["agency"],
         office=text["office"] or "Văn phòng",
-        plan_start=date("plan_start"),
+        plan_start=plan_start,
         cutoff_day=int(number("cutoff_day", 25)),
-        report_date=date("report_date"),
+        report_date=report_date,
         place=text["place"],
         doc_symbol=text["doc_symbol"] or "BC-VP",
         signer=text["signer"],
@@ -660,11 +679,46 @@ def _settings(raw: dict[str, tuple[Any, str]], issues: list[Issue]) -> Settings:
         risk_threshold=number("risk_threshold", 25.0),
         bands=(number("band_excellent", 90.0), number("band_good", 70.0), number("band_pass", 50.0)),
     )
+    return settings, year is not None
 
+
+def _infer_plan_year(
+    settings: Settings, raw: Raw, deadlines: list[tuple[KPI, Any]], title_years: Counter[int], issues: list[Issue],
+    config: str | None,
+) -> None:
+    """The plan year when "Cấu hình" does not give one, from what the workbook says, in order: the
+    plan start, the years the deadlines name, the unit tabs' titles, the report date; the
+    computer's clock last. Always said, never silent: yearless deadlines ("30/4", "Quý IV") move
+    with it. Deadlines are read again with the year found."""
+    written = Counter(int(y) for _, v in deadlines for y in _YEAR.findall(clean_text(v)))
+    if settings.plan_start:
+        year, source = settings.plan_start.year, "theo 'Ngày bắt đầu kỳ kế hoạch'"
+    elif written:
+        year, source = written.most_common(1)[0][0], "theo năm ghi trong thời hạn hoàn thành của các KPI"
+    elif title_years:
+        year, source = title_years.most_common(1)[0][0], "theo tiêu đề các trang tính đơn vị"
+    elif settings.report_date:
+        year, source = settings.report_date.year, "theo 'Ngày báo cáo'"
+    else:
+        year, source = dt.date.today().year, "theo ngày trên máy tính — hãy ghi 'Năm kế hoạch' vào 'Cấu hình'"
+    cell = raw.get("plan_year", (None, None))[1]
+    issues.append(PlanYearInferred(sheet=config, cell=cell, params={"year": year, "source": source}))
+    if year != settings.plan_year:
+        settings.plan_year = year
+        for kpi, value in deadlines:
+            kpi.deadline = parse_deadline(value, year)
+
+
+# -- "Lịch sử" -----------------------------------------------------------------------------------
 
 def read_history(grid: Grid, shared: dict[str, str]) -> tuple[dict, HistoryLayout | None]:
     """Progress per KPI and report date from "Lịch sử" (``shared``: as for :func:`read_unit`; the
-    history repeats unit codes on every row and the codes of the unit tabs)."""
+    history repeats unit codes on every row and the codes of the unit tabs).
+
+    Rows are keyed as :func:`sheetkpi.rules.history_key` keys KPIs: unit, code (or title when there
+    is no code), and the rank among the unit's rows with that same code or title. Empty cells are
+    no figure (a KPI not updated, or whose progress was invalid), not 0.
+    """
     keys = [fold(h) for h in layout.HISTORY_KEY_HEADERS]
     for r, row in enumerate(grid[: layout.HEADER_SEARCH_ROWS], start=1):
         folded = [fold(c.value) if isinstance(c.value, str) else "" for c in row]
@@ -677,8 +731,9 @@ def read_history(grid: Grid, shared: dict[str, str]) -> tuple[dict, HistoryLayou
                 if d and c not in (unit_col, code_col, title_col):
                     dates[d] = c + 1
             by_date = sorted(dates.items())
-            history: dict[tuple[str, str], list[tuple[dt.date, float]]] = {}
-            rows: dict[tuple[str, str], int] = {}
+            history: dict[tuple[str, str, int], list[tuple[dt.date, float]]] = {}
+            rows: dict[tuple[str, str, int], int] = {}
+            counts: Counter[tuple[str, str]] = Counter()
             last_row = r
             for rr in range(r + 1, len(grid) + 1):
                 line = grid[rr - 1]
@@ -688,13 +743,15 @@ def read_history(grid: Grid, shared: dict[str, str]) -> tuple[dict, HistoryLayou
                     continue
                 last_row = rr
                 pair = (shared.setdefault(unit, unit), shared.setdefault(key, key))
-                rows[pair] = rr
+                triple = (*pair, counts[pair])
+                counts[pair] += 1
+                rows[triple] = rr
                 points = []
                 for d, c in by_date:
                     v = _value(line, c - 1)
                     if isinstance(v, (int, float)) and not isinstance(v, bool):
                         points.append((d, float(v)))
-                history[pair] = points
+                history[triple] = points
             last_col = max([len(row), *(dates.values())])
             return history, HistoryLayout(header_row=r, rows=rows, dates=dates, last_row=last_row, last_col=last_col)
     return {}, None

@@ -3,10 +3,10 @@
 The same engine core serves the button and the CLI. This module only moves cells:
 
 - reading: each sheet is read in one block (its used range, ``options(ndim=2).value``) into the same
-  grids of :class:`~sheetkpi.workbook.reader.Cell` that the file reader builds, when the same
+  grids of :class:`~sheetkpi.structure.Cell` that the file reader builds, when the same
   grid → model code (:func:`~sheetkpi.workbook.reader.read_grids`) asks for it: one sheet's cells are
   held at a time, and a sheet it never reads ("Hướng dẫn") is not fetched. Number formats are read only for
-  the "% tiến độ" block of each unit tab (a percent-formatted 0.8 is 80), one call per column block;
+  the "% tiến độ" and "Trọng số" blocks of each unit tab (a percent-formatted 0.8 is 80), one call per column block;
   only a block that mixes formats is split, so calls grow with format changes, never with rows;
 - writing: the same :class:`~sheetkpi.outputs.writes.WritePlan` the file writer applies. Each
   :class:`~sheetkpi.outputs.writes.Block` is one ``range.value = rows`` call; loose cells are grouped
@@ -31,7 +31,9 @@ from ..parsing.numbers import is_percent_format
 from ..parsing.text import fold
 from ._chart import CHART_NAME
 from ._sheetxml import parse_range
-from .reader import EMPTY_CELL, NON_UNIT_KEYS, Cell, Grid, WorkbookData, find_header, read_grids
+from ..structure import EMPTY_CELL, Cell, Grid, find_header
+from . import layout
+from .reader import NON_UNIT_KEYS, WorkbookData, read_grids, summary_date
 
 # Excel's defaults, applied where a style leaves an attribute unset: a styled cell gets exactly its
 # style, as the file writer gives it a fresh cell format.
@@ -49,7 +51,9 @@ Rect = tuple[int, int, int, int]  # first row, first column, last row, last colu
 
 def read_book(book: Any) -> WorkbookData:
     """Read the open ``book`` into the model, as :func:`~sheetkpi.workbook.reader.read_workbook` does a file."""
-    return read_grids(_BookGrids(book), Path(book.fullname))
+    summary = next((s.name for s in book.sheets if fold(s.name) == fold(layout.SHEET_SUMMARY)), None)
+    line = book.sheets[summary].range((layout.SUMMARY_AS_OF_ROW, 1)).value if summary else None
+    return read_grids(_BookGrids(book), Path(book.fullname), last_run=summary_date(line))
 
 
 class _BookGrids(Mapping[str, Grid]):
@@ -62,7 +66,7 @@ class _BookGrids(Mapping[str, Grid]):
         sheet = self._sheets[name]
         grid = _read_sheet(sheet)
         if fold(name) not in NON_UNIT_KEYS:
-            _mark_percent_progress(sheet, grid)
+            _mark_percent(sheet, grid)
         return grid
 
     def __iter__(self) -> Iterator[str]:
@@ -92,23 +96,26 @@ def _read_sheet(sheet: Any) -> Grid:
     return grid
 
 
-def _mark_percent_progress(sheet: Any, grid: Grid) -> None:
-    """Flag the numbers of a unit tab's "% tiến độ" column whose cell format is a percentage."""
+def _mark_percent(sheet: Any, grid: Grid) -> None:
+    """Flag the numbers of a unit tab's "% tiến độ" and "Trọng số" columns whose cell format is a
+    percentage (people see 80 %, Excel holds 0.8)."""
     found = find_header(grid)
-    if found is None or "progress" not in found[1]:
+    if found is None:
         return
-    header_row, columns = found
-    col = columns["progress"]
     last = len(grid)
-    if last <= header_row:
+    if last <= found.last_row:
         return
-    for first, end, fmt in _formats(sheet, header_row + 1, last, col):
-        if not is_percent_format(fmt):
+    for name in ("progress", "weight"):
+        col = found.columns.get(name)
+        if col is None:
             continue
-        for r in range(first, end + 1):
-            row = grid[r - 1]
-            if col - 1 < len(row) and isinstance(row[col - 1].value, (int, float)):  # as the file reader
-                row[col - 1] = Cell(row[col - 1].value, True)
+        for first, end, fmt in _formats(sheet, found.last_row + 1, last, col):
+            if not is_percent_format(fmt):
+                continue
+            for r in range(first, end + 1):
+                row = grid[r - 1]
+                if col - 1 < len(row) and isinstance(row[col - 1].value, (int, float)):  # as the file reader
+                    row[col - 1] = Cell(row[col - 1].value, True)
 
 
 def _formats(sheet: Any, first: int, last: int, col: int) -> Iterable[tuple[int, int, str]]:
@@ -280,12 +287,11 @@ def _series_block(series: list[tuple[str, str]]) -> str:
 def recalc_book(book: Any, as_of: dt.date | None = None, run_at: dt.datetime | None = None) -> tuple[WorkbookData, Evaluation, WritePlan]:
     """Read, compute and write the engine-owned cells of the open ``book``, with screen updating,
     automatic calculation and events off for the run (restored afterwards, also on failure)."""
-    from ..api import plan_writes, report_date
-    from ..rules import evaluate
+    from ..api import evaluate_for_recalc, plan_writes
 
     with book.app.properties(screen_updating=False, calculation="manual", enable_events=False):
         data = read_book(book)
-        evaluation = evaluate(data.tracker, report_date(data, as_of))
+        evaluation = evaluate_for_recalc(data, as_of)
         plan = plan_writes(data, evaluation, run_at or dt.datetime.now().replace(microsecond=0))
         apply_plan(book, plan)
     return data, evaluation, plan
