@@ -113,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     except SheetkpiError as exc:
         print(f"Lỗi: {exc.message}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader of the output went away (`sheetkpi check … | head`): nothing more to say.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout again at exit
+        return EXIT_OK
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu; tệp gốc không thay đổi.", file=sys.stderr)
         return EXIT_UNUSABLE

@@ -477,6 +477,8 @@ def write_memo(
     ``stem`` defaults to ``BaoCaoKPI-<YYYY>-<MM>`` of the report date; ``template`` replaces the shipped
     Word template. Returns the paths written, the .docx first.
     """
+    from ..workbook.safety import backup, write_atomically
+
     folder = Path(folder)
     stem = stem or memo_stem(evaluation)
     context = memo_context(evaluation)
@@ -484,11 +486,15 @@ def write_memo(
     docx = folder / f"{stem}.docx"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        render_docx(evaluation, context, docx, template)
+        # The Office may have numbered and signed last run's memo: that copy goes to "sao-luu".
+        for kept in (docx, docx.with_suffix(".pdf")) if pdf else (docx,):
+            if kept.is_file():
+                backup(kept)
+        write_atomically(docx, lambda tmp: render_docx(evaluation, context, tmp, template))
         written = [docx]
         for suffix, content in ((".html", html), (".txt", text)):
             path = folder / f"{stem}{suffix}"
-            path.write_text(content, encoding="utf-8", newline="\n")
+            write_atomically(path, lambda tmp, content=content: tmp.write_text(content, encoding="utf-8", newline="\n"))
             written.append(path)
     except OSError as exc:
         raise MemoError(

@@ -11,10 +11,11 @@ import re
 import shutil
 import socket
 import stat
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..errors import FileUnusable
 
@@ -167,20 +168,54 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
+    """Make ``path`` by ``write(temporary path)``, then put it in place in one step: a kill or a
+    full disk midway leaves the previous file (or none), never a half-written one."""
+    fd, tmp_name = tempfile.mkstemp(prefix=".~sheetkpi-", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
+    return path
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable where the system allows it (not on Windows, nor on some
+    network drives: the rename itself is done either way)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def backup(path: Path, now: dt.datetime | None = None) -> Path:
-    """Copy the workbook into "sao-luu" beside it with a timestamp; keep the newest 20 copies."""
+    """Copy ``path`` (a workbook, a memo) into "sao-luu" beside it with a timestamp; keep the newest
+    20 copies of that file. A copy appears under its final name only once complete."""
     folder = path.parent / BACKUP_DIR
     try:
         folder.mkdir(exist_ok=True)
         stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
         target = folder / f"{path.stem}-{stamp}{path.suffix}"
-        shutil.copy2(path, target)
+        write_atomically(target, lambda tmp: shutil.copy2(path, tmp))
     except OSError as exc:
         raise FileUnusable(
             "backup-failed",
             f"Không tạo được bản sao lưu trong thư mục '{folder}': {exc.strerror or exc}. Chưa ghi gì vào tệp.",
         ) from exc
-    # Only this workbook's copies: "BangGiaoKPI-2025.xlsx" has backups of its own in the same folder.
+    # Only this file's copies: "BangGiaoKPI-2025.xlsx" has backups of its own in the same folder.
     own = re.compile(re.escape(path.stem) + r"-\d{8}-\d{6}-\d{6}" + re.escape(path.suffix) + "$")
     copies = sorted(p for p in folder.iterdir() if own.match(p.name))
     for old in copies[:-BACKUPS_KEPT]:
