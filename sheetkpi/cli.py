@@ -200,6 +200,7 @@ def _cmd_memo(args) -> int:
     from .outputs.memo import write_memo
 
     evaluation = check(args.workbook, as_of=args.as_of)
+    print(_date_line(evaluation))
     folder = Path(args.output_dir) if args.output_dir else Path(args.workbook).resolve().parent
     for path in write_memo(evaluation, folder, template=Path(args.template) if args.template else None, pdf=args.pdf):
         print(f"Báo cáo: '{path}'.")
@@ -215,6 +216,7 @@ def _cmd_mail(args) -> int:
     from .outputs.memo import write_memo
 
     evaluation = check(args.workbook, as_of=args.as_of)
+    print(_date_line(evaluation))
     with tempfile.TemporaryDirectory(prefix="sheetkpi-mail-") as tmp:
         memo_files = write_memo(evaluation, Path(tmp))
         msg = build_message(evaluation, Path(args.workbook), memo_files, to=args.to, cc=args.cc, sender=args.sender)
@@ -236,6 +238,13 @@ def _cmd_mail(args) -> int:
         print(f"Máy chủ từ chối người nhận {address}: {reason}", file=sys.stderr)
     print(f"Đã gửi: {msg['Subject']}")
     return EXIT_OK
+
+
+def _date_line(evaluation) -> str:
+    """Which report date a command used, and where it came from."""
+    from .reportdate import ReportDate
+
+    return ReportDate(evaluation.as_of, evaluation.as_of_source).describe() + "."
 
 
 def _cmd_convert(args) -> int:
