@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sheetkpi.workbook import layout
+from sheetkpi import layout
 from sheetkpi.workbook.builder import KpiSpec, UnitSpec, build_workbook, default_settings
 
 REPORT_DATE = dt.date(2026, 6, 25)

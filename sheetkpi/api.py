@@ -12,13 +12,13 @@ from typing import Iterator
 from .convert import FORMATS, foreign_format, legacy_message
 from .errors import FileUnusable, UsageError
 from .model import Evaluation
-from .outputs.history import history_writes
-from .outputs.summary import summary_writes
-from .outputs.unit_tabs import unit_writes
-from .outputs.writes import SheetWrites, WritePlan
+from .writes.history import history_writes
+from .writes.summary import summary_writes
+from .writes.unit_tabs import unit_writes
+from .writes import SheetWrites, WritePlan
 from .parsing.deadlines import parse_deadline  # noqa: F401  (public API)
 from .rules import evaluate
-from .workbook import layout
+from . import layout
 from .workbook.reader import WorkbookData, read_workbook
 
 

@@ -88,7 +88,7 @@ def _recalculate(book: Any) -> tuple[str, str]:
 
 def _validate(book: Any) -> tuple[str, str]:
     from .api import evaluate_for_reading
-    from .outputs.summary import data_problems
+    from .writes.summary import data_problems
     from .parsing.deadlines import format_due
     from .workbook.xlwings_adapter import read_book
 

@@ -21,8 +21,8 @@ from typing import Any
 from .parsing.numbers import parse_progress, parse_weight
 from .parsing.text import clean_text, fold
 from .report import Issue, StructureAmbiguous, TotalRowMissing
-from .workbook import layout
-from .workbook.cells import address
+from . import layout
+from .cells import address
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ from hypothesis import given, settings, strategies as st
 import badinputs as B
 from sheetkpi.model import STATUSES
 from sheetkpi.report import REGISTRY
-from sheetkpi.workbook import layout as L
+from sheetkpi import layout as L
 from sheetkpi.workbook import xmlsafe
 from sheetkpi.workbook.reader import Cell, read_grids
 from support import AS_OF, EXAMPLE, ROOT, run_cli, sheets_as_csv, soffice

@@ -265,7 +265,7 @@ def test_a_second_recalc_rewrites_summary_rows_as_runs_like_lxml(tmp_path, monke
     """The second recalculation writes "Tổng hợp" again over the rows the first one wrote, whose
     empty cells were never made: every row goes the direct way of runs, as lxml would write it."""
     from sheetkpi import api
-    from sheetkpi.workbook.layout import SHEET_SUMMARY
+    from sheetkpi.layout import SHEET_SUMMARY
 
     work = tmp_path / "BangGiaoKPI.xlsx"
     work.write_bytes(EXAMPLE.read_bytes())

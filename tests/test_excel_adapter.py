@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 
 import sheetkpi.api as api
-from sheetkpi.workbook import layout as L
+from sheetkpi import layout as L
 from sheetkpi.workbook._sheetxml import parse_range
 from sheetkpi.workbook.builder import KpiSpec, UnitSpec, build_workbook, default_settings
 from sheetkpi.workbook.xlwings_adapter import apply_plan, read_book, recalc_book, rectangles

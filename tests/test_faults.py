@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 import badinputs as B
 import sheetkpi
 from sheetkpi.errors import SheetkpiError
-from sheetkpi.workbook import layout as L
+from sheetkpi import layout as L
 from sheetkpi.workbook import package as package_module
 from sheetkpi.workbook import safety
 from sheetkpi.workbook.safety import BACKUP_DIR

@@ -16,7 +16,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from badinputs import copy_example, set_cell_xml
-from sheetkpi.workbook import layout as L
+from sheetkpi import layout as L
 from support import run_cli
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)

@@ -773,7 +773,7 @@ def test_big_parts_inflate_only_to_the_size_the_directory_gives(monkeypatch):
 
 
 def test_apply_plan_takes_a_generator_and_counts_the_cells(tmp_path):
-    from sheetkpi.outputs.writes import Block, Chart, SheetWrites, WritePlan
+    from sheetkpi.writes import Block, Chart, SheetWrites, WritePlan
     from sheetkpi.workbook.apply import apply_plan
 
     rows = '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>'

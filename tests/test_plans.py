@@ -19,7 +19,7 @@ from sheetkpi.errors import EXIT_NO_UNITS, EXIT_UNUSABLE, EXIT_USAGE, SheetkpiEr
 from sheetkpi.plans import NoTasksFound, build_from_plan, read_plan
 from sheetkpi.plans.model import equal_weights
 from sheetkpi.plans.naming import is_unit_name, unit_code
-from sheetkpi.workbook import layout as L
+from sheetkpi import layout as L
 from support import EXAMPLE, SEEDS
 
 NGHE_AN = "nghe-an-2026-ke-hoach-giao-kpi"

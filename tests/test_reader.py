@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from badinputs import copy_example, set_cell_xml
 from sheetkpi.api import recalc
 from sheetkpi.errors import FileUnusable
-from sheetkpi.workbook import layout as L
-from sheetkpi.workbook.cells import address
+from sheetkpi import layout as L
+from sheetkpi.cells import address
 from sheetkpi.workbook.reader import Cell, load_grids, read_grids, read_workbook
 from support import AS_OF, EXAMPLE
 

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 import sheetkpi
-from sheetkpi.workbook import layout as L
+from sheetkpi import layout as L
 from support import AS_OF, EXAMPLE, ROOT, run_cli, sheets_as_csv
 
 UNITS = ["KHĐT", "XDMT", "DNLĐ", "VP", "BQLDA"]

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from sheetkpi.model import DONE, LATE, NOT_STARTED
 from sheetkpi.rules import evaluate
-from sheetkpi.workbook import layout as L
+from sheetkpi import layout as L
 from sheetkpi.workbook.reader import read_workbook
 
 ROOT = Path(__file__).resolve().parents[1]

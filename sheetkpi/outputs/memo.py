@@ -26,7 +26,7 @@ from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
 from ..resources import template_path
 from ..rules import pace_ratio
-from .summary import SEVERITY_LABELS, data_problems
+from ..writes.summary import SEVERITY_LABELS, data_problems
 
 DOCX_TEMPLATE = "BaoCaoKPI.docx"
 HTML_TEMPLATE = "memo.html.j2"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..parsing.numbers import format_vn
-from ..workbook import layout
+from .. import layout
 from .model import Unplaced
 from .reading import Plan
 

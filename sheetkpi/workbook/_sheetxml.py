@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 from lxml import etree
 
 from .xmlsafe import PackageError, parse_xml, safe_parser, xml_invalid
-from .cells import col_index, col_letter
+from ..cells import col_index, col_letter
 
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

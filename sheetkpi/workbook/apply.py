@@ -1,4 +1,4 @@
-"""Apply a :class:`~sheetkpi.outputs.writes.WritePlan` to a workbook file through the lossless
+"""Apply a :class:`~sheetkpi.writes.WritePlan` to a workbook file through the lossless
 package writer: only the cells in the plan change, every other part stays byte-identical."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
-from ..outputs.writes import STYLE_SPECS, SheetWrites, WritePlan
+from ..writes import STYLE_SPECS, SheetWrites, WritePlan
 from .package import Package
 
 

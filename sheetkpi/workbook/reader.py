@@ -30,8 +30,8 @@ from ..report import (
     UnitSheetMissing, UnitWithoutKpi, WeightInvalid,
 )
 from ..structure import EMPTY_CELL, Cell, Grid, Header, find_header, is_blank, read_structure
-from . import layout
-from .cells import address, col_letter
+from .. import layout
+from ..cells import address, col_letter
 
 if TYPE_CHECKING:  # the package writer (lxml) is imported only when a file is read
     from .package import Package

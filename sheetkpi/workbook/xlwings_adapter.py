@@ -8,8 +8,8 @@ The same engine core serves the button and the CLI. This module only moves cells
   held at a time, and a sheet it never reads ("Hướng dẫn") is not fetched. Number formats are read only for
   the "% tiến độ" and "Trọng số" blocks of each unit tab (a percent-formatted 0.8 is 80), one call per column block;
   only a block that mixes formats is split, so calls grow with format changes, never with rows;
-- writing: the same :class:`~sheetkpi.outputs.writes.WritePlan` the file writer applies. Each
-  :class:`~sheetkpi.outputs.writes.Block` is one ``range.value = rows`` call; loose cells are grouped
+- writing: the same :class:`~sheetkpi.writes.WritePlan` the file writer applies. Each
+  :class:`~sheetkpi.writes.Block` is one ``range.value = rows`` call; loose cells are grouped
   into rectangles (contiguous runs of rows sharing the same columns), one call each; styles go on in a
   few property calls per rectangle. The calls therefore stay constant as KPI rows grow.
 
@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from ..model import Evaluation
-from ..outputs.writes import STYLE_SPECS, Block, Chart, SheetWrites, WritePlan
+from ..writes import STYLE_SPECS, Block, Chart, SheetWrites, WritePlan
 from ..parsing.numbers import is_percent_format
 from ..parsing.text import fold
 from ._chart import CHART_NAME
 from ._sheetxml import parse_range
 from ..structure import EMPTY_CELL, Cell, Grid, find_header
-from . import layout
+from .. import layout
 from .reader import NON_UNIT_KEYS, WorkbookData, read_grids, summary_date
 
 # Excel's defaults, applied where a style leaves an attribute unset: a styled cell gets exactly its

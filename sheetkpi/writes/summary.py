@@ -6,8 +6,8 @@ import datetime as dt
 
 from ..model import LATE, STATUSES, Evaluation
 from ..parsing.deadlines import format_due
-from ..workbook import layout
-from .writes import Block, Chart, SheetWrites, fit_text
+from .. import layout
+from . import Block, Chart, SheetWrites, fit_text
 
 # The lists share the unit table's columns; their long texts go last, unwrapped, so that they run
 # on over the empty cells to their right instead of needing row heights.

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ..model import KpiResult, UnitResult
 from ..parsing.numbers import format_vn
-from ..workbook import layout
+from .. import layout
 from ..workbook.reader import UnitLayout
-from .writes import SheetWrites, fit_text
+from . import SheetWrites, fit_text
 
 # Row findings that already show elsewhere on the row are not repeated in "Cảnh báo".
 _NOT_AN_ALERT = {"overdue"}

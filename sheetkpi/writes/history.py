@@ -12,9 +12,9 @@ import datetime as dt
 
 from ..model import Evaluation
 from ..rules import history_key, recorded_progress
-from ..workbook import layout
+from .. import layout
 from ..workbook.reader import HistoryLayout
-from .writes import SheetWrites, fit_text
+from . import SheetWrites, fit_text
 
 Key = tuple[str, str, int]
 
