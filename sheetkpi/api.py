@@ -1,31 +1,58 @@
-"""The library entry points shared by the CLI and the Excel button: check, recalc, new."""
+"""The library: every command is a few lines here, shared by the CLI and the spreadsheet buttons.
+
+One check and one recalculation, over a *book*: anything that gives the workbook's grids
+(``read() -> WorkbookData``) and takes the writes of a run (``apply(writes) -> cells written``) —
+a file (:class:`sheetkpi.workbook.book.FileBook`), a workbook open in Excel
+(:class:`sheetkpi.workbook.xlwings_adapter.ExcelBook`). Around it, for files: the locks, the
+backup, the atomic save, the memo, the mail, a new workbook.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import shutil
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Protocol
 
 from .convert import FORMATS, foreign_format, legacy_message
 from .errors import FileUnusable, UsageError
 from .model import Evaluation
+from .parsing.dates import parse_date
+from .parsing.deadlines import parse_deadline  # noqa: F401  (public API)
+from .reading import WorkbookData
+from .rules import evaluate
+from .writes import SheetWrites, WritePlan
 from .writes.history import history_writes
 from .writes.summary import summary_writes
 from .writes.unit_tabs import unit_writes
-from .writes import SheetWrites, WritePlan
-from .parsing.deadlines import parse_deadline  # noqa: F401  (public API)
-from .rules import evaluate
-from . import layout
-from .workbook.reader import WorkbookData, read_workbook
 
+# progress(what, done, total): called as a long run advances ("Đọc trang tính", 3, 500).
+Progress = Callable[[str, int, int], None]
+
+
+class Book(Protocol):
+    """A workbook one run reads and, for a recalculation, writes."""
+
+    def read(self) -> WorkbookData: ...
+
+    def apply(self, writes: Iterable[SheetWrites]) -> int: ...
+
+
+@dataclass
+class Recalculation:
+    """What :func:`recalculate` did to a book."""
+
+    data: WorkbookData
+    evaluation: Evaluation
+    cells_written: int
 
 
 @dataclass
 class RecalcResult:
-    """What :func:`recalc` did."""
+    """What :func:`recalc` did to a file."""
 
     evaluation: Evaluation
     output: Path
@@ -35,22 +62,76 @@ class RecalcResult:
     memo_error: str | None = None  # the workbook is saved even when its memo could not be written
 
 
-def parse_date(text: str) -> dt.date:
-    """A report date given by a person: "2026-06-25" or "25/06/2026"."""
-    text = text.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
-    raise UsageError("bad-date", f"Ngày không hợp lệ: '{text}' (dùng dạng 25/06/2026 hoặc 2026-06-25).")
-
-
-def _as_date(value) -> dt.date | None:
+def as_date(value: dt.date | str | None) -> dt.date | None:
+    """A report date given as a date or as text people type ("25/06/2026", "2026-06-25")."""
     if value is None or isinstance(value, dt.date):
         return value
-    return parse_date(str(value))
+    found = parse_date(value)
+    if found is None:
+        raise UsageError("bad-date", f"Ngày không hợp lệ: '{value}' (dùng dạng 25/06/2026 hoặc 2026-06-25).")
+    return found
 
+
+# -- the one check and the one recalculation, over any book ----------------------------------------
+
+def evaluate_for_recalc(data: WorkbookData, as_of=None) -> Evaluation:
+    """Every figure at the date a recalculation writes (see :func:`sheetkpi.reportdate.for_recalc`:
+    a forgotten "Ngày báo cáo" is refused rather than overwriting history)."""
+    from .reportdate import for_recalc
+
+    dates = data.history.dates if data.history else ()
+    chosen = for_recalc(as_date(as_of), data.tracker.settings, dates, dt.date.today())
+    return evaluate(data.tracker, chosen.date, source=chosen.source)
+
+
+def evaluate_for_reading(data: WorkbookData, as_of=None) -> Evaluation:
+    """Every figure at the date a read-only command describes: the last recalculation's unless
+    given (see :func:`sheetkpi.reportdate.for_reading`)."""
+    from .reportdate import for_reading
+
+    chosen = for_reading(as_date(as_of), data.tracker.settings, data.last_run, dt.date.today())
+    return evaluate(data.tracker, chosen.date, source=chosen.source)
+
+
+def inspect(book: Book, as_of=None) -> Evaluation:
+    """Read-only: the book's figures and issues at the report date."""
+    return evaluate_for_reading(book.read(), as_of)
+
+
+def recalculate(book: Book, as_of=None, *, run_at: dt.datetime | None = None,
+                progress: Progress | None = None) -> Recalculation:
+    """Read the book, compute every figure at the recalculation's date and hand the engine-owned
+    cells to the book, one sheet at a time (not saved: the caller saves)."""
+    data = book.read()
+    evaluation = evaluate_for_recalc(data, as_of)
+    writes = iter_sheet_writes(data, evaluation, run_at or dt.datetime.now().replace(microsecond=0))
+    total = len(evaluation.units) + 2
+    if progress:
+        writes = _counted(writes, progress, "Ghi trang tính", total)
+    return Recalculation(data, evaluation, book.apply(writes))
+
+
+def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime) -> Iterator[SheetWrites]:
+    """Every engine-owned cell a recalculation writes, one sheet at a time: the file writer applies
+    each sheet's writes before the next are made, so a run never holds all of them."""
+    for unit in evaluation.units:
+        yield unit_writes(unit, data.units[unit.unit.sheet])
+    yield summary_writes(evaluation, data.summary_sheet, run_at=run_at)
+    yield history_writes(evaluation, data.history_sheet, data.history, data.tracker.history)
+
+
+def plan_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime) -> WritePlan:
+    """Every engine-owned cell a recalculation writes, as one backend-neutral plan."""
+    return WritePlan(list(iter_sheet_writes(data, evaluation, run_at)))
+
+
+def _counted(items: Iterable[SheetWrites], progress: Progress, what: str, total: int) -> Iterator[SheetWrites]:
+    for i, item in enumerate(items, start=1):
+        yield item
+        progress(what, i, total)
+
+
+# -- files ------------------------------------------------------------------------------------------
 
 def require_workbook_file(path: str | os.PathLike) -> Path:
     """The path, after refusing what is missing or in a format sheetkpi does not read."""
@@ -83,48 +164,21 @@ def open_checked(path: str | os.PathLike):
         raise
 
 
+def _file_book(path: Path, progress: Progress | None = None):
+    from .workbook.book import FileBook
+
+    return FileBook(path, open_checked(path), progress)
+
+
 def load(path: str | os.PathLike) -> WorkbookData:
     """Validate the file and read it into the model."""
-    return read_workbook(Path(path), open_checked(path))
+    return _file_book(Path(path)).read()
 
 
-def evaluate_for_recalc(data: WorkbookData, as_of=None) -> Evaluation:
-    """Every figure at the date a recalculation writes (see :func:`sheetkpi.reportdate.for_recalc`:
-    a forgotten "Ngày báo cáo" is refused rather than overwriting history)."""
-    from .reportdate import for_recalc
-
-    dates = data.history.dates if data.history else ()
-    chosen = for_recalc(_as_date(as_of), data.tracker.settings, dates, dt.date.today())
-    return evaluate(data.tracker, chosen.date, source=chosen.source)
-
-
-def evaluate_for_reading(data: WorkbookData, as_of=None) -> Evaluation:
-    """Every figure at the date a read-only command describes: the last recalculation's unless
-    given (see :func:`sheetkpi.reportdate.for_reading`)."""
-    from .reportdate import for_reading
-
-    chosen = for_reading(_as_date(as_of), data.tracker.settings, data.last_run, dt.date.today())
-    return evaluate(data.tracker, chosen.date, source=chosen.source)
-
-
-def check(path: str | os.PathLike, as_of=None) -> Evaluation:
+def check(path: str | os.PathLike, as_of=None, *, progress: Progress | None = None) -> Evaluation:
     """Read-only: validate the workbook and compute every figure at the report date (``as_of``, else
     the date of the last recalculation, see :func:`evaluate_for_reading`)."""
-    return evaluate_for_reading(load(path), as_of)
-
-
-def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime) -> Iterator[SheetWrites]:
-    """Every engine-owned cell a recalculation writes, one sheet at a time: the file writer applies
-    each sheet's writes before the next are made, so a run never holds all of them."""
-    for unit in evaluation.units:
-        yield unit_writes(unit, data.units[unit.unit.sheet])
-    yield summary_writes(evaluation, data.summary_sheet, run_at=run_at)
-    yield history_writes(evaluation, data.history_sheet, data.history, data.tracker.history)
-
-
-def plan_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime) -> WritePlan:
-    """Every engine-owned cell a recalculation writes, as a backend-neutral plan."""
-    return WritePlan(list(iter_sheet_writes(data, evaluation, run_at)))
+    return inspect(_file_book(Path(path), progress), as_of)
 
 
 def recalc(
@@ -137,14 +191,15 @@ def recalc(
     memo_template: str | os.PathLike | None = None,
     memo_pdf: bool = False,
     keep_backup: bool = True,
+    progress: Progress | None = None,
 ) -> RecalcResult:
-    """Validate, compute and write the engine-owned cells back (in place unless ``output``)."""
-    from .workbook.apply import apply_plan
+    """Validate, compute and write the engine-owned cells back (in place unless ``output``), then
+    write the memo when asked."""
     from .workbook.package import PackageError
     from .workbook.safety import backup, refuse_if_open, refuse_if_read_only, workbook_lock
 
     source = require_workbook_file(path)
-    target = Path(output) if output else source
+    target = _output_path(source, output)
     refuse_if_open(source)
     if target != source:
         refuse_if_open(target)
@@ -152,16 +207,13 @@ def recalc(
     # One run at a time writes a workbook: a second one waits briefly, then refuses.
     with workbook_lock(target):
         # Opened before reading: the package refuses to save if the file changes on disk meanwhile.
-        pkg = open_checked(source)
-        data = read_workbook(source, pkg)
-        evaluation = evaluate_for_recalc(data, as_of)
-        run_at = dt.datetime.now().replace(microsecond=0)
-        cells_written = apply_plan(pkg, iter_sheet_writes(data, evaluation, run_at))
+        book = _file_book(source, progress)
+        done = recalculate(book, as_of, progress=progress)
         saved_backup = backup(source) if keep_backup and target == source else None
         if target.exists() and target != source and keep_backup:
             saved_backup = backup(target)
         try:
-            pkg.save(target)
+            book.package.save(target)
         except PackageError as exc:
             if exc.code == "save-failed":
                 raise FileUnusable("write-failed", f"{exc.message} Tệp gốc không thay đổi.") from exc
@@ -176,19 +228,90 @@ def recalc(
             raise FileUnusable(
                 "write-failed", f"Không ghi được tệp '{target}': {exc.strerror or exc}. Tệp gốc không thay đổi."
             ) from exc
-        result = RecalcResult(evaluation, target, saved_backup, cells_written)
+        result = RecalcResult(done.evaluation, target, saved_backup, done.cells_written)
         if memo:
             from .errors import SheetkpiError
-            from .outputs.memo import write_memo
 
+            if progress:
+                progress("Tạo báo cáo", 0, 1)
             try:
-                result.memo_files = write_memo(
-                    evaluation, Path(memo_dir) if memo_dir else target.parent,
-                    template=Path(memo_template) if memo_template else None, pdf=memo_pdf,
-                )
+                result.memo_files = _write_memo(done.evaluation, Path(memo_dir) if memo_dir else target.parent,
+                                                memo_template, memo_pdf)
             except SheetkpiError as exc:
                 result.memo_error = exc.message
         return result
+
+
+def _output_path(source: Path, output: str | os.PathLike | None) -> Path:
+    """Where a recalculation writes: the source, or ``output`` — a workbook of the same kind, in a
+    folder made when missing."""
+    if output is None:
+        return source
+    target = Path(output)
+    if target.suffix.lower() != source.suffix.lower():
+        raise UsageError(
+            "bad-output", f"Tệp ghi ra '{target.name}' phải có đuôi {source.suffix.lower()} như tệp gốc."
+        )
+    if target.is_dir():
+        raise UsageError("bad-output", f"'{target}' là một thư mục: hãy ghi cả tên tệp, ví dụ -o {target / source.name}.")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FileUnusable(
+            "folder-not-writable", f"Không tạo được thư mục '{target.parent}': {exc.strerror or exc}."
+        ) from exc
+    return target
+
+
+def _write_memo(evaluation: Evaluation, folder: Path, template, pdf: bool) -> list[Path]:
+    from .outputs.memo import write_memo
+
+    return write_memo(evaluation, folder, template=Path(template) if template else None, pdf=pdf)
+
+
+def memo(
+    path: str | os.PathLike, as_of=None, *, folder: str | os.PathLike | None = None,
+    template: str | os.PathLike | None = None, pdf: bool = False,
+) -> tuple[Evaluation, list[Path]]:
+    """Write the memo (Word, HTML, text; PDF when asked) of the workbook at the report date, into
+    ``folder`` (default: beside the workbook). Nothing is written into the workbook."""
+    evaluation = check(path, as_of)
+    target = Path(folder) if folder else Path(path).resolve().parent
+    return evaluation, _write_memo(evaluation, target, template, pdf)
+
+
+@dataclass
+class MailResult:
+    """What :func:`mail` did: the message, the draft written or the recipients a server refused."""
+
+    evaluation: Evaluation
+    subject: str
+    draft: Path | None = None
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def mail(
+    path: str | os.PathLike, *, to: list[str], cc: list[str] = (), sender: str | None = None, as_of=None,
+    eml: str | os.PathLike | None = None, smtp: tuple[str, int] | None = None, starttls: bool = False,
+    user: str | None = None, password: str | None = None,
+) -> MailResult:
+    """Email the workbook with its memo: as an .eml draft (``eml``) or through an SMTP server
+    (``smtp`` = (host, port))."""
+    import tempfile
+
+    from .outputs.mail import build_message, send_smtp, write_eml
+
+    evaluation = check(path, as_of)
+    with tempfile.TemporaryDirectory(prefix="sheetkpi-mail-") as tmp:
+        memo_files = _write_memo(evaluation, Path(tmp), None, False)
+        msg = build_message(evaluation, Path(path), memo_files, to=to, cc=cc, sender=sender)
+        result = MailResult(evaluation, str(msg["Subject"]))
+        if eml:
+            result.draft = write_eml(msg, Path(eml))
+        else:
+            host, port = smtp
+            result.refused = send_smtp(msg, host, port, starttls=starttls, user=user, password=password)
+    return result
 
 
 def new_workbook(output: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -204,4 +327,14 @@ def new_workbook(output: str | os.PathLike, *, overwrite: bool = False) -> Path:
     return output
 
 
-__all__ = ["check", "recalc", "new_workbook", "parse_deadline", "parse_date", "RecalcResult", "layout"]
+def new_from_plan(plan: str | os.PathLike, output: str | os.PathLike, *, year: int | None = None):
+    """A new workbook filled from the year's plan; returns the reconciliation of what was placed."""
+    from .plans import build_from_plan
+
+    return build_from_plan(plan, output, year=year)
+
+
+__all__ = [
+    "Book", "MailResult", "RecalcResult", "Recalculation", "as_date", "check", "inspect", "mail", "memo",
+    "new_from_plan", "new_workbook", "parse_deadline", "recalc", "recalculate",
+]

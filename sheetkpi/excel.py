@@ -87,14 +87,13 @@ def _recalculate(book: Any) -> tuple[str, str]:
 
 
 def _validate(book: Any) -> tuple[str, str]:
-    from .api import evaluate_for_reading
-    from .writes.summary import data_problems
+    from .api import inspect
     from .parsing.deadlines import format_due
-    from .workbook.xlwings_adapter import read_book
+    from .workbook.xlwings_adapter import ExcelBook
 
-    evaluation = evaluate_for_reading(read_book(book))
-    problems = data_problems(evaluation)
-    errors = sum(1 for i in problems if i.severity == "error")
+    evaluation = inspect(ExcelBook(book))
+    problems = evaluation.data_problems
+    errors = len(evaluation.errors)
     head = f"Kiểm tra {evaluation.totals['kpi_count']} KPI, số liệu đến ngày {format_due(evaluation.as_of)}."
     if not problems:
         return "\n\n".join([head, "Không có vấn đề dữ liệu.", *_counts(evaluation)]), "info"

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from .parsing.deadlines import Deadline
-from .report import Issue
+from .report import ERROR, Issue
 
 # Statuses, exactly one per KPI (SPEC §2).
 DONE = "Hoàn thành"
@@ -170,7 +170,18 @@ class Evaluation:
 
     @property
     def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "error"]
+        """The data problems that make ``check`` fail."""
+        return [i for i in self.issues if i.kind == ERROR]
+
+    @property
+    def data_problems(self) -> list[Issue]:
+        """What the departments or the Office must fix in the workbook: errors and data problems."""
+        return [i for i in self.issues if i.is_data_problem]
+
+    @property
+    def findings(self) -> list[Issue]:
+        """How the work goes: late, at risk, completed late, progress down or not updated."""
+        return [i for i in self.issues if not i.is_data_problem]
 
     @property
     def valid(self) -> bool:

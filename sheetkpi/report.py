@@ -1,9 +1,21 @@
 """Issues and the validation report.
 
-Every problem sheetkpi finds is a small :class:`Issue` subclass with a stable kebab-case ``code``, a
-``severity`` and a Vietnamese message template, placed at a sheet and a cell. Errors make
-``sheetkpi check`` exit 1; warnings are results (late or at-risk rows, cells to tidy up). An
-evaluation (:class:`sheetkpi.model.Evaluation`) is the report: ``valid``, ``errors``, ``issues``.
+Every finding is a small :class:`Issue` subclass with a stable kebab-case ``code``, a ``kind`` that
+says what it is, a short Vietnamese ``title`` and a Vietnamese message template, placed at a sheet
+and a cell. The four kinds, and where each shows:
+
+- ``error`` — a data problem that makes ``sheetkpi check`` exit 1 (a weight sum other than 100, an
+  invalid cell); in "Cảnh báo", in the data problems of "Tổng hợp" and the memo;
+- ``data`` — a data problem to tidy (progress not updated, a deadline not understood, a setting
+  missing); shown where errors are, without failing ``check``;
+- ``alert`` — a finding about how the work goes (at risk, completed late, progress went down, not
+  updated since the last report); in "Cảnh báo", the lists and the memo, never a data problem;
+- ``result`` — a finding the row's status already shows (late: "Quá hạn"); not repeated in
+  "Cảnh báo".
+
+An evaluation (:class:`sheetkpi.model.Evaluation`) is the report: ``valid``, ``errors``,
+``data_problems``, ``findings``, ``issues``. Callers construct the classes
+(``Overdue(sheet=…, cell=…, params={…})``); the code is what JSON and people filtering output see.
 """
 
 from __future__ import annotations
@@ -12,6 +24,11 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 ERROR = "error"
+DATA = "data"
+ALERT = "alert"
+RESULT = "result"
+KINDS = (ERROR, DATA, ALERT, RESULT)
+# The severity `check --json` reports (SPEC §4): errors, and warnings for every other kind.
 WARNING = "warning"
 
 
@@ -20,7 +37,8 @@ class Issue:
     """One finding, at an optional sheet and cell ("E7")."""
 
     code: ClassVar[str] = "issue"
-    severity: ClassVar[str] = WARNING
+    kind: ClassVar[str] = DATA
+    title: ClassVar[str] = ""  # a few Vietnamese words naming the kind of finding ("Thiếu % tiến độ")
     template: ClassVar[str] = ""
 
     sheet: str | None = None
@@ -28,6 +46,16 @@ class Issue:
     params: dict = field(default_factory=dict)
     unit: str | None = None
     kpi: str | None = None  # KPI code, when the issue is about one row
+
+    @property
+    def severity(self) -> str:
+        """"error" for errors, "warning" for every other kind (the JSON field of SPEC §4)."""
+        return ERROR if self.kind == ERROR else WARNING
+
+    @property
+    def is_data_problem(self) -> bool:
+        """Something the departments or the Office must fix in the workbook."""
+        return self.kind in (ERROR, DATA)
 
     @property
     def text(self) -> str:
@@ -50,95 +78,110 @@ class Issue:
         return {
             "code": self.code,
             "severity": self.severity,
+            "kind": self.kind,
             "sheet": self.sheet,
             "cell": self.cell,
             "message": self.message,
         }
 
 
-def _issue(code: str, severity: str, template: str) -> type[Issue]:
+def _issue(code: str, kind: str, title: str, template: str) -> type[Issue]:
     """Declare an issue class; the registry below keeps them addressable by code."""
     name = "".join(part.capitalize() for part in code.split("-"))
     # Empty __slots__: a 100,000-row workbook can have as many findings, each without a __dict__.
-    attrs = {"code": code, "severity": severity, "template": template, "__module__": __name__, "__slots__": ()}
+    attrs = {"code": code, "kind": kind, "title": title, "template": template, "__module__": __name__,
+             "__slots__": ()}
     return type(name, (Issue,), attrs)
 
 
-WeightSumMismatch = _issue("weight-sum-mismatch", ERROR, "Tổng trọng số {total} ≠ 100")
-WeightInvalid = _issue("weight-invalid", ERROR, "Trọng số không hợp lệ: '{value}' (KPI được tính 0 điểm)")
-ProgressInvalid = _issue("progress-invalid", ERROR, "% tiến độ không hợp lệ: '{value}' (tính là 0)")
+# Errors: `check` exits 1.
+WeightSumMismatch = _issue("weight-sum-mismatch", ERROR, "Tổng trọng số khác 100", "Tổng trọng số {total} ≠ 100")
+WeightInvalid = _issue(
+    "weight-invalid", ERROR, "Trọng số không hợp lệ", "Trọng số không hợp lệ: '{value}' (KPI được tính 0 điểm)"
+)
+ProgressInvalid = _issue(
+    "progress-invalid", ERROR, "% tiến độ không hợp lệ", "% tiến độ không hợp lệ: '{value}' (tính là 0)"
+)
 ProgressOutOfRange = _issue(
-    "progress-out-of-range", ERROR, "% tiến độ {value} nằm ngoài khoảng 0–100 (tính là {clipped})"
+    "progress-out-of-range", ERROR, "% tiến độ ngoài 0–100",
+    "% tiến độ {value} nằm ngoài khoảng 0–100 (tính là {clipped})",
 )
-ProgressMissing = _issue("progress-missing", WARNING, "Chưa cập nhật % tiến độ")
-DeadlineUnknown = _issue("deadline-unknown", WARNING, "Không xác định được thời hạn: '{text}'")
-DeadlineMissing = _issue("deadline-missing", WARNING, "Chưa ghi thời hạn hoàn thành")
-CompletedOnInvalid = _issue("completed-on-invalid", WARNING, "Ngày hoàn thành không hợp lệ: '{value}'")
-DuplicateCode = _issue("duplicate-code", ERROR, "Mã KPI '{code}' bị trùng (đã có ở {first})")
-Overdue = _issue("overdue", WARNING, "Quá hạn ({due}), tiến độ {progress}%")
-AtRisk = _issue(
-    "at-risk", WARNING, "Nguy cơ chậm tiến độ: đạt {progress}%, kỳ vọng {expected}% đến hạn {due}"
+DuplicateCode = _issue("duplicate-code", ERROR, "Trùng mã KPI", "Mã KPI '{code}' bị trùng (đã có ở {first})")
+UnitSheetMissing = _issue(
+    "unit-sheet-missing", ERROR, "Thiếu trang tính đơn vị",
+    "Bảng đơn vị khai báo '{code}' ở trang tính '{missing}' nhưng không tìm thấy trang này",
 )
-CompletedLate = _issue("completed-late", WARNING, "Hoàn thành chậm so với thời hạn ({done} > {due})")
-ProgressDecreased = _issue(
-    "progress-decreased", WARNING, "% tiến độ giảm so với kỳ trước ({before}% → {after}%)"
+SettingInvalid = _issue("setting-invalid", ERROR, "Thông số không hợp lệ", "Giá trị '{label}' không hợp lệ: '{value}'")
+
+# Data problems to tidy.
+ProgressMissing = _issue("progress-missing", DATA, "Thiếu % tiến độ", "Chưa cập nhật % tiến độ")
+DeadlineUnknown = _issue(
+    "deadline-unknown", DATA, "Thời hạn không đọc được", "Không xác định được thời hạn: '{text}'"
 )
-NotUpdated = _issue(
-    "not-updated", WARNING, "% tiến độ không thay đổi so với kỳ báo cáo trước ({date})"
+DeadlineMissing = _issue("deadline-missing", DATA, "Thiếu thời hạn", "Chưa ghi thời hạn hoàn thành")
+CompletedOnInvalid = _issue(
+    "completed-on-invalid", DATA, "Ngày hoàn thành không hợp lệ", "Ngày hoàn thành không hợp lệ: '{value}'"
 )
 IndicatorInvalid = _issue(
-    "indicator-invalid", WARNING, "Không tính được tiến độ từ chỉ tiêu '{target}' và thực hiện '{actual}'"
+    "indicator-invalid", DATA, "Chỉ tiêu không tính được",
+    "Không tính được tiến độ từ chỉ tiêu '{target}' và thực hiện '{actual}'",
 )
 LegacyEncoding = _issue(
-    "legacy-encoding", WARNING, "Văn bản có vẻ gõ bằng bảng mã cũ (TCVN3/VNI), cần chuyển sang Unicode: '{text}'"
+    "legacy-encoding", DATA, "Văn bản bảng mã cũ",
+    "Văn bản có vẻ gõ bằng bảng mã cũ (TCVN3/VNI), cần chuyển sang Unicode: '{text}'",
 )
 ColumnsAdded = _issue(
-    "columns-added", WARNING, "Trang tính thiếu cột {columns}; sheetkpi thêm vào bên phải dòng tiêu đề"
+    "columns-added", DATA, "Thêm cột tính toán",
+    "Trang tính thiếu cột {columns}; sheetkpi thêm vào bên phải dòng tiêu đề",
 )
 KpiBelowTotal = _issue(
-    "kpi-below-total", WARNING, "KPI nằm dưới dòng '{label}': vẫn được tính, nhưng hãy chuyển lên trên dòng tổng"
+    "kpi-below-total", DATA, "KPI dưới dòng tổng",
+    "KPI nằm dưới dòng '{label}': vẫn được tính, nhưng hãy chuyển lên trên dòng tổng",
 )
 TotalRowMissing = _issue(
-    "total-row-missing", WARNING, "Không có dòng '{label}' và dòng ngay dưới KPI cuối không trống: sheetkpi không thêm dòng tổng"
+    "total-row-missing", DATA, "Thiếu dòng tổng",
+    "Không có dòng '{label}' và dòng ngay dưới KPI cuối không trống: sheetkpi không thêm dòng tổng",
 )
 UnitNotInConfig = _issue(
-    "unit-not-in-config", WARNING,
+    "unit-not-in-config", DATA, "Trang tính không có trong bảng đơn vị",
     "Trang tính có dạng bảng giao KPI nhưng không có trong bảng đơn vị của 'Cấu hình': không được tính vào tổng hợp",
 )
 SheetWithoutKpi = _issue(
-    "sheet-without-kpi", WARNING, "Trang tính có dòng tiêu đề bảng giao KPI nhưng chưa có KPI nào: không được tính"
+    "sheet-without-kpi", DATA, "Trang tính chưa có KPI",
+    "Trang tính có dòng tiêu đề bảng giao KPI nhưng chưa có KPI nào: không được tính",
 )
-UnitWithoutKpi = _issue("unit-without-kpi", WARNING, "Đơn vị chưa có KPI nào trên trang tính")
-StructureAmbiguous = _issue("structure-ambiguous", WARNING, "{text}")
+UnitWithoutKpi = _issue("unit-without-kpi", DATA, "Đơn vị chưa có KPI", "Đơn vị chưa có KPI nào trên trang tính")
+StructureAmbiguous = _issue("structure-ambiguous", DATA, "Bố cục bảng chưa rõ", "{text}")
 DuplicateTitle = _issue(
-    "duplicate-title", WARNING,
+    "duplicate-title", DATA, "KPI trùng tên, không có mã",
     "KPI không có mã, trùng tên với KPI ở {first}: 'Lịch sử' phân biệt hai KPI theo thứ tự dòng — hãy đặt mã KPI",
 )
-SettingMissing = _issue("setting-missing", WARNING, "Không thấy thông số '{label}' trong 'Cấu hình' (dùng {default})")
-ConfigMissing = _issue("config-missing", WARNING, "Sổ tính không có trang 'Cấu hình': dùng các giá trị mặc định")
+SettingMissing = _issue(
+    "setting-missing", DATA, "Thiếu thông số", "Không thấy thông số '{label}' trong 'Cấu hình' (dùng {default})"
+)
+ConfigMissing = _issue(
+    "config-missing", DATA, "Thiếu trang Cấu hình", "Sổ tính không có trang 'Cấu hình': dùng các giá trị mặc định"
+)
 PlanYearInferred = _issue(
-    "plan-year-inferred", WARNING, "Chưa có 'Năm kế hoạch' hợp lệ trong 'Cấu hình': dùng năm {year} ({source})"
+    "plan-year-inferred", DATA, "Thiếu năm kế hoạch",
+    "Chưa có 'Năm kế hoạch' hợp lệ trong 'Cấu hình': dùng năm {year} ({source})",
 )
-UnitSheetMissing = _issue(
-    "unit-sheet-missing", ERROR, "Bảng đơn vị khai báo '{code}' ở trang tính '{missing}' nhưng không tìm thấy trang này"
+
+# How the work goes.
+AtRisk = _issue(
+    "at-risk", ALERT, "Nguy cơ chậm tiến độ",
+    "Nguy cơ chậm tiến độ: đạt {progress}%, kỳ vọng {expected}% đến hạn {due}",
 )
-SettingInvalid = _issue("setting-invalid", ERROR, "Giá trị '{label}' không hợp lệ: '{value}'")
+CompletedLate = _issue(
+    "completed-late", ALERT, "Hoàn thành chậm", "Hoàn thành chậm so với thời hạn ({done} > {due})"
+)
+ProgressDecreased = _issue(
+    "progress-decreased", ALERT, "% tiến độ giảm", "% tiến độ giảm so với kỳ trước ({before}% → {after}%)"
+)
+NotUpdated = _issue(
+    "not-updated", ALERT, "Không cập nhật so với kỳ trước",
+    "% tiến độ không thay đổi so với kỳ báo cáo trước ({date})",
+)
+Overdue = _issue("overdue", RESULT, "Quá hạn", "Quá hạn ({due}), tiến độ {progress}%")
 
-REGISTRY: dict[str, type[Issue]] = {
-    cls.code: cls
-    for cls in (
-        WeightSumMismatch, WeightInvalid, ProgressInvalid, ProgressOutOfRange, ProgressMissing,
-        DeadlineUnknown, DeadlineMissing, CompletedOnInvalid, DuplicateCode, Overdue, AtRisk,
-        CompletedLate, ProgressDecreased, NotUpdated, IndicatorInvalid, LegacyEncoding,
-        ColumnsAdded, KpiBelowTotal, TotalRowMissing, UnitNotInConfig, UnitSheetMissing, SettingInvalid,
-        SheetWithoutKpi, UnitWithoutKpi, StructureAmbiguous, DuplicateTitle, SettingMissing, ConfigMissing,
-        PlanYearInferred,
-    )
-}
-
-
-def make_issue(code: str, /, **kwargs) -> Issue:
-    """Build the issue registered under ``code``; extra keyword arguments fill its message."""
-    cls = REGISTRY[code]
-    position = {k: kwargs.pop(k) for k in ("sheet", "cell", "unit", "kpi") if k in kwargs}
-    return cls(params=kwargs, **position)
+REGISTRY: dict[str, type[Issue]] = {cls.code: cls for cls in Issue.__subclasses__()}

@@ -11,7 +11,7 @@ from .model import (
 )
 from .parsing.deadlines import format_due
 from .parsing.numbers import format_vn
-from .report import Issue, make_issue
+from .report import AtRisk, CompletedLate, Issue, NotUpdated, Overdue, ProgressDecreased, WeightSumMismatch
 
 WEIGHT_SUM = 100.0
 _CENT = Decimal("0.01")
@@ -93,15 +93,14 @@ def evaluate_kpi(kpi: KPI, as_of: dt.date, settings: Settings, history=None) -> 
     # Pace and trend findings point at the cell the department must update.
     where = {"sheet": kpi.sheet, "unit": kpi.unit, "kpi": kpi.code, "cell": kpi.cells.get("progress")}
     if state == LATE:
-        issues.append(make_issue("overdue", due=format_due(due), progress=format_vn(progress), **where))
+        issues.append(Overdue(params={"due": format_due(due), "progress": format_vn(progress)}, **where))
     if at_risk:
-        issues.append(make_issue(
-            "at-risk", progress=format_vn(progress), expected=format_vn(expected, 0),
-            due=format_due(due), **where,
-        ))
+        issues.append(AtRisk(params={
+            "progress": format_vn(progress), "expected": format_vn(expected, 0), "due": format_due(due),
+        }, **where))
     if completed_late:
-        issues.append(make_issue(
-            "completed-late", done=format_due(kpi.completed_on), due=format_due(due),
+        issues.append(CompletedLate(
+            params={"done": format_due(kpi.completed_on), "due": format_due(due)},
             **{**where, "cell": kpi.cells.get("completed_on")},
         ))
     if history and state != DONE and recorded_progress(kpi, progress) is not None:
@@ -132,9 +131,9 @@ def _trend_issues(progress: float, as_of: dt.date, start: dt.date, history, wher
         return []
     when, before = earlier[-1]
     if progress < before:
-        return [make_issue("progress-decreased", before=format_vn(before), after=format_vn(progress), **where)]
+        return [ProgressDecreased(params={"before": format_vn(before), "after": format_vn(progress)}, **where)]
     if progress == before and progress > 0:
-        return [make_issue("not-updated", date=format_due(when), **where)]
+        return [NotUpdated(params={"date": format_due(when)}, **where)]
     return []
 
 
@@ -154,7 +153,7 @@ def evaluate_unit(unit: Unit, as_of: dt.date, settings: Settings, history: dict)
     issues: list[Issue] = list(unit.issues)
     flags: list[str] = []
     if unit.kpis and weight_total != WEIGHT_SUM:
-        issue = make_issue("weight-sum-mismatch", total=format_vn(weight_total), sheet=unit.sheet, unit=unit.code)
+        issue = WeightSumMismatch(params={"total": format_vn(weight_total)}, sheet=unit.sheet, unit=unit.code)
         issues.append(issue)
         flags.append(issue.text)
     return UnitResult(

@@ -26,7 +26,8 @@ from sheetkpi.model import STATUSES
 from sheetkpi.report import REGISTRY
 from sheetkpi import layout as L
 from sheetkpi.workbook import xmlsafe
-from sheetkpi.workbook.reader import Cell, read_grids
+from sheetkpi.reading import read_grids
+from sheetkpi.structure import Cell
 from support import AS_OF, EXAMPLE, ROOT, run_cli, sheets_as_csv, soffice
 
 BOMB_MESSAGE = "quá lớn (2048 MiB)"

@@ -20,7 +20,8 @@ from lxml import etree
 from support import CORPUS, EXAMPLE, ROOT, TEMPLATE
 from sheetkpi.workbook import _sheetxml
 from sheetkpi.workbook.package import Package
-from sheetkpi.workbook.reader import Cell, load_grids
+from sheetkpi.structure import Cell
+from sheetkpi.workbook.reader import load_grids
 
 WORKBOOKS = sorted(CORPUS.glob("*.xls[xm]")) + [EXAMPLE, TEMPLATE]
 

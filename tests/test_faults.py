@@ -244,15 +244,16 @@ def test_a_live_lock_from_another_machine_is_respected(book, monkeypatch):
 
 def test_workbook_saved_by_someone_else_meanwhile_is_not_overwritten(book, monkeypatch, capsys):
     from sheetkpi.cli import main
-    from sheetkpi.workbook import apply
+    from sheetkpi.workbook import book as file_book
 
-    real_apply = apply.apply_plan
+    real_apply = file_book.apply_plan
 
     def apply_then_someone_saves(pkg, plan):
-        real_apply(pkg, plan)
+        count = real_apply(pkg, plan)
         B.set_cell_xml(book, "VP", {"H5": (None, "<v>95</v>")})  # a department saves its progress in Excel
+        return count
 
-    monkeypatch.setattr(apply, "apply_plan", apply_then_someone_saves)
+    monkeypatch.setattr(file_book, "apply_plan", apply_then_someone_saves)
     assert main(["recalc", str(book), "--as-of", AS_OF, "--no-memo"]) == 3
     err = capsys.readouterr().err
     assert "vừa được lưu lại (trong Excel hoặc bởi người khác) trong lúc sheetkpi đang tính" in err

@@ -599,4 +599,4 @@ def test_unplaced_tasks_reach_a_tab_of_their_own_and_the_data_problems(tmp_path)
     recalc(out, as_of="2026-06-25")
     summary = load_workbook(out)[L.SHEET_SUMMARY]
     problems = [r for r in summary.iter_rows(values_only=True) if r[1] == "CHUA-XEP"]
-    assert any(r[0] == "Lỗi — weight-invalid" for r in problems)
+    assert any(r[0] == "Lỗi — Trọng số không hợp lệ" for r in problems)

@@ -17,7 +17,9 @@ from sheetkpi.api import recalc
 from sheetkpi.errors import FileUnusable
 from sheetkpi import layout as L
 from sheetkpi.cells import address
-from sheetkpi.workbook.reader import Cell, load_grids, read_grids, read_workbook
+from sheetkpi.reading import read_grids
+from sheetkpi.structure import Cell
+from sheetkpi.workbook.reader import load_grids, read_workbook
 from support import AS_OF, EXAMPLE
 
 HEADER = ["STT", "Mã KPI", "Nhiệm vụ / KPI", "Sản phẩm đầu ra", "Trọng số (điểm)", "Thời hạn hoàn thành", "% tiến độ"]

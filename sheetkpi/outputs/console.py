@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from typing import TextIO
 
 from ..model import DONE, IN_PROGRESS, LATE, NOT_STARTED, Evaluation
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
+from ..report import ERROR
 from ..reportdate import ReportDate
 
 HEADERS = ("Phòng/đơn vị", "Số KPI", "Tổng TS", "Điểm đạt", "Kỳ vọng", "HT", "ĐTH", "CTK", "QH", "Nguy cơ", "Xếp loại (tạm tính)")
@@ -33,8 +35,13 @@ def table(rows: list[list[str]], numeric_from: int = 1) -> str:
     return "\n".join(lines)
 
 
-def print_evaluation(evaluation: Evaluation, out: TextIO) -> None:
-    """The table by unit, the agency total, then errors and warnings."""
+MAX_ERRORS_SHOWN = 20  # in a summary; `check` and --verbose list them all
+
+
+def print_evaluation(evaluation: Evaluation, out: TextIO, *, details: bool = True, workbook=None) -> None:
+    """The table by unit and the agency total, then the findings: every one with ``details``,
+    else the first errors and a count of each kind of finding (a 20,000-row run would otherwise
+    print 15,000 lines)."""
     s = evaluation.settings
     out.write(f"{s.agency or 'Bảng giao KPI'} — số liệu đến ngày {format_due(evaluation.as_of)}\n")
     out.write(ReportDate(evaluation.as_of, evaluation.as_of_source).describe() + ".\n\n")
@@ -57,15 +64,25 @@ def print_evaluation(evaluation: Evaluation, out: TextIO) -> None:
     for u in evaluation.units:
         for flag in u.flags:
             out.write(f"⚠ {u.unit.sheet}: {flag}\n")
-    errors, warnings = evaluation.errors, [i for i in evaluation.issues if i.severity != "error"]
+    errors = evaluation.errors
+    others = [i for i in evaluation.issues if i.kind != ERROR]
+    shown = errors if details else errors[:MAX_ERRORS_SHOWN]
     if errors:
         out.write(f"\nLỗi dữ liệu cần sửa ({len(errors)}):\n")
-        for i in errors:
+        for i in shown:
             out.write(f"  ✗ [{i.code}] {i.message}\n")
-    if warnings:
-        out.write(f"\nCảnh báo ({len(warnings)}):\n")
-        for i in warnings:
+        if len(shown) < len(errors):
+            out.write(f"  … và {len(errors) - len(shown)} lỗi khác.\n")
+    if others and details:
+        out.write(f"\nCảnh báo ({len(others)}):\n")
+        for i in others:
             out.write(f"  • [{i.code}] {i.message}\n")
+    elif others:
+        counts = Counter(i.title for i in others)
+        out.write(f"\nCảnh báo ({len(others)}): " + "; ".join(f"{t} {n}" for t, n in counts.most_common()) + ".\n")
+    if not details and (others or len(shown) < len(errors)):
+        where = f" '{workbook}'" if workbook else ""
+        out.write(f"Xem từng dòng: sheetkpi check{where}, hoặc thêm --verbose; danh sách cũng có trên trang 'Tổng hợp'.\n")
     if not errors:
         out.write("\nKhông có lỗi dữ liệu.\n")
 

@@ -26,7 +26,8 @@ from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
 from ..resources import template_path
 from ..rules import pace_ratio
-from ..writes.summary import SEVERITY_LABELS, data_problems
+from ..report import ERROR, NotUpdated, ProgressDecreased, ProgressMissing, WeightSumMismatch
+from ..writes.summary import SEVERITY_LABELS
 
 DOCX_TEMPLATE = "BaoCaoKPI.docx"
 HTML_TEMPLATE = "memo.html.j2"
@@ -164,7 +165,7 @@ def _overview(evaluation: Evaluation, late: list, at_risk: list, problems: list)
         grades.append(f"chưa đủ căn cứ xếp loại: {', '.join(ungraded)}")
     if grades:
         lines.append("Xếp loại tạm tính theo tỷ lệ so với điểm kỳ vọng — " + "; ".join(grades) + ".")
-    errors = sum(1 for i in problems if i.severity == "error")
+    errors = sum(1 for i in problems if i.kind == ERROR)
     warnings = len(problems) - errors
     if errors:
         lines.append(
@@ -207,30 +208,30 @@ def _proposals(evaluation: Evaluation, late: list, at_risk: list, problems: list
             "với điểm kỳ vọng."
         )
     for u in evaluation.units:
-        if any(i.code == "weight-sum-mismatch" for i in u.issues):
+        if any(isinstance(i, WeightSumMismatch) for i in u.issues):
             out.append(
                 f"Đề nghị {u.unit.name} rà soát, điều chỉnh trọng số KPI để tổng bằng 100 điểm (hiện là "
                 f"{format_vn(u.weight_total)} điểm)."
             )
-    cells = [i for i in problems if i.severity == "error" and i.code != "weight-sum-mismatch"]
+    cells = [i for i in problems if i.kind == ERROR and not isinstance(i, WeightSumMismatch)]
     if cells:
         out.append(
             f"Đề nghị {_unit_list(cells, unit_names)} sửa {format_vn(len(cells))} ô dữ liệu không hợp lệ nêu tại "
             f"mục V trước ngày {cutoff}."
         )
-    missing = [i for i in problems if i.code == "progress-missing"]
+    missing = [i for i in problems if isinstance(i, ProgressMissing)]
     if missing:
         out.append(
             f"Đề nghị {_unit_list(missing, unit_names)} cập nhật % tiến độ của {format_vn(len(missing))} KPI còn để "
             "trống."
         )
-    decreased = [i for i in evaluation.issues if i.code == "progress-decreased"]
+    decreased = [i for i in evaluation.findings if isinstance(i, ProgressDecreased)]
     if decreased:
         out.append(
             f"Đề nghị {_unit_list(decreased, unit_names)} giải trình việc % tiến độ giảm so với kỳ trước "
             f"({', '.join(i.kpi or i.position for i in decreased)})."
         )
-    stale = [i for i in evaluation.issues if i.code == "not-updated"]
+    stale = [i for i in evaluation.findings if isinstance(i, NotUpdated)]
     if stale:
         out.append(
             f"Đề nghị {_unit_list(stale, unit_names)} cập nhật kết quả các KPI có % tiến độ không thay đổi so với "
@@ -263,7 +264,7 @@ def memo_context(evaluation: Evaluation) -> dict:
     unit_names = {u.unit.code: u.unit.name for u in evaluation.units}
     late = [k for k in evaluation.kpis if k.status == LATE]
     at_risk = [k for k in evaluation.kpis if k.at_risk]
-    problems = data_problems(evaluation)
+    problems = evaluation.data_problems
     cutoff = format_due(next_cutoff(as_of, s.cutoff_day))
     t = evaluation.totals
     c = t["status_counts"]
@@ -308,7 +309,7 @@ def memo_context(evaluation: Evaluation) -> dict:
             {
                 "sheet": i.sheet or "",
                 "cell": i.cell or "",
-                "severity": SEVERITY_LABELS.get(i.severity, i.severity),
+                "severity": SEVERITY_LABELS[i.severity],
                 "message": f"{i.kpi}: {i.text}" if i.kpi else i.text,
             }
             for i in shown

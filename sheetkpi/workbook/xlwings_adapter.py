@@ -33,7 +33,7 @@ from ._chart import CHART_NAME
 from ._sheetxml import parse_range
 from ..structure import EMPTY_CELL, Cell, Grid, find_header
 from .. import layout
-from .reader import NON_UNIT_KEYS, WorkbookData, read_grids, summary_date
+from ..reading import NON_UNIT_KEYS, WorkbookData, read_grids, summary_date
 
 # Excel's defaults, applied where a style leaves an attribute unset: a styled cell gets exactly its
 # style, as the file writer gives it a fresh cell format.
@@ -284,14 +284,31 @@ def _series_block(series: list[tuple[str, str]]) -> str:
 
 # -- the run --------------------------------------------------------------------------------------
 
-def recalc_book(book: Any, as_of: dt.date | None = None, run_at: dt.datetime | None = None) -> tuple[WorkbookData, Evaluation, WritePlan]:
-    """Read, compute and write the engine-owned cells of the open ``book``, with screen updating,
-    automatic calculation and events off for the run (restored afterwards, also on failure)."""
-    from ..api import evaluate_for_recalc, plan_writes
+class ExcelBook:
+    """A workbook open in Excel as the book one run reads and writes (:class:`sheetkpi.api.Book`).
 
+    Its writes are gathered into one plan before any call to Excel, so that cells are written in
+    rectangles across the whole sheet; ``plan`` is the last plan applied."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.plan: WritePlan | None = None
+
+    def read(self) -> WorkbookData:
+        return read_book(self.book)
+
+    def apply(self, writes: Iterable[SheetWrites]) -> int:
+        self.plan = WritePlan(list(writes))
+        apply_plan(self.book, self.plan)
+        return self.plan.cell_count()
+
+
+def recalc_book(book: Any, as_of: dt.date | None = None, run_at: dt.datetime | None = None) -> tuple[WorkbookData, Evaluation, WritePlan]:
+    """The one recalculation (:func:`sheetkpi.api.recalculate`) on the open ``book``, with screen
+    updating, automatic calculation and events off for the run (restored afterwards, also on failure)."""
+    from ..api import recalculate
+
+    excel = ExcelBook(book)
     with book.app.properties(screen_updating=False, calculation="manual", enable_events=False):
-        data = read_book(book)
-        evaluation = evaluate_for_recalc(data, as_of)
-        plan = plan_writes(data, evaluation, run_at or dt.datetime.now().replace(microsecond=0))
-        apply_plan(book, plan)
-    return data, evaluation, plan
+        done = recalculate(excel, as_of, run_at=run_at)
+    return done.data, done.evaluation, excel.plan

@@ -13,7 +13,7 @@ import datetime as dt
 from ..model import Evaluation
 from ..rules import history_key, recorded_progress
 from .. import layout
-from ..workbook.reader import HistoryLayout
+from ..reading import HistoryLayout
 from . import SheetWrites, fit_text
 
 Key = tuple[str, str, int]

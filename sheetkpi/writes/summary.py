@@ -17,17 +17,10 @@ PROBLEM_HEADERS = ("Mức độ — mã", "Trang tính", "Ô", "Nội dung")
 UNIT_ROW_STYLES = ["text", "integer", "number", "number", "number", *["integer"] * 5, "number", "text", "text"]
 LIST_STYLES = ["text", "text", "date", "number", "number", "line"]
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
-# Pace and trend findings are results shown in their own lists, not data problems.
-RESULT_CODES = {"overdue", "at-risk", "completed-late", "progress-decreased", "not-updated"}
 
 
 def title(evaluation: Evaluation) -> str:
     return f"TỔNG HỢP KẾT QUẢ THỰC HIỆN KPI, NHIỆM VỤ TRỌNG TÂM NĂM {evaluation.settings.plan_year}"
-
-
-def data_problems(evaluation: Evaluation) -> list:
-    """Issues the departments or the Office must fix in the workbook."""
-    return [i for i in evaluation.issues if i.code not in RESULT_CODES]
 
 
 def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.datetime) -> SheetWrites:
@@ -93,12 +86,12 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
     if not risky:
         add(["Không có KPI có nguy cơ chậm tiến độ."], "plain")
 
-    problems = data_problems(evaluation)
+    problems = evaluation.data_problems
     add([], None)
     add([f"VẤN ĐỀ DỮ LIỆU CẦN XỬ LÝ ({len(problems)})"], "section")
     add(PROBLEM_HEADERS, "header")
     for i in problems:
-        add([f"{SEVERITY_LABELS.get(i.severity, i.severity)} — {i.code}", i.sheet, i.cell, fit_text(i.text)], ["text", "text", "text", "line"])
+        add([f"{SEVERITY_LABELS[i.severity]} — {i.title}", i.sheet, i.cell, fit_text(i.text)], ["text", "text", "text", "line"])
     if not problems:
         add(["Không có vấn đề dữ liệu."], "plain")
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from ..model import KpiResult, UnitResult
 from ..parsing.numbers import format_vn
+from ..report import RESULT
 from .. import layout
-from ..workbook.reader import UnitLayout
+from ..reading import UnitLayout
 from . import SheetWrites, fit_text
-
-# Row findings that already show elsewhere on the row are not repeated in "Cảnh báo".
-_NOT_AN_ALERT = {"overdue"}
-
 
 def alert_text(result: KpiResult) -> str:
     """The "Cảnh báo" cell: every warning and error about the row, without its position."""
-    texts = [i.text for i in result.issues if i.code not in _NOT_AN_ALERT]
+    texts = [i.text for i in result.issues if i.kind != RESULT]  # the status already says "Quá hạn"
     return fit_text("; ".join(dict.fromkeys(texts)))
 
 
