@@ -238,12 +238,14 @@ def bench_size(rows: int, tabs: int, runs: int, warmup: int, work: Path, env: di
     common = dict(rows=rows, tabs=tabs, runs=runs, warmup=warmup, work=work, env=env)
     out = [
         measure("sheetkpi check", py + ["check", str(kpi)], **common),
-        measure("sheetkpi recalc --no-memo", py + ["recalc", str(target), "--no-memo", *as_of], prepare=fresh_copy, **common),
+        measure("sheetkpi recalc --no-memo", py + ["recalc", str(target), "--no-memo", *as_of], prepare=fresh_copy,
+                **common),
         measure("sheetkpi recalc --no-memo, again", py + ["recalc", str(target), "--no-memo", *as_of],
                 prepare=recalculated_copy, **common),
     ]
     if rows in MEMO_SIZES:
-        out.append(measure("sheetkpi recalc (with memo)", py + ["recalc", str(target), *as_of], prepare=fresh_copy, **common))
+        out.append(measure("sheetkpi recalc (with memo)", py + ["recalc", str(target), *as_of], prepare=fresh_copy,
+                           **common))
     if profile is not None:
         lo_out = work / "lo-out"
         lo = shutil.which("soffice") or shutil.which("libreoffice")
@@ -251,7 +253,8 @@ def bench_size(rows: int, tabs: int, runs: int, warmup: int, work: Path, env: di
                "--outdir", str(lo_out), str(formulas)]
         out.append(measure("LibreOffice open+recalc+save", cmd, **common))
         check_lo_output(lo_out / formulas.name)
-    out.append(measure("openpyxl load+save", [sys.executable, "-c", OPENPYXL_LOAD_SAVE, str(kpi), str(work / "openpyxl.xlsx")],
+    openpyxl_cmd = [sys.executable, "-c", OPENPYXL_LOAD_SAVE, str(kpi), str(work / "openpyxl.xlsx")]
+    out.append(measure("openpyxl load+save", openpyxl_cmd,
                        **common))
     return out
 
@@ -299,7 +302,8 @@ def growth(results: list[Row]) -> list[str]:
             text = (f"{job}: {n1:,} → {n2:,} rows (×{n2 / n1:g}): time ×{b.median_s / a.median_s:.1f}, "
                     f"{(b.median_s - a.median_s) / (n2 - n1) * 1000:.3f} s per 1,000 rows")
             if a.peak_mib and b.peak_mib:
-                text += f"; peak memory ×{b.peak_mib / a.peak_mib:.1f}, {(b.peak_mib - a.peak_mib) / (n2 - n1) * 1000:.1f} MiB per 1,000 rows"
+                per_1000 = (b.peak_mib - a.peak_mib) / (n2 - n1) * 1000
+                text += f"; peak memory ×{b.peak_mib / a.peak_mib:.1f}, {per_1000:.1f} MiB per 1,000 rows"
             lines.append(text)
     return lines
 
@@ -315,7 +319,8 @@ def targets(results: list[Row]) -> list[str]:
     bare = find(results, "python -c pass", None)
     if imp:
         lines.append(f"import sheetkpi < {TARGET_IMPORT_SECONDS} s: {imp.median_s:.3f} s whole process "
-                     f"({bare.median_s:.3f} s of it a bare interpreter) — {verdict(imp.median_s < TARGET_IMPORT_SECONDS)}")
+                     f"({bare.median_s:.3f} s of it a bare interpreter) — "
+                     f"{verdict(imp.median_s < TARGET_IMPORT_SECONDS)}")
     lo, nomemo, memo = (find(results, j, 32) for j in
                         ("LibreOffice open+recalc+save", "sheetkpi recalc --no-memo", "sheetkpi recalc (with memo)"))
     if lo and nomemo:
@@ -342,12 +347,14 @@ def targets(results: list[Row]) -> list[str]:
 
 
 def table(results: list[Row]) -> str:
-    lines = ["| KPI rows | tabs | job | median s | min–max s | runs | peak MiB |", "|---:|---:|---|---:|---:|---:|---:|"]
+    lines = ["| KPI rows | tabs | job | median s | min–max s | runs | peak MiB |",
+             "|---:|---:|---|---:|---:|---:|---:|"]
     for r in results:
         size = f"{r.rows:,}" if r.rows else "–"
         tabs = str(r.tabs) if r.tabs else "–"
         peak = f"{r.peak_mib:.0f}" if r.peak_mib is not None else "n/a"
-        lines.append(f"| {size} | {tabs} | {r.job} | {r.median_s:.3f} | {r.min_s:.3f}–{r.max_s:.3f} | {r.runs} | {peak} |")
+        lines.append(f"| {size} | {tabs} | {r.job} | {r.median_s:.3f} | {r.min_s:.3f}–{r.max_s:.3f} | {r.runs} "
+                     f"| {peak} |")
     return "\n".join(lines)
 
 

@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
 
         def mark(stage: str) -> None:
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"{stage:18s} {time.perf_counter() - start:7.2f} s   rss {_rss_mib():6.0f} MiB   peak {peak:6.0f} MiB",
+            elapsed = time.perf_counter() - start
+            print(f"{stage:18s} {elapsed:7.2f} s   rss {_rss_mib():6.0f} MiB   peak {peak:6.0f} MiB",
                   flush=True)
 
         pkg = api.open_checked(path)

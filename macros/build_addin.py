@@ -31,8 +31,8 @@ import sys
 import tempfile
 import uuid
 import zipfile
-from unittest import mock
 from pathlib import Path
+from unittest import mock
 
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "SheetKPI.xlam"
@@ -132,7 +132,8 @@ def vba_project() -> bytes:
     from ms_ovba_compression.ms_ovba import MsOvba
 
     cwd, state = os.getcwd(), random.getstate()
-    with tempfile.TemporaryDirectory() as work, mock.patch.object(MsOvba, "compress", lambda self, data: compress(data)):
+    with (tempfile.TemporaryDirectory() as work,
+          mock.patch.object(MsOvba, "compress", lambda self, data: compress(data))):
         try:
             os.chdir(work)
             project = VbaProject()

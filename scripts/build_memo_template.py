@@ -234,7 +234,7 @@ def _styles(doc) -> dict[str, str]:
         "signer_title": ("BC Chức vụ người ký", "BCChucVu", dict(bold=True, align=centre, before=12, after=0)),
         "signer": ("BC Người ký", "BCNguoiKy", dict(bold=True, align=centre, before=72, after=0)),
     }
-    for key, (name, style_id, options) in specs.items():
+    for name, style_id, options in specs.values():
         _paragraph_style(doc, name, style_id, **options)
     return {key: name for key, (name, _, _) in specs.items()}
 
@@ -307,8 +307,8 @@ def _unit_table(doc, s) -> None:
             r.cells[i].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         _cell_para(head.cells[i], s["table_head"], label)
         style = s["table_left"] if i in (0, len(UNIT_COLUMNS) - 1) else s["table"]
-        _cell_para(row.cells[i], style, "{{ %s }}" % unit_field)
-        total_text = "{{ %s }}" % total_field if total_field.startswith("totals.") else total_field
+        _cell_para(row.cells[i], style, f"{{{{ {unit_field} }}}}")
+        total_text = f"{{{{ {total_field} }}}}" if total_field.startswith("totals.") else total_field
         _cell_para(total.cells[i], style, total_text, bold=True)
     _cell_para(loop_open.cells[0], s["table_left"], "{%tr for u in units %}")
     _cell_para(loop_close.cells[0], s["table_left"], "{%tr endfor %}")
@@ -321,7 +321,8 @@ def _problem_table(doc, s) -> None:
     _repeat_header(head)
     for i, (label, field, _) in enumerate(PROBLEM_COLUMNS):
         _cell_para(head.cells[i], s["table_head"], label)
-        _cell_para(row.cells[i], s["table_left"] if i == len(PROBLEM_COLUMNS) - 1 else s["table"], "{{ %s }}" % field)
+        style = s["table_left"] if i == len(PROBLEM_COLUMNS) - 1 else s["table"]
+        _cell_para(row.cells[i], style, f"{{{{ {field} }}}}")
     _cell_para(loop_open.cells[0], s["table_left"], "{%tr for p in problems %}")
     _cell_para(loop_close.cells[0], s["table_left"], "{%tr endfor %}")
 

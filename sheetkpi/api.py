@@ -253,7 +253,9 @@ def _output_path(source: Path, output: str | os.PathLike | None) -> Path:
             "bad-output", f"Tệp ghi ra '{target.name}' phải có đuôi {source.suffix.lower()} như tệp gốc."
         )
     if target.is_dir():
-        raise UsageError("bad-output", f"'{target}' là một thư mục: hãy ghi cả tên tệp, ví dụ -o {target / source.name}.")
+        raise UsageError(
+            "bad-output", f"'{target}' là một thư mục: hãy ghi cả tên tệp, ví dụ -o {target / source.name}."
+        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

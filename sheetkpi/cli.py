@@ -25,7 +25,8 @@ _ARGPARSE_VI = {
     "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
     "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
     "unrecognized arguments: %s": "tham số không hiểu được: %s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "lựa chọn không hợp lệ: %(value)r (chọn một trong %(choices)s)",
+    "invalid choice: %(value)r (choose from %(choices)s)":
+        "lựa chọn không hợp lệ: %(value)r (chọn một trong %(choices)s)",
     "invalid %(type)s value: %(value)r": "giá trị %(type)s không hợp lệ: %(value)r",
     "expected one argument": "cần một giá trị",
     "expected at least one argument": "cần ít nhất một giá trị",
@@ -141,7 +142,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     demo = sub.add_parser("demo", help="chạy thử trên bảng mẫu Nghệ An 2026 (số liệu đến 25/06/2026)")
-    demo.add_argument("--dir", default="sheetkpi-demo", help="thư mục đặt bản sao (mặc định ./sheetkpi-demo)")
+    demo.add_argument("--dir", default="sheetkpi-demo", metavar="THƯ_MỤC", help="thư mục đặt bản sao (mặc định ./sheetkpi-demo)")
 
     recalc = sub.add_parser("recalc", parents=[o["book"], o["as_of"], o["memo"], o["verbose"]],
                             help="kiểm tra, tính điểm và ghi kết quả vào bảng tính")
@@ -204,14 +205,17 @@ def main(argv: list[str] | None = None) -> int:
     gc.disable()
     progress = _Progress(sys.stderr)
     try:
-        return _COMMANDS[args.command](args, progress)
+        code = _COMMANDS[args.command](args, progress)
+        sys.stdout.flush()  # here, where a closed pipe is caught, rather than at exit
+        return code
     except SheetkpiError as exc:
         progress.clear()
         print(f"Lỗi: {exc.message}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
-        # The reader of the output went away (`sheetkpi check … | head`): nothing more to say.
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout again at exit
+        # The reader of the output went away (`sheetkpi check … | head`): nothing more to say. What
+        # is still buffered goes nowhere, so that the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except KeyboardInterrupt:
         progress.clear()

@@ -88,7 +88,9 @@ def convert_to_xlsx(source: str | os.PathLike, output: str | os.PathLike | None 
     if output.suffix.lower() != ".xlsx":
         raise UsageError("bad-output", "Tệp kết quả phải có đuôi .xlsx.")
     if output.exists() or output.resolve() == source.resolve():
-        raise UsageError("output-exists", f"Tệp '{output}' đã có; sheetkpi không ghi đè. Hãy chọn tên khác bằng -o TỆP.")
+        raise UsageError(
+            "output-exists", f"Tệp '{output}' đã có; sheetkpi không ghi đè. Hãy chọn tên khác bằng -o TỆP."
+        )
     with tempfile.TemporaryDirectory(prefix="sheetkpi-convert-") as tmp:
         work = Path(tmp) / f"in{kind}"  # a plain name: LibreOffice names its output after its input
         shutil.copyfile(source, work)
@@ -124,6 +126,8 @@ def _copy_new(src: Path, dst: Path) -> None:
                 dst.unlink(missing_ok=True)
                 raise
     except FileExistsError as exc:
-        raise UsageError("output-exists", f"Tệp '{dst}' đã có; sheetkpi không ghi đè. Hãy chọn tên khác bằng -o TỆP.") from exc
+        raise UsageError(
+            "output-exists", f"Tệp '{dst}' đã có; sheetkpi không ghi đè. Hãy chọn tên khác bằng -o TỆP."
+        ) from exc
     except OSError as exc:
         raise FileUnusable("write-failed", f"Không ghi được tệp '{dst}': {exc.strerror or exc}.") from exc

@@ -8,8 +8,9 @@ deferred to the button that needs them, so that a click answers quickly once Pyt
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 TITLE = "SheetKPI"
 MAX_LISTED = 12  # problems listed in the "Kiểm tra" box; the rest are counted
@@ -101,7 +102,8 @@ def _validate(book: Any) -> tuple[str, str]:
     if len(problems) > MAX_LISTED:
         listed.append(f"… và {len(problems) - MAX_LISTED} vấn đề khác (xem trang \"Tổng hợp\" sau khi tính lại).")
     summary = f"{errors} lỗi, {len(problems) - errors} cảnh báo cần xử lý:"
-    return "\n\n".join([head, summary + "\n" + "\n".join(listed), *_counts(evaluation)]), "critical" if errors else "info"
+    message = "\n\n".join([head, summary + "\n" + "\n".join(listed), *_counts(evaluation)])
+    return message, "critical" if errors else "info"
 
 
 def _counts(evaluation) -> list[str]:

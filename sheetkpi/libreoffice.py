@@ -29,7 +29,8 @@ def convert(files: list[Path], target: str, outdir: Path, *, timeout: int = TIME
     soffice = find_soffice()
     if soffice is None:
         raise LibreOfficeError(
-            "libreoffice-missing", "Chưa cài LibreOffice (không tìm thấy lệnh 'soffice'); hãy cài LibreOffice rồi chạy lại."
+            "libreoffice-missing",
+            "Chưa cài LibreOffice (không tìm thấy lệnh 'soffice'); hãy cài LibreOffice rồi chạy lại.",
         )
     with tempfile.TemporaryDirectory(prefix="sheetkpi-lo-") as profile:
         cmd = [

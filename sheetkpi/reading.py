@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import layout
@@ -23,14 +23,37 @@ from .model import KPI, CellAddresses, Settings, Tracker, Unit
 from .parsing.dates import parse_date
 from .parsing.deadlines import parse_deadline
 from .parsing.numbers import (
-    format_vn, indicator_progress, parse_progress, parse_target, parse_vn_number, parse_weight,
+    format_vn,
+    indicator_progress,
+    parse_progress,
+    parse_target,
+    parse_vn_number,
+    parse_weight,
 )
 from .parsing.text import clean_text, fold, looks_like_legacy_vn
 from .report import (
-    ColumnsAdded, CompletedOnInvalid, ConfigMissing, DeadlineMissing, DeadlineUnknown, DuplicateCode,
-    DuplicateTitle, IndicatorInvalid, Issue, KpiBelowTotal, LegacyEncoding, PlanYearInferred,
-    ProgressInvalid, ProgressMissing, ProgressOutOfRange, SettingInvalid, SettingMissing, SheetWithoutKpi, UnitNotInConfig,
-    UnitSheetMissing, UnitWithoutKpi, WeightInvalid,
+    ColumnsAdded,
+    CompletedOnInvalid,
+    ConfigMissing,
+    DeadlineMissing,
+    DeadlineUnknown,
+    DuplicateCode,
+    DuplicateTitle,
+    IndicatorInvalid,
+    Issue,
+    KpiBelowTotal,
+    LegacyEncoding,
+    PlanYearInferred,
+    ProgressInvalid,
+    ProgressMissing,
+    ProgressOutOfRange,
+    SettingInvalid,
+    SettingMissing,
+    SheetWithoutKpi,
+    UnitNotInConfig,
+    UnitSheetMissing,
+    UnitWithoutKpi,
+    WeightInvalid,
 )
 from .structure import Cell, Grid, Header, find_header, is_blank, read_structure
 
@@ -167,7 +190,9 @@ def read_grids(
     present = {fold(n) for n in names}
     for d in declared:
         if fold(d["sheet"]) not in present:
-            issues.append(UnitSheetMissing(sheet=layout.SHEET_CONFIG, params={"code": d["code"], "missing": d["sheet"]}))
+            issues.append(UnitSheetMissing(
+                sheet=layout.SHEET_CONFIG, params={"code": d["code"], "missing": d["sheet"]},
+            ))
     if problems:
         raise NoUnitTab("missing-columns", "Trang tính đơn vị thiếu cột bắt buộc: " + "; ".join(problems) + ".")
     if not units:
@@ -301,7 +326,9 @@ def _read_kpi(
 
     weight = parse_weight(values.get("weight"), percent[1])
     if weight.problem:
-        issues.append(WeightInvalid(cell=cells.get("weight"), params={"value": clean_text(values.get("weight"))}, **where))
+        issues.append(WeightInvalid(
+            cell=cells.get("weight"), params={"value": clean_text(values.get("weight"))}, **where,
+        ))
     weight_value = None if weight.problem else weight.value
 
     progress = parse_progress(values.get("progress"), percent[0])
@@ -310,7 +337,9 @@ def _read_kpi(
             "value": format_vn(progress.value), "clipped": format_vn(max(0.0, min(100.0, progress.value))),
         }, **where))
     elif progress.problem == "progress-invalid":
-        issues.append(ProgressInvalid(cell=cells.get("progress"), params={"value": clean_text(values.get("progress"))}, **where))
+        issues.append(ProgressInvalid(
+            cell=cells.get("progress"), params={"value": clean_text(values.get("progress"))}, **where,
+        ))
     elif progress.problem:
         issues.append(ProgressMissing(cell=cells.get("progress"), **where))
     # Nothing typed reads as None, as invalid text does: scored as 0, but never recorded as a figure.
@@ -442,13 +471,9 @@ def read_settings(grid: Grid | None, issues: list[Issue]) -> tuple[Raw, list[dic
                         labels.append((r, i, key))
                     break
         else:
-            def get(k: str) -> str:
-                i = unit_cols.get(k)
-                return clean_text(row[i].value) if i is not None and i < len(row) else ""
-
-            code, sheet = get("code"), get("sheet")
+            code, name, sheet = (_cell_text(row, unit_cols.get(k)) for k in ("code", "name", "sheet"))
             if code or sheet:
-                units.append({"code": code or sheet, "name": get("name"), "sheet": sheet or code})
+                units.append({"code": code or sheet, "name": name, "sheet": sheet or code})
     if value_col is None:
         # Where most labels have their first value (a label merged over two columns has it two
         # columns right); labels without a value do not vote.
@@ -463,6 +488,10 @@ def read_settings(grid: Grid | None, issues: list[Issue]) -> tuple[Raw, list[dic
         if key not in raw and key != "plan_year":  # a missing plan year has a message of its own
             issues.append(SettingMissing(sheet=layout.SHEET_CONFIG, params={"label": label, "default": _DEFAULTS[key]}))
     return raw, units
+
+
+def _cell_text(row: list[Cell], index: int | None) -> str:
+    return clean_text(row[index].value) if index is not None and index < len(row) else ""
 
 
 def _first_filled(row: list[Cell], first: int, last: int) -> int | None:
@@ -504,7 +533,8 @@ def _settings(raw: Raw, issues: list[Issue]) -> tuple[Settings, bool]:
     if year is not None and not (year == int(year) and 1900 <= year <= 2100):
         bad("plan_year")
         year = None
-    text = {k: clean_text(value(k)) for k in ("parent_agency", "agency", "office", "place", "doc_symbol", "signer", "signer_title")}
+    text = {k: clean_text(value(k))
+            for k in ("parent_agency", "agency", "office", "place", "doc_symbol", "signer", "signer_title")}
     plan_start = date("plan_start")
     report_date = date("report_date")
     # Until the units are read, a missing plan year is taken from the dates "Cấu hình" gives.

@@ -11,8 +11,8 @@ column there and is long past; an explicit ``--as-of`` is always taken. Commands
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from .errors import UsageError
 from .model import Settings

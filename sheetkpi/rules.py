@@ -6,8 +6,20 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from .model import (
-    DONE, GRADES, IN_PROGRESS, LATE, NO_GRADE, NOT_STARTED, STATUSES,
-    KPI, Evaluation, KpiResult, Settings, Tracker, Unit, UnitResult,
+    DONE,
+    GRADES,
+    IN_PROGRESS,
+    KPI,
+    LATE,
+    NO_GRADE,
+    NOT_STARTED,
+    STATUSES,
+    Evaluation,
+    KpiResult,
+    Settings,
+    Tracker,
+    Unit,
+    UnitResult,
 )
 from .parsing.deadlines import format_due
 from .parsing.numbers import format_vn

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from . import layout
+from .cells import address
 from .parsing.numbers import parse_progress, parse_weight
 from .parsing.text import clean_text, fold
 from .report import Issue, StructureAmbiguous, TotalRowMissing
-from . import layout
-from .cells import address
 
 
 @dataclass(slots=True)

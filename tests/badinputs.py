@@ -16,8 +16,8 @@ import struct
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from lxml import etree
 from openpyxl import load_workbook
@@ -206,7 +206,8 @@ def make_zip_bomb(folder: Path, repeats: int = 2048) -> Path:
         for info in zf.infolist():
             if info.filename == bomb:
                 head = f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><sheetData>'.encode()
-                members.append((info.filename, *bomb_stream(head, b" " * (1 << 20), repeats, b"</sheetData></worksheet>")))
+                stream = bomb_stream(head, b" " * (1 << 20), repeats, b"</sheetData></worksheet>")
+                members.append((info.filename, *stream))
             else:
                 members.append((info.filename, *_deflate(zf.read(info))))
     path.unlink()

@@ -212,7 +212,9 @@ class Office:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"soffice exited with {self.process.returncode}: {self._output()}") from None
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"no UNO connection to soffice after {self.timeout} s: {self._output()}") from None
+                    raise RuntimeError(
+                        f"no UNO connection to soffice after {self.timeout} s: {self._output()}"
+                    ) from None
                 time.sleep(0.25)
         self.desktop = self.create("com.sun.star.frame.Desktop")
 

@@ -39,7 +39,8 @@ def modules(path: Path) -> dict[str, str]:
 
 
 def subs(code: str) -> set[str]:
-    return set(re.findall(r"^\s*(?:Public\s+)?Sub\s+(\w+)\s*\(\s*control\s+As\s+IRibbonControl\s*\)", code, re.M | re.I))
+    callback = r"^\s*(?:Public\s+)?Sub\s+(\w+)\s*\(\s*control\s+As\s+IRibbonControl\s*\)"
+    return set(re.findall(callback, code, re.M | re.I))
 
 
 def ribbon() -> etree._Element:
@@ -82,7 +83,8 @@ def test_every_callback_runs_an_entry_point_that_exists_in_sheetkpi_excel():
     calls = re.findall(r'RunPython "import sheetkpi\.excel; sheetkpi\.excel\.(\w+)\(\)"', code)
     assert calls == ["recalculate", "validate", "help"]
     assert all(callable(getattr(sheetkpi.excel, name)) for name in calls)
-    assert "RunPython" in modules(ADDIN)["xlwings"] and 'PROJECT_NAME As String = "sheetkpi"' in modules(ADDIN)["xlwings"]
+    xlwings_module = modules(ADDIN)["xlwings"]
+    assert "RunPython" in xlwings_module and 'PROJECT_NAME As String = "sheetkpi"' in xlwings_module
 
 
 def test_vba_in_the_addin_is_exactly_the_source_in_macros():
@@ -115,7 +117,8 @@ def test_no_xlwings_pro_licence_anywhere():
     xlwings module reads a key only for code embedded in sheets, which sheetkpi does not use)."""
     files = parts(ADDIN)
     assert b"LICENSE" not in files["xl/sharedStrings.xml"].upper()
-    ours = [p for p in MACROS.iterdir() if p.suffix in (".bas", ".cls", ".xml", ".ps1", ".md", ".py") and p.name != "xlwings.bas"]
+    kinds = (".bas", ".cls", ".xml", ".ps1", ".md", ".py")
+    ours = [p for p in MACROS.iterdir() if p.suffix in kinds and p.name != "xlwings.bas"]
     ours += [ROOT / "sheetkpi" / "excel.py", ROOT / "sheetkpi" / "workbook" / "xlwings_adapter.py"]
     for path in ours:
         text = path.read_text(encoding="utf-8")

@@ -19,15 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sheetkpi import layout as L
+from sheetkpi.model import STATUSES
+from sheetkpi.reading import read_grids
+from sheetkpi.report import REGISTRY
+from sheetkpi.structure import Cell
+from sheetkpi.workbook import xmlsafe
 
 import badinputs as B
-from sheetkpi.model import STATUSES
-from sheetkpi.report import REGISTRY
-from sheetkpi import layout as L
-from sheetkpi.workbook import xmlsafe
-from sheetkpi.reading import read_grids
-from sheetkpi.structure import Cell
 from support import AS_OF, EXAMPLE, ROOT, run_cli, sheets_as_csv, soffice
 
 BOMB_MESSAGE = "quá lớn (2048 MiB)"

@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from support import CORPUS, EXAMPLE, ROOT, TEMPLATE
+from sheetkpi.structure import Cell
 from sheetkpi.workbook import _sheetxml
 from sheetkpi.workbook.package import Package
-from sheetkpi.structure import Cell
 from sheetkpi.workbook.reader import load_grids
+
+from support import CORPUS, EXAMPLE, ROOT, TEMPLATE
 
 WORKBOOKS = sorted(CORPUS.glob("*.xls[xm]")) + [EXAMPLE, TEMPLATE]
 
@@ -38,7 +39,8 @@ def test_benchmark_runs_on_the_smallest_size(tmp_path):
     results = json.loads(report.read_text(encoding="utf-8"))["results"]
     jobs = {(r["rows"], r["job"]) for r in results}
     assert {(None, 'python -c "import sheetkpi"'), (None, "sheetkpi --help"), (32, "sheetkpi check"),
-            (32, "sheetkpi recalc --no-memo"), (32, "sheetkpi recalc --no-memo, again"), (32, "sheetkpi recalc (with memo)"),
+            (32, "sheetkpi recalc --no-memo"), (32, "sheetkpi recalc --no-memo, again"),
+            (32, "sheetkpi recalc (with memo)"),
             (32, "openpyxl load+save")} <= jobs
     assert all(r["median_s"] > 0 and r["runs"] == 1 for r in results)
     assert "| KPI rows | tabs | job |" in done.stdout
@@ -103,7 +105,8 @@ def test_loader_reads_errors_percentages_and_cells_without_r(tmp_path):
     styles = ('<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
               '<numFmts count="1"><numFmt numFmtId="164" formatCode="0.0%"/></numFmts>'
               '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="9"/></cellXfs></styleSheet>')
-    rows = ('<row r="1"><c r="A1" t="e"><v>#REF!</v></c><c r="B1" s="1"><v>0.8</v></c><c r="C1" s="2"><v>1</v></c></row>'
+    rows = ('<row r="1"><c r="A1" t="e"><v>#REF!</v></c><c r="B1" s="1"><v>0.8</v></c>'
+            '<c r="C1" s="2"><v>1</v></c></row>'
             '<row><c s="2"><v>0.25</v></c><c><v>7</v></c><c t="e"><f>1/0</f><v>#DIV/0!</v></c></row>')
     path = _package(tmp_path / "kinds.xlsx", rows, styles)
     grid = load_grids(path)["S"]
@@ -113,16 +116,18 @@ def test_loader_reads_errors_percentages_and_cells_without_r(tmp_path):
 
 def _package(path: Path, rows: str, styles: str) -> Path:
     main, rel = "http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
     parts = {
         "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
         '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>',
+        f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
+        f'<Override PartName="/xl/styles.xml" ContentType="{ct}.styles+xml"/></Types>',
         "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        "xl/workbook.xml": f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/>'
+        '</sheets></workbook>',
         "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
         f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
         f'<Relationship Id="rId2" Type="{rel}/styles" Target="styles.xml"/></Relationships>',
@@ -255,7 +260,8 @@ def test_runs_over_rows_missing_some_of_their_cells_match_lxml(rows):
     xml = f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>'.encode()
     date = _sheetxml.CellWrite(value="46203", fallback="date")
     for styles in (None, 7, (None, 2, None, None)):
-        writes = {row: _sheetxml.RowRun(2, (None, 7 * row, "x" if row % 2 else date, None), styles) for row in range(1, 6)}
+        writes = {row: _sheetxml.RowRun(2, (None, 7 * row, "x" if row % 2 else date, None), styles)
+                  for row in range(1, 6)}
         direct, direct_styles = _edit(xml, writes, [], direct=True)
         general, general_styles = _edit(xml, writes, [], direct=False)
         assert _canonical(direct) == _canonical(general)

@@ -27,6 +27,7 @@ from sheetkpi import layout as L
 from sheetkpi.workbook._sheetxml import parse_range
 from sheetkpi.workbook.builder import KpiSpec, UnitSpec, build_workbook, default_settings
 from sheetkpi.workbook.xlwings_adapter import apply_plan, read_book, recalc_book, rectangles
+
 from support import AS_OF, EXAMPLE
 
 AS_OF_DATE = dt.date.fromisoformat(AS_OF)
@@ -246,7 +247,8 @@ class StandInRange:
     def _measure(self, index):
         self._sheet._count("read")
         r1, c1, r2, c2 = self._box
-        return [(c1 - 1) * COL_POINTS, (r1 - 1) * ROW_POINTS, (c2 - c1 + 1) * COL_POINTS, (r2 - r1 + 1) * ROW_POINTS][index]
+        box = [(c1 - 1) * COL_POINTS, (r1 - 1) * ROW_POINTS, (c2 - c1 + 1) * COL_POINTS, (r2 - r1 + 1) * ROW_POINTS]
+        return box[index]
 
     left = property(lambda self: self._measure(0))
     top = property(lambda self: self._measure(1))
@@ -382,7 +384,8 @@ def normal(value):
 def file_values(path: Path) -> dict[str, dict[tuple[int, int], object]]:
     wb = load_workbook(path, data_only=True)
     return {
-        ws.title: {(c.row, c.column): normal(c.value) for row in ws.iter_rows() for c in row if normal(c.value) is not None}
+        ws.title: {(c.row, c.column): normal(c.value)
+                   for row in ws.iter_rows() for c in row if normal(c.value) is not None}
         for ws in wb.worksheets
     }
 
@@ -396,7 +399,8 @@ def standin_values(book: StandInBook) -> dict[str, dict[tuple[int, int], object]
 def run_time(path: Path) -> dt.datetime:
     """The run time the file path printed in "Tổng hợp", so that both paths print the same one."""
     ws = load_workbook(path, data_only=True)[L.SHEET_SUMMARY]
-    text = next(c.value for row in ws.iter_rows(max_row=8) for c in row if isinstance(c.value, str) and "lúc" in c.value)
+    text = next(c.value for row in ws.iter_rows(max_row=8) for c in row
+                if isinstance(c.value, str) and "lúc" in c.value)
     hour, minute, day, month, year = map(int, re.search(r"(\d\d):(\d\d) ngày (\d\d)/(\d\d)/(\d{4})", text).groups())
     return dt.datetime(year, month, day, hour, minute)
 
@@ -545,7 +549,9 @@ def calls_for(tmp_path: Path, n: int, obstacles: str = "") -> Counter:
 def test_calls_per_sheet_stay_constant_as_kpi_rows_grow(tmp_path):
     small, large = calls_for(tmp_path, 10), calls_for(tmp_path, 1000)
     # The guide is neither read (nothing in it is read) nor written; "Cấu hình" is only read.
-    assert set(small) == set(large) == {(name, kind) for name in (L.SHEET_CONFIG, "A", L.SHEET_SUMMARY, L.SHEET_HISTORY) for kind in ("read", "write")} - {(L.SHEET_CONFIG, "write")}
+    sheets = (L.SHEET_CONFIG, "A", L.SHEET_SUMMARY, L.SHEET_HISTORY)
+    expected = {(name, kind) for name in sheets for kind in ("read", "write")} - {(L.SHEET_CONFIG, "write")}
+    assert set(small) == set(large) == expected
     assert small == large, {k: (small[k], large[k]) for k in small if small[k] != large[k]}
     # per run: the unit tab is read in one block (+ its progress and weight formats) and written in a few rectangles
     assert small[("A", "read")] == 2 * 6 and small[("A", "write")] <= 2 * 4

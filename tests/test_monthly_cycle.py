@@ -15,8 +15,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from badinputs import copy_example, set_cell_xml
 from sheetkpi import layout as L
+
+from badinputs import copy_example, set_cell_xml
 from support import run_cli
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -147,7 +148,8 @@ def test_read_only_commands_describe_the_last_recalculation(tmp_path):
 def test_a_new_year_reads_no_trend_from_last_year(tmp_path):
     # The workbook copied for 2027: the same KPI codes, "Lịch sử" ending in 2026, plan year 2027.
     book = copy_example(tmp_path)
-    set_cell_xml(book, L.SHEET_CONFIG, {"B6": (None, "<v>2027</v>"), "B7": (None, f"<v>{(D(2027, 1, 1) - EXCEL_EPOCH).days}</v>")})
+    start = (D(2027, 1, 1) - EXCEL_EPOCH).days
+    set_cell_xml(book, L.SHEET_CONFIG, {"B6": (None, "<v>2027</v>"), "B7": (None, f"<v>{start}</v>")})
     for sheet, rows in (("KHĐT", range(5, 12)), ("XDMT", range(5, 12))):
         for r in rows:
             type_progress(book, sheet, f"H{r}", 5)
@@ -167,6 +169,21 @@ def test_the_memo_the_office_edited_is_kept(tmp_path):
     doc.save(str(memo))
     signed = memo.read_bytes()
     assert run_cli("recalc", str(book), "--as-of", "25/06/2026").returncode == 0
-    kept = [p for p in (tmp_path / "sao-luu").iterdir() if p.name.startswith("BaoCaoKPI-2026-06-") and p.suffix == ".docx"]
+    kept = [p for p in (tmp_path / "sao-luu").iterdir()
+            if p.name.startswith("BaoCaoKPI-2026-06-") and p.suffix == ".docx"]
     assert len(kept) == 1 and kept[0].read_bytes() == signed
     assert memo.read_bytes() != signed  # the new memo is there; the signed one is in "sao-luu"
+
+
+def test_a_kpi_removed_before_a_rerun_of_the_same_date_loses_that_dates_figure(tmp_path):
+    book = copy_example(tmp_path)
+    assert recalc(book, "--as-of", "25/06/2026").returncode == 0
+    assert history(book)[D(2026, 6, 25)][("KHĐT", "KHĐT-07")] == 0
+    # The Office deletes KHĐT-07 (row 11) and reruns June: its June figure goes, its earlier ones stay.
+    set_cell_xml(book, "KHĐT", {f"{col}11": (None, "") for col in "ABCDEFH"})
+    before = history(book)
+    assert recalc(book, "--as-of", "25/06/2026").returncode == 0
+    after = history(book)
+    assert after[D(2026, 6, 25)][("KHĐT", "KHĐT-07")] is None
+    assert_only_changed(before, after, D(2026, 6, 25))
+    assert after[D(2026, 5, 25)][("KHĐT", "KHĐT-07")] == 0

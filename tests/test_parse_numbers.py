@@ -5,11 +5,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sheetkpi.parsing.numbers import (
-    is_percent_format,
     ParsedNumber,
     Target,
     format_vn,
     indicator_progress,
+    is_percent_format,
     parse_progress,
     parse_target,
     parse_vn_number,
@@ -52,7 +52,8 @@ def test_parse_vn_number(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "abc", "80%", "1" * 400, "1.2.3", "1.23.456", "1,2.3", "12a", "#REF!", "--5", None, True, float("nan"), float("inf")],
+    ["", "   ", "abc", "80%", "1" * 400, "1.2.3", "1.23.456", "1,2.3", "12a", "#REF!", "--5", None, True,
+     float("nan"), float("inf")],
 )
 def test_parse_vn_number_rejects_non_numbers(text):
     assert parse_vn_number(text) is None

@@ -12,14 +12,15 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from badinputs import copy_example, set_cell_xml
-from sheetkpi.api import recalc
-from sheetkpi.errors import FileUnusable
 from sheetkpi import layout as L
+from sheetkpi.api import recalc
 from sheetkpi.cells import address
+from sheetkpi.errors import FileUnusable
 from sheetkpi.reading import read_grids
 from sheetkpi.structure import Cell
 from sheetkpi.workbook.reader import load_grids, read_workbook
+
+from badinputs import copy_example, set_cell_xml
 from support import AS_OF, EXAMPLE
 
 HEADER = ["STT", "Mã KPI", "Nhiệm vụ / KPI", "Sản phẩm đầu ra", "Trọng số (điểm)", "Thời hạn hoàn thành", "% tiến độ"]

@@ -26,13 +26,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import lo_uno
 import pytest
-import realedits
 from openpyxl import load_workbook
 
 import sheetkpi
 from sheetkpi.errors import SheetkpiError
+
+import lo_uno
+import realedits
 
 AS_OF = "2026-06-25"
 OWNED_SHEETS = ("Tổng hợp", "Lịch sử")  # rewritten by sheetkpi: not compared cell by cell
@@ -156,7 +157,9 @@ CASES: dict[str, Case] = {
     ),
     # KHĐT: KHĐT-01 weight 10 (9 points), new KHĐT-08 on row 9 (10 × 20 % = 2), row 10 empty,
     # KHĐT-05..07 on 11-13, total 14: 9 + 10 + 9.1 + 7 + 2 + 4 + 5 + 0 = 46.1; weights 100.
-    "insert_new_kpi": Case(replace(Unit("KHĐT", {5: 9, 6: 10, 7: 9.1, 8: 7, 9: 2, 11: 4, 12: 5, 13: 0}, 100, 46.1, 14))),
+    "insert_new_kpi": Case(replace(
+        Unit("KHĐT", {5: 9, 6: 10, 7: 9.1, 8: 7, 9: 2, 11: 4, 12: 5, 13: 0}, 100, 46.1, 14)
+    )),
     # XDMT-04 (weight 20, 7 points) deleted: weights 80, scores 48.5, total row 11.
     "delete_kpi": Case(replace(Unit("XDMT", {5: 16, 6: 8, 7: 10, 8: 5, 9: 4.5, 10: 5}, 80, 48.5, 11))),
     # VP: "% tiến độ" now E, "Trọng số (điểm)" F; same rows and figures.

@@ -3,7 +3,8 @@
 import datetime as dt
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sheetkpi.model import DONE, IN_PROGRESS, KPI, LATE, NOT_STARTED, STATUSES, Settings, Tracker, Unit
 from sheetkpi.parsing.deadlines import Deadline
@@ -111,6 +112,31 @@ def test_history_trend_warnings():
     assert "progress-decreased" in [i.code for i in down.issues]
     same = evaluate_kpi(k, AS_OF, SETTINGS, [(D(2026, 5, 25), 30.0), (AS_OF, 10.0)])
     assert [i.code for i in same.issues] == ["not-updated"]  # the report date's own column is ignored
+
+
+def test_trends_are_read_only_from_figures_of_this_plan_period():
+    zero = kpi(0, D(2026, 12, 31))
+    # Still 0 since last month: nothing was started, which "Chưa triển khai" says; not "not updated".
+    assert "not-updated" not in [i.code for i in evaluate_kpi(zero, AS_OF, SETTINGS, [(D(2026, 5, 25), 0.0)]).issues]
+    # Nothing typed now (None) or last year's figure: no trend is read.
+    empty = kpi(None, D(2026, 12, 31))
+    found = evaluate_kpi(empty, AS_OF, SETTINGS, [(D(2026, 5, 25), 40.0)])
+    assert "progress-decreased" not in [i.code for i in found.issues]
+    last_year = evaluate_kpi(kpi(10, D(2026, 12, 31)), AS_OF, SETTINGS, [(D(2025, 12, 25), 90.0)])
+    assert "progress-decreased" not in [i.code for i in last_year.issues]
+
+
+def test_each_issue_kind_shows_where_it_belongs():
+    from sheetkpi.report import ALERT, RESULT, AtRisk, Overdue, ProgressMissing, WeightInvalid
+    from sheetkpi.writes.unit_tabs import alert_text
+
+    late = evaluate_kpi(kpi(10, D(2026, 4, 30)), AS_OF, SETTINGS)
+    assert [type(i) for i in late.issues] == [Overdue] and Overdue.kind == RESULT
+    assert alert_text(late) is None or "Quá hạn" not in alert_text(late)  # the status says it already
+    risky = evaluate_kpi(kpi(5, D(2026, 7, 31)), AS_OF, SETTINGS)
+    assert AtRisk.kind == ALERT and "Nguy cơ chậm tiến độ" in alert_text(risky)
+    assert WeightInvalid(params={"value": "x"}).severity == "error" and ProgressMissing().severity == "warning"
+    assert ProgressMissing().is_data_problem and not AtRisk().is_data_problem
 
 
 @given(

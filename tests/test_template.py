@@ -9,15 +9,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-import support
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from sheetkpi import layout as L
 from sheetkpi.model import DONE, LATE, NOT_STARTED
 from sheetkpi.rules import evaluate
-from sheetkpi import layout as L
 from sheetkpi.workbook.reader import read_workbook
+
+import support
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "BangGiaoKPI.xlsx"

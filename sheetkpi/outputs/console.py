@@ -12,7 +12,10 @@ from ..parsing.numbers import format_vn
 from ..report import ERROR
 from ..reportdate import ReportDate
 
-HEADERS = ("Phòng/đơn vị", "Số KPI", "Tổng TS", "Điểm đạt", "Kỳ vọng", "HT", "ĐTH", "CTK", "QH", "Nguy cơ", "Xếp loại (tạm tính)")
+HEADERS = (
+    "Phòng/đơn vị", "Số KPI", "Tổng TS", "Điểm đạt", "Kỳ vọng", "HT", "ĐTH", "CTK", "QH", "Nguy cơ",
+    "Xếp loại (tạm tính)",
+)
 LEGEND = "HT: Hoàn thành; ĐTH: Đang thực hiện; CTK: Chưa triển khai; QH: Quá hạn; TS: trọng số"
 
 
@@ -82,7 +85,8 @@ def print_evaluation(evaluation: Evaluation, out: TextIO, *, details: bool = Tru
         out.write(f"\nCảnh báo ({len(others)}): " + "; ".join(f"{t} {n}" for t, n in counts.most_common()) + ".\n")
     if not details and (others or len(shown) < len(errors)):
         where = f" '{workbook}'" if workbook else ""
-        out.write(f"Xem từng dòng: sheetkpi check{where}, hoặc thêm --verbose; danh sách cũng có trên trang 'Tổng hợp'.\n")
+        out.write(f"Xem từng dòng: sheetkpi check{where}, hoặc thêm --verbose; danh sách cũng có trên trang "
+                  "'Tổng hợp'.\n")
     if not errors:
         out.write("\nKhông có lỗi dữ liệu.\n")
 

@@ -24,9 +24,9 @@ from ..errors import EXIT_UNUSABLE, SheetkpiError
 from ..model import DONE, GRADES, IN_PROGRESS, LATE, NOT_STARTED, Evaluation, KpiResult, UnitResult
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
+from ..report import ERROR, NotUpdated, ProgressDecreased, ProgressMissing, WeightSumMismatch
 from ..resources import template_path
 from ..rules import pace_ratio
-from ..report import ERROR, NotUpdated, ProgressDecreased, ProgressMissing, WeightSumMismatch
 from ..writes.summary import SEVERITY_LABELS
 
 DOCX_TEMPLATE = "BaoCaoKPI.docx"
@@ -417,7 +417,8 @@ def render_docx(evaluation: Evaluation, context: dict, target: Path, template: P
     except ImportError as exc:
         raise MemoError(
             "memo-missing-library",
-            "Chưa cài thư viện tạo báo cáo Word (docxtpl, matplotlib). Cài bằng: pip install --force-reinstall sheetkpi.",
+            "Chưa cài thư viện tạo báo cáo Word (docxtpl, matplotlib). "
+            "Cài bằng: pip install --force-reinstall sheetkpi.",
         ) from exc
     from jinja2 import TemplateError
 

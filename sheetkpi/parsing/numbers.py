@@ -264,8 +264,10 @@ def _first_target(text: str, folded: str) -> Target | None:
         qualifier = _QUALIFIER.search(before)
         change = _CHANGE.search(before[: qualifier.start()] if qualifier else before)
         after = _AFTER.match(folded, m.end(), end)
-        least = bool(qualifier and (qualifier.group("least") or qualifier.group("least_sign"))) or bool(after and after.group("least"))
-        most = bool(qualifier and (qualifier.group("most") or qualifier.group("most_sign"))) or bool(after and after.group("most"))
+        least = (bool(qualifier and (qualifier.group("least") or qualifier.group("least_sign")))
+                 or bool(after and after.group("least")))
+        most = (bool(qualifier and (qualifier.group("most") or qualifier.group("most_sign")))
+                or bool(after and after.group("most")))
         if change and percent:
             kind = "increase_pct" if change.group("change") == "tang" else "decrease_pct"
             return Target(kind, a, b, unit, text)

@@ -4,7 +4,7 @@ package writer: only the cells in the plan change, every other part stays byte-i
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..writes import STYLE_SPECS, SheetWrites, WritePlan
 from .package import Package

@@ -24,8 +24,8 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from ..model import DONE, IN_PROGRESS, LATE, NOT_STARTED
 from .. import layout as L
+from ..model import DONE, IN_PROGRESS, LATE, NOT_STARTED
 
 FIXED_TIME = dt.datetime(2026, 1, 1)
 WEIGHT_ASSIGNED_NOTE = "Trọng số do sheetkpi chia đều, Văn phòng có thể điều chỉnh"

@@ -78,7 +78,10 @@ class Grids(Mapping[str, Grid]):
         try:
             self._book = CalamineWorkbook.from_path(str(path))
         except Exception as exc:  # calamine raises several kinds for a broken package
-            raise FileUnusable("corrupt", f"Không đọc được tệp '{path.name}': tệp hỏng hoặc không phải bảng tính Excel ({exc.__class__.__name__}).") from exc
+            raise FileUnusable("corrupt", (
+                f"Không đọc được tệp '{path.name}': tệp hỏng hoặc không phải bảng tính Excel "
+                f"({exc.__class__.__name__})."
+            )) from exc
         try:
             # chart and dialog sheets hold no cells
             names = [meta.name for meta in self._book.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet]

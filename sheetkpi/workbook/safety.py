@@ -13,9 +13,9 @@ import socket
 import stat
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from ..errors import FileUnusable
 
@@ -89,7 +89,8 @@ def workbook_lock(path: Path) -> Iterator[Path]:
                 raise FileUnusable(
                     "busy",
                     f"Tệp '{path.name}' đang được một lượt sheetkpi khác tính và ghi (tệp khóa '{lock.name}'). "
-                    "Hãy đợi lượt đó xong rồi chạy lại. Nếu chắc chắn không còn ai chạy sheetkpi, hãy xóa tệp khóa này.",
+                    "Hãy đợi lượt đó xong rồi chạy lại. Nếu chắc chắn không còn ai chạy sheetkpi, hãy xóa tệp khóa "
+                    "này.",
                 ) from None
             time.sleep(LOCK_POLL_S)
         except OSError as exc:

@@ -22,18 +22,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
+from .. import layout
 from ..model import Evaluation
-from ..writes import STYLE_SPECS, Block, Chart, SheetWrites, WritePlan
 from ..parsing.numbers import is_percent_format
 from ..parsing.text import fold
+from ..reading import NON_UNIT_KEYS, WorkbookData, read_grids, summary_date
+from ..structure import EMPTY_CELL, Cell, Grid, find_header
+from ..writes import STYLE_SPECS, Block, Chart, SheetWrites, WritePlan
 from ._chart import CHART_NAME
 from ._sheetxml import parse_range
-from ..structure import EMPTY_CELL, Cell, Grid, find_header
-from .. import layout
-from ..reading import NON_UNIT_KEYS, WorkbookData, read_grids, summary_date
 
 # Excel's defaults, applied where a style leaves an attribute unset: a styled cell gets exactly its
 # style, as the file writer gives it a fresh cell format.
@@ -151,7 +152,9 @@ def _apply_sheet(sheet: Any, writes: SheetWrites) -> None:
     values = {**writes.cells, **{key: value for key, (value, _) in writes.styled_cells.items()}}
     for rect in rectangles(values):
         r1, c1, r2, c2 = rect
-        sheet.range((r1, c1)).value = [[_excel_value(values[(r, c)]) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+        sheet.range((r1, c1)).value = [
+            [_excel_value(values[(r, c)]) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)
+        ]
     by_style: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for key, (_, name) in writes.styled_cells.items():
         by_style[name].append(key)
@@ -303,7 +306,9 @@ class ExcelBook:
         return self.plan.cell_count()
 
 
-def recalc_book(book: Any, as_of: dt.date | None = None, run_at: dt.datetime | None = None) -> tuple[WorkbookData, Evaluation, WritePlan]:
+def recalc_book(
+    book: Any, as_of: dt.date | None = None, run_at: dt.datetime | None = None,
+) -> tuple[WorkbookData, Evaluation, WritePlan]:
     """The one recalculation (:func:`sheetkpi.api.recalculate`) on the open ``book``, with screen
     updating, automatic calculation and events off for the run (restored afterwards, also on failure)."""
     from ..api import recalculate

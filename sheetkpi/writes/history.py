@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..model import Evaluation
-from ..rules import history_key, recorded_progress
 from .. import layout
+from ..model import Evaluation
 from ..reading import HistoryLayout
+from ..rules import history_key, recorded_progress
 from . import SheetWrites, fit_text
 
 Key = tuple[str, str, int]

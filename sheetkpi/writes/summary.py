@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .. import layout
 from ..model import LATE, STATUSES, Evaluation
 from ..parsing.deadlines import format_due
-from .. import layout
 from . import Block, Chart, SheetWrites, fit_text
 
 # The lists share the unit table's columns; their long texts go last, unwrapped, so that they run
@@ -16,6 +16,7 @@ RISK_HEADERS = ("Phòng/đơn vị", "Mã KPI", "Hạn xác định", "% tiến 
 PROBLEM_HEADERS = ("Mức độ — mã", "Trang tính", "Ô", "Nội dung")
 UNIT_ROW_STYLES = ["text", "integer", "number", "number", "number", *["integer"] * 5, "number", "text", "text"]
 LIST_STYLES = ["text", "text", "date", "number", "number", "line"]
+LATE_STYLES = LIST_STYLES[:4] + ["line"]
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
 
 
@@ -71,9 +72,10 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
     add([f"DANH SÁCH KPI QUÁ HẠN ({len(late)})"], "section")
     add(LATE_HEADERS, "header")
     for k in late:
-        add([names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress, fit_text(k.kpi.title)], LIST_STYLES[:4] + ["line"])
+        unit = names.get(k.kpi.unit, k.kpi.unit)
+        add([unit, k.kpi.code, k.kpi.deadline.due, k.effective_progress, fit_text(k.kpi.title)], LATE_STYLES)
         if k.kpi.obstacles:
-            add([None, None, None, None, fit_text(f"Khó khăn, vướng mắc, đề xuất: {k.kpi.obstacles}")], LIST_STYLES[:4] + ["line"])
+            add([None, None, None, None, fit_text(f"Khó khăn, vướng mắc, đề xuất: {k.kpi.obstacles}")], LATE_STYLES)
     if not late:
         add(["Không có KPI quá hạn."], "plain")
 
@@ -82,7 +84,8 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
     add([f"DANH SÁCH KPI CÓ NGUY CƠ CHẬM TIẾN ĐỘ ({len(risky)})"], "section")
     add(RISK_HEADERS, "header")
     for k in risky:
-        add([names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress, round(k.expected_progress, 1), fit_text(k.kpi.title)], LIST_STYLES)
+        add([names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress,
+             round(k.expected_progress, 1), fit_text(k.kpi.title)], LIST_STYLES)
     if not risky:
         add(["Không có KPI có nguy cơ chậm tiến độ."], "plain")
 
@@ -91,7 +94,8 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
     add([f"VẤN ĐỀ DỮ LIỆU CẦN XỬ LÝ ({len(problems)})"], "section")
     add(PROBLEM_HEADERS, "header")
     for i in problems:
-        add([f"{SEVERITY_LABELS[i.severity]} — {i.title}", i.sheet, i.cell, fit_text(i.text)], ["text", "text", "text", "line"])
+        add([f"{SEVERITY_LABELS[i.severity]} — {i.title}", i.sheet, i.cell, fit_text(i.text)],
+            ["text", "text", "text", "line"])
     if not problems:
         add(["Không có vấn đề dữ liệu."], "plain")
 
@@ -100,7 +104,8 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
         anchor=(layout.SUMMARY_HEADER_ROW, chart_col, layout.SUMMARY_HEADER_ROW + 18, chart_col + 8),
         title="Điểm đạt và điểm kỳ vọng theo phòng, đơn vị",
         categories=f"A{first_unit_row}:A{last_unit_row}",
-        series=[("Điểm đạt", f"D{first_unit_row}:D{last_unit_row}"), ("Điểm kỳ vọng", f"E{first_unit_row}:E{last_unit_row}")],
+        series=[("Điểm đạt", f"D{first_unit_row}:D{last_unit_row}"),
+                ("Điểm kỳ vọng", f"E{first_unit_row}:E{last_unit_row}")],
     )
     widths = {1: 34, 2: 10, 3: 40, 4: 12, 5: 12, 6: 12, 7: 40, 8: 12, 9: 12, 10: 12, 11: 14, 12: 20, 13: 40}
     return SheetWrites(

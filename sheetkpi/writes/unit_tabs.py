@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+from .. import layout
 from ..model import KpiResult, UnitResult
 from ..parsing.numbers import format_vn
-from ..report import RESULT
-from .. import layout
 from ..reading import UnitLayout
+from ..report import RESULT
 from . import SheetWrites, fit_text
+
 
 def alert_text(result: KpiResult) -> str:
     """The "Cảnh báo" cell: every warning and error about the row, without its position."""
