@@ -55,17 +55,18 @@ PBDR_SUCCESSORS = (
 # The table by unit: header, the field of each unit row, the field of the agency total row.
 UNIT_COLUMNS = (
     # header, unit row, total row, width mm
-    ("Phòng/đơn vị", "u.name", "Toàn cơ quan", 32),
-    ("Số KPI", "u.kpi_count", "totals.kpi_count", 11),
+    ("Phòng/đơn vị", "u.name", "Toàn cơ quan", 30),
+    ("Số KPI", "u.kpi_count", "totals.kpi_count", 10),
     ("Điểm đạt", "u.score", "totals.score", 14),
-    ("Điểm kỳ vọng", "u.expected", "totals.expected", 15),
-    ("Tỷ lệ (%)", "u.ratio", "totals.ratio", 13),
-    ("HT", "u.done", "totals.done", 10),
-    ("ĐTH", "u.in_progress", "totals.in_progress", 11),
-    ("CTK", "u.not_started", "totals.not_started", 11),
-    ("QH", "u.late", "totals.late", 10),
-    ("Nguy cơ chậm", "u.at_risk", "totals.at_risk", 16),
-    ("Xếp loại (tạm tính)", "u.grade", "", 22),
+    ("Tăng/giảm so với kỳ trước", "u.change", "totals.change", 14),
+    ("Điểm kỳ vọng", "u.expected", "totals.expected", 14),
+    ("Tỷ lệ (%)", "u.ratio", "totals.ratio", 12),
+    ("HT", "u.done", "totals.done", 9),
+    ("ĐTH", "u.in_progress", "totals.in_progress", 10),
+    ("CTK", "u.not_started", "totals.not_started", 10),
+    ("QH", "u.late", "totals.late", 9),
+    ("Nguy cơ chậm", "u.at_risk", "totals.at_risk", 13),
+    ("Xếp loại (tạm tính)", "u.grade", "", 20),
 )
 PROBLEM_COLUMNS = (
     ("TT", "loop.index", 9),
@@ -426,6 +427,10 @@ def _signature(doc, s) -> None:
     _cell_para(recipients, s["recipients_head"], "Nơi nhận:")
     for line in ("- Lãnh đạo Ban (để b/c);", "- Các phòng, đơn vị trực thuộc (để t/h);", "- Lưu: VT, VP."):
         _cell_para(recipients, s["recipients"], line)
+    # NĐ 30: the authority line (TM., KT., TL., Q.) over the title of the person who signs.
+    _cell_para(signature, s["signer_title"], "{%p if signer_authority %}")
+    _cell_para(signature, s["signer_title"], "{{ signer_authority|upper }}")
+    _cell_para(signature, s["signer_title"], "{%p endif %}")
     _cell_para(signature, s["signer_title"], "{{ signer_title|upper }}")
     _cell_para(signature, s["signer"], "{{ signer }}")
 

@@ -86,6 +86,7 @@ SETTINGS_LABELS: dict[str, str] = {
     "doc_symbol": "Ký hiệu văn bản",
     "signer": "Người ký",
     "signer_title": "Chức vụ người ký",
+    "signer_authority": "Thẩm quyền ký",
     "risk_threshold": "Ngưỡng cảnh báo nguy cơ chậm (điểm %)",
     "band_excellent": "Ngưỡng Hoàn thành xuất sắc",
     "band_good": "Ngưỡng Hoàn thành tốt",
@@ -102,6 +103,7 @@ SETTINGS_ALIASES: dict[str, tuple[str, ...]] = {
     "place": ("Địa điểm", "Nơi ban hành"),
     "signer": ("Người ký báo cáo", "Họ tên người ký"),
     "signer_title": ("Chức vụ", "Chức danh người ký"),
+    "signer_authority": ("Thẩm quyền", "Quyền ký", "Ký thay"),
     "risk_threshold": ("Ngưỡng cảnh báo", "Ngưỡng cảnh báo nguy cơ chậm", "Ngưỡng nguy cơ chậm"),
 }
 UNITS_TABLE_HEADERS: dict[str, str] = {
@@ -118,6 +120,9 @@ CONFIG_UNITS_HEADER_ROW = 21  # header of the units table
 HISTORY_HEADER_ROW = 4
 HISTORY_FIRST_ROW = 5
 HISTORY_KEY_HEADERS = ("Mã đơn vị", "Mã KPI", "Nhiệm vụ / KPI")
+HISTORY_KEY_WIDTHS = (8, 10, 40)  # with 12 date columns, A4 landscape at 9 pt
+HISTORY_DATE_WIDTH = 10.7  # "25/06/2026" in bold
+HISTORY_DATE_COLUMNS = 120
 
 # "Tổng hợp" unit table headers (left to right).
 SUMMARY_UNIT_HEADERS = (

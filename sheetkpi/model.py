@@ -35,6 +35,7 @@ class Settings:
     doc_symbol: str = "BC-VP"
     signer: str = ""
     signer_title: str = ""
+    signer_authority: str = "TL. TRƯỞNG BAN"  # NĐ 30: TM./KT./TL./Q. over the signer's title; "" for none
     risk_threshold: float = 25.0
     bands: tuple[float, float, float] = (90.0, 70.0, 50.0)  # excellent, good, pass
 
@@ -135,6 +136,18 @@ class KpiResult:
     at_risk: bool
     completed_late: bool
     issues: list[Issue] = field(default_factory=list)  # every issue about this row
+    previous_progress: float | None = None  # the figure of the previous report in "Lịch sử", if any
+    previous_status: str | None = None  # the status that figure gave at that report date
+
+    @property
+    def became_late(self) -> bool:
+        """Late now, and not at the previous report."""
+        return self.status == LATE and self.previous_status != LATE
+
+    @property
+    def became_done(self) -> bool:
+        """Done now, and not at the previous report."""
+        return self.status == DONE and self.previous_status != DONE
 
 
 @dataclass
@@ -152,6 +165,7 @@ class UnitResult:
     at_risk_count: int
     flags: list[str]
     issues: list[Issue] = field(default_factory=list)  # unit-level issues (weight sum…)
+    previous_score: float | None = None  # the unit's score at the previous report; None: no figure then
 
 
 @dataclass
@@ -163,6 +177,13 @@ class Evaluation:
     units: list[UnitResult]
     issues: list[Issue]  # all issues, rows included, in sheet order
     as_of_source: str = "as-of"  # where the report date came from (see sheetkpi.reportdate)
+    previous: dt.date | None = None  # the previous report date in "Lịch sử" (same plan period), if any
+
+    @property
+    def previous_total(self) -> float | None:
+        """The agency's score at the previous report, over the units that had figures then."""
+        scores = [u.previous_score for u in self.units if u.previous_score is not None]
+        return round(sum(scores), 2) if scores else None
 
     @property
     def kpis(self) -> list[KpiResult]:

@@ -67,7 +67,8 @@ _VALUE_HEADER = fold("Giá trị")
 _DEFAULTS = {
     "parent_agency": "để trống", "agency": "để trống", "office": "'Văn phòng'", "plan_start": "ngày 01/01",
     "cutoff_day": "ngày 25", "report_date": "ngày chạy", "place": "để trống", "doc_symbol": "'BC-VP'",
-    "signer": "để trống", "signer_title": "để trống", "risk_threshold": "25", "band_excellent": "90",
+    "signer": "để trống", "signer_title": "để trống", "signer_authority": "'TL. TRƯỞNG BAN'",
+    "risk_threshold": "25", "band_excellent": "90",
     "band_good": "70", "band_pass": "50",
 }
 _AS_OF_LINE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -551,6 +552,8 @@ def _settings(raw: Raw, issues: list[Issue]) -> tuple[Settings, bool]:
         doc_symbol=text["doc_symbol"] or "BC-VP",
         signer=text["signer"],
         signer_title=text["signer_title"],
+        # Only a missing line takes the default: an empty one means the signer signs in their own name.
+        signer_authority=clean_text(value("signer_authority")) if "signer_authority" in raw else Settings.signer_authority,
         risk_threshold=number("risk_threshold", 25.0),
         bands=(number("band_excellent", 90.0), number("band_good", 70.0), number("band_pass", 50.0)),
     )

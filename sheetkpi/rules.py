@@ -149,11 +149,15 @@ def _trend_issues(progress: float, as_of: dt.date, start: dt.date, history, wher
     return []
 
 
-def evaluate_unit(unit: Unit, as_of: dt.date, settings: Settings, history: dict) -> UnitResult:
-    """Totals, expected score, grade and flags of one unit."""
+def evaluate_unit(
+    unit: Unit, as_of: dt.date, settings: Settings, history: dict, previous: dt.date | None = None,
+) -> UnitResult:
+    """Totals, expected score, grade and flags of one unit; with ``previous`` (the previous report
+    date), each KPI's figure and status then and the unit's score then."""
     results = [
         evaluate_kpi(k, as_of, settings, history.get(history_key(k))) for k in unit.kpis
     ]
+    previous_score = _compare(results, history, previous) if previous else None
     weight_total = round2(sum(k.weight or 0.0 for k in unit.kpis))
     score_total = round2(sum(r.score for r in results))
     expected = round2(sum(
@@ -180,7 +184,29 @@ def evaluate_unit(unit: Unit, as_of: dt.date, settings: Settings, history: dict)
         at_risk_count=sum(1 for r in results if r.at_risk),
         flags=flags,
         issues=issues,
+        previous_score=previous_score,
     )
+
+
+def _compare(results: list[KpiResult], history: dict, previous: dt.date) -> float | None:
+    """Fill each result's figure and status at the ``previous`` report; the unit's score then, with
+    today's weights (None when none of its KPIs had a figure then)."""
+    total, any_figure = 0.0, False
+    for r in results:
+        figure = dict(history.get(history_key(r.kpi), ())).get(previous)
+        if figure is None:
+            continue
+        any_figure = True
+        r.previous_progress = figure
+        r.previous_status = status(figure, r.kpi.deadline.due, previous)
+        total += score(r.kpi.weight, figure)
+    return round2(total) if any_figure else None
+
+
+def previous_report(history: dict, as_of: dt.date, start: dt.date) -> dt.date | None:
+    """The latest report date in "Lịch sử" before ``as_of`` and in this plan period."""
+    dates = {d for points in history.values() for d, _ in points if start <= d < as_of}
+    return max(dates, default=None)
 
 
 def history_key(kpi: KPI) -> tuple[str, str, int]:
@@ -192,10 +218,12 @@ def history_key(kpi: KPI) -> tuple[str, str, int]:
 
 def evaluate(tracker: Tracker, as_of: dt.date, source: str = "as-of") -> Evaluation:
     """Evaluate every unit of a workbook at ``as_of`` (``source``: where that date came from)."""
-    units = [evaluate_unit(u, as_of, tracker.settings, tracker.history) for u in tracker.units]
+    previous = previous_report(tracker.history, as_of, tracker.settings.start)
+    units = [evaluate_unit(u, as_of, tracker.settings, tracker.history, previous) for u in tracker.units]
     issues = list(tracker.issues)
     for u in units:
         issues.extend(u.issues)
         for r in u.kpis:
             issues.extend(r.issues)
-    return Evaluation(as_of=as_of, settings=tracker.settings, units=units, issues=issues, as_of_source=source)
+    return Evaluation(as_of=as_of, settings=tracker.settings, units=units, issues=issues, as_of_source=source,
+                      previous=previous)

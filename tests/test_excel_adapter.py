@@ -257,7 +257,7 @@ class StandInRange:
 
 
 class StandInFont:
-    """xlwings.main.Font: bold, italic, size (set only)."""
+    """xlwings.main.Font: bold, italic, size, color (set only)."""
 
     def __init__(self, rng):
         self._rng = rng
@@ -265,6 +265,7 @@ class StandInFont:
     bold = property(None, lambda self, v: self._rng._set("bold", v))
     italic = property(None, lambda self, v: self._rng._set("italic", v))
     size = property(None, lambda self, v: self._rng._set("size", v))
+    color = property(None, lambda self, v: self._rng._set("font_color", v))
 
 
 class StandInBorders:
@@ -505,7 +506,7 @@ def test_a_workbook_without_summary_and_history_gets_them_at_the_end(tmp_path):
     assert got == expected
     chart = book.sheets[L.SHEET_SUMMARY].charts["SheetKPI chart 1"]
     assert chart.chart_type == "column_clustered" and [s.name for s in chart.series] == ["Điểm đạt", "Điểm kỳ vọng"]
-    assert book.sheets[L.SHEET_HISTORY]._widths[3] == 60
+    assert book.sheets[L.SHEET_HISTORY]._widths[3] == L.HISTORY_KEY_WIDTHS[2]
 
 
 def test_text_is_written_as_text_never_as_a_formula_or_number(tmp_path):

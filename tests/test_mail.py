@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 import os
 import shutil
 import socket
@@ -63,7 +64,14 @@ def _check_received(raw: bytes, workbook: Path, memo: list[Path]) -> None:
     page = msg.get_body(("html",))
     assert text["Content-Transfer-Encoding"] == page["Content-Transfer-Encoding"] == "quoted-printable"
     assert text.get_content().replace("\r\n", "\n") == files[".txt"].read_text(encoding="utf-8")
-    assert page.get_content().replace("\r\n", "\n") == files[".html"].read_text(encoding="utf-8")
+    # The page is the memo's, its chart an inline part of the message instead of a data: address.
+    html = files[".html"].read_text(encoding="utf-8")
+    inline = re.search(r'src="cid:([^"]+)"', page.get_content()).group(1)
+    assert page.get_content().replace("\r\n", "\n") == re.sub(r'src="data:image/png;base64,[^"]+"',
+                                                               f'src="cid:{inline}"', html)
+    chart = next(p for p in msg.walk() if p["Content-ID"] == f"<{inline}>")
+    assert chart.get_content_type() == "image/png" and chart.get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert msg.get_body(("related",)).get_content_type() == "multipart/related"
     assert "Nghệ An, ngày 25 tháng 6 năm 2026" in text.get_content()
     attachments = {a.get_filename(): a for a in msg.iter_attachments()}
     assert set(attachments) == {workbook.name, files[".docx"].name}

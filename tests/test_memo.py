@@ -152,7 +152,8 @@ def test_title_signature_and_no_leftover_tags(memo):
     assert texts[i + 1] == "Kết quả thực hiện KPI, nhiệm vụ trọng tâm tháng 6/2026"
     signature = doc.tables[-1].rows[0].cells
     assert signature[0].paragraphs[0].text == "Nơi nhận:"
-    assert [p.text for p in signature[1].paragraphs] == ["CHÁNH VĂN PHÒNG", "Nguyễn Văn A"]
+    # NĐ 30: the Office signs a document of the Ban "TL. TRƯỞNG BAN" over its own title.
+    assert [p.text for p in signature[1].paragraphs] == ["TL. TRƯỞNG BAN", "CHÁNH VĂN PHÒNG", "Nguyễn Văn A"]
     everything = _doc_text(doc)
     assert "{{" not in everything and "{%" not in everything and "}}" not in everything
 
@@ -161,20 +162,25 @@ def test_unit_table_equals_the_evaluation(memo, example):
     doc = Document(memo[".docx"])
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Phòng/đơn vị")
     rows = [[c.text for c in r.cells] for r in table.rows]
-    assert rows[0] == ["Phòng/đơn vị", "Số KPI", "Điểm đạt", "Điểm kỳ vọng", "Tỷ lệ (%)", "HT", "ĐTH", "CTK", "QH",
-                       "Nguy cơ chậm", "Xếp loại (tạm tính)"]
+    assert rows[0] == ["Phòng/đơn vị", "Số KPI", "Điểm đạt", "Tăng/giảm so với kỳ trước", "Điểm kỳ vọng",
+                       "Tỷ lệ (%)", "HT", "ĐTH", "CTK", "QH", "Nguy cơ chậm", "Xếp loại (tạm tính)"]
     assert len(rows) == 1 + len(example.units) + 1
+    # Every score with two decimals, every ratio with one: a column reads evenly ("53,10 / 65,00").
+    def points(x):
+        return format_vn(x, 2, fixed=True)
+
     for row, u in zip(rows[1:], example.units):
         c = u.status_counts
+        change = u.score_total - u.previous_score
         assert row == [
-            u.unit.name, str(len(u.kpis)), format_vn(u.score_total), format_vn(u.expected_score),
-            format_vn(u.ratio, 1), str(c[DONE]), str(c[IN_PROGRESS]), str(c[NOT_STARTED]), str(c[LATE]),
-            str(u.at_risk_count), u.grade,
+            u.unit.name, str(len(u.kpis)), points(u.score_total), ("+" if change > 0 else "") + points(change),
+            points(u.expected_score), format_vn(u.ratio, 1, fixed=True), str(c[DONE]), str(c[IN_PROGRESS]),
+            str(c[NOT_STARTED]), str(c[LATE]), str(u.at_risk_count), u.grade,
         ]
     t = example.totals
-    assert rows[-1][:4] == [
-        "Toàn cơ quan", str(t["kpi_count"]), format_vn(t["score_total"]), format_vn(t["expected_score"])]
-    assert any("," in r[2] for r in rows[1:]), "Vietnamese decimal comma"
+    assert rows[-1][:5] == ["Toàn cơ quan", str(t["kpi_count"]), points(t["score_total"]), "+40,35",
+                            points(t["expected_score"])]
+    assert [r[2] for r in rows[1:]] == ["53,10", "55,50", "43,25", "38,00", "48,25", "238,10"]
 
 
 def test_late_and_at_risk_kpis_with_their_obstacles(memo, example):
@@ -187,7 +193,7 @@ def test_late_and_at_risk_kpis_with_their_obstacles(memo, example):
         line = next(t for t in texts if f"{k.kpi.code} – {k.kpi.title}" in t)
         assert line.startswith(f"{n}. ")
         assert f"thời hạn {format_due(k.kpi.deadline.due)}" in line
-        assert f"đạt {format_vn(k.effective_progress)}%" in line
+        assert f"đạt {format_vn(k.effective_progress, 1, fixed=True)}%" in line
         following = texts[texts.index(line) + 1]
         assert following == f"Khó khăn, vướng mắc, đề xuất của đơn vị: {k.kpi.obstacles}"
     section_iv = texts.index("IV. CÁC KPI CÓ NGUY CƠ CHẬM TIẾN ĐỘ")
@@ -323,7 +329,7 @@ def test_a_user_template_is_used(example, tmp_path):
                               "{{ chart }}")
     docx = write_memo(example, tmp_path / "out", template=template)[0]
     doc = Document(docx)
-    assert doc.paragraphs[0].text == "BAN QUẢN LÝ KHU KINH TẾ ĐÔNG NAM NGHỆ AN: 238,1/285,27 điểm"
+    assert doc.paragraphs[0].text == "BAN QUẢN LÝ KHU KINH TẾ ĐÔNG NAM NGHỆ AN: 238,10/285,27 điểm"
     assert len(doc.inline_shapes) == 1
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import copy
 import mimetypes
+import re
 import smtplib
 import socket
 import ssl
@@ -148,12 +149,32 @@ def build_message(
     domain = getaddresses([sender])[0][1].rpartition("@")[2] if sender else "sheetkpi.local"
     msg["Message-ID"] = make_msgid(domain=domain)
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    html, images = _inline_images(html, domain)
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    body = msg.get_payload()[-1]
+    for cid, png in images:
+        # multipart/related: mail programs show it inside the page (most block data: addresses).
+        body.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>", filename="bieu-do.png")
     _attach(msg, Path(workbook))
     for suffix in ATTACHED_MEMO_SUFFIXES:
         if suffix in memo:
             _attach(msg, memo[suffix])
     return msg
+
+
+_DATA_PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+
+
+def _inline_images(html: str, domain: str) -> tuple[str, list[tuple[str, bytes]]]:
+    """The page with each embedded PNG (the memo's chart) pointing to an inline part instead."""
+    images: list[tuple[str, bytes]] = []
+
+    def to_cid(match: re.Match) -> str:
+        cid = make_msgid(idstring=f"bieu-do-{len(images) + 1}", domain=domain)[1:-1]
+        images.append((cid, base64.b64decode(match.group(1))))
+        return f'src="cid:{cid}"'
+
+    return _DATA_PNG.sub(to_cid, html), images
 
 
 def write_eml(msg: EmailMessage, path: Path) -> Path:

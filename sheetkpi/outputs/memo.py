@@ -14,6 +14,7 @@ when a memo is written.
 
 from __future__ import annotations
 
+import base64
 import calendar
 import datetime as dt
 import io
@@ -72,7 +73,20 @@ def next_cutoff(as_of: dt.date, cutoff_day: int) -> dt.date:
 
 def _ratio(score: float, expected: float) -> str:
     ratio = pace_ratio(score, expected)
-    return "–" if ratio is None else format_vn(ratio, 1)
+    return "–" if ratio is None else format_vn(ratio, 1, fixed=True)
+
+
+def _points(x: float | None) -> str:
+    """A score as every column of the memo shows it: two decimals, always ("53,10")."""
+    return "–" if x is None else format_vn(x, 2, fixed=True)
+
+
+def _change(now: float, before: float | None) -> str:
+    """"+9,10", "-2,50", "0,00"; "–" without a figure before."""
+    if before is None:
+        return "–"
+    delta = round(now - before, 2)
+    return ("+" if delta > 0 else "") + format_vn(delta, 2, fixed=True)
 
 
 def _deadline(k: KpiResult) -> str:
@@ -92,9 +106,11 @@ def _unit_row(u: UnitResult) -> dict:
         "sheet": u.unit.sheet,
         "kpi_count": format_vn(len(u.kpis)),
         "weight_total": format_vn(u.weight_total),
-        "score": format_vn(u.score_total),
-        "expected": format_vn(u.expected_score),
-        "ratio": format_vn(u.ratio, 1) if u.ratio is not None else "–",
+        "score": _points(u.score_total),
+        "expected": _points(u.expected_score),
+        "previous": _points(u.previous_score),
+        "change": _change(u.score_total, u.previous_score),
+        "ratio": format_vn(u.ratio, 1, fixed=True) if u.ratio is not None else "–",
         "grade": u.grade,
         "done": format_vn(c[DONE]),
         "in_progress": format_vn(c[IN_PROGRESS]),
@@ -112,7 +128,7 @@ def _kpi_row(k: KpiResult, unit_names: dict[str, str]) -> dict:
         "code": k.kpi.code,
         "title": k.kpi.title,
         "deadline": _deadline(k),
-        "progress": format_vn(k.effective_progress),
+        "progress": format_vn(k.effective_progress, 1, fixed=True),
         "expected": format_vn(k.expected_progress, 0) if k.expected_progress is not None else "–",
         "result": k.kpi.result,
         "obstacles": k.kpi.obstacles,
@@ -136,17 +152,18 @@ def _overview(evaluation: Evaluation, late: list, at_risk: list, problems: list)
     ]
     score, expected = t["score_total"], t["expected_score"]
     if expected <= 0:
-        lines.append(f"Toàn cơ quan đạt {format_vn(score)} điểm; chưa đến thời điểm có điểm kỳ vọng để so sánh.")
+        lines.append(f"Toàn cơ quan đạt {_points(score)} điểm; chưa đến thời điểm có điểm kỳ vọng để so sánh.")
     elif score >= expected:
         lines.append(
-            f"Toàn cơ quan đạt {format_vn(score)} điểm, bằng hoặc cao hơn số điểm kỳ vọng theo tiến độ đến ngày "
-            f"báo cáo ({format_vn(expected)} điểm)."
+            f"Toàn cơ quan đạt {_points(score)} điểm, bằng hoặc cao hơn số điểm kỳ vọng theo tiến độ đến ngày "
+            f"báo cáo ({_points(expected)} điểm)."
         )
     else:
         lines.append(
-            f"Toàn cơ quan đạt {format_vn(score)} điểm, bằng {_ratio(score, expected)}% số điểm kỳ vọng theo tiến "
-            f"độ đến ngày báo cáo ({format_vn(expected)} điểm)."
+            f"Toàn cơ quan đạt {_points(score)} điểm, bằng {_ratio(score, expected)}% số điểm kỳ vọng theo tiến "
+            f"độ đến ngày báo cáo ({_points(expected)} điểm)."
         )
+    lines.extend(change_lines(evaluation))
     completed_late = sum(1 for k in evaluation.kpis if k.completed_late)
     done = f"{format_vn(c[DONE])} KPI hoàn thành"
     if completed_late:
@@ -180,6 +197,38 @@ def _overview(evaluation: Evaluation, late: list, at_risk: list, problems: list)
         )
     else:
         lines.append("Số liệu các phòng, đơn vị cập nhật đầy đủ, không có lỗi dữ liệu.")
+    return lines
+
+
+def change_lines(evaluation: Evaluation) -> list[str]:
+    """What moved since the previous report in "Lịch sử": the agency's score, the units whose score
+    fell, the KPIs done and the KPIs late since then. Nothing when there is no previous report."""
+    if evaluation.previous is None:
+        return []
+    unit_names = {u.unit.code: u.unit.name for u in evaluation.units}
+    now, before = evaluation.totals["score_total"], evaluation.previous_total
+    when = format_due(evaluation.previous)
+    if before is None:
+        return []
+    if round(now - before, 2) == 0:
+        lines = [f"So với kỳ báo cáo trước ({when}), điểm đạt toàn cơ quan không thay đổi ({_points(now)} điểm)."]
+    else:
+        verb = "tăng" if now > before else "giảm"
+        lines = [f"So với kỳ báo cáo trước ({when}), điểm đạt toàn cơ quan {verb} từ {_points(before)} "
+                 f"{'lên' if now > before else 'xuống'} {_points(now)} điểm ({_change(now, before)})."]
+    fell = [f"{u.unit.name} ({_change(u.score_total, u.previous_score)})" for u in evaluation.units
+            if u.previous_score is not None and round(u.score_total - u.previous_score, 2) < 0]
+    if fell:
+        lines.append("Điểm đạt giảm so với kỳ trước ở: " + "; ".join(fell) + ".")
+    done = [k for k in evaluation.kpis if k.became_done]
+    late = [k for k in evaluation.kpis if k.became_late]
+    moved = []
+    if done:
+        moved.append(f"{format_vn(len(done))} KPI hoàn thành ({_names_with_codes(done, unit_names)})")
+    if late:
+        moved.append(f"{format_vn(len(late))} KPI mới quá hạn ({_names_with_codes(late, unit_names)})")
+    if moved:
+        lines.append(f"Từ kỳ trước đến nay: {'; '.join(moved)}.")
     return lines
 
 
@@ -254,9 +303,11 @@ def _unit_list(issues: list, unit_names: dict[str, str]) -> str:
 def memo_context(evaluation: Evaluation) -> dict:
     """Everything the memo templates show, as Vietnamese-formatted strings (lists of them for tables).
 
-    Keys: parent_agency, agency, office, place, doc_symbol, signer, signer_title, plan_year, as_of,
-    month, year, period ("6/2026"), date_line, title, subject, risk_threshold, next_cutoff, overview,
-    units, totals, unit_notes, late, at_risk, problems, problem_count, problems_more, proposals.
+    Keys: parent_agency, agency, office, place, doc_symbol, signer, signer_title, signer_authority,
+    plan_year, as_of, previous, month, year, period ("6/2026"), date_line, title, subject,
+    risk_threshold, next_cutoff, overview, units, totals, unit_notes, late, at_risk, problems,
+    problem_count, problems_more, proposals; chart_src (the chart as a data: URI for HTML) is added
+    by :func:`write_memo`.
     See docs/memo.md for the fields of each row.
     """
     s = evaluation.settings
@@ -278,6 +329,8 @@ def memo_context(evaluation: Evaluation) -> dict:
         "doc_symbol": s.doc_symbol,
         "signer": s.signer,
         "signer_title": s.signer_title,
+        "signer_authority": s.signer_authority,
+        "previous": format_due(evaluation.previous) if evaluation.previous else "",
         "plan_year": str(s.plan_year),
         "as_of": format_due(as_of),
         "month": str(as_of.month),
@@ -293,8 +346,10 @@ def memo_context(evaluation: Evaluation) -> dict:
         "totals": {
             "kpi_count": format_vn(t["kpi_count"]),
             "weight_total": format_vn(t["weight_total"]),
-            "score": format_vn(t["score_total"]),
-            "expected": format_vn(t["expected_score"]),
+            "score": _points(t["score_total"]),
+            "expected": _points(t["expected_score"]),
+            "previous": _points(evaluation.previous_total),
+            "change": _change(t["score_total"], evaluation.previous_total),
             "ratio": _ratio(t["score_total"], t["expected_score"]),
             "done": format_vn(c[DONE]),
             "in_progress": format_vn(c[IN_PROGRESS]),
@@ -408,18 +463,25 @@ def chart_png(evaluation: Evaluation) -> bytes:
     return buffer.getvalue()
 
 
-def render_docx(evaluation: Evaluation, context: dict, target: Path, template: Path | None = None) -> Path:
-    """Fill the Word template (the shipped one, or ``template``) and save it to ``target``."""
+def _require_libraries() -> None:
+    """Fail with a clear message, before anything is written, when the memo's libraries are missing."""
     try:
-        import matplotlib  # noqa: F401  (chart_png needs it; fail here, before anything is written)
-        from docx.shared import Mm
-        from docxtpl import DocxTemplate, InlineImage
+        import docxtpl  # noqa: F401
+        import matplotlib  # noqa: F401
     except ImportError as exc:
         raise MemoError(
             "memo-missing-library",
             "Chưa cài thư viện tạo báo cáo Word (docxtpl, matplotlib). "
             "Cài bằng: pip install --force-reinstall sheetkpi.",
         ) from exc
+
+
+def render_docx(context: dict, target: Path, template: Path | None = None, chart: bytes | None = None) -> Path:
+    """Fill the Word template (the shipped one, or ``template``) and save it to ``target``; ``chart``:
+    the PNG of :func:`chart_png`, or None for a workbook without units."""
+    _require_libraries()
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
     from jinja2 import TemplateError
 
     source = Path(template) if template else template_path(DOCX_TEMPLATE)
@@ -433,9 +495,7 @@ def render_docx(evaluation: Evaluation, context: dict, target: Path, template: P
             "memo-template-invalid", f"Mẫu báo cáo '{source}' không phải tệp Word .docx dùng được."
         ) from exc
     fill = dict(context)
-    fill["chart"] = (
-        InlineImage(doc, io.BytesIO(chart_png(evaluation)), width=Mm(CHART_WIDTH_MM)) if evaluation.units else ""
-    )
+    fill["chart"] = InlineImage(doc, io.BytesIO(chart), width=Mm(CHART_WIDTH_MM)) if chart else ""
     try:
         doc.render(fill, _jinja_env(autoescape=True, finalize=_docx_literal), autoescape=True)
     except TemplateError as exc:
@@ -483,7 +543,11 @@ def write_memo(
 
     folder = Path(folder)
     stem = stem or memo_stem(evaluation)
+    _require_libraries()
     context = memo_context(evaluation)
+    chart = chart_png(evaluation) if evaluation.units else None
+    # The HTML page carries its chart inside (the email turns it into an inline attachment).
+    context["chart_src"] = "data:image/png;base64," + base64.b64encode(chart).decode("ascii") if chart else ""
     html, text = render_html(context), render_text(context)
     docx = folder / f"{stem}.docx"
     try:
@@ -492,7 +556,7 @@ def write_memo(
         for kept in (docx, docx.with_suffix(".pdf")) if pdf else (docx,):
             if kept.is_file():
                 backup(kept)
-        write_atomically(docx, lambda tmp: render_docx(evaluation, context, tmp, template))
+        write_atomically(docx, lambda tmp: render_docx(context, tmp, template, chart))
         written = [docx]
         for suffix, content in ((".html", html), (".txt", text)):
             path = folder / f"{stem}{suffix}"

@@ -171,18 +171,20 @@ def parse_weight(value: object, percent_format: bool = False) -> ParsedNumber:
 
 
 @lru_cache(maxsize=1 << 16)  # a run formats the same few thousand figures again and again
-def format_vn(x: float, decimals: int = 2) -> str:
-    """Format a number for people: "." groups thousands, "," marks decimals, no trailing zeros.
+def format_vn(x: float, decimals: int = 2, *, fixed: bool = False) -> str:
+    """Format a number for people: "." groups thousands, "," marks decimals, no trailing zeros
+    unless ``fixed`` (a column of figures shows the same decimals on every line).
 
     Rounds half up to ``decimals`` places, as Excel's ROUND does: 87.5 → "87,5",
-    35000 → "35.000", 100.0 → "100", 12.245 → "12,25".
+    35000 → "35.000", 100.0 → "100", 12.245 → "12,25"; fixed: 53.1 → "53,10", 65 → "65,00".
     """
     exact = Decimal(x) if isinstance(x, int) else Decimal(repr(float(x)))
     if not exact.is_finite():
         raise ValueError(f"cannot format {x!r} for people")
     rounded = exact.quantize(Decimal(1).scaleb(-decimals), context=_DECIMAL_CONTEXT)
     whole, _, frac = f"{abs(rounded):f}".partition(".")
-    frac = frac.rstrip("0")
+    if not fixed:
+        frac = frac.rstrip("0")
     text = f"{int(whole):,}".replace(",", ".") + ("," + frac if frac else "")
     return "-" + text if rounded < 0 else text
 

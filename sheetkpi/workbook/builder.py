@@ -19,7 +19,9 @@ from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
@@ -50,13 +52,16 @@ def _dxf_fill(colour: str) -> PatternFill:
 
 RED, GREEN, AMBER, GREY = (_dxf_fill(c) for c in ("FFC7CE", "C6EFCE", "FFEB9C", "D0CECE"))
 
-# Unit tab column widths (characters); titles and free text wide, indicator columns narrow.
+# Unit tab column widths (characters). A4 landscape holds about 185 characters at 9 pt once fitted
+# to the page width, so the free texts wrap in narrow columns and the rows grow instead; the four
+# indicator columns are grouped and folded away on tabs whose KPIs have no indicator.
 UNIT_WIDTHS = {
-    "seq": 5, "code": 11, "title": 42, "output": 34, "weight": 8, "deadline": 16, "partners": 18,
-    "progress": 9, "result": 34, "obstacles": 28, "completed_on": 11, "measure_unit": 7,
-    "target": 8, "baseline": 7, "actual": 8, "due": 11, "effective_progress": 9, "score": 8,
-    "status": 14, "alerts": 26,
+    "seq": 4, "code": 9, "title": 26, "output": 18, "weight": 6, "deadline": 10, "partners": 11,
+    "progress": 6, "result": 20, "obstacles": 17, "completed_on": 10, "measure_unit": 7,
+    "target": 9, "baseline": 7, "actual": 8, "due": 10, "effective_progress": 7, "score": 7,
+    "status": 11, "alerts": 14,
 }
+INDICATOR_FIELDS = ("measure_unit", "target", "baseline", "actual")
 CENTRED_FIELDS = {"seq", "code", "weight", "progress", "completed_on", "measure_unit", "target",
                   "baseline", "actual", "due", "effective_progress", "score", "status"}
 DATE_FIELDS = {"completed_on", "due"}
@@ -67,6 +72,8 @@ CONFIG_NOTES = {
     "plan_start": "Mốc tính tiến độ kỳ vọng",
     "cutoff_day": "Các phòng, đơn vị cập nhật trước ngày này hằng tháng",
     "report_date": "Để trống: lấy ngày chạy",
+    "signer_authority": "TM., KT., TL. hoặc Q. kèm chức danh người đứng đầu (Nghị định 30/2020/NĐ-CP); "
+                        "để trống khi ký bằng chức vụ của mình",
     "doc_symbol": "Số: …/BC-VP",
     "risk_threshold": "Cảnh báo khi tiến độ thấp hơn tiến độ kỳ vọng quá số điểm % này",
     "band_excellent": "Áp dụng cho tỷ lệ so với kỳ vọng (Nghị định 335/2025/NĐ-CP)",
@@ -117,7 +124,8 @@ def default_settings(year: int) -> dict[str, object]:
         "place": "",
         "doc_symbol": "BC-VP",
         "signer": "",
-        "signer_title": "",
+        "signer_title": "CHÁNH VĂN PHÒNG",
+        "signer_authority": "TL. TRƯỞNG BAN",
         "risk_threshold": 25,
         "band_excellent": 90,
         "band_good": 70,
@@ -154,6 +162,10 @@ def build_workbook(
     if unknown:
         raise ValueError(f"unknown settings: {sorted(unknown)}")
     wb = Workbook()
+    # The workbook's own font is Times New Roman, as official documents are: what sheetkpi adds to it
+    # later takes the default font (the first one), and so does anything typed in a new cell.
+    wb._fonts = IndexedList([Font(name=FONT_NAME, sz=11, family=1)])
+    wb._named_styles["Normal"].font = wb._fonts[0]
     wb.remove(wb.active)
     _guide(wb.create_sheet(L.SHEET_GUIDE))
     config = wb.create_sheet(L.SHEET_CONFIG)
@@ -332,7 +344,10 @@ def _unit(ws: Worksheet, unit: UnitSpec, year, blank_rows: int) -> None:
         _put(ws, L.UNIT_HEADER_ROW, col[field], header, bold=True, align=HEADER_ALIGN,
              fill=ENGINE_HEADER_FILL if engine else HEADER_FILL)
         ws.column_dimensions[get_column_letter(col[field])].width = UNIT_WIDTHS[field]
-    ws.row_dimensions[L.UNIT_HEADER_ROW].height = 48
+    ws.row_dimensions[L.UNIT_HEADER_ROW].height = 64
+    if not any(getattr(k, f) not in (None, "") for k in unit.kpis for f in INDICATOR_FIELDS):
+        first_ind, last_ind = (get_column_letter(col[f]) for f in (INDICATOR_FIELDS[0], INDICATOR_FIELDS[-1]))
+        ws.column_dimensions.group(first_ind, last_ind, hidden=True, outline_level=1)
 
     first = L.UNIT_FIRST_KPI_ROW
     rows = [_kpi_values(i, k) for i, k in enumerate(unit.kpis, start=1)] + [{}] * blank_rows
@@ -350,6 +365,8 @@ def _unit(ws: Worksheet, unit: UnitSpec, year, blank_rows: int) -> None:
     for field in fields:
         _put(ws, total, col[field], L.TOTAL_LABEL if field == "code" else None, bold=True,
              align=CENTRE_TOP, fill=ENGINE_FILL if field in L.ENGINE_COLUMNS else None)
+    # The grade and the unit's flags that sheetkpi writes on this row take two or three lines.
+    ws.row_dimensions[total].height = 45
     # The weight total is the workbook's own formula: rows inserted above the total row extend it in
     # Excel, and sheetkpi never writes over it.
     ws.cell(row=total, column=col["weight"]).value = f"=SUM({weight}{first}:{weight}{total - 1})"
@@ -423,10 +440,13 @@ def _history(ws: Worksheet, units: list[UnitSpec], history: dict) -> None:
     _banner(ws, 2, "Do sheetkpi ghi sau mỗi lần tính: mỗi cột ngày là % tiến độ đọc được tại kỳ báo cáo đó. "
             "Không sửa tay.", width, bold=False, italic=True, horizontal="left")
     headers = [*L.HISTORY_KEY_HEADERS, *dates]
-    for col, w in zip("ABC", (10, 12, 60)):
+    for col, w in zip("ABC", L.HISTORY_KEY_WIDTHS):
         ws.column_dimensions[col].width = w
-    for col in range(4, len(headers) + 1):
-        ws.column_dimensions[get_column_letter(col)].width = 12
+    # Every report-date column to come, ten years of months, already has its width: a date that
+    # sheetkpi adds next month prints as a date, not "###".
+    first = len(L.HISTORY_KEY_HEADERS) + 1
+    ws.column_dimensions[get_column_letter(first)] = ColumnDimension(
+        ws, min=first, max=first + L.HISTORY_DATE_COLUMNS - 1, width=L.HISTORY_DATE_WIDTH, customWidth=True)
     for col, header in enumerate(headers, start=1):
         _put(ws, L.HISTORY_HEADER_ROW, col, header, bold=True, align=HEADER_ALIGN, fill=HEADER_FILL)
     for row, key in enumerate(rows, start=L.HISTORY_FIRST_ROW):

@@ -237,6 +237,7 @@ def _apply_styles(sheet: Any, by_style: dict[str, list[tuple[int, int]]]) -> Non
             font.italic = bool(spec.get("italic"))
             if spec.get("size"):
                 font.size = spec["size"]
+            font.color = f"#{spec.get('color') or '000000'}"  # back to black where a fall was marked red
             rng.color = f"#{spec['fill']}" if spec.get("fill") else None
             rng.wrap_text = bool(spec.get("wrap"))
             rng.horizontal_alignment = spec.get("halign") or _DEFAULT_HALIGN

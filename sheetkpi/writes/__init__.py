@@ -33,6 +33,9 @@ STYLE_SPECS: dict[str, dict] = {
     "date": {"num_fmt": "dd/mm/yyyy", "halign": "center", "valign": "top", "border": True},
     "total": {"bold": True, "fill": "F2F2F2", "border": True, "num_fmt": "#,##0.00"},
     "total_int": {"bold": True, "fill": "F2F2F2", "border": True, "num_fmt": "0", "halign": "center"},
+    # "Lịch sử": figures as the template shows them (General, centred); a fall since the last report in red.
+    "history": {"halign": "center", "valign": "top", "border": True},
+    "history_fall": {"halign": "center", "valign": "top", "border": True, "fill": "FFC7CE", "color": "9C0006"},
     "plain": {},
 }
 

@@ -3,7 +3,8 @@
 Re-running a report date overwrites its column; the figures of other dates are never changed. Date
 columns are kept in date order: a report date earlier than one already there moves the later
 columns one to the right, figures and all. A KPI whose progress is empty or invalid gets an empty
-cell, never a 0 that a later run would read as a fall.
+cell, never a 0 that a later run would read as a fall; a figure below the previous report's is
+marked in red.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from ..rules import history_key, recorded_progress
 from . import SheetWrites, fit_text
 
 Key = tuple[str, str, int]
+# A report date's figures are written with these styles, whatever the cells had: a figure that fell
+# since the previous report is marked, and one that no longer has is not.
+FIGURE_STYLES = ("history", "history_fall")
 
 
 def history_writes(
@@ -37,7 +41,7 @@ def history_writes(
         out.styled_cells[(2, 1)] = ("Do sheetkpi ghi ở mỗi lần tính lại; mỗi cột là một ngày báo cáo.", "subtitle")
         for c, text in enumerate(layout.HISTORY_KEY_HEADERS, start=1):
             out.styled_cells[(header_row, c)] = (text, "header")
-        out.column_widths = {1: 12, 2: 12, 3: 60}
+        out.column_widths = dict(enumerate(layout.HISTORY_KEY_WIDTHS, start=1))
         columns = {as_of: len(layout.HISTORY_KEY_HEADERS) + 1}
     else:
         header_row, rows, last_row = where.header_row, dict(where.rows), where.last_row
@@ -48,20 +52,21 @@ def history_writes(
     last_existing = max(where.dates.values(), default=0) if where else 0
 
     def put(row: int, col: int, value, style: str) -> None:
-        if col > (where.last_col if where else 0):
+        if col > (where.last_col if where else 0) or style in FIGURE_STYLES:
             out.styled_cells[(row, col)] = (value, style)
         else:
             out.cells[(row, col)] = value
 
     if new_column:
         put(header_row, column, as_of, "header_date")
-        out.column_widths[column] = 12
+        out.column_widths[column] = layout.HISTORY_DATE_WIDTH
     for d, c in moved.items():
         put(header_row, c, d, "header_date")
         if c > last_existing:
-            out.column_widths[c] = 12
+            out.column_widths[c] = layout.HISTORY_DATE_WIDTH
 
     figures: dict[int, float | None] = {}
+    fell: set[int] = set()  # rows whose figure is below the previous report's: marked
     for result in evaluation.kpis:
         key = history_key(result.kpi)
         row = rows.get(key)
@@ -71,16 +76,18 @@ def history_writes(
             for c, value in enumerate((result.kpi.unit, result.kpi.code, fit_text(result.kpi.title)), start=1):
                 out.styled_cells[(row, c)] = (value, "text")
         figures[row] = recorded_progress(result.kpi, result.effective_progress)
+        if result.previous_progress is not None and (figures[row] or 0) < result.previous_progress:
+            fell.add(row)
     # Cells that held a figure before (this date's, or another date's before the move) are all
     # rewritten: a KPI removed since an earlier run of this same date must not keep that figure.
     rewrite = not new_column or column <= last_existing
     for key, row in rows.items():
         if row in figures or rewrite:
-            put(row, column, figures.get(row), "number")
+            put(row, column, figures.get(row), "history_fall" if row in fell else "history")
         if moved:
             points = dict(history.get(key, ())) if history else {}
             for d, c in moved.items():
-                put(row, c, points.get(d), "number")
+                put(row, c, points.get(d), "history")
     return out
 
 
