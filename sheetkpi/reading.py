@@ -553,7 +553,8 @@ def _settings(raw: Raw, issues: list[Issue]) -> tuple[Settings, bool]:
         signer=text["signer"],
         signer_title=text["signer_title"],
         # Only a missing line takes the default: an empty one means the signer signs in their own name.
-        signer_authority=clean_text(value("signer_authority")) if "signer_authority" in raw else Settings.signer_authority,
+        signer_authority=(clean_text(value("signer_authority")) if "signer_authority" in raw
+                          else Settings.signer_authority),
         risk_threshold=number("risk_threshold", 25.0),
         bands=(number("band_excellent", 90.0), number("band_good", 70.0), number("band_pass", 50.0)),
     )

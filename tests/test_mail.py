@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import email
-import re
 import os
+import re
 import shutil
 import socket
 import subprocess
