@@ -12,15 +12,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
-
-import sheetkpi.api as api
 from plan_docx import text_to_docx
-from sheetkpi.errors import EXIT_NO_UNITS, EXIT_UNUSABLE, EXIT_USAGE, SheetkpiError, UsageError
+from support import EXAMPLE, SEEDS
+
+from sheetkpi import api
+from sheetkpi.errors import (
+    EXIT_NO_UNITS,
+    EXIT_UNUSABLE,
+    EXIT_USAGE,
+    SheetkpiError,
+    UsageError,
+)
 from sheetkpi.plans import NoTasksFound, build_from_plan, read_plan
 from sheetkpi.plans.model import equal_weights
-from sheetkpi.plans.naming import is_unit_name, unit_code
+from sheetkpi.plans.naming import unit_code
+from sheetkpi.plans.units import is_unit_name
 from sheetkpi.workbook import layout as L
-from support import EXAMPLE, SEEDS
 
 NGHE_AN = "nghe-an-2026-ke-hoach-giao-kpi"
 HA_TINH = "ha-tinh-2023-chuong-trinh-nhiem-vu"
@@ -230,7 +237,7 @@ def test_gia_lai_targets_sections_and_merged_criteria(build, form):
     assert built.field("TC 1.1", "title") == "Thực hiện kế hoạch CCHC"
     assert built.field("TC 1.1", "output") == (
         "Hoàn thành 100% kế hoạch\nLĩnh vực: I. CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH CCHC\n"
-        "Khắc phục, cải thiện theo mục 1.1 của Kế hoạch"
+        "Nêu tại mục 1.1 của kế hoạch"
     )
     assert (built.field("TC 1.1", "target"), built.field("TC 1.1", "measure_unit")) == ("100", "%")
     assert built.field("TCTP 8.1.1", "target") == "Tăng ít nhất 02% so với năm 2021"
@@ -242,7 +249,7 @@ def test_gia_lai_targets_sections_and_merged_criteria(build, form):
     assert "mục 1.10" in built.field("TCTP 8.1.4", "output")
     assert "mục 1.5" in built.field("TCTP 6.3.3", "output")
     outputs = [k[L.COLUMNS["output"]] for k in built.kpis.values()]
-    body = {n: sum(f"theo mục 1.{n} của" in o for o in outputs) for n in range(1, 12)}
+    body = {n: sum(f"tại mục 1.{n} của" in o for o in outputs) for n in range(1, 12)}
     assert body == {**dict.fromkeys(range(1, 12), 1), 5: 2}  # 1.5 names two criteria
     assert built.field("TC 1.2", "deadline") == "Theo yêu cầu của Sở Nội vụ"
     assert built.field("TCTP 3.2.3", "partners") == "Các phòng chuyên môn"  # "Các phòng" + "chuyên môn" on the next page
@@ -392,7 +399,9 @@ TT\tTiêu chí\tCơ quan phụ trách\tThời gian thực hiện
     assert (item.title, item.target, item.measure_unit, item.deadline) == (
         "Công khai thủ tục hành chính trên cổng", "100", "%", "Trong năm 2024",
     )
-    assert sorted(u.reason for u in plan_read.unplaced) == ["không ghi cơ quan phụ trách", "không xác định được đơn vị phụ trách"]
+    reasons = sorted(u.reason for u in plan_read.unplaced)
+    assert reasons[0] == "bảng không ghi đơn vị chủ trì"
+    assert reasons[1].startswith("giao chung cho nhiều cơ quan, đơn vị ('các đơn vị liên quan')")
 
 
 def test_bullets_before_the_first_unit_heading_are_unplaced(tmp_path):
@@ -410,7 +419,7 @@ III. NHIỆM VỤ CỤ THỂ
     assert (item.title, item.output, item.deadline) == (
         "Dự báo nhu cầu lao động", "+ Gồm cả lao động nước ngoài.", "Tháng 6/2025",
     )
-    assert [u.text for u in plan_read.unplaced] == ["Việc chung không rõ phòng."]
+    assert [u.text for u in plan_read.unplaced] == ["Việc chung không rõ phòng"]
 
 
 def test_header_block_in_a_word_table_gives_agency_and_parent(tmp_path):
@@ -482,7 +491,7 @@ def _bytes(data: bytes):
 NOT_PLANS = {
     "empty.txt": (_bytes(b""), EXIT_NO_UNITS, "trống"),
     "spaces.md": (_bytes(b"  \n\n\t\n"), EXIT_NO_UNITS, "trống"),
-    "minutes.docx": (_random_docx, EXIT_NO_UNITS, "Không tìm thấy phòng, đơn vị hay nhiệm vụ nào"),
+    "minutes.docx": (_random_docx, EXIT_NO_UNITS, "Không tìm thấy nhiệm vụ nào được giao"),
     "plan.pdf": (_bytes(b"%PDF-1.4\n%\xe2\xe3\n1 0 obj"), EXIT_UNUSABLE, "là PDF"),
     "renamed-pdf.docx": (_bytes(b"%PDF-1.7\n"), EXIT_UNUSABLE, "là PDF"),
     "old.doc": (_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), EXIT_UNUSABLE, "Word 97-2003"),

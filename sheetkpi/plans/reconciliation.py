@@ -52,7 +52,7 @@ class Reconciliation:
             out.append("Kế hoạch không ghi, cần điền ở trang \"Cấu hình\": "
                        + ", ".join(labels[k] for k in self.missing_settings))
         out += ["", f"{len(self.units)} phòng, đơn vị; {self.kpi_count} KPI:"]
-        width = max(len(u.code) for u in self.units)
+        width = max((len(u.code) for u in self.units), default=2)
         out.append(f"  {'Mã':<{width}}  {'Số KPI':>6}  {'Tổng trọng số':>13}  Phòng/đơn vị")
         for u in self.units:
             total = format_vn(u.weight_total) + ("*" if u.weights_assigned else "")
