@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docx
@@ -13,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from plan_docx import text_to_docx
-from support import EXAMPLE, SEEDS
+from support import EXAMPLE, SEEDS, SHARED
 
 from sheetkpi import api
 from sheetkpi.errors import (
@@ -23,7 +25,9 @@ from sheetkpi.errors import (
     SheetkpiError,
     UsageError,
 )
+from sheetkpi.parsing.text import fold
 from sheetkpi.plans import NoTasksFound, build_from_plan, read_plan
+from sheetkpi.plans.build import UNPLACED_CODE
 from sheetkpi.plans.model import equal_weights
 from sheetkpi.plans.naming import unit_code
 from sheetkpi.plans.units import is_unit_name
@@ -609,3 +613,166 @@ def test_unplaced_tasks_reach_a_tab_of_their_own_and_the_data_problems(tmp_path)
     summary = load_workbook(out)[L.SHEET_SUMMARY]
     problems = [r for r in summary.iter_rows(values_only=True) if r[1] == "CHUA-XEP"]
     assert any(r[0] == "Lỗi — weight-invalid" for r in problems)
+
+
+# Real plans and letters of other bodies (issue #19, tests/plans/SOURCES.md). The units and the
+# number of tasks of each are what a careful reader of the document gives, written by hand; a range
+# where two readings are fair (a mandate paragraph before the bullets, a task the body repeats from
+# a heading, a body that issues the plan and also leads tasks in it). Any unit not listed fails.
+
+PLANS = Path(__file__).parent / "plans"
+SHARED_PLANS = Path(os.environ.get("SHEETKPI_PLANS") or SHARED / "plans")
+
+
+@dataclass(frozen=True)
+class Expect:
+    units: dict[str, tuple[int, int]]  # unit as the plan names it → (fewest, most) tasks
+    unplaced: tuple[int, int]  # tasks given to many bodies at once, or to no one among assigned ones
+    year: int  # the year of the document
+    given_year: bool = False  # the stored text has no date: the Office gives --year
+    deadlines: dict[str, str] = field(default_factory=dict)  # unit → a deadline one of its rows has
+
+
+REAL_PLANS: dict[str, Expect] = {
+    # UBND tỉnh Sơn La: "III. PHÂN CÔNG NHIỆM VỤ" with "1. Công an tỉnh" (a mandate paragraph, then
+    # "Trong đó giao Giám đốc Công an tỉnh chỉ đạo thực hiện:" and three bullets), "2. Văn phòng UBND
+    # tỉnh: Phối hợp …" and so on; section II gives items 6 and 8 to Công an tỉnh in brackets, items 1
+    # and 7 to the sở, ban, ngành and UBND huyện at once, items 2–5 to no one.
+    "son-la-2023-bao-ve-bi-mat-nha-nuoc.md": Expect({
+        "Công an tỉnh": (3, 6), "Văn phòng UBND tỉnh": (1, 1), "Sở Nội vụ": (2, 2), "Sở Tư pháp": (1, 2),
+        "Sở Thông tin và Truyền thông": (1, 1), "Sở Tài chính": (1, 2),
+    }, unplaced=(2, 6), year=2023),
+    # UBND TP Hồ Chí Minh: "III. TỔ CHỨC THỰC HIỆN" with "1.1. Ủy ban nhân dân Thành phố:" (its own
+    # duties), "1.2. … quận, huyện:" and "1.3. … xã, phường, thị trấn:" (many bodies), "2.1. Sở Lao
+    # động - Thương binh và Xã hội:" … "2.4. Sở Kế hoạch và Đầu tư:"; section II's steps name Sở Xây
+    # dựng (2.4, 4.1.a) and Sở Tài chính (2.5, 2.6) again, the commune steering boards (2.2) and the
+    # UBND levels; "3. Đối với các tổ chức khác" asks the Mặt trận and mass organisations.
+    "tp-hcm-2014-ho-tro-nha-o-nguoi-co-cong.md": Expect({
+        "Ủy ban nhân dân Thành phố": (7, 7), "Sở Lao động - Thương binh và Xã hội": (2, 2), "Sở Xây dựng": (3, 5),
+        "Sở Tài chính": (2, 4), "Sở Kế hoạch và Đầu tư": (1, 1), "Ban Chỉ đạo": (0, 1),
+        "Ủy ban Mặt trận Tổ quốc Việt Nam Thành phố": (0, 1),
+    }, unplaced=(10, 20), year=2014, deadlines={"Sở Xây dựng": "Trước ngày 30 tháng 9 năm 2014"}),
+    # Ban Chỉ đạo quốc gia 1237 (a steering committee): sections I–IX of part B each list "Nội dung,
+    # biện pháp" a), b), … then "Cơ quan chủ trì" (its first member leads, the rest are partners) and
+    # "Thời gian thực hiện"; part D gives tasks to itself, Bộ Quốc phòng and its own office, and to
+    # ministries, military regions and provinces at once. Plan year 2013, not the horizon 2020.
+    "bcd-quoc-gia-1237-2013-ke-hoach-quy-tap-hai-cot.md": Expect({
+        "Ban Chỉ đạo quốc gia": (35, 36), "Bộ Quốc phòng": (5, 9), "Văn phòng Ban Chỉ đạo quốc gia 1237": (3, 3),
+    }, unplaced=(5, 12), year=2013, deadlines={"Bộ Quốc phòng": "Từ năm 2013 đến năm 2020 và tiếp theo"}),
+    # Thủ tướng Chính phủ: "III. TỔ CHỨC THỰC HIỆN" with one numbered heading per ministry and its
+    # bullets; "12. Đài Truyền hình Việt Nam, Đài Tiếng nói Việt Nam, Thông tấn xã Việt Nam: Chủ trì …"
+    # (the first leads); 13, 14 and 16 are many bodies at once; 15 asks the Mặt trận.
+    "thu-tuong-2018-ke-hoach-chi-thi-14.md": Expect({
+        "Bộ Lao động - Thương binh và Xã hội": (18, 18), "Bộ Quốc phòng": (6, 6), "Bộ Công an": (3, 3),
+        "Bộ Tài chính": (2, 2), "Bộ Kế hoạch và Đầu tư": (1, 1), "Bộ Xây dựng": (1, 1), "Bộ Y tế": (3, 3),
+        "Bộ Giáo dục và Đào tạo": (1, 1), "Bộ Thông tin và Truyền thông": (2, 2),
+        "Bộ Văn hóa, Thể thao và Du lịch": (1, 1), "Bộ Ngoại giao": (1, 1), "Đài Truyền hình Việt Nam": (1, 1),
+        "Ủy ban trung ương Mặt trận Tổ quốc Việt Nam": (0, 1),
+    }, unplaced=(3, 5), year=2018),
+    # Thủ tướng Chính phủ, a decision: "Điều 8. Tổ chức thực hiện" — "a) Bộ Xây dựng:" … "d) Bộ Lao động
+    # - Thương binh và Xã hội:"; Điều 4.2 gives Bộ Xây dựng one more; the UBND of provinces, districts
+    # and communes (Điều 4, 6, 7, 8.2) are many bodies.
+    "thu-tuong-2013-quyet-dinh-22-ho-tro-nha-o.md": Expect({
+        "Bộ Xây dựng": (2, 3), "Bộ Kế hoạch và Đầu tư": (1, 1), "Bộ Tài chính": (1, 1),
+        "Bộ Lao động - Thương binh và Xã hội": (1, 1),
+    }, unplaced=(10, 17), year=2013),
+    # A directive to "Chủ tịch Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương": five tasks,
+    # none for a single unit. The stored text lost its date line.
+    "thu-tuong-2012-chi-thi-31-dao-tao-nghe.md": Expect({}, unplaced=(5, 6), year=2012, given_year=True),
+    # Letters: "Yêu cầu Bộ … khẩn trương …", "Ủy ban nhân dân tỉnh Nghệ An chủ động …".
+    "vpcp-2014-cong-van-8424-tro-cap.md": Expect({
+        "Bộ Lao động - Thương binh và Xã hội": (1, 1), "Ủy ban nhân dân tỉnh Nghệ An": (1, 1),
+    }, unplaced=(0, 0), year=2014, deadlines={"Bộ Lao động - Thương binh và Xã hội": "Trước ngày 31 tháng 12 năm 2014"}),
+    "thu-tuong-2009-cong-van-2403-tro-cap.md": Expect({"Bộ Quốc phòng": (1, 1)}, unplaced=(0, 0), year=2009),
+    # "… đã giao Bộ … trước ngày 30 tháng 11 năm 2012" is what was assigned before; the task is the request.
+    "vpcp-2013-cong-van-3354-thong-tu.md": Expect({
+        "Bộ Lao động - Thương binh và Xã hội": (1, 1),
+    }, unplaced=(0, 0), year=2013, deadlines={"Bộ Lao động - Thương binh và Xã hội": "Trước ngày 30 tháng 5 năm 2013"}),
+    # "Văn phòng Chính phủ đề nghị quý Bộ …": the Bộ the letter is sent to ("Kính gửi: …").
+    "vpcp-2013-cong-van-8794-bao-cao.md": Expect({"Bộ Lao động - Thương binh và Xã hội": (1, 1)}, unplaced=(0, 1), year=2013),
+}
+
+# Real documents kept outside the repository (tests/plans/SOURCES.md): read when present.
+SHARED_REAL_PLANS: dict[str, Expect] = {
+    # UBND TP Hà Nội: an annex table "Stt (TT, Chi tiết) | Tên nhiệm vụ | Đơn vị chủ trì | Đơn vị phối hợp |
+    # Sản phẩm | Thời hạn" with group rows, joint leads ("Sở Xây dựng/các công ty …", "Sở Tài chính, Ban
+    # Quản lý các Khu công nghệ cao …"), collective leads (UBND các xã, phường), and "IV. TỔ CHỨC THỰC
+    # HIỆN" with "1. Sở Khoa học và Công nghệ", "2. Sở Nội vụ", "3. Sở Tài chính", many bodies in 4 and 5,
+    # "6. Đề nghị Ủy ban Mặt trận …", "7. Đề nghị Văn phòng Thành ủy, …".
+    "ha-noi-2026-cao-diem-100-ngay-chuyen-doi-so.md": Expect({
+        "Sở Tài chính": (3, 3), "Sở Quy hoạch - Kiến trúc": (1, 1), "Sở Nông nghiệp và Môi trường": (3, 3),
+        "Sở Xây dựng": (1, 1), "Trung tâm Phục vụ hành chính công": (3, 3), "Văn phòng UBND Thành phố": (1, 1),
+        "Sở Y tế": (1, 1), "Sở Giáo dục và Đào tạo": (1, 2), "Sở Khoa học và Công nghệ": (8, 10),
+        "Sở Công Thương": (3, 3), "Thuế Hà Nội": (1, 1), "Sở Văn hóa và Thể thao": (1, 1), "Sở Du lịch": (1, 1),
+        "Sở Nội vụ": (1, 1), "Ủy ban Mặt trận Tổ quốc Việt Nam thành phố Hà Nội": (0, 3),
+        "Văn phòng Thành ủy": (0, 1),
+    }, unplaced=(10, 14), year=2026, deadlines={"Sở Công Thương": "31/7/2026"}),
+    # UBND tỉnh Lâm Đồng, conclusions of a meeting: "Giao Trung tâm Xúc đầu tư, Thương mại và Du lịch:"
+    # (sic) over two bullets, "a) Giao Trung tâm Xúc tiến Đầu tư, Thương mại và Du lịch tỉnh" over two,
+    # "b) Giao Sở Tài chính", "3. Về …, giao Trung tâm …:" over five.
+    "lam-dong-2026-thong-bao-ket-luan-pci.docx": Expect({
+        "Trung tâm Xúc tiến Đầu tư, Thương mại và Du lịch tỉnh": (7, 9),
+        "Trung tâm Xúc đầu tư, Thương mại và Du lịch": (0, 2), "Sở Tài chính": (1, 1),
+    }, unplaced=(0, 0), year=2026),
+    # "Giao Sở Khoa học và Công nghệ chủ trì …" at the end of 1.d, in 2.b, 3.b; "Yêu cầu Sở …" (2.a);
+    # "Sở Khoa học và Công nghệ chủ trì, phối hợp …" opening 4 and 5; "c) Giao Sở Tài chính chủ trì …";
+    # "a) Các sở, ngành chủ động …" and "6. Các sở, ban, ngành, …; UBND các xã, phường, đặc khu".
+    "lam-dong-2026-thong-bao-ket-luan-khcn.docx": Expect({
+        "Sở Khoa học và Công nghệ": (6, 7), "Sở Tài chính": (1, 1),
+    }, unplaced=(2, 7), year=2026, deadlines={"Sở Khoa học và Công nghệ": "Trước ngày 10/5/2026"}),
+    "lam-dong-2025-cong-van-giao-cong-an.docx": Expect({"Công an tỉnh": (1, 1)}, unplaced=(0, 0), year=2025),
+}
+
+
+def _unit_key(name: str) -> str:
+    """A unit's name compared without case, diacritics or a trailing number ("Ban Chỉ đạo quốc gia 1237")."""
+    words = fold(name).split()
+    while len(words) > 1 and words[-1].isdigit():
+        words.pop()
+    return " ".join(words)
+
+
+def _check_real_plan(source: Path, expect: Expect, tmp_path: Path) -> None:
+    year = expect.year if expect.given_year else None
+    if expect.given_year:
+        with pytest.raises(UsageError):
+            read_plan(source)
+    plan = read_plan(source, year=year)
+    assert plan.year == expect.year
+    got = {_unit_key(u.name): u for u in plan.units}
+    wanted = {_unit_key(name): counts for name, counts in expect.units.items()}
+    assert set(got) <= set(wanted), f"units the plan does not assign to: {sorted(set(got) - set(wanted))}"
+    for key, (fewest, most) in wanted.items():
+        count = len(got[key].items) if key in got else 0
+        assert fewest <= count <= most, (key, count, [i.title[:60] for i in got[key].items] if key in got else [])
+    assert expect.unplaced[0] <= len(plan.unplaced) <= expect.unplaced[1], [str(u) for u in plan.unplaced]
+    for name, deadline in expect.deadlines.items():
+        # Deadlines are kept as written ("trước ngày …" after a label, "Trước ngày …" in a cell).
+        assert deadline.casefold() in [i.deadline.casefold() for i in got[_unit_key(name)].items], name
+    # The workbook is built and accepted by check: every placed unit's weights sum to 100.
+    output = tmp_path / "out.xlsx"
+    build_from_plan(source, output, year=year)
+    evaluation = api.check(output)
+    assert [u.weight_total for u in evaluation.units if u.unit.code != UNPLACED_CODE] == [100] * len(plan.units)
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("name", sorted(REAL_PLANS))
+def test_real_plans_of_other_bodies(tmp_path, name, form):
+    source = PLANS / name
+    if form == "docx":
+        source = text_to_docx(source, tmp_path / f"{source.stem}.docx")
+    _check_real_plan(source, REAL_PLANS[name], tmp_path)
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("name", sorted(SHARED_REAL_PLANS))
+def test_real_plans_kept_outside_the_repository(tmp_path, name, form):
+    source = SHARED_PLANS / name
+    if not source.exists():
+        pytest.skip(f"{source} is not here (tests/plans/SOURCES.md)")
+    if form == "docx" and source.suffix != ".docx":
+        source = text_to_docx(source, tmp_path / f"{source.stem}.docx")
+    elif form == "txt" and source.suffix == ".docx":
+        pytest.skip("a Word original: read as Word only")
+    _check_real_plan(source, SHARED_REAL_PLANS[name], tmp_path)

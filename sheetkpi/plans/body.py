@@ -55,7 +55,7 @@ _SECTION_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (SKIP, (
         "muc dich", "yeu cau", "nguyen tac", "can cu", "quan diem", "danh gia", "ket qua thuc hien", "tinh hinh",
         "thuc trang", "kinh phi", "de cuong", "mau bao cao", "bieu mau", "hieu luc", "doi tuong", "pham vi",
-        "giai thich", "muc ho tro", "nguon von", "che do bao cao", "thoi gian, noi dung",
+        "giai thich",
     )),
 )
 TITLE_WORDS = 12  # a numbered item is a section title only if it is this short

@@ -128,7 +128,7 @@ def build_outline(paragraphs: list[Paragraph]) -> Node:
     for p in paragraphs:
         kind, number, text = _kind(p, last)
         node = Node(kind, number, text, p)
-        if kind == TEXT:
+        if kind in (TEXT, ADDRESSEE):
             parent = stack[-1]
         else:
             if kind in TOP:

@@ -355,12 +355,12 @@ def opening(text: str, known: Iterable[str] = (), addressee: Lead | None = None)
     chính thẩm định …". "đã giao" tells what was assigned before, not what this text assigns. None
     when the sentence names no lead."""
     tokens = _tokens(text)
-    if not tokens:
+    if not tokens or text.isupper():  # a line in capitals is a title ("CHỦ TỊCH ỦY BAN NHÂN DÂN …"), not a sentence
         return None
     starts = [0]
     if _match(tokens, 0, _INTRO):
         # "Trên cơ sở đề nghị của …, Sở Tài chính thẩm định …": the subject after a comma.
-        starts += [k + 1 for k in range(min(len(tokens) - 1, 40)) if tokens[k].sep == ","][:4]
+        starts += [k + 1 for k in range(min(len(tokens) - 1, 60)) if tokens[k].sep == ","][:6]
     for start in starts:
         assigned = _assigned(text, tokens, start, known, addressee)
         if assigned is False:
