@@ -36,7 +36,6 @@ from .outline import (
     SIGNATURE,
     SUB,
     TEXT,
-    TOP,
     Node,
 )
 from .units import Lead, heading, opening
@@ -62,7 +61,9 @@ TITLE_WORDS = 12  # a numbered item is a section title only if it is this short
 # Sentences that organise the document, never tasks.
 _BOILERPLATE = re.compile(
     r"chiu trach nhiem thi hanh|co hieu luc|ban hanh kem theo|biet,? (?:va )?(?:trien khai )?thuc hien\b|tran trong|"
-    r"xin thong bao|thong bao de|de cac .{0,60}\bbiet\b"
+    r"xin thong bao|thong bao de|de cac .{0,60}\bbiet\b|"
+    # The opening of a reply: "Ủy ban nhân dân tỉnh nhận được Công văn số … của Bộ Công an …".
+    r"^[^,;:]{0,80}\bnhan duoc (?:cong van|van ban|to trinh|thu|bao cao)\b"
 )
 _NOTE = re.compile(r"^\(.*\)\.?$")
 _ANNEX = re.compile(r"\b(?:phu luc|kem theo)\b")
@@ -132,7 +133,7 @@ class BodyReader:
 
     def _children(self, node: Node, ctx: _Ctx) -> None:
         children = node.children
-        first_section = next((i for i, c in enumerate(children) if c.kind in SECTIONS or c.kind in TOP), None)
+        first_section = next((i for i, c in enumerate(children) if c.kind in SECTIONS or c.kind in (DOCTYPE, ANNEX)), None)
         line: Lead | None = None  # a text lead line ("… giao X:") leads the items after it
         coded = any(CODED.match(c.text) for c in children)
         for at, child in enumerate(children):
@@ -193,7 +194,7 @@ class BodyReader:
             else:
                 self._field(node, *pair)
             return None
-        said = opening(text, self.known, self.addressee) if not self._organizing(ctx) else None
+        said = self._statement(text) if not self._organizing(ctx) else None
         if self._is_group(node):
             if said is not None and ctx.scope is None:
                 # "Giao Trung tâm … chủ trì, phối hợp …:" over the items it assigns.
@@ -261,7 +262,8 @@ class BodyReader:
             self._content(found, child)
         if lead is None:
             for child in node.children:
-                if child.kind == TEXT and (said := self._statement(child.text)) is not None:
+                if child.kind == TEXT and not _BOILERPLATE.search(fold(child.text)) and (
+                        said := self._statement(child.text)) is not None:
                     found.lead, found.origin = said[0], "opening"
                     break
         self.found.append(found)

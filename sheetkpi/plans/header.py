@@ -18,6 +18,9 @@ from .naming import is_upper
 
 HEAD_LINES = 40  # the header block is within the first lines
 _DATE_LINE = re.compile(r"^(?P<place>[^\W\d][\w .'-]{1,40}?),\s*ngày\b[^,]*?\bnăm\s+(?P<year>\d{4})\b", re.IGNORECASE)
+# The document number written on the same line when the two header columns run together:
+# "Số: /UBND-NC Lâm Đồng, ngày    tháng 12 năm 2025" (a draft leaves the day blank).
+_NUMBER = re.compile(r"^Số\s*:?\s*[\w/.-]*(?:\s+-\s+[\w/.-]+)?\s+", re.IGNORECASE)
 _DOC_TYPES = ("ke hoach", "chuong trinh", "quyet dinh", "phuong an", "de an", "bang giao kpi")
 _YEAR = re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)
 # The board named where it issues the plan or introduces its short name:
@@ -46,7 +49,7 @@ def read_header(doc: Document) -> Header:
     head = lines[:HEAD_LINES]
     date_year = None
     for line in head:
-        m = _DATE_LINE.match(line)
+        m = _DATE_LINE.match(line) or _DATE_LINE.match(_NUMBER.sub("", line))
         if m:
             header.settings["place"] = m.group("place").strip()
             date_year = int(m.group("year"))

@@ -47,6 +47,10 @@ _NOT_NAMES = frozenset(tuple(w.split()) for w in (
     "so luong", "dai hoi", "bo may", "vu viec", "cuc bo", "thue dat", "doan ket", "dai dien",
 ))
 _PLACES = {"tinh", "thanh", "huyen", "xa", "phuong", "quan", "thi", "dac", "khu", "tp", "cap"}
+# The level of government that closes a name in running text: "Công an tỉnh nghiên cứu …", "UBND tỉnh
+# trân trọng …", "Ủy ban nhân dân thành phố nhận được …"; only a proper name goes on after it.
+_LAST_PLACES = {("tinh",), ("huyen",), ("xa",), ("phuong",), ("quan",), ("thanh", "pho"), ("thi", "xa"),
+                ("thi", "tran"), ("dac", "khu")}
 # Titles of the person who heads a unit: "Giám đốc Công an tỉnh" is Công an tỉnh.
 _TITLES = tuple(sorted((tuple(t.split()) for t in (
     "giam doc", "pho giam doc", "chu tich", "pho chu tich", "thu truong", "truong", "pho truong",
@@ -90,7 +94,7 @@ _ASSIGNING = (("giao",), ("yeu", "cau"), ("de", "nghi"))
 # Clauses that may open a sentence before its subject.
 _INTRO = tuple(tuple(w.split()) for w in (
     "tren co so", "can cu", "sau khi", "truoc khi", "dinh ky", "hang", "hang nam", "trong", "dong thoi",
-    "theo do", "ngoai ra", "khi", "de",
+    "theo do", "ngoai ra", "khi", "de", "ve",
 ))
 _TOKEN = re.compile(r"[^\s/;,()]+[,;:.]*|[/;,()]")
 _TRAIL = ".,;:"
@@ -124,8 +128,8 @@ def _tokens(text: str) -> list[_Tok]:
     for m in _TOKEN.finditer(text):
         raw = m.group()
         if raw in "/;,()":
-            if out and not out[-1].sep:
-                out[-1].sep = raw
+            if out and (not out[-1].sep or (out[-1].sep == ")" and raw == ",")):
+                out[-1].sep = raw  # "(VCCI), giao …": the comma ends the clause
             elif not out:
                 out.append(_Tok(m.start(), m.end(), "", "", raw))
             continue
@@ -238,10 +242,19 @@ def _name_end(tokens: list[_Tok], i: int, head: int, running: bool) -> int:
                 j += 2  # in a heading: "Phòng Quản lý tài nguyên và môi trường"
                 continue
             break
-        if not _capitalised(tok) and _match(tokens, j, verbs):
+        if not _capitalised(tok) and (_match(tokens, j, verbs) or (running and _after_place(tokens, j))):
             break
         j += 1
     return j
+
+
+def _after_place(tokens: list[_Tok], j: int) -> bool:
+    """Whether token ``j`` follows the level of government that ends a name ("tỉnh", "thành phố")."""
+    if tokens[j].key == "hoi":
+        return False  # "xã hội"
+    return any(j >= len(p) and tuple(t.key for t in tokens[j - len(p):j]) == p and not _capitalised(tokens[j - len(p)])
+               or j >= len(p) and p == ("thanh", "pho") and tuple(t.key for t in tokens[j - 2:j]) == p
+               for p in _LAST_PLACES)
 
 
 def _mention(tokens: list[_Tok], i: int, known: Iterable[str], running: bool) -> tuple[str, int] | None:
@@ -370,6 +383,8 @@ def opening(text: str, known: Iterable[str] = (), addressee: Lead | None = None)
         found = _lead_list(text, tokens, start, known, running=True)
         if found is None:
             continue
+        if start and not (found[1] < len(tokens) and _match(tokens, found[1], _VERBS)):
+            continue  # after an opening clause only a subject that acts: "Sau khi …, Sở Tài chính lập …"
         if found[1] < len(tokens):
             return found[0], text[tokens[found[1]].start:].strip()
         if tokens[-1].sep == ":":
