@@ -698,7 +698,11 @@ SHARED_REAL_PLANS: dict[str, Expect] = {
     # Sản phẩm | Thời hạn" with group rows, joint leads ("Sở Xây dựng/các công ty …", "Sở Tài chính, Ban
     # Quản lý các Khu công nghệ cao …"), collective leads (UBND các xã, phường), and "IV. TỔ CHỨC THỰC
     # HIỆN" with "1. Sở Khoa học và Công nghệ", "2. Sở Nội vụ", "3. Sở Tài chính", many bodies in 4 and 5,
-    # "6. Đề nghị Ủy ban Mặt trận …", "7. Đề nghị Văn phòng Thành ủy, …".
+    # "6. Đề nghị Ủy ban Mặt trận …", "7. Đề nghị Văn phòng Thành ủy, …". Not for one unit: nine rows
+    # led by "UBND các xã, phường", "Các cơ quan, đơn vị giải quyết TTHC" or "Các Sở, ban, ngành; UBND
+    # các xã, phường" (rows 16, 17, 20, 22, 25, 26, 30, 32, 33), the reports "các cơ quan, đơn vị" send
+    # (II.3), the two bullets of IV.4 and of IV.5, and the closing "UBND Thành phố yêu cầu các cơ quan,
+    # đơn vị …": 15; the two rules of II.3 on what a report holds may be listed with them.
     "ha-noi-2026-cao-diem-100-ngay-chuyen-doi-so.md": Expect({
         "Sở Tài chính": (3, 3), "Sở Quy hoạch - Kiến trúc": (1, 1), "Sở Nông nghiệp và Môi trường": (3, 3),
         "Sở Xây dựng": (1, 1), "Trung tâm Phục vụ hành chính công": (3, 3), "Văn phòng UBND Thành phố": (1, 1),
@@ -706,7 +710,7 @@ SHARED_REAL_PLANS: dict[str, Expect] = {
         "Sở Công Thương": (3, 3), "Thuế Hà Nội": (1, 1), "Sở Văn hóa và Thể thao": (1, 1), "Sở Du lịch": (1, 1),
         "Sở Nội vụ": (1, 1), "Ủy ban Mặt trận Tổ quốc Việt Nam thành phố Hà Nội": (0, 3),
         "Văn phòng Thành ủy": (0, 1),
-    }, unplaced=(10, 14), year=2026, deadlines={"Sở Công Thương": "31/7/2026"}),
+    }, unplaced=(15, 17), year=2026, deadlines={"Sở Công Thương": "31/7/2026"}),
     # UBND tỉnh Lâm Đồng, conclusions of a meeting: "Giao Trung tâm Xúc đầu tư, Thương mại và Du lịch:"
     # (sic) over two bullets, "a) Giao Trung tâm Xúc tiến Đầu tư, Thương mại và Du lịch tỉnh" over two,
     # "b) Giao Sở Tài chính", "3. Về …, giao Trung tâm …:" over five.

@@ -251,8 +251,11 @@ class BodyReader:
         if not names:
             own = self._statement(item.title)
         if own is not None:
-            said, title, context = own
-            if lead is None:
+            said, title, context, assigned = own
+            if lead is None or (assigned and origin != "label" and lead.is_unit):
+                # "UBND Thành phố yêu cầu các cơ quan, đơn vị …" under a unit heading: the task
+                # says itself whom it is given to. Under a collective ("Trách nhiệm của UBND các
+                # tỉnh": "Giao Sở Xây dựng …") the unit it names is each one's own.
                 lead, origin = said, "opening"
             if lead is said or ctx.scope is None or fold(said.name) == fold(lead.name):
                 item.title = _capital(tidy(title))
@@ -269,14 +272,15 @@ class BodyReader:
         self.found.append(found)
         self._current = found
 
-    def _statement(self, text: str) -> tuple[Lead, str, str] | None:
-        """The assignment a task's own words make: (lead, the task without it, context before it)."""
+    def _statement(self, text: str) -> tuple[Lead, str, str, bool] | None:
+        """The assignment a task's own words make: (lead, the task without it, context before it,
+        whether a verb of assignment names the lead)."""
         note = _ASSIGNING_NOTE.search(text)
         if note is not None:
             said = opening(note.group("inner"), self.known, self.addressee)
             if said is not None:
                 title = (text[: note.start()] + text[note.end():]).strip()
-                return said[0], title, note.group("inner")
+                return said.lead, title, note.group("inner"), said.assigned
         sentences = _SENTENCE_END.split(text)
         for at, sentence in enumerate(sentences):
             said = opening(sentence, self.known, self.addressee)
@@ -284,8 +288,8 @@ class BodyReader:
                 continue
             if at and not re.match(r"^\W*(?:giao|yeu cau|de nghi)\b", fold(sentence)):
                 continue  # later sentences count only when they assign: "… Giao Sở X chủ trì …"
-            rest = " ".join([said[1], *sentences[at + 1:]])
-            return said[0], rest, " ".join(sentences[:at])
+            rest = " ".join([said.rest, *sentences[at + 1:]])
+            return said.lead, rest, " ".join(sentences[:at]), said.assigned
         return None
 
     def _content(self, found: Found, node: Node) -> None:

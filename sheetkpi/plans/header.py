@@ -17,7 +17,9 @@ from .document import Document
 from .naming import is_upper
 
 HEAD_LINES = 40  # the header block is within the first lines
-_DATE_LINE = re.compile(r"^(?P<place>[^\W\d][\w .'-]{1,40}?),\s*ngày\b[^,]*?\bnăm\s+(?P<year>\d{4})\b", re.IGNORECASE)
+# "Hà Tĩnh, ngày 20 tháng 02 năm 2023"; a PDF's text may lose the spaces ("ngày14 tháng7 năm 2026").
+_DATE_LINE = re.compile(r"^(?P<place>[^\W\d][\w .'-]{1,40}?),\s*ngày(?![^\W\d])[^,]*?\bnăm\s+(?P<year>\d{4})\b",
+                        re.IGNORECASE)
 # The document number written on the same line when the two header columns run together:
 # "Số: /UBND-NC Lâm Đồng, ngày    tháng 12 năm 2025" (a draft leaves the day blank).
 _NUMBER = re.compile(r"^Số\s*:?\s*[\w/.-]*(?:\s+-\s+[\w/.-]+)?\s+", re.IGNORECASE)

@@ -103,9 +103,9 @@ def read_table(table: Table, year: int) -> PlanTable | None:
     for at, row in enumerate(table.rows[:HEADER_SEARCH_ROWS]):
         row = list(row)
         rest = table.rows[at + 1:]
-        # A header on two rows: "Stt" over "TT" and "Chi tiết".
-        while rest and _header_continues(rest[0]):
-            row = [" ".join(t for t in (a, b) if t) for a, b in zip(row, rest[0])]
+        # A header on two rows: "Stt" over "TT" and "Chi tiết"; Word repeats a cell merged down.
+        while rest and _header_continues(rest[0], row):
+            row = [a if b == a else " ".join(t for t in (a, b) if t) for a, b in zip(row, rest[0])]
             rest = rest[1:]
         columns: dict[str, int] = {}
         for col, header in enumerate(row):
@@ -117,11 +117,14 @@ def read_table(table: Table, year: int) -> PlanTable | None:
     return None
 
 
-def _header_continues(cells: list[str]) -> bool:
-    filled = [c for c in cells if c]
-    return bool(filled) and len(filled) < len(cells) and all(
-        len(c.split()) <= 3 and not NUMBER.match(c) and not c.startswith("(") and not is_upper(c) for c in filled
-    ) and any(column_field(c, 0) in ("seq", "detail") for c in filled)
+def _header_continues(cells: list[str], above: list[str]) -> bool:
+    """Whether ``cells`` is the second row of the header ``above``: a few short words under some of
+    its columns ("TT", "Chi tiết"), the other cells empty or repeating the cell above."""
+    filled = [c for c, a in zip(cells, above) if c and c != a]
+    named = [column_field(c, 0) in ("seq", "detail") for c in filled]
+    return bool(filled) and len(filled) < len(cells) and any(named) and all(
+        len(c.split()) <= 3 and not NUMBER.match(c) and not c.startswith("(") and (not is_upper(c) or seq)
+        for c, seq in zip(filled, named))
 
 
 def _rows(plan_table: PlanTable, rows: list[list[str]]) -> PlanTable:

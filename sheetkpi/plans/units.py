@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..parsing.text import fold, strip_marks
 
@@ -112,6 +113,16 @@ class Lead:
     @property
     def is_unit(self) -> bool:
         return self.kind == UNIT
+
+
+class Opening(NamedTuple):
+    """The lead a sentence names in its opening words, the rest of the sentence, and whether a verb
+    of assignment named it ("Giao Sở …", "UBND tỉnh yêu cầu các cơ quan …") rather than it being
+    the subject ("Sở Y tế tham mưu …")."""
+
+    lead: Lead
+    rest: str
+    assigned: bool = False
 
 
 @dataclass
@@ -340,7 +351,7 @@ def heading(text: str, known: Iterable[str] = ()) -> tuple[Lead, str] | None:
     return found[0], inline.strip()
 
 
-def _assigned(text: str, tokens: list[_Tok], at: int, known, addressee: Lead | None) -> tuple[Lead, str] | None | bool:
+def _assigned(text: str, tokens: list[_Tok], at: int, known, addressee: Lead | None) -> Opening | None | bool:
     """The lead named after "giao", "yêu cầu" or "đề nghị" among the first words from ``at``;
     False when such a verb is there but names no one (the subject before it is who assigns)."""
     for k in range(at, min(len(tokens), at + 12)):
@@ -353,15 +364,15 @@ def _assigned(text: str, tokens: list[_Tok], at: int, known, addressee: Lead | N
         rest = text[tokens[k + n].start:] if k + n < len(tokens) else ""
         words = ADDRESSEE_WORDS.match(rest)
         if addressee is not None and words:
-            return addressee, rest[words.end():].strip()
+            return Opening(addressee, rest[words.end():].strip(), True)
         found = _lead_list(text, tokens, k + n, known, running=True)
         if found is not None:
-            return found[0], text[tokens[found[1]].start:].strip() if found[1] < len(tokens) else ""
+            return Opening(found[0], text[tokens[found[1]].start:].strip() if found[1] < len(tokens) else "", True)
         return False
     return None
 
 
-def opening(text: str, known: Iterable[str] = (), addressee: Lead | None = None) -> tuple[Lead, str] | None:
+def opening(text: str, known: Iterable[str] = (), addressee: Lead | None = None) -> Opening | None:
     """The lead in the opening words of a sentence and what follows it: "Sở Y tế tham mưu …" →
     (Sở Y tế, "tham mưu …"); "Giao Công an tỉnh nghiên cứu …", "Chủ tịch UBND tỉnh giao Công an tỉnh
     …", "Văn phòng Chính phủ đề nghị quý Bộ …" (the addressee of the letter), "Trên cơ sở …, Sở Tài
@@ -386,9 +397,9 @@ def opening(text: str, known: Iterable[str] = (), addressee: Lead | None = None)
         if start and not (found[1] < len(tokens) and _match(tokens, found[1], _VERBS)):
             continue  # after an opening clause only a subject that acts: "Sau khi …, Sở Tài chính lập …"
         if found[1] < len(tokens):
-            return found[0], text[tokens[found[1]].start:].strip()
+            return Opening(found[0], text[tokens[found[1]].start:].strip())
         if tokens[-1].sep == ":":
-            return found[0], ""
+            return Opening(found[0], "")
     return None
 
 
