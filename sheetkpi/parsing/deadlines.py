@@ -272,14 +272,16 @@ _DEADLINE_WORDS = re.compile(
     r"\b(?:truoc|cham nhat(?: la)?|han chot|hoan thanh trong|xong truoc|trong|den het|den)\s+(?:ngay|thang|quy|nua)\b"
 )
 _CLAUSE_END = re.compile(r"[;,:]|\.(?:\s|$)|\s[-–]\s")
-_DATED_KINDS = frozenset({"date", "month", "quarter", "period"})
+# Kinds that name a time within the plan year: a whole year is the plan's own span.
+DATED_KINDS = frozenset({"date", "month", "quarter", "period"})
 
 
 def find_deadline(text: str, plan_year: int) -> str:
-    """The deadline a sentence states in passing, as written ("Trước ngày 10/5/2026"), or "".
+    """The deadline a sentence states in passing, as written ("Trước ngày 10/5/2026", "Trước ngày
+    05 của tháng liền kề"), or "".
 
-    Only a day, month, quarter or half-year counts ("trong năm 2026" is the plan's own span), and
-    never the date of a document the sentence cites.
+    Only a day, month, quarter or half-year, or a recurring day, counts ("trong năm 2026" is the
+    plan's own span), and never the date of a document the sentence cites.
     """
     text = clean_text(text)
     folded = _relative_years(_without_documents(text), plan_year) if "lien" in strip_marks(text) else _without_documents(text)
@@ -289,7 +291,7 @@ def find_deadline(text: str, plan_year: int) -> str:
         end = _CLAUSE_END.search(folded, m.end())
         clause = folded[m.start(): end.start() if end else len(folded)]
         found = _clause_deadline(clause, plan_year)
-        if found is not None and found[0] in _DATED_KINDS:
+        if found is not None and (found[0] in DATED_KINDS or found[0] == "recurring"):
             phrase = text[m.start(): m.start() + len(clause)].strip()
             return phrase[:1].upper() + phrase[1:]
     return ""

@@ -38,7 +38,7 @@ from .outline import (
     TEXT,
     Node,
 )
-from .units import Lead, heading, opening
+from .units import Lead, heading, opening, read_lead
 
 # "KHĐT-01 (20 điểm): title": a KPI code and its weight in points.
 CODED = re.compile(
@@ -243,7 +243,7 @@ class BodyReader:
         origin = ""
         own = None
         if lead_text:
-            own_field = _read_field_lead(lead_text, self.known)
+            own_field = read_lead(lead_text, self.known)
             if own_field is not None:
                 lead, origin = own_field, "label"
         if lead is None and ctx.scope is not None:
@@ -299,7 +299,11 @@ class BodyReader:
             return
         pair = labelled(text)
         if pair is not None:
-            self._field(node, *pair, target=found)
+            if pair[0] == "lead" and _closes_group(found.node, node):
+                # "a) … b) … Đơn vị chủ trì: Phòng …; Đơn vị phối hợp: …": the lead of the group.
+                self._field(node, *pair, group=found.node.parent)
+            else:
+                self._field(node, *pair, target=found)
             return
         prefix = "+ " if node.kind == SUB else ""
         found.item.add("output", prefix + text)
@@ -340,7 +344,7 @@ class BodyReader:
             fields[name] = f"{fields[name]}; {value}" if name in fields else value
             return
         if name == "lead":
-            lead = _read_field_lead("; ".join(tidy(line, ".;") for line in lines), self.known)
+            lead = read_lead("; ".join(tidy(line, ".;") for line in lines), self.known)
             if lead is not None:
                 target.lead, target.origin, target.lead_field = lead, "label", True
                 if lead.partners:
@@ -361,7 +365,7 @@ class BodyReader:
             if not fields:
                 continue
             if found.lead is None and "lead" in fields:
-                lead = _read_field_lead(fields["lead"], self.known)
+                lead = read_lead(fields["lead"], self.known)
                 if lead is not None:
                     found.lead, found.origin = lead, "group"
                     if lead.partners and not found.item.partners:
@@ -372,10 +376,16 @@ class BodyReader:
                 found.item.deadline = tidy(fields["deadline"], ".;")
 
 
-def _read_field_lead(value: str, known: list[str]) -> Lead | None:
-    from .units import read_lead
+def _closes_group(task: Node, line: Node) -> bool:
+    """Whether the unmarked ``line`` after the last of several items, none of which names its own
+    lead, is written for all of them rather than for the last."""
+    siblings = [n for n in task.parent.children if n.marked] if task.parent is not None else []
+    return (line.kind == TEXT and task.children[-1] is line and len(siblings) > 1 and siblings[-1] is task
+            and not any(_names_lead(n) for n in siblings[:-1]))
 
-    return read_lead(value, known)
+
+def _names_lead(node: Node) -> bool:
+    return any((pair := labelled(n.text)) is not None and pair[0] == "lead" for n in (node, *node.children))
 
 
 def _capital(text: str) -> str:

@@ -24,7 +24,10 @@ _DATE_LINE = re.compile(r"^(?P<place>[^\W\d][\w .'-]{1,40}?),\s*ngày(?![^\W\d])
 # "Số: /UBND-NC Lâm Đồng, ngày    tháng 12 năm 2025" (a draft leaves the day blank).
 _NUMBER = re.compile(r"^Số\s*:?\s*[\w/.-]*(?:\s+-\s+[\w/.-]+)?\s+", re.IGNORECASE)
 _DOC_TYPES = ("ke hoach", "chuong trinh", "quyet dinh", "phuong an", "de an", "bang giao kpi")
-_YEAR = re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)
+# Years a title names: "năm 2026", the first of "giai đoạn 2026-2030"; not the horizon it looks to
+# ("đến năm 2030", "tầm nhìn đến năm 2045", "định hướng đến năm 2050").
+_YEAR = re.compile(r"\b(?:năm|giai đoạn|thời kỳ)\s+(\d{4})\b", re.IGNORECASE)
+_HORIZON = re.compile(r"\b(?:đến|tới|tầm nhìn|định hướng)(?:\s+(?:hết|đến|tới))?\s+năm\s+\d{4}", re.IGNORECASE)
 # The board named where it issues the plan or introduces its short name:
 # "Trưởng Ban Quản lý KKT Đông Nam Nghệ An ban hành …", "Ban Quản lý Khu kinh tế (Ban Quản lý) xây dựng …".
 _AGENCY = re.compile(
@@ -71,11 +74,12 @@ def read_header(doc: Document) -> Header:
 
 def _plan_year(head: list[str], date_year: int | None) -> int | None:
     """The year of the line after the document type ("KẾ HOẠCH" / "Giao KPI … năm 2026"); a plan
-    signed in December for the next year names that year. Else the year it was signed."""
+    signed in December for the next year names that year. Else the year it was signed. A horizon
+    in the title ("… đến năm 2030") is where the plan looks, not its year."""
     title_years: list[int] = []
     for at, line in enumerate(head):
         if fold(line) in _DOC_TYPES and at + 1 < len(head):
-            title_years = [int(y) for y in _YEAR.findall(head[at + 1])]
+            title_years = [int(y) for y in _YEAR.findall(_HORIZON.sub("", head[at + 1]))]
             break
     if date_year is not None:
         return date_year + 1 if date_year + 1 in title_years else date_year

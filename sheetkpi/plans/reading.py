@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
-from ..parsing.deadlines import parse_deadline
+from ..parsing.deadlines import DATED_KINDS, parse_deadline
 from ..parsing.numbers import parse_vn_number
 from ..parsing.text import fold, looks_like_legacy_vn
 from ..workbook.builder import default_settings
@@ -37,7 +37,6 @@ _ANNEX_NOTE = re.compile(r"\b(?:phu luc|kem theo)\b")
 _QUOTED_WORDS = re.compile(r"\w+")
 MIN_WORDS = 3  # shorter names say too little to be matched by their words
 NEAR = 0.5  # share of words above which two unmatched names are pointed out as possibly the same
-_DATED_KINDS = frozenset({"date", "month", "quarter", "period"})
 # How the reconciliation names where a lead was read.
 ORIGINS = {
     "heading": "tên phòng, đơn vị ở đầu mục",
@@ -250,7 +249,7 @@ def _addressee(doc: Document, known: list[str]) -> Lead | None:
 
 def _deadline_in_output(output: str, year: int) -> str:
     """"Đầu ra: Hoàn thành trước 30/6/2026." with no "Hạn hoàn thành": the output names the deadline."""
-    return tidy(output, ".;") if "\n" not in output and parse_deadline(output, year).kind in _DATED_KINDS else ""
+    return tidy(output, ".;") if "\n" not in output and parse_deadline(output, year).kind in DATED_KINDS else ""
 
 
 # A task the body writes that the appendix table also lists.

@@ -48,8 +48,8 @@ _NOT_NAMES = frozenset(tuple(w.split()) for w in (
     "so luong", "dai hoi", "bo may", "vu viec", "cuc bo", "thue dat", "doan ket", "dai dien",
 ))
 _PLACES = {"tinh", "thanh", "huyen", "xa", "phuong", "quan", "thi", "dac", "khu", "tp", "cap"}
-# The level of government that closes a name in running text: "Công an tỉnh nghiên cứu …", "UBND tỉnh
-# trân trọng …", "Ủy ban nhân dân thành phố nhận được …"; only a proper name goes on after it.
+# The level of government that closes a name: "Công an tỉnh nghiên cứu …", "UBND tỉnh trân trọng …",
+# "Ủy ban nhân dân thành phố nhận được …"; only a proper name goes on after it.
 _LAST_PLACES = {("tinh",), ("huyen",), ("xa",), ("phuong",), ("quan",), ("thanh", "pho"), ("thi", "xa"),
                 ("thi", "tran"), ("dac", "khu")}
 # Titles of the person who heads a unit: "Giám đốc Công an tỉnh" is Công an tỉnh.
@@ -253,7 +253,7 @@ def _name_end(tokens: list[_Tok], i: int, head: int, running: bool) -> int:
                 j += 2  # in a heading: "Phòng Quản lý tài nguyên và môi trường"
                 continue
             break
-        if not _capitalised(tok) and (_match(tokens, j, verbs) or (running and _after_place(tokens, j))):
+        if not _capitalised(tok) and (_match(tokens, j, verbs) or _after_place(tokens, j)):
             break
         j += 1
     return j
