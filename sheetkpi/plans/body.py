@@ -36,7 +36,9 @@ from .outline import (
     SIGNATURE,
     SUB,
     TEXT,
+    TITLE_LINES,
     Node,
+    is_form_title,
 )
 from .units import Lead, heading, opening, read_lead
 
@@ -155,7 +157,8 @@ class BodyReader:
         if node.kind in (SIGNATURE, ADDRESSEE) or not text:
             return None
         if node.kind in (DOCTYPE, ANNEX):
-            self._children(node, _Ctx())
+            if not any(is_form_title(t) for t in [node.text, *(c.text for c in node.children[:TITLE_LINES])]):
+                self._children(node, _Ctx())
             return None
         kind = self._title_kind(node)
         if kind is not None:
@@ -199,13 +202,13 @@ class BodyReader:
             if said is not None and ctx.scope is None:
                 # "Giao Trung tâm … chủ trì, phối hợp …:" over the items it assigns.
                 self.headed.add(id(node))
-                ctx = replace(ctx, scope=said[0], origin="line")
+                ctx = replace(ctx, scope=_with_partners(said[0], said[1]), origin="line")
             self._children(node, ctx)
             return None
         if text.endswith(":") and not node.children:
             if said is not None:
                 self.headed.add(id(node))
-                return said[0]  # a lead line in running text: it leads the items after it
+                return _with_partners(said[0], said[1])  # a lead line in running text: it leads the items after it
             return None  # an introduction: "… cụ thể như sau:"
         if self._organizing(ctx):
             return None  # the plan's closing instructions: implement, monitor, report
@@ -248,6 +251,7 @@ class BodyReader:
                 lead, origin = own_field, "label"
         if lead is None and ctx.scope is not None:
             lead, origin = ctx.scope, ctx.origin
+            item.partners = item.partners or lead.partners  # "12. Đài Truyền hình …, Đài Tiếng nói …:"
         if not names:
             own = self._statement(item.title)
         if own is not None:
@@ -374,6 +378,18 @@ class BodyReader:
                 found.item.partners = "; ".join(t for t in (found.item.partners, tidy(fields["partners"], ".;")) if t)
             if "deadline" in fields and not found.item.deadline:
                 found.item.deadline = tidy(fields["deadline"], ".;")
+
+
+_LINE_PARTNERS = re.compile(r"\bphối hợp(?: chặt chẽ)?(?: với)?\s+(?P<who>[^:;]+?)\s*:?\s*$", re.IGNORECASE)
+
+
+def _with_partners(lead: Lead, rest: str) -> Lead:
+    """The lead of a lead line with the partners it names: "Giao Sở Tài chính chủ trì, phối hợp với
+    Sở Xây dựng và các đơn vị liên quan:" → Sở Tài chính, partners "Sở Xây dựng và …"."""
+    m = _LINE_PARTNERS.search(rest)
+    if m is None:
+        return lead
+    return replace(lead, partners="; ".join(t for t in (lead.partners, tidy(m.group("who"), ".;")) if t))
 
 
 def _closes_group(task: Node, line: Node) -> bool:

@@ -29,6 +29,9 @@ _DOC_TYPES = frozenset({
     "ke hoach", "chuong trinh", "quyet dinh", "chi thi", "thong bao", "phuong an", "de an", "bang giao kpi",
     "cong van", "nghi quyet", "ket luan",
 })
+# Titles of an annex that shows how to report, not what to do: "Đề cương báo cáo", "Mẫu báo cáo".
+_FORM = re.compile(r"^(?:phu luc(?:\s+[\w.]+)?\s*[:.\-–]?\s*)?(?:de cuong|mau bao cao|mau so|bieu mau|mau bieu)\b")
+TITLE_LINES = 3  # the lines under "Phụ lục" (or above a table) that title it
 _ROMAN_VALUE = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 _LETTER = re.compile(r"^([A-ZĐ])[.)]\s+(\S.*)$")
 _ROMAN = re.compile(r"^([IVXLC]+)[.)]\s+(\S.*)$")
@@ -110,6 +113,12 @@ def _kind(p: Paragraph, last: dict[str, int]) -> tuple[str, str, str]:
     if p.heading:
         return HEADING, "", text
     return TEXT, "", text
+
+
+def is_form_title(text: str) -> bool:
+    """Whether ``text`` titles a form or the outline of a report ("ĐỀ CƯƠNG BÁO CÁO"), whose items
+    are headings to fill in, not tasks."""
+    return bool(_FORM.match(fold(text)))
 
 
 def _roman(mark: str) -> int:

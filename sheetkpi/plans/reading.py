@@ -349,7 +349,10 @@ def _missing_annexes(doc: Document) -> list[str]:
     """"(Phụ lục nhiệm vụ cụ thể kèm theo)" with no table after it: part of the plan is not in the file."""
     warnings = []
     for at, block in enumerate(doc.blocks):
-        if (isinstance(block, Paragraph) and is_note(block.text) and _ANNEX_NOTE.search(fold(block.text))
+        # "(Kèm theo Kế hoạch số 10/KH-BQL …)" under an annex's title names the plan it belongs to.
+        own = isinstance(block, Paragraph) and re.match(r"^\W*kem theo (?:ke hoach|quyet dinh|cong van|van ban)\b",
+                                                         fold(block.text))
+        if (isinstance(block, Paragraph) and is_note(block.text) and _ANNEX_NOTE.search(fold(block.text)) and not own
                 and not any(isinstance(b, Table) for b in doc.blocks[at + 1:])):
             warnings.append(
                 f"Kế hoạch ghi '{block.text}' nhưng tệp không có bảng phụ lục: các nhiệm vụ trong phụ lục "

@@ -11,6 +11,7 @@ by field, and says who leads each row.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..parsing.numbers import parse_vn_number, parse_weight
@@ -19,6 +20,7 @@ from .document import Document, Table
 from .fields import NUMBER, ROMAN, SUB_ROW, numeric_target, tidy
 from .model import PlanItem
 from .naming import heading_text, is_upper, mixed_case_name
+from .outline import TITLE_LINES, is_form_title
 from .units import Lead, is_unit_name, read_lead
 
 HEADER_SEARCH_ROWS = 5
@@ -258,12 +260,24 @@ class TableTask:
     text: str  # the row's code and title, for messages
 
 
+def _task_tables(doc: Document) -> Iterator[Table]:
+    """The tables of the plan, without those an annex titles as a form or an outline of a report."""
+    above: list[str] = []
+    for block in doc.blocks:
+        if isinstance(block, Table):
+            if not any(is_form_title(line) for line in above[-TITLE_LINES:]):
+                yield block
+            above = []
+        else:
+            above.append(block.text)
+
+
 def table_tasks(doc: Document, year: int, known: list[str]) -> list[TableTask]:
     """Every row of every task, criterion or indicator table of the plan, with its lead: the lead
     column, else the lead of its group row, else the unit its capitalised group row names."""
     lines = list(doc.lines())
     tasks: list[TableTask] = []
-    for table in doc.tables:
+    for table in _task_tables(doc):
         plan_table = read_table(table, year)
         if plan_table is None or "count" in plan_table.columns:
             continue  # no task column, or a summary ("Phòng/đơn vị | Số KPI | Tổng trọng số")
