@@ -18,7 +18,7 @@ from pathlib import Path
 
 import docx
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls
+from docx.oxml.ns import nsdecls, qn
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _BULLET = re.compile(r"^(?P<bold>\*\*)?(?P<marker>\\\*|•|-|\+)\s+(?P<rest>.*)$")
@@ -64,28 +64,30 @@ def _table(document, rows: list[list[str]]) -> None:
             _runs(row.cells[c].paragraphs[0], text.strip())
 
 
-def _bullet_lists(document) -> dict[str, str]:
-    """Add to the document's numbering one bullet list per glyph; the numId of each ("-", "+")."""
+def add_list(document, levels: list[tuple[str, str]]) -> str:
+    """Add a list to the document's numbering, one (format, text) per level ("bullet", "+") or
+    ("decimal", "%1."), ("lowerLetter", "%2)"); return its numId."""
     numbering = document.part.numbering_part.element
-    ids: dict[str, str] = {}
-    for n, glyph in enumerate("-+", start=90):
-        numbering.insert(0, parse_xml(
-            f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{n}"><w:multiLevelType w:val="hybridMultilevel"/>'
-            f'<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText w:val="{glyph}"/>'
-            f'<w:lvlJc w:val="left"/><w:pPr><w:ind w:left="720" w:hanging="360"/></w:pPr>'
-            f'<w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman"/></w:rPr></w:lvl></w:abstractNum>'
-        ))
-        numbering.append(parse_xml(
-            f'<w:num {nsdecls("w")} w:numId="{n}"><w:abstractNumId w:val="{n}"/></w:num>'
-        ))
-        ids[glyph] = str(n)
-    return ids
+    n = str(90 + len(numbering.findall(qn("w:num"))))
+    lvls = "".join(
+        f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/>'
+        f'<w:lvlJc w:val="left"/><w:pPr><w:ind w:left="{720 * (ilvl + 1)}" w:hanging="360"/></w:pPr></w:lvl>'
+        for ilvl, (fmt, text) in enumerate(levels)
+    )
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{n}"><w:multiLevelType w:val="hybridMultilevel"/>'
+        f"{lvls}</w:abstractNum>"
+    ))
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{n}"><w:abstractNumId w:val="{n}"/></w:num>'))
+    return n
 
 
-def _list_paragraph(document, num_id: str):
+def list_paragraph(document, num_id: str, ilvl: int = 0):
+    """A new paragraph in the list ``num_id`` at level ``ilvl``: Word shows its number or bullet, the
+    text does not hold it."""
     paragraph = document.add_paragraph(style="List Paragraph")
     paragraph._p.get_or_add_pPr().append(parse_xml(
-        f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'
+        f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>'
     ))
     return paragraph
 
@@ -94,7 +96,7 @@ def text_to_docx(source: Path, target: Path, *, list_bullets: bool = False) -> P
     """Write ``target`` (.docx) with the content of the seed ``source``; ``list_bullets``: bullets as
     Word lists with their own glyph rather than the "List Bullet" styles."""
     document = docx.Document()
-    lists = _bullet_lists(document) if list_bullets else {}
+    lists = {glyph: add_list(document, [("bullet", glyph)]) for glyph in "-+"} if list_bullets else {}
     block: list[list[str]] = []
     for line in source.read_text(encoding="utf-8").splitlines():
         cells = _cells(line)
@@ -115,7 +117,7 @@ def text_to_docx(source: Path, target: Path, *, list_bullets: bool = False) -> P
         elif bullet:
             plus = bullet.group("marker") == "+"
             if lists:
-                paragraph = _list_paragraph(document, lists["+" if plus else "-"])
+                paragraph = list_paragraph(document, lists["+" if plus else "-"])
             else:
                 paragraph = document.add_paragraph(style="List Bullet 2" if plus else "List Bullet")
             _runs(paragraph, (bullet.group("bold") or "") + bullet.group("rest"))

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
-from plan_docx import text_to_docx
+from plan_docx import add_list, list_paragraph, text_to_docx
 from support import EXAMPLE, SEEDS, SHARED
 
 from sheetkpi import api
@@ -30,7 +30,7 @@ from sheetkpi.plans import NoTasksFound, build_from_plan, read_plan
 from sheetkpi.plans.build import UNPLACED_CODE
 from sheetkpi.plans.model import equal_weights
 from sheetkpi.plans.naming import unit_code
-from sheetkpi.plans.units import is_unit_name
+from sheetkpi.plans.units import COLLECTIVE, REFERENCE, UNIT, is_unit_name, read_lead
 from sheetkpi.workbook import layout as L
 
 NGHE_AN = "nghe-an-2026-ke-hoach-giao-kpi"
@@ -613,6 +613,201 @@ def test_unplaced_tasks_reach_a_tab_of_their_own_and_the_data_problems(tmp_path)
     summary = load_workbook(out)[L.SHEET_SUMMARY]
     problems = [r for r in summary.iter_rows(values_only=True) if r[1] == "CHUA-XEP"]
     assert any(r[0] == "Lỗi — weight-invalid" for r in problems)
+
+
+# Ways of writing who does what by when (issue #19): each as plans of other bodies write it.
+
+def _units(plan) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    return [(u.name, [(i.title, i.partners, i.deadline) for i in u.items]) for u in plan.units]
+
+
+@pytest.mark.parametrize("text", [
+    "Sở Nội vụ", "Thanh tra tỉnh", "Thuế tỉnh", "Công an tỉnh", "Bộ Chỉ huy quân sự tỉnh",
+    "Báo và Phát thanh, Truyền hình tỉnh", "Văn phòng UBND tỉnh", "Phòng Quản lý tài nguyên và môi trường",
+    "Sở Lao động - Thương binh và Xã hội", "Trung tâm Xúc tiến Đầu tư, Thương mại và Du lịch tỉnh",
+    "Ban Quản lý các Khu công nghệ cao và Khu công nghiệp thành phố Hà Nội",
+])
+def test_bodies_of_the_state_are_unit_names(text):
+    assert is_unit_name(text)
+
+
+@pytest.mark.parametrize("cell, lead", [
+    ("Sở Công Thương; Sở Xây dựng", ("Sở Công Thương", UNIT, "Sở Xây dựng")),
+    ("Sở Tài chính, Ban Quản lý các Khu công nghệ cao", ("Sở Tài chính", UNIT, "Ban Quản lý các Khu công nghệ cao")),
+    ("Sở Xây dựng/các công ty quản lý lĩnh vực liên quan", ("Sở Xây dựng", UNIT, "các công ty quản lý lĩnh vực liên quan")),
+    ("Các sở, ban, ngành; UBND các xã", ("Các sở, ban, ngành", COLLECTIVE, "UBND các xã")),
+    ("Ủy ban nhân dân các xã, phường", ("Ủy ban nhân dân các xã, phường", COLLECTIVE, "")),
+    ("UBND xã/phường", ("UBND xã/phường", COLLECTIVE, "")),
+    ("Giám đốc Công an tỉnh", ("Công an tỉnh", UNIT, "")),
+    ("Theo phân công tại Quyết định số 12/QĐ-UBND", ("Theo phân công tại Quyết định số 12/QĐ-UBND", REFERENCE, "")),
+])
+def test_lead_cells_name_one_unit_many_bodies_or_another_document(cell, lead):
+    found = read_lead(cell)
+    assert (found.name, found.kind, found.partners) == lead
+
+
+def test_lead_lines_and_the_opening_words_of_items(tmp_path):
+    plan = read_plan(write(tmp_path, """UBND TỈNH LÂM ĐỒNG
+Lâm Đồng, ngày 20 tháng 4 năm 2026
+THÔNG BÁO
+Kết luận của Chủ tịch UBND tỉnh
+1. Về xúc tiến đầu tư
+Giao Sở Tài chính chủ trì, phối hợp với Sở Xây dựng và các đơn vị liên quan:
+a) Rà soát danh mục dự án thu hút đầu tư, báo cáo UBND tỉnh trước ngày 15/5/2026.
+b) Hướng dẫn nhà đầu tư hoàn thiện hồ sơ.
+2. Về chuyển đổi số
+- Sở Y tế tham mưu triển khai bệnh án điện tử trong quý III/2026.
+- Công an tỉnh chủ trì, phối hợp với các sở, ngành làm sạch dữ liệu dân cư.
+UBND tỉnh trân trọng thông báo để các cơ quan, đơn vị biết, thực hiện./.
+"""))
+    partners = "Sở Xây dựng và các đơn vị liên quan"
+    assert _units(plan) == [
+        ("Sở Tài chính", [
+            ("Rà soát danh mục dự án thu hút đầu tư, báo cáo UBND tỉnh trước ngày 15/5/2026", partners,
+             "Trước ngày 15/5/2026"),
+            ("Hướng dẫn nhà đầu tư hoàn thiện hồ sơ", partners, "Trong năm 2026"),
+        ]),
+        ("Sở Y tế", [("Tham mưu triển khai bệnh án điện tử trong quý III/2026", "", "Trong quý III/2026")]),
+        ("Công an tỉnh", [("Chủ trì, phối hợp với các sở, ngành làm sạch dữ liệu dân cư", "", "Trong năm 2026")]),
+    ]
+    assert plan.unplaced == []
+
+
+def test_labelled_leads_under_numbered_tasks_and_a_lead_closing_a_group(tmp_path):
+    plan = read_plan(write(tmp_path, """KẾ HOẠCH
+Triển khai nhiệm vụ năm 2026
+II. NHIỆM VỤ CỤ THỂ
+1. Nhiệm vụ về dữ liệu
+(1) Xây dựng cơ sở dữ liệu đất đai.
+- Đơn vị chủ trì thực hiện: Sở Nông nghiệp và Môi trường.
+- Đơn vị phối hợp: UBND các xã, phường.
+- Thời gian hoàn thành: Tháng 9/2026.
+(2) Số hóa hồ sơ thủ tục hành chính.
+- Đơn vị chủ trì thực hiện: Trung tâm Phục vụ hành chính công.
+- Thời gian hoàn thành: Quý IV/2026.
+2. Cải thiện chỉ số PCI
+a) Rà soát thủ tục đầu tư.
+b) Tổ chức đối thoại doanh nghiệp.
+Đơn vị chủ trì: Phòng Quản lý Đầu tư; Đơn vị phối hợp: Văn phòng.
+"""))
+    assert _units(plan) == [
+        ("Sở Nông nghiệp và Môi trường", [("Xây dựng cơ sở dữ liệu đất đai", "UBND các xã, phường", "Tháng 9/2026")]),
+        ("Trung tâm Phục vụ hành chính công", [("Số hóa hồ sơ thủ tục hành chính", "", "Quý IV/2026")]),
+        ("Phòng Quản lý Đầu tư", [
+            ("Rà soát thủ tục đầu tư", "Văn phòng", "Trong năm 2026"),
+            ("Tổ chức đối thoại doanh nghiệp", "Văn phòng", "Trong năm 2026"),
+        ]),
+    ]
+
+
+def test_tasks_given_to_units_under_to_chuc_thuc_hien(tmp_path):
+    plan = read_plan(write(tmp_path, """KẾ HOẠCH
+Bảo vệ bí mật nhà nước năm 2026
+I. MỤC ĐÍCH, YÊU CẦU
+1. Nâng cao nhận thức của cán bộ, công chức.
+II. TỔ CHỨC THỰC HIỆN
+1. Các sở, ban, ngành căn cứ Kế hoạch này triển khai thực hiện.
+2. Trách nhiệm của các cơ quan
+2.1. Công an tỉnh
+- Hướng dẫn, kiểm tra công tác bảo vệ bí mật nhà nước.
+- Tổng hợp báo cáo UBND tỉnh trước ngày 05 của tháng liền kề.
+2.2. Thanh tra tỉnh: Thanh tra việc chấp hành pháp luật về bảo vệ bí mật nhà nước.
+2.3. Báo và Phát thanh, Truyền hình tỉnh
+- Tuyên truyền trên sóng phát thanh.
+"""))
+    assert _units(plan) == [
+        ("Công an tỉnh", [
+            ("Hướng dẫn, kiểm tra công tác bảo vệ bí mật nhà nước", "", "Trong năm 2026"),
+            ("Tổng hợp báo cáo UBND tỉnh trước ngày 05 của tháng liền kề", "", "Trước ngày 05 của tháng liền kề"),
+        ]),
+        ("Thanh tra tỉnh", [("Thanh tra việc chấp hành pháp luật về bảo vệ bí mật nhà nước", "", "Trong năm 2026")]),
+        ("Báo và Phát thanh, Truyền hình tỉnh", [("Tuyên truyền trên sóng phát thanh", "", "Trong năm 2026")]),
+    ]
+    assert plan.unplaced == []  # the closing "1." and the purposes are not tasks
+
+
+def test_lead_columns_and_rows_that_are_not_tasks(tmp_path):
+    plan = read_plan(write(tmp_path, """KẾ HOẠCH
+Cải thiện môi trường đầu tư năm 2026
+Phụ lục I
+NHIỆM VỤ CỤ THỂ
+| TT | Nhiệm vụ | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian hoàn thành |
+|---|---|---|---|---|
+| (1) | (2) | (3) | (4) | (5) |
+| I | CẢI CÁCH THỦ TỤC | | | |
+| 1 | Rút ngắn thời gian cấp phép | Sở Công Thương; Sở Xây dựng | Sở Tư pháp | Quý II/2026 |
+| 2 | Công khai thủ tục | Các sở, ban, ngành; UBND các xã | | Năm 2026 |
+| 3 | Kiểm tra doanh nghiệp | Theo phân công tại Quyết định số 12/QĐ-UBND ngày 05/01/2026 | | Theo Kế hoạch kiểm tra |
+| 4 | Báo cáo kết quả | Sở Tài chính | | Tháng 3 - tháng 6/2026 |
+| 5 | Tổng kết | Sở Công Thương | | Giai đoạn 2026-2030 |
+
+Phụ lục II
+ĐỀ CƯƠNG BÁO CÁO
+(Kèm theo Kế hoạch số 10/KH-UBND)
+| TT | Nội dung | Ghi chú |
+|---|---|---|
+| 1 | Kết quả thực hiện | |
+| 2 | Khó khăn, vướng mắc | |
+I. KIẾN NGHỊ, ĐỀ XUẤT
+1. Đề xuất giải pháp.
+"""))
+    assert _units(plan) == [
+        ("Sở Công Thương", [
+            ("Rút ngắn thời gian cấp phép", "Sở Xây dựng; Sở Tư pháp", "Quý II/2026"),
+            ("Tổng kết", "", "Giai đoạn 2026-2030"),
+        ]),
+        ("Sở Tài chính", [("Báo cáo kết quả", "", "Tháng 3 - tháng 6/2026")]),
+    ]
+    assert [(u.text, u.reason.split(" (")[0]) for u in plan.unplaced] == [
+        ("Công khai thủ tục", "giao chung cho nhiều cơ quan, đơn vị"),
+        ("Kiểm tra doanh nghiệp", "đơn vị chủ trì ghi theo văn bản khác"),
+    ]
+    assert plan.warnings == []
+
+
+@pytest.mark.parametrize("title, date_line, year", [
+    ("Phát triển khu kinh tế giai đoạn 2026-2030, tầm nhìn đến năm 2045", "", 2026),
+    ("Chuyển đổi số đến năm 2030", "Nghệ An, ngày 05 tháng 01 năm 2026", 2026),
+    ("Giao nhiệm vụ năm 2027, định hướng đến năm 2030", "Nghệ An, ngày 25 tháng 12 năm 2026", 2027),
+])
+def test_the_plan_year_is_the_documents_not_a_horizon(tmp_path, title, date_line, year):
+    plan = read_plan(write(tmp_path, f"{date_line}\nKẾ HOẠCH\n{title}\n1. Phòng Quản lý Đầu tư\n- Thu hút dự án mới.\n"))
+    assert plan.year == year
+
+
+def test_word_automatic_numbering_is_read_as_typed(tmp_path):
+    """Items numbered by Word ("1.", "a)") and bullets chosen with a symbol read as when typed."""
+    document = docx.Document()
+    for text in ("KẾ HOẠCH", "Nhiệm vụ năm 2026", "III. TỔ CHỨC THỰC HIỆN"):
+        document.add_paragraph(text)
+    numbers = add_list(document, [("decimal", "%1."), ("lowerLetter", "%2)")])
+    plus = add_list(document, [("bullet", "+")])
+    for text, num_id, ilvl in (
+        ("Sở Tài chính", numbers, 0), ("Thẩm định dự toán.", numbers, 1), ("Gồm cả dự toán bổ sung.", plus, 0),
+        ("Bố trí kinh phí.", numbers, 1), ("Sở Nội vụ", numbers, 0), ("Tổng hợp thi đua.", numbers, 1),
+    ):
+        list_paragraph(document, num_id, ilvl).add_run(text)
+    path = tmp_path / "plan.docx"
+    document.save(path)
+    plan = read_plan(path)
+    assert [(u.name, [(i.title, i.output) for i in u.items]) for u in plan.units] == [
+        ("Sở Tài chính", [("Thẩm định dự toán", "+ Gồm cả dự toán bổ sung."), ("Bố trí kinh phí", "")]),
+        ("Sở Nội vụ", [("Tổng hợp thi đua", "")]),
+    ]
+
+
+@needs_seeds
+def test_nghe_an_with_sub_items_as_word_list_bullets(tmp_path):
+    """Saved from Word with "-" and "+" as bullets of lists of their own, both at the first level of
+    their list: the "+" glyph still makes them lines of the KPI above (DNLĐ 6 rows, not 16)."""
+    source = SEEDS / f"{NGHE_AN}.txt"
+    as_lists = read_plan(text_to_docx(source, tmp_path / "lists.docx", list_bullets=True))
+    as_text = read_plan(source)
+    assert [(u.code, len(u.items)) for u in as_lists.units] == [("KHĐT", 7), ("XDMT", 7), ("DNLĐ", 6), ("VP", 6), ("BQLDA", 6)]
+    assert [[(i.code, i.title, i.output, i.deadline, i.weight) for i in u.items] for u in as_lists.units] == [
+        [(i.code, i.title, i.output, i.deadline, i.weight) for i in u.items] for u in as_text.units
+    ]
+    assert as_lists.units[2].items[0].output.startswith("+ Ban hành và tổ chức thực hiện Kế hoạch kết nối")
 
 
 # Real plans and letters of other bodies (issue #19, tests/plans/SOURCES.md). The units and the

@@ -40,6 +40,9 @@ _HEADS: tuple[tuple[str, ...], ...] = tuple(sorted((tuple(h.split()) for h in (
     "tap doan", "toa an", "vien kiem sat", "kiem toan", "chi nhanh", "bql", "bch", "trung uong",
 )), key=len, reverse=True))
 _ALONE = {("van", "phong")}
+# Heads whose name goes on in lower case: "Bộ Chỉ huy quân sự tỉnh", "Bộ phận một cửa", "Kho bạc nhà
+# nước", "Công ty cổ phần …".
+_OPEN = frozenset(tuple(h.split()) for h in ("bo chi huy", "bo phan", "kho bac", "cong ty", "tong cong ty"))
 # Head words followed by a word that makes them ordinary words, not names ("TỔ CHỨC THỰC HIỆN" in
 # capitals, "Hội đồng thẩm định" in running text is fine but "Hội nghị" is not a body).
 _NOT_NAMES = frozenset(tuple(w.split()) for w in (
@@ -50,8 +53,9 @@ _NOT_NAMES = frozenset(tuple(w.split()) for w in (
 _PLACES = {"tinh", "thanh", "huyen", "xa", "phuong", "quan", "thi", "dac", "khu", "tp", "cap"}
 # The level of government that closes a name: "Công an tỉnh nghiên cứu …", "UBND tỉnh trân trọng …",
 # "Ủy ban nhân dân thành phố nhận được …"; only a proper name goes on after it.
-_LAST_PLACES = {("tinh",), ("huyen",), ("xa",), ("phuong",), ("quan",), ("thanh", "pho"), ("thi", "xa"),
-                ("thi", "tran"), ("dac", "khu")}
+# Compared with their diacritics: "quận" ends a name, "quân" ("Bộ Chỉ huy quân sự") does not.
+_LAST_PLACES = frozenset(tuple(p.split()) for p in (
+    "tỉnh", "huyện", "xã", "phường", "quận", "thành phố", "thị xã", "thị trấn", "đặc khu"))
 # Titles of the person who heads a unit: "Giám đốc Công an tỉnh" is Công an tỉnh.
 _TITLES = tuple(sorted((tuple(t.split()) for t in (
     "giam doc", "pho giam doc", "chu tich", "pho chu tich", "thu truong", "truong", "pho truong",
@@ -178,7 +182,7 @@ def _head(tokens: list[_Tok], i: int) -> int:
         return 0
     if tokens[i + n - 1].sep in {",", ";", ":", "."} or nxt is None:
         return n if tuple(t.key for t in tokens[i:i + n]) in _ALONE else 0
-    if _capitalised(nxt) or nxt.key in _PLACES:
+    if _capitalised(nxt) or nxt.key in _PLACES or tuple(t.key for t in tokens[i:i + n]) in _OPEN:
         return n
     if nxt.key == "va" and i + n + 1 < len(tokens) and _capitalised(tokens[i + n + 1]):
         return n  # "Báo và Phát thanh, Truyền hình tỉnh"
@@ -260,12 +264,15 @@ def _name_end(tokens: list[_Tok], i: int, head: int, running: bool) -> int:
 
 
 def _after_place(tokens: list[_Tok], j: int) -> bool:
-    """Whether token ``j`` follows the level of government that ends a name ("tỉnh", "thành phố")."""
+    """Whether token ``j`` follows the level of government that ends a name: "tỉnh", "thành phố" (also
+    "Thành phố", which names the city). Capitalised, the others are part of a name ("Xã hội")."""
     if tokens[j].key == "hoi":
         return False  # "xã hội"
-    return any(j >= len(p) and tuple(t.key for t in tokens[j - len(p):j]) == p and not _capitalised(tokens[j - len(p)])
-               or j >= len(p) and p == ("thanh", "pho") and tuple(t.key for t in tokens[j - 2:j]) == p
-               for p in _LAST_PLACES)
+    for place in _LAST_PLACES:
+        words = tokens[j - len(place):j] if j >= len(place) else []
+        if [w.text.lower() for w in words] == list(place) and (place == ("thành", "phố") or not _capitalised(words[0])):
+            return True
+    return False
 
 
 def _mention(tokens: list[_Tok], i: int, known: Iterable[str], running: bool) -> tuple[str, int] | None:
