@@ -25,11 +25,11 @@ from sheetkpi.errors import (
     SheetkpiError,
     UsageError,
 )
-from sheetkpi.parsing.text import fold
 from sheetkpi.plans import NoTasksFound, build_from_plan, read_plan
 from sheetkpi.plans.build import UNPLACED_CODE
 from sheetkpi.plans.model import equal_weights
 from sheetkpi.plans.naming import unit_code
+from sheetkpi.plans.reading import unit_key
 from sheetkpi.plans.units import COLLECTIVE, REFERENCE, UNIT, is_unit_name, read_lead
 from sheetkpi.workbook import layout as L
 
@@ -923,14 +923,6 @@ SHARED_REAL_PLANS: dict[str, Expect] = {
 }
 
 
-def _unit_key(name: str) -> str:
-    """A unit's name compared without case, diacritics or a trailing number ("Ban Chỉ đạo quốc gia 1237")."""
-    words = fold(name).split()
-    while len(words) > 1 and words[-1].isdigit():
-        words.pop()
-    return " ".join(words)
-
-
 def _check_real_plan(source: Path, expect: Expect, tmp_path: Path) -> None:
     year = expect.year if expect.given_year else None
     if expect.given_year:
@@ -938,8 +930,8 @@ def _check_real_plan(source: Path, expect: Expect, tmp_path: Path) -> None:
             read_plan(source)
     plan = read_plan(source, year=year)
     assert plan.year == expect.year
-    got = {_unit_key(u.name): u for u in plan.units}
-    wanted = {_unit_key(name): counts for name, counts in expect.units.items()}
+    got = {unit_key(u.name): u for u in plan.units}
+    wanted = {unit_key(name): counts for name, counts in expect.units.items()}
     assert set(got) <= set(wanted), f"units the plan does not assign to: {sorted(set(got) - set(wanted))}"
     for key, (fewest, most) in wanted.items():
         count = len(got[key].items) if key in got else 0
@@ -947,7 +939,7 @@ def _check_real_plan(source: Path, expect: Expect, tmp_path: Path) -> None:
     assert expect.unplaced[0] <= len(plan.unplaced) <= expect.unplaced[1], [str(u) for u in plan.unplaced]
     for name, deadline in expect.deadlines.items():
         # Deadlines are kept as written ("trước ngày …" after a label, "Trước ngày …" in a cell).
-        assert deadline.casefold() in [i.deadline.casefold() for i in got[_unit_key(name)].items], name
+        assert deadline.casefold() in [i.deadline.casefold() for i in got[unit_key(name)].items], name
     # The workbook is built and accepted by check: every placed unit's weights sum to 100.
     output = tmp_path / "out.xlsx"
     build_from_plan(source, output, year=year)

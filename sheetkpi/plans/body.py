@@ -71,9 +71,6 @@ _NOTE = re.compile(r"^\(.*\)\.?$")
 _ANNEX = re.compile(r"\b(?:phu luc|kem theo)\b")
 _ASSIGNING_NOTE = re.compile(r"\((?P<inner>(?:[Gg]iao|[Đđ]ề nghị|[Yy]êu cầu)\s[^()]*)\)")
 _SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ])")
-# An enumeration ("…, bao gồm:", "… như sau:"): what follows details the item, it is not a task.
-_ENUMERATION = re.compile(r"(bao gom|nhu sau|sau day|cu the|gom)\s*:$")
-ASSIGNED_FIELDS = ("lead", "partners", "deadline")
 
 
 @dataclass

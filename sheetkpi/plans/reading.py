@@ -137,7 +137,7 @@ def _read(doc: Document, year: int) -> tuple[Draft, str]:
     assigned = any(t.lead is not None for t in ordered)
     origins: Counter[str] = Counter()
     general = 0
-    common_items = [(i, "common") for i in body.indicators]
+    common_items = list(body.indicators)  # a plan's targets are the whole Board's
     for task in ordered:
         if task.lead is not None and task.lead.is_unit:
             _place(draft, task)
@@ -145,18 +145,16 @@ def _read(doc: Document, year: int) -> tuple[Draft, str]:
         elif task.lead is not None:
             draft.unplaced.append(Unplaced(task.text, _reason(task.lead)))
         elif task.indicator:
-            common_items.append((task.item, "common"))
+            common_items.append(task.item)
         elif task.table or task.unplace:
             draft.unplaced.append(Unplaced(task.text, UNPLACED_TABLE if task.table else UNPLACED_NO_LEAD))
         elif not assigned and task.origin == "section":
-            common_items.append((task.item, "common"))
+            common_items.append(task.item)
         elif task.origin == "section":
             general += 1
     if common_items:
-        items = draft.common().items
-        body_first = [i for i, _ in common_items]
-        items.extend(body_first)
-        origins["common"] += len(body_first)
+        draft.common().items.extend(common_items)
+        origins["common"] += len(common_items)
     if assigned and general:
         draft.notes.append(
             f"{general} nội dung không ghi đơn vị thực hiện (định hướng chung, giao cho cả cơ quan) không đưa vào "
@@ -203,8 +201,9 @@ def _reason(lead: Lead) -> str:
     return f"đơn vị chủ trì ghi theo văn bản khác ('{lead.name}')"
 
 
-def _unit_key(name: str) -> str:
-    """Two spellings of one unit: case, diacritics, a trailing number ("Ban Chỉ đạo quốc gia 1237")."""
+def unit_key(name: str) -> str:
+    """A unit's name compared without case, diacritics or a trailing number: one unit however the plan
+    spells it ("Ban Chỉ đạo quốc gia 1237", "Ban Chỉ đạo Quốc gia")."""
     words = fold(name).split()
     while len(words) > 1 and words[-1].isdigit():
         words.pop()
@@ -212,8 +211,8 @@ def _unit_key(name: str) -> str:
 
 
 def _place(draft: Draft, task: _Task) -> None:
-    key = _unit_key(task.lead.name)
-    unit = next((u for u in draft.units if _unit_key(u.name) == key), None)
+    key = unit_key(task.lead.name)
+    unit = next((u for u in draft.units if unit_key(u.name) == key), None)
     if unit is None:
         unit = draft.unit(task.lead.name)
     unit.items.append(task.item)

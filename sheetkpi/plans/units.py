@@ -75,8 +75,6 @@ _COLLECTIVE_WORDS = ("cac", "moi", "toan the", "tat ca", "nhung")
 # Many places at one level: "UBND xã, phường", "Ủy ban nhân dân quận, huyện", "UBND xã/phường".
 _LEVEL_LIST = re.compile(r"^(?:xa|phuong|quan|huyen|thi xa|thi tran|tinh|thanh pho)\s*[,/]\s*"
                          r"(?:xa|phuong|quan|huyen|thi xa|thi tran|tinh|thanh pho)\b")
-_COLLECTIVE_PHRASES = ("dia phuong", "lien quan", "so, ban, nganh", "so, nganh", "bo, nganh", "ban, nganh",
-                       "co quan, don vi", "bo, co quan")
 # Words that end a name in running text: what follows a unit is what it does. Only lowercase words
 # are compared, so "Phòng Quản lý …", "Ban Tổ chức …" stay whole. In a heading or a table cell only
 # the verbs that never occur in names end it ("Dịch vụ việc làm", "Phòng Kế hoạch tổng hợp" stay).
