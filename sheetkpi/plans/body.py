@@ -5,16 +5,19 @@ heading, a lettered item under "Nội dung, biện pháp", a criterion with its 
 sentence that opens with its unit. Its lead is found, nearest first:
 
 1. a "Đơn vị chủ trì: …" / "Đơn vị phụ trách: …" field of the task itself;
-2. the heading above it that names a unit ("1. Công an tỉnh", "2.1. Sở Xây dựng:", "b) Giao Sở
-   Tài chính") or the lead line that introduces it ("Giao Trung tâm … chủ trì, phối hợp …:");
-3. its own opening words ("Sở Y tế tham mưu …", "Yêu cầu Bộ … khẩn trương …", "(Giao Công an tỉnh
-   chủ trì …)");
-4. the lead written once for its group ("2. Cơ quan chủ trì, phối hợp" after "1. Nội dung, biện
-   pháp").
+2. its own words when they give it to someone ("UBND Thành phố yêu cầu các cơ quan, đơn vị …"),
+   except under a heading naming many bodies, where a unit it names is each body's own;
+3. the heading above it that names a unit ("1. Công an tỉnh", "2.1. Sở Xây dựng:", "b) Giao Sở
+   Tài chính") or the lead line that introduces it ("Giao Trung tâm … chủ trì, phối hợp với …:",
+   whose partners the tasks take);
+4. its own opening words ("Sở Y tế tham mưu …", "Trên cơ sở …, Sở Tài chính thẩm định …");
+5. the lead written once for its group ("2. Cơ quan chủ trì, phối hợp" after "1. Nội dung, biện
+   pháp", or "Đơn vị chủ trì: …; Đơn vị phối hợp: …" after the last of the group's items).
 
-Sections about purposes and principles are not read. "Tổ chức thực hiện" is read only under unit
-headings: elsewhere it holds the plan's closing instructions (implement, monitor, report), not
-tasks. Items that no one is given are kept apart as general directions.
+Sections about purposes and principles, and annexes that are forms or outlines of a report, are not
+read. "Tổ chức thực hiện" is read only under unit headings: elsewhere it holds the plan's closing
+instructions (implement, monitor, report), not tasks. Items that no one is given are kept apart as
+general directions.
 """
 
 from __future__ import annotations
@@ -55,8 +58,7 @@ _SECTION_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (ORGANIZATION, ("to chuc thuc hien", "trach nhiem thi hanh", "dieu khoan thi hanh")),
     (SKIP, (
         "muc dich", "yeu cau", "nguyen tac", "can cu", "quan diem", "danh gia", "ket qua thuc hien", "tinh hinh",
-        "thuc trang", "kinh phi", "de cuong", "mau bao cao", "bieu mau", "hieu luc", "doi tuong", "pham vi",
-        "giai thich",
+        "thuc trang", "kinh phi", "hieu luc", "doi tuong", "pham vi", "giai thich",
     )),
 )
 TITLE_WORDS = 12  # a numbered item is a section title only if it is this short
@@ -97,7 +99,10 @@ class _Ctx:
 
 
 def section_kind(text: str) -> str | None:
-    """What a section with this title holds: purposes (skip), organisation, goals, indicators."""
+    """What a section with this title holds: purposes or a form to fill in (skip), organisation,
+    goals, indicators."""
+    if is_form_title(text):
+        return SKIP
     folded = fold(text)
     for kind, starts in _SECTION_KINDS:
         if folded.startswith(starts):
