@@ -30,6 +30,7 @@ from sheetkpi.plans.build import UNPLACED_CODE
 from sheetkpi.plans.model import equal_weights
 from sheetkpi.plans.naming import unit_code
 from sheetkpi.plans.reading import unit_key
+from sheetkpi.plans.tables import column_field
 from sheetkpi.plans.units import COLLECTIVE, REFERENCE, UNIT, is_unit_name, read_lead
 from sheetkpi.workbook import layout as L
 
@@ -644,6 +645,15 @@ def test_bodies_of_the_state_are_unit_names(text):
 def test_lead_cells_name_one_unit_many_bodies_or_another_document(cell, lead):
     found = read_lead(cell)
     assert (found.name, found.kind, found.partners) == lead
+
+
+@pytest.mark.parametrize("header, name", [
+    ("Đơn vị chủ trì", "lead"), ("Cơ quan phụ trách", "lead"), ("Đơn vị thực hiện", "lead"),
+    ("Cơ quan chủ trì, phối hợp", "lead"), ("Đơn vị phối hợp", "partners"), ("Thời gian thực hiện", "deadline"),
+    ("Stt", "seq"), ("Chi tiết", "detail"), ("Sản phẩm", "output"), ("Tên nhiệm vụ", "title"),
+])
+def test_table_columns_by_their_header(header, name):
+    assert column_field(header, 2026) == name
 
 
 def test_lead_lines_and_the_opening_words_of_items(tmp_path):

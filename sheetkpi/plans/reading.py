@@ -58,7 +58,7 @@ class Plan:
 
     source: Path
     year: int
-    way: str  # how the plan's assignments were read, for the reconciliation
+    way: str  # where the plan writes who leads, with how many tasks each, for the reconciliation
     settings: dict[str, object]  # every setting of the new workbook
     found: list[str]  # the settings the plan itself gave
     units: list[PlanUnit]
@@ -163,7 +163,7 @@ def _read(doc: Document, year: int) -> tuple[Draft, str]:
     for unit in draft.units:
         draft.warnings += _unit_code(unit)
     _cross_check(doc, draft)
-    way = "; ".join(f"{ORIGINS[o]}: {n}" for o, n in origins.most_common()) or "không giao cho đơn vị nào"
+    way = "; ".join(f"{ORIGINS[o]} ({n})" for o, n in origins.most_common()) or "không giao cho đơn vị nào"
     return draft, way
 
 

@@ -45,7 +45,7 @@ class Reconciliation:
     def text(self) -> str:
         """The reconciliation as the CLI prints it, in Vietnamese."""
         labels = layout.SETTINGS_LABELS
-        out = [f"Kế hoạch: {self.source.name}", f"Cách viết nhận ra: {self.way}", f"Năm kế hoạch: {self.year}"]
+        out = [f"Kế hoạch: {self.source.name}", f"Cách kế hoạch giao việc: {self.way}", f"Năm kế hoạch: {self.year}"]
         for key, value in self.settings.items():
             out.append(f"{labels[key]}: {str(value).replace(chr(10), ' / ')}")
         if self.missing_settings:

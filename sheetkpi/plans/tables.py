@@ -51,10 +51,11 @@ def column_field(header: str, year: int) -> str | None:
         return "weight"
     if "don vi tinh" in h or h == "dvt":
         return "measure_unit"
+    # "Cơ quan chủ trì, phối hợp": its first body leads, the others are partners.
+    if "phu trach" in h or "chu tri" in h or h.startswith(("don vi thuc hien", "co quan thuc hien")):
+        return "lead"
     if "phoi hop" in h:
         return "partners"
-    if "phu trach" in h or "chu tri" in h:
-        return "lead"
     if h.startswith(("thoi gian", "thoi han", "han hoan thanh")):
         return "deadline"
     if h.startswith(("so kpi", "so nhiem vu", "so chi tieu", "so luong")):
