@@ -1,5 +1,6 @@
-"""`sheetkpi new --from-plan`: a workbook from each of the five real plans, as text and as Word
-(issue #6). The expected numbers were counted by reading the plans in ../shared/seeds."""
+"""`sheetkpi new --from-plan`: a workbook from each of the five seed plans, as text and as Word
+(issue #6), and from real plans of other bodies (issue #19, tests/plans). The expected numbers were
+counted by reading the plans, not from sheetkpi's output."""
 
 from __future__ import annotations
 

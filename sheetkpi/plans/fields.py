@@ -1,6 +1,7 @@
 """How plans label and number what they say: "Thời hạn hoàn thành: …", "a) …", "III. …", targets.
 
-Shared by every recogniser, so that a label, a numbering or a target reads the same wherever it is.
+Shared by the body and table readers, so that a label, a numbering or a target reads the same
+wherever it is.
 """
 
 from __future__ import annotations
