@@ -204,6 +204,7 @@ def _without_documents(text: str) -> str:
 
 
 def _relative_years(folded: str, plan_year: int) -> str:
+    """"năm liền kề" as the year after the plan year, "năm trước liền kề" as the year before."""
     def year(m: re.Match[str]) -> str:
         back = m["rel"] in ("truoc lien ke", "lien truoc")
         return f"nam {plan_year - 1 if back else plan_year + 1}"

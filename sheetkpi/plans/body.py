@@ -129,6 +129,7 @@ class BodyReader:
         self._current: Found | None = None
 
     def read(self, root: Node) -> None:
+        """Read the outline under ``root`` into :attr:`found` (tasks) and :attr:`indicators`."""
         self._children(root, _Ctx())
         for found in self.found:
             self._group_defaults(found)

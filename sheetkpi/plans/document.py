@@ -63,6 +63,7 @@ class Table:
 
     @property
     def width(self) -> int:
+        """The number of columns."""
         return len(self.rows[0]) if self.rows else 0
 
 
@@ -78,10 +79,12 @@ class Document:
 
     @property
     def paragraphs(self) -> list[Paragraph]:
+        """The paragraphs, without the tables."""
         return [b for b in self.blocks if isinstance(b, Paragraph)]
 
     @property
     def tables(self) -> list[Table]:
+        """The tables, without the paragraphs."""
         return [b for b in self.blocks if isinstance(b, Table)]
 
     def lines(self) -> Iterator[str]:
@@ -96,6 +99,7 @@ class Document:
                         yield from (line for line in cell.split("\n") if line.strip())
 
     def text(self) -> str:
+        """All :meth:`lines`, one per line."""
         return "\n".join(self.lines())
 
 

@@ -49,6 +49,7 @@ class Header:
 
 
 def read_header(doc: Document) -> Header:
+    """The settings and the year the plan gives about itself."""
     lines = [line.strip() for line in doc.lines() if line.strip()]
     header = Header()
     head = lines[:HEAD_LINES]

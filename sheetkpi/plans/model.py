@@ -99,6 +99,7 @@ class Draft:
 
     @property
     def placed(self) -> int:
+        """How many items the units hold."""
         return sum(len(u.items) for u in self.units)
 
 

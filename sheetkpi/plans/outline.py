@@ -60,12 +60,14 @@ class Node:
         return self.kind not in (TEXT, ROOT)
 
     def ancestors(self) -> Iterator[Node]:
+        """The nodes above this one, nearest first."""
         node = self.parent
         while node is not None:
             yield node
             node = node.parent
 
     def walk(self) -> Iterator[Node]:
+        """Every node below this one, in reading order."""
         for child in self.children:
             yield child
             yield from child.walk()

@@ -16,6 +16,8 @@ PLAN_SETTINGS = ("parent_agency", "agency", "place", "signer", "signer_title")
 
 @dataclass
 class UnitSummary:
+    """A unit of the new workbook: its code and name, how many KPIs, their weight total."""
+
     code: str
     name: str
     kpi_count: int
@@ -40,6 +42,7 @@ class Reconciliation:
 
     @property
     def kpi_count(self) -> int:
+        """How many KPIs the workbook holds, over every unit."""
         return sum(u.kpi_count for u in self.units)
 
     def text(self) -> str:

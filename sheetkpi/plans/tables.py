@@ -98,6 +98,7 @@ class PlanTable:
 
     @property
     def is_indicator_table(self) -> bool:
+        """A table of numeric indicators (unit of measure, target), not of tasks."""
         return "measure_unit" in self.columns or "target" in self.columns
 
 

@@ -114,6 +114,7 @@ class Lead:
 
     @property
     def is_unit(self) -> bool:
+        """Whether the lead is one unit (a tab can hold its tasks)."""
         return self.kind == UNIT
 
 
