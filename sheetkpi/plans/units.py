@@ -94,7 +94,9 @@ _VERBS = _STRONG_VERBS + tuple(v.split() for v in (
 # The addressee of a letter, named without its name: "đề nghị quý Bộ khẩn trương …".
 ADDRESSEE_WORDS = re.compile(r"^qu[yý]\s+(?:bộ|sở|ban|cơ quan|đơn vị|uỷ ban|ủy ban|phòng|trung tâm)\b", re.IGNORECASE)
 _ASSIGNING = (("giao",), ("yeu", "cau"), ("de", "nghi"))
-# Clauses that may open a sentence before its subject.
+ASSIGNER_WORDS = 12  # who assigns comes first: "Chủ tịch Ủy ban nhân dân tỉnh giao …"
+# Clauses that may open a sentence before its subject; the subject follows one of their first commas.
+INTRO_WORDS, INTRO_COMMAS = 60, 6
 _INTRO = tuple(tuple(w.split()) for w in (
     "tren co so", "can cu", "sau khi", "truoc khi", "dinh ky", "hang", "hang nam", "trong", "dong thoi",
     "theo do", "ngoai ra", "khi", "de", "ve",
@@ -360,7 +362,7 @@ def heading(text: str, known: Iterable[str] = ()) -> tuple[Lead, str] | None:
 def _assigned(text: str, tokens: list[_Tok], at: int, known, addressee: Lead | None) -> Opening | None | bool:
     """The lead named after "giao", "yêu cầu" or "đề nghị" among the first words from ``at``;
     False when such a verb is there but names no one (the subject before it is who assigns)."""
-    for k in range(at, min(len(tokens), at + 12)):
+    for k in range(at, min(len(tokens), at + ASSIGNER_WORDS)):
         n = _match(tokens, k, _ASSIGNING)
         if not n or (k and tokens[k - 1].key in ("da", "duoc")) or k + n >= len(tokens):
             continue
@@ -385,12 +387,12 @@ def opening(text: str, known: Iterable[str] = (), addressee: Lead | None = None)
     chính thẩm định …". "đã giao" tells what was assigned before, not what this text assigns. None
     when the sentence names no lead."""
     tokens = _tokens(text)
-    if not tokens or text.isupper():  # a line in capitals is a title ("CHỦ TỊCH ỦY BAN NHÂN DÂN …"), not a sentence
-        return None
+    if not tokens or text.isupper():
+        return None  # a line in capitals is a title ("CHỦ TỊCH ỦY BAN NHÂN DÂN …"), not a sentence
     starts = [0]
     if _match(tokens, 0, _INTRO):
         # "Trên cơ sở đề nghị của …, Sở Tài chính thẩm định …": the subject after a comma.
-        starts += [k + 1 for k in range(min(len(tokens) - 1, 60)) if tokens[k].sep == ","][:6]
+        starts += [k + 1 for k in range(min(len(tokens) - 1, INTRO_WORDS)) if tokens[k].sep == ","][:INTRO_COMMAS]
     for start in starts:
         assigned = _assigned(text, tokens, start, known, addressee)
         if assigned is False:
