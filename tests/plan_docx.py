@@ -3,6 +3,9 @@
 Each text line becomes a paragraph: "#" lines a heading, "- "/"• "/"* " lines a "List Bullet"
 paragraph and "+ " lines a "List Bullet 2" paragraph without the typed marker (as Word keeps list
 bullets in numbering, not in the text), "**bold**", "*italic*" and <i>…</i> become formatted runs.
+With ``list_bullets`` the bullets are instead lists of their own, as an author makes them with the
+Bullets button and a chosen symbol: "-" lines a list whose bullet is "-", "+" lines a list whose
+bullet is "+", both at the first level of the list (the level does not tell a sub-item; the glyph does).
 Each block of tab- or pipe-separated lines becomes a real Word table (a blank line starts a new
 table, as a page break does in documents converted from PDF); a row with text only in its first
 cell is merged across the row, as unit and section rows are in real plans.
@@ -14,6 +17,8 @@ import re
 from pathlib import Path
 
 import docx
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _BULLET = re.compile(r"^(?P<bold>\*\*)?(?P<marker>\\\*|•|-|\+)\s+(?P<rest>.*)$")
@@ -59,9 +64,39 @@ def _table(document, rows: list[list[str]]) -> None:
             _runs(row.cells[c].paragraphs[0], text.strip())
 
 
-def text_to_docx(source: Path, target: Path) -> Path:
-    """Write ``target`` (.docx) with the content of the seed ``source``."""
+def add_list(document, levels: list[tuple[str, str]]) -> str:
+    """Add a list to the document's numbering, one (format, text) per level ("bullet", "+") or
+    ("decimal", "%1."), ("lowerLetter", "%2)"); return its numId."""
+    numbering = document.part.numbering_part.element
+    n = str(90 + len(numbering.findall(qn("w:num"))))
+    lvls = "".join(
+        f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/>'
+        f'<w:lvlJc w:val="left"/><w:pPr><w:ind w:left="{720 * (ilvl + 1)}" w:hanging="360"/></w:pPr></w:lvl>'
+        for ilvl, (fmt, text) in enumerate(levels)
+    )
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{n}"><w:multiLevelType w:val="hybridMultilevel"/>'
+        f"{lvls}</w:abstractNum>"
+    ))
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{n}"><w:abstractNumId w:val="{n}"/></w:num>'))
+    return n
+
+
+def list_paragraph(document, num_id: str, ilvl: int = 0):
+    """A new paragraph in the list ``num_id`` at level ``ilvl``: Word shows its number or bullet, the
+    text does not hold it."""
+    paragraph = document.add_paragraph(style="List Paragraph")
+    paragraph._p.get_or_add_pPr().append(parse_xml(
+        f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>'
+    ))
+    return paragraph
+
+
+def text_to_docx(source: Path, target: Path, *, list_bullets: bool = False) -> Path:
+    """Write ``target`` (.docx) with the content of the seed ``source``; ``list_bullets``: bullets as
+    Word lists with their own glyph rather than the "List Bullet" styles."""
     document = docx.Document()
+    lists = {glyph: add_list(document, [("bullet", glyph)]) for glyph in "-+"} if list_bullets else {}
     block: list[list[str]] = []
     for line in source.read_text(encoding="utf-8").splitlines():
         cells = _cells(line)
@@ -80,8 +115,12 @@ def text_to_docx(source: Path, target: Path) -> Path:
             paragraph = document.add_heading(level=len(heading.group(1)))
             _runs(paragraph, heading.group(2))
         elif bullet:
-            style = "List Bullet 2" if bullet.group("marker") == "+" else "List Bullet"
-            _runs(document.add_paragraph(style=style), (bullet.group("bold") or "") + bullet.group("rest"))
+            plus = bullet.group("marker") == "+"
+            if lists:
+                paragraph = list_paragraph(document, lists["+" if plus else "-"])
+            else:
+                paragraph = document.add_paragraph(style="List Bullet 2" if plus else "List Bullet")
+            _runs(paragraph, (bullet.group("bold") or "") + bullet.group("rest"))
         else:
             _runs(document.add_paragraph(), line.strip())
     if block:

@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sheetkpi.parsing.deadlines import KINDS, Deadline, format_due, parse_deadline
+from sheetkpi.parsing.deadlines import (
+    KINDS,
+    Deadline,
+    find_deadline,
+    format_due,
+    parse_deadline,
+)
 
 Y = 2026
 D = dt.date
@@ -193,6 +199,59 @@ def test_more_phrasings(text, due, kind):
 )
 def test_real_plan_deadlines(plan_year, text, due, kind):
     _check(text, due, kind, plan_year)
+
+
+# Wordings of plans of other bodies (issue #19): "Theo …" refers to another document (an event, and
+# the date of a cited document is never a due date); years relative to the plan year; recurring
+# days relative to the month or quarter; ranges end where they end; "trở đi" goes on.
+@pytest.mark.parametrize(
+    ("plan_year", "text", "due", "kind"),
+    [
+        (2026, "Theo Hướng dẫn của Sở Nội vụ", None, "event"),
+        (2026, "Theo Kế hoạch số 12/KH-UBND ngày 15/3/2026 của UBND tỉnh", None, "event"),
+        (2026, "Theo Quyết định ngày 15/3/2026", None, "event"),
+        (2026, "Theo tiến độ tại Kế hoạch của UBND tỉnh", None, "event"),
+        (2026, "Theo từng mốc thời hạn dưới đây", None, "event"),
+        (2026, "Ngày 05/01/2026 của UBND tỉnh", None, "unknown"),
+        (2026, "năm liền kề", D(2027, 12, 31), "year"),
+        (2026, "Trong năm liền kề", D(2027, 12, 31), "year"),
+        (2026, "năm trước liền kề", D(2025, 12, 31), "year"),
+        (2022, "Cao hơn so với năm trước liền kề", D(2021, 12, 31), "year"),
+        (2026, "Trước ngày 05 của tháng liền kề", D(2026, 12, 31), "recurring"),
+        (2026, "Báo cáo trước ngày 15 của tháng tiếp theo", D(2026, 12, 31), "recurring"),
+        (2014, "trước ngày 20 tháng cuối quý", D(2014, 12, 31), "recurring"),
+        (2026, "Tháng 6-8/2026", D(2026, 8, 31), "month"),
+        (2026, "Từ tháng 3 đến tháng 6 năm 2026", D(2026, 6, 30), "month"),
+        (2026, "Tháng 3 - tháng 6/2026", D(2026, 6, 30), "month"),
+        (2026, "Quý II - III/2026", D(2026, 9, 30), "quarter"),
+        (2026, "Quý I-II", D(2026, 6, 30), "quarter"),
+        (2026, "giai đoạn 2026-2030", D(2030, 12, 31), "year"),
+        (2026, "Giai đoạn 2026 - 2030", D(2030, 12, 31), "year"),
+        (2013, "Từ năm 2013 đến năm 2020 và tiếp theo", D(2020, 12, 31), "year"),
+        (2013, "Từ tháng 11/2013 trở đi", D(2013, 12, 31), "recurring"),
+        (2026, "Từ ngày ban hành Kế hoạch trở đi", D(2026, 12, 31), "recurring"),
+        (2014, "trước ngày 30 tháng 9 năm 2014", D(2014, 9, 30), "date"),
+        # A span counted from an event the sheet cannot date.
+        (2026, "100 ngày kể từ ngày ban hành Kế hoạch", None, "unknown"),
+    ],
+)
+def test_wordings_of_plans_of_other_bodies(plan_year, text, due, kind):
+    _check(text, due, kind, plan_year)
+
+
+@pytest.mark.parametrize(
+    ("plan_year", "text", "found"),
+    [
+        (2026, "Rà soát danh mục dự án, báo cáo UBND tỉnh trước ngày 15/5/2026.", "Trước ngày 15/5/2026"),
+        (2018, "Xây dựng Đề án, trình Thủ tướng Chính phủ trong quý 1/2019.", "Trong quý 1/2019"),
+        (2026, "Tổng hợp báo cáo UBND tỉnh trước ngày 05 của tháng liền kề.", "Trước ngày 05 của tháng liền kề"),
+        (2026, "Triển khai theo Kế hoạch số 30/KH-UBND ngày 29/01/2026 của UBND tỉnh.", ""),  # signed, not due
+        (2026, "Thực hiện trong năm 2026.", ""),  # the plan's own span
+        (2026, "Hoàn thành trong năm liền kề.", ""),
+    ],
+)
+def test_a_deadline_in_a_sentence(plan_year, text, found):
+    assert find_deadline(text, plan_year) == found
 
 
 def test_date_cells_are_taken_as_is():

@@ -1,10 +1,13 @@
-"""`sheetkpi new --from-plan`: a workbook from each of the five real plans, as text and as Word
-(issue #6). The expected numbers were counted by reading the plans in ../shared/seeds."""
+"""`sheetkpi new --from-plan`: a workbook from each of the five seed plans, as text and as Word
+(issue #6), and from real plans of other bodies (issue #19, tests/plans). The expected numbers were
+counted by reading the plans, not from sheetkpi's output."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docx
@@ -12,15 +15,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from plan_docx import add_list, list_paragraph, text_to_docx
+from support import EXAMPLE, SEEDS, SHARED
 
-import sheetkpi.api as api
-from plan_docx import text_to_docx
-from sheetkpi.errors import EXIT_NO_UNITS, EXIT_UNUSABLE, EXIT_USAGE, SheetkpiError, UsageError
+from sheetkpi import api
+from sheetkpi.errors import (
+    EXIT_NO_UNITS,
+    EXIT_UNUSABLE,
+    EXIT_USAGE,
+    SheetkpiError,
+    UsageError,
+)
 from sheetkpi.plans import NoTasksFound, build_from_plan, read_plan
+from sheetkpi.plans.build import UNPLACED_CODE
 from sheetkpi.plans.model import equal_weights
-from sheetkpi.plans.naming import is_unit_name, unit_code
+from sheetkpi.plans.naming import unit_code
+from sheetkpi.plans.reading import unit_key
+from sheetkpi.plans.tables import column_field
+from sheetkpi.plans.units import COLLECTIVE, REFERENCE, UNIT, is_unit_name, read_lead
 from sheetkpi import layout as L
-from support import EXAMPLE, SEEDS
 
 NGHE_AN = "nghe-an-2026-ke-hoach-giao-kpi"
 HA_TINH = "ha-tinh-2023-chuong-trinh-nhiem-vu"
@@ -230,7 +243,7 @@ def test_gia_lai_targets_sections_and_merged_criteria(build, form):
     assert built.field("TC 1.1", "title") == "Thực hiện kế hoạch CCHC"
     assert built.field("TC 1.1", "output") == (
         "Hoàn thành 100% kế hoạch\nLĩnh vực: I. CÔNG TÁC CHỈ ĐẠO ĐIỀU HÀNH CCHC\n"
-        "Khắc phục, cải thiện theo mục 1.1 của Kế hoạch"
+        "Nêu tại mục 1.1 của kế hoạch"
     )
     assert (built.field("TC 1.1", "target"), built.field("TC 1.1", "measure_unit")) == ("100", "%")
     assert built.field("TCTP 8.1.1", "target") == "Tăng ít nhất 02% so với năm 2021"
@@ -242,7 +255,7 @@ def test_gia_lai_targets_sections_and_merged_criteria(build, form):
     assert "mục 1.10" in built.field("TCTP 8.1.4", "output")
     assert "mục 1.5" in built.field("TCTP 6.3.3", "output")
     outputs = [k[L.COLUMNS["output"]] for k in built.kpis.values()]
-    body = {n: sum(f"theo mục 1.{n} của" in o for o in outputs) for n in range(1, 12)}
+    body = {n: sum(f"tại mục 1.{n} của" in o for o in outputs) for n in range(1, 12)}
     assert body == {**dict.fromkeys(range(1, 12), 1), 5: 2}  # 1.5 names two criteria
     assert built.field("TC 1.2", "deadline") == "Theo yêu cầu của Sở Nội vụ"
     assert built.field("TCTP 3.2.3", "partners") == "Các phòng chuyên môn"  # "Các phòng" + "chuyên môn" on the next page
@@ -392,7 +405,9 @@ TT\tTiêu chí\tCơ quan phụ trách\tThời gian thực hiện
     assert (item.title, item.target, item.measure_unit, item.deadline) == (
         "Công khai thủ tục hành chính trên cổng", "100", "%", "Trong năm 2024",
     )
-    assert sorted(u.reason for u in plan_read.unplaced) == ["không ghi cơ quan phụ trách", "không xác định được đơn vị phụ trách"]
+    reasons = sorted(u.reason for u in plan_read.unplaced)
+    assert reasons[0] == "bảng không ghi đơn vị chủ trì"
+    assert reasons[1].startswith("giao chung cho nhiều cơ quan, đơn vị ('các đơn vị liên quan')")
 
 
 def test_bullets_before_the_first_unit_heading_are_unplaced(tmp_path):
@@ -410,7 +425,7 @@ III. NHIỆM VỤ CỤ THỂ
     assert (item.title, item.output, item.deadline) == (
         "Dự báo nhu cầu lao động", "+ Gồm cả lao động nước ngoài.", "Tháng 6/2025",
     )
-    assert [u.text for u in plan_read.unplaced] == ["Việc chung không rõ phòng."]
+    assert [u.text for u in plan_read.unplaced] == ["Việc chung không rõ phòng"]
 
 
 def test_header_block_in_a_word_table_gives_agency_and_parent(tmp_path):
@@ -482,7 +497,7 @@ def _bytes(data: bytes):
 NOT_PLANS = {
     "empty.txt": (_bytes(b""), EXIT_NO_UNITS, "trống"),
     "spaces.md": (_bytes(b"  \n\n\t\n"), EXIT_NO_UNITS, "trống"),
-    "minutes.docx": (_random_docx, EXIT_NO_UNITS, "Không tìm thấy phòng, đơn vị hay nhiệm vụ nào"),
+    "minutes.docx": (_random_docx, EXIT_NO_UNITS, "Không tìm thấy nhiệm vụ nào được giao"),
     "plan.pdf": (_bytes(b"%PDF-1.4\n%\xe2\xe3\n1 0 obj"), EXIT_UNUSABLE, "là PDF"),
     "renamed-pdf.docx": (_bytes(b"%PDF-1.7\n"), EXIT_UNUSABLE, "là PDF"),
     "old.doc": (_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), EXIT_UNUSABLE, "Word 97-2003"),
@@ -600,3 +615,366 @@ def test_unplaced_tasks_reach_a_tab_of_their_own_and_the_data_problems(tmp_path)
     summary = load_workbook(out)[L.SHEET_SUMMARY]
     problems = [r for r in summary.iter_rows(values_only=True) if r[1] == "CHUA-XEP"]
     assert any(r[0] == "Lỗi — Trọng số không hợp lệ" for r in problems)
+
+
+# Ways of writing who does what by when (issue #19): each as plans of other bodies write it.
+
+def _units(plan) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    return [(u.name, [(i.title, i.partners, i.deadline) for i in u.items]) for u in plan.units]
+
+
+@pytest.mark.parametrize("text", [
+    "Sở Nội vụ", "Thanh tra tỉnh", "Thuế tỉnh", "Công an tỉnh", "Bộ Chỉ huy quân sự tỉnh",
+    "Báo và Phát thanh, Truyền hình tỉnh", "Văn phòng UBND tỉnh", "Phòng Quản lý tài nguyên và môi trường",
+    "Sở Lao động - Thương binh và Xã hội", "Trung tâm Xúc tiến Đầu tư, Thương mại và Du lịch tỉnh",
+    "Ban Quản lý các Khu công nghệ cao và Khu công nghiệp thành phố Hà Nội",
+])
+def test_bodies_of_the_state_are_unit_names(text):
+    assert is_unit_name(text)
+
+
+@pytest.mark.parametrize("cell, lead", [
+    ("Sở Công Thương; Sở Xây dựng", ("Sở Công Thương", UNIT, "Sở Xây dựng")),
+    ("Sở Tài chính, Ban Quản lý các Khu công nghệ cao", ("Sở Tài chính", UNIT, "Ban Quản lý các Khu công nghệ cao")),
+    ("Sở Xây dựng/các công ty quản lý lĩnh vực liên quan", ("Sở Xây dựng", UNIT, "các công ty quản lý lĩnh vực liên quan")),
+    ("Các sở, ban, ngành; UBND các xã", ("Các sở, ban, ngành", COLLECTIVE, "UBND các xã")),
+    ("Ủy ban nhân dân các xã, phường", ("Ủy ban nhân dân các xã, phường", COLLECTIVE, "")),
+    ("UBND xã/phường", ("UBND xã/phường", COLLECTIVE, "")),
+    ("Giám đốc Công an tỉnh", ("Công an tỉnh", UNIT, "")),
+    ("Theo phân công tại Quyết định số 12/QĐ-UBND", ("Theo phân công tại Quyết định số 12/QĐ-UBND", REFERENCE, "")),
+])
+def test_lead_cells_name_one_unit_many_bodies_or_another_document(cell, lead):
+    found = read_lead(cell)
+    assert (found.name, found.kind, found.partners) == lead
+
+
+@pytest.mark.parametrize("header, name", [
+    ("Đơn vị chủ trì", "lead"), ("Cơ quan phụ trách", "lead"), ("Đơn vị thực hiện", "lead"),
+    ("Cơ quan chủ trì, phối hợp", "lead"), ("Đơn vị phối hợp", "partners"), ("Thời gian thực hiện", "deadline"),
+    ("Stt", "seq"), ("Chi tiết", "detail"), ("Sản phẩm", "output"), ("Tên nhiệm vụ", "title"),
+])
+def test_table_columns_by_their_header(header, name):
+    assert column_field(header, 2026) == name
+
+
+def test_lead_lines_and_the_opening_words_of_items(tmp_path):
+    plan = read_plan(write(tmp_path, """UBND TỈNH LÂM ĐỒNG
+Lâm Đồng, ngày 20 tháng 4 năm 2026
+THÔNG BÁO
+Kết luận của Chủ tịch UBND tỉnh
+1. Về xúc tiến đầu tư
+Giao Sở Tài chính chủ trì, phối hợp với Sở Xây dựng và các đơn vị liên quan:
+a) Rà soát danh mục dự án thu hút đầu tư, báo cáo UBND tỉnh trước ngày 15/5/2026.
+b) Hướng dẫn nhà đầu tư hoàn thiện hồ sơ.
+2. Về chuyển đổi số
+- Sở Y tế tham mưu triển khai bệnh án điện tử trong quý III/2026.
+- Công an tỉnh chủ trì, phối hợp với các sở, ngành làm sạch dữ liệu dân cư.
+UBND tỉnh trân trọng thông báo để các cơ quan, đơn vị biết, thực hiện./.
+"""))
+    partners = "Sở Xây dựng và các đơn vị liên quan"
+    assert _units(plan) == [
+        ("Sở Tài chính", [
+            ("Rà soát danh mục dự án thu hút đầu tư, báo cáo UBND tỉnh trước ngày 15/5/2026", partners,
+             "Trước ngày 15/5/2026"),
+            ("Hướng dẫn nhà đầu tư hoàn thiện hồ sơ", partners, "Trong năm 2026"),
+        ]),
+        ("Sở Y tế", [("Tham mưu triển khai bệnh án điện tử trong quý III/2026", "", "Trong quý III/2026")]),
+        ("Công an tỉnh", [("Chủ trì, phối hợp với các sở, ngành làm sạch dữ liệu dân cư", "", "Trong năm 2026")]),
+    ]
+    assert plan.unplaced == []
+
+
+def test_labelled_leads_under_numbered_tasks_and_a_lead_closing_a_group(tmp_path):
+    plan = read_plan(write(tmp_path, """KẾ HOẠCH
+Triển khai nhiệm vụ năm 2026
+II. NHIỆM VỤ CỤ THỂ
+1. Nhiệm vụ về dữ liệu
+(1) Xây dựng cơ sở dữ liệu đất đai.
+- Đơn vị chủ trì thực hiện: Sở Nông nghiệp và Môi trường.
+- Đơn vị phối hợp: UBND các xã, phường.
+- Thời gian hoàn thành: Tháng 9/2026.
+(2) Số hóa hồ sơ thủ tục hành chính.
+- Đơn vị chủ trì thực hiện: Trung tâm Phục vụ hành chính công.
+- Thời gian hoàn thành: Quý IV/2026.
+2. Cải thiện chỉ số PCI
+a) Rà soát thủ tục đầu tư.
+b) Tổ chức đối thoại doanh nghiệp.
+Đơn vị chủ trì: Phòng Quản lý Đầu tư; Đơn vị phối hợp: Văn phòng.
+"""))
+    assert _units(plan) == [
+        ("Sở Nông nghiệp và Môi trường", [("Xây dựng cơ sở dữ liệu đất đai", "UBND các xã, phường", "Tháng 9/2026")]),
+        ("Trung tâm Phục vụ hành chính công", [("Số hóa hồ sơ thủ tục hành chính", "", "Quý IV/2026")]),
+        ("Phòng Quản lý Đầu tư", [
+            ("Rà soát thủ tục đầu tư", "Văn phòng", "Trong năm 2026"),
+            ("Tổ chức đối thoại doanh nghiệp", "Văn phòng", "Trong năm 2026"),
+        ]),
+    ]
+
+
+def test_tasks_given_to_units_under_to_chuc_thuc_hien(tmp_path):
+    plan = read_plan(write(tmp_path, """KẾ HOẠCH
+Bảo vệ bí mật nhà nước năm 2026
+I. MỤC ĐÍCH, YÊU CẦU
+1. Nâng cao nhận thức của cán bộ, công chức.
+II. TỔ CHỨC THỰC HIỆN
+1. Các sở, ban, ngành căn cứ Kế hoạch này triển khai thực hiện.
+2. Trách nhiệm của các cơ quan
+2.1. Công an tỉnh
+- Hướng dẫn, kiểm tra công tác bảo vệ bí mật nhà nước.
+- Tổng hợp báo cáo UBND tỉnh trước ngày 05 của tháng liền kề.
+2.2. Thanh tra tỉnh: Thanh tra việc chấp hành pháp luật về bảo vệ bí mật nhà nước.
+2.3. Báo và Phát thanh, Truyền hình tỉnh
+- Tuyên truyền trên sóng phát thanh.
+"""))
+    assert _units(plan) == [
+        ("Công an tỉnh", [
+            ("Hướng dẫn, kiểm tra công tác bảo vệ bí mật nhà nước", "", "Trong năm 2026"),
+            ("Tổng hợp báo cáo UBND tỉnh trước ngày 05 của tháng liền kề", "", "Trước ngày 05 của tháng liền kề"),
+        ]),
+        ("Thanh tra tỉnh", [("Thanh tra việc chấp hành pháp luật về bảo vệ bí mật nhà nước", "", "Trong năm 2026")]),
+        ("Báo và Phát thanh, Truyền hình tỉnh", [("Tuyên truyền trên sóng phát thanh", "", "Trong năm 2026")]),
+    ]
+    assert plan.unplaced == []  # the closing "1." and the purposes are not tasks
+
+
+def test_lead_columns_and_rows_that_are_not_tasks(tmp_path):
+    plan = read_plan(write(tmp_path, """KẾ HOẠCH
+Cải thiện môi trường đầu tư năm 2026
+Phụ lục I
+NHIỆM VỤ CỤ THỂ
+| TT | Nhiệm vụ | Đơn vị chủ trì | Đơn vị phối hợp | Thời gian hoàn thành |
+|---|---|---|---|---|
+| (1) | (2) | (3) | (4) | (5) |
+| I | CẢI CÁCH THỦ TỤC | | | |
+| 1 | Rút ngắn thời gian cấp phép | Sở Công Thương; Sở Xây dựng | Sở Tư pháp | Quý II/2026 |
+| 2 | Công khai thủ tục | Các sở, ban, ngành; UBND các xã | | Năm 2026 |
+| 3 | Kiểm tra doanh nghiệp | Theo phân công tại Quyết định số 12/QĐ-UBND ngày 05/01/2026 | | Theo Kế hoạch kiểm tra |
+| 4 | Báo cáo kết quả | Sở Tài chính | | Tháng 3 - tháng 6/2026 |
+| 5 | Tổng kết | Sở Công Thương | | Giai đoạn 2026-2030 |
+
+Phụ lục II
+ĐỀ CƯƠNG BÁO CÁO
+(Kèm theo Kế hoạch số 10/KH-UBND)
+| TT | Nội dung | Ghi chú |
+|---|---|---|
+| 1 | Kết quả thực hiện | |
+| 2 | Khó khăn, vướng mắc | |
+I. KIẾN NGHỊ, ĐỀ XUẤT
+1. Đề xuất giải pháp.
+"""))
+    assert _units(plan) == [
+        ("Sở Công Thương", [
+            ("Rút ngắn thời gian cấp phép", "Sở Xây dựng; Sở Tư pháp", "Quý II/2026"),
+            ("Tổng kết", "", "Giai đoạn 2026-2030"),
+        ]),
+        ("Sở Tài chính", [("Báo cáo kết quả", "", "Tháng 3 - tháng 6/2026")]),
+    ]
+    assert [(u.text, u.reason.split(" (")[0]) for u in plan.unplaced] == [
+        ("Công khai thủ tục", "giao chung cho nhiều cơ quan, đơn vị"),
+        ("Kiểm tra doanh nghiệp", "đơn vị chủ trì ghi theo văn bản khác"),
+    ]
+    assert plan.warnings == []
+
+
+@pytest.mark.parametrize("title, date_line, year", [
+    ("Phát triển khu kinh tế giai đoạn 2026-2030, tầm nhìn đến năm 2045", "", 2026),
+    ("Chuyển đổi số đến năm 2030", "Nghệ An, ngày 05 tháng 01 năm 2026", 2026),
+    ("Giao nhiệm vụ năm 2027, định hướng đến năm 2030", "Nghệ An, ngày 25 tháng 12 năm 2026", 2027),
+])
+def test_the_plan_year_is_the_documents_not_a_horizon(tmp_path, title, date_line, year):
+    plan = read_plan(write(tmp_path, f"{date_line}\nKẾ HOẠCH\n{title}\n1. Phòng Quản lý Đầu tư\n- Thu hút dự án mới.\n"))
+    assert plan.year == year
+
+
+def test_word_automatic_numbering_is_read_as_typed(tmp_path):
+    """Items numbered by Word ("1.", "a)") and bullets chosen with a symbol read as when typed."""
+    document = docx.Document()
+    for text in ("KẾ HOẠCH", "Nhiệm vụ năm 2026", "III. TỔ CHỨC THỰC HIỆN"):
+        document.add_paragraph(text)
+    numbers = add_list(document, [("decimal", "%1."), ("lowerLetter", "%2)")])
+    plus = add_list(document, [("bullet", "+")])
+    for text, num_id, ilvl in (
+        ("Sở Tài chính", numbers, 0), ("Thẩm định dự toán.", numbers, 1), ("Gồm cả dự toán bổ sung.", plus, 0),
+        ("Bố trí kinh phí.", numbers, 1), ("Sở Nội vụ", numbers, 0), ("Tổng hợp thi đua.", numbers, 1),
+    ):
+        list_paragraph(document, num_id, ilvl).add_run(text)
+    path = tmp_path / "plan.docx"
+    document.save(path)
+    plan = read_plan(path)
+    assert [(u.name, [(i.title, i.output) for i in u.items]) for u in plan.units] == [
+        ("Sở Tài chính", [("Thẩm định dự toán", "+ Gồm cả dự toán bổ sung."), ("Bố trí kinh phí", "")]),
+        ("Sở Nội vụ", [("Tổng hợp thi đua", "")]),
+    ]
+
+
+@needs_seeds
+def test_nghe_an_with_sub_items_as_word_list_bullets(tmp_path):
+    """Saved from Word with "-" and "+" as bullets of lists of their own, both at the first level of
+    their list: the "+" glyph still makes them lines of the KPI above (DNLĐ 6 rows, not 16)."""
+    source = SEEDS / f"{NGHE_AN}.txt"
+    as_lists = read_plan(text_to_docx(source, tmp_path / "lists.docx", list_bullets=True))
+    as_text = read_plan(source)
+    assert [(u.code, len(u.items)) for u in as_lists.units] == [("KHĐT", 7), ("XDMT", 7), ("DNLĐ", 6), ("VP", 6), ("BQLDA", 6)]
+    assert [[(i.code, i.title, i.output, i.deadline, i.weight) for i in u.items] for u in as_lists.units] == [
+        [(i.code, i.title, i.output, i.deadline, i.weight) for i in u.items] for u in as_text.units
+    ]
+    assert as_lists.units[2].items[0].output.startswith("+ Ban hành và tổ chức thực hiện Kế hoạch kết nối")
+
+
+# Real plans and letters of other bodies (issue #19, tests/plans/SOURCES.md). The units and the
+# number of tasks of each are what a careful reader of the document gives, written by hand; a range
+# where two readings are fair (a mandate paragraph before the bullets, a task the body repeats from
+# a heading, a body that issues the plan and also leads tasks in it). Any unit not listed fails.
+
+PLANS = Path(__file__).parent / "plans"
+SHARED_PLANS = Path(os.environ.get("SHEETKPI_PLANS") or SHARED / "plans")
+
+
+@dataclass(frozen=True)
+class Expect:
+    units: dict[str, tuple[int, int]]  # unit as the plan names it → (fewest, most) tasks
+    unplaced: tuple[int, int]  # tasks given to many bodies at once, or to no one among assigned ones
+    year: int  # the year of the document
+    given_year: bool = False  # the stored text has no date: the Office gives --year
+    deadlines: dict[str, str] = field(default_factory=dict)  # unit → a deadline one of its rows has
+
+
+REAL_PLANS: dict[str, Expect] = {
+    # UBND tỉnh Sơn La: "III. PHÂN CÔNG NHIỆM VỤ" with "1. Công an tỉnh" (a mandate paragraph, then
+    # "Trong đó giao Giám đốc Công an tỉnh chỉ đạo thực hiện:" and three bullets), "2. Văn phòng UBND
+    # tỉnh: Phối hợp …" and so on; section II gives items 6 and 8 to Công an tỉnh in brackets, items 1
+    # and 7 to the sở, ban, ngành and UBND huyện at once, items 2–5 to no one.
+    "son-la-2023-bao-ve-bi-mat-nha-nuoc.md": Expect({
+        "Công an tỉnh": (3, 6), "Văn phòng UBND tỉnh": (1, 1), "Sở Nội vụ": (2, 2), "Sở Tư pháp": (1, 2),
+        "Sở Thông tin và Truyền thông": (1, 1), "Sở Tài chính": (1, 2),
+    }, unplaced=(2, 6), year=2023),
+    # UBND TP Hồ Chí Minh: "III. TỔ CHỨC THỰC HIỆN" with "1.1. Ủy ban nhân dân Thành phố:" (its own
+    # duties), "1.2. … quận, huyện:" and "1.3. … xã, phường, thị trấn:" (many bodies), "2.1. Sở Lao
+    # động - Thương binh và Xã hội:" … "2.4. Sở Kế hoạch và Đầu tư:"; section II's steps name Sở Xây
+    # dựng (2.4, 4.1.a) and Sở Tài chính (2.5, 2.6) again, the commune steering boards (2.2) and the
+    # UBND levels; "3. Đối với các tổ chức khác" asks the Mặt trận and mass organisations.
+    "tp-hcm-2014-ho-tro-nha-o-nguoi-co-cong.md": Expect({
+        "Ủy ban nhân dân Thành phố": (7, 7), "Sở Lao động - Thương binh và Xã hội": (2, 2), "Sở Xây dựng": (3, 5),
+        "Sở Tài chính": (2, 4), "Sở Kế hoạch và Đầu tư": (1, 1), "Ban Chỉ đạo": (0, 1),
+        "Ủy ban Mặt trận Tổ quốc Việt Nam Thành phố": (0, 1),
+    }, unplaced=(10, 20), year=2014, deadlines={"Sở Xây dựng": "Trước ngày 30 tháng 9 năm 2014"}),
+    # Ban Chỉ đạo quốc gia 1237 (a steering committee): sections I–IX of part B each list "Nội dung,
+    # biện pháp" a), b), … then "Cơ quan chủ trì" (its first member leads, the rest are partners) and
+    # "Thời gian thực hiện"; part D gives tasks to itself, Bộ Quốc phòng and its own office, and to
+    # ministries, military regions and provinces at once. Plan year 2013, not the horizon 2020.
+    "bcd-quoc-gia-1237-2013-ke-hoach-quy-tap-hai-cot.md": Expect({
+        "Ban Chỉ đạo quốc gia": (35, 36), "Bộ Quốc phòng": (5, 9), "Văn phòng Ban Chỉ đạo quốc gia 1237": (3, 3),
+    }, unplaced=(5, 12), year=2013, deadlines={"Bộ Quốc phòng": "Từ năm 2013 đến năm 2020 và tiếp theo"}),
+    # Thủ tướng Chính phủ: "III. TỔ CHỨC THỰC HIỆN" with one numbered heading per ministry and its
+    # bullets; "12. Đài Truyền hình Việt Nam, Đài Tiếng nói Việt Nam, Thông tấn xã Việt Nam: Chủ trì …"
+    # (the first leads); 13, 14 and 16 are many bodies at once; 15 asks the Mặt trận.
+    "thu-tuong-2018-ke-hoach-chi-thi-14.md": Expect({
+        "Bộ Lao động - Thương binh và Xã hội": (18, 18), "Bộ Quốc phòng": (6, 6), "Bộ Công an": (3, 3),
+        "Bộ Tài chính": (2, 2), "Bộ Kế hoạch và Đầu tư": (1, 1), "Bộ Xây dựng": (1, 1), "Bộ Y tế": (3, 3),
+        "Bộ Giáo dục và Đào tạo": (1, 1), "Bộ Thông tin và Truyền thông": (2, 2),
+        "Bộ Văn hóa, Thể thao và Du lịch": (1, 1), "Bộ Ngoại giao": (1, 1), "Đài Truyền hình Việt Nam": (1, 1),
+        "Ủy ban trung ương Mặt trận Tổ quốc Việt Nam": (0, 1),
+    }, unplaced=(3, 5), year=2018),
+    # Thủ tướng Chính phủ, a decision: "Điều 8. Tổ chức thực hiện" — "a) Bộ Xây dựng:" … "d) Bộ Lao động
+    # - Thương binh và Xã hội:"; Điều 4.2 gives Bộ Xây dựng one more; the UBND of provinces, districts
+    # and communes (Điều 4, 6, 7, 8.2) are many bodies.
+    "thu-tuong-2013-quyet-dinh-22-ho-tro-nha-o.md": Expect({
+        "Bộ Xây dựng": (2, 3), "Bộ Kế hoạch và Đầu tư": (1, 1), "Bộ Tài chính": (1, 1),
+        "Bộ Lao động - Thương binh và Xã hội": (1, 1),
+    }, unplaced=(10, 17), year=2013),
+    # A directive to "Chủ tịch Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương": five tasks,
+    # none for a single unit. The stored text lost its date line.
+    "thu-tuong-2012-chi-thi-31-dao-tao-nghe.md": Expect({}, unplaced=(5, 6), year=2012, given_year=True),
+    # Letters: "Yêu cầu Bộ … khẩn trương …", "Ủy ban nhân dân tỉnh Nghệ An chủ động …".
+    "vpcp-2014-cong-van-8424-tro-cap.md": Expect({
+        "Bộ Lao động - Thương binh và Xã hội": (1, 1), "Ủy ban nhân dân tỉnh Nghệ An": (1, 1),
+    }, unplaced=(0, 0), year=2014, deadlines={"Bộ Lao động - Thương binh và Xã hội": "Trước ngày 31 tháng 12 năm 2014"}),
+    "thu-tuong-2009-cong-van-2403-tro-cap.md": Expect({"Bộ Quốc phòng": (1, 1)}, unplaced=(0, 0), year=2009),
+    # "… đã giao Bộ … trước ngày 30 tháng 11 năm 2012" is what was assigned before; the task is the request.
+    "vpcp-2013-cong-van-3354-thong-tu.md": Expect({
+        "Bộ Lao động - Thương binh và Xã hội": (1, 1),
+    }, unplaced=(0, 0), year=2013, deadlines={"Bộ Lao động - Thương binh và Xã hội": "Trước ngày 30 tháng 5 năm 2013"}),
+    # "Văn phòng Chính phủ đề nghị quý Bộ …": the Bộ the letter is sent to ("Kính gửi: …").
+    "vpcp-2013-cong-van-8794-bao-cao.md": Expect({"Bộ Lao động - Thương binh và Xã hội": (1, 1)}, unplaced=(0, 1), year=2013),
+}
+
+# Real documents kept outside the repository (tests/plans/SOURCES.md): read when present.
+SHARED_REAL_PLANS: dict[str, Expect] = {
+    # UBND TP Hà Nội: an annex table "Stt (TT, Chi tiết) | Tên nhiệm vụ | Đơn vị chủ trì | Đơn vị phối hợp |
+    # Sản phẩm | Thời hạn" with group rows, joint leads ("Sở Xây dựng/các công ty …", "Sở Tài chính, Ban
+    # Quản lý các Khu công nghệ cao …"), collective leads (UBND các xã, phường), and "IV. TỔ CHỨC THỰC
+    # HIỆN" with "1. Sở Khoa học và Công nghệ", "2. Sở Nội vụ", "3. Sở Tài chính", many bodies in 4 and 5,
+    # "6. Đề nghị Ủy ban Mặt trận …", "7. Đề nghị Văn phòng Thành ủy, …". Not for one unit: nine rows
+    # led by "UBND các xã, phường", "Các cơ quan, đơn vị giải quyết TTHC" or "Các Sở, ban, ngành; UBND
+    # các xã, phường" (rows 16, 17, 20, 22, 25, 26, 30, 32, 33), the reports "các cơ quan, đơn vị" send
+    # (II.3), the two bullets of IV.4 and of IV.5, and the closing "UBND Thành phố yêu cầu các cơ quan,
+    # đơn vị …": 15; the two rules of II.3 on what a report holds may be listed with them.
+    "ha-noi-2026-cao-diem-100-ngay-chuyen-doi-so.md": Expect({
+        "Sở Tài chính": (3, 3), "Sở Quy hoạch - Kiến trúc": (1, 1), "Sở Nông nghiệp và Môi trường": (3, 3),
+        "Sở Xây dựng": (1, 1), "Trung tâm Phục vụ hành chính công": (3, 3), "Văn phòng UBND Thành phố": (1, 1),
+        "Sở Y tế": (1, 1), "Sở Giáo dục và Đào tạo": (1, 2), "Sở Khoa học và Công nghệ": (8, 10),
+        "Sở Công Thương": (3, 3), "Thuế Hà Nội": (1, 1), "Sở Văn hóa và Thể thao": (1, 1), "Sở Du lịch": (1, 1),
+        "Sở Nội vụ": (1, 1), "Ủy ban Mặt trận Tổ quốc Việt Nam thành phố Hà Nội": (0, 3),
+        "Văn phòng Thành ủy": (0, 1),
+    }, unplaced=(15, 17), year=2026, deadlines={"Sở Công Thương": "31/7/2026"}),
+    # UBND tỉnh Lâm Đồng, conclusions of a meeting: "Giao Trung tâm Xúc đầu tư, Thương mại và Du lịch:"
+    # (sic) over two bullets, "a) Giao Trung tâm Xúc tiến Đầu tư, Thương mại và Du lịch tỉnh" over two,
+    # "b) Giao Sở Tài chính", "3. Về …, giao Trung tâm …:" over five.
+    "lam-dong-2026-thong-bao-ket-luan-pci.docx": Expect({
+        "Trung tâm Xúc tiến Đầu tư, Thương mại và Du lịch tỉnh": (7, 9),
+        "Trung tâm Xúc đầu tư, Thương mại và Du lịch": (0, 2), "Sở Tài chính": (1, 1),
+    }, unplaced=(0, 0), year=2026),
+    # "Giao Sở Khoa học và Công nghệ chủ trì …" at the end of 1.d, in 2.b, 3.b; "Yêu cầu Sở …" (2.a);
+    # "Sở Khoa học và Công nghệ chủ trì, phối hợp …" opening 4 and 5; "c) Giao Sở Tài chính chủ trì …";
+    # "a) Các sở, ngành chủ động …" and "6. Các sở, ban, ngành, …; UBND các xã, phường, đặc khu".
+    "lam-dong-2026-thong-bao-ket-luan-khcn.docx": Expect({
+        "Sở Khoa học và Công nghệ": (6, 7), "Sở Tài chính": (1, 1),
+    }, unplaced=(2, 7), year=2026, deadlines={"Sở Khoa học và Công nghệ": "Trước ngày 10/5/2026"}),
+    "lam-dong-2025-cong-van-giao-cong-an.docx": Expect({"Công an tỉnh": (1, 1)}, unplaced=(0, 0), year=2025),
+}
+
+
+def _check_real_plan(source: Path, expect: Expect, tmp_path: Path) -> None:
+    year = expect.year if expect.given_year else None
+    if expect.given_year:
+        with pytest.raises(UsageError):
+            read_plan(source)
+    plan = read_plan(source, year=year)
+    assert plan.year == expect.year
+    got = {unit_key(u.name): u for u in plan.units}
+    wanted = {unit_key(name): counts for name, counts in expect.units.items()}
+    assert set(got) <= set(wanted), f"units the plan does not assign to: {sorted(set(got) - set(wanted))}"
+    for key, (fewest, most) in wanted.items():
+        count = len(got[key].items) if key in got else 0
+        assert fewest <= count <= most, (key, count, [i.title[:60] for i in got[key].items] if key in got else [])
+    assert expect.unplaced[0] <= len(plan.unplaced) <= expect.unplaced[1], [str(u) for u in plan.unplaced]
+    for name, deadline in expect.deadlines.items():
+        # Deadlines are kept as written ("trước ngày …" after a label, "Trước ngày …" in a cell).
+        assert deadline.casefold() in [i.deadline.casefold() for i in got[unit_key(name)].items], name
+    # The workbook is built and accepted by check: every placed unit's weights sum to 100.
+    output = tmp_path / "out.xlsx"
+    build_from_plan(source, output, year=year)
+    evaluation = api.check(output)
+    assert [u.weight_total for u in evaluation.units if u.unit.code != UNPLACED_CODE] == [100] * len(plan.units)
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("name", sorted(REAL_PLANS))
+def test_real_plans_of_other_bodies(tmp_path, name, form):
+    source = PLANS / name
+    if form == "docx":
+        source = text_to_docx(source, tmp_path / f"{source.stem}.docx")
+    _check_real_plan(source, REAL_PLANS[name], tmp_path)
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("name", sorted(SHARED_REAL_PLANS))
+def test_real_plans_kept_outside_the_repository(tmp_path, name, form):
+    source = SHARED_PLANS / name
+    if not source.exists():
+        pytest.skip(f"{source} is not here (tests/plans/SOURCES.md)")
+    if form == "docx" and source.suffix != ".docx":
+        source = text_to_docx(source, tmp_path / f"{source.stem}.docx")
+    elif form == "txt" and source.suffix == ".docx":
+        pytest.skip("a Word original: read as Word only")
+    _check_real_plan(source, SHARED_REAL_PLANS[name], tmp_path)

@@ -3,8 +3,8 @@
     reconciliation = build_from_plan("ke-hoach.docx", "BangGiaoKPI.xlsx")
     print(reconciliation.text())
 
-Plans are written in several ways; each is read by a recogniser (see docs/plans.md) and the one
-that places the most tasks, criteria and indicators wins.
+One reading serves every plan: who leads each task is read wherever the plan writes it (headings,
+lead lines, the opening words of an item, labelled fields, table columns), see docs/plans.md.
 """
 
 from __future__ import annotations
@@ -15,6 +15,14 @@ from .reading import Plan, read_plan
 from .reconciliation import Reconciliation, UnitSummary, reconcile
 
 __all__ = [
-    "build_from_plan", "read_plan", "reconcile", "Plan", "PlanUnit", "PlanItem", "Reconciliation",
-    "UnitSummary", "Unplaced", "NoTasksFound",
+    "NoTasksFound",
+    "Plan",
+    "PlanItem",
+    "PlanUnit",
+    "Reconciliation",
+    "UnitSummary",
+    "Unplaced",
+    "build_from_plan",
+    "read_plan",
+    "reconcile",
 ]

@@ -1,19 +1,21 @@
 """A plan as a document: paragraphs and tables in reading order, from .docx, .txt or .md.
 
 Plans reach the Office as Word files, as text pasted from PDFs or as Markdown exported from Word.
-Whatever the source, recognisers see the same model: plain paragraphs (with their list level) and
-tables of plain cell texts. Page breaks of the source are undone here, once for all recognisers: a
-paragraph that starts in lower case continues the one before it, and a table that directly follows a
-table with the same number of columns is the rest of that table.
+Whatever the source, the reader sees the same model: plain paragraphs (with their list level) and
+tables of plain cell texts. Word's automatic numbers and bullets are written out as a typist would
+type them ("1.", "a)", "-", "+"), so that a plan reads the same whether its numbers are typed or not.
+Page breaks of the source are undone here: a paragraph that starts in lower case continues the one
+before it, and a table that directly follows a table with the same number of columns is the rest of
+that table.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import FileUnusable
 from ..parsing.text import clean_text, nfc
@@ -61,6 +63,7 @@ class Table:
 
     @property
     def width(self) -> int:
+        """The number of columns."""
         return len(self.rows[0]) if self.rows else 0
 
 
@@ -76,10 +79,12 @@ class Document:
 
     @property
     def paragraphs(self) -> list[Paragraph]:
+        """The paragraphs, without the tables."""
         return [b for b in self.blocks if isinstance(b, Paragraph)]
 
     @property
     def tables(self) -> list[Table]:
+        """The tables, without the paragraphs."""
         return [b for b in self.blocks if isinstance(b, Table)]
 
     def lines(self) -> Iterator[str]:
@@ -94,6 +99,7 @@ class Document:
                         yield from (line for line in cell.split("\n") if line.strip())
 
     def text(self) -> str:
+        """All :meth:`lines`, one per line."""
         return "\n".join(self.lines())
 
 
@@ -219,10 +225,11 @@ def _word_blocks(path: Path) -> list[Block]:
 
     blocks: list[Block] = []
     body = document.element.body
+    numbering = _Numbering(document)
     for child in body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            blocks.extend(_word_paragraphs(WordParagraph(child, document)))
+            blocks.extend(_word_paragraphs(WordParagraph(child, document), numbering))
         elif tag == "tbl":
             rows = [_word_row(row) for row in WordTable(child, document).rows]
             if rows:
@@ -230,24 +237,101 @@ def _word_blocks(path: Path) -> list[Block]:
     return blocks
 
 
-def _word_paragraphs(p) -> list[Paragraph]:
-    """A Word paragraph as paragraphs: a line break (Shift+Enter) starts a new one, as in text files."""
+def _word_paragraphs(p, numbering: _Numbering) -> list[Paragraph]:
+    """A Word paragraph as paragraphs: a line break (Shift+Enter) starts a new one, as in text files;
+    its automatic number or bullet is written before its text."""
     style = (p.style.name if p.style is not None else "") or ""
     heading = style.startswith(("Heading", "Title"))
-    level = _word_list_level(p, style)
-    made = (paragraph(plain(line), level=level, heading=heading) for line in p.text.split("\n"))
+    marker, level = numbering.marker(p._p)
+    if marker is None:
+        level = _style_list_level(style)
+    lines = [line for line in p.text.split("\n") if line.strip()]
+    if marker and lines:
+        lines[0] = f"{marker} {lines[0]}"
+    made = (paragraph(plain(line), level=level if at == 0 else 0, heading=heading) for at, line in enumerate(lines))
     return [m for m in made if m]
 
 
-def _word_list_level(p, style: str) -> int:
-    """1 for a list item, 2 when nested, from Word numbering or a list style; else 0."""
-    num = p._p.pPr.numPr if p._p.pPr is not None else None
-    if num is not None and num.numId is not None:
-        ilvl = num.ilvl.val if num.ilvl is not None else 0
-        return 2 if ilvl else 1
+def _style_list_level(style: str) -> int:
+    """1 for a paragraph in a list style ("List Bullet"), 2 when nested ("List Bullet 2"); else 0."""
     if style.startswith("List"):
         return 2 if style.rstrip().endswith(("2", "3", "4", "5")) else 1
     return 0
+
+
+# Bullet characters of Word lists that mark a nested item, as "+" does when typed; Word writes
+# "o" in Courier New and private-use Symbol/Wingdings characters for its usual bullets.
+_NESTED_GLYPHS = frozenset("+o◦○\uf06f")
+
+
+class _Numbering:
+    """Word's automatic numbers and bullets, counted as Word counts them: per list, each level
+    restarting when a level above it goes on."""
+
+    def __init__(self, document):
+        from docx.oxml.ns import qn
+
+        self._qn = qn
+        self.levels: dict[tuple[str, int], tuple[str, str, int]] = {}  # (numId, ilvl) → (format, text, start)
+        self.counts: dict[str, list[int]] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError):
+            return
+        abstracts = {a.get(qn("w:abstractNumId")): a for a in root.findall(qn("w:abstractNum"))}
+        for num in root.findall(qn("w:num")):
+            ref = num.find(qn("w:abstractNumId"))
+            abstract = abstracts.get(ref.get(qn("w:val"))) if ref is not None else None
+            if abstract is None:
+                continue
+            for lvl in abstract.findall(qn("w:lvl")):
+                fmt, text, start = (lvl.find(qn(f"w:{name}")) for name in ("numFmt", "lvlText", "start"))
+                self.levels[num.get(qn("w:numId")), int(lvl.get(qn("w:ilvl")))] = (
+                    fmt.get(qn("w:val")) if fmt is not None else "decimal",
+                    text.get(qn("w:val")) if text is not None else "",
+                    int(start.get(qn("w:val"))) if start is not None else 1,
+                )
+
+    def marker(self, p) -> tuple[str | None, int]:
+        """The typed form of a paragraph's number or bullet ("2.", "a)", "-", "+") and its list
+        level (1 for a bullet, 2 for a nested one, 0 for a number); (None, 0) when it has none."""
+        num = p.pPr.numPr if p.pPr is not None else None
+        if num is None or num.numId is None:
+            return None, 0
+        num_id = str(num.numId.val)
+        ilvl = num.ilvl.val if num.ilvl is not None else 0
+        fmt, text, start = self.levels.get((num_id, ilvl), ("bullet", "", 1))
+        if fmt == "bullet" or fmt == "none":
+            nested = ilvl > 0 or (text[:1] in _NESTED_GLYPHS)
+            return ("+" if nested else "-"), (2 if nested else 1)
+        counts = self.counts.setdefault(num_id, [])
+        counts[ilvl + 1:] = []
+        counts.extend(0 for _ in range(ilvl + 1 - len(counts)))
+        counts[ilvl] = counts[ilvl] + 1 if counts[ilvl] else start
+        marker = re.sub(r"%(\d)", lambda m: self._format(num_id, int(m.group(1)) - 1, counts), text)
+        return (marker.strip() or None), 0
+
+    def _format(self, num_id: str, ilvl: int, counts: list[int]) -> str:
+        n = counts[ilvl] if ilvl < len(counts) and counts[ilvl] else self.levels.get((num_id, ilvl), ("", "", 1))[2]
+        fmt = self.levels.get((num_id, ilvl), ("decimal", "", 1))[0]
+        if fmt in ("lowerLetter", "upperLetter"):
+            letter = "abcdefghijklmnopqrstuvwxyz"[(n - 1) % 26]
+            return letter.upper() if fmt == "upperLetter" else letter
+        if fmt in ("lowerRoman", "upperRoman"):
+            roman = _roman(n)
+            return roman if fmt == "upperRoman" else roman.lower()
+        if fmt == "decimalZero":
+            return f"{n:02d}"
+        return str(n)
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
+                           (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
 
 
 def _word_row(row) -> list[str]:

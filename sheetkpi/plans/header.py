@@ -17,9 +17,17 @@ from .document import Document
 from .naming import is_upper
 
 HEAD_LINES = 40  # the header block is within the first lines
-_DATE_LINE = re.compile(r"^(?P<place>[^\W\d][\w .'-]{1,40}?),\s*ngày\b[^,]*?\bnăm\s+(?P<year>\d{4})\b", re.IGNORECASE)
+# "Hà Tĩnh, ngày 20 tháng 02 năm 2023"; a PDF's text may lose the spaces ("ngày14 tháng7 năm 2026").
+_DATE_LINE = re.compile(r"^(?P<place>[^\W\d][\w .'-]{1,40}?),\s*ngày(?![^\W\d])[^,]*?\bnăm\s+(?P<year>\d{4})\b",
+                        re.IGNORECASE)
+# The document number written on the same line when the two header columns run together:
+# "Số: /UBND-NC Lâm Đồng, ngày    tháng 12 năm 2025" (a draft leaves the day blank).
+_NUMBER = re.compile(r"^Số\s*:?\s*[\w/.-]*(?:\s+-\s+[\w/.-]+)?\s+", re.IGNORECASE)
 _DOC_TYPES = ("ke hoach", "chuong trinh", "quyet dinh", "phuong an", "de an", "bang giao kpi")
-_YEAR = re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)
+# Years a title names: "năm 2026", the first of "giai đoạn 2026-2030"; not the horizon it looks to
+# ("đến năm 2030", "tầm nhìn đến năm 2045", "định hướng đến năm 2050").
+_YEAR = re.compile(r"\b(?:năm|giai đoạn|thời kỳ)\s+(\d{4})\b", re.IGNORECASE)
+_HORIZON = re.compile(r"\b(?:đến|tới|tầm nhìn|định hướng)(?:\s+(?:hết|đến|tới))?\s+năm\s+\d{4}", re.IGNORECASE)
 # The board named where it issues the plan or introduces its short name:
 # "Trưởng Ban Quản lý KKT Đông Nam Nghệ An ban hành …", "Ban Quản lý Khu kinh tế (Ban Quản lý) xây dựng …".
 _AGENCY = re.compile(
@@ -41,12 +49,13 @@ class Header:
 
 
 def read_header(doc: Document) -> Header:
+    """The settings and the year the plan gives about itself."""
     lines = [line.strip() for line in doc.lines() if line.strip()]
     header = Header()
     head = lines[:HEAD_LINES]
     date_year = None
     for line in head:
-        m = _DATE_LINE.match(line)
+        m = _DATE_LINE.match(line) or _DATE_LINE.match(_NUMBER.sub("", line))
         if m:
             header.settings["place"] = m.group("place").strip()
             date_year = int(m.group("year"))
@@ -66,11 +75,12 @@ def read_header(doc: Document) -> Header:
 
 def _plan_year(head: list[str], date_year: int | None) -> int | None:
     """The year of the line after the document type ("KẾ HOẠCH" / "Giao KPI … năm 2026"); a plan
-    signed in December for the next year names that year. Else the year it was signed."""
+    signed in December for the next year names that year. Else the year it was signed. A horizon
+    in the title ("… đến năm 2030") is where the plan looks, not its year."""
     title_years: list[int] = []
     for at, line in enumerate(head):
         if fold(line) in _DOC_TYPES and at + 1 < len(head):
-            title_years = [int(y) for y in _YEAR.findall(head[at + 1])]
+            title_years = [int(y) for y in _YEAR.findall(_HORIZON.sub("", head[at + 1]))]
             break
     if date_year is not None:
         return date_year + 1 if date_year + 1 in title_years else date_year

@@ -1,9 +1,9 @@
-"""What a recogniser finds in a plan, and how it is completed into units ready for a workbook.
+"""What the reading finds in a plan, and how it is completed into units ready for a workbook.
 
-A recogniser returns a :class:`Draft`: units with the items the plan gives them, the items it could
-not place and what it noticed. :func:`complete` then does, the same way for every kind of plan, what
-the plan leaves out: unit codes, KPI codes, equal weights, "Trong năm Y" deadlines, and one row for a
-task the plan writes twice.
+The reading (reading.py) returns a :class:`Draft`: units with the items the plan gives them, the
+items it could not place and what it noticed. :func:`complete` then does, the same way for every
+plan, what the plan leaves out: unit codes, KPI codes, equal weights, "Trong năm Y" deadlines, and
+one row for a task the plan writes twice.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class Unplaced:
 
 @dataclass
 class Draft:
-    """What one recogniser found; ``placed`` decides which recogniser reads the plan."""
+    """What the reading found: units and their items, what it could not place, what it noticed."""
 
     units: list[PlanUnit] = field(default_factory=list)
     unplaced: list[Unplaced] = field(default_factory=list)
@@ -99,6 +99,7 @@ class Draft:
 
     @property
     def placed(self) -> int:
+        """How many items the units hold."""
         return sum(len(u.items) for u in self.units)
 
 

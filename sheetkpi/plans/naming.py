@@ -1,9 +1,8 @@
-"""Names of departments as plans write them, and the short codes that name their tabs.
+"""The short codes that name the tabs of units, and unit names as the plan spells them.
 
-A plan names units in headings ("2. Phòng Xây dựng và Môi trường"), in capitalised table rows
-("PHÒNG KẾ HOẠCH TỔNG HỢP") or in a "Cơ quan phụ trách" column. The tab of a unit is named by a
-short code: the prefix of the plan's own KPI codes when it has them ("KHĐT-01" → "KHĐT"), else the
-initials of the name, the way Vietnamese offices abbreviate ("Kế hoạch và Đầu tư" → "KHĐT").
+The tab of a unit is named by a short code: the prefix of the plan's own KPI codes when it has them
+("KHĐT-01" → "KHĐT"), else the initials of the name, the way Vietnamese offices abbreviate ("Kế
+hoạch và Đầu tư" → "KHĐT"). What is a unit's name at all is told by units.py.
 """
 
 from __future__ import annotations
@@ -13,14 +12,6 @@ import re
 from ..parsing.text import fold, strip_marks
 
 MAX_CODE = 10
-MAX_HEADING_WORDS = 14
-# First words of a unit's name. The word after them must be capitalised ("Phòng Quản lý …"), which
-# keeps apart "Ban hành …", "Tổ chức …", "Phòng chống …", "Trường hợp …"; "Văn phòng" stands alone.
-_UNIT_HEADS = (
-    ("van", "phong"), ("phong",), ("ban",), ("trung", "tam"), ("truong",), ("cong", "ty"),
-    ("chi", "cuc"), ("doi",), ("bo", "phan"), ("to",), ("vien",), ("tram",),
-)
-_ALONE = {("van", "phong")}
 # Words left out of initials: "Phòng" before a name, conjunctions and prepositions.
 _SKIPPED = frozenset({"va", "cac", "cua", "voi"})
 # What follows these describes where the unit is, not what it is ("Văn phòng đại diện tại KKT …").
@@ -34,19 +25,6 @@ _SYLLABLE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnpqrstvx]
 def heading_text(text: str) -> str:
     """A heading without its numbering and closing colon: "4. Văn phòng:" → "Văn phòng"."""
     return _NUMBERING.sub("", text).strip().rstrip(":").strip()
-
-
-def is_unit_name(text: str) -> bool:
-    """Whether ``text`` (without numbering) names a department: "Phòng Quản lý đầu tư", "Văn phòng"."""
-    words = text.split()
-    if not words or len(words) > MAX_HEADING_WORDS or text.endswith("."):
-        return False
-    folded = [fold(w) for w in words]
-    for head in _UNIT_HEADS:
-        if tuple(folded[: len(head)]) == head:
-            rest = words[len(head):]
-            return (not rest and head in _ALONE) or bool(rest and rest[0][:1].isupper())
-    return False
 
 
 def is_upper(text: str) -> bool:

@@ -16,6 +16,8 @@ PLAN_SETTINGS = ("parent_agency", "agency", "place", "signer", "signer_title")
 
 @dataclass
 class UnitSummary:
+    """A unit of the new workbook: its code and name, how many KPIs, their weight total."""
+
     code: str
     name: str
     kpi_count: int
@@ -40,19 +42,20 @@ class Reconciliation:
 
     @property
     def kpi_count(self) -> int:
+        """How many KPIs the workbook holds, over every unit."""
         return sum(u.kpi_count for u in self.units)
 
     def text(self) -> str:
         """The reconciliation as the CLI prints it, in Vietnamese."""
         labels = layout.SETTINGS_LABELS
-        out = [f"Kế hoạch: {self.source.name}", f"Cách viết nhận ra: {self.way}", f"Năm kế hoạch: {self.year}"]
+        out = [f"Kế hoạch: {self.source.name}", f"Cách kế hoạch giao việc: {self.way}", f"Năm kế hoạch: {self.year}"]
         for key, value in self.settings.items():
             out.append(f"{labels[key]}: {str(value).replace(chr(10), ' / ')}")
         if self.missing_settings:
             out.append("Kế hoạch không ghi, cần điền ở trang \"Cấu hình\": "
                        + ", ".join(labels[k] for k in self.missing_settings))
         out += ["", f"{len(self.units)} phòng, đơn vị; {self.kpi_count} KPI:"]
-        width = max(len(u.code) for u in self.units)
+        width = max((len(u.code) for u in self.units), default=2)
         out.append(f"  {'Mã':<{width}}  {'Số KPI':>6}  {'Tổng trọng số':>13}  Phòng/đơn vị")
         for u in self.units:
             total = format_vn(u.weight_total) + ("*" if u.weights_assigned else "")
