@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,16 +135,33 @@ def _counted(items: Iterable[SheetWrites], progress: Progress, what: str, total:
 # -- files ------------------------------------------------------------------------------------------
 
 def require_workbook_file(path: str | os.PathLike) -> Path:
-    """The path, after refusing what is missing or in a format sheetkpi does not read."""
-    path = Path(path)
-    if not path.exists():
-        raise FileUnusable("file-missing", f"Không tìm thấy tệp '{path}'.")
-    if path.is_dir():
-        raise FileUnusable("not-a-file", f"'{path}' là một thư mục, không phải tệp bảng tính.")
-    suffix = path.suffix.lower()
+    """The workbook file ``path`` names — the target of a symbolic link, so that a run writes the
+    real workbook, not a copy beside it — after refusing what is missing, not a regular file (a
+    folder, a pipe, a device: opening one could hang), unreadable, or in a format sheetkpi does not read."""
+    given = Path(path)
+    try:
+        info = given.stat()
+    except FileNotFoundError:
+        raise FileUnusable("file-missing", f"Không tìm thấy tệp '{given}'.") from None
+    except OSError as exc:
+        raise FileUnusable("file-unreadable", f"Không mở được tệp '{given}': {exc.strerror or exc}.") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise FileUnusable("not-a-file", f"'{given}' là một thư mục, không phải tệp bảng tính.")
+    if not stat.S_ISREG(info.st_mode):
+        raise FileUnusable(
+            "not-a-file", f"'{given}' không phải một tệp thông thường (có thể là đường ống hoặc thiết bị): "
+            "sheetkpi chỉ đọc tệp bảng tính .xlsx.",
+        )
+    real = Path(os.path.realpath(given))
+    if not os.access(real, os.R_OK):
+        raise FileUnusable(
+            "no-permission", f"Không có quyền đọc tệp '{given}'. Hãy cấp quyền đọc (và ghi, để tính lại) cho tài "
+            "khoản đang chạy sheetkpi.",
+        )
+    suffix = real.suffix.lower()
     if suffix in FORMATS:
-        raise FileUnusable("legacy-format", legacy_message(path, suffix))
-    return path
+        raise FileUnusable("legacy-format", legacy_message(real, suffix))
+    return real
 
 
 def open_checked(path: str | os.PathLike):
@@ -198,8 +216,10 @@ def recalc(
     from .workbook.package import PackageError
     from .workbook.safety import backup, refuse_if_open, refuse_if_read_only, workbook_lock
 
+    given = Path(path)
     source = require_workbook_file(path)
     target = _output_path(source, output)
+    refuse_if_open(given)  # Excel's lock file is beside the name it opened, the link's or the target's
     refuse_if_open(source)
     if target != source:
         refuse_if_open(target)
@@ -239,6 +259,8 @@ def recalc(
                                                 memo_template, memo_pdf)
             except SheetkpiError as exc:
                 result.memo_error = exc.message
+            except Exception as exc:  # the workbook is saved already: say so, whatever the memo met
+                result.memo_error = f"lỗi không lường trước ({exc.__class__.__name__}: {exc})"
         return result
 
 

@@ -142,7 +142,8 @@ def _build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     demo = sub.add_parser("demo", help="chạy thử trên bảng mẫu Nghệ An 2026 (số liệu đến 25/06/2026)")
-    demo.add_argument("--dir", default="sheetkpi-demo", metavar="THƯ_MỤC", help="thư mục đặt bản sao (mặc định ./sheetkpi-demo)")
+    demo.add_argument("--dir", default="sheetkpi-demo", metavar="THƯ_MỤC",
+                      help="thư mục đặt bản sao (mặc định ./sheetkpi-demo)")
 
     recalc = sub.add_parser("recalc", parents=[o["book"], o["as_of"], o["memo"], o["verbose"]],
                             help="kiểm tra, tính điểm và ghi kết quả vào bảng tính")
@@ -217,6 +218,12 @@ def main(argv: list[str] | None = None) -> int:
         # is still buffered goes nowhere, so that the flush at exit does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:  # after the run's own checks: the disk, the file system
+        from .errors import os_error_message
+
+        progress.clear()
+        print(f"Lỗi: {os_error_message(exc)} Tệp gốc không thay đổi.", file=sys.stderr)
+        return EXIT_UNUSABLE
     except KeyboardInterrupt:
         progress.clear()
         print("Đã dừng theo yêu cầu; tệp gốc không thay đổi.", file=sys.stderr)

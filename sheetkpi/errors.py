@@ -36,3 +36,20 @@ class UsageError(SheetkpiError):
     """A wrong argument (a date that does not parse, an unknown option value)."""
 
     exit_code = EXIT_USAGE
+
+
+def os_error_message(exc: OSError) -> str:
+    """What a system error means for the person running sheetkpi, in Vietnamese."""
+    import errno
+
+    where = f" ('{exc.filename}')" if exc.filename else ""
+    messages = {
+        errno.ENOSPC: f"Ổ đĩa đã đầy, không ghi được{where}. Hãy giải phóng chỗ trống rồi chạy lại.",
+        errno.EDQUOT: f"Đã hết hạn mức dung lượng của tài khoản, không ghi được{where}.",
+        errno.ENAMETOOLONG: f"Tên tệp quá dài cho ổ đĩa này{where}. Hãy đặt tên ngắn hơn rồi chạy lại.",
+        errno.EACCES: f"Không có quyền truy cập{where}. Hãy kiểm tra quyền của tệp và thư mục.",
+        errno.EPERM: f"Hệ điều hành không cho phép thao tác này{where}.",
+        errno.EROFS: f"Ổ đĩa chỉ cho phép đọc{where}. Hãy chép bảng tính sang nơi ghi được.",
+        errno.EIO: f"Lỗi đọc/ghi của ổ đĩa{where}. Hãy kiểm tra ổ đĩa rồi chạy lại.",
+    }
+    return messages.get(exc.errno, f"Lỗi hệ thống: {exc.strerror or exc}{where}.")

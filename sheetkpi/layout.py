@@ -124,22 +124,41 @@ HISTORY_KEY_WIDTHS = (8, 10, 40)  # with 12 date columns, A4 landscape at 9 pt
 HISTORY_DATE_WIDTH = 10.7  # "25/06/2026" in bold
 HISTORY_DATE_COLUMNS = 120
 
-# "Tổng hợp" unit table headers (left to right).
-SUMMARY_UNIT_HEADERS = (
-    "Phòng/đơn vị",
-    "Số KPI",
-    "Tổng trọng số",
-    "Điểm đạt",
-    "Điểm kỳ vọng",
-    "Hoàn thành",
-    "Đang thực hiện",
-    "Chưa triển khai",
-    "Quá hạn",
-    "Nguy cơ chậm",
-    "Tỷ lệ so với kỳ vọng (%)",
-    "Xếp loại (tạm tính)",
-    "Ghi chú",
+# "Tổng hợp", the page the head of the Board reads: one description that the template builder and
+# every run render. Its unit table, left to right: header, width (characters), kind of figure.
+# A4 landscape holds about 170 characters at 11 pt fitted to the page width down to 9 pt.
+SUMMARY_COLUMNS: tuple[tuple[str, float, str], ...] = (
+    ("Phòng/đơn vị", 28, "text"),
+    ("Số KPI", 7, "count"),
+    ("Tổng trọng số", 8, "points"),
+    ("Điểm đạt", 9, "points"),
+    ("Điểm kỳ vọng", 9, "points"),  # beside "Điểm đạt": the chart's two series are one block
+    ("Điểm đạt kỳ trước", 9, "points"),
+    ("Tăng/ giảm", 8, "change"),
+    ("Hoàn thành", 8, "count"),
+    ("Đang thực hiện", 9, "count"),
+    ("Chưa triển khai", 9, "count"),
+    ("Quá hạn", 8, "count"),
+    ("Nguy cơ chậm", 8, "count"),
+    ("Tỷ lệ so với kỳ vọng (%)", 9, "ratio"),
+    ("Xếp loại (tạm tính)", 14, "text"),
+    ("Ghi chú", 26, "text"),
 )
+SUMMARY_UNIT_HEADERS = tuple(h for h, _, _ in SUMMARY_COLUMNS)
+SUMMARY_WIDTHS = {i: w for i, (_, w, _) in enumerate(SUMMARY_COLUMNS, start=1)}
+# The lists below the table on the same columns: (header, first column, last column) — merged
+# across, so that long texts wrap inside their cell.
+SUMMARY_LATE_SPANS = (
+    ("Phòng/đơn vị", 1, 1), ("Mã KPI", 2, 3), ("Nhiệm vụ / KPI", 4, 8), ("Hạn xác định", 9, 10),
+    ("% tiến độ", 11, 11), ("Khó khăn, vướng mắc, đề xuất", 12, 15),
+)
+SUMMARY_RISK_SPANS = (
+    ("Phòng/đơn vị", 1, 1), ("Mã KPI", 2, 3), ("Nhiệm vụ / KPI", 4, 8), ("Hạn xác định", 9, 10),
+    ("% tiến độ", 11, 11), ("Kỳ vọng (%)", 12, 12), ("Khó khăn, vướng mắc, đề xuất", 13, 15),
+)
+SUMMARY_PROBLEM_SPANS = (("Loại vấn đề", 1, 1), ("Trang tính", 2, 3), ("Ô", 4, 4), ("Nội dung", 5, 15))
+SUMMARY_CHART_ROWS = 16  # rows kept free under the unit table for the chart
+SUMMARY_CHART_COLUMNS = 8  # the chart spans columns A to H
 SUMMARY_HEADER_ROW = 6
 
 # Template texts and geometry used by the builder (sheetkpi.workbook.builder).

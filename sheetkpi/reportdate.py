@@ -26,6 +26,8 @@ TODAY = "today"
 # A "Ngày báo cáo" whose history column is this many days old is taken for a date nobody changed:
 # a month's cycle is about 30 days, and a second run for the same report comes within days.
 STALE_AFTER_DAYS = 20
+# A "Ngày báo cáo" more than a year ahead is a typing slip ("2062" for "2026", "31/12/9999").
+FUTURE_DAYS = 366
 
 _SOURCES = {
     AS_OF: "theo --as-of",
@@ -70,6 +72,11 @@ def for_recalc(
                 f"'Lịch sử' ({format_date(latest)}): có thể đã quên đổi ngày. {_how_to_proceed(d)}"
             ))
         age = (today - d).days
+        if -age > FUTURE_DAYS:
+            raise StaleReportDate("report-date-far", (
+                f"'Ngày báo cáo' trong 'Cấu hình' là {format_date(d)}, còn hơn một năm nữa mới đến: có thể gõ nhầm. "
+                f"{_how_to_proceed(d)}"
+            ))
         if d in dates and age > STALE_AFTER_DAYS:
             raise StaleReportDate("report-date-stale", (
                 f"'Ngày báo cáo' trong 'Cấu hình' là {format_date(d)}: kỳ này đã được tính (có cột trong "

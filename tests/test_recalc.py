@@ -65,9 +65,11 @@ def test_demo_prints_the_unit_table_and_leaves_matching_workbook(tmp_path):
         row = [c.value for c in summary[L.SUMMARY_HEADER_ROW + offset]]
         assert row[0] == unit.unit.name
         assert row[1:5] == [len(unit.kpis), unit.weight_total, unit.score_total, unit.expected_score]
+        # The example's "Lịch sử" has 25/05: the score then and the change since.
+        assert row[5:7] == [unit.previous_score, round(unit.score_total - unit.previous_score, 2)]
         statuses = ("Hoàn thành", "Đang thực hiện", "Chưa triển khai", "Quá hạn")
-        assert row[5:9] == [unit.status_counts[s] for s in statuses]
-        assert row[11] == unit.grade
+        assert row[7:11] == [unit.status_counts[s] for s in statuses]
+        assert row[13] == unit.grade
         # The printed table shows the same figures, Vietnamese style.
         line = next(text for text in out.splitlines() if text.startswith(unit.unit.code + " "))
         assert sheetkpi_format(unit.score_total) in line and unit.grade in line
@@ -122,7 +124,7 @@ def test_weight_sum_95_is_flagged_by_check_and_in_summary(book):
     assert run_cli("recalc", str(book), "--as-of", AS_OF, "--no-memo").returncode == 0
     summary = load_workbook(book)[L.SHEET_SUMMARY]
     vp_row = next(r for r in summary.iter_rows(values_only=True) if r[0] == "Văn phòng")
-    assert vp_row[12] == "Tổng trọng số 95 ≠ 100"
+    assert vp_row[14] == "Tổng trọng số 95 ≠ 100"
 
 
 @pytest.mark.parametrize("typed,fmt,progress,code", [
@@ -398,7 +400,7 @@ def test_total_row_weight_formula_is_kept(book, tmp_path):
     assert ws[f"{weight}{total}"].value == f"=SUM({weight}5:{weight}{total - 1})"
     grid = sheets_as_csv(book, tmp_path / "csv")["VP"]
     assert grid[total - 1][header_columns(ws)["Trọng số (điểm)"] - 1] == "100"
-    assert grid[total - 1][header_columns(ws)["Cảnh báo"] - 1] == ""
+    assert grid[total - 1][header_columns(ws)["Cảnh báo"] - 1] == "Tạm tính: đạt 79% so với kỳ vọng"
 
 
 def test_added_summary_prints_on_a4_landscape_with_repeated_header(book, tmp_path):

@@ -80,7 +80,7 @@ def test_sheets_headers_and_settings_follow_layout(path):
     summary = wb[L.SHEET_SUMMARY]
     assert [c.value for c in summary[L.SUMMARY_HEADER_ROW]] == list(L.SUMMARY_UNIT_HEADERS)
     assert summary.cell(L.SUMMARY_TITLE_ROW, 1).value == L.SUMMARY_TITLE
-    assert any('"Quá hạn"' in rule.formula[0] for cf in summary.conditional_formatting for rule in cf.rules)
+    assert [summary.column_dimensions[c].width for c in "ABCO"] == [L.SUMMARY_WIDTHS[i] for i in (1, 2, 3, 15)]
     history = wb[L.SHEET_HISTORY]
     assert tuple(c.value for c in history[L.HISTORY_HEADER_ROW][:3]) == L.HISTORY_KEY_HEADERS
 

@@ -25,6 +25,7 @@ from ..errors import EXIT_UNUSABLE, SheetkpiError
 from ..model import DONE, GRADES, IN_PROGRESS, LATE, NOT_STARTED, Evaluation, KpiResult, UnitResult
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
+from ..parsing.text import without_controls
 from ..report import ERROR, NotUpdated, ProgressDecreased, ProgressMissing, WeightSumMismatch
 from ..resources import template_path
 from ..rules import pace_ratio
@@ -37,8 +38,6 @@ MAX_PROBLEMS = 40  # longer lists are cut in the memo; "Tổng hợp" keeps them
 CHART_WIDTH_MM = 160
 PDF_TIMEOUT_S = 180
 
-# Characters XML 1.0 cannot hold (a stray control character in a cell would corrupt the document).
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # docxtpl turns these sequences back into Jinja delimiters after rendering; keep them literal.
 _DOCXTPL_MARKERS = re.compile(r"(?<=\{)_(?=[{%])|(?<=[}%])_(?=\})")
 
@@ -395,7 +394,8 @@ def _render_text_template(name: str, context: dict, *, html: bool) -> str:
 
     path = template_path(name)
     try:
-        return _jinja_env(autoescape=html).from_string(path.read_text(encoding="utf-8")).render(context)
+        env = _jinja_env(autoescape=html, finalize=_plain)
+        return env.from_string(path.read_text(encoding="utf-8")).render(context)
     except TemplateError as exc:
         raise MemoError("memo-template", f"Mẫu '{path}' không dùng được: {exc}") from exc
 
@@ -420,8 +420,13 @@ def _docx_literal(value):
 
     if hasattr(value, "__html__"):
         return value
-    text = _XML_INVALID.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n"))
+    text = without_controls(str(value))
     return Markup(_DOCXTPL_MARKERS.sub("&#95;", str(escape(text))))
+
+
+def _plain(value):
+    """Jinja ``finalize`` for the HTML page and the text: no control character reaches an email body."""
+    return value if hasattr(value, "__html__") or not isinstance(value, str) else without_controls(value)
 
 
 def chart_png(evaluation: Evaluation) -> bytes:

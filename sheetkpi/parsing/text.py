@@ -14,6 +14,18 @@ _OPEN_PAREN = re.compile(r"\s*\(\s*")
 _CLOSE_PAREN = re.compile(r"\s*\)")
 
 
+# Characters no output may carry: C0 controls but tab and line breaks (XML 1.0 cannot hold them, a
+# terminal or mail client would act on ESC), and the two non-characters.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def without_controls(text: str) -> str:
+    """``text`` as every output shows it: control characters removed, line breaks as "\\n"."""
+    if text.isprintable():
+        return text
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def nfc(s: str) -> str:
     """Return ``s`` in Unicode normal form C (composed), the form Vietnamese text is compared in."""
     return unicodedata.normalize("NFC", s)

@@ -365,8 +365,8 @@ def _unit(ws: Worksheet, unit: UnitSpec, year, blank_rows: int) -> None:
     for field in fields:
         _put(ws, total, col[field], L.TOTAL_LABEL if field == "code" else None, bold=True,
              align=CENTRE_TOP, fill=ENGINE_FILL if field in L.ENGINE_COLUMNS else None)
-    # The grade and the unit's flags that sheetkpi writes on this row take two or three lines.
-    ws.row_dimensions[total].height = 45
+    # The grade, the pace and the unit's flags that sheetkpi writes on this row take up to four lines.
+    ws.row_dimensions[total].height = 60
     # The weight total is the workbook's own formula: rows inserted above the total row extend it in
     # Excel, and sheetkpi never writes over it.
     ws.cell(row=total, column=col["weight"]).value = f"=SUM({weight}{first}:{weight}{total - 1})"
@@ -410,21 +410,16 @@ def _kpi_values(seq: int, k: KpiSpec) -> dict:
 
 
 def _summary(ws: Worksheet, settings: dict) -> None:
-    width = len(L.SUMMARY_UNIT_HEADERS)
+    """"Tổng hợp" before any run, from the layout every run writes (layout.SUMMARY_COLUMNS)."""
+    width = len(L.SUMMARY_COLUMNS)
     _banner(ws, L.SUMMARY_TITLE_ROW, L.SUMMARY_TITLE, width, size=14)
     _banner(ws, L.SUMMARY_AGENCY_ROW, settings.get("agency"), width, size=12)
     _banner(ws, L.SUMMARY_AS_OF_ROW, None, width, bold=False, italic=True)
     _banner(ws, L.SUMMARY_RUN_ROW, None, width, bold=False, italic=True)
-    for col, header in enumerate(L.SUMMARY_UNIT_HEADERS, start=1):
+    for col, (header, column_width, _) in enumerate(L.SUMMARY_COLUMNS, start=1):
         _put(ws, L.SUMMARY_HEADER_ROW, col, header, bold=True, align=HEADER_ALIGN, fill=HEADER_FILL)
+        ws.column_dimensions[get_column_letter(col)].width = column_width
     ws.row_dimensions[L.SUMMARY_HEADER_ROW].height = 45
-    ws.column_dimensions["A"].width = 34
-    for col in range(2, width):
-        ws.column_dimensions[get_column_letter(col)].width = 11
-    ws.column_dimensions[get_column_letter(width)].width = 40
-    ws.conditional_formatting.add(
-        f"A{L.SUMMARY_HEADER_ROW + 1}:XFD1048576",
-        CellIsRule(operator="equal", formula=[f'"{LATE}"'], fill=RED, font=Font(color="9C0006")))
     ws.freeze_panes = f"A{L.SUMMARY_HEADER_ROW + 1}"
     _print_setup(ws, f"1:{L.SUMMARY_HEADER_ROW}")
 

@@ -71,6 +71,7 @@ class Grids(Mapping[str, Grid]):
 
         package = package or Package.open(path)
         self._path = path
+        self._stamp = _stamp(path)
         # The package is opened first: its checks (size limits, DTDs) run before anything is parsed.
         # It also tells what calamine does not: percentage formats, error values (calamine reads
         # "#REF!" as an empty cell) and =SUM() formulas.
@@ -135,10 +136,25 @@ class Grids(Mapping[str, Grid]):
         self.close()
 
     def _damaged(self, name: str, exc: Exception) -> FileUnusable:
+        if _stamp(self._path) != self._stamp:
+            # Not damaged: saved again (by Excel, a synchronised folder) while it was being read.
+            return FileUnusable("file-changed", (
+                f"Tệp '{self._path.name}' vừa được lưu lại trong lúc sheetkpi đang đọc. Hãy đợi việc lưu xong "
+                "rồi chạy lại."
+            ))
         return FileUnusable(
             "corrupt", f"Không đọc được trang tính '{name}' của tệp '{self._path.name}': dữ liệu bị hỏng "
             f"({exc.__class__.__name__}). Hãy mở tệp bằng Excel, kiểm tra rồi lưu lại.",
         )
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """Size and modification time: what tells that a file was written since."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
 
 
 def _grid(rows: list[list[Any]], percent: set[tuple[int, int]] | tuple, totals: set[tuple[int, int]] | tuple) -> Grid:

@@ -63,9 +63,25 @@ def refuse_if_read_only(path: Path) -> None:
         )
 
 
+MAX_NAME_BYTES = 255  # the longest file name most file systems take
+
+
 def own_lock_path(path: Path) -> Path:
-    """sheetkpi's own lock file beside the workbook, held while a run writes it."""
-    return path.with_name(f".~sheetkpi.{path.name}.lock")
+    """sheetkpi's own lock file beside the workbook, held while a run writes it (a long name is
+    shortened the same way every time, so that every run finds the same lock)."""
+    prefix, suffix = ".~sheetkpi.", ".lock"
+    return path.with_name(prefix + _fit_name(path.name, MAX_NAME_BYTES - len(prefix) - len(suffix)) + suffix)
+
+
+def _fit_name(name: str, room: int) -> str:
+    """``name`` itself when it takes at most ``room`` bytes; else cut (never inside a character) and
+    told apart from other long names by a short hash of it."""
+    if len(name.encode()) <= room:
+        return name
+    import hashlib
+
+    tag = "~" + hashlib.sha1(name.encode()).hexdigest()[:10]
+    return name.encode()[: room - len(tag)].decode("utf-8", "ignore") + tag
 
 
 @contextmanager
@@ -202,6 +218,11 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _backup_stem(path: Path) -> str:
+    """The stem of ``path``'s copies in "sao-luu": its own, shortened when a copy's name would be too long."""
+    return _fit_name(path.stem, MAX_NAME_BYTES - len("-YYYYmmdd-HHMMSS-ffffff") - len(path.suffix.encode()))
+
+
 def backup(path: Path, now: dt.datetime | None = None) -> Path:
     """Copy ``path`` (a workbook, a memo) into "sao-luu" beside it with a timestamp; keep the newest
     20 copies of that file. A copy appears under its final name only once complete."""
@@ -209,7 +230,8 @@ def backup(path: Path, now: dt.datetime | None = None) -> Path:
     try:
         folder.mkdir(exist_ok=True)
         stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
-        target = folder / f"{path.stem}-{stamp}{path.suffix}"
+        stem = _backup_stem(path)
+        target = folder / f"{stem}-{stamp}{path.suffix}"
         write_atomically(target, lambda tmp: shutil.copy2(path, tmp))
     except OSError as exc:
         raise FileUnusable(
@@ -217,7 +239,7 @@ def backup(path: Path, now: dt.datetime | None = None) -> Path:
             f"Không tạo được bản sao lưu trong thư mục '{folder}': {exc.strerror or exc}. Chưa ghi gì vào tệp.",
         ) from exc
     # Only this file's copies: "BangGiaoKPI-2025.xlsx" has backups of its own in the same folder.
-    own = re.compile(re.escape(path.stem) + r"-\d{8}-\d{6}-\d{6}" + re.escape(path.suffix) + "$")
+    own = re.compile(re.escape(stem) + r"-\d{8}-\d{6}-\d{6}" + re.escape(path.suffix) + "$")
     copies = sorted(p for p in folder.iterdir() if own.match(p.name))
     for old in copies[:-BACKUPS_KEPT]:
         old.unlink(missing_ok=True)

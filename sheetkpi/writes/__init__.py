@@ -19,11 +19,46 @@ def fit_text(text: str | None) -> str | None:
     return text[: MAX_CELL_TEXT - len(_ELLIPSIS)] + _ELLIPSIS
 
 
-# Semantic styles; each backend maps them to its own formatting (see STYLE_SPECS).
+# Row heights for wrapped text, which neither Excel nor LibreOffice fits to merged cells by itself.
+LINE_POINTS = 1.3  # a line of text takes 1.3 × its font size (15 pt for 11 pt)
+CHARS_PER_UNIT = 1.15  # characters of Vietnamese text in Times New Roman per unit of column width
+BOLD_CHARS_PER_UNIT = 1.0
+
+
+def text_lines(text: str, width: float, *, bold: bool = False) -> int:
+    """How many lines ``text`` takes wrapped at word boundaries in a cell ``width`` characters wide
+    (an estimate that errs towards one line more: a row a little tall reads, a clipped one does not)."""
+    per_line = max(1, int(width * (BOLD_CHARS_PER_UNIT if bold else CHARS_PER_UNIT)) - 1)
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        lines += 1
+        used = 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) <= per_line:
+                used += 1 + len(word)
+                continue
+            if used:
+                lines += 1
+            full, rest = divmod(len(word), per_line)  # a word longer than a line is broken anywhere
+            lines += full - (0 if rest else 1)
+            used = rest or per_line
+    return max(lines, 1)
+
+
+def row_height(texts, *, bold: bool = False) -> float | None:
+    """The height (points) a row needs to show each of ``texts`` — (text, width in characters, font
+    size) — whole; None when one line is enough."""
+    need = max((text_lines(t, w, bold=bold) * size * LINE_POINTS for t, w, size in texts if t), default=0.0)
+    return round(need + 2, 1) if need > 15 * 1.01 else None
+
+
+# Semantic styles; each backend maps them to its own formatting (see STYLE_SPECS). Fonts are the
+# workbook's own (its default font), sizes only where they differ.
 STYLE_SPECS: dict[str, dict] = {
-    "title": {"bold": True, "size": 14},
-    "subtitle": {"italic": True},
-    "section": {"bold": True, "size": 12},
+    "title": {"bold": True, "size": 14, "halign": "center", "valign": "center", "wrap": True},
+    "subtitle": {"italic": True, "halign": "center", "valign": "center", "wrap": True},
+    "subtitle_bold": {"bold": True, "size": 12, "halign": "center", "valign": "center", "wrap": True},
+    "section": {"bold": True, "size": 12, "valign": "center"},
     "header": {"bold": True, "fill": "DDEBF7", "wrap": True, "halign": "center", "valign": "center", "border": True},
     "header_date": {"bold": True, "fill": "DDEBF7", "halign": "center", "border": True, "num_fmt": "dd/mm/yyyy"},
     "text": {"wrap": True, "valign": "top", "border": True},
@@ -31,8 +66,12 @@ STYLE_SPECS: dict[str, dict] = {
     "number": {"num_fmt": "#,##0.00", "valign": "top", "border": True},
     "integer": {"num_fmt": "0", "halign": "center", "valign": "top", "border": True},
     "date": {"num_fmt": "dd/mm/yyyy", "halign": "center", "valign": "top", "border": True},
-    "total": {"bold": True, "fill": "F2F2F2", "border": True, "num_fmt": "#,##0.00"},
-    "total_int": {"bold": True, "fill": "F2F2F2", "border": True, "num_fmt": "0", "halign": "center"},
+    "change": {"num_fmt": "+#,##0.00;-#,##0.00;0.00", "valign": "top", "border": True},
+    "ratio": {"num_fmt": "0.0", "valign": "top", "border": True},
+    "total": {"bold": True, "fill": "F2F2F2", "border": True, "num_fmt": "#,##0.00", "valign": "top", "wrap": True},
+    "total_int": {"bold": True, "fill": "F2F2F2", "border": True, "num_fmt": "0", "halign": "center", "valign": "top"},
+    "total_change": {"bold": True, "fill": "F2F2F2", "border": True, "num_fmt": "+#,##0.00;-#,##0.00;0.00",
+                     "valign": "top"},
     # "Lịch sử": figures as the template shows them (General, centred); a fall since the last report in red.
     "history": {"halign": "center", "valign": "top", "border": True},
     "history_fall": {"halign": "center", "valign": "top", "border": True, "fill": "FFC7CE", "color": "9C0006"},
@@ -81,8 +120,15 @@ class SheetWrites:
     styled_cells: dict[tuple[int, int], tuple[Any, str]] = field(default_factory=dict)  # new cells: (value, style)
     blocks: list[Block] = field(default_factory=list)
     chart: Chart | None = None
-    column_widths: dict[int, float] = field(default_factory=dict)  # only applied to sheets sheetkpi creates
-    print_titles: tuple[int, int] | None = None  # a created sheet prints A4 landscape repeating these rows
+    # A sheet sheetkpi lays out whole ("Tổng hợp"): what an earlier run left is gone, rows, styles and
+    # merges alike, and the layout below is applied; pictures and charts on it are kept.
+    whole: bool = False
+    # Applied to a sheet created or laid out whole:
+    column_widths: dict[int, float] = field(default_factory=dict)
+    print_titles: tuple[int, int] | None = None  # A4 landscape, one page wide, repeating these rows
+    merges: list[str] = field(default_factory=list)  # "A1:O1"
+    freeze: tuple[int, int] | None = None  # (row, column) of the first cell that scrolls
+    row_heights: dict[int, float] = field(default_factory=dict)  # points, rows whose text wraps
 
     def cell_count(self) -> int:
         """How many cells these writes set (a block's cells as given, before padding)."""

@@ -1,4 +1,13 @@
-"""The leadership tab "Tổng hợp": owned by sheetkpi and rewritten at every run (SPEC §3 item 4)."""
+"""The leadership tab "Tổng hợp": the page the head of the Board reads and signs off, owned by sheetkpi
+and rewritten whole at every run (SPEC §3 item 4).
+
+Laid out from the one description in :mod:`sheetkpi.layout` (``SUMMARY_COLUMNS`` and the list
+spans), which the template builder renders too: the title block, the table by unit with the change
+since the previous report, the chart on rows kept free for it, then the late KPIs, the KPIs at risk
+and the data problems, each long text merged across columns so that it wraps inside its cell, with
+row heights computed so that it shows whole in Excel and in LibreOffice. A4 landscape, one page wide,
+the title and the table's header repeated on every page.
+"""
 
 from __future__ import annotations
 
@@ -7,112 +16,181 @@ import datetime as dt
 from .. import layout
 from ..model import LATE, STATUSES, Evaluation
 from ..parsing.deadlines import format_due
-from . import Block, Chart, SheetWrites, fit_text
+from ..parsing.numbers import format_vn
+from . import Block, Chart, SheetWrites, fit_text, row_height
 
-# The lists share the unit table's columns; their long texts go last, unwrapped, so that they run
-# on over the empty cells to their right instead of needing row heights.
-LATE_HEADERS = ("Phòng/đơn vị", "Mã KPI", "Hạn xác định", "% tiến độ", "Nhiệm vụ / KPI — Khó khăn, vướng mắc, đề xuất")
-RISK_HEADERS = ("Phòng/đơn vị", "Mã KPI", "Hạn xác định", "% tiến độ", "Kỳ vọng (%)", "Nhiệm vụ / KPI")
-PROBLEM_HEADERS = ("Mức độ — mã", "Trang tính", "Ô", "Nội dung")
-UNIT_ROW_STYLES = ["text", "integer", "number", "number", "number", *["integer"] * 5, "number", "text", "text"]
-LIST_STYLES = ["text", "text", "date", "number", "number", "line"]
-LATE_STYLES = LIST_STYLES[:4] + ["line"]
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
+# The style of a figure of each kind (layout.SUMMARY_COLUMNS), in a unit's row and in the agency's.
+_STYLES = {"text": "text", "count": "integer", "points": "number", "change": "change", "ratio": "ratio"}
+_TOTAL_STYLES = {"text": "total", "count": "total_int", "points": "total", "change": "total_change",
+                 "ratio": "total"}
+WIDTH = len(layout.SUMMARY_COLUMNS)
 
 
 def title(evaluation: Evaluation) -> str:
     return f"TỔNG HỢP KẾT QUẢ THỰC HIỆN KPI, NHIỆM VỤ TRỌNG TÂM NĂM {evaluation.settings.plan_year}"
 
 
+class _Page:
+    """Rows of the sheet as they are added, with their styles, merges and heights."""
+
+    def __init__(self) -> None:
+        self.rows: list[list] = []
+        self.styles: list[str | list[str | None] | None] = []
+        self.merges: list[str] = []
+        self.heights: dict[int, float] = {}
+
+    @property
+    def next_row(self) -> int:
+        return len(self.rows) + 1
+
+    def line(self, text, style: str | None, *, size: float = 11) -> None:
+        """One text across the page's width (merged)."""
+        row = self.next_row
+        self.rows.append([text] + [None] * (WIDTH - 1))
+        self.styles.append(style)
+        if text is not None:
+            self.merges.append(f"A{row}:{_letter(WIDTH)}{row}")
+            self._fit(row, [(text, self._width(1, WIDTH), size)])
+
+    def blank(self) -> None:
+        self.rows.append([None] * WIDTH)
+        self.styles.append(None)
+
+    def row(self, values: list, styles: list[str | None], *, bold: bool = False) -> None:
+        """One row of the unit table: a value per column."""
+        self.rows.append(values)
+        self.styles.append(styles)
+        self._fit(self.next_row - 1, [(v, layout.SUMMARY_WIDTHS[c], 11) for c, v in enumerate(values, start=1)
+                                      if isinstance(v, str)], bold=bold)
+
+    def spans(self, values: list, spans, styles: list[str], *, bold: bool = False) -> None:
+        """One row of a list: each value in its span of columns, merged when wider than one."""
+        row = self.next_row
+        cells: list = [None] * WIDTH
+        cell_styles: list[str | None] = [None] * WIDTH
+        texts = []
+        for value, (_, first, last), style in zip(values, spans, styles):
+            cells[first - 1] = value
+            for c in range(first, last + 1):
+                cell_styles[c - 1] = style  # the merged area's borders show on every cell of it
+            if last > first:
+                self.merges.append(f"{_letter(first)}{row}:{_letter(last)}{row}")
+            if isinstance(value, str):
+                texts.append((value, self._width(first, last), 11))
+        self.rows.append(cells)
+        self.styles.append(cell_styles)
+        self._fit(row, texts, bold=bold)
+
+    @staticmethod
+    def _width(first: int, last: int) -> float:
+        return sum(layout.SUMMARY_WIDTHS[c] for c in range(first, last + 1))
+
+    def _fit(self, row: int, texts, *, bold: bool = False) -> None:
+        height = row_height(texts, bold=bold)
+        if height:
+            self.heights[row] = height
+
+
+def _letter(col: int) -> str:
+    from ..cells import col_letter
+
+    return col_letter(col)
+
+
+def _unit_values(u, previous_known: bool) -> list:
+    change = None if u.previous_score is None else round(u.score_total - u.previous_score, 2)
+    return [
+        u.unit.name, len(u.kpis), u.weight_total, u.score_total, u.expected_score,
+        u.previous_score if previous_known else None, change if previous_known else None,
+        *(u.status_counts[st] for st in STATUSES), u.at_risk_count, u.ratio, u.grade, "; ".join(u.flags) or None,
+    ]
+
+
 def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.datetime) -> SheetWrites:
-    """The whole "Tổng hợp" sheet as one block from A1, with the chart beside the unit table.
-
-    ``sheet`` is the workbook's own name of its "Tổng hợp" tab, or None to add one.
-    """
-    create = sheet is None
+    """The whole "Tổng hợp" sheet; ``sheet`` is the workbook's own name of that tab, or None to add one."""
     s = evaluation.settings
-    width = len(layout.SUMMARY_UNIT_HEADERS)
-    rows: list[list] = []
-    styles: list[str | None] = []
-
-    def add(values, style):
-        rows.append(list(values) + [None] * (width - len(values)))
-        styles.append(style)
-
-    add([title(evaluation)], "title")
-    add([s.agency], "subtitle")
-    add([f"Số liệu đến ngày {format_due(evaluation.as_of)}"], "subtitle")
-    add([f"Tổng hợp lúc {run_at:%H:%M} ngày {run_at:%d/%m/%Y} bằng sheetkpi"], "subtitle")
-    while len(rows) < layout.SUMMARY_HEADER_ROW - 1:
-        add([], None)
-    add(layout.SUMMARY_UNIT_HEADERS, "header")
-    first_unit_row = len(rows) + 1
+    page = _Page()
+    page.line(title(evaluation), "title", size=14)
+    page.line(s.agency or None, "subtitle_bold", size=12)
+    previous = (f"; so sánh với kỳ báo cáo trước ngày {format_due(evaluation.previous)}"
+                if evaluation.previous else "")
+    page.line(f"Số liệu đến ngày {format_due(evaluation.as_of)}{previous}", "subtitle")
+    page.line(f"Tổng hợp lúc {run_at:%H:%M} ngày {run_at:%d/%m/%Y} bằng sheetkpi", "subtitle")
+    while page.next_row < layout.SUMMARY_HEADER_ROW:
+        page.blank()
+    page.row(list(layout.SUMMARY_UNIT_HEADERS), ["header"] * WIDTH, bold=True)
+    kinds = [kind for _, _, kind in layout.SUMMARY_COLUMNS]
+    known = evaluation.previous is not None
+    first_unit_row = page.next_row
     for u in evaluation.units:
-        add(
-            [
-                u.unit.name, len(u.kpis), u.weight_total, u.score_total, u.expected_score,
-                *(u.status_counts[st] for st in STATUSES), u.at_risk_count,
-                u.ratio, u.grade, "; ".join(u.flags),
-            ],
-            UNIT_ROW_STYLES,
-        )
-    last_unit_row = len(rows)
+        page.row(_unit_values(u, known), [_STYLES[k] for k in kinds])
+    last_unit_row = page.next_row - 1
     t = evaluation.totals
-    add(
-        [
-            "Toàn cơ quan", t["kpi_count"], t["weight_total"], t["score_total"], t["expected_score"],
-            *(t["status_counts"][st] for st in STATUSES), t["at_risk_count"], None, None, None,
-        ],
-        ["total", "total_int", "total", "total", "total", *["total_int"] * 5, "total", "total", "total"],
+    before = evaluation.previous_total if known else None
+    page.row(
+        ["Toàn cơ quan", t["kpi_count"], t["weight_total"], t["score_total"], t["expected_score"], before,
+         None if before is None else round(t["score_total"] - before, 2),
+         *(t["status_counts"][st] for st in STATUSES), t["at_risk_count"], None, None, None],
+        [_TOTAL_STYLES[k] for k in kinds], bold=True,
     )
+
+    chart = None
+    if evaluation.units:
+        page.blank()
+        top = page.next_row
+        for _ in range(layout.SUMMARY_CHART_ROWS):
+            page.blank()
+        chart = Chart(
+            anchor=(top, 1, top + layout.SUMMARY_CHART_ROWS - 1, layout.SUMMARY_CHART_COLUMNS),
+            title="Điểm đạt và điểm kỳ vọng theo phòng, đơn vị",
+            categories=f"A{first_unit_row}:A{last_unit_row}",
+            series=[("Điểm đạt", f"D{first_unit_row}:D{last_unit_row}"),
+                    ("Điểm kỳ vọng", f"E{first_unit_row}:E{last_unit_row}")],
+        )
 
     names = {u.unit.code: u.unit.name for u in reversed(evaluation.units)}  # the first unit of a code wins
     late = [k for k in evaluation.kpis if k.status == LATE]
-    add([], None)
-    add([f"DANH SÁCH KPI QUÁ HẠN ({len(late)})"], "section")
-    add(LATE_HEADERS, "header")
-    for k in late:
-        unit = names.get(k.kpi.unit, k.kpi.unit)
-        add([unit, k.kpi.code, k.kpi.deadline.due, k.effective_progress, fit_text(k.kpi.title)], LATE_STYLES)
-        if k.kpi.obstacles:
-            add([None, None, None, None, fit_text(f"Khó khăn, vướng mắc, đề xuất: {k.kpi.obstacles}")], LATE_STYLES)
-    if not late:
-        add(["Không có KPI quá hạn."], "plain")
-
+    _list(page, f"DANH SÁCH KPI QUÁ HẠN ({len(late)})", layout.SUMMARY_LATE_SPANS, "Không có KPI quá hạn.", [
+        ([names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, fit_text(k.kpi.title), k.kpi.deadline.due,
+          k.effective_progress, fit_text(k.kpi.obstacles) or None], ["text", "text", "text", "date", "number", "text"])
+        for k in late
+    ])
     risky = [k for k in evaluation.kpis if k.at_risk]
-    add([], None)
-    add([f"DANH SÁCH KPI CÓ NGUY CƠ CHẬM TIẾN ĐỘ ({len(risky)})"], "section")
-    add(RISK_HEADERS, "header")
-    for k in risky:
-        add([names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, k.kpi.deadline.due, k.effective_progress,
-             round(k.expected_progress, 1), fit_text(k.kpi.title)], LIST_STYLES)
-    if not risky:
-        add(["Không có KPI có nguy cơ chậm tiến độ."], "plain")
-
+    _list(page, f"DANH SÁCH KPI CÓ NGUY CƠ CHẬM TIẾN ĐỘ ({len(risky)})", layout.SUMMARY_RISK_SPANS,
+          "Không có KPI có nguy cơ chậm tiến độ.", [
+              ([names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, fit_text(k.kpi.title), k.kpi.deadline.due,
+                k.effective_progress, round(k.expected_progress, 1), fit_text(k.kpi.obstacles) or None],
+               ["text", "text", "text", "date", "number", "ratio", "text"])
+              for k in risky
+          ])
     problems = evaluation.data_problems
-    add([], None)
-    add([f"VẤN ĐỀ DỮ LIỆU CẦN XỬ LÝ ({len(problems)})"], "section")
-    add(PROBLEM_HEADERS, "header")
-    for i in problems:
-        add([f"{SEVERITY_LABELS[i.severity]} — {i.title}", i.sheet, i.cell, fit_text(i.text)],
-            ["text", "text", "text", "line"])
-    if not problems:
-        add(["Không có vấn đề dữ liệu."], "plain")
-
-    chart_col = width + 2
-    chart = Chart(
-        anchor=(layout.SUMMARY_HEADER_ROW, chart_col, layout.SUMMARY_HEADER_ROW + 18, chart_col + 8),
-        title="Điểm đạt và điểm kỳ vọng theo phòng, đơn vị",
-        categories=f"A{first_unit_row}:A{last_unit_row}",
-        series=[("Điểm đạt", f"D{first_unit_row}:D{last_unit_row}"),
-                ("Điểm kỳ vọng", f"E{first_unit_row}:E{last_unit_row}")],
-    )
-    widths = {1: 34, 2: 10, 3: 40, 4: 12, 5: 12, 6: 12, 7: 40, 8: 12, 9: 12, 10: 12, 11: 14, 12: 20, 13: 40}
+    _list(page, f"VẤN ĐỀ DỮ LIỆU CẦN XỬ LÝ ({format_vn(len(problems))})", layout.SUMMARY_PROBLEM_SPANS,
+          "Không có vấn đề dữ liệu.", [
+              ([f"{SEVERITY_LABELS[i.severity]} — {i.title}", i.sheet, i.cell, fit_text(i.text)],
+               ["text", "text", "text", "text"])
+              for i in problems
+          ])
     return SheetWrites(
         sheet=sheet or layout.SHEET_SUMMARY,
-        create=create,
-        blocks=[Block(row=1, col=1, rows=rows, styles=styles)],
-        chart=chart if evaluation.units else None,
-        column_widths=widths if create else {},
-        print_titles=(1, layout.SUMMARY_HEADER_ROW) if create else None,
+        create=sheet is None,
+        whole=True,
+        blocks=[Block(row=1, col=1, rows=page.rows, styles=page.styles)],
+        chart=chart,
+        column_widths=dict(layout.SUMMARY_WIDTHS),
+        print_titles=(1, layout.SUMMARY_HEADER_ROW),
+        freeze=(layout.SUMMARY_HEADER_ROW + 1, 1),
+        merges=page.merges,
+        row_heights=page.heights,
     )
+
+
+def _list(page: _Page, heading: str, spans, empty: str, items) -> None:
+    """A titled list under the table: its header row, then an item per row (or the line ``empty``)."""
+    page.blank()
+    page.line(heading, "section", size=12)
+    page.spans([h for h, _, _ in spans], spans, ["header"] * len(spans), bold=True)
+    for values, styles in items:
+        page.spans(values, spans, styles)
+    if not items:
+        page.line(empty, "plain")

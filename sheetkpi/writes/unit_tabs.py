@@ -45,11 +45,12 @@ def unit_writes(unit: UnitResult, where: UnitLayout) -> SheetWrites:
     total_row = where.total_row or where.free_row_after
     if total_row:
         created = where.total_row is None
+        # Short enough for the total row's cells (the template gives the row four lines).
+        pace = [] if unit.ratio is None else [f"Tạm tính: đạt {format_vn(unit.ratio, 1)}% so với kỳ vọng"]
         values = {
             "score": unit.score_total,
-            "status": f"Xếp loại (tạm tính): {unit.grade}"
-            + ("" if unit.ratio is None else f"; đạt {format_vn(unit.ratio)}% so với kỳ vọng"),
-            "alerts": "; ".join(unit.flags) or None,
+            "status": unit.grade,
+            "alerts": "; ".join([*pace, *unit.flags]) or None,
         }
         if created:
             # The department's weight column is written only on a total row sheetkpi adds: on an
