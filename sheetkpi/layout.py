@@ -136,6 +136,9 @@ SUMMARY_UNIT_HEADERS = (
     "Ghi chú",
 )
 SUMMARY_HEADER_ROW = 6
+# The chart on "Tổng hợp" is found again by the name of its shape ("SheetKPI chart 1"), whichever
+# backend drew it (the file writer, Excel, LibreOffice), so that a run updates it instead of adding one.
+CHART_NAME = "SheetKPI chart"
 
 # Template texts and geometry used by the builder (sheetkpi.workbook.builder).
 DATE_FORMAT = "dd/mm/yyyy"
