@@ -64,10 +64,8 @@ def conditional_formats(doc) -> None:
 
     rng = realedits.cell(realedits.sheet(doc, "DNLĐ"), "E5:E10")
     rules = rng.ConditionalFormat
-    rules.addNew((
-        lo_uno.props(Operator=uno.Enum("com.sun.star.sheet.ConditionOperator", "GREATER_EQUAL"),
-                     Formula1="20", StyleName="Bad")
-    ))
+    rules.addNew(lo_uno.props(Operator=uno.Enum("com.sun.star.sheet.ConditionOperator", "GREATER_EQUAL"),
+                              Formula1="20", StyleName="Bad"))
     rng.ConditionalFormat = rules
 
 

@@ -110,6 +110,9 @@ def run_uno_script(script: str | os.PathLike, *args: str, timeout: float = 300) 
         raise RuntimeError("no Python can import uno")
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     env.pop("PYTHONPATH", None)  # the tests' packages are not the UNO Python's
+    # LibreOffice's embedded Python (macros) finds its standard library from the first python3 on
+    # PATH: a pyenv or virtualenv one first on PATH makes it load another Python's and crash.
+    env["PATH"] = os.pathsep.join([str(Path(python).parent), env.get("PATH", "")])
     run = subprocess.run(
         [python, str(script), *args], check=False, capture_output=True, text=True, timeout=timeout, env=env
     )

@@ -50,9 +50,7 @@ _VALIGN = {"top": 1, "center": 2, "bottom": 3, "justify": 4}  # com.sun.star.tab
 _THIN = 26  # 1/100 mm: LibreOffice's "thin" line, what Excel's thin continuous border becomes
 _A4 = (21000, 29700)  # 1/100 mm
 _MM100_PER_POINT = 2540 / 72
-# Excel's column width unit is the width of "0" in the default font (7 px for Calibri 11 at 96 dpi)
-# plus 5 px of padding: the same rule LibreOffice applies when it reads an xlsx's <col width>.
-_PX_PER_CHAR, _PAD_PX, _MM100_PER_PX = 7, 5, 2540 / 96
+_DIGIT_PX = 7  # the width of "0" in Calibri 11, Excel's default font: when it cannot be measured
 
 
 def _uno():
@@ -148,6 +146,25 @@ class UnoBook:
         self.sheets = _Sheets(self)
         self._formats: dict[str, int] = {}  # format code -> key in this document
         self.null_date = dt.datetime(doc.NullDate.Year, doc.NullDate.Month, doc.NullDate.Day)
+        self._char_width: float | None = None
+
+    @property
+    def char_width(self) -> float:
+        """Excel's column width unit (the width of "0" in the default font) in 1/100 mm, measured as
+        LibreOffice measures it when it reads or writes an xlsx's <col width>, so that a width set
+        here is stored as the file writer stores it."""
+        if self._char_width is None:
+            uno = _uno()
+            digit = _DIGIT_PX
+            with contextlib.suppress(Exception):  # no screen device: Excel's default font's
+                default = self.doc.StyleFamilies.getByName("CellStyles").getByName("Default")
+                ctx = uno.getComponentContext()
+                toolkit = ctx.ServiceManager.createInstanceWithContext("com.sun.star.awt.Toolkit", ctx)
+                font = uno.createUnoStruct("com.sun.star.awt.FontDescriptor")
+                font.Name, font.Height = default.CharFontName, default.CharHeight
+                digit = toolkit.createScreenCompatibleDevice(1, 1).getFont(font).getStringWidth("0") or _DIGIT_PX
+            self._char_width = digit * _MM100_PER_POINT
+        return self._char_width
 
     @property
     def fullname(self) -> str:
@@ -447,7 +464,7 @@ class _Range:
     @column_width.setter
     def column_width(self, chars: float) -> None:
         """Widths in Excel's unit (characters of the default font), as the file writer's <col width>."""
-        self._cells().Columns.Width = round((chars * _PX_PER_CHAR + _PAD_PX) * _MM100_PER_PX)
+        self._cells().Columns.Width = round(chars * self._sheet.book.char_width)
 
     # geometry, in points as xlwings answers (Calc answers 1/100 mm)
 

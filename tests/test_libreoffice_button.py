@@ -1,0 +1,244 @@
+"""The button on a real spreadsheet engine (issue #15): SheetKPI.oxt's macro run inside LibreOffice.
+
+One headless LibreOffice (tests/lo_button.py, under a Python with ``uno``) gets the extension installed
+into its private profile, opens each workbook variant, runs the macro through the script provider with
+the URL the menu uses, and stores the result. The macro finds sheetkpi as an Office's PC does: through
+``~/.sheetkpi/sheetkpi.conf`` (a HOME of the test's own), whose ``SHEETKPI_PATH`` is this checkout.
+
+Then, for each variant, with openpyxl:
+- every engine-owned cell (the cells the recalculation's plan writes on the unit tabs, and every cell
+  of "Tổng hợp" and "Lịch sử") equals what ``sheetkpi recalc`` writes on the same input (the
+  variant as LibreOffice stored it before the click) at the same report date;
+- every other cell of every sheet equals the input: value, formula, and what the sheet carries
+  besides (merged areas, validations, conditional formats, hidden columns and rows, protection);
+- sheets the button adds print as the CLI's do; the chart's series are the CLI's;
+- a protected unit tab is refused before anything is written (the stored file equals the input).
+
+Nothing is mocked: LibreOffice reads, computes and writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+import sheetkpi.api as api
+from sheetkpi import layout as L
+
+import lo_uno
+from support import EXAMPLE, ROOT, run_cli
+
+REPORT_DATE = "2026-06-25"  # not yet in the example's "Lịch sử" (25/04, 25/05): never refused as stale
+OWNED_SHEETS = (L.SHEET_SUMMARY, L.SHEET_HISTORY)
+RECALCULATED = ("example", "merged_cells", "formulas", "validations", "conditional_formats",
+                "hidden_rows_and_column", "protected_other_sheets", "no_summary")
+REFUSED = "protected_unit"
+RUN_LINE = re.compile(r"lúc (\d\d:\d\d) ngày (\d\d/\d\d/\d{4})")
+
+
+@pytest.fixture(scope="session")
+def clicked(tmp_path_factory):
+    """Every variant clicked in one LibreOffice: {name: folder with baseline.xlsx and after.xlsx}, and
+    the macro's messages."""
+    lo_uno.require_uno()
+    work = tmp_path_factory.mktemp("lo-button")
+    home = work / "home"
+    (home / ".sheetkpi").mkdir(parents=True)
+    (home / ".sheetkpi" / "sheetkpi.conf").write_text(
+        f'"SHEETKPI_PATH","{ROOT}"\n"INTERPRETER","{sys.executable}"\n', encoding="utf-8")
+    cases = [{"name": name, "folder": str(work / name),
+              "actions": ["recalculate", "write_memo"] if name == "example" else ["recalculate"]}
+             for name in (*RECALCULATED, REFUSED)]
+    job = {"extension": str(ROOT / "macros" / "SheetKPI.oxt"), "source": str(EXAMPLE), "report_date": REPORT_DATE,
+           "env": {"HOME": str(home)}, "cases": cases, "answer": str(work / "answer.json")}
+    (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    started = dt.datetime.now().replace(second=0, microsecond=0)
+    lo_uno.run_uno_script(Path(__file__).with_name("lo_button.py"), str(work / "job.json"), timeout=600)
+    answer = json.loads((work / "answer.json").read_text(encoding="utf-8"))
+    answer["window"] = (started, dt.datetime.now())
+    return work, answer
+
+
+def normal(value):
+    """A value as both paths must agree on it: numbers as rounded floats, "" as empty."""
+    if value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return round(float(value), 9)
+    return value
+
+
+def cells(path: Path, *, formulas: bool = False) -> dict[str, dict[tuple[int, int], object]]:
+    wb = load_workbook(path, data_only=not formulas)
+    return {ws.title: {(c.row, c.column): normal(c.value) for row in ws.iter_rows() for c in row
+                       if normal(c.value) is not None} for ws in wb.worksheets}
+
+
+def engine_owned(baseline: Path) -> dict[str, set[tuple[int, int]]]:
+    """The cells a recalculation of ``baseline`` writes on its unit tabs (the plan the CLI applies)."""
+    data = api.load(baseline)
+    evaluation = api.evaluate_for_recalc(data, REPORT_DATE)
+    owned: dict[str, set] = {}
+    for writes in api.iter_sheet_writes(data, evaluation, dt.datetime(2026, 6, 25)):
+        if writes.sheet in OWNED_SHEETS:
+            continue
+        mine = owned.setdefault(writes.sheet, set())
+        mine.update(writes.cells, writes.styled_cells)
+        for b in writes.blocks:
+            mine.update((b.row + i, b.col + j) for i in range(len(b.rows)) for j in range(b.width))
+    return owned
+
+
+def cli_result(folder: Path) -> Path:
+    out = folder / "cli.xlsx"
+    if not out.exists():
+        run = run_cli("recalc", str(folder / "baseline.xlsx"), "--as-of", REPORT_DATE, "-o", str(out), "--no-memo")
+        assert run.returncode == 0, run.stderr
+    return out
+
+
+def without_run_time(values: dict) -> dict:
+    return {k: RUN_LINE.sub("lúc …", v) if isinstance(v, str) else v for k, v in values.items()}
+
+
+def sheet_extras(path: Path) -> dict[str, dict]:
+    """What a sheet carries besides its cells, as openpyxl reads it."""
+    wb = load_workbook(path)
+    out = {}
+    for ws in wb.worksheets:
+        out[ws.title] = {
+            "merged": sorted(str(m) for m in ws.merged_cells.ranges),
+            "validations": sorted((str(v.sqref), v.type, v.formula1) for v in ws.data_validations.dataValidation),
+            "conditional": sorted((str(rng.sqref), tuple(sorted((r.type, tuple(r.formula or ())) for r in rules)))
+                                  for rng, rules in ws.conditional_formatting._cf_rules.items()),
+            "hidden_columns": sorted(k for k, d in ws.column_dimensions.items() if d.hidden),
+            "hidden_rows": sorted(k for k, d in ws.row_dimensions.items() if d.hidden),
+            "protected": bool(ws.protection.sheet),
+        }
+    return out
+
+
+@pytest.mark.parametrize("name", RECALCULATED)
+def test_engine_cells_equal_the_cli_and_every_other_cell_is_unchanged(clicked, name):
+    work, answer = clicked
+    folder = work / name
+    assert answer["messages"][name]["recalculate"].startswith("Đã tính lại 32 KPI của 5 phòng, đơn vị"), answer
+    baseline, after, cli = cells(folder / "baseline.xlsx"), cells(folder / "after.xlsx"), cells(cli_result(folder))
+    owned = engine_owned(folder / "baseline.xlsx")
+    assert sum(len(c) for c in owned.values()) >= 5 * 32, owned.keys()
+    assert list(after) == list(cli)  # the same sheets in the same order ("Tổng hợp", "Lịch sử" added at the end)
+    for sheet in after:
+        if sheet in OWNED_SHEETS:
+            assert without_run_time(after[sheet]) == without_run_time(cli[sheet]), sheet
+            continue
+        mine = owned.get(sheet, set())
+        assert {k: v for k, v in after[sheet].items() if k in mine} == \
+               {k: v for k, v in cli[sheet].items() if k in mine}, sheet
+        assert {k: v for k, v in after[sheet].items() if k not in mine} == \
+               {k: v for k, v in baseline[sheet].items() if k not in mine}, sheet
+    # formulas outside the engine's cells are kept as written
+    before_f, after_f = cells(folder / "baseline.xlsx", formulas=True), cells(folder / "after.xlsx", formulas=True)
+    for sheet in before_f:
+        if sheet in OWNED_SHEETS:
+            continue
+        mine = owned.get(sheet, set())
+        assert {k: v for k, v in after_f[sheet].items() if k not in mine} == \
+               {k: v for k, v in before_f[sheet].items() if k not in mine}, sheet
+    extras_before, extras_after = sheet_extras(folder / "baseline.xlsx"), sheet_extras(folder / "after.xlsx")
+    for sheet in extras_before:
+        if sheet not in OWNED_SHEETS:
+            assert extras_after[sheet] == extras_before[sheet], sheet
+
+
+def test_the_run_time_printed_is_the_clicks(clicked):
+    work, answer = clicked
+    line = cells(work / "example" / "after.xlsx")[L.SHEET_SUMMARY][(4, 1)]
+    clock, day = RUN_LINE.search(line).groups()
+    printed = dt.datetime.strptime(f"{day} {clock}", "%d/%m/%Y %H:%M")
+    started, ended = answer["window"]
+    assert started <= printed <= ended
+
+
+def test_the_variants_carry_what_they_claim(clicked):
+    """The edits really are in the inputs (else the comparison above would prove less)."""
+    work, _ = clicked
+    extras = {name: sheet_extras(work / name / "baseline.xlsx") for name in RECALCULATED}
+    assert "I5:I6" in extras["merged_cells"]["KHĐT"]["merged"]
+    assert any(kind == "list" for _, kind, _ in extras["validations"]["XDMT"]["validations"])
+    assert len(extras["conditional_formats"]["DNLĐ"]["conditional"]) > len(extras["example"]["DNLĐ"]["conditional"])
+    assert "G" in extras["hidden_rows_and_column"]["XDMT"]["hidden_columns"]
+    assert extras["hidden_rows_and_column"]["XDMT"]["hidden_rows"]
+    assert extras["protected_other_sheets"]["Cấu hình"]["protected"]
+    assert cells(work / "formulas" / "baseline.xlsx", formulas=True)["VP"][(5, 4)].startswith("=")
+    assert L.SHEET_SUMMARY not in extras["no_summary"]
+
+
+def test_sheets_the_button_adds_print_and_chart_as_the_clis(clicked):
+    work, _ = clicked
+    folder = work / "no_summary"
+    ours, theirs = load_workbook(folder / "after.xlsx"), load_workbook(cli_result(folder))
+    for name in OWNED_SHEETS:
+        a, b = ours[name], theirs[name]
+        assert (a.page_setup.orientation, a.page_setup.paperSize) == (b.page_setup.orientation, b.page_setup.paperSize)
+        assert (a.page_setup.fitToWidth, a.page_setup.fitToHeight) == \
+               (b.page_setup.fitToWidth, b.page_setup.fitToHeight)
+        assert a.print_title_rows == b.print_title_rows, name
+        fit = [bool(s.sheet_properties.pageSetUpPr and s.sheet_properties.pageSetUpPr.fitToPage) for s in (a, b)]
+        assert fit[0] == fit[1], name
+        widths = {k: d.width for k, d in b.column_dimensions.items() if d.customWidth}
+        assert {k: a.column_dimensions[k].width for k in widths} == pytest.approx(widths, abs=0.1), name
+    assert ours[L.SHEET_SUMMARY].page_setup.orientation == "landscape"
+    assert ours[L.SHEET_SUMMARY].print_title_rows == f"1:{L.SUMMARY_HEADER_ROW}"
+    assert chart_series(folder / "after.xlsx") == chart_series(cli_result(folder))
+
+
+def chart_series(path: Path) -> list[str]:
+    """The references of the chart's categories and values, as stored."""
+    with zipfile.ZipFile(path) as z:
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart"))
+    return [re.sub(r"[$']", "", f) for f in re.findall(r"<c:f>([^<]*)</c:f>", xml)]
+
+
+def test_a_protected_unit_tab_is_refused_before_anything_is_written(clicked):
+    work, answer = clicked
+    message = answer["messages"][REFUSED]["recalculate"]
+    assert "'KHĐT' đang được bảo vệ" in message and "Sổ tính không thay đổi" in message
+    folder = work / REFUSED
+    assert cells(folder / "after.xlsx") == cells(folder / "baseline.xlsx")
+    assert cells(folder / "after.xlsx", formulas=True) == cells(folder / "baseline.xlsx", formulas=True)
+
+
+def test_the_memo_is_made_beside_the_document(clicked):
+    work, answer = clicked
+    message = answer["messages"]["example"]["write_memo"]
+    made = sorted(p.suffix for p in (work / "example").glob("BaoCaoKPI-2026-06.*"))
+    assert made == [".docx", ".html", ".txt"], message
+
+
+def test_each_click_takes_seconds_not_minutes(clicked):
+    _, answer = clicked
+    assert max(answer["seconds"].values()) < 60, answer["seconds"]
+
+
+def test_the_extension_is_rebuilt_byte_for_byte(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_oxt", ROOT / "macros" / "build_oxt.py")
+    build_oxt = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_oxt)
+    assert build_oxt.build(tmp_path / "SheetKPI.oxt").read_bytes() == (ROOT / "macros" / "SheetKPI.oxt").read_bytes()
+    with zipfile.ZipFile(ROOT / "macros" / "SheetKPI.oxt") as z:
+        names = set(z.namelist())
+        menu = z.read("Addons.xcu").decode()
+    assert {"sheetkpi_lo.py", "Addons.xcu", "META-INF/manifest.xml", "description.xml"} <= names
+    for label, action in (("Tính lại KPI", "recalculate"), ("Tạo báo cáo", "write_memo")):
+        assert label in menu
+        assert f"SheetKPI.oxt|sheetkpi_lo.py${action}?language=Python&amp;location=user:uno_packages" in menu
+
