@@ -20,6 +20,7 @@ Nothing is mocked: LibreOffice reads, computes and writes.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 import sys
@@ -205,11 +206,14 @@ def column_widths(ws) -> dict[int, float]:
     return {c: d.width for d in ws.column_dimensions.values() if d.customWidth for c in range(d.min, d.max + 1)}
 
 
-def chart_series(path: Path) -> list[str]:
-    """The references of the chart's categories and values, as stored."""
+def chart_series(path: Path) -> tuple[list[str], list[str]]:
+    """The chart's references (categories, values) and series names, as stored (a name is a literal
+    <c:v> in the file writer's chart, a quoted "formula" in LibreOffice's)."""
     with zipfile.ZipFile(path) as z:
-        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart"))
-    return [re.sub(r"[$']", "", f) for f in re.findall(r"<c:f>([^<]*)</c:f>", xml)]
+        xml = html.unescape("".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")))
+    formulas = [re.sub(r"[$']", "", f) for f in re.findall(r"<c:f>([^<]*)</c:f>", xml)]
+    names = [t.strip('"') for t in re.findall(r"<c:tx>.*?<c:(?:v|f)>([^<]*)</c:(?:v|f)>", xml)]
+    return [f for f in formulas if "!" in f], names
 
 
 def test_a_protected_unit_tab_is_refused_before_anything_is_written(clicked):
