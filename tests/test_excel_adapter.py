@@ -24,6 +24,7 @@ from openpyxl.cell.cell import MergedCell
 
 import sheetkpi.api as api
 from sheetkpi import layout as L
+from sheetkpi.errors import SheetkpiError
 from sheetkpi.workbook._sheetxml import parse_range
 from sheetkpi.workbook.builder import KpiSpec, UnitSpec, build_workbook, default_settings
 from sheetkpi.workbook.xlwings_adapter import apply_plan, read_book, recalc_book, rectangles
@@ -99,11 +100,12 @@ class StandInSheets:
 
 
 class StandInSheet:
-    """xlwings.Sheet: name, used_range, range, charts."""
+    """xlwings.Sheet: name, used_range, range, charts, api (Excel's own Worksheet object)."""
 
     def __init__(self, book, ws, name=None):
         self._book = book
         self.name = ws.title if ws is not None else name
+        self._api = StandInWorksheetApi(bool(ws is not None and ws.protection.sheet))
         self._values: dict[tuple[int, int], object] = {}
         self._formats: dict[tuple[int, int], str] = {}
         self._styles: dict[tuple[int, int], dict] = {}
@@ -122,6 +124,10 @@ class StandInSheet:
 
     def _count(self, kind):
         self._book._calls[(self.name, kind)] += 1
+
+    @property
+    def api(self):
+        return self._api
 
     @property
     def used_range(self):
@@ -254,6 +260,27 @@ class StandInRange:
     top = property(lambda self: self._measure(1))
     width = property(lambda self: self._measure(2))
     height = property(lambda self: self._measure(3))
+
+
+class StandInWorksheetApi:
+    """The two properties of Excel's COM Worksheet the adapter uses through ``sheet.api`` (xlwings has no
+    call for them): ProtectContents, read; PageSetup, whose properties are recorded as set. Their names
+    are Excel's object model (Worksheet.ProtectContents, PageSetup.PrintTitleRows…), not xlwings'."""
+
+    def __init__(self, protected: bool):
+        self.ProtectContents = protected
+        self.PageSetup = StandInPageSetup()
+
+
+class StandInPageSetup:
+    """Excel's PageSetup: what is set is kept in ``settings``."""
+
+    def __init__(self):
+        object.__setattr__(self, "settings", {})
+
+    def __setattr__(self, name, value):
+        assert name in ("PrintTitleRows", "Orientation", "PaperSize", "Zoom", "FitToPagesWide", "FitToPagesTall")
+        self.settings[name] = value
 
 
 class StandInFont:
@@ -506,6 +533,24 @@ def test_a_workbook_without_summary_and_history_gets_them_at_the_end(tmp_path):
     chart = book.sheets[L.SHEET_SUMMARY].charts["SheetKPI chart 1"]
     assert chart.chart_type == "column_clustered" and [s.name for s in chart.series] == ["Điểm đạt", "Điểm kỳ vọng"]
     assert book.sheets[L.SHEET_HISTORY]._widths[3] == 60
+    # printed as the file writer's "Tổng hợp": A4 landscape, one page wide, the header rows on every page
+    assert book.sheets[L.SHEET_SUMMARY].api.PageSetup.settings == {
+        "PrintTitleRows": f"$1:${L.SUMMARY_HEADER_ROW}", "Orientation": 2, "PaperSize": 9, "Zoom": False,
+        "FitToPagesWide": 1, "FitToPagesTall": False,
+    }
+    assert book.sheets[L.SHEET_HISTORY].api.PageSetup.settings == {}  # as the file writer: no print setup
+
+
+def test_a_protected_unit_tab_is_refused_before_anything_is_written(tmp_path):
+    source = tmp_path / "BangGiaoKPI.xlsx"
+    shutil.copyfile(EXAMPLE, source)
+    wb = load_workbook(source)
+    wb["VP"].protection.sheet = True
+    wb.save(source)
+    book = StandInBook(source)
+    with pytest.raises(SheetkpiError, match="'VP' đang được bảo vệ"):
+        recalc_book(book, as_of=AS_OF_DATE)
+    assert not [key for key in book._calls if key[1] == "write"]
 
 
 def test_text_is_written_as_text_never_as_a_formula_or_number(tmp_path):
