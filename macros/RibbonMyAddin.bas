@@ -1,6 +1,8 @@
-Attribute VB_Name = "SheetKPIRibbon"
+Attribute VB_Name = "RibbonMyAddin"
 ' Callbacks of the "SheetKPI" ribbon tab (customUI.xml). Each button runs one entry point of
 ' sheetkpi.excel through xlwings' RunPython; every message the user reads comes from Python.
+' The module keeps the name it has in xlwings' add-in template, whose project build_addin.py patches
+' in place (renaming it would mean rewriting the project's dir stream).
 Option Explicit
 
 Sub Recalculate(control As IRibbonControl)
