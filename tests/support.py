@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,52 @@ def sheets_as_csv(workbook: Path, outdir: Path) -> dict[str, list[list[str]]]:
     names = load_workbook(workbook, read_only=True).sheetnames
     convert([workbook], CSV_SHOWN, outdir)
     return {name: read_csv(outdir, workbook, name) for name in names}
+
+
+# --- comparing a workbook recalculated by a button (LibreOffice, Excel) with the CLI's result --------------------
+
+OWNED_SHEETS = ("Tổng hợp", "Lịch sử")  # rewritten whole by every recalculation
+RUN_LINE = re.compile(r"lúc (\d\d:\d\d) ngày (\d\d/\d\d/\d{4})")  # the run time "Tổng hợp" prints
+
+
+def normal(value):
+    """A value as both paths must agree on it: numbers as rounded floats, "" as empty."""
+    if value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return round(float(value), 9)
+    return value
+
+
+def cells(path: Path, *, formulas: bool = False) -> dict[str, dict[tuple[int, int], object]]:
+    """Every non-empty cell of every sheet (values as last computed, or formulas), by sheet."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, data_only=not formulas)
+    return {ws.title: {(c.row, c.column): normal(c.value) for row in ws.iter_rows() for c in row
+                       if normal(c.value) is not None} for ws in wb.worksheets}
+
+
+def engine_owned(workbook: Path, as_of: str) -> dict[str, set[tuple[int, int]]]:
+    """The cells a recalculation of ``workbook`` at ``as_of`` writes on its unit tabs (the plan the CLI
+    applies); "Tổng hợp" and "Lịch sử", rewritten whole, are compared whole instead."""
+    import datetime as dt
+
+    import sheetkpi.api as api
+
+    data = api.load(workbook)
+    evaluation = api.evaluate_for_recalc(data, as_of)
+    owned: dict[str, set] = {}
+    for writes in api.iter_sheet_writes(data, evaluation, dt.datetime(2026, 6, 25)):
+        if writes.sheet in OWNED_SHEETS:
+            continue
+        mine = owned.setdefault(writes.sheet, set())
+        mine.update(writes.cells, writes.styled_cells)
+        for b in writes.blocks:
+            mine.update((b.row + i, b.col + j) for i in range(len(b.rows)) for j in range(b.width))
+    return owned
+
+
+def without_run_time(values: dict) -> dict:
+    """A sheet's cells with the run time taken out (two runs are not made in the same minute)."""
+    return {k: RUN_LINE.sub("lúc …", v) if isinstance(v, str) else v for k, v in values.items()}

@@ -55,7 +55,7 @@ def modules(path: Path) -> dict[str, str]:
 
 
 def subs(code: str) -> set[str]:
-    callback = r"^\s*(?:Public\s+)?Sub\s+(\w+)\s*\(\s*control\s+As\s+IRibbonControl\s*\)"
+    callback = r"^\s*(?:Public\s+)?Sub\s+(\w+)\s*\(\s*(?:Optional\s+)?control\s+As\s+IRibbonControl\s*\)"
     return set(re.findall(callback, code, re.M | re.I))
 
 

@@ -30,18 +30,15 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-import sheetkpi.api as api
 from sheetkpi import layout as L
 
 import lo_uno
-from support import EXAMPLE, ROOT, run_cli
+from support import EXAMPLE, OWNED_SHEETS, ROOT, RUN_LINE, cells, engine_owned, run_cli, without_run_time
 
 REPORT_DATE = "2026-06-25"  # not yet in the example's "Lịch sử" (25/04, 25/05): never refused as stale
-OWNED_SHEETS = (L.SHEET_SUMMARY, L.SHEET_HISTORY)
 RECALCULATED = ("example", "merged_cells", "formulas", "validations", "conditional_formats",
                 "hidden_rows_and_column", "protected_other_sheets", "no_summary")
 REFUSED = "protected_unit"
-RUN_LINE = re.compile(r"lúc (\d\d:\d\d) ngày (\d\d/\d\d/\d{4})")
 
 
 @pytest.fixture(scope="session")
@@ -67,46 +64,12 @@ def clicked(tmp_path_factory):
     return work, answer
 
 
-def normal(value):
-    """A value as both paths must agree on it: numbers as rounded floats, "" as empty."""
-    if value == "":
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return round(float(value), 9)
-    return value
-
-
-def cells(path: Path, *, formulas: bool = False) -> dict[str, dict[tuple[int, int], object]]:
-    wb = load_workbook(path, data_only=not formulas)
-    return {ws.title: {(c.row, c.column): normal(c.value) for row in ws.iter_rows() for c in row
-                       if normal(c.value) is not None} for ws in wb.worksheets}
-
-
-def engine_owned(baseline: Path) -> dict[str, set[tuple[int, int]]]:
-    """The cells a recalculation of ``baseline`` writes on its unit tabs (the plan the CLI applies)."""
-    data = api.load(baseline)
-    evaluation = api.evaluate_for_recalc(data, REPORT_DATE)
-    owned: dict[str, set] = {}
-    for writes in api.iter_sheet_writes(data, evaluation, dt.datetime(2026, 6, 25)):
-        if writes.sheet in OWNED_SHEETS:
-            continue
-        mine = owned.setdefault(writes.sheet, set())
-        mine.update(writes.cells, writes.styled_cells)
-        for b in writes.blocks:
-            mine.update((b.row + i, b.col + j) for i in range(len(b.rows)) for j in range(b.width))
-    return owned
-
-
 def cli_result(folder: Path) -> Path:
     out = folder / "cli.xlsx"
     if not out.exists():
         run = run_cli("recalc", str(folder / "baseline.xlsx"), "--as-of", REPORT_DATE, "-o", str(out), "--no-memo")
         assert run.returncode == 0, run.stderr
     return out
-
-
-def without_run_time(values: dict) -> dict:
-    return {k: RUN_LINE.sub("lúc …", v) if isinstance(v, str) else v for k, v in values.items()}
 
 
 def sheet_extras(path: Path) -> dict[str, dict]:
@@ -132,7 +95,7 @@ def test_engine_cells_equal_the_cli_and_every_other_cell_is_unchanged(clicked, n
     folder = work / name
     assert answer["messages"][name]["recalculate"].startswith("Đã tính lại 32 KPI của 5 phòng, đơn vị"), answer
     baseline, after, cli = cells(folder / "baseline.xlsx"), cells(folder / "after.xlsx"), cells(cli_result(folder))
-    owned = engine_owned(folder / "baseline.xlsx")
+    owned = engine_owned(folder / "baseline.xlsx", REPORT_DATE)
     assert sum(len(c) for c in owned.values()) >= 5 * 32, owned.keys()
     assert list(after) == list(cli)  # the same sheets in the same order ("Tổng hợp", "Lịch sử" added at the end)
     for sheet in after:
