@@ -115,3 +115,23 @@ def engine_owned(workbook: Path, as_of: str) -> dict[str, set[tuple[int, int]]]:
 def without_run_time(values: dict) -> dict:
     """A sheet's cells with the run time taken out (two runs are not made in the same minute)."""
     return {k: RUN_LINE.sub("lúc …", v) if isinstance(v, str) else v for k, v in values.items()}
+
+
+def assert_button_wrote_what_the_cli_writes(button: Path, cli: Path, original: Path, as_of: str) -> None:
+    """``button`` (a workbook recalculated by a button and saved) against ``cli`` (the same input
+    recalculated by ``sheetkpi recalc`` at ``as_of``) and ``original`` (that input): the same sheets in
+    the same order; every engine-owned cell as the CLI's ("Tổng hợp" and "Lịch sử" whole, but the run
+    time); every other cell as in the input."""
+    ours, theirs, before = cells(button), cells(cli), cells(original)
+    owned = engine_owned(original, as_of)
+    assert sum(len(c) for c in owned.values()) >= 5 * 32, owned.keys()
+    assert list(ours) == list(theirs)  # "Tổng hợp", "Lịch sử" added at the end when missing
+    for sheet in ours:
+        if sheet in OWNED_SHEETS:
+            assert without_run_time(ours[sheet]) == without_run_time(theirs[sheet]), sheet
+            continue
+        mine = owned.get(sheet, set())
+        assert {k: v for k, v in ours[sheet].items() if k in mine} == \
+               {k: v for k, v in theirs[sheet].items() if k in mine}, sheet
+        assert {k: v for k, v in ours[sheet].items() if k not in mine} == \
+               {k: v for k, v in before[sheet].items() if k not in mine}, sheet

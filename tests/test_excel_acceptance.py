@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from support import EXAMPLE, OWNED_SHEETS, ROOT, cells, engine_owned, run_cli, without_run_time
+from support import EXAMPLE, ROOT, assert_button_wrote_what_the_cli_writes, run_cli
 
 pytestmark = pytest.mark.excel
 
@@ -119,17 +119,6 @@ def test_the_ribbon_button_in_excel_writes_what_the_cli_writes(tmp_path):
 
     run = run_cli("recalc", str(cli_copy), "--as-of", REPORT_DATE, "--no-memo")
     assert run.returncode == 0, run.stderr
-    original, ours, theirs = cells(EXAMPLE), cells(excel_copy), cells(cli_copy)
-    owned = engine_owned(EXAMPLE, REPORT_DATE)
-    assert list(ours) == list(theirs)
-    for sheet in ours:
-        if sheet in OWNED_SHEETS:
-            assert without_run_time(ours[sheet]) == without_run_time(theirs[sheet]), sheet
-            continue
-        mine = owned.get(sheet, set())
-        assert {k: v for k, v in ours[sheet].items() if k in mine} == \
-               {k: v for k, v in theirs[sheet].items() if k in mine}, sheet
-        assert {k: v for k, v in ours[sheet].items() if k not in mine} == \
-               {k: v for k, v in original[sheet].items() if k not in mine}, sheet
+    assert_button_wrote_what_the_cli_writes(excel_copy, cli_copy, EXAMPLE, REPORT_DATE)
     # the memo the button writes beside the workbook
     assert sorted(p.suffix for p in excel_copy.parent.glob("BaoCaoKPI-*")) == [".docx", ".html", ".txt"]

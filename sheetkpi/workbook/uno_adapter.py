@@ -38,6 +38,7 @@ from ..layout import DATE_FORMAT  # what the file writer gives a date written in
 
 TITLE = "SheetKPI"
 MEMO_TIMEOUT_S = 300
+XLSX_STORE = (("FilterName", "Calc MS Excel 2007 XML"), ("Overwrite", True))  # storeToURL's options for a copy
 
 _VALUE, _DATETIME = 1, 2  # com.sun.star.sheet.CellFlags: numbers shown as numbers, as dates or times
 _FORMULA = 16  # com.sun.star.sheet.CellFlags.FORMULA
@@ -100,8 +101,11 @@ def _memo(book: UnoBook, python: str | None, sheetkpi_root: str | None) -> tuple
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [sheetkpi_root, env.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory(prefix="sheetkpi-memo-") as tmp:
         copy = Path(tmp) / Path(book.fullname).with_suffix(".xlsx").name
-        book.doc.storeToURL(_uno().systemPathToFileUrl(str(copy)),
-                            _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
+        uno = _uno()
+        direct = uno.Enum("com.sun.star.beans.PropertyState", "DIRECT_VALUE")
+        options = tuple(uno.createUnoStruct("com.sun.star.beans.PropertyValue", name, 0, value, direct)
+                        for name, value in XLSX_STORE)
+        book.doc.storeToURL(uno.systemPathToFileUrl(str(copy)), options)
         try:
             run = subprocess.run([python, "-m", "sheetkpi", "memo", str(copy), "-o", str(folder)],
                                  capture_output=True, text=True, timeout=MEMO_TIMEOUT_S, env=env,
@@ -123,16 +127,6 @@ def _default_python() -> str:
 
     names = ("python", "py") if sys.platform == "win32" else ("python3", "python")
     return next((found for found in map(shutil.which, names) if found), names[0])
-
-
-def _props(**values) -> tuple:
-    uno = _uno()
-    out = []
-    for name, value in values.items():
-        p = uno.createUnoStruct("com.sun.star.beans.PropertyValue")
-        p.Name, p.Value = name, value
-        out.append(p)
-    return tuple(out)
 
 
 # -- the book ---------------------------------------------------------------------------------------
