@@ -472,7 +472,7 @@ class _Range:
 
 
 class _Font:
-    """xlwings.main.Font: bold, italic, size (set only)."""
+    """xlwings.main.Font: bold, italic, size, color (set only)."""
 
     def __init__(self, rng: _Range) -> None:
         self._rng = rng
@@ -481,6 +481,7 @@ class _Font:
     italic = property(None, lambda self, v: self._rng._set(
         "CharPosture", _uno().Enum("com.sun.star.awt.FontSlant", "ITALIC" if v else "NONE")))
     size = property(None, lambda self, v: self._rng._set("CharHeight", float(v)))
+    color = property(None, lambda self, v: self._rng._set("CharColor", int(v.lstrip("#"), 16)))
 
 
 class _Borders:

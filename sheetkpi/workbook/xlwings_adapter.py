@@ -142,10 +142,10 @@ def apply_plan(book: Any, plan: WritePlan) -> None:
         if writes.create:
             sheet = book.sheets.add(writes.sheet, after=book.sheets[len(book.sheets) - 1])
             _column_widths(sheet, writes.column_widths)
-            if writes.print_titles:
-                _print_setup(sheet, writes.print_titles)
         else:
             sheet = book.sheets[writes.sheet]
+        if writes.print_titles:
+            _print_setup(sheet, writes.print_titles)
         _apply_sheet(sheet, writes)
 
 
@@ -258,8 +258,9 @@ def _column_widths(sheet: Any, widths: dict[int, float]) -> None:
 
 
 def _print_setup(sheet: Any, rows: tuple[int, int]) -> None:
-    """The file writer's print setup of a sheet it creates: A4 landscape, one page wide, ``rows``
-    repeated at the top of every page. xlwings has no call for it: Excel's PageSetup through ``.api``."""
+    """The file writer's print setup of a sheet whose writes give print titles ("Tổng hợp"): A4
+    landscape, one page wide, ``rows`` repeated at the top of every page. xlwings has no call for
+    it: Excel's PageSetup through ``.api``."""
     setup = sheet.api.PageSetup
     setup.PrintTitleRows = f"${rows[0]}:${rows[1]}"
     setup.Orientation = 2  # xlLandscape
