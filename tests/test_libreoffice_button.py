@@ -61,7 +61,7 @@ def clicked(tmp_path_factory):
     (home / ".sheetkpi" / "sheetkpi.conf").write_text(
         f'"SHEETKPI_PATH","{ROOT}"\n"INTERPRETER","{sys.executable}"\n', encoding="utf-8")
     cases = [{"name": name, "folder": str(work / name),
-              "actions": ["recalculate", "write_memo"] if name == "example" else ["recalculate"]}
+              "actions": ["recalculate", "validate", "write_memo"] if name == "example" else ["recalculate"]}
              for name in (*RECALCULATED, REFUSED)]
     job = {"extension": str(ROOT / "macros" / "SheetKPI.oxt"), "source": str(EXAMPLE), "report_date": REPORT_DATE,
            "env": {"HOME": str(home)}, "cases": cases, "answer": str(work / "answer.json")}
@@ -187,6 +187,12 @@ def test_a_protected_unit_tab_is_refused_before_anything_is_written(clicked):
     assert cells(folder / "after.xlsx", formulas=True) == cells(folder / "baseline.xlsx", formulas=True)
 
 
+def test_kiem_tra_reads_the_document_and_lists_its_problems(clicked):
+    _, answer = clicked
+    message = answer["messages"]["example"]["validate"]
+    assert message.startswith("Kiểm tra 32 KPI, số liệu đến ngày 25/06/2026.") and "Quá hạn: 2 KPI" in message
+
+
 def test_the_memo_is_made_beside_the_document(clicked):
     work, answer = clicked
     message = answer["messages"]["example"]["write_memo"]
@@ -214,3 +220,16 @@ def test_the_extension_is_rebuilt_byte_for_byte(tmp_path):
         assert label in menu
         assert f"SheetKPI.oxt|sheetkpi_lo.py${action}?language=Python&amp;location=user:uno_packages" in menu
 
+
+
+def test_the_benchmark_of_the_button_runs(tmp_path):
+    """bench/lo_button.py once on the example (nothing timed is asserted): the script cannot rot."""
+    import subprocess
+
+    lo_uno.require_uno()
+    out = tmp_path / "bench.json"
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "lo_button.py"), "--sizes", "32", "--runs", "1",
+                          "--json", str(out)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    (result,) = json.loads(out.read_text(encoding="utf-8"))
+    assert result["rows"] == 32 and result["message"].startswith("Đã tính lại 32 KPI")

@@ -109,7 +109,9 @@ def _memo(book: UnoBook, python: str | None, sheetkpi_root: str | None) -> tuple
         try:
             run = subprocess.run([python, "-m", "sheetkpi", "memo", str(copy), "-o", str(folder)],
                                  capture_output=True, text=True, timeout=MEMO_TIMEOUT_S, env=env,
-                                 encoding="utf-8", errors="replace")
+                                 encoding="utf-8", errors="replace",
+                                 # no console window flashing over LibreOffice on Windows
+                                 creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
         except OSError as exc:
             return (f"Không chạy được Python '{python}' để tạo báo cáo ({exc.strerror or exc}). Hãy cài Python và "
                     "sheetkpi[memo], rồi ghi đường dẫn python vào tệp cấu hình (xem macros/README.md)."), "critical"
