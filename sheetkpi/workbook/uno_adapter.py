@@ -43,7 +43,6 @@ XLSX_STORE = (("FilterName", "Calc MS Excel 2007 XML"), ("Overwrite", True))  # 
 _VALUE, _DATETIME = 1, 2  # com.sun.star.sheet.CellFlags: numbers shown as numbers, as dates or times
 _FORMULA = 16  # com.sun.star.sheet.CellFlags.FORMULA
 _CLEAR_CONTENTS = _VALUE | _DATETIME | 4 | _FORMULA  # and STRING: what Excel's ClearContents empties
-_NUMBER_FORMAT_DATE = 2  # com.sun.star.util.NumberFormat.DATE, a flag of a format's Type
 _BOLD, _NORMAL = 150.0, 100.0  # com.sun.star.awt.FontWeight
 _HALIGN = {"general": "STANDARD", "left": "LEFT", "center": "CENTER", "right": "RIGHT", "justify": "BLOCK",
            "fill": "REPEAT"}
