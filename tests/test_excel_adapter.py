@@ -533,24 +533,6 @@ def test_a_workbook_without_summary_and_history_gets_them_at_the_end(tmp_path):
     chart = book.sheets[L.SHEET_SUMMARY].charts["SheetKPI chart 1"]
     assert chart.chart_type == "column_clustered" and [s.name for s in chart.series] == ["Điểm đạt", "Điểm kỳ vọng"]
     assert book.sheets[L.SHEET_HISTORY]._widths[3] == 60
-    # printed as the file writer's "Tổng hợp": A4 landscape, one page wide, the header rows on every page
-    assert book.sheets[L.SHEET_SUMMARY].api.PageSetup.settings == {
-        "PrintTitleRows": f"$1:${L.SUMMARY_HEADER_ROW}", "Orientation": 2, "PaperSize": 9, "Zoom": False,
-        "FitToPagesWide": 1, "FitToPagesTall": False,
-    }
-    assert book.sheets[L.SHEET_HISTORY].api.PageSetup.settings == {}  # as the file writer: no print setup
-
-
-def test_a_protected_unit_tab_is_refused_before_anything_is_written(tmp_path):
-    source = tmp_path / "BangGiaoKPI.xlsx"
-    shutil.copyfile(EXAMPLE, source)
-    wb = load_workbook(source)
-    wb["VP"].protection.sheet = True
-    wb.save(source)
-    book = StandInBook(source)
-    with pytest.raises(SheetkpiError, match="'VP' đang được bảo vệ"):
-        recalc_book(book, as_of=AS_OF_DATE)
-    assert not [key for key in book._calls if key[1] == "write"]
 
 
 def test_text_is_written_as_text_never_as_a_formula_or_number(tmp_path):
@@ -735,3 +717,32 @@ def test_problems_end_in_a_vietnamese_message_box_not_a_traceback(clicked, monke
     (message, _, mode), = clicked.app.alerts
     assert mode == "critical" and "lỗi không lường trước (ZeroDivisionError" in message
     assert clicked.app.screen_updating and clicked.app.calculation == "automatic"  # restored after the failure
+
+
+# -- what xlwings has no call for: Excel's own Worksheet through sheet.api ----------------------------
+
+def test_the_summary_the_button_adds_prints_as_the_file_writers(tmp_path):
+    """A4 landscape, one page wide, the header rows on every page, as the file writer's "Tổng hợp"."""
+    source = tmp_path / "no-summary.xlsx"
+    wb = load_workbook(EXAMPLE)
+    del wb[L.SHEET_SUMMARY], wb[L.SHEET_HISTORY]
+    wb.save(source)
+    book = StandInBook(source)
+    recalc_book(book, as_of=AS_OF_DATE)
+    assert book.sheets[L.SHEET_SUMMARY].api.PageSetup.settings == {
+        "PrintTitleRows": f"$1:${L.SUMMARY_HEADER_ROW}", "Orientation": 2, "PaperSize": 9, "Zoom": False,
+        "FitToPagesWide": 1, "FitToPagesTall": False,
+    }
+    assert book.sheets[L.SHEET_HISTORY].api.PageSetup.settings == {}  # as the file writer: no print setup
+
+
+def test_a_protected_unit_tab_is_refused_before_anything_is_written(tmp_path):
+    source = tmp_path / "BangGiaoKPI.xlsx"
+    shutil.copyfile(EXAMPLE, source)
+    wb = load_workbook(source)
+    wb["VP"].protection.sheet = True
+    wb.save(source)
+    book = StandInBook(source)
+    with pytest.raises(SheetkpiError, match="'VP' đang được bảo vệ"):
+        recalc_book(book, as_of=AS_OF_DATE)
+    assert not [key for key in book._calls if key[1] == "write"]
