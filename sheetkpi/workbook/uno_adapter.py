@@ -50,7 +50,8 @@ _VALIGN = {"top": 1, "center": 2, "bottom": 3, "justify": 4}  # com.sun.star.tab
 _THIN = 26  # 1/100 mm: LibreOffice's "thin" line, what Excel's thin continuous border becomes
 _A4 = (21000, 29700)  # 1/100 mm
 _MM100_PER_POINT = 2540 / 72
-_DIGIT_PX = 7  # the width of "0" in Calibri 11, Excel's default font: when it cannot be measured
+_MM100_PER_TWIP = 2540 / 1440
+_DIGIT_TWIPS = 140  # the widest digit of Calibri 11, Excel's default font: when it cannot be measured
 
 
 def _uno():
@@ -145,20 +146,20 @@ class UnoBook:
 
     @property
     def char_width(self) -> float:
-        """Excel's column width unit (the width of "0" in the default font) in 1/100 mm, measured as
-        LibreOffice measures it when it reads or writes an xlsx's <col width>, so that a width set
-        here is stored as the file writer stores it."""
+        """Excel's column width unit (the widest digit of the default font) in 1/100 mm, measured as
+        LibreOffice's xlsx filter measures it when it reads or writes <col width> (the document's
+        reference device, the font's size in twips given as its height), so that a width set here
+        is stored as the file writer stores it."""
         if self._char_width is None:
             uno = _uno()
-            digit = _DIGIT_PX
-            with contextlib.suppress(Exception):  # no screen device: Excel's default font's
+            twips = _DIGIT_TWIPS
+            with contextlib.suppress(Exception):  # no reference device: Calibri 11's
                 default = self.doc.StyleFamilies.getByName("CellStyles").getByName("Default")
-                ctx = uno.getComponentContext()
-                toolkit = ctx.ServiceManager.createInstanceWithContext("com.sun.star.awt.Toolkit", ctx)
                 font = uno.createUnoStruct("com.sun.star.awt.FontDescriptor")
-                font.Name, font.Height = default.CharFontName, default.CharHeight
-                digit = toolkit.createScreenCompatibleDevice(1, 1).getFont(font).getStringWidth("0") or _DIGIT_PX
-            self._char_width = digit * _MM100_PER_POINT
+                font.Name, font.Height = default.CharFontName, round(default.CharHeight * 20)
+                measured = self.doc.ReferenceDevice.getFont(font)
+                twips = max(measured.getCharWidth(digit) for digit in "0123456789") or _DIGIT_TWIPS
+            self._char_width = twips * _MM100_PER_TWIP
         return self._char_width
 
     @property
