@@ -98,6 +98,7 @@ def run(job: dict) -> dict:
     report_date = dt.date.fromisoformat(job["report_date"])
     with lo_uno.Office(env=job.get("env")) as office:
         office.install_extension(job["extension"])
+        answer["menus"] = installed_menus(office)
         for case in job["cases"]:
             name, folder = case["name"], Path(case["folder"])
             with office.document(job["source"]) as doc:
@@ -113,6 +114,22 @@ def run(job: dict) -> dict:
                 answer["seconds"][name] = time.perf_counter() - started
                 office.store(doc, folder / "after.xlsx")
     return answer
+
+
+def installed_menus(office) -> dict[str, list[tuple[str, str]]]:
+    """The add-on menus and toolbars LibreOffice registered: {node: [(title, URL), …]}."""
+    provider = office.create("com.sun.star.configuration.ConfigurationProvider")
+    root = provider.createInstanceWithArguments(
+        "com.sun.star.configuration.ConfigurationAccess",
+        lo_uno.props(nodepath="/org.openoffice.Office.Addons/AddonUI"))
+    found: dict[str, list[tuple[str, str]]] = {}
+    for kind in ("OfficeMenuBar", "OfficeToolBar"):
+        group = root.getByName(kind)
+        for name in group.ElementNames:
+            node = group.getByName(name)
+            items = node.getByName("Submenu") if node.hasByName("Submenu") else node
+            found[f"{kind}/{name}"] = [(items.getByName(i).Title, items.getByName(i).URL) for i in items.ElementNames]
+    return found
 
 
 def main(argv: list[str]) -> int:

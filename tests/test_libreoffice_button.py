@@ -205,6 +205,18 @@ def test_each_click_takes_seconds_not_minutes(clicked):
     assert max(answer["seconds"].values()) < 60, answer["seconds"]
 
 
+def test_the_menu_and_toolbar_are_registered(clicked):
+    """LibreOffice read the extension's Addons.xcu: a "SheetKPI" menu and a toolbar, each with the three
+    items and the macro URLs."""
+    _, answer = clicked
+    url = "vnd.sun.star.script:SheetKPI.oxt|sheetkpi_lo.py${}?language=Python&location=user:uno_packages"
+    items = [("Tính lại KPI", url.format("recalculate")), ("Kiểm tra", url.format("validate")),
+             ("Tạo báo cáo", url.format("write_memo"))]
+    ours = {k: [tuple(i) for i in v] for k, v in answer["menus"].items() if "sheetkpi" in k}
+    assert ours == {"OfficeMenuBar/vn.sheetkpi.libreoffice.menu": items,
+                    "OfficeToolBar/vn.sheetkpi.libreoffice.toolbar": items}
+
+
 def test_the_extension_is_rebuilt_byte_for_byte(tmp_path):
     import importlib.util
 
