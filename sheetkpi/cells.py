@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+
+_CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
 
 
 @lru_cache(maxsize=4096)
@@ -27,3 +30,15 @@ def col_index(letters: str) -> int:
 def address(row: int, col: int) -> str:
     """(7, 5) -> "E7"."""
     return f"{col_letter(col)}{row}"
+
+
+def parse_range(ref: str) -> tuple[int, int, int, int]:
+    """"A5:D9" -> (5, 1, 9, 4); a single cell "B2" -> (2, 2, 2, 2); "$A$5" too. Corners are normalised."""
+    corners = []
+    for part in ref.split(":"):
+        m = _CELL.fullmatch(part.strip())
+        if not m or int(m.group(2)) < 1:
+            raise ValueError(f"not an A1 reference: {ref!r}")
+        corners.append((int(m.group(2)), col_index(m.group(1))))
+    (r1, c1), (r2, c2) = corners[0], corners[-1]
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)

@@ -1,9 +1,11 @@
 """The entry points the "SheetKPI" ribbon tab calls through xlwings' ``RunPython``.
 
 ``recalculate()`` ("Tính lại KPI"), ``validate()`` ("Kiểm tra") and ``help()`` ("Giúp đỡ") work on
-the workbook the button was clicked in (``xlwings.Book.caller()``). Every outcome, a failure
-included, ends in one Vietnamese message box: the clerk never sees a Python traceback. Imports are
-deferred to the button that needs them, so that a click answers quickly once Python has started.
+the workbook the button was clicked in (``xlwings.Book.caller()``), or on the ``book`` given: the
+LibreOffice extension passes a Calc document offered as xlwings offers Excel
+(:mod:`sheetkpi.workbook.uno_adapter`). Every outcome, a failure included, ends in one Vietnamese
+message box: the clerk never sees a Python traceback. Imports are deferred to the button that needs
+them, so that a click answers quickly once Python has started.
 """
 
 from __future__ import annotations
@@ -33,26 +35,29 @@ Các đơn vị cập nhật cột "% tiến độ" (0–100) trước ngày 25 
 tệp README.md trong thư mục macros của sheetkpi."""
 
 
-def recalculate() -> None:
-    """"Tính lại KPI": recalculate the workbook in Excel and write the memo beside it."""
-    _run(_recalculate)
+def recalculate(book: Any = None, *, memo: bool = True) -> str:
+    """"Tính lại KPI": recalculate the workbook and (``memo``) write the memo beside it; returns the
+    message shown."""
+    return run_action(lambda b: _recalculate(b, memo), book)
 
 
-def validate() -> None:
+def validate(book: Any = None) -> str:
     """"Kiểm tra": read and validate only; list the problems to fix."""
-    _run(_validate)
+    return run_action(_validate, book)
 
 
-def help() -> None:  # noqa: A001 (the name the ribbon's VBA calls: sheetkpi.excel.help())
+def help(book: Any = None) -> str:  # noqa: A001 (the name the ribbon's VBA calls: sheetkpi.excel.help())
     """"Giúp đỡ": what each button does."""
-    _run(lambda book: (HELP_TEXT, "info"))
+    return run_action(lambda b: (HELP_TEXT, "info"), book)
 
 
-def _run(action: Callable[[Any], tuple[str, str]]) -> None:
-    """Run ``action`` on the calling workbook and show its message, or the failure, in a message box."""
-    import xlwings
+def run_action(action: Callable[[Any], tuple[str, str]], book: Any = None) -> str:
+    """Run ``action`` on ``book`` (default: the workbook whose button was clicked) and show its
+    message, or the failure, in a message box; returns the message."""
+    if book is None:
+        import xlwings
 
-    book = xlwings.Book.caller()
+        book = xlwings.Book.caller()
     from .errors import SheetkpiError
 
     try:
@@ -67,9 +72,10 @@ def _run(action: Callable[[Any], tuple[str, str]]) -> None:
         )
         mode = "critical"
     book.app.alert(message, title=TITLE, mode=mode)
+    return message
 
 
-def _recalculate(book: Any) -> tuple[str, str]:
+def _recalculate(book: Any, memo: bool = True) -> tuple[str, str]:
     from .parsing.deadlines import format_due
     from .workbook.xlwings_adapter import recalc_book
 
@@ -81,7 +87,7 @@ def _recalculate(book: Any) -> tuple[str, str]:
         *_counts(evaluation),
         f"Có {len(evaluation.errors)} lỗi dữ liệu cần sửa: xem trang \"Tổng hợp\" hoặc bấm \"Kiểm tra\"."
         if evaluation.errors else "",
-        _memo(evaluation, book.fullname),
+        _memo(evaluation, book.fullname) if memo else "",
         "Kết quả chưa được lưu: bấm Lưu (Ctrl+S) để giữ.",
     ]
     return "\n\n".join(line for line in lines if line), "critical" if evaluation.errors else "info"

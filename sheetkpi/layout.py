@@ -13,6 +13,9 @@ SHEET_CONFIG = "Cấu hình"
 SHEET_SUMMARY = "Tổng hợp"
 SHEET_HISTORY = "Lịch sử"
 NON_UNIT_SHEETS = (SHEET_GUIDE, SHEET_CONFIG, SHEET_SUMMARY, SHEET_HISTORY)
+# The chart on "Tổng hợp" is found again by the name of its shape ("SheetKPI chart 1"), whichever
+# backend drew it (the file writer, Excel, LibreOffice), so that a run updates it instead of adding one.
+CHART_NAME = "SheetKPI chart"
 
 # Unit tab columns: field name -> header text (template order).
 DEPARTMENT_COLUMNS: dict[str, str] = {

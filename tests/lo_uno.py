@@ -28,9 +28,10 @@ when it can import ``uno`` as is, else ``/usr/bin/python3``), as a script; this 
 but the standard library at import time, so that script can import it too. One :class:`Office`
 serves many documents: start it once per test session.
 
-A later use (running a LibreOffice extension's macro) needs the same: ``Office(profile=...)`` keeps a
-profile where an extension was installed with ``unopkg``; :meth:`Office.run_script` calls a macro by
-its script URI.
+Running a LibreOffice extension's macro (tests/lo_button.py) needs the same: :meth:`Office.install_extension`
+adds an extension to the private profile, :meth:`Office.activate` makes a hidden document the current
+one (what a menu click acts on) and :meth:`Office.run_script` calls a macro by its script URI.
+``Office(env=...)`` starts LibreOffice with extra environment variables (its macros see them).
 """
 
 from __future__ import annotations
@@ -109,6 +110,9 @@ def run_uno_script(script: str | os.PathLike, *args: str, timeout: float = 300) 
         raise RuntimeError("no Python can import uno")
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     env.pop("PYTHONPATH", None)  # the tests' packages are not the UNO Python's
+    # LibreOffice's embedded Python (macros) finds its standard library from the first python3 on
+    # PATH: a pyenv or virtualenv one first on PATH makes it load another Python's and crash.
+    env["PATH"] = os.pathsep.join([str(Path(python).parent), env.get("PATH", "")])
     run = subprocess.run(
         [python, str(script), *args], check=False, capture_output=True, text=True, timeout=timeout, env=env
     )
@@ -159,7 +163,7 @@ class Office:
     """
 
     def __init__(self, soffice: str | None = None, *, profile: str | os.PathLike | None = None,
-                 timeout: float = CONNECT_TIMEOUT_S) -> None:
+                 timeout: float = CONNECT_TIMEOUT_S, env: dict[str, str] | None = None) -> None:
         self.soffice = soffice or find_soffice()
         if not self.soffice:
             raise RuntimeError("LibreOffice (soffice) is not installed")
@@ -167,6 +171,7 @@ class Office:
         self.profile = Path(profile) if profile else self.workdir / "profile"
         self.log = self.workdir / "soffice.log"
         self.timeout = timeout
+        self.env = {**os.environ, **(env or {})}
         self.port = 0
         self.process: subprocess.Popen | None = None
         self.context = None  # the remote component context
@@ -196,7 +201,7 @@ class Office:
             self.process = subprocess.Popen(
                 [self.soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
                  "--nolockcheck", f"-env:UserInstallation={self.profile.resolve().as_uri()}", f"--accept={accept}"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=self.env,
                 start_new_session=True,  # soffice -> oosplash -> soffice.bin: one group to end if need be
             )
         finally:
@@ -284,9 +289,48 @@ class Office:
         finally:
             self.close(doc)
 
+    def install_extension(self, path: str | os.PathLike) -> None:
+        """Add an extension (.oxt) to this Office's profile, as ``unopkg add`` does. Through the
+        running Office's extension manager rather than ``unopkg``, which refuses to run as root
+        (CI's user) without ``--shared``, and --shared would install it for the whole machine."""
+        manager = self.context.getValueByName("/singletons/com.sun.star.deployment.ExtensionManager")
+        manager.addExtension(file_url(path), (), "user", manager.createAbortChannel(), _command_environment())
+
+    def activate(self, doc) -> None:
+        """Make ``doc`` the current document (the one a menu item acts on), also when hidden."""
+        frame = doc.CurrentController.Frame
+        self.desktop.setActiveFrame(frame)
+        frame.activate()
+
     def run_script(self, doc, uri: str, *args):
         """Call a macro (``vnd.sun.star.script:Lib.Module.Func?language=Basic&location=application``,
         or a Python one) with ``args`` and return its result."""
         script = doc.getScriptProvider().getScript(uri)
         result, _out_index, _out = script.invoke(args, (), ())
         return result
+
+
+def _command_environment():
+    """A command environment that approves what the extension manager asks (no one is there to click)."""
+    import uno  # type: ignore[import-not-found]
+    import unohelper  # type: ignore[import-not-found]
+    from com.sun.star.task import XInteractionHandler  # type: ignore[import-not-found]
+    from com.sun.star.ucb import XCommandEnvironment  # type: ignore[import-not-found]
+
+    approve = uno.getTypeByName("com.sun.star.task.XInteractionApprove")
+
+    class Approve(unohelper.Base, XInteractionHandler):
+        def handle(self, request):
+            for choice in request.getContinuations():
+                if choice.queryInterface(approve):
+                    choice.select()
+                    return
+
+    class Environment(unohelper.Base, XCommandEnvironment):
+        def getInteractionHandler(self):  # noqa: N802 (UNO's name)
+            return Approve()
+
+        def getProgressHandler(self):  # noqa: N802 (UNO's name)
+            return None
+
+    return Environment()

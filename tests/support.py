@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,72 @@ def sheets_as_csv(workbook: Path, outdir: Path) -> dict[str, list[list[str]]]:
     names = load_workbook(workbook, read_only=True).sheetnames
     convert([workbook], CSV_SHOWN, outdir)
     return {name: read_csv(outdir, workbook, name) for name in names}
+
+
+# --- comparing a workbook recalculated by a button (LibreOffice, Excel) with the CLI's result --------------------
+
+OWNED_SHEETS = ("Tổng hợp", "Lịch sử")  # rewritten whole by every recalculation
+RUN_LINE = re.compile(r"lúc (\d\d:\d\d) ngày (\d\d/\d\d/\d{4})")  # the run time "Tổng hợp" prints
+
+
+def normal(value):
+    """A value as both paths must agree on it: numbers as rounded floats, "" as empty."""
+    if value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return round(float(value), 9)
+    return value
+
+
+def cells(path: Path, *, formulas: bool = False) -> dict[str, dict[tuple[int, int], object]]:
+    """Every non-empty cell of every sheet (values as last computed, or formulas), by sheet."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, data_only=not formulas)
+    return {ws.title: {(c.row, c.column): normal(c.value) for row in ws.iter_rows() for c in row
+                       if normal(c.value) is not None} for ws in wb.worksheets}
+
+
+def engine_owned(workbook: Path, as_of: str) -> dict[str, set[tuple[int, int]]]:
+    """The cells a recalculation of ``workbook`` at ``as_of`` writes on its unit tabs (the plan the CLI
+    applies); "Tổng hợp" and "Lịch sử", rewritten whole, are compared whole instead."""
+    import datetime as dt
+
+    import sheetkpi.api as api
+
+    data = api.load(workbook)
+    evaluation = api.evaluate_for_recalc(data, as_of)
+    owned: dict[str, set] = {}
+    for writes in api.iter_sheet_writes(data, evaluation, dt.datetime(2026, 6, 25)):
+        if writes.sheet in OWNED_SHEETS:
+            continue
+        mine = owned.setdefault(writes.sheet, set())
+        mine.update(writes.cells, writes.styled_cells)
+        for b in writes.blocks:
+            mine.update((b.row + i, b.col + j) for i in range(len(b.rows)) for j in range(b.width))
+    return owned
+
+
+def without_run_time(values: dict) -> dict:
+    """A sheet's cells with the run time taken out (two runs are not made in the same minute)."""
+    return {k: RUN_LINE.sub("lúc …", v) if isinstance(v, str) else v for k, v in values.items()}
+
+
+def assert_button_wrote_what_the_cli_writes(button: Path, cli: Path, original: Path, as_of: str) -> None:
+    """``button`` (a workbook recalculated by a button and saved) against ``cli`` (the same input
+    recalculated by ``sheetkpi recalc`` at ``as_of``) and ``original`` (that input): the same sheets in
+    the same order; every engine-owned cell as the CLI's ("Tổng hợp" and "Lịch sử" whole, but the run
+    time); every other cell as in the input."""
+    ours, theirs, before = cells(button), cells(cli), cells(original)
+    owned = engine_owned(original, as_of)
+    assert sum(len(c) for c in owned.values()) >= 5 * 32, owned.keys()
+    assert list(ours) == list(theirs)  # "Tổng hợp", "Lịch sử" added at the end when missing
+    for sheet in ours:
+        if sheet in OWNED_SHEETS:
+            assert without_run_time(ours[sheet]) == without_run_time(theirs[sheet]), sheet
+            continue
+        mine = owned.get(sheet, set())
+        assert {k: v for k, v in ours[sheet].items() if k in mine} == \
+               {k: v for k, v in theirs[sheet].items() if k in mine}, sheet
+        assert {k: v for k, v in ours[sheet].items() if k not in mine} == \
+               {k: v for k, v in before[sheet].items() if k not in mine}, sheet

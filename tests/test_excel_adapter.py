@@ -24,6 +24,7 @@ from openpyxl.cell.cell import MergedCell
 
 import sheetkpi.api as api
 from sheetkpi import layout as L
+from sheetkpi.errors import SheetkpiError
 from sheetkpi.workbook._sheetxml import parse_range
 from sheetkpi.workbook.builder import KpiSpec, UnitSpec, build_workbook, default_settings
 from sheetkpi.workbook.xlwings_adapter import apply_plan, read_book, recalc_book, rectangles
@@ -99,11 +100,12 @@ class StandInSheets:
 
 
 class StandInSheet:
-    """xlwings.Sheet: name, used_range, range, charts."""
+    """xlwings.Sheet: name, used_range, range, charts, api (Excel's own Worksheet object)."""
 
     def __init__(self, book, ws, name=None):
         self._book = book
         self.name = ws.title if ws is not None else name
+        self._api = StandInWorksheetApi(bool(ws is not None and ws.protection.sheet))
         self._values: dict[tuple[int, int], object] = {}
         self._formats: dict[tuple[int, int], str] = {}
         self._styles: dict[tuple[int, int], dict] = {}
@@ -122,6 +124,10 @@ class StandInSheet:
 
     def _count(self, kind):
         self._book._calls[(self.name, kind)] += 1
+
+    @property
+    def api(self):
+        return self._api
 
     @property
     def used_range(self):
@@ -254,6 +260,27 @@ class StandInRange:
     top = property(lambda self: self._measure(1))
     width = property(lambda self: self._measure(2))
     height = property(lambda self: self._measure(3))
+
+
+class StandInWorksheetApi:
+    """The two properties of Excel's COM Worksheet the adapter uses through ``sheet.api`` (xlwings has no
+    call for them): ProtectContents, read; PageSetup, whose properties are recorded as set. Their names
+    are Excel's object model (Worksheet.ProtectContents, PageSetup.PrintTitleRows…), not xlwings'."""
+
+    def __init__(self, protected: bool):
+        self.ProtectContents = protected
+        self.PageSetup = StandInPageSetup()
+
+
+class StandInPageSetup:
+    """Excel's PageSetup: what is set is kept in ``settings``."""
+
+    def __init__(self):
+        object.__setattr__(self, "settings", {})
+
+    def __setattr__(self, name, value):
+        assert name in ("PrintTitleRows", "Orientation", "PaperSize", "Zoom", "FitToPagesWide", "FitToPagesTall")
+        self.settings[name] = value
 
 
 class StandInFont:
@@ -691,3 +718,32 @@ def test_problems_end_in_a_vietnamese_message_box_not_a_traceback(clicked, monke
     (message, _, mode), = clicked.app.alerts
     assert mode == "critical" and "lỗi không lường trước (ZeroDivisionError" in message
     assert clicked.app.screen_updating and clicked.app.calculation == "automatic"  # restored after the failure
+
+
+# -- what xlwings has no call for: Excel's own Worksheet through sheet.api ----------------------------
+
+def test_the_summary_the_button_adds_prints_as_the_file_writers(tmp_path):
+    """A4 landscape, one page wide, the header rows on every page, as the file writer's "Tổng hợp"."""
+    source = tmp_path / "no-summary.xlsx"
+    wb = load_workbook(EXAMPLE)
+    del wb[L.SHEET_SUMMARY], wb[L.SHEET_HISTORY]
+    wb.save(source)
+    book = StandInBook(source)
+    recalc_book(book, as_of=AS_OF_DATE)
+    assert book.sheets[L.SHEET_SUMMARY].api.PageSetup.settings == {
+        "PrintTitleRows": f"$1:${L.SUMMARY_HEADER_ROW}", "Orientation": 2, "PaperSize": 9, "Zoom": False,
+        "FitToPagesWide": 1, "FitToPagesTall": False,
+    }
+    assert book.sheets[L.SHEET_HISTORY].api.PageSetup.settings == {}  # as the file writer: no print setup
+
+
+def test_a_protected_unit_tab_is_refused_before_anything_is_written(tmp_path):
+    source = tmp_path / "BangGiaoKPI.xlsx"
+    shutil.copyfile(EXAMPLE, source)
+    wb = load_workbook(source)
+    wb["VP"].protection.sheet = True
+    wb.save(source)
+    book = StandInBook(source)
+    with pytest.raises(SheetkpiError, match="'VP' đang được bảo vệ"):
+        recalc_book(book, as_of=AS_OF_DATE)
+    assert not [key for key in book._calls if key[1] == "write"]

@@ -11,12 +11,12 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from ..layout import CHART_NAME  # noqa: F401  (cNvPr name of anchors sheetkpi made: how a later run finds them)
 from ._sheetxml import REL_NS, cell_ref
 
 XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
-CHART_NAME = "SheetKPI chart"  # cNvPr name of anchors sheetkpi made: how a later run finds them
 
 Box = tuple[int, int, int, int]  # first row, first col, last row, last col (1-based, inclusive)
 

@@ -14,8 +14,9 @@ The same engine core serves the button and the CLI. This module only moves cells
   few property calls per rectangle. The calls therefore stay constant as KPI rows grow.
 
 Nothing here imports xlwings: the functions take an ``xlwings.Book`` (or anything offering the same
-calls, as the tests' stand-in does), so that importing this module costs nothing and the contract is
-visible in one place.
+calls: the tests' stand-in, a LibreOffice document through :mod:`.uno_adapter`), so that importing
+this module costs nothing and the contract is visible in one place. It needs only the standard
+library (no lxml), so that it also runs in LibreOffice's own Python.
 """
 
 from __future__ import annotations
@@ -27,14 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from .. import layout
+from ..cells import parse_range
+from ..errors import FileUnusable
 from ..model import Evaluation
 from ..parsing.numbers import is_percent_format
 from ..parsing.text import fold
 from ..reading import NON_UNIT_KEYS, WorkbookData, read_grids, summary_date
 from ..structure import EMPTY_CELL, Cell, Grid, find_header
 from ..writes import STYLE_SPECS, Block, Chart, SheetWrites, WritePlan
-from ._chart import CHART_NAME
-from ._sheetxml import parse_range
 
 # Excel's defaults, applied where a style leaves an attribute unset: a styled cell gets exactly its
 # style, as the file writer gives it a fresh cell format.
@@ -143,6 +144,8 @@ def apply_plan(book: Any, plan: WritePlan) -> None:
             _column_widths(sheet, writes.column_widths)
         else:
             sheet = book.sheets[writes.sheet]
+        if writes.print_titles:
+            _print_setup(sheet, writes.print_titles)
         _apply_sheet(sheet, writes)
 
 
@@ -255,12 +258,38 @@ def _column_widths(sheet: Any, widths: dict[int, float]) -> None:
             sheet.range((1, c1), (1, c2)).column_width = width
 
 
+def _print_setup(sheet: Any, rows: tuple[int, int]) -> None:
+    """The file writer's print setup of a sheet whose writes give print titles ("Tổng hợp"): A4
+    landscape, one page wide, ``rows`` repeated at the top of every page. xlwings has no call for
+    it: Excel's PageSetup through ``.api``."""
+    setup = sheet.api.PageSetup
+    setup.PrintTitleRows = f"${rows[0]}:${rows[1]}"
+    setup.Orientation = 2  # xlLandscape
+    setup.PaperSize = 9  # xlPaperA4
+    setup.Zoom = False  # scale by the two below
+    setup.FitToPagesWide = 1
+    setup.FitToPagesTall = False  # as many pages tall as it takes
+
+
+def refuse_protected(book: Any, plan: WritePlan) -> None:
+    """Refuse, before any write, a plan that writes into a protected sheet: Excel would stop at its
+    first cell and leave the run half done. xlwings has no call for it: Excel's ProtectContents."""
+    protected = [w.sheet for w in plan.sheets if not w.create and book.sheets[w.sheet].api.ProtectContents]
+    if protected:
+        names = ", ".join(f"'{name}'" for name in protected)
+        raise FileUnusable("sheet-protected", (
+            f"Trang tính {names} đang được bảo vệ (khóa chỉnh sửa) nên sheetkpi không ghi được kết quả vào đó. "
+            "Hãy bỏ bảo vệ trang tính (Excel: Review → Unprotect Sheet; LibreOffice: Công cụ → Bảo vệ trang tính) "
+            "rồi bấm lại; có thể bảo vệ lại sau khi tính."
+        ))
+
+
 def _chart(sheet: Any, chart: Chart) -> None:
     """The clustered column chart, made once and updated by later runs (found by the name the file
     writer gives it too, so either path updates the other's chart)."""
     r1, c1, r2, c2 = chart.anchor
     area = sheet.range((min(r1, r2), min(c1, c2)), (max(r1, r2), max(c1, c2)))
-    name = f"{CHART_NAME} 1"
+    name = f"{layout.CHART_NAME} 1"
     place = {"left": area.left, "top": area.top, "width": area.width, "height": area.height}
     if name in sheet.charts:
         target = sheet.charts[name]
@@ -292,7 +321,8 @@ class ExcelBook:
     """A workbook open in Excel as the book one run reads and writes (:class:`sheetkpi.api.Book`).
 
     Its writes are gathered into one plan before any call to Excel, so that cells are written in
-    rectangles across the whole sheet; ``plan`` is the last plan applied."""
+    rectangles across the whole sheet, and a plan that would write into a protected sheet is refused
+    before anything is written; ``plan`` is the last plan applied."""
 
     def __init__(self, book: Any) -> None:
         self.book = book
@@ -303,6 +333,7 @@ class ExcelBook:
 
     def apply(self, writes: Iterable[SheetWrites]) -> int:
         self.plan = WritePlan(list(writes))
+        refuse_protected(self.book, self.plan)
         apply_plan(self.book, self.plan)
         return self.plan.cell_count()
 
