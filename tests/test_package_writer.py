@@ -18,7 +18,7 @@ from lxml import etree
 import ooxml_validator
 import support
 from sheetkpi.libreoffice import find_soffice
-from sheetkpi.workbook import package as package_module
+from sheetkpi.workbook import _zip as zip_module
 from sheetkpi.workbook import xmlsafe
 from sheetkpi.workbook.package import InvalidPackageError, Package, PackageError
 
@@ -159,6 +159,32 @@ def test_text_is_escaped_cleaned_and_keeps_its_spaces(tmp_path):
         pkg.set_cells("S", {(4, 1): "x" * 32_768})
     with pytest.raises(PackageError):
         pkg.set_cells("S", {(4, 1): float("nan")})
+
+
+XSTRINGS = ["Mã _x0041_ cũ", "_x005F_x0041_", " _x000D_ lề ", "a_x0041__x0042_b", "_x12345_ _X0041_ _x41_",
+            "_x0041_"]
+
+
+def test_text_that_looks_like_excels_escape_reads_back_as_written(tmp_path):
+    """Excel reads "_x0041_" in cell text as "A" (its escape for characters XML cannot carry), and
+    so do python-calamine and, for "_x005F_", LibreOffice; openpyxl decodes nothing in inline
+    strings. Text written by sheetkpi reads back as written in each of them."""
+    from python_calamine import CalamineWorkbook
+
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>x</t></is></c></row>' for r in range(1, 4))
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows)})
+    pkg = Package.open(src)
+    pkg.write_rows("S", 1, 1, [[text] for text in XSTRINGS[:3]])  # over existing cells (the byte path)
+    pkg.set_cells("S", {(r, 2): text for r, text in enumerate(XSTRINGS, 1)})  # new cells
+    out = saved(pkg, tmp_path)
+    expected = [[text, text] if r < 3 else [None, text] for r, text in enumerate(XSTRINGS)]
+    ws = openpyxl.load_workbook(out)["S"]
+    assert [[c.value for c in row] for row in ws.iter_rows(max_col=2)] == expected
+    grid = CalamineWorkbook.from_path(out).get_sheet_by_name("S").to_python()
+    assert [[v if v != "" else None for v in row] for row in grid] == expected
+    assert Package.open(out).read_cell_values("S", [(1, 1), (6, 2)]) == {(1, 1): XSTRINGS[0], (6, 2): XSTRINGS[5]}
+    support.convert([out], support.CSV_RAW, tmp_path)
+    assert support.read_csv(tmp_path, out, "S") == [[v or "" for v in row] for row in expected]
 
 
 def test_none_empties_value_and_formula_but_keeps_style(tmp_path):
@@ -617,7 +643,7 @@ def test_failure_mid_save_leaves_the_original_untouched(tmp_path, monkeypatch):
     pkg.set_cells(pkg.sheet_names[0], {(1, 1): "mới"})
     pkg.add_sheet("Tổng hợp")
     calls = []
-    real = package_module._ZipWriter.copy_raw
+    real = zip_module.ZipWriter.copy_raw
 
     def failing(self, info, src_fh):
         calls.append(info.filename)
@@ -625,7 +651,7 @@ def test_failure_mid_save_leaves_the_original_untouched(tmp_path, monkeypatch):
             raise OSError(28, "No space left on device")
         return real(self, info, src_fh)
 
-    monkeypatch.setattr(package_module._ZipWriter, "copy_raw", failing)
+    monkeypatch.setattr(zip_module.ZipWriter, "copy_raw", failing)
     with pytest.raises(PackageError) as err:
         pkg.save(work)
     assert err.value.code == "save-failed"
@@ -633,7 +659,7 @@ def test_failure_mid_save_leaves_the_original_untouched(tmp_path, monkeypatch):
     assert work.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsm"]
 
-    monkeypatch.setattr(package_module._ZipWriter, "copy_raw", real)
+    monkeypatch.setattr(zip_module.ZipWriter, "copy_raw", real)
     pkg.save(work)  # the same package saves once the fault is gone
     assert openpyxl.load_workbook(work, keep_vba=True)["Tổng hợp"] is not None
 
@@ -762,14 +788,14 @@ def test_write_rows_with_a_style_per_row(tmp_path):
 def test_big_parts_inflate_only_to_the_size_the_directory_gives(monkeypatch):
     import zlib
 
-    monkeypatch.setattr(package_module, "_BIG_PART", 0)
+    monkeypatch.setattr(zip_module, "BIG_PART", 0)
     data = b"<row/>" * 10_000
     packer = zlib.compressobj(6, zlib.DEFLATED, -15)
     raw = packer.compress(data) + packer.flush()
-    assert package_module._inflate(raw, len(data)) == data
-    assert len(package_module._inflate(raw, len(data) - 1)) != len(data) - 1
-    assert len(package_module._inflate(raw, len(data) + 1)) != len(data) + 1
-    assert len(package_module._inflate(raw[:-10], len(data))) != len(data)
+    assert zip_module.inflate(raw, len(data)) == data
+    assert len(zip_module.inflate(raw, len(data) - 1)) != len(data) - 1
+    assert len(zip_module.inflate(raw, len(data) + 1)) != len(data) + 1
+    assert len(zip_module.inflate(raw[:-10], len(data))) != len(data)
 
 
 def test_apply_plan_takes_a_generator_and_counts_the_cells(tmp_path):
@@ -811,8 +837,8 @@ def test_parts_deflated_in_chunks_are_the_bytes_of_one_call():
             f'</t></is></c><c r="B{r}"><v>{rng.randint(0, 10**rng.randint(1, 9))}</v></c></row>'.encode()
             for r in range(1, 60_000)]
     data = b"".join(rows)
-    assert len(data) > 3 * package_module._CHUNK
-    stream = package_module._PackStream(None, zipfile.ZIP_DEFLATED)
+    assert len(data) > 3 * zip_module.CHUNK
+    stream = zip_module.PackStream(None, zipfile.ZIP_DEFLATED)
     for row in rows:  # as a sheet is rendered: in pieces, packed a chunk at a time
         stream.write(row)
     packed = stream.close().packed()
