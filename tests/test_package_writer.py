@@ -21,10 +21,10 @@ from sheetkpi.libreoffice import find_soffice
 from sheetkpi.workbook import _zip as zip_module
 from sheetkpi.workbook import xmlsafe
 from sheetkpi.workbook.package import InvalidPackageError, Package, PackageError
+from support import CORPUS
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-from support import CORPUS
 CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 
 
@@ -55,7 +55,8 @@ def build_xlsx(path: Path, sheets: dict[str, str], *, workbook_pr: str = "", sty
         wb_rels.append(("rIdS", "styles", "styles.xml"))
     if calc_chain is not None:
         parts["xl/calcChain.xml"] = calc_chain
-        overrides.append(("/xl/calcChain.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"))
+        overrides.append(("/xl/calcChain.xml",
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"))
         wb_rels.append(("rIdC", "calcChain", "calcChain.xml"))
     ct = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
           '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
@@ -67,7 +68,8 @@ def build_xlsx(path: Path, sheets: dict[str, str], *, workbook_pr: str = "", sty
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", ct)
         zf.writestr("_rels/.rels", rels([("rId1", "officeDocument", "xl/workbook.xml")]))
-        zf.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}">'
+        zf.writestr("xl/workbook.xml", '<?xml version="1.0" encoding="UTF-8"?>'
+                                       f'<workbook xmlns="{MAIN}" xmlns:r="{REL}">'
                                        f'{workbook_pr}<sheets>{"".join(sheet_els)}</sheets></workbook>')
         zf.writestr("xl/_rels/workbook.xml.rels", rels(wb_rels))
         for name, data in {**parts, **(extra or {})}.items():
@@ -77,8 +79,10 @@ def build_xlsx(path: Path, sheets: dict[str, str], *, workbook_pr: str = "", sty
 
 STYLES = (f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{MAIN}">'
           '<numFmts count="1"><numFmt numFmtId="164" formatCode="0.0"/></numFmts>'
-          '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-          '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+          '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+          '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+          '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+          '<fill><patternFill patternType="gray125"/></fill></fills>'
           '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
           '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
           '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
@@ -747,7 +751,8 @@ def test_chart_caches_follow_writes_made_after_a_commit(tmp_path):
     caches = []
     for name in _chart_parts(out):
         chart = etree.fromstring(part(out, name))
-        caches.append((chart.findtext(f".//{c}val//{c}f"), [v.text for v in chart.iterfind(f".//{c}numCache/{c}pt/{c}v")]))
+        caches.append((chart.findtext(f".//{c}val//{c}f"),
+                       [v.text for v in chart.iterfind(f".//{c}numCache/{c}pt/{c}v")]))
     assert sorted(caches) == [("'S'!$B$1:$B$3", ["10", "20", "3"]), ("'T'!$B$1:$B$3", ["1", "2", "3"])]
     for sheet_part in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
         assert part(out, sheet_part).count(b"<drawing") == 1

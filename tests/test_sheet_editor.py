@@ -267,7 +267,8 @@ def test_runs_over_rows_missing_some_of_their_cells_go_the_byte_path(rows):
      # spans to widen over a row that starts with a cell without r
      '<row r="7" spans="1:2"><c><v>0</v></c><c r="B7"/></row>', {1, 2, 3, 4, 5, 6, 7}),
     # The same markup outside the written columns does not matter.
-    ('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c><c r="B1"/></row><row r="2"><c r="B2"/><c r="F2"/><c><v>3</v></c></row>'
+    ('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c><c r="B1"/></row>'
+     '<row r="2"><c r="B2"/><c r="F2"/><c><v>3</v></c></row>'
      '<row r="3"><c r="A3"/> <c r="B3"/></row><row r="4"><c r="F4" s="1" cm="1"><v>1</v></c></row>'
      '<row r="7" spans="x"><c r="A7"/></row>', set()),  # (spans that cannot be read are replaced)
 ])
@@ -281,8 +282,8 @@ def test_a_row_with_several_runs_and_tracked_columns_it_does_not_write():
     while the KPI rows above write every engine column without a style (tracked)."""
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="C{r}" s="{r}"/><c r="E{r}" s="9"/></row>'
                    for r in range(1, 4))
-    writes = {1: (run(2, (1, 2, 3, 4)),), 2: (run(2, (1,)), run(3, ("a",), 5), run(5, (None,))), 4: (run(2, (1, 2, 3, 4)),),
-              3: (run(4, ("t",), 6),)}
+    writes = {1: (run(2, (1, 2, 3, 4)),), 2: (run(2, (1,)), run(3, ("a",), 5), run(5, (None,))),
+              3: (run(4, ("t",), 6),), 4: (run(2, (1, 2, 3, 4)),)}
     editor = check(sheet(rows), writes, lxml=set())
     assert editor.last_style == {2: None, 3: "3", 4: "6", 5: "9"}
 
@@ -329,7 +330,8 @@ def test_shared_formula_promotion_is_done_by_lxml():
 
 
 _CELLS = [
-    ('<c r="{ref}"><v>{n}</v></c>', True), ('<c r="{ref}" s="{s}"/>', True), ('<c r="{ref}" s="{s}" t="s"><v>0</v></c>', True),
+    ('<c r="{ref}"><v>{n}</v></c>', True), ('<c r="{ref}" s="{s}"/>', True),
+    ('<c r="{ref}" s="{s}" t="s"><v>0</v></c>', True),
     ('<c r="{ref}" t="inlineStr"><is><t xml:space="preserve"> a&amp;b </t></is></c>', True),
     ('<c r="{ref}" s="{s}"><f>ROW()</f><v>{n}</v></c>', False), ('<c r="{ref}" s="{s}" cm="1"><v>{n}</v></c>', False),
     ('<c s="{s}" r="{ref}"><v>{n}</v></c>', False), ('<c r="{ref}"><v>{n}</v><extLst/></c>', False),
@@ -363,7 +365,7 @@ def _fuzzed(draw):
             runs.append(run(col, tuple(rng.choice(values) for _ in range(width)), styles))
             col += width + rng.randint(0, 3)
         writes[number] = tuple(runs)
-    clears = [ClearRange(rng.randint(1, 30), rng.choice([None, 31]), 2, rng.randint(2, 6))] if rng.random() < 0.3 else []
+    clears = [ClearRange(rng.randint(1, 30), rng.choice([None, 31]), 2, rng.randint(2, 6))] * (rng.random() < 0.3)
     return sheet("".join(rows)), writes, clears, plain
 
 

@@ -79,7 +79,8 @@ def bar_chart_xml(spec: ChartSpec, values: dict[tuple[int, int], object]) -> byt
             '<c:invertIfNegative val="0"/>'
             f'<c:cat><c:strRef><c:f>{escape_text(_ref(spec.sheet, spec.categories))}</c:f><c:strCache>'
             f'<c:ptCount val="{len(cats)}"/>{cat_pts}</c:strCache></c:strRef></c:cat>'
-            f'<c:val><c:numRef><c:f>{escape_text(_ref(spec.sheet, box))}</c:f><c:numCache><c:formatCode>General</c:formatCode>'
+            f'<c:val><c:numRef><c:f>{escape_text(_ref(spec.sheet, box))}</c:f><c:numCache>'
+            '<c:formatCode>General</c:formatCode>'
             f'<c:ptCount val="{len(nums)}"/>{pts}</c:numCache></c:numRef></c:val></c:ser>'
         )
     title = (

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import repeat
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -458,8 +459,8 @@ class SheetEditor:
         last_target = keys[-1] if keys else 0
         out: list[bytes] = [self._head()]
         batch: list[tuple[int, Runs, tuple[int, int] | None]] = []  # consecutive rows for lxml
-        begin = pos = last_end = parts.start  # the source before pos is in out or in the batch
-        for start, end, row in iter_rows(parts, self.part):
+        begin = pos = parts.start  # the source before pos is in out or in the batch, which starts at begin
+        for start, end, row in self._rows():
             if len(out) >= _PIECES:
                 yield b"".join(out)
                 out.clear()
@@ -473,7 +474,6 @@ class SheetEditor:
                 k += 1
             if row >= self.clear_from:
                 runs = self._with_clears(row, runs, start, end)
-            last_end = end
             # A batch is applied before the next row is looked at, as it may start a shared-formula
             # promotion the row takes part in; rows go on joining it while promotions are pending.
             if batch and (runs is None or news and self.byte_path or not self.promotions
@@ -483,14 +483,12 @@ class SheetEditor:
             if runs is None and self.promotions and self._takes_promotion(xml, start, end, row):
                 runs = ()
             if news:
-                if self.byte_path:
+                if not batch:
                     out.append(xml[pos: start])
-                    pos = start
+                    begin = pos = start
+                if self.byte_path:
                     yield from self._new_rows(news, out)
                 else:
-                    if not batch:
-                        out.append(xml[pos: start])
-                        begin = pos = start
                     batch.extend((r, rows[r], None) for r in news)
             if runs is None:
                 if batch:
@@ -512,24 +510,17 @@ class SheetEditor:
                 begin = start
             batch.append((row, runs, (start, end)))
             pos = end
-        if k < n:
-            if self.byte_path:
-                if batch:
-                    out.append(self._lxml(batch, begin))
-                    batch = []
-                out.append(xml[pos: last_end])
-                pos = last_end
-                yield from self._new_rows(keys[k:], out)
-            else:
-                if not batch:
-                    out.append(xml[pos: last_end])
-                    begin = pos = last_end
-                batch.extend((r, rows[r], None) for r in keys[k:])
-        if batch:
-            out.append(self._lxml(batch, begin))
         out.append(xml[pos: parts.end])
         out.append(parts.tail)
         yield b"".join(out)
+
+    def _rows(self) -> Iterator[tuple[int, int, int]]:
+        """The sheet's rows (see :func:`iter_rows`), then a row past the last one, where the rows
+        to create after every existing one go; it is never written."""
+        end = self.parts.start
+        for start, end, row in iter_rows(self.parts, self.part):
+            yield start, end, row
+        yield end, end, MAX_ROW + 1
 
     def _with_clears(self, row: int, runs: Runs | None, start: int, end: int) -> Runs | None:
         """The runs of a row with the clear ranges over it added as runs of None (which empty the
@@ -598,13 +589,13 @@ class SheetEditor:
             if spot is None:
                 return None
             spots.append((run, shape, spot))
-        tag_end = xml.find(b">", start, end)  # the row's start tag
-        spans = _ATTR_SPANS.search(xml, start, tag_end) if xml.find(b"spans", start, tag_end) >= 0 else None
         widened = None
-        if spans is not None:
+        if any(None in spot[3] for _, _, spot in spots):  # cells may be created: the row's spans may grow
+            tag_end = xml.find(b">", start, end)  # the row's start tag
+            spans = _ATTR_SPANS.search(xml, start, tag_end) if xml.find(b"spans", start, tag_end) >= 0 else None
             created = [col for run, shape, (_, _, _, present) in spots
-                       for (col, _, given, _, _), value, exists in zip(shape.heads, run.values, present)
-                       if exists is None and (value is not None or given is not None)]
+                       for (col, _, given, _, _), value, exists in zip(shape.heads, run.values, present, strict=True)
+                       if exists is None and (value is not None or given is not None)] if spans else None
             if created:
                 for at in {xml.find(b"<c", start, stop), xml.rfind(b"<c", start, stop)} - {-1}:
                     if not xml.startswith(b'<c r="', at):
@@ -699,7 +690,9 @@ class SheetEditor:
         number = str(row)
         last_style = self.last_style
         out: list[str] = []
-        for value, (col, start, given, styled, tracked), old, exists in zip(run.values, shape.heads, olds, present):
+        # (olds and present repeat None without end for a new row)
+        for value, (col, start, given, styled, tracked), old, exists in zip(run.values, shape.heads, olds, present,
+                                                                             strict=False):
             kind = type(value)
             if kind is str:
                 body = f' t="inlineStr"><is>{inline_string(value)}</is></c>'
@@ -741,7 +734,8 @@ class SheetEditor:
             if span:
                 el = existing[k]
                 k += 1
-            elif any(value is not None or style is not None for run in runs for value, style in zip(run.values, run.styles)):
+            elif any(value is not None or style is not None
+                     for run in runs for value, style in zip(run.values, run.styles, strict=True)):
                 el = etree.Element(self.t_row, r=str(row))
                 if k < len(existing):
                     existing[k].addprevious(el)
@@ -762,7 +756,7 @@ class SheetEditor:
         by_col = dict(cells)
         created = False
         for run in runs:
-            for col, value, style in zip(range(run.col, run.end + 1), run.values, run.styles):
+            for col, value, style in zip(range(run.col, run.end + 1), run.values, run.styles, strict=True):
                 el = by_col.get(col)
                 if el is None:
                     if value is None and style is None:
@@ -800,7 +794,7 @@ class SheetEditor:
             if child.tag == self.t_f:
                 self.removed_formulas.add(pos)
                 if child.get("t") == "shared" and child.get("ref") and child.text and child.get("si") is not None:
-                    r1, c1, r2, c2 = parse_range(child.get("ref"))
+                    _, c1, r2, c2 = parse_range(child.get("ref"))
                     self.promotions[child.get("si")] = _Promotion(child.text, pos, r2, c1, c2)
             el.remove(child)
         # cm/vm point at formula and value metadata (dynamic arrays, rich values) of the old content.
@@ -881,8 +875,9 @@ def read_cells(
 
 _ERROR_TYPE = re.compile(rb"""t\s*=\s*["']e["']""")
 # A formula that adds up a column: what a total row holds in its weight cell, whatever its label.
-_TOTAL_FORMULA = re.compile(rb"<" + _NAME + rb"f(?:\s[^>]*)?>\s*=?\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE)\s*\(", re.I)
-_TOTAL_FORMULA_TEXT = re.compile(r"\s*=?\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE)\s*\(", re.I)
+_TOTAL_FORMULA = re.compile(rb"<" + _NAME + rb"f(?:\s[^>]*)?>\s*=?\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE)\s*\(",
+                            re.IGNORECASE)
+_TOTAL_FORMULA_TEXT = re.compile(r"\s*=?\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE)\s*\(", re.IGNORECASE)
 
 
 class CellMarks(NamedTuple):

@@ -37,7 +37,8 @@ class Values:
             # Printable text holds none of the characters XML cannot carry (a faster test).
             text = str(value) if value.isprintable() or not ILLEGAL_XML.search(value) else ILLEGAL_XML.sub("", value)
             if len(text) > MAX_TEXT:
-                raise PackageError("value-invalid", f"Nội dung dài {len(text)} ký tự, vượt giới hạn {MAX_TEXT} của Excel.")
+                raise PackageError("value-invalid",
+                                   f"Nội dung dài {len(text)} ký tự, vượt giới hạn {MAX_TEXT} của Excel.")
             return text
         if isinstance(value, bool):
             return Typed("b", "1" if value else "0")

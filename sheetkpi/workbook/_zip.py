@@ -31,7 +31,7 @@ class Packed:
     method: int
 
     @classmethod
-    def of(cls, data: bytes, compress_type: int) -> "Packed":
+    def of(cls, data: bytes, compress_type: int) -> Packed:
         """``data`` deflated, or stored when the part it replaces was stored."""
         stream = PackStream(None, compress_type)
         stream.write(data)
@@ -52,7 +52,7 @@ class PackStream:
     are far larger than deflate's window; tests/test_package_writer.py checks it).
     """
 
-    def __init__(self, deflater: "Deflater | None", compress_type: int):
+    def __init__(self, deflater: Deflater | None, compress_type: int):
         self._deflater = deflater
         self.method = zipfile.ZIP_STORED if compress_type == zipfile.ZIP_STORED else zipfile.ZIP_DEFLATED
         self._packer = None  # made by the first chunk, in the thread that deflates
@@ -69,7 +69,7 @@ class PackStream:
         if self._gathered >= CHUNK:
             self._send(final=False)
 
-    def close(self) -> "PackStream":
+    def close(self) -> PackStream:
         """No more pieces; the packing may still be going on (see :meth:`packed`)."""
         self._send(final=True)
         return self
@@ -250,7 +250,7 @@ class ZipWriter:
             self.fh.write(chunk)
             left -= len(chunk)
 
-    def write(self, info: zipfile.ZipInfo, data: "bytes | Packed") -> None:
+    def write(self, info: zipfile.ZipInfo, data: bytes | Packed) -> None:
         """Write member ``info`` with new content ``data`` (stored stays stored, else deflated)."""
         packed = data if isinstance(data, Packed) else Packed.of(data, info.compress_type)
         self._header(info, packed.method, 0, packed.crc, len(packed.payload), packed.size)
@@ -300,7 +300,7 @@ def _new_info(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def write_zip(fh: BinaryIO, source: Path, infos: list[zipfile.ZipInfo], parts: dict[str, "bytes | Packed | None"],
+def write_zip(fh: BinaryIO, source: Path, infos: list[zipfile.ZipInfo], parts: dict[str, bytes | Packed | None],
               comment: bytes) -> None:
     """Write the package to ``fh``: the members of ``source`` (``infos``, in their order) copied raw
     unless ``parts`` gives them new content (None: removed), then the new parts."""

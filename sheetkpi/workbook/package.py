@@ -28,15 +28,26 @@ from lxml import etree
 
 from . import _calcchain, _chart, _sheetxml
 from ._parts import CONTENT_TYPES, Parts, insert_ordered, local_name
-from ._sheetxml import (MAX_COL, MAX_ROW, ClearRange, RowRun, Runs, SheetEditor, add_run, cell_ref, parse_range,
-                        split_sheet, without)
+from ._sheetxml import (
+    MAX_COL,
+    MAX_ROW,
+    ClearRange,
+    RowRun,
+    Runs,
+    SheetEditor,
+    add_run,
+    cell_ref,
+    parse_range,
+    split_sheet,
+    without,
+)
 from ._styles import CellStyle, Styles
 from ._values import MAX_TEXT, Values, decoded
 from ._xml import ILLEGAL_XML, MAIN_NS, REL_NS, RT, escape_attr
 from ._zip import Deflater, PackStream, write_zip
 from .xmlsafe import InvalidPackageError, PackageError, PackageLimitError, open_zip
 
-__all__ = ["Package", "PackageError", "InvalidPackageError", "PackageLimitError", "CellStyle", "MAX_TEXT"]
+__all__ = ["MAX_TEXT", "CellStyle", "InvalidPackageError", "Package", "PackageError", "PackageLimitError"]
 
 STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
@@ -76,7 +87,8 @@ class _Layout:
             top_left = cell_ref(row, col)
             views = (f'<pane{split} topLeftCell="{top_left}" activePane="{pane}" state="frozen"/>'
                      f'<selection pane="{pane}" activeCell="{top_left}" sqref="{top_left}"/>')
-        cols = "".join(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>' for c, w in sorted(self.widths.items()))
+        cols = "".join(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>'
+                       for c, w in sorted(self.widths.items()))
         merges = "".join(f'<mergeCell ref="{escape_attr(ref)}"/>' for ref in self.merges)
         return (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -190,14 +202,16 @@ class Package:
         if sheet is None:
             raise PackageError("sheet-missing", f"Không có trang tính '{name}' trong sổ tính.")
         if not sheet.is_worksheet:
-            raise PackageError("not-a-worksheet", f"'{name}' không phải là trang tính dữ liệu (có thể là trang biểu đồ).")
+            raise PackageError("not-a-worksheet",
+                               f"'{name}' không phải là trang tính dữ liệu (có thể là trang biểu đồ).")
         return sheet
 
     def _owned(self, name: str) -> tuple[_Sheet, _Layout]:
         sheet = self._worksheet(name)
         layout = self._layouts.get(sheet.part)
         if layout is None:
-            raise PackageError("sheet-not-owned", f"Trang tính '{name}' không do sheetkpi tạo nên không được đổi bố cục.")
+            raise PackageError("sheet-not-owned",
+                               f"Trang tính '{name}' không do sheetkpi tạo nên không được đổi bố cục.")
         self._pending.add(sheet.part)
         return sheet, layout
 
@@ -527,7 +541,8 @@ class Package:
         try:
             fd, tmp = tempfile.mkstemp(prefix=".~sheetkpi-", suffix=".tmp", dir=folder)
         except OSError as exc:
-            raise PackageError("save-failed", f"Không tạo được tệp tạm trong '{folder}': {exc.strerror or exc}") from exc
+            raise PackageError("save-failed",
+                               f"Không tạo được tệp tạm trong '{folder}': {exc.strerror or exc}") from exc
         try:
             with os.fdopen(fd, "wb") as fh:
                 write_zip(fh, self._parts.path, self._parts.infos, changed, self._parts.comment)
