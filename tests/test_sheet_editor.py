@@ -264,8 +264,9 @@ def test_runs_over_rows_missing_some_of_their_cells_go_the_byte_path(rows):
     ('<row r="1"><c r="B1"/><c r="C1"><f>1+1</f><v>2</v></c></row><row r="2"><c r="B2"/><c><v>3</v></c></row>'
      '<row r="3"><c r="B3"/> <c r="C3"/></row><row r="4"><c r="C4" s="1" cm="1"><v>1</v></c></row>'
      '<row r="5"><!-- x --><c r="B5"/></row><row r="6"><c r="B6"/><extLst/></row>'
-     # spans to widen over a row that starts with a cell without r
-     '<row r="7" spans="1:2"><c><v>0</v></c><c r="B7"/></row>', {1, 2, 3, 4, 5, 6, 7}),
+     # spans to widen over a row that starts with a cell without r; cells to add before extensions
+     '<row r="7" spans="1:2"><c><v>0</v></c><c r="B7"/></row><row r="8"><c r="A8"/><extLst/></row>',
+     {1, 2, 3, 4, 5, 6, 7, 8}),
     # The same markup outside the written columns does not matter.
     ('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c><c r="B1"/></row>'
      '<row r="2"><c r="B2"/><c r="F2"/><c><v>3</v></c></row>'
@@ -273,7 +274,7 @@ def test_runs_over_rows_missing_some_of_their_cells_go_the_byte_path(rows):
      '<row r="7" spans="x"><c r="A7"/></row>', set()),  # (spans that cannot be read are replaced)
 ])
 def test_rows_the_byte_path_declines_go_to_lxml(rows, lxml):
-    writes = {row: (run(2, (5, "y")),) for row in range(1, 8)}
+    writes = {row: (run(2, (5, "y")),) for row in range(1, 9)}
     check(sheet(rows), writes, lxml=lxml)
 
 

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 from typing import NamedTuple
 
 from lxml import etree
@@ -48,13 +48,14 @@ _ATTR_SPANS = re.compile(rb"""\sspans\s*=\s*["']([^"']*)["']""")
 _DIMENSION = re.compile(rb"""(<""" + _NAME + rb"""dimension(?=[\s/>])[^>]*?\sref\s*=\s*["'])([^"']*)(["'])""")
 _ROOT = re.compile(rb"<([A-Za-z_][\w.\-:]*)")
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
+# Markup among rows that sends a row holding it to lxml: comments and CDATA, processing instructions.
+_UNUSUAL = (b"<!", b"<?")
 
 # Children of <worksheet> that must come after <drawing> (ECMA-376 CT_Worksheet order).
 _AFTER_DRAWING = {
     "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
     "webPublishItems", "tableParts", "extLst",
 }
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,8 +98,6 @@ def parse_range(ref: str) -> tuple[int, int, int, int]:
 def range_ref(r1: int, c1: int, r2: int, c2: int) -> str:
     """(5, 1, 9, 4) -> "A5:D9"; a single cell collapses to "A5"."""
     return cell_ref(r1, c1) if (r1, c1) == (r2, c2) else f"{cell_ref(r1, c1)}:{cell_ref(r2, c2)}"
-
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,7 +330,6 @@ def _col_at(xml: bytes, at: int) -> int:
     return ref_col(xml[at + 6: xml.find(b'"', at + 6)].decode())
 
 
-
 def widen_spans(spans: str, cols: Iterable[int]) -> str:
     """A row's ``spans`` ("2:5", or several: "1:3 5:9") widened to cover the columns ``cols``, as one
     span; an unreadable value is replaced by the span of ``cols``."""
@@ -353,11 +351,10 @@ def _cells_in(xml: bytes, start: int = 0, end: int | None = None) -> Iterator[tu
         yield col, m.group(1), bool(m.group(2))
 
 
-# An existing cell as sheetkpi and most producers write it: r first, then s and t, no whitespace,
-# empty or holding a value or a plain inline string. Written over without looking at it further.
+# A simple cell, as sheetkpi, Excel, LibreOffice and openpyxl write one: r first, then s and t, no
+# whitespace, empty or holding a value or a plain inline string (the rest of it after its column).
 _SIMPLE_REST = (rb'"(?: s="([0-9]+)")?(?: t="[A-Za-z]+")?'
                 rb'(/>|>(?:<v>[^<]*</v>|<is><t(?: xml:space="preserve")?>[^<]*</t></is>)?</c>)')
-_SIMPLE_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]+' + _SIMPLE_REST)
 
 
 @lru_cache(maxsize=256)
@@ -370,7 +367,6 @@ def _simple_run(col: int, count: int) -> re.Pattern:
         else b'(?:<c r="' + col_letter(col + i).encode() + rb"\1" + _SIMPLE_REST + b")?"
         for i in range(count)
     ))
-
 
 
 class SheetEditor:
@@ -395,9 +391,9 @@ class SheetEditor:
         self.removed_formulas: set[tuple[int, int]] = set()
         self.byte_rows = 0
         self.lxml_rows: list[int] = []
-        # The one style tracker: per column where a new cell may take the style of the nearest
-        # cell above, that cell's s (None: it has none). The cells that will exist after the
-        # edit give the extent <dimension> grows to.
+        # The one style tracker: down each column written without a style (tracked), the s of
+        # the nearest cell (None: it has none), which a new cell takes. (The extent: of the cells
+        # that will exist after the edit, which <dimension> grows to.)
         self.tracked, self.extent = self._survey()
         self.last_style: dict[int, str | None] = {}
         ns = parts.ns
@@ -408,11 +404,10 @@ class SheetEditor:
         self.parser = safe_parser()
         # Rows are written as bytes only where unprefixed names are in the sheet's namespace.
         self.byte_path = not lxml_only and parts.nsmap.get(None) == ns
-        # Comments, CDATA, processing instructions or a row's extLst among the rows: rows holding
-        # one go to lxml. (A search for one byte is many times faster than for two.)
-        self.marked_up = any(parts.xml.find(mark[1:], parts.start, parts.end) >= 0
-                             and parts.xml.find(mark, parts.start, parts.end) >= 0 for mark in (b"<!", b"<?"))
-        self.extended = parts.xml.find(b"<extLst", parts.start, parts.end) >= 0
+        # Comments, CDATA, processing instructions among the rows: rows holding one go to lxml. (A
+        # search for one byte is many times faster than for two.)
+        self.unusual = any(parts.xml.find(mark[1:], parts.start, parts.end) >= 0
+                           and parts.xml.find(mark, parts.start, parts.end) >= 0 for mark in _UNUSUAL)
         self._shapes: dict[tuple, _RunShape] = {}
         self._blanks: dict[int, tuple] = {}  # (None,) * width: the values and styles of a clear
 
@@ -459,8 +454,14 @@ class SheetEditor:
         last_target = keys[-1] if keys else 0
         out: list[bytes] = [self._head()]
         batch: list[tuple[int, Runs, tuple[int, int] | None]] = []  # consecutive rows for lxml
-        begin = pos = parts.start  # the source before pos is in out or in the batch, which starts at begin
-        for start, end, row in self._rows():
+        begin = pos = last_end = parts.start  # the source before pos is in out or in the batch, which starts at begin
+        byte_path, clear_from, promotions = self.byte_path, self.clear_from, self.promotions
+        # After the last row, a row that is never written: where the rows to create after every
+        # existing one go.
+        for start, end, row in chain(iter_rows(parts, self.part), [(None, None, MAX_ROW + 1)]):
+            if start is None:
+                start = end = last_end
+            last_end = end
             if len(out) >= _PIECES:
                 yield b"".join(out)
                 out.clear()
@@ -472,21 +473,20 @@ class SheetEditor:
             if k < n and keys[k] == row:
                 runs = rows[row]
                 k += 1
-            if row >= self.clear_from:
+            if row >= clear_from:
                 runs = self._with_clears(row, runs, start, end)
             # A batch is applied before the next row is looked at, as it may start a shared-formula
             # promotion the row takes part in; rows go on joining it while promotions are pending.
-            if batch and (runs is None or news and self.byte_path or not self.promotions
-                          or len(batch) >= _BATCH_ROWS):
+            if batch and (runs is None or news and byte_path or not promotions or len(batch) >= _BATCH_ROWS):
                 out.append(self._lxml(batch, begin))
                 batch = []
-            if runs is None and self.promotions and self._takes_promotion(xml, start, end, row):
+            if runs is None and promotions and self._takes_promotion(xml, start, end, row):
                 runs = ()
             if news:
                 if not batch:
                     out.append(xml[pos: start])
                     begin = pos = start
-                if self.byte_path:
+                if byte_path:
                     yield from self._new_rows(news, out)
                 else:
                     batch.extend((r, rows[r], None) for r in news)
@@ -497,7 +497,7 @@ class SheetEditor:
                 if self.tracked and row < last_target:
                     self._track(xml, start, end)
                 continue
-            if not batch and self.byte_path:
+            if not batch and byte_path:
                 splices = self._byte_row(row, runs, start, end)
                 if splices is not None:
                     for cut, resume, data in splices:
@@ -513,14 +513,6 @@ class SheetEditor:
         out.append(xml[pos: parts.end])
         out.append(parts.tail)
         yield b"".join(out)
-
-    def _rows(self) -> Iterator[tuple[int, int, int]]:
-        """The sheet's rows (see :func:`iter_rows`), then a row past the last one, where the rows
-        to create after every existing one go; it is never written."""
-        end = self.parts.start
-        for start, end, row in iter_rows(self.parts, self.part):
-            yield start, end, row
-        yield end, end, MAX_ROW + 1
 
     def _with_clears(self, row: int, runs: Runs | None, start: int, end: int) -> Runs | None:
         """The runs of a row with the clear ranges over it added as runs of None (which empty the
@@ -577,56 +569,53 @@ class SheetEditor:
         Everything that may send the row to lxml is checked before a cell is rendered: rendering
         follows the styles of the tracked columns."""
         xml = self.parts.xml
-        if (self.promotions or self.marked_up and (xml.find(b"<!", start, end) >= 0 or xml.find(b"<?", start, end) >= 0)
-                or self.extended and xml.find(b"<extLst", start, end) >= 0):
+        if self.promotions or self.unusual and self._unusual(xml, start, end):
             return None
-        closed = xml[end - 2] == 0x2F  # "<row .../>": no cells yet
-        stop = end - 2 if closed else xml.rfind(b"</", start, end)  # where the row's cells end
+        shapes = self._shapes
         spots = []
+        created = False
         for run in runs:
-            shape = self._shape(run)
-            spot = self._locate(row, run, shape, start, stop)
+            spot = self._locate(xml, row, run, shapes.get((run.col, run.styles)) or self._shape(run), start, end)
             if spot is None:
                 return None
-            spots.append((run, shape, spot))
+            spots.append(spot)
+            if None in spot[5]:
+                created = True
         widened = None
-        if any(None in spot[3] for _, _, spot in spots):  # cells may be created: the row's spans may grow
-            tag_end = xml.find(b">", start, end)  # the row's start tag
-            spans = _ATTR_SPANS.search(xml, start, tag_end) if xml.find(b"spans", start, tag_end) >= 0 else None
-            created = [col for run, shape, (_, _, _, present) in spots
-                       for (col, _, given, _, _), value, exists in zip(shape.heads, run.values, present, strict=True)
-                       if exists is None and (value is not None or given is not None)] if spans else None
-            if created:
-                for at in {xml.find(b"<c", start, stop), xml.rfind(b"<c", start, stop)} - {-1}:
-                    if not xml.startswith(b'<c r="', at):
-                        return None  # the row starts or ends with a cell without r: lxml knows its column
-                    created.append(_col_at(xml, at))  # cells are in column order: these two bound the row's
-                widened = (spans.start(1), spans.end(1), widen_spans(spans.group(1).decode(), created).encode())
-        if self.tracked and (spots[0][1].outside if len(runs) == 1 else not self.tracked.issubset(
+        if created:
+            widened = self._widened(start, end, spots)
+            if widened is False:
+                return None
+        if self.tracked and (spots[0][1].outside if len(spots) == 1 else not self.tracked.issubset(
                 col for run in runs for col in range(run.col, run.end + 1))):
             self._track(xml, start, end)  # a tracked column not written here keeps its cell's style
         self.byte_rows += 1
-        splices = [(cut, resume, self._cells(row, run, olds, present, shape).encode())
-                   for run, shape, (cut, resume, olds, present) in spots]
-        if closed:
+        splices = []
+        for run, shape, cut, resume, olds, present in spots:
+            splices.append((cut, resume, self._cells(row, run, olds, present, shape).encode()))
+        if xml[end - 2] == 0x2F:  # "<row .../>", which gets cells: "<row ...>cells</row>"
             cells = b"".join(data for _, _, data in splices)
-            splices = [(stop, end, b">" + cells + b"</row>")] if cells else []
-        return [widened, *splices] if widened else splices
+            splices = [(end - 2, end, b">" + cells + b"</row>")] if cells else []
+        if widened:
+            splices.insert(0, widened)
+        return splices
 
-    def _locate(self, row: int, run: RowRun, shape: _RunShape, start: int, stop: int
-                ) -> tuple[int, int, tuple, tuple] | None:
-        """Where the run's cells are in the row (whose cells end at ``stop``): the span they take,
-        to be replaced by the rendered run, and per column of the run, the s of its cell and
-        whether it exists (None: it does not). None unless every existing cell in the run's
+    @staticmethod
+    def _unusual(xml: bytes, start: int, end: int) -> bool:
+        """Whether the row ``xml[start:end]`` holds markup the byte path leaves to lxml."""
+        return any(xml.find(mark, start, end) >= 0 for mark in _UNUSUAL)
+
+    def _locate(self, xml: bytes, row: int, run: RowRun, shape: _RunShape, start: int, end: int) -> tuple | None:
+        """Where the run's cells are in the row ``xml[start:end]``: (run, shape, then the span they
+        take, to be replaced by the rendered run, and per column of the run, the s of its cell and
+        whether it exists (None: it does not)). None unless every existing cell in the run's
         columns is simple and they are side by side."""
-        xml = self.parts.xml
-        n = len(run.values)
         # Searched from the end: the columns a run writes are mostly the last ones (engine columns).
-        first = xml.rfind(shape.first + b'%d"' % row, start, stop)
+        first = xml.rfind(shape.first + b'%d"' % row, start, end)
         col, cells = run.col, shape.cells
         if first < 0:
             # The first cell right of the run's first column, walking back from the row's end.
-            first, at = stop, xml.rfind(b"<c", start, stop)
+            first, at = -1, xml.rfind(b"<c", start, end)
             while at >= 0:
                 if not xml.startswith(b'<c r="', at):
                     return None  # a cell whose r is missing or not first: only lxml knows its column
@@ -635,24 +624,49 @@ class SheetEditor:
                     break
                 first, col = at, at_col
                 at = xml.rfind(b"<c", start, at)
-            if first == stop or col > run.end:
-                return first, first, (None,) * n, (None,) * n  # no cell in the run's columns
+            if first < 0:  # every cell lies left of the run: its cells go at the end of the row
+                if xml.find(b"<extLst", start, end) >= 0:
+                    return None  # (before the row's extensions: lxml places them)
+                first = end - 2 if xml[end - 2] == 0x2F else xml.rfind(b"</", start, end)
+                col = run.end + 1
+            if col > run.end:  # no cell in the run's columns: its cells go here
+                return run, shape, first, first, (None,) * len(run.values), (None,) * len(run.values)
             cells = _simple_run(col, run.end - col + 1)
-        m = cells.match(xml, first, stop)
+        m = cells.match(xml, first, end)
         if m is None:
             return None
         groups = m.groups()
         olds, present = groups[1::2], groups[2::2]
         resume = m.end()
-        # When the run's last cells are missing, a cell after the match must lie right of the run:
-        # one that is not simple may be in its columns.
-        if present[-1] is None and resume != stop and not (
-                xml.startswith(b'<c r="', resume) and _col_at(xml, resume) > run.end):
+        # When the run's last cells are missing, what follows the match must be the row's end or a
+        # cell right of the run: a cell that is not simple may be in its columns.
+        if present[-1] is None and not (xml.startswith(b"</", resume) or xml.startswith(b'<c r="', resume)
+                                        and _col_at(xml, resume) > run.end):
             return None
         if col > run.col:
             missing = (None,) * (col - run.col)
             olds, present = missing + olds, missing + present
-        return first, resume, olds, present
+        return run, shape, first, resume, olds, present
+
+    def _widened(self, start: int, end: int, spots: list) -> tuple[int, int, bytes] | None | bool:
+        """The row's spans, grown over the cells its runs create: the splice that writes them, None
+        when the row has no spans or nothing is created, False when only lxml knows the row's
+        bounds (a cell without r starts or ends it)."""
+        xml = self.parts.xml
+        tag_end = xml.find(b">", start, end)  # the row's start tag
+        spans = _ATTR_SPANS.search(xml, start, tag_end) if xml.find(b"spans", start, tag_end) >= 0 else None
+        if spans is None:
+            return None
+        cols = [col for run, shape, _, _, _, present in spots
+                for (col, _, given, _, _), value, exists in zip(shape.heads, run.values, present, strict=True)
+                if exists is None and (value is not None or given is not None)]
+        if not cols:
+            return None
+        for at in {xml.find(b"<c", start, end), xml.rfind(b"<c", start, end)} - {-1}:
+            if not xml.startswith(b'<c r="', at):
+                return False
+            cols.append(_col_at(xml, at))  # cells are in column order: these two bound the row's
+        return spans.start(1), spans.end(1), widen_spans(spans.group(1).decode(), cols).encode()
 
     def _shape(self, run: RowRun) -> _RunShape:
         """What the runs of one shape share (a block's rows share theirs)."""
@@ -690,9 +704,8 @@ class SheetEditor:
         number = str(row)
         last_style = self.last_style
         out: list[str] = []
-        # (olds and present repeat None without end for a new row)
-        for value, (col, start, given, styled, tracked), old, exists in zip(run.values, shape.heads, olds, present,
-                                                                             strict=False):
+        # (olds and present repeat None without end for a new row; zip(strict=False) takes 50% longer)
+        for value, (col, start, given, styled, tracked), old, exists in zip(run.values, shape.heads, olds, present):  # noqa: B905
             kind = type(value)
             if kind is str:
                 body = f' t="inlineStr"><is>{inline_string(value)}</is></c>'
@@ -800,14 +813,15 @@ class SheetEditor:
         # cm/vm point at formula and value metadata (dynamic arrays, rich values) of the old content.
         for attr in ("t", "cm", "vm"):
             el.attrib.pop(attr, None)
+        kind = type(value)
         if style is not None:
             el.set("s", str(style))
-        elif type(value) is Typed and value.fallback and el.get("s", "0") == "0":
+        elif kind is Typed and value.fallback and el.get("s", "0") == "0":
             el.set("s", str(self.resolve_fallback(value.fallback)))
         if value is None:
             return
         # Content goes first: a kept <extLst> must stay last (schema order f, v, is, extLst).
-        if type(value) is str:
+        if kind is str:
             el.set("t", "inlineStr")
             content = etree.Element(self.t_is)
             pieces = xstring_pieces(value)
@@ -817,10 +831,10 @@ class SheetEditor:
                 if len(pieces) > 1 or piece != piece.strip():
                     t.set(XML_SPACE, "preserve")
         else:
-            if type(value) is Typed and value.cell_type:
+            if kind is Typed and value.cell_type:
                 el.set("t", value.cell_type)
             content = etree.Element(self.t_v)
-            content.text = value.text if type(value) is Typed else repr(value)
+            content.text = value.text if kind is Typed else repr(value)
         el.insert(0, content)
 
     def _promote(self, row: int, cells: list, runs: Runs) -> None:
