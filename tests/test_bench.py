@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from sheetkpi.workbook.reader import Cell, load_grids
+
 from support import CORPUS, EXAMPLE, ROOT, TEMPLATE
 
 WORKBOOKS = sorted(CORPUS.glob("*.xls[xm]")) + [EXAMPLE, TEMPLATE]

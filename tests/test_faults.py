@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-import badinputs as B
 import sheetkpi
 from sheetkpi.errors import SheetkpiError
 from sheetkpi.workbook import _zip as zip_module
@@ -26,6 +25,8 @@ from sheetkpi.workbook import layout as L
 from sheetkpi.workbook import package as package_module
 from sheetkpi.workbook import safety
 from sheetkpi.workbook.safety import BACKUP_DIR
+
+import badinputs as B
 from support import AS_OF, ROOT, run_cli
 
 LOCK = ".~sheetkpi.BangGiaoKPI.xlsx.lock"

@@ -15,12 +15,13 @@ import openpyxl
 import pytest
 from lxml import etree
 
-import ooxml_validator
-import support
 from sheetkpi.libreoffice import find_soffice
 from sheetkpi.workbook import _zip as zip_module
 from sheetkpi.workbook import xmlsafe
 from sheetkpi.workbook.package import InvalidPackageError, Package, PackageError
+
+import ooxml_validator
+import support
 from support import CORPUS
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -22,6 +22,7 @@ from lxml import etree
 from sheetkpi.workbook import _sheetxml
 from sheetkpi.workbook._sheetxml import ClearRange, RowRun, SheetEditor, Typed
 from sheetkpi.workbook.package import Package
+
 from support import CORPUS, EXAMPLE, TEMPLATE
 
 WORKBOOKS = sorted(CORPUS.glob("*.xls[xm]")) + [EXAMPLE, TEMPLATE]
@@ -350,7 +351,7 @@ def _fuzzed(draw):
         cols = sorted(rng.sample(range(1, 12), rng.randint(0, 6)))
         kinds = [rng.choice(_CELLS) if rng.random() < 0.3 else rng.choice(_CELLS[:4]) for _ in cols]
         cells = "".join(kind.format(ref=f"{_sheetxml.col_letter(c)}{number}", s=rng.randint(0, 5), n=rng.randint(0, 9))
-                        for (kind, _), c in zip(kinds, cols, strict=True))
+                        for (kind, _), c in zip(kinds, cols))
         spans = f' spans="{rng.randint(1, 4)}:{rng.randint(4, 9)}"' if rng.random() < 0.4 else ""
         rows.append(f'<row r="{number}"{spans}/>' if not cells and rng.random() < 0.5
                     else f'<row r="{number}"{spans}>{cells}</row>')

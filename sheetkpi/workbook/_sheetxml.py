@@ -658,7 +658,7 @@ class SheetEditor:
         if spans is None:
             return None
         cols = [col for run, shape, _, _, _, present in spots
-                for (col, _, given, _, _), value, exists in zip(shape.heads, run.values, present, strict=True)
+                for (col, _, given, _, _), value, exists in zip(shape.heads, run.values, present)
                 if exists is None and (value is not None or given is not None)]
         if not cols:
             return None
@@ -704,8 +704,8 @@ class SheetEditor:
         number = str(row)
         last_style = self.last_style
         out: list[str] = []
-        # (olds and present repeat None without end for a new row; zip(strict=False) takes 50% longer)
-        for value, (col, start, given, styled, tracked), old, exists in zip(run.values, shape.heads, olds, present):  # noqa: B905
+        # (olds and present repeat None without end for a new row)
+        for value, (col, start, given, styled, tracked), old, exists in zip(run.values, shape.heads, olds, present):
             kind = type(value)
             if kind is str:
                 body = f' t="inlineStr"><is>{inline_string(value)}</is></c>'
@@ -748,7 +748,7 @@ class SheetEditor:
                 el = existing[k]
                 k += 1
             elif any(value is not None or style is not None
-                     for run in runs for value, style in zip(run.values, run.styles, strict=True)):
+                     for run in runs for value, style in zip(run.values, run.styles)):
                 el = etree.Element(self.t_row, r=str(row))
                 if k < len(existing):
                     existing[k].addprevious(el)
@@ -769,7 +769,7 @@ class SheetEditor:
         by_col = dict(cells)
         created = False
         for run in runs:
-            for col, value, style in zip(range(run.col, run.end + 1), run.values, run.styles, strict=True):
+            for col, value, style in zip(range(run.col, run.end + 1), run.values, run.styles):
                 el = by_col.get(col)
                 if el is None:
                     if value is None and style is None:
