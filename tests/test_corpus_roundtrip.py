@@ -19,13 +19,15 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-import ooxml_validator
-import support
 from sheetkpi.libreoffice import find_soffice
 from sheetkpi.workbook.package import Package
 
-REPO = Path(__file__).resolve().parents[1]
+import ooxml_validator
+import support
 from support import CORPUS
+
+REPO = Path(__file__).resolve().parents[1]
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"

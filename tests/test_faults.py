@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 import sheetkpi
 from sheetkpi import layout as L
 from sheetkpi.errors import SheetkpiError
+from sheetkpi.workbook import _zip as zip_module
 from sheetkpi.workbook import package as package_module
 from sheetkpi.workbook import safety
 from sheetkpi.workbook.safety import BACKUP_DIR
@@ -82,7 +83,7 @@ def _fail_at(point: str, monkeypatch, action) -> None:
 
         monkeypatch.setattr(package_module.tempfile, "mkstemp", mkstemp)
     elif point == "mid-write":  # some parts are in the temporary file, others not
-        real_copy = package_module._ZipWriter.copy_raw
+        real_copy = zip_module.ZipWriter.copy_raw
         calls = []
 
         def copy_raw(self, info, src):
@@ -91,7 +92,7 @@ def _fail_at(point: str, monkeypatch, action) -> None:
                 action()
             return real_copy(self, info, src)
 
-        monkeypatch.setattr(package_module._ZipWriter, "copy_raw", copy_raw)
+        monkeypatch.setattr(zip_module.ZipWriter, "copy_raw", copy_raw)
     else:  # "before-replace": the new file is complete and synced, not yet in place
         real_replace = package_module.os.replace
 
@@ -360,7 +361,7 @@ def test_a_failed_deflating_job_is_never_saved_as_a_short_sheet(book, tmp_path, 
     # Library code may catch the first error and save again: the package must refuse, not write
     # the sheets whose chunks the failed job lost (their sizes would still look consistent).
     before = book.read_bytes()
-    pack_all, calls = package_module._pack_all, []
+    pack_all, calls = zip_module.pack_all, []
 
     def failing(batch):
         calls.append(len(batch))
@@ -368,8 +369,8 @@ def test_a_failed_deflating_job_is_never_saved_as_a_short_sheet(book, tmp_path, 
             raise MemoryError("simulated")
         pack_all(batch)
 
-    monkeypatch.setattr(package_module, "_JOB", 1)  # a job per chunk: the second job fails
-    monkeypatch.setattr(package_module, "_pack_all", failing)
+    monkeypatch.setattr(zip_module, "JOB", 1)  # a job per chunk: the second job fails
+    monkeypatch.setattr(zip_module, "pack_all", failing)
     pkg = package_module.Package.open(book)
     units = [name for name in pkg.sheet_names if name not in (L.SHEET_GUIDE, L.SHEET_CONFIG)]
     with pytest.raises(MemoryError):

@@ -15,16 +15,17 @@ import openpyxl
 import pytest
 from lxml import etree
 
-import ooxml_validator
-import support
 from sheetkpi.libreoffice import find_soffice
-from sheetkpi.workbook import package as package_module
+from sheetkpi.workbook import _zip as zip_module
 from sheetkpi.workbook import xmlsafe
 from sheetkpi.workbook.package import InvalidPackageError, Package, PackageError
 
+import ooxml_validator
+import support
+from support import CORPUS
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-from support import CORPUS
 CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 
 
@@ -55,7 +56,8 @@ def build_xlsx(path: Path, sheets: dict[str, str], *, workbook_pr: str = "", sty
         wb_rels.append(("rIdS", "styles", "styles.xml"))
     if calc_chain is not None:
         parts["xl/calcChain.xml"] = calc_chain
-        overrides.append(("/xl/calcChain.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"))
+        overrides.append(("/xl/calcChain.xml",
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"))
         wb_rels.append(("rIdC", "calcChain", "calcChain.xml"))
     ct = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
           '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
@@ -67,7 +69,8 @@ def build_xlsx(path: Path, sheets: dict[str, str], *, workbook_pr: str = "", sty
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", ct)
         zf.writestr("_rels/.rels", rels([("rId1", "officeDocument", "xl/workbook.xml")]))
-        zf.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}">'
+        zf.writestr("xl/workbook.xml", '<?xml version="1.0" encoding="UTF-8"?>'
+                                       f'<workbook xmlns="{MAIN}" xmlns:r="{REL}">'
                                        f'{workbook_pr}<sheets>{"".join(sheet_els)}</sheets></workbook>')
         zf.writestr("xl/_rels/workbook.xml.rels", rels(wb_rels))
         for name, data in {**parts, **(extra or {})}.items():
@@ -77,8 +80,10 @@ def build_xlsx(path: Path, sheets: dict[str, str], *, workbook_pr: str = "", sty
 
 STYLES = (f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{MAIN}">'
           '<numFmts count="1"><numFmt numFmtId="164" formatCode="0.0"/></numFmts>'
-          '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-          '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+          '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+          '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+          '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+          '<fill><patternFill patternType="gray125"/></fill></fills>'
           '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
           '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
           '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
@@ -159,6 +164,32 @@ def test_text_is_escaped_cleaned_and_keeps_its_spaces(tmp_path):
         pkg.set_cells("S", {(4, 1): "x" * 32_768})
     with pytest.raises(PackageError):
         pkg.set_cells("S", {(4, 1): float("nan")})
+
+
+XSTRINGS = ["Mã _x0041_ cũ", "_x005F_x0041_", " _x000D_ lề ", "a_x0041__x0042_b", "_x12345_ _X0041_ _x41_",
+            "_x0041_"]
+
+
+def test_text_that_looks_like_excels_escape_reads_back_as_written(tmp_path):
+    """Excel reads "_x0041_" in cell text as "A" (its escape for characters XML cannot carry), and
+    so do python-calamine and, for "_x005F_", LibreOffice; openpyxl decodes nothing in inline
+    strings. Text written by sheetkpi reads back as written in each of them."""
+    from python_calamine import CalamineWorkbook
+
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>x</t></is></c></row>' for r in range(1, 4))
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows)})
+    pkg = Package.open(src)
+    pkg.write_rows("S", 1, 1, [[text] for text in XSTRINGS[:3]])  # over existing cells (the byte path)
+    pkg.set_cells("S", {(r, 2): text for r, text in enumerate(XSTRINGS, 1)})  # new cells
+    out = saved(pkg, tmp_path)
+    expected = [[text, text] if r < 3 else [None, text] for r, text in enumerate(XSTRINGS)]
+    ws = openpyxl.load_workbook(out)["S"]
+    assert [[c.value for c in row] for row in ws.iter_rows(max_col=2)] == expected
+    grid = CalamineWorkbook.from_path(out).get_sheet_by_name("S").to_python()
+    assert [[v if v != "" else None for v in row] for row in grid] == expected
+    assert Package.open(out).read_cell_values("S", [(1, 1), (6, 2)]) == {(1, 1): XSTRINGS[0], (6, 2): XSTRINGS[5]}
+    support.convert([out], support.CSV_RAW, tmp_path)
+    assert support.read_csv(tmp_path, out, "S") == [[v or "" for v in row] for row in expected]
 
 
 def test_none_empties_value_and_formula_but_keeps_style(tmp_path):
@@ -617,7 +648,7 @@ def test_failure_mid_save_leaves_the_original_untouched(tmp_path, monkeypatch):
     pkg.set_cells(pkg.sheet_names[0], {(1, 1): "mới"})
     pkg.add_sheet("Tổng hợp")
     calls = []
-    real = package_module._ZipWriter.copy_raw
+    real = zip_module.ZipWriter.copy_raw
 
     def failing(self, info, src_fh):
         calls.append(info.filename)
@@ -625,7 +656,7 @@ def test_failure_mid_save_leaves_the_original_untouched(tmp_path, monkeypatch):
             raise OSError(28, "No space left on device")
         return real(self, info, src_fh)
 
-    monkeypatch.setattr(package_module._ZipWriter, "copy_raw", failing)
+    monkeypatch.setattr(zip_module.ZipWriter, "copy_raw", failing)
     with pytest.raises(PackageError) as err:
         pkg.save(work)
     assert err.value.code == "save-failed"
@@ -633,7 +664,7 @@ def test_failure_mid_save_leaves_the_original_untouched(tmp_path, monkeypatch):
     assert work.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsm"]
 
-    monkeypatch.setattr(package_module._ZipWriter, "copy_raw", real)
+    monkeypatch.setattr(zip_module.ZipWriter, "copy_raw", real)
     pkg.save(work)  # the same package saves once the fault is gone
     assert openpyxl.load_workbook(work, keep_vba=True)["Tổng hợp"] is not None
 
@@ -721,7 +752,8 @@ def test_chart_caches_follow_writes_made_after_a_commit(tmp_path):
     caches = []
     for name in _chart_parts(out):
         chart = etree.fromstring(part(out, name))
-        caches.append((chart.findtext(f".//{c}val//{c}f"), [v.text for v in chart.iterfind(f".//{c}numCache/{c}pt/{c}v")]))
+        caches.append((chart.findtext(f".//{c}val//{c}f"),
+                       [v.text for v in chart.iterfind(f".//{c}numCache/{c}pt/{c}v")]))
     assert sorted(caches) == [("'S'!$B$1:$B$3", ["10", "20", "3"]), ("'T'!$B$1:$B$3", ["1", "2", "3"])]
     for sheet_part in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
         assert part(out, sheet_part).count(b"<drawing") == 1
@@ -762,19 +794,19 @@ def test_write_rows_with_a_style_per_row(tmp_path):
 def test_big_parts_inflate_only_to_the_size_the_directory_gives(monkeypatch):
     import zlib
 
-    monkeypatch.setattr(package_module, "_BIG_PART", 0)
+    monkeypatch.setattr(zip_module, "BIG_PART", 0)
     data = b"<row/>" * 10_000
     packer = zlib.compressobj(6, zlib.DEFLATED, -15)
     raw = packer.compress(data) + packer.flush()
-    assert package_module._inflate(raw, len(data)) == data
-    assert len(package_module._inflate(raw, len(data) - 1)) != len(data) - 1
-    assert len(package_module._inflate(raw, len(data) + 1)) != len(data) + 1
-    assert len(package_module._inflate(raw[:-10], len(data))) != len(data)
+    assert zip_module.inflate(raw, len(data)) == data
+    assert len(zip_module.inflate(raw, len(data) - 1)) != len(data) - 1
+    assert len(zip_module.inflate(raw, len(data) + 1)) != len(data) + 1
+    assert len(zip_module.inflate(raw[:-10], len(data))) != len(data)
 
 
 def test_apply_plan_takes_a_generator_and_counts_the_cells(tmp_path):
-    from sheetkpi.writes import Block, Chart, SheetWrites, WritePlan
     from sheetkpi.workbook.apply import apply_plan
+    from sheetkpi.writes import Block, Chart, SheetWrites, WritePlan
 
     rows = '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>'
     src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows), "T": sheet_xml(rows)}, styles=STYLES)
@@ -811,8 +843,8 @@ def test_parts_deflated_in_chunks_are_the_bytes_of_one_call():
             f'</t></is></c><c r="B{r}"><v>{rng.randint(0, 10**rng.randint(1, 9))}</v></c></row>'.encode()
             for r in range(1, 60_000)]
     data = b"".join(rows)
-    assert len(data) > 3 * package_module._CHUNK
-    stream = package_module._PackStream(None, zipfile.ZIP_DEFLATED)
+    assert len(data) > 3 * zip_module.CHUNK
+    stream = zip_module.PackStream(None, zipfile.ZIP_DEFLATED)
     for row in rows:  # as a sheet is rendered: in pieces, packed a chunk at a time
         stream.write(row)
     packed = stream.close().packed()

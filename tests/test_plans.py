@@ -15,10 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
-from plan_docx import add_list, list_paragraph, text_to_docx
-from support import EXAMPLE, SEEDS, SHARED
 
 from sheetkpi import api
+from sheetkpi import layout as L
 from sheetkpi.errors import (
     EXIT_NO_UNITS,
     EXIT_UNUSABLE,
@@ -33,7 +32,9 @@ from sheetkpi.plans.naming import unit_code
 from sheetkpi.plans.reading import unit_key
 from sheetkpi.plans.tables import column_field
 from sheetkpi.plans.units import COLLECTIVE, REFERENCE, UNIT, is_unit_name, read_lead
-from sheetkpi import layout as L
+
+from plan_docx import add_list, list_paragraph, text_to_docx
+from support import EXAMPLE, SEEDS, SHARED
 
 NGHE_AN = "nghe-an-2026-ke-hoach-giao-kpi"
 HA_TINH = "ha-tinh-2023-chuong-trinh-nhiem-vu"

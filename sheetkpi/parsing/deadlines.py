@@ -87,7 +87,8 @@ _DOCUMENT = re.compile(
     rf"\b\d+[\w&.\-/]*/[A-ZĐ]{{2}}[\w&.\-/]*(?:\s+[Nn]g[àa]y\s+(?:{_DATE_WRITTEN}))?"
     # A document named without its number, or a date said to be "of" someone: the date it was signed.
     rf"|\b(?:[Qq]uyết định|[Kk]ế hoạch|[Tt]hông báo(?: kết luận)?|[Cc]ông văn|[Vv]ăn bản|[Nn]ghị quyết|[Cc]hỉ thị|"
-    rf"[Hh]ướng dẫn|[Kk]ết luận|[Cc]hương trình|[Tt]ờ trình|[Bb]áo cáo|[Tt]hông tư|[Nn]ghị định)\s+[Nn]gày\s+(?:{_DATE_WRITTEN})"
+    rf"[Hh]ướng dẫn|[Kk]ết luận|[Cc]hương trình|[Tt]ờ trình|[Bb]áo cáo|[Tt]hông tư|[Nn]ghị định)"
+    rf"\s+[Nn]gày\s+(?:{_DATE_WRITTEN})"
     rf"|\b[Nn]gày\s+(?:{_DATE_WRITTEN})\s+(?=của\b)"
 )
 # Years named relative to the plan year: "năm liền kề" (the next), "năm trước liền kề" (the last).
@@ -285,7 +286,9 @@ def find_deadline(text: str, plan_year: int) -> str:
     plan's own span), and never the date of a document the sentence cites.
     """
     text = clean_text(text)
-    folded = _relative_years(_without_documents(text), plan_year) if "lien" in strip_marks(text) else _without_documents(text)
+    folded = _without_documents(text)
+    if "lien" in strip_marks(text):
+        folded = _relative_years(folded, plan_year)
     if len(folded) != len(text):
         return ""
     for m in _DEADLINE_WORDS.finditer(folded):

@@ -138,7 +138,9 @@ class BodyReader:
 
     def _children(self, node: Node, ctx: _Ctx) -> None:
         children = node.children
-        first_section = next((i for i, c in enumerate(children) if c.kind in SECTIONS or c.kind in (DOCTYPE, ANNEX)), None)
+        first_section = next(
+            (i for i, c in enumerate(children) if c.kind in SECTIONS or c.kind in (DOCTYPE, ANNEX)), None
+        )
         line: Lead | None = None  # a text lead line ("… giao X:") leads the items after it
         coded = any(CODED.match(c.text) for c in children)
         for at, child in enumerate(children):
@@ -147,8 +149,8 @@ class BodyReader:
             here = ctx if line is None else replace(ctx, scope=line, origin="line")
             if first_section is not None and at >= first_section:
                 here = replace(here, in_section=True)
-            if (coded and child.kind in (TEXT, BULLET, SUB) and not CODED.match(child.text) and self._current is not None
-                    and not labelled(child.text)):
+            if (coded and child.kind in (TEXT, BULLET, SUB) and not CODED.match(child.text)
+                    and self._current is not None and not labelled(child.text)):
                 self._content(self._current, child)  # in a list of coded KPIs, other lines detail the KPI
                 continue
             found = self._node(child, here)

@@ -12,7 +12,9 @@ from .reading import Plan, read_plan
 from .reconciliation import Reconciliation, reconcile
 
 
-def build_from_plan(plan_path: str | os.PathLike, output: str | os.PathLike, *, year: int | None = None) -> Reconciliation:
+def build_from_plan(
+    plan_path: str | os.PathLike, output: str | os.PathLike, *, year: int | None = None,
+) -> Reconciliation:
     """Read the plan at ``plan_path`` and write a new workbook to ``output`` (which must not exist).
 
     Nothing is written when the plan cannot be read or holds no task: the workbook is built in a

@@ -147,7 +147,9 @@ def _drop_repeats(unit: PlanUnit) -> list[str]:
     for item in unit.items:
         key = (fold(item.code), fold(item.title), fold(item.target))
         if key in seen:
-            warnings.append(f"{unit.name}: nhiệm vụ '{excerpt(item.title)}' được ghi hai lần trong kế hoạch; chỉ giữ một dòng.")
+            warnings.append(
+                f"{unit.name}: nhiệm vụ '{excerpt(item.title)}' được ghi hai lần trong kế hoạch; chỉ giữ một dòng."
+            )
             continue
         seen.add(key)
         kept.append(item)

@@ -311,7 +311,8 @@ def _unit_code(unit: PlanUnit) -> list[str]:
     derived = unit_code(unit.name)
     unit.code = derived if derived in spellings else Counter(spellings).most_common(1)[0][0]
     return [
-        f"{unit.name}: mã '{i.code}' viết khác mã đơn vị '{unit.code}'; giữ nguyên mã như kế hoạch, xếp vào {unit.code}."
+        f"{unit.name}: mã '{i.code}' viết khác mã đơn vị '{unit.code}'; giữ nguyên mã như kế hoạch, "
+        f"xếp vào {unit.code}."
         for i, prefix in zip(unit.items, prefixes) if prefix != unit.code
     ]
 
@@ -329,7 +330,9 @@ def _cross_check(doc: Document, draft: Draft) -> None:
         for row in table.rows[1:]:
             unit = units.pop(fold(row[0]), None)
             if unit is None:
-                draft.warnings.append(f"Bảng tổng hợp có '{row[0]}' nhưng phần giao nhiệm vụ không có KPI nào của đơn vị này.")
+                draft.warnings.append(
+                    f"Bảng tổng hợp có '{row[0]}' nhưng phần giao nhiệm vụ không có KPI nào của đơn vị này."
+                )
                 continue
             kpis, weight = len(unit.items), sum(i.weight or 0 for i in unit.items)
             if parse_vn_number(row[count]) == kpis and parse_vn_number(row[total]) == weight:
@@ -339,8 +342,10 @@ def _cross_check(doc: Document, draft: Draft) -> None:
                     f"{unit.name}: bảng tổng hợp ghi {row[count]} KPI, tổng trọng số {row[total]}; "
                     f"phần giao nhiệm vụ có {kpis} KPI, tổng trọng số {weight:g}."
                 )
-        draft.warnings += [f"{u.name}: có trong phần giao nhiệm vụ nhưng không có trong bảng tổng hợp." for u in units.values()]
-        draft.notes.append(f"Đối chiếu bảng tổng hợp của kế hoạch: khớp số KPI và tổng trọng số của {matched}/{len(table.rows) - 1} đơn vị.")
+        draft.warnings += [f"{u.name}: có trong phần giao nhiệm vụ nhưng không có trong bảng tổng hợp."
+                           for u in units.values()]
+        draft.notes.append("Đối chiếu bảng tổng hợp của kế hoạch: khớp số KPI và tổng trọng số của "
+                           f"{matched}/{len(table.rows) - 1} đơn vị.")
         return
 
 

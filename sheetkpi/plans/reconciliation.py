@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..parsing.numbers import format_vn
 from .. import layout
+from ..parsing.numbers import format_vn
 from .model import Unplaced
 from .reading import Plan
 

@@ -254,7 +254,8 @@ def _name_end(tokens: list[_Tok], i: int, head: int, running: bool) -> int:
             if _capitalised(nxt) and not _head(tokens, j + 1):
                 j += 2  # "Sở Nông nghiệp và Môi trường", "Ban Quản lý các Khu công nghệ cao"
                 continue
-            if tok.key == "va" and not running and not _capitalised(nxt) and nxt.key != "cac" and not _match(tokens, j + 1, verbs):
+            if (tok.key == "va" and not running and not _capitalised(nxt) and nxt.key != "cac"
+                    and not _match(tokens, j + 1, verbs)):
                 j += 2  # in a heading: "Phòng Quản lý tài nguyên và môi trường"
                 continue
             break

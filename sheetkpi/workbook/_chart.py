@@ -1,4 +1,5 @@
-"""DrawingML for the one chart sheetkpi draws: a native clustered column chart, and its anchor.
+"""The chart parts: DrawingML for the one chart sheetkpi draws, a native clustered column chart,
+its anchor in a sheet's drawing, and its part and relationship.
 
 Charts carry cached values (<c:strCache>/<c:numCache>) so that previews and viewers that do not
 recalculate (mail clients, phone apps) show the figures without opening the ranges.
@@ -7,16 +8,19 @@ recalculate (mail clients, phone apps) show the figures without opening the rang
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from lxml import etree
 
 from ..layout import CHART_NAME  # noqa: F401  (cNvPr name of anchors sheetkpi made: how a later run finds them)
-from ._sheetxml import REL_NS, cell_ref
+from ._parts import Parts
+from ._sheetxml import cell_ref
+from ._xml import REL_NS, RT, escape_text, xstring
 
 XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
+CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 
 Box = tuple[int, int, int, int]  # first row, first col, last row, last col (1-based, inclusive)
 
@@ -57,25 +61,31 @@ def _label(value: object) -> str:
     return "" if value is None else (_number(value) or str(value))
 
 
+def _text(value: str) -> str:
+    """The text of a <c:v>: an ``ST_Xstring``, which Excel reads with its ``_xHHHH_`` escape."""
+    return escape_text(xstring(value))
+
+
 def bar_chart_xml(spec: ChartSpec, values: dict[tuple[int, int], object]) -> bytes:
     """The chart part for ``spec``; ``values`` are the final cell values the caches show."""
     cats = [_label(values.get(cell)) for cell in box_cells(spec.categories)]
-    cat_pts = "".join(f'<c:pt idx="{i}"><c:v>{escape(v)}</c:v></c:pt>' for i, v in enumerate(cats))
+    cat_pts = "".join(f'<c:pt idx="{i}"><c:v>{_text(v)}</c:v></c:pt>' for i, v in enumerate(cats))
     series = []
     for idx, (name, box) in enumerate(spec.series):
         nums = [_number(values.get(cell)) for cell in box_cells(box)]
         pts = "".join(f'<c:pt idx="{i}"><c:v>{v}</c:v></c:pt>' for i, v in enumerate(nums) if v is not None)
         series.append(
-            f'<c:ser><c:idx val="{idx}"/><c:order val="{idx}"/><c:tx><c:v>{escape(name)}</c:v></c:tx>'
+            f'<c:ser><c:idx val="{idx}"/><c:order val="{idx}"/><c:tx><c:v>{_text(name)}</c:v></c:tx>'
             '<c:invertIfNegative val="0"/>'
-            f'<c:cat><c:strRef><c:f>{escape(_ref(spec.sheet, spec.categories))}</c:f><c:strCache>'
+            f'<c:cat><c:strRef><c:f>{escape_text(_ref(spec.sheet, spec.categories))}</c:f><c:strCache>'
             f'<c:ptCount val="{len(cats)}"/>{cat_pts}</c:strCache></c:strRef></c:cat>'
-            f'<c:val><c:numRef><c:f>{escape(_ref(spec.sheet, box))}</c:f><c:numCache><c:formatCode>General</c:formatCode>'
+            f'<c:val><c:numRef><c:f>{escape_text(_ref(spec.sheet, box))}</c:f><c:numCache>'
+            '<c:formatCode>General</c:formatCode>'
             f'<c:ptCount val="{len(nums)}"/>{pts}</c:numCache></c:numRef></c:val></c:ser>'
         )
     title = (
         '<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr b="1"/></a:pPr>'
-        f'<a:r><a:t>{escape(spec.title)}</a:t></a:r></a:p></c:rich></c:tx><c:overlay val="0"/></c:title>'
+        f'<a:r><a:t>{escape_text(spec.title)}</a:t></a:r></a:p></c:rich></c:tx><c:overlay val="0"/></c:title>'
     )
     axis_common = (
         '<c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
@@ -155,3 +165,21 @@ def place_chart(drawing: etree._Element, name: str, rid: str | None, box: Box) -
     anchor.insert(0, anchor[-1])
     _marker(anchor, "to", r2, c2)
     anchor.insert(1, anchor[-1])
+
+
+def place(parts: Parts, drawing_part: str, name: str, box: Box, spec: ChartSpec) -> str:
+    """Anchor the chart ``name`` over the cells of ``box`` in ``drawing_part``: the chart an
+    earlier run made under that name is moved and its part regenerated, else a chart part is
+    added (with empty caches until :func:`bar_chart_xml` fills them). Returns the chart part."""
+    drawing = parts.tree(drawing_part)
+    found = find_chart_anchor(drawing, name)
+    if found:
+        chart_part, rid = parts.rel_target(drawing_part, found[1]), None
+    else:
+        chart_part = parts.free_name("xl/charts/chart%d.xml")
+        parts.override(chart_part, CT_CHART)
+        rid = parts.add_rel(drawing_part, RT + "chart", chart_part)
+    place_chart(drawing, name, rid, box)
+    parts.touch(drawing_part)
+    parts.put(chart_part, bar_chart_xml(spec, {}))
+    return chart_part

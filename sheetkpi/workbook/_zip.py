@@ -1,0 +1,318 @@
+"""Zip I/O of the package: a part read at its offset, unchanged parts copied as their raw
+compressed bytes (:class:`ZipWriter`), changed parts deflated as they are rendered, by a worker
+thread while the next ones render (:class:`PackStream`, :class:`Deflater`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import zipfile
+import zlib
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from .xmlsafe import InvalidPackageError, PackageError, PackageLimitError
+
+CHUNK = 1 << 20  # a part's rendered bytes are deflated in chunks of about this size
+JOB = 2 << 20  # bytes handed to the deflating thread at a time
+IN_FLIGHT = 2  # jobs waiting for it at most: bounds what a fast renderer piles up
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A part's new content, compressed as it will be stored."""
+
+    payload: bytes
+    crc: int
+    size: int  # uncompressed
+    method: int
+
+    @classmethod
+    def of(cls, data: bytes, compress_type: int) -> Packed:
+        """``data`` deflated, or stored when the part it replaces was stored."""
+        stream = PackStream(None, compress_type)
+        stream.write(data)
+        return stream.close().packed()
+
+    def content(self) -> bytes:
+        """The part's bytes, uncompressed."""
+        return self.payload if self.method == zipfile.ZIP_STORED else zlib.decompress(self.payload, -15)
+
+
+class PackStream:
+    """A part packed as it is rendered, so that a big sheet is never held whole: its pieces are
+    gathered into chunks of about a MiB, deflated by a :class:`Deflater` while the caller renders
+    the next ones, or at once without one.
+
+    A part is deflated chunk by chunk either way; the chunks depend only on the content, so the
+    output is deterministic, and the same bytes as deflating the whole part in one call (chunks
+    are far larger than deflate's window; tests/test_package_writer.py checks it).
+    """
+
+    def __init__(self, deflater: Deflater | None, compress_type: int):
+        self._deflater = deflater
+        self.method = zipfile.ZIP_STORED if compress_type == zipfile.ZIP_STORED else zipfile.ZIP_DEFLATED
+        self._packer = None  # made by the first chunk, in the thread that deflates
+        self._pieces: list[bytes] = []
+        self._gathered = 0  # bytes in _pieces
+        self._done: list[bytes] = []  # packed chunks
+        self._crc = 0
+        self._size = 0
+        self._result: Packed | None = None
+
+    def write(self, piece: bytes) -> None:
+        self._pieces.append(piece)
+        self._gathered += len(piece)
+        if self._gathered >= CHUNK:
+            self._send(final=False)
+
+    def close(self) -> PackStream:
+        """No more pieces; the packing may still be going on (see :meth:`packed`)."""
+        self._send(final=True)
+        return self
+
+    def packed(self) -> Packed:
+        """The packed part, once the deflater is done with it."""
+        if self._result is None:
+            if self._deflater is not None:
+                self._deflater.finish()
+            self._result = Packed(b"".join(self._done), self._crc, self._size, self.method)
+            self._done.clear()
+        return self._result
+
+    def _send(self, final: bool) -> None:
+        chunk = b"".join(self._pieces)
+        self._pieces.clear()
+        self._gathered = 0
+        if self._deflater is None:
+            self.pack(chunk, final)
+        else:
+            self._deflater.add(self, chunk, final)
+
+    def pack(self, chunk: bytes, final: bool) -> None:
+        """Pack the next chunk (in the deflating thread when there is one, chunks in order)."""
+        self._crc = zlib.crc32(chunk, self._crc)
+        self._size += len(chunk)
+        if self.method == zipfile.ZIP_STORED:
+            self._done.append(chunk)
+            return
+        if self._packer is None:
+            self._packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self._done.append(self._packer.compress(chunk))
+        if final:
+            self._done.append(self._packer.flush())
+
+
+class Deflater:
+    """A thread that deflates rendered parts while the next ones render (zlib releases the GIL).
+
+    Chunks are handed over in jobs of a few MiB, from one part or several: every job costs hand-
+    overs of the GIL between the threads, which a job per 250 KiB unit tab would multiply.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sheetkpi-deflate")
+        self._batch: list[tuple[PackStream, bytes, bool]] = []
+        self._gathered = 0
+        self._jobs: deque[Future] = deque()
+        self._failed: BaseException | None = None
+
+    def add(self, stream: PackStream, chunk: bytes, final: bool) -> None:
+        self._refuse_if_failed()
+        self._batch.append((stream, chunk, final))
+        self._gathered += len(chunk)
+        if self._gathered >= JOB:
+            self._submit()
+
+    def finish(self) -> None:
+        """Wait until every chunk handed over is packed."""
+        self._refuse_if_failed()
+        if self._batch:
+            self._submit()
+        while self._jobs:
+            self._wait_oldest()
+
+    def close(self) -> None:
+        try:
+            self.finish()
+        finally:
+            self._pool.shutdown()
+
+    def _submit(self) -> None:
+        batch, self._batch, self._gathered = self._batch, [], 0
+        self._jobs.append(self._pool.submit(pack_all, batch))
+        while len(self._jobs) > IN_FLIGHT:
+            self._wait_oldest()
+
+    def _wait_oldest(self) -> None:
+        job = self._jobs[0]
+        try:
+            job.result()
+        except BaseException:
+            # A job that failed lost chunks of its parts: they would be saved short but with
+            # consistent sizes. An interrupt of the wait itself leaves the job queued, waited for again.
+            if job.done() and not job.cancelled() and job.exception() is not None:
+                self._failed = job.exception()
+            raise
+        self._jobs.popleft()
+
+    def _refuse_if_failed(self) -> None:
+        if self._failed is not None:
+            raise PackageError(
+                "save-failed", f"Không nén được dữ liệu để ghi ({self._failed.__class__.__name__}); "
+                "sổ tính chưa được ghi. Hãy chạy lại.",
+            ) from self._failed
+
+
+def pack_all(batch: list[tuple[PackStream, bytes, bool]]) -> None:
+    """One job of the deflating thread."""
+    for stream, chunk, final in batch:
+        stream.pack(chunk, final)
+
+
+def data_offset(src, info: zipfile.ZipInfo) -> int:
+    """Where the data of member ``info`` starts in the open archive ``src`` (its local header checked)."""
+    src.seek(info.header_offset)
+    header = src.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise InvalidPackageError("zip-corrupt", f"Phần '{info.filename}' của tệp bị hỏng (zip).")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    return info.header_offset + 30 + name_len + extra_len
+
+
+def read_member(path: Path, info: zipfile.ZipInfo) -> bytes:
+    """The content of one member, reading only its own bytes: opening the archive with zipfile
+    reads the whole central directory, a cost per part that adds up to seconds over 500 sheets."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        with zipfile.ZipFile(path) as zf:  # not written by Office programs; zipfile knows how
+            return zf.read(info)
+    with open(path, "rb") as src:
+        src.seek(data_offset(src, info))
+        raw = src.read(info.compress_size)
+    data = raw if info.compress_type == zipfile.ZIP_STORED else inflate(raw, info.file_size)
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        raise InvalidPackageError("zip-corrupt", f"Phần '{info.filename}' của tệp bị hỏng (sai kích thước hoặc CRC).")
+    return data
+
+
+BIG_PART = 4 << 20  # parts inflated into a buffer of their final size (see inflate)
+
+
+def inflate(raw: bytes, size: int) -> bytes:
+    """Raw deflate data the directory says holds ``size`` bytes; never more than ``size + 1``, so a
+    part that lies about its size cannot inflate without limit (the caller finds it broken)."""
+    if size <= BIG_PART:
+        return zlib.decompressobj(-15).decompress(raw, size + 1)
+    # Bounded inflating gathers blocks, then joins them: twice a big part's size at once (a
+    # 40 MB "Lịch sử"). Inflated into a buffer of exactly its size it is held once; a first pass
+    # that keeps nothing checks the size, at a few hundredths of a second.
+    check, pending, total = zlib.decompressobj(-15), raw, 0
+    while not check.eof and total <= size:
+        chunk = check.decompress(pending, 1 << 20)
+        pending = check.unconsumed_tail
+        if not chunk and not pending:
+            break  # the data ends before the stream does
+        total += len(chunk)
+    if total != size or not check.eof:
+        return b""
+    return zlib.decompress(raw, -15, size)
+
+
+class ZipWriter:
+    """Writes a zip archive whose unchanged members are copied as raw compressed bytes.
+
+    zipfile cannot emit a member without recompressing it, and recompressing would be slower and
+    would not keep the stored bytes; this writer copies the member's data untouched and writes a
+    fresh local header (sizes and CRC taken from the source's central directory).
+    """
+
+    _LOCAL = struct.Struct("<4sHHHHHLLLHH")
+    _CENTRAL = struct.Struct("<4sBBBBHHHHLLLHHHHHLL")
+    _END = struct.Struct("<4sHHHHLLH")
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.central: list[bytes] = []
+
+    def copy_raw(self, info: zipfile.ZipInfo, src) -> None:
+        """Copy member ``info`` of the open source archive ``src`` without inflating it."""
+        src.seek(data_offset(src, info))
+        # Bit 3 (sizes in a trailing data descriptor) is cleared: the new local header has them.
+        self._header(info, info.compress_type, info.flag_bits & ~0x8, info.CRC, info.compress_size, info.file_size)
+        left = info.compress_size
+        while left:
+            chunk = src.read(min(left, 1 << 20))
+            if not chunk:
+                raise InvalidPackageError("zip-corrupt", f"Phần '{info.filename}' của tệp bị cắt cụt.")
+            self.fh.write(chunk)
+            left -= len(chunk)
+
+    def write(self, info: zipfile.ZipInfo, data: bytes | Packed) -> None:
+        """Write member ``info`` with new content ``data`` (stored stays stored, else deflated)."""
+        packed = data if isinstance(data, Packed) else Packed.of(data, info.compress_type)
+        self._header(info, packed.method, 0, packed.crc, len(packed.payload), packed.size)
+        self.fh.write(packed.payload)
+
+    def _header(self, info: zipfile.ZipInfo, method: int, flags: int, crc: int, csize: int, usize: int) -> None:
+        offset = self.fh.tell()
+        if max(offset, csize, usize) >= 0xFFFFFFFF or len(self.central) >= 0xFFFF:
+            raise PackageLimitError("zip-too-large", "Tệp kết quả vượt giới hạn của định dạng zip (4 GiB).")
+        try:
+            name = info.filename.encode("ascii")
+            flags &= ~0x800
+        except UnicodeEncodeError:
+            name = info.filename.encode("utf-8")
+            flags |= 0x800
+        flags &= 0x80E  # keep deflate options and UTF-8; nothing else applies to what we write
+        year, month, day, hour, minute, second = info.date_time
+        dos_date = (max(year, 1980) - 1980) << 9 | month << 5 | day
+        dos_time = hour << 11 | minute << 5 | second // 2
+        version = 20 if method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else info.extract_version
+        self.fh.write(self._LOCAL.pack(b"PK\x03\x04", version, flags, method, dos_time, dos_date, crc, csize,
+                                       usize, len(name), 0) + name)
+        comment = info.comment or b""
+        self.central.append(self._CENTRAL.pack(
+            b"PK\x01\x02", info.create_version, info.create_system, version, 0, flags, method, dos_time,
+            dos_date, crc, csize, usize, len(name), 0, len(comment), 0, info.internal_attr,
+            info.external_attr & 0xFFFFFFFF, offset) + name + comment)
+
+    def close(self, comment: bytes) -> None:
+        """Write the central directory and the end record."""
+        start = self.fh.tell()
+        for record in self.central:
+            self.fh.write(record)
+        size = self.fh.tell() - start
+        if start >= 0xFFFFFFFF:
+            raise PackageLimitError("zip-too-large", "Tệp kết quả vượt giới hạn của định dạng zip (4 GiB).")
+        self.fh.write(self._END.pack(b"PK\x05\x06", 0, 0, len(self.central), len(self.central), size, start,
+                                     len(comment)) + comment)
+
+
+def _new_info(name: str) -> zipfile.ZipInfo:
+    """Zip metadata of a part new to the package."""
+    info = zipfile.ZipInfo(name, date_time=dt.datetime.now().timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 0  # as Excel writes it; no Unix permission bits for a document part
+    info.create_version = 20
+    return info
+
+
+def write_zip(fh: BinaryIO, source: Path, infos: list[zipfile.ZipInfo], parts: dict[str, bytes | Packed | None],
+              comment: bytes) -> None:
+    """Write the package to ``fh``: the members of ``source`` (``infos``, in their order) copied raw
+    unless ``parts`` gives them new content (None: removed), then the new parts."""
+    writer = ZipWriter(fh)
+    with open(source, "rb") as src:
+        for info in infos:
+            if info.filename not in parts:
+                writer.copy_raw(info, src)
+            elif parts[info.filename] is not None:
+                writer.write(info, parts[info.filename])
+    known = {info.filename for info in infos}
+    for name, data in parts.items():
+        if name not in known and data is not None:
+            writer.write(_new_info(name), data)
+    writer.close(comment)

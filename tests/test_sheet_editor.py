@@ -1,0 +1,400 @@
+"""The sheet editor's byte path writes what its lxml path writes, and takes the rows it should.
+
+Every differential test edits a sheet twice, once as it runs (the byte path, lxml for what it
+declines) and once with every row through lxml (the oracle), and compares the canonical XML and
+the styles followed down each column. It also checks which path wrote each row: a plain row (no
+formula, no unusual markup) must go the byte path, so a byte path that declines what it should
+write, or is turned off, fails here even though its output would still be right.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from sheetkpi.workbook import _sheetxml
+from sheetkpi.workbook._sheetxml import ClearRange, RowRun, SheetEditor, Typed
+from sheetkpi.workbook.package import Package
+
+from support import CORPUS, EXAMPLE, TEMPLATE
+
+WORKBOOKS = sorted(CORPUS.glob("*.xls[xm]")) + [EXAMPLE, TEMPLATE]
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+DATE = Typed(None, "46203", "date")
+# Markup in a row that may send it to lxml when it is in a written column: a formula, a cell
+# whose r is missing or not first or followed by attributes other than s and t (cm, vm), an
+# extension, rich text, whitespace between elements, comments, CDATA, processing instructions.
+_UNUSUAL = re.compile(rb'<f[\s>/]|<c(?! r=")[\s>/]|<c r="[^"]*"(?: s="[^"]*")?(?: t="[^"]*")?[^>/]|<extLst'
+                      rb"|<r>|<rPh|<phoneticPr|>\s+<|<!|<\?|<is>(?!<t[ >])")
+
+
+def sheet(rows: str, prefix: str = "") -> bytes:
+    p = f"{prefix}:" if prefix else ""
+    decl = f'xmlns:{prefix}="{MAIN}"' if prefix else f'xmlns="{MAIN}"'
+    return f'<{p}worksheet {decl}><{p}dimension ref="A1"/><{p}sheetData>{rows}</{p}sheetData></{p}worksheet>'.encode()
+
+
+def run(col: int, values: tuple, styles=None) -> RowRun:
+    """A run as the package makes one: a styles tuple per cell."""
+    if not isinstance(styles, tuple):
+        styles = (styles,) * len(values)
+    return RowRun(col, tuple(values), styles)
+
+
+def edit(xml: bytes, writes: dict, clears: list | None = None, lxml_only: bool = False) -> tuple[bytes, SheetEditor]:
+    parts = _sheetxml.split_sheet(xml, "sheet.xml")
+    editor = SheetEditor(parts, "sheet.xml", writes, clears or [], lambda kind: 99, lxml_only=lxml_only)
+    return b"".join(editor.run()), editor
+
+
+def canonical(xml: bytes) -> bytes:
+    return etree.tostring(etree.fromstring(xml), method="c14n")
+
+
+def edited_rows(xml: bytes, writes: dict, clears: list) -> set[int]:
+    """The rows an edit touches: those written, and existing rows holding a cell a clear empties."""
+    parts = _sheetxml.split_sheet(xml, "sheet.xml")
+    rows = set(writes)
+    for start, end, row in _sheetxml.iter_rows(parts, "sheet.xml"):
+        for c in clears:
+            if c.covers_row(row) and any(not empty and c.c1 <= col <= c.c2
+                                         for col, _, empty in _sheetxml._cells_in(xml, start, end)):
+                rows.add(row)
+    return rows
+
+
+def check(xml: bytes, writes: dict, clears: list | None = None, lxml: set[int] | None = None) -> SheetEditor:
+    """Edit ``xml`` both ways and compare; then check the paths: rows in ``lxml`` went to lxml,
+    every other row written went the byte path (``lxml`` None: plain rows went the byte path,
+    rows holding unusual markup either way). Returns the editor of the byte run."""
+    clears = clears or []
+    direct, editor = edit(xml, writes, clears)
+    general, oracle = edit(xml, writes, clears, lxml_only=True)
+    assert canonical(direct) == canonical(general)
+    assert editor.last_style == oracle.last_style
+    assert editor.removed_formulas == oracle.removed_formulas
+    edited = edited_rows(xml, writes, clears)
+    edited |= {row for row in oracle.lxml_rows if row not in edited and row in _shared_dependants(xml)}
+    assert oracle.byte_rows == 0 and sorted(oracle.lxml_rows) == sorted(edited)
+    by_lxml = set(editor.lxml_rows)
+    assert len(by_lxml) == len(editor.lxml_rows) and editor.byte_rows + len(by_lxml) == len(edited)
+    if lxml is not None:
+        assert by_lxml == lxml
+    elif _sheetxml.split_sheet(xml, "s").nsmap.get(None) != MAIN:
+        assert by_lxml == edited  # a prefixed sheet: no byte path
+    else:
+        parts = _sheetxml.split_sheet(xml, "sheet.xml")
+        unusual = {row for start, end, row in _sheetxml.iter_rows(parts, "sheet.xml")
+                   if _UNUSUAL.search(xml, start, end)}
+        assert by_lxml <= unusual | _after_shared_masters(xml, writes, edited)
+    return editor
+
+
+def _shared_dependants(xml: bytes) -> set[int]:
+    """Rows holding a cell of a shared formula (one may become the formula's master)."""
+    parts = _sheetxml.split_sheet(xml, "sheet.xml")
+    return {row for start, end, row in _sheetxml.iter_rows(parts, "sheet.xml") if b't="shared"' in xml[start:end]}
+
+
+def _after_shared_masters(xml: bytes, writes: dict, edited: set[int]) -> set[int]:
+    """Rows after a written cell holding a shared formula's master: while the master's formula
+    waits to be moved to its next dependant, rows go to lxml."""
+    root = etree.fromstring(xml)
+    first = min((int(re.sub(r"\D", "", c.get("r")))
+                 for c in root.iter(f"{{{MAIN}}}c") if c.get("r")
+                 for f in c.iterfind(f"{{{MAIN}}}f") if f.get("t") == "shared" and f.get("ref")), default=None)
+    return set() if first is None else {row for row in edited if row >= first}
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding rows
+
+
+def _sheets(path: Path):
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet") and name.endswith(".xml"):
+                yield name, zf.read(name)
+
+
+def _regex_rows(parts) -> list:
+    return [(m.start(), m.end(), m.start(1), m.end(1))
+            for m in _sheetxml._ROW.finditer(parts.xml, parts.start, parts.end)]
+
+
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.name)
+def test_rows_found_by_search_are_those_the_regular_expression_finds(path):
+    for name, xml in _sheets(path):
+        parts = _sheetxml.split_sheet(xml, name)
+        assert list(_sheetxml._row_spans(parts)) == _regex_rows(parts), name
+
+
+@pytest.mark.parametrize("rows", [
+    '<row r="1"/><row r="2" spans="1:2"><c r="A2"><v>1</v></c></row>\n<row spans="1:1" r="4" />',
+    '<row r="1"><c r="A1"/></row><row r="2"><c r="A2"/></row ><row r="3"/>',  # whitespace in an end tag
+    '<row r="1"><c r="A1"/></row><x:row r="2" xmlns:x="urn:x"/><row r="3"/>',  # a prefix somewhere
+    '<row><c><v>1</v></c></row><rowx/><row r="3"></row>',
+])
+def test_unusual_rows_are_found_as_the_regular_expression_finds_them(rows):
+    parts = _sheetxml.split_sheet(sheet(rows), "sheet.xml")
+    assert list(_sheetxml._row_spans(parts)) == _regex_rows(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Every corpus sheet, and workbooks as sheetkpi leaves them
+
+
+def _writes_for(xml: bytes) -> dict:
+    """Runs of every kind over the first rows of a sheet, and new rows after them: single cells
+    and runs side by side, into existing cells and gaps, styled per cell, for the whole run or
+    not at all, several runs to a row."""
+    rows = [row for *_, row in _sheetxml.iter_rows(_sheetxml.split_sheet(xml, "sheet.xml"), "sheet.xml")][:40]
+    last = max(rows, default=0)
+    values = [12.5, " Quá hạn <&> \r", DATE, None, Typed("b", "1"), "Mã _x0041_ cũ", 7]
+    styles = [(None, 2, None, 3), 2, None]
+    writes = {}
+    for i, row in enumerate(rows + [last + 1, last + 2, last + 5, last + 6, last + 7]):
+        if i % 4 == 3 or row > last + 1:
+            writes[row] = (run(3 + i % 5, tuple(values[(i + j) % len(values)] for j in range(4)), styles[i % 3]),)
+            continue
+        runs = [run(col, (values[(i * 7 + j) % len(values)],), 3 if j % 4 == 1 else None)
+                for j, col in enumerate((1, 2, 5, 9, 16, 20)) if (i + j) % 3]
+        if runs:
+            writes[row] = tuple(runs)
+    return writes
+
+
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.name)
+def test_the_byte_path_writes_what_lxml_writes_on_every_corpus_sheet(path):
+    for name, xml in _sheets(path):
+        writes = _writes_for(xml)
+        for clears in ([], [ClearRange(3, 5, 1, 4)]):
+            editor = check(xml, writes, clears)
+            if _sheetxml.split_sheet(xml, name).nsmap.get(None) == MAIN:
+                assert editor.byte_rows, name  # new rows at least
+
+
+def _recalculated(tmp_path: Path) -> Path:
+    from sheetkpi import api
+
+    work = tmp_path / "BangGiaoKPI.xlsx"
+    work.write_bytes(EXAMPLE.read_bytes())
+    api.recalc(work, as_of="2026-06-25", keep_backup=False)
+    return work
+
+
+def test_rows_as_a_recalculation_leaves_them_go_the_byte_path(tmp_path):
+    """Rows as a recalculation leaves them (inline strings, dates, styles), written again as a
+    run writes them: every row, existing or new, is written as bytes, as lxml would write it."""
+    work = _recalculated(tmp_path)
+    sheets = list(_sheets(work))
+    assert len(sheets) == len(Package.open(work).sheet_names)
+    for name, xml in sheets:
+        rows = [row for *_, row in _sheetxml.iter_rows(_sheetxml.split_sheet(xml, name), name)]
+        # As a run writes them: engine columns over the cells of the last run (P..T of a unit
+        # tab), and a new column right of every row (as in "Lịch sử").
+        engine = {row: (run(16, (DATE, 37.0, 0.19, "Đang thực hiện", None if row % 2 else "Quá hạn")),)
+                  for row in rows}
+        appended = {row: (run(30, (row * 1.5,), 2),) for row in rows}
+        check(xml, _writes_for(xml))  # the template's total rows hold =SUM(): lxml writes over it
+        for writes in (engine, appended):
+            check(xml, writes, lxml=set())
+
+
+def test_a_second_recalc_rewrites_summary_rows_by_bytes_like_lxml(tmp_path, monkeypatch):
+    """The second recalculation writes "Tổng hợp" again over the rows the first one wrote, whose
+    empty cells were never made: every row goes the byte path, as lxml would write it."""
+    from sheetkpi import api
+
+    work = _recalculated(tmp_path)
+    summary = Package.open(work)._worksheet("Tổng hợp").part
+    edits: list[tuple[bytes, dict, list]] = []
+    paths: list[tuple[int, int]] = []
+    init, real_run = SheetEditor.__init__, SheetEditor.run
+
+    def capture(self, parts, part, rows, clears, resolve_fallback, lxml_only=False):
+        if part == summary:
+            edits.append((parts.join(), dict(rows), list(clears)))
+        init(self, parts, part, rows, clears, resolve_fallback, lxml_only)
+
+    def record(self):
+        yield from real_run(self)
+        if self.part == summary:
+            paths.append((self.byte_rows, len(self.lxml_rows)))
+
+    monkeypatch.setattr(SheetEditor, "__init__", capture)
+    monkeypatch.setattr(SheetEditor, "run", record)
+    api.recalc(work, as_of="2026-06-25", keep_backup=False)
+    monkeypatch.undo()
+    assert len(edits) == 1 and paths[0][0] > 0 and paths[0][1] == 0
+    xml, writes, clears = edits[0]
+    check(xml, writes, clears, lxml=set())
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows chosen for each way a run meets a row
+
+
+@pytest.mark.parametrize("rows", [
+    # Cells of the run's columns missing before, between and after the ones it has; spans to widen.
+    '<row r="1" spans="2:6"><c r="A1" s="1"><v>0</v></c><c r="B1" s="4"><v>1</v></c><c r="D1" s="5"/>'
+    '<c r="F1" t="inlineStr"><is><t>y</t></is></c></row><row r="2" spans="2:2"><c r="B2" s="6"/></row>'
+    '<row r="3" spans="1:9"><c r="B3"/><c r="I3"><v>9</v></c></row>'
+    '<row r="4" spans="3:3"><c r="C4" s="2"/></row><row r="5" spans="1:1 7:8" ht="20"/>',
+    # Only the first column missing, a cell right of the run, an empty row with and without spans.
+    '<row r="1"><c r="C1" s="3"><v>1</v></c><c r="E1"/><c r="G1"><v>2</v></c></row>'
+    '<row r="2"></row><row r="3" spans="4:4"></row><row r="4"><c r="A4"/></row><row r="5"><c r="Z5"/></row>',
+])
+def test_runs_over_rows_missing_some_of_their_cells_go_the_byte_path(rows):
+    xml = sheet(rows)
+    for styles in (None, 7, (None, 2, None, None)):
+        writes = {row: (run(2, (None, 7 * row, "x" if row % 2 else DATE, None), styles),) for row in range(1, 7)}
+        check(xml, writes, lxml=set())
+
+
+@pytest.mark.parametrize("rows, lxml", [
+    # A formula in a written cell; a cell without r where a cell is created; whitespace between
+    # a run's cells; a cell whose attributes are not r, s, t; a comment; a row's extension.
+    ('<row r="1"><c r="B1"/><c r="C1"><f>1+1</f><v>2</v></c></row><row r="2"><c r="B2"/><c><v>3</v></c></row>'
+     '<row r="3"><c r="B3"/> <c r="C3"/></row><row r="4"><c r="C4" s="1" cm="1"><v>1</v></c></row>'
+     '<row r="5"><!-- x --><c r="B5"/></row><row r="6"><c r="B6"/><extLst/></row>'
+     # spans to widen over a row that starts with a cell without r; cells to add before extensions
+     '<row r="7" spans="1:2"><c><v>0</v></c><c r="B7"/></row><row r="8"><c r="A8"/><extLst/></row>',
+     {1, 2, 3, 4, 5, 6, 7, 8}),
+    # The same markup outside the written columns does not matter.
+    ('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c><c r="B1"/></row>'
+     '<row r="2"><c r="B2"/><c r="F2"/><c><v>3</v></c></row>'
+     '<row r="3"><c r="A3"/> <c r="B3"/></row><row r="4"><c r="F4" s="1" cm="1"><v>1</v></c></row>'
+     '<row r="7" spans="x"><c r="A7"/></row>', set()),  # (spans that cannot be read are replaced)
+])
+def test_rows_the_byte_path_declines_go_to_lxml(rows, lxml):
+    writes = {row: (run(2, (5, "y")),) for row in range(1, 9)}
+    check(sheet(rows), writes, lxml=lxml)
+
+
+def test_a_row_with_several_runs_and_tracked_columns_it_does_not_write():
+    """A unit tab's total row: some engine columns written styled, some plain, some not at all,
+    while the KPI rows above write every engine column without a style (tracked)."""
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="C{r}" s="{r}"/><c r="E{r}" s="9"/></row>'
+                   for r in range(1, 4))
+    writes = {1: (run(2, (1, 2, 3, 4)),), 2: (run(2, (1,)), run(3, ("a",), 5), run(5, (None,))),
+              3: (run(4, ("t",), 6),), 4: (run(2, (1, 2, 3, 4)),)}
+    editor = check(sheet(rows), writes, lxml=set())
+    assert editor.last_style == {2: None, 3: "3", 4: "6", 5: "9"}
+
+
+def test_cm_and_vm_go_with_a_written_cell_and_stay_on_the_others():
+    """cm and vm point at the metadata of a cell's content (a dynamic array, a picture in a cell):
+    writing the cell drops them (lxml writes it); a cell of the row not written keeps them, byte
+    for byte, on the byte path."""
+    rows = ('<row r="1"><c r="A1" cm="1"><v>1</v></c><c r="B1" s="2" vm="1" t="e"><v>#VALUE!</v></c>'
+            '<c r="C1"><v>3</v></c></row>'
+            '<row r="2"><c r="A2" cm="1"><v>1</v></c><c r="B2" vm="2" t="e"><v>#VALUE!</v></c><c r="C2"/></row>')
+    xml = sheet(rows)
+    writes = {1: (run(2, (5,)),), 2: (run(3, ("x",)),)}
+    direct, _ = edit(xml, writes)
+    check(xml, writes, lxml={1})
+    assert b'<c r="B1" s="2"><v>5</v></c>' in direct
+    assert b'<c r="A2" cm="1"><v>1</v></c><c r="B2" vm="2" t="e"><v>#VALUE!</v></c><c r="C2" t="inlineStr">' in direct
+
+
+def test_clears_over_rows_with_content_go_the_byte_path_and_later_writes_win():
+    rows = "".join(f'<row r="{r}"><c r="A{r}" s="1" t="inlineStr"><is><t>a</t></is></c><c r="B{r}"><v>{r}</v></c>'
+                   f'<c r="C{r}"/></row>' for r in range(1, 6))
+    check(sheet(rows), {3: (run(2, ("mới",)),)}, [ClearRange(2, None, 1, 2)], lxml=set())
+
+
+def test_new_rows_in_a_prefixed_sheet_and_formulas_go_to_lxml():
+    rows = '<x:row r="2"><x:c r="A2"><x:v>1</x:v></x:c></x:row>'
+    xml = sheet(rows, prefix="x")
+    writes = {1: (run(1, ("a", 2)),), 2: (run(2, (3,)),), 5: (run(1, (DATE,)),)}
+    check(xml, writes, lxml={1, 2, 5})
+
+
+def test_shared_formula_promotion_is_done_by_lxml():
+    rows = ('<row r="1"><c r="A1"><f t="shared" ref="A1:A3" si="0">B1*2</f><v>2</v></c><c r="B1"><v>1</v></c></row>'
+            '<row r="2"><c r="A2"><f t="shared" si="0"/><v>4</v></c><c r="B2"><v>2</v></c></row>'
+            '<row r="3"><c r="A3"><f t="shared" si="0"/><v>6</v></c><c r="B3"><v>3</v></c></row>'
+            '<row r="4"><c r="B4"><v>4</v></c></row>')
+    editor = check(sheet(rows), {1: (run(1, (9,)),), 4: (run(2, (8,)),)}, lxml={1, 2})
+    assert editor.removed_formulas == {(1, 1)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Fuzzed sheets
+
+
+_CELLS = [
+    ('<c r="{ref}"><v>{n}</v></c>', True), ('<c r="{ref}" s="{s}"/>', True),
+    ('<c r="{ref}" s="{s}" t="s"><v>0</v></c>', True),
+    ('<c r="{ref}" t="inlineStr"><is><t xml:space="preserve"> a&amp;b </t></is></c>', True),
+    ('<c r="{ref}" s="{s}"><f>ROW()</f><v>{n}</v></c>', False), ('<c r="{ref}" s="{s}" cm="1"><v>{n}</v></c>', False),
+    ('<c s="{s}" r="{ref}"><v>{n}</v></c>', False), ('<c r="{ref}"><v>{n}</v><extLst/></c>', False),
+    ('<c r="{ref}" t="inlineStr"><is><r><t>ri</t></r></is></c>', False),
+]
+
+
+@st.composite
+def _fuzzed(draw):
+    """A sheet whose rows hold cells of every kind, some rows plain, and runs over them."""
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    rows, plain = [], set()
+    numbers = sorted(rng.sample(range(1, 30), rng.randint(0, 12)))
+    for number in numbers:
+        cols = sorted(rng.sample(range(1, 12), rng.randint(0, 6)))
+        kinds = [rng.choice(_CELLS) if rng.random() < 0.3 else rng.choice(_CELLS[:4]) for _ in cols]
+        cells = "".join(kind.format(ref=f"{_sheetxml.col_letter(c)}{number}", s=rng.randint(0, 5), n=rng.randint(0, 9))
+                        for (kind, _), c in zip(kinds, cols))
+        spans = f' spans="{rng.randint(1, 4)}:{rng.randint(4, 9)}"' if rng.random() < 0.4 else ""
+        rows.append(f'<row r="{number}"{spans}/>' if not cells and rng.random() < 0.5
+                    else f'<row r="{number}"{spans}>{cells}</row>')
+        if all(ok for _, ok in kinds):
+            plain.add(number)
+    values = [None, 1, 2.5, "x", " y ", "_x0041_", DATE, Typed("b", "0")]
+    writes = {}
+    for number in sorted(rng.sample(range(1, 34), rng.randint(1, 14))):
+        runs, col = [], rng.randint(1, 4)
+        while col < 12 and len(runs) < 3:
+            width = rng.randint(1, 5)
+            styles = rng.choice([None, rng.randint(0, 5), tuple(rng.choice([None, 1, 2]) for _ in range(width))])
+            runs.append(run(col, tuple(rng.choice(values) for _ in range(width)), styles))
+            col += width + rng.randint(0, 3)
+        writes[number] = tuple(runs)
+    clears = [ClearRange(rng.randint(1, 30), rng.choice([None, 31]), 2, rng.randint(2, 6))] * (rng.random() < 0.3)
+    return sheet("".join(rows)), writes, clears, plain
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_fuzzed())
+def test_fuzzed_sheets_are_written_alike_and_plain_rows_by_bytes(case):
+    xml, writes, clears, plain = case
+    editor = check(xml, writes, clears)
+    assert not set(editor.lxml_rows) & plain
+
+
+# ---------------------------------------------------------------------------------------------
+# A path turned off is noticed
+
+
+def _plain_cases():
+    """Rows that only the byte path writes, between them taking every way it has."""
+    rows = ('<row r="1" spans="2:3"><c r="B1" s="1"><v>1</v></c><c r="C1"/></row><row r="2"><c r="F2"/></row>'
+            '<row r="3"><c r="A3"/></row><row r="4" spans="1:1"/><row r="5"><c r="C5"/><c r="E5"/></row>')
+    writes = {row: (run(2, (1, "a")), run(5, (2,), 3)) for row in range(1, 8)}
+    return sheet(rows), writes
+
+
+@pytest.mark.parametrize("method", ["_byte_row", "_locate"])
+def test_a_byte_path_replaced_by_return_none_fails_the_path_check(monkeypatch, method):
+    xml, writes = _plain_cases()
+    check(xml, writes, lxml=set())
+    monkeypatch.setattr(SheetEditor, method, lambda self, *args: None)
+    with pytest.raises(AssertionError):
+        check(xml, writes, lxml=set())
