@@ -162,6 +162,7 @@ SUMMARY_RISK_SPANS = (
 SUMMARY_PROBLEM_SPANS = (("Loại vấn đề", 1, 1), ("Trang tính", 2, 3), ("Ô", 4, 4), ("Nội dung", 5, 15))
 SUMMARY_CHART_ROWS = 16  # rows kept free under the unit table for the chart
 SUMMARY_CHART_COLUMNS = 8  # the chart spans columns A to H
+SUMMARY_CHART_FEW_UNITS = 12  # more units: a larger chart, across the page, on a page of its own
 SUMMARY_HEADER_ROW = 6
 
 # Template texts and geometry used by the builder (sheetkpi.workbook.builder).

@@ -112,6 +112,7 @@ class StandInSheet:
         self._merged: list[tuple[int, int, int, int]] = []
         self._extent = (1, 1, 1, 1)
         self._widths: dict[int, float] = {}
+        self._heights: dict[int, float | str] = {}  # a row's height, or "autofit"
         if ws is not None:
             for row in ws.iter_rows():
                 for c in row:
@@ -124,6 +125,15 @@ class StandInSheet:
 
     def _count(self, kind):
         self._book._calls[(self.name, kind)] += 1
+
+    def clear(self):
+        """Excel's Sheet.Cells.Clear: values, formats and merges go; charts stay."""
+        self._count("write")
+        self._values.clear()
+        self._formats.clear()
+        self._styles.clear()
+        self._merged.clear()
+        self._heights = {}
 
     @property
     def api(self):
@@ -240,6 +250,26 @@ class StandInRange:
     horizontal_alignment = property(None, lambda self, v: self._set("horizontal_alignment", v))
     vertical_alignment = property(None, lambda self, v: self._set("vertical_alignment", v))
 
+    def merge(self, across=False):
+        self._sheet._count("write")
+        r1, c1, r2, c2 = self._box
+        boxes = [(r, c1, r, c2) for r in range(r1, r2 + 1)] if across else [self._box]
+        self._sheet._merged.extend(boxes)
+
+    @property
+    def rows(self):
+        return StandInRangeRows(self)
+
+    @property
+    def row_height(self):
+        raise AssertionError("not read by the adapter")
+
+    @row_height.setter
+    def row_height(self, points):
+        self._sheet._count("write")
+        for r in range(self._box[0], self._box[2] + 1):
+            self._sheet._heights[r] = points
+
     @property
     def column_width(self):
         raise AssertionError("not read by the adapter")
@@ -281,6 +311,18 @@ class StandInPageSetup:
     def __setattr__(self, name, value):
         assert name in ("PrintTitleRows", "Orientation", "PaperSize", "Zoom", "FitToPagesWide", "FitToPagesTall")
         self.settings[name] = value
+
+
+class StandInRangeRows:
+    """xlwings.RangeRows: autofit (Excel fits the rows' heights to their unmerged text)."""
+
+    def __init__(self, rng):
+        self._rng = rng
+
+    def autofit(self):
+        self._rng._sheet._count("write")
+        for r in range(self._rng._box[0], self._rng._box[2] + 1):
+            self._rng._sheet._heights[r] = "autofit"
 
 
 class StandInFont:
@@ -358,7 +400,7 @@ class StandInSeries:
 STAND_INS = {
     "App": StandInApp, "Book": StandInBook, "Sheets": StandInSheets, "Sheet": StandInSheet,
     "Range": StandInRange, "Font": StandInFont, "Borders": StandInBorders, "Charts": StandInCharts,
-    "Chart": StandInChart, "ChartSeries": StandInSeries,
+    "Chart": StandInChart, "ChartSeries": StandInSeries, "RangeRows": StandInRangeRows,
 }
 # Attributes the stand-ins set on their instances (so not found on their classes above).
 INSTANCE_ATTRIBUTES = {

@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from lxml import etree
+from openpyxl import load_workbook
 
 from sheetkpi.libreoffice import find_soffice
 from sheetkpi.workbook import _zip as zip_module
@@ -455,14 +456,30 @@ def test_illegal_sheet_names_are_rejected(tmp_path, name):
 
 def test_layout_calls_only_for_sheets_we_created(tmp_path):
     pkg = Package.open(build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")}))
-    for call in (lambda: pkg.set_column_widths("S", {1: 10}), lambda: pkg.set_freeze("S", 2, 1),
-                 lambda: pkg.merge_cells("S", "A1:B1")):
+    for call in (lambda: pkg.set_freeze("S", 2, 1), lambda: pkg.merge_cells("S", "A1:B1"),
+                 lambda: pkg.set_page_breaks("S", [5])):
         with pytest.raises(PackageError) as err:
             call()
         assert err.value.code == "sheet-not-owned"
     with pytest.raises(PackageError) as err:
         pkg.set_cells("Không có", {(1, 1): 1})
     assert err.value.code == "sheet-missing"
+
+
+def test_widths_and_heights_of_a_sheet_people_keep_only_add_or_grow(tmp_path):
+    # "Lịch sử" gets a width for a new date column; a column someone sized keeps its width. A unit
+    # tab's row grows to its text; a row already taller stays.
+    cols = '<cols><col min="2" max="2" width="30" customWidth="1"/></cols>'
+    rows = '<row r="1"><c r="A1"><v>1</v></c></row><row r="2" ht="60" customHeight="1"><c r="A2"><v>2</v></c></row>'
+    path = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows).replace("<sheetData>", cols + "<sheetData>")})
+    pkg = Package.open(path)
+    pkg.set_column_widths("S", {2: 12, 3: 11.5})
+    pkg.set_row_heights("S", {1: 45, 2: 30})
+    pkg.save(tmp_path / "out.xlsx")
+    ws = load_workbook(tmp_path / "out.xlsx")["S"]
+    assert ws.column_dimensions["B"].width == 30 and ws.column_dimensions["C"].width == 11.5
+    assert ws.row_dimensions[1].height == 45 and ws.row_dimensions[2].height == 60
+    assert Package.open(tmp_path / "out.xlsx").column_widths("S") == {2: 30.0, 3: 11.5}
 
 
 def _chart_parts(path: Path) -> list[str]:

@@ -150,7 +150,7 @@ def test_example_holds_the_32_kpis_of_the_plan():
     assert settings[L.SETTINGS_LABELS["agency"]] == "BAN QUẢN LÝ KHU KINH TẾ ĐÔNG NAM NGHỆ AN"
     assert settings[L.SETTINGS_LABELS["report_date"]] == dt.datetime(2026, 6, 25)
     history = wb[L.SHEET_HISTORY]
-    dates = [c.value for c in history[L.HISTORY_HEADER_ROW][len(L.HISTORY_KEY_HEADERS):]]
+    dates = [c.value for c in history[L.HISTORY_HEADER_ROW][len(L.HISTORY_KEY_HEADERS):] if c.value is not None]
     assert dates == [dt.datetime(2026, 4, 25), dt.datetime(2026, 5, 25)]
     assert history.max_row - L.HISTORY_FIRST_ROW + 1 == 32
 

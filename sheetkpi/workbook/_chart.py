@@ -33,6 +33,7 @@ class ChartSpec:
     title: str
     categories: Box
     series: list[tuple[str, Box]]
+    labels: bool = True  # each bar's value written on it (too crowded past a dozen categories)
 
 
 def quote_sheet(name: str) -> str:
@@ -66,8 +67,9 @@ def _text(value: str) -> str:
     return escape_text(xstring(value))
 
 
-def bar_chart_xml(spec: ChartSpec, values: dict[tuple[int, int], object]) -> bytes:
-    """The chart part for ``spec``; ``values`` are the final cell values the caches show."""
+def bar_chart_xml(spec: ChartSpec, values: dict[tuple[int, int], object], font: str = "Calibri") -> bytes:
+    """The chart part for ``spec``; ``values`` are the final cell values the caches show; its texts
+    in ``font`` (the workbook's own), 10 pt, the title 12 pt bold."""
     cats = [_label(values.get(cell)) for cell in box_cells(spec.categories)]
     cat_pts = "".join(f'<c:pt idx="{i}"><c:v>{_text(v)}</c:v></c:pt>' for i, v in enumerate(cats))
     series = []
@@ -84,7 +86,7 @@ def bar_chart_xml(spec: ChartSpec, values: dict[tuple[int, int], object]) -> byt
             f'<c:ptCount val="{len(nums)}"/>{pts}</c:numCache></c:numRef></c:val></c:ser>'
         )
     title = (
-        '<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr b="1"/></a:pPr>'
+        '<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="1200" b="1"/></a:pPr>'
         f'<a:r><a:t>{escape_text(spec.title)}</a:t></a:r></a:p></c:rich></c:tx><c:overlay val="0"/></c:title>'
     )
     axis_common = (
@@ -97,7 +99,7 @@ def bar_chart_xml(spec: ChartSpec, values: dict[tuple[int, int], object]) -> byt
         f'{title}<c:autoTitleDeleted val="0"/><c:plotArea><c:layout/>'
         '<c:barChart><c:barDir val="col"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
         + "".join(series)
-        + '<c:dLbls><c:showLegendKey val="0"/><c:showVal val="1"/><c:showCatName val="0"/>'
+        + f'<c:dLbls><c:showLegendKey val="0"/><c:showVal val="{int(spec.labels)}"/><c:showCatName val="0"/>'
         '<c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbls>'
         '<c:gapWidth val="150"/><c:axId val="500000001"/><c:axId val="500000002"/></c:barChart>'
         f'<c:catAx><c:axId val="500000001"/>{axis_common}<c:axPos val="b"/>'
@@ -105,12 +107,17 @@ def bar_chart_xml(spec: ChartSpec, values: dict[tuple[int, int], object]) -> byt
         '<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:crossAx val="500000002"/>'
         '<c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/>'
         '<c:noMultiLvlLbl val="0"/></c:catAx>'
-        f'<c:valAx><c:axId val="500000002"/>{axis_common}<c:axPos val="l"/><c:majorGridlines/>'
+        # Scores start at 0: an axis from 50 would make 55 look twice 52.
+        '<c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/><c:min val="0"/></c:scaling>'
+        '<c:delete val="0"/><c:axPos val="l"/><c:majorGridlines/>'
         '<c:numFmt formatCode="General" sourceLinked="1"/><c:majorTickMark val="out"/>'
         '<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:crossAx val="500000001"/>'
         '<c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>'
         '</c:plotArea><c:legend><c:legendPos val="b"/><c:overlay val="0"/></c:legend>'
-        '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>'
+        '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart>'
+        '<c:txPr><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="1000">'
+        f'<a:latin typeface="{escape_text(font)}"/><a:cs typeface="{escape_text(font)}"/></a:defRPr></a:pPr>'
+        '<a:endParaRPr lang="vi-VN"/></a:p></c:txPr></c:chartSpace>'
     )
     return xml.encode("utf-8")
 

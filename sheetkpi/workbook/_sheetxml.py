@@ -1018,3 +1018,72 @@ def add_drawing(parts: SheetParts, part: str, rid: str) -> SheetParts:
     wrapper.insert(index, el)
     tail = parts.tail[:start] + unwrap(wrapper) + parts.tail[end:]
     return replace(parts, tail=tail)
+
+
+_COLS_END = re.compile(rb"</(" + _NAME + rb")cols\s*>")
+_COL = re.compile(rb"<" + _NAME + rb"col(?=[\s/>])[^>]*?/>")
+_ATTR_MIN = re.compile(rb"""\smin\s*=\s*["'](\d+)["']""")
+_ATTR_MAX = re.compile(rb"""\smax\s*=\s*["'](\d+)["']""")
+
+
+def add_column_widths(parts: SheetParts, part: str, widths: dict[int, float]) -> SheetParts:
+    """``parts`` with a width for each column of ``widths`` that no ``<col>`` covers yet (one a
+    person sized keeps its width); ``<col>`` elements stay in the ascending order Excel requires."""
+    head = parts.head
+    sheet_data = _SHEETDATA.search(head)
+    prefix = sheet_data.group(1)
+    cols_end = _COLS_END.search(head)
+    existing = []  # (min, bytes)
+    if cols_end:
+        start = head.rfind(b"<" + prefix + b"cols", 0, cols_end.start())
+        for m in _COL.finditer(head, start, cols_end.start()):
+            lo, hi = _ATTR_MIN.search(m.group(0)), _ATTR_MAX.search(m.group(0))
+            existing.append((int(lo.group(1)) if lo else 0, int(hi.group(1)) if hi else 0, m.group(0)))
+    new = [(c, c, b'<%scol min="%d" max="%d" width="%s" customWidth="1"/>' % (prefix, c, c, f"{w:g}".encode()))
+           for c, w in sorted(widths.items()) if not any(lo <= c <= hi for lo, hi, _ in existing)]
+    if not new:
+        return parts
+    cols = b"".join(el for _, _, el in sorted(existing + new, key=lambda item: item[0]))
+    if cols_end:
+        start = head.rfind(b"<" + prefix + b"cols", 0, cols_end.start())
+        opening = head[start: head.index(b">", start) + 1]
+        head = head[:start] + opening + cols + head[cols_end.start():]
+    else:  # <cols> comes right before <sheetData>
+        head = head[: sheet_data.start()] + b"<" + prefix + b"cols>" + cols + b"</" + prefix + b"cols>" + \
+            head[sheet_data.start():]
+    parse_xml(head + parts.tail, part)  # still well-formed: a broken sheet is never written
+    return replace(parts, head=head)
+
+
+_WIDTH_ATTR = re.compile(rb"""\swidth\s*=\s*["']([\d.]+)["']""")
+_ROW_TAG = re.compile(rb"<(" + _NAME + rb")row(?=[\s/>])([^>]*?)(/?)>")
+_HT = re.compile(rb"""\sht\s*=\s*["']([\d.]+)["']""")
+_CUSTOM_HEIGHT = re.compile(rb"""\scustomHeight\s*=\s*["'][^"']*["']""")
+
+
+def column_widths(head: bytes) -> dict[int, float]:
+    """{column: width} of the ``<col>`` elements in a sheet's head."""
+    widths = {}
+    for m in _COL.finditer(head):
+        lo, hi, width = _ATTR_MIN.search(m.group(0)), _ATTR_MAX.search(m.group(0)), _WIDTH_ATTR.search(m.group(0))
+        if lo and width:
+            for col in range(int(lo.group(1)), int(hi.group(1) if hi else lo.group(1)) + 1):
+                widths[col] = float(width.group(1))
+    return widths
+
+
+def grow_rows(xml: bytes, part: str, heights: dict[int, float]) -> bytes:
+    """``xml`` with each row of ``heights`` at least that tall (a custom height); other rows, and
+    rows already tall enough, as they were."""
+    parts = split_sheet(xml, part)
+
+    def grow(m: re.Match) -> bytes:
+        ref = _ATTR_R.search(m.group(2))
+        want = heights.get(int(ref.group(1))) if ref and ref.group(1).isdigit() else None
+        current = _HT.search(m.group(2))
+        if want is None or (current and float(current.group(1)) >= want):
+            return m.group(0)
+        attrs = _CUSTOM_HEIGHT.sub(b"", _HT.sub(b"", m.group(2)))
+        return b"<%srow%s ht=\"%s\" customHeight=\"1\"%s>" % (m.group(1), attrs, f"{want:g}".encode(), m.group(3))
+
+    return parts.head + _ROW_TAG.sub(grow, parts.body) + parts.tail

@@ -91,6 +91,13 @@ class Styles:
         return {i for i, xf in enumerate(xfs.iterfind(f"{{{MAIN_NS}}}xf") if xfs is not None else ())
                 if number_format(codes.get(xf.get("numFmtId", "0"), ""))}
 
+    def font_name(self) -> str:
+        """The workbook's default font (its first one), which charts sheetkpi makes use too."""
+        if self._part is None:
+            return "Calibri"
+        name = self._root().find(f"{{{MAIN_NS}}}fonts/{{{MAIN_NS}}}font/{{{MAIN_NS}}}name")
+        return name.get("val") if name is not None and name.get("val") else "Calibri"
+
     def fallback(self, kind: str) -> int:
         """The xf index of the number format a date gets in a cell without a style ("date", "datetime")."""
         return self.add(CellStyle(num_fmt=FALLBACK_FORMATS[kind]))
@@ -202,8 +209,9 @@ def _fill(color: str) -> etree._Element:
 def _border() -> etree._Element:
     border = _el("border")
     for side in ("left", "right", "top", "bottom"):
+        # The template's grey rules: cells sheetkpi writes look like the ones people fill.
         etree.SubElement(etree.SubElement(border, f"{{{MAIN_NS}}}{side}", style="thin"), f"{{{MAIN_NS}}}color",
-                         indexed="64")
+                         rgb="FF808080")
     etree.SubElement(border, f"{{{MAIN_NS}}}diagonal")
     return border
 

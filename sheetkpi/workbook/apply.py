@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from ..writes import STYLE_SPECS, SheetWrites, WritePlan
+from ..writes import STYLE_SPECS, SheetWrites, WritePlan, fitted_heights
 from .package import Package
 
 
@@ -49,6 +49,13 @@ def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites]) -> int:
     for sheet in plan.sheets if isinstance(plan, WritePlan) else plan:
         _apply_sheet(pkg, sheet, style)
         pkg.commit(sheet.sheet)
+        if sheet.row_heights:
+            # Heights go on the rows the commit just made: a second, quick render of the sheet.
+            pkg.set_row_heights(sheet.sheet, sheet.row_heights)
+            pkg.commit(sheet.sheet)
+        if sheet.fit_rows:
+            pkg.set_row_heights(sheet.sheet, fitted_heights(sheet.fit_rows, pkg.column_widths(sheet.sheet)))
+            pkg.commit(sheet.sheet)
         count += sheet.cell_count()
     return count
 
@@ -57,10 +64,19 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles) -> None:
     """Write one sheet's writes into ``pkg``."""
     if sheet.create:
         pkg.add_sheet(sheet.sheet)
-        if sheet.column_widths:
-            pkg.set_column_widths(sheet.sheet, sheet.column_widths)
+    elif sheet.whole:
+        pkg.reset_sheet(sheet.sheet)
+    if sheet.column_widths:
+        pkg.set_column_widths(sheet.sheet, sheet.column_widths)  # on another sheet: new columns only
+    if sheet.create or sheet.whole:
         if sheet.print_titles:
             pkg.set_print(sheet.sheet, repeat_rows=sheet.print_titles)
+        if sheet.freeze:
+            pkg.set_freeze(sheet.sheet, *sheet.freeze)
+        for ref in sheet.merges:
+            pkg.merge_cells(sheet.sheet, ref)
+        if sheet.page_breaks:
+            pkg.set_page_breaks(sheet.sheet, sheet.page_breaks)
     for block in sheet.blocks:
         pkg.write_rows(sheet.sheet, block.row, block.col, block.rows, clear_until_row=block.row + len(block.rows) - 1,
                        row_styles=[style.row(name) for name in block.styles] if block.styles else None)
@@ -76,4 +92,5 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles) -> None:
         pkg.set_cells(sheet.sheet, cells, style=style(name))
     if sheet.chart:
         c = sheet.chart
-        pkg.add_bar_chart(sheet.sheet, anchor=c.anchor, title=c.title, categories=c.categories, series=c.series)
+        pkg.add_bar_chart(sheet.sheet, anchor=c.anchor, title=c.title, categories=c.categories, series=c.series,
+                          labels=c.labels)

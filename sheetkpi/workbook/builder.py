@@ -28,6 +28,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from .. import layout as L
 from ..model import DONE, IN_PROGRESS, LATE, NOT_STARTED
+from ..writes import row_height
 
 FIXED_TIME = dt.datetime(2026, 1, 1)
 WEIGHT_ASSIGNED_NOTE = "Trọng số do sheetkpi chia đều, Văn phòng có thể điều chỉnh"
@@ -238,14 +239,11 @@ def _put(ws: Worksheet, row: int, col: int, value, *, bold=False, italic=False, 
 
 
 def _fit_height(ws: Worksheet, row: int, values: dict[int, object], size: int = 11) -> None:
-    """Set the row height to show wrapped text in full (LibreOffice does not autofit on load)."""
-    lines = 1
-    for col, value in values.items():
-        if isinstance(value, str) and value:
-            per_line = max(1, int((ws.column_dimensions[get_column_letter(col)].width or 9) * 1.3) - 2)
-            lines = max(lines, sum(-(-max(len(p), 1) // per_line) for p in value.split("\n")))
-    if lines > 1:
-        ws.row_dimensions[row].height = round(lines * size * 1.3 + 4, 1)
+    """Set the row height to show wrapped text in full, as every run computes it (writes.row_height)."""
+    height = row_height([(v, ws.column_dimensions[get_column_letter(c)].width or 9, size)
+                         for c, v in values.items() if isinstance(v, str) and v])
+    if height:
+        ws.row_dimensions[row].height = height
 
 
 def _banner(ws: Worksheet, row: int, text: str, width: int, *, size=11, bold=True, italic=False,
@@ -430,10 +428,11 @@ def _history(ws: Worksheet, units: list[UnitSpec], history: dict) -> None:
     titles = {(u.code, k.code or k.title): k.title for u in units for k in u.kpis}
     seen = {key for values in history.values() for key in values}
     rows = [key for key in keys if key in seen] + sorted(seen - set(keys))
-    width = len(L.HISTORY_KEY_HEADERS) + max(len(dates), 1)
+    width = len(L.HISTORY_KEY_HEADERS) + 12  # a year of monthly reports, the page it prints on
     _banner(ws, 1, L.HISTORY_TITLE, width, size=14)
-    _banner(ws, 2, "Do sheetkpi ghi sau mỗi lần tính: mỗi cột ngày là % tiến độ đọc được tại kỳ báo cáo đó. "
-            "Không sửa tay.", width, bold=False, italic=True, horizontal="left")
+    _banner(ws, 2, "Do sheetkpi ghi sau mỗi lần tính: mỗi cột ngày là % tiến độ đọc được tại kỳ báo cáo đó; "
+            "ô nền đỏ: % tiến độ giảm so với kỳ trước. Không sửa tay.", width,
+            bold=False, italic=True, horizontal="left")
     headers = [*L.HISTORY_KEY_HEADERS, *dates]
     for col, w in zip("ABC", L.HISTORY_KEY_WIDTHS):
         ws.column_dimensions[col].width = w
@@ -444,6 +443,7 @@ def _history(ws: Worksheet, units: list[UnitSpec], history: dict) -> None:
         ws, min=first, max=first + L.HISTORY_DATE_COLUMNS - 1, width=L.HISTORY_DATE_WIDTH, customWidth=True)
     for col, header in enumerate(headers, start=1):
         _put(ws, L.HISTORY_HEADER_ROW, col, header, bold=True, align=HEADER_ALIGN, fill=HEADER_FILL)
+    ws.row_dimensions[L.HISTORY_HEADER_ROW].height = 30  # "Mã đơn vị" on two lines
     for row, key in enumerate(rows, start=L.HISTORY_FIRST_ROW):
         values = [*key, titles.get(key, ""), *(history[d].get(key) for d in dates)]
         for col, value in enumerate(values, start=1):

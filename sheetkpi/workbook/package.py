@@ -67,15 +67,25 @@ class _Sheet:
     is_worksheet: bool
 
 
+# A row's start tag in a sheet sheetkpi renders (r first, as its editor writes it).
+_ROW_START = re.compile(rb'<row r="(\d+)"([^>]*?)(/?)>')
+_HEIGHT_ATTRS = re.compile(rb'\s(?:ht|customHeight)="[^"]*"')
+_HEADER_FOOTER = ('<headerFooter><oddFooter>&amp;C&amp;"Times New Roman,Regular"Trang &amp;P/&amp;N</oddFooter>'
+                  "</headerFooter>")
+
+
 @dataclass
 class _Layout:
-    """What sheetkpi controls in a sheet it created: columns, frozen panes, merges, drawing."""
+    """What sheetkpi controls in a sheet it created or lays out whole: columns, frozen panes,
+    merges, row heights, printing, drawing."""
 
     widths: dict[int, float] = field(default_factory=dict)
     freeze: tuple[int, int] | None = None
     merges: list[str] = field(default_factory=list)
+    heights: dict[int, float] = field(default_factory=dict)  # points, for rows whose text wraps
+    breaks: list[int] = field(default_factory=list)  # a printed page starts at each of these rows
     drawing_rid: str | None = None
-    landscape_a4: bool = False  # A4 landscape, one page wide
+    landscape_a4: bool = False  # A4 landscape, one page wide, page numbers in the footer
 
     def render(self, dimension: str, body: bytes) -> bytes:
         """The worksheet XML of a sheet sheetkpi owns, around an existing sheetData body."""
@@ -90,6 +100,8 @@ class _Layout:
         cols = "".join(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>'
                        for c, w in sorted(self.widths.items()))
         merges = "".join(f'<mergeCell ref="{escape_attr(ref)}"/>' for ref in self.merges)
+        if self.heights:
+            body = _ROW_START.sub(self._row_height, body)
         return (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
@@ -99,12 +111,25 @@ class _Layout:
             + (f"<cols>{cols}</cols>" if cols else "")
         ).encode() + b"<sheetData>" + body + b"</sheetData>" + (
             (f'<mergeCells count="{len(self.merges)}">{merges}</mergeCells>' if merges else "")
-            + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-            + ('<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+            + ('<printOptions horizontalCentered="1"/>' if self.landscape_a4 else "")
+            + ('<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.6" header="0.3" footer="0.3"/>'
+               if self.landscape_a4 else
+               '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+            + ('<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>' + _HEADER_FOOTER
                if self.landscape_a4 else "")
+            + (f'<rowBreaks count="{len(self.breaks)}" manualBreakCount="{len(self.breaks)}">'
+               + "".join(f'<brk id="{row - 1}" max="16383" man="1"/>' for row in sorted(self.breaks))
+               + "</rowBreaks>" if self.breaks else "")
             + (f'<drawing r:id="{escape_attr(self.drawing_rid)}"/>' if self.drawing_rid else "")
             + "</worksheet>"
         ).encode()
+
+    def _row_height(self, m: re.Match) -> bytes:
+        height = self.heights.get(int(m.group(1)))
+        if height is None:
+            return m.group(0)
+        attrs = _HEIGHT_ATTRS.sub(b"", m.group(2))
+        return b'<row r="%s"%s ht="%s" customHeight="1"%s>' % (m.group(1), attrs, f"{height:g}".encode(), m.group(3))
 
 
 class Package:
@@ -117,8 +142,11 @@ class Package:
         self._rows: dict[str, dict[int, Runs]] = {}  # pending writes by sheet part and row
         self._clears: dict[str, list[ClearRange]] = {}
         self._drawing_refs: dict[str, str] = {}  # existing sheet part -> rId of a <drawing> to insert
+        self._new_widths: dict[str, dict[int, float]] = {}  # existing sheet part -> widths of columns without one
+        self._new_heights: dict[str, dict[int, float]] = {}  # existing sheet part -> heights rows grow to
         self._pending: set[str] = set()  # sheet parts to render (at save, or by commit)
-        self._removed_formulas: dict[int, set[tuple[int, int]]] = {}  # by sheetId, for calcChain at save
+        # by sheetId, for calcChain at save; None: every formula of a sheet laid out anew
+        self._removed_formulas: dict[int, set[tuple[int, int] | None]] = {}
         self._charts: dict[str, _chart.ChartSpec] = {}  # chart part -> what it shows
         self._filled: set[str] = set()  # charts whose caches hold the values of their sheet's last render
         self._chart_count: dict[str, int] = {}
@@ -253,21 +281,81 @@ class Package:
         if problem:
             raise PackageError("sheet-name-invalid", f"Tên trang tính '{name}' không hợp lệ: {problem}.")
 
+    def reset_sheet(self, name: str) -> None:
+        """Make an existing worksheet one that sheetkpi lays out whole, as if it had just created
+        it: its rows, merges and settings go (what a longer earlier run left, styles too), its
+        drawing — charts and pictures — stays. For sheets that are sheetkpi's own ("Tổng hợp")."""
+        sheet = self._worksheet(name)
+        if sheet.part in self._layouts:
+            self._layouts[sheet.part] = _Layout(drawing_rid=self._layouts[sheet.part].drawing_rid)
+        else:
+            xml = self._parts.read(sheet.part)
+            rid = self._drawing_refs.pop(sheet.part, None) or _sheetxml.drawing_rid(split_sheet(xml, sheet.part),
+                                                                                     sheet.part)
+            if b"<f" in xml or b":f>" in xml:
+                self._recalculate_on_load()  # formulas gone: the calcChain must not name them
+                self._removed_formulas.setdefault(sheet.sheet_id, set()).add(None)
+            self._layouts[sheet.part] = _Layout(drawing_rid=rid)
+        self._parts.put(sheet.part, self._layouts[sheet.part].render("A1", b""))
+        self._rows.pop(sheet.part, None)
+        self._clears.pop(sheet.part, None)
+        self._pending.add(sheet.part)
+
     def set_column_widths(self, sheet_name: str, widths: dict[int, float]) -> None:
-        """Column widths (in characters) of a sheet created by :meth:`add_sheet`."""
-        _, layout = self._owned(sheet_name)
-        for col, width in widths.items():
+        """Column widths (in characters): of every column asked for in a sheet sheetkpi lays out; in
+        any other sheet, of the columns that have no width yet (a report-date column sheetkpi adds
+        to "Lịch sử" must not print "###"; widths people chose stay)."""
+        sheet = self._worksheet(sheet_name)
+        for col in widths:
             self._check_cell(1, col)
-            layout.widths[col] = float(width)
+        layout = self._layouts.get(sheet.part)
+        if layout is None:
+            self._new_widths.setdefault(sheet.part, {}).update({c: float(w) for c, w in widths.items()})
+            self._pending.add(sheet.part)
+            return
+        self._pending.add(sheet.part)
+        layout.widths.update({c: float(w) for c, w in widths.items()})
+
+    def set_row_heights(self, sheet_name: str, heights: dict[int, float]) -> None:
+        """Row heights (points), for rows whose text wraps: neither Excel nor LibreOffice fits a row
+        to its text when a file is opened. In a sheet sheetkpi lays out, the heights given; in any
+        other, a row only grows (a height the Office chose that is enough stays), and only rows that
+        exist in the sheet as last rendered (apply the writes and commit first)."""
+        sheet = self._worksheet(sheet_name)
+        for row, height in heights.items():
+            self._check_cell(row, 1)
+            if not 0 < height <= 409:
+                raise PackageError("value-invalid", f"Chiều cao dòng {height} nằm ngoài 0–409 điểm.")
+        layout = self._layouts.get(sheet.part)
+        if layout is not None:
+            layout.heights.update(heights)
+        else:
+            self._new_heights.setdefault(sheet.part, {}).update(heights)
+        self._pending.add(sheet.part)
+
+    def set_page_breaks(self, sheet_name: str, rows: list[int]) -> None:
+        """Start a printed page at each of ``rows`` (a sheet sheetkpi lays out)."""
+        _, layout = self._owned(sheet_name)
+        for row in rows:
+            self._check_cell(row, 1)
+        layout.breaks = sorted(set(rows))
+
+    def column_widths(self, sheet_name: str) -> dict[int, float]:
+        """The widths (characters) the sheet gives its columns; columns not listed have the default."""
+        sheet = self._worksheet(sheet_name)
+        layout = self._layouts.get(sheet.part)
+        if layout is not None:
+            return dict(layout.widths)
+        return _sheetxml.column_widths(split_sheet(self._parts.read(sheet.part), sheet.part).head)
 
     def set_freeze(self, sheet_name: str, row: int, col: int) -> None:
-        """Freeze the rows above ``row`` and the columns left of ``col`` (a sheet created by add_sheet)."""
+        """Freeze the rows above ``row`` and the columns left of ``col`` (a sheet sheetkpi lays out)."""
         _, layout = self._owned(sheet_name)
         self._check_cell(row, col)
         layout.freeze = (row, col)
 
     def set_print(self, sheet_name: str, *, repeat_rows: tuple[int, int] | None = None) -> None:
-        """Print a sheet created by add_sheet on A4 landscape, one page wide, repeating ``repeat_rows``
+        """Print a sheet sheetkpi lays out on A4 landscape, one page wide, repeating ``repeat_rows``
         (first, last) at the top of every page (a sheet-local ``_xlnm.Print_Titles`` name)."""
         sheet, layout = self._owned(sheet_name)
         layout.landscape_a4 = True
@@ -280,12 +368,18 @@ class Package:
         if names is None:
             names = insert_ordered(wb, etree.Element(f"{{{MAIN_NS}}}definedNames"), _WORKBOOK_ORDER)
         index = [s.part for s in self._sheets].index(sheet.part)
+        text = f"{_chart.quote_sheet(sheet.name)}!${first}:${last}"
+        olds = names.findall(f"{{{MAIN_NS}}}definedName[@name='_xlnm.Print_Titles'][@localSheetId='{index}']")
+        if [old.text for old in olds] == [text]:
+            return  # a sheet laid out again as before: the workbook part stays as it is
+        for old in olds:
+            names.remove(old)
         el = etree.SubElement(names, f"{{{MAIN_NS}}}definedName", name="_xlnm.Print_Titles", localSheetId=str(index))
-        el.text = f"{_chart.quote_sheet(sheet.name)}!${first}:${last}"
+        el.text = text
         self._parts.touch(self._wb_part)
 
     def merge_cells(self, sheet_name: str, ref: str) -> None:
-        """Merge a range such as "A1:F1" (a sheet created by add_sheet)."""
+        """Merge a range such as "A1:F1" (a sheet sheetkpi lays out)."""
         _, layout = self._owned(sheet_name)
         r1, c1, r2, c2 = parse_range(ref)
         self._check_cell(r2, c2)
@@ -463,7 +557,7 @@ class Package:
         return self._styles.add(CellStyle(bold, italic, size, color, fill, num_fmt, wrap, halign, valign, border))
 
     def add_bar_chart(self, sheet_name: str, *, anchor: tuple[int, int, int, int], title: str, categories: str,
-                      series: list[tuple[str, str]]) -> None:
+                      series: list[tuple[str, str]], labels: bool = True) -> None:
         """A native clustered column chart over ranges of ``sheet_name``, covering the cells
         ``anchor`` = (row, col, row2, col2), inclusive.
 
@@ -478,7 +572,7 @@ class Package:
         if not series:
             raise PackageError("chart-invalid", "Biểu đồ cần ít nhất một chuỗi số liệu.")
         spec = _chart.ChartSpec(sheet.name, title, parse_range(categories),
-                                [(name, parse_range(ref)) for name, ref in series])
+                                [(name, parse_range(ref)) for name, ref in series], labels)
         self._chart_count[sheet.part] = n = self._chart_count.get(sheet.part, 0) + 1
         box = (min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
         chart_part = _chart.place(self._parts, self._drawing_of(sheet), f"{_chart.CHART_NAME} {n}", box, spec)
@@ -511,7 +605,8 @@ class Package:
             if sheet is None and chart_part in self._filled or sheet is not None and spec.sheet != sheet.name:
                 continue
             cells = {c for box in [spec.categories] + [b for _, b in spec.series] for c in _chart.box_cells(box)}
-            self._parts.put(chart_part, _chart.bar_chart_xml(spec, self.read_cell_values(spec.sheet, cells)))
+            self._parts.put(chart_part, _chart.bar_chart_xml(spec, self.read_cell_values(spec.sheet, cells),
+                                                             self._styles.font_name()))
             self._filled.add(chart_part)
 
     # -- commit and save --------------------------------------------------------------------
@@ -574,9 +669,14 @@ class Package:
         part = sheet.part
         self._fill_charts(sheet)
         rows, clears = self._rows.get(part, {}), self._clears.get(part, [])
-        sheet_parts = split_sheet(self._sheet_xml(part), part)
+        xml = self._sheet_xml(part)
+        if part in self._new_heights:
+            xml = _sheetxml.grow_rows(xml, part, self._new_heights.pop(part))
+        sheet_parts = split_sheet(xml, part)
         if part in self._drawing_refs:
             sheet_parts = _sheetxml.add_drawing(sheet_parts, part, self._drawing_refs[part])
+        if part in self._new_widths:
+            sheet_parts = _sheetxml.add_column_widths(sheet_parts, part, self._new_widths.pop(part))
         editor = SheetEditor(sheet_parts, part, rows, clears, self._styles.fallback)
         if self._deflater is None:
             self._deflater = Deflater()

@@ -43,6 +43,7 @@ XLSX_STORE = (("FilterName", "Calc MS Excel 2007 XML"), ("Overwrite", True))  # 
 _VALUE, _DATETIME = 1, 2  # com.sun.star.sheet.CellFlags: numbers shown as numbers, as dates or times
 _FORMULA = 16  # com.sun.star.sheet.CellFlags.FORMULA
 _CLEAR_CONTENTS = _VALUE | _DATETIME | 4 | _FORMULA  # and STRING: what Excel's ClearContents empties
+_CLEAR_ALL = 1023 & ~128  # every CellFlags but OBJECTS: what Excel's Clear empties (drawings stay)
 _BOLD, _NORMAL = 150.0, 100.0  # com.sun.star.awt.FontWeight
 _HALIGN = {"general": "STANDARD", "left": "LEFT", "center": "CENTER", "right": "RIGHT", "justify": "BLOCK",
            "fill": "REPEAT"}
@@ -305,6 +306,14 @@ class _Sheet:
         a = cursor.RangeAddress
         return _Range(self, a.StartRow + 1, a.StartColumn + 1, a.EndRow + 1, a.EndColumn + 1)
 
+    def clear(self) -> None:
+        """xlwings' Sheet.clear: values, formats and merges go; charts and pictures stay."""
+        cursor = self.uno.createCursor()
+        cursor.gotoEndOfUsedArea(False)
+        whole = self.uno.getCellRangeByPosition(0, 0, cursor.RangeAddress.EndColumn, cursor.RangeAddress.EndRow)
+        whole.merge(False)
+        whole.clearContents(_CLEAR_ALL)
+
     def range(self, cell1: tuple[int, int] | str, cell2: tuple[int, int] | None = None) -> _Range:
         if isinstance(cell1, str):
             return _Range(self, *parse_range(cell1))
@@ -451,6 +460,26 @@ class _Range:
         None, lambda self, v: self._set("HoriJustify", _uno().Enum("com.sun.star.table.CellHoriJustify", _HALIGN[v])))
     vertical_alignment = property(None, lambda self, v: self._set("VertJustify", _VALIGN[v]))
 
+    def merge(self, across: bool = False) -> None:
+        """Merge the range, or each of its rows (``across``), as Excel does."""
+        r1, c1, r2, c2 = self._box
+        for box in [(r, c1, r, c2) for r in range(r1, r2 + 1)] if across else [self._box]:
+            self._cells(box).merge(True)
+
+    @property
+    def rows(self) -> _Rows:
+        return _Rows(self)
+
+    @property
+    def row_height(self) -> None:
+        raise NotImplementedError("not read by the adapter")
+
+    @row_height.setter
+    def row_height(self, points: float) -> None:
+        rows = self._cells().Rows
+        rows.OptimalHeight = False
+        rows.Height = round(points * _MM100_PER_POINT)
+
     @property
     def column_width(self) -> None:
         raise NotImplementedError("not read by the adapter")
@@ -471,6 +500,21 @@ class _Range:
     top = property(lambda self: self._geometry()[1])
     width = property(lambda self: self._geometry()[2])
     height = property(lambda self: self._geometry()[3])
+
+
+class _Rows:
+    """xlwings' RangeRows: ``autofit``, Calc's optimal row height."""
+
+    def __init__(self, rng: _Range) -> None:
+        self._rng = rng
+
+    def autofit(self) -> None:
+        # Calc shows a hidden row again when its height is fitted; Excel does not: only visible rows.
+        visible = self._rng._cells().queryVisibleCells()
+        for block in visible.getRangeAddresses():
+            sheet = self._rng._sheet.uno
+            sheet.getCellRangeByPosition(block.StartColumn, block.StartRow, block.EndColumn,
+                                         block.EndRow).Rows.OptimalHeight = True
 
 
 class _Font:

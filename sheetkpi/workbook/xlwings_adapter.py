@@ -141,12 +141,19 @@ def apply_plan(book: Any, plan: WritePlan) -> None:
     for writes in plan.sheets:
         if writes.create:
             sheet = book.sheets.add(writes.sheet, after=book.sheets[len(book.sheets) - 1])
-            _column_widths(sheet, writes.column_widths)
         else:
             sheet = book.sheets[writes.sheet]
+            if writes.whole:
+                sheet.clear()  # values, formats and merges of an earlier run; charts stay
+        _column_widths(sheet, writes.column_widths)
         if writes.print_titles:
             _print_setup(sheet, writes.print_titles)
         _apply_sheet(sheet, writes)
+        _merge(sheet, writes.merges)
+        for (r1, r2), height in _row_runs(writes.row_heights).items():
+            sheet.range((r1, 1), (r2, 1)).row_height = height
+        for r1, r2 in _row_runs(dict.fromkeys(writes.fit_rows, 0)):
+            sheet.range((r1, 1), (r2, 1)).rows.autofit()  # Excel fits rows of unmerged text itself
 
 
 def _apply_sheet(sheet: Any, writes: SheetWrites) -> None:
@@ -246,6 +253,37 @@ def _apply_styles(sheet: Any, by_style: dict[str, list[tuple[int, int]]]) -> Non
             rng.horizontal_alignment = spec.get("halign") or _DEFAULT_HALIGN
             rng.vertical_alignment = spec.get("valign") or _DEFAULT_VALIGN
             rng.borders.line_style = "continuous" if spec.get("border") else None
+
+
+def _merge(sheet: Any, refs: list[str]) -> None:
+    """The merges, one call for the same columns on adjacent rows (``merge(across=True)`` merges
+    each row of a range on its own)."""
+    by_cols: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for ref in refs:
+        r1, c1, r2, c2 = parse_range(ref)
+        if r1 == r2:
+            by_cols[(c1, c2)].append((r1, c1))
+        else:
+            sheet.range((r1, c1), (r2, c2)).merge()
+    for (c1, c2), cells in by_cols.items():
+        for r1, _, r2, _ in rectangles(cells):
+            sheet.range((r1, c1), (r2, c2)).merge(across=True)
+
+
+def _row_runs(values: dict[int, Any]) -> dict[tuple[int, int], Any]:
+    """Adjacent rows with equal values as (first, last) -> value: one call each."""
+    runs: dict[tuple[int, int], Any] = {}
+    start = prev = None
+    for row in sorted(values):
+        if prev is not None and row == prev + 1 and values[row] == values[prev]:
+            prev = row
+            continue
+        if start is not None:
+            runs[(start, prev)] = values[start]
+        start = prev = row
+    if start is not None:
+        runs[(start, prev)] = values[start]
+    return runs
 
 
 def _column_widths(sheet: Any, widths: dict[int, float]) -> None:

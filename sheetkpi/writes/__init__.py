@@ -21,6 +21,7 @@ def fit_text(text: str | None) -> str | None:
 
 # Row heights for wrapped text, which neither Excel nor LibreOffice fits to merged cells by itself.
 LINE_POINTS = 1.3  # a line of text takes 1.3 × its font size (15 pt for 11 pt)
+MAX_ROW_POINTS = 409
 CHARS_PER_UNIT = 1.15  # characters of Vietnamese text in Times New Roman per unit of column width
 BOLD_CHARS_PER_UNIT = 1.0
 
@@ -45,11 +46,25 @@ def text_lines(text: str, width: float, *, bold: bool = False) -> int:
     return max(lines, 1)
 
 
+DEFAULT_WIDTH = 8.43  # Excel's width of a column nobody sized
+
+
+def fitted_heights(fit_rows: dict[int, dict[int, str]], widths: dict[int, float]) -> dict[int, float]:
+    """The heights the rows of :attr:`SheetWrites.fit_rows` need in columns this wide."""
+    heights = {}
+    for row, texts in fit_rows.items():
+        height = row_height([(t, widths.get(c, DEFAULT_WIDTH), 11) for c, t in texts.items()])
+        if height:
+            heights[row] = height
+    return heights
+
+
 def row_height(texts, *, bold: bool = False) -> float | None:
     """The height (points) a row needs to show each of ``texts`` — (text, width in characters, font
     size) — whole; None when one line is enough."""
     need = max((text_lines(t, w, bold=bold) * size * LINE_POINTS for t, w, size in texts if t), default=0.0)
-    return round(need + 2, 1) if need > 15 * 1.01 else None
+    # 409 pt is the most a row can be in Excel; a longer text scrolls within its cell.
+    return min(round(need + 2, 1), MAX_ROW_POINTS) if need > 15 * 1.01 else None
 
 
 # Semantic styles; each backend maps them to its own formatting (see STYLE_SPECS). Fonts are the
@@ -60,14 +75,15 @@ STYLE_SPECS: dict[str, dict] = {
     "subtitle_bold": {"bold": True, "size": 12, "halign": "center", "valign": "center", "wrap": True},
     "section": {"bold": True, "size": 12, "valign": "center"},
     "header": {"bold": True, "fill": "DDEBF7", "wrap": True, "halign": "center", "valign": "center", "border": True},
-    "header_date": {"bold": True, "fill": "DDEBF7", "halign": "center", "border": True, "num_fmt": "dd/mm/yyyy"},
+    "header_date": {"bold": True, "fill": "DDEBF7", "halign": "center", "valign": "center", "border": True,
+                    "num_fmt": "dd/mm/yyyy"},
     "text": {"wrap": True, "valign": "top", "border": True},
     "line": {"valign": "top"},  # unwrapped: long text runs on over the empty cells to its right
     "number": {"num_fmt": "#,##0.00", "valign": "top", "border": True},
     "integer": {"num_fmt": "0", "halign": "center", "valign": "top", "border": True},
     "date": {"num_fmt": "dd/mm/yyyy", "halign": "center", "valign": "top", "border": True},
     "change": {"num_fmt": "+#,##0.00;-#,##0.00;0.00", "valign": "top", "border": True},
-    "ratio": {"num_fmt": "0.0", "valign": "top", "border": True},
+    "ratio": {"num_fmt": "0.0", "halign": "center", "valign": "top", "border": True},
     "total": {"bold": True, "fill": "F2F2F2", "border": True, "num_fmt": "#,##0.00", "valign": "top", "wrap": True},
     "total_int": {"bold": True, "fill": "F2F2F2", "border": True, "num_fmt": "0", "halign": "center", "valign": "top"},
     "total_change": {"bold": True, "fill": "F2F2F2", "border": True, "num_fmt": "+#,##0.00;-#,##0.00;0.00",
@@ -108,6 +124,7 @@ class Chart:
     title: str
     categories: str  # "A7:A11"
     series: list[tuple[str, str]]  # (name, "D7:D11")
+    labels: bool = True  # values written on the bars
 
 
 @dataclass
@@ -128,7 +145,11 @@ class SheetWrites:
     print_titles: tuple[int, int] | None = None  # A4 landscape, one page wide, repeating these rows
     merges: list[str] = field(default_factory=list)  # "A1:O1"
     freeze: tuple[int, int] | None = None  # (row, column) of the first cell that scrolls
+    page_breaks: list[int] = field(default_factory=list)  # rows a printed page starts at
     row_heights: dict[int, float] = field(default_factory=dict)  # points, rows whose text wraps
+    # On any sheet: rows whose texts (column -> text) must show whole; each book sizes them with the
+    # sheet's own column widths (a file) or lets the spreadsheet program fit them (Excel, Calc).
+    fit_rows: dict[int, dict[int, str]] = field(default_factory=dict)
 
     def cell_count(self) -> int:
         """How many cells these writes set (a block's cells as given, before padding)."""

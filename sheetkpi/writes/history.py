@@ -75,6 +75,7 @@ def history_writes(
             row = rows[key] = last_row
             for c, value in enumerate((result.kpi.unit, result.kpi.code, fit_text(result.kpi.title)), start=1):
                 out.styled_cells[(row, c)] = (value, "text")
+            out.fit_rows[row] = {3: result.kpi.title}  # the row grows to show the title whole
         figures[row] = recorded_progress(result.kpi, result.effective_progress)
         if result.previous_progress is not None and (figures[row] or 0) < result.previous_progress:
             fell.add(row)

@@ -136,13 +136,19 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
     )
 
     chart = None
+    breaks = []
     if evaluation.units:
         page.blank()
         top = page.next_row
-        for _ in range(layout.SUMMARY_CHART_ROWS):
+        many = len(evaluation.units) > layout.SUMMARY_CHART_FEW_UNITS
+        if many:
+            breaks.append(top)  # a long table: the chart gets a page of its own, never cut in two
+        rows = layout.SUMMARY_CHART_ROWS * 3 // 2 if many else layout.SUMMARY_CHART_ROWS  # a page under the title
+        for _ in range(rows):
             page.blank()
         chart = Chart(
-            anchor=(top, 1, top + layout.SUMMARY_CHART_ROWS - 1, layout.SUMMARY_CHART_COLUMNS),
+            anchor=(top, 1, top + rows - 1, WIDTH if many else layout.SUMMARY_CHART_COLUMNS),
+            labels=not many,
             title="Điểm đạt và điểm kỳ vọng theo phòng, đơn vị",
             categories=f"A{first_unit_row}:A{last_unit_row}",
             series=[("Điểm đạt", f"D{first_unit_row}:D{last_unit_row}"),
@@ -182,6 +188,7 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
         freeze=(layout.SUMMARY_HEADER_ROW + 1, 1),
         merges=page.merges,
         row_heights=page.heights,
+        page_breaks=breaks,
     )
 
 

@@ -36,11 +36,17 @@ def unit_writes(unit: UnitResult, where: UnitLayout) -> SheetWrites:
             out.cells[key] = value
 
     for row, result in zip(where.kpi_rows, unit.kpis):
+        alerts = alert_text(result)
         put(row, "due", result.kpi.deadline.due, "date")
         put(row, "effective_progress", result.effective_progress, "number")
         put(row, "score", result.score, "number")
         put(row, "status", result.status)
-        put(row, "alerts", alert_text(result) or None)
+        put(row, "alerts", alerts or None)
+        # The row grows to show its texts whole, the department's and the alerts sheetkpi wrote.
+        k = result.kpi
+        texts = {"title": k.title, "output": k.output, "partners": k.partners, "result": k.result,
+                 "obstacles": k.obstacles, "deadline": k.deadline.text, "status": result.status, "alerts": alerts}
+        out.fit_rows[row] = {columns[f]: t for f, t in texts.items() if t and f in columns}
 
     total_row = where.total_row or where.free_row_after
     if total_row:
@@ -63,4 +69,5 @@ def unit_writes(unit: UnitResult, where: UnitLayout) -> SheetWrites:
                 out.styled_cells[(total_row, columns[name])] = (value, "total")
             else:
                 out.cells[(total_row, columns[name])] = value
+        out.fit_rows[total_row] = {columns[n]: v for n, v in values.items() if isinstance(v, str)}
     return out
