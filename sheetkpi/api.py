@@ -20,7 +20,7 @@ from typing import Protocol
 
 from .convert import FORMATS, foreign_format, legacy_message
 from .errors import FileUnusable, UsageError
-from .model import Evaluation
+from .model import Evaluation, Unit
 from .parsing.dates import parse_date
 from .parsing.deadlines import parse_deadline  # noqa: F401  (public API)
 from .reading import WorkbookData
@@ -314,21 +314,40 @@ class MailResult:
     refused: dict[str, str] = field(default_factory=dict)
 
 
+# Where the recipients of a message to the units come from, as messages about them say it.
+UNITS_EMAIL = "cột 'Email' của bảng đơn vị trong 'Cấu hình'"
+
+
+def _sender(given: str | None, settings) -> str | None:
+    """The sender of a mail command: ``--from``, else "Email gửi" of "Cấu hình" (checked here, so
+    that a wrong one is named where it is written); None leaves it to the login (see send_smtp)."""
+    from .outputs.mail import addresses
+
+    if given or not settings.sender:
+        return given
+    return addresses([settings.sender], "'Email gửi' trong 'Cấu hình'")[0]
+
+
 def mail(
-    path: str | os.PathLike, *, to: list[str], cc: list[str] = (), sender: str | None = None, as_of=None,
-    eml: str | os.PathLike | None = None, smtp: tuple[str, int] | None = None, starttls: bool = False,
+    path: str | os.PathLike, *, to: list[str] | None = None, cc: list[str] = (), sender: str | None = None,
+    as_of=None, eml: str | os.PathLike | None = None, smtp: tuple[str, int] | None = None, starttls: bool = False,
     user: str | None = None, password: str | None = None,
 ) -> MailResult:
     """Email the workbook with its memo: as an .eml draft (``eml``) or through an SMTP server
-    (``smtp`` = (host, port))."""
+    (``smtp`` = (host, port)). Without ``to``, to every unit's address in "Cấu hình"; without
+    ``sender``, from "Email gửi"."""
     import tempfile
 
-    from .outputs.mail import build_message, send_smtp, write_eml
+    from .outputs.mail import build_message, send_smtp, unit_addresses, write_eml
 
     evaluation = check(path, as_of)
+    where = "--to"
+    if to is None:
+        to, where = [a for u in evaluation.units for a in unit_addresses(u.unit.email)], f"--to, hoặc {UNITS_EMAIL}"
+    sender = _sender(sender, evaluation.settings)
     with tempfile.TemporaryDirectory(prefix="sheetkpi-mail-") as tmp:
         memo_files = _write_memo(evaluation, Path(tmp), None, False)
-        msg = build_message(evaluation, Path(path), memo_files, to=to, cc=cc, sender=sender)
+        msg = build_message(evaluation, Path(path), memo_files, to=to, cc=cc, sender=sender, to_option=where)
         result = MailResult(evaluation, str(msg["Subject"]))
         if eml:
             result.draft = write_eml(msg, Path(eml))
@@ -336,6 +355,186 @@ def mail(
             host, port = smtp
             result.refused = send_smtp(msg, host, port, starttls=starttls, user=user, password=password)
     return result
+
+
+# -- the month without a shared drive: a copy per unit, the copies collected, the late reminded ---------
+
+@dataclass
+class SplitResult:
+    """What :func:`split` wrote: a copy per unit for the month ending at ``cutoff``."""
+
+    cutoff: dt.date
+    copies: list[tuple[Unit, Path]]
+    replaced: list[Path] = field(default_factory=list)  # copies found there before, kept in "sao-luu"
+
+
+def split(path: str | os.PathLike, output_dir: str | os.PathLike, as_of=None, *,
+          progress: Progress | None = None) -> SplitResult:
+    """One workbook per unit in ``output_dir``: its tab and "Hướng dẫn", all but the department's
+    cells locked, named "<code>-<YYYY-MM>.xlsx" after the month of the coming cut-off (the first
+    "Ngày chốt số liệu hằng tháng" on or after ``as_of``, else today). A copy of the same name
+    already there is first kept in "sao-luu" (it may be one a department sent back)."""
+    from .workbook.safety import backup
+
+    data, cutoff = _for_the_month(path, as_of)
+    folder = _folder(output_dir)
+    targets = _copy_targets(data, folder, cutoff)
+    replaced = [backup(target) for _, _, target in targets if target.exists()]
+    _write_copies(data, targets, cutoff, progress)
+    return SplitResult(cutoff, [(unit, target) for unit, _, target in targets], replaced)
+
+
+def _for_the_month(path: str | os.PathLike, as_of) -> tuple[WorkbookData, dt.date]:
+    """The workbook read, and the cut-off day the month's copies are for."""
+    from .reportdate import next_cutoff
+
+    data = load(path)
+    return data, next_cutoff(data.tracker.settings.cutoff_day, as_date(as_of) or dt.date.today())
+
+
+def _copy_targets(data: WorkbookData, folder: Path, cutoff: dt.date) -> list[tuple[Unit, object, Path]]:
+    from .workbook.safety import file_stem
+
+    return [(u, data.units[u.sheet], folder / f"{file_stem(u.code)}-{cutoff:%Y-%m}.xlsx") for u in data.tracker.units]
+
+
+def _write_copies(data: WorkbookData, targets, cutoff: dt.date, progress: Progress | None) -> None:
+    from .parsing.text import format_date
+    from .workbook.split import write_unit_copies
+
+    shown = f" Các cột nền xám: kết quả tính đến ngày {format_date(data.last_run)}." if data.last_run else ""
+    write_unit_copies(
+        Path(data.path), targets, title=f"Bảng giao KPI tháng {cutoff.month}/{cutoff.year} — {{unit}}",
+        description=f"Bản của đơn vị; cập nhật và gửi lại trước ngày {format_date(cutoff)}.{shown}",
+        progress=progress,
+    )
+
+
+def _folder(path: str | os.PathLike) -> Path:
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError("bad-output", f"'{folder}' là một tệp, không phải thư mục.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FileUnusable("folder-not-writable", f"Không tạo được thư mục '{folder}': {exc.strerror or exc}.") from exc
+    return folder
+
+
+@dataclass
+class UnitMail:
+    """One unit's message: sent, written as a draft, or why not (``problem``)."""
+
+    unit: Unit
+    subject: str = ""
+    draft: Path | None = None
+    refused: dict[str, str] = field(default_factory=dict)  # recipients the server refused
+    problem: str | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.problem is None and self.draft is None
+
+
+@dataclass
+class Outbox:
+    """The messages a command addresses to the units: to send, or to write as drafts."""
+
+    cc: list[str] = field(default_factory=list)
+    sender: str | None = None
+    eml: str | os.PathLike | None = None  # a folder for the drafts
+    smtp: tuple[str, int] | None = None
+    starttls: bool = False
+    user: str | None = None
+    password: str | None = None
+
+    def deliver(self, letters: list[tuple[Unit, str, str, list[Path], str]]) -> list[UnitMail]:
+        """Send (or draft) ``(unit, subject, text, attachments, draft file name)``, each to the unit's
+        addresses in "Cấu hình"; a unit without a valid address is reported, the others still go."""
+        from .outputs.mail import addresses, send_all, text_message, unit_addresses, write_eml
+
+        addresses(self.cc, "--cc")  # wrong for every unit: stop before any is sent
+        mails, messages = [], []
+        for unit, subject_text, text, attachments, draft_name in letters:
+            mail_ = UnitMail(unit, subject_text)
+            mails.append(mail_)
+            to = unit_addresses(unit.email)
+            if not to:
+                mail_.problem = f"chưa có địa chỉ thư ở {UNITS_EMAIL}"
+                continue
+            try:
+                msg = text_message(subject_text, text, to=to, cc=self.cc, sender=self.sender,
+                                   to_option=f"{UNITS_EMAIL} (đơn vị {unit.code})", attachments=attachments)
+            except UsageError as exc:  # the sender and the copies are checked already: the unit's address
+                mail_.problem = exc.message
+                continue
+            if self.eml:
+                mail_.draft = write_eml(msg, _folder(self.eml) / draft_name)
+            else:
+                messages.append((mail_, msg))
+        if messages:
+            host, port = self.smtp
+            deliveries = send_all([m for _, m in messages], host, port, starttls=self.starttls, user=self.user,
+                                  password=self.password)
+            for (mail_, _), delivery in zip(messages, deliveries):
+                mail_.refused = delivery.refused
+                mail_.problem = delivery.failure
+        return mails
+
+
+@dataclass
+class UnitMailResult:
+    """What :func:`mail_units` or :func:`remind` did, unit by unit."""
+
+    as_of: dt.date
+    cutoff: dt.date
+    mails: list[UnitMail]
+    nothing_to_fix: list[Unit] = field(default_factory=list)  # units a reminder did not write to
+
+
+def mail_units(path: str | os.PathLike, outbox: Outbox, as_of=None, *,
+               progress: Progress | None = None) -> UnitMailResult:
+    """Send each unit its copy for the month (as :func:`split` makes it) with a short letter, to its
+    address in "Cấu hình" (from "Email gửi" unless ``outbox.sender``), or write the letters as drafts."""
+    import tempfile
+
+    from .outputs.letters import copy_letter
+    from .workbook.safety import file_stem
+
+    data, cutoff = _for_the_month(path, as_of)
+    outbox.sender = _sender(outbox.sender, data.tracker.settings)
+    with tempfile.TemporaryDirectory(prefix="sheetkpi-split-") as tmp:
+        targets = _copy_targets(data, Path(tmp), cutoff)
+        _write_copies(data, targets, cutoff, progress)
+        letters = []
+        for unit, _, copy in targets:
+            subject_text, text = copy_letter(unit, data.tracker.settings, file_name=copy.name, cutoff=cutoff)
+            letters.append((unit, subject_text, text, [copy], f"{file_stem(unit.code)}-{cutoff:%Y-%m}.eml"))
+        mails = outbox.deliver(letters)
+    return UnitMailResult(as_date(as_of) or dt.date.today(), cutoff, mails)
+
+
+def remind(path: str | os.PathLike, outbox: Outbox, as_of=None) -> UnitMailResult:
+    """Before the cut-off day, a letter to each unit that has rows late, at risk, not updated since
+    the last report or with cells to fix, listing exactly those rows and cells; units with nothing
+    to fix get nothing. The rows are as of ``as_of`` (else today)."""
+    from .outputs.letters import reminder, rows_to_fix
+    from .reportdate import AS_OF, TODAY
+    from .workbook.safety import file_stem
+
+    data, cutoff = _for_the_month(path, as_of)
+    day = as_date(as_of) or dt.date.today()
+    evaluation = evaluate(data.tracker, day, source=AS_OF if as_of else TODAY)
+    outbox.sender = _sender(outbox.sender, evaluation.settings)
+    letters, quiet = [], []
+    for unit in evaluation.units:
+        rows = rows_to_fix(unit)
+        if not rows:
+            quiet.append(unit.unit)
+            continue
+        subject_text, text = reminder(unit, rows, evaluation.settings, as_of=day, cutoff=cutoff)
+        letters.append((unit.unit, subject_text, text, [], f"{file_stem(unit.unit.code)}-nhac-{day:%Y-%m-%d}.eml"))
+    return UnitMailResult(day, cutoff, outbox.deliver(letters), quiet)
 
 
 def new_workbook(output: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -359,6 +558,7 @@ def new_from_plan(plan: str | os.PathLike, output: str | os.PathLike, *, year: i
 
 
 __all__ = [
-    "Book", "MailResult", "RecalcResult", "Recalculation", "as_date", "check", "inspect", "mail", "memo",
-    "new_from_plan", "new_workbook", "parse_deadline", "recalc", "recalculate",
+    "Book", "MailResult", "Outbox", "RecalcResult", "Recalculation", "SplitResult", "UnitMail", "UnitMailResult",
+    "as_date", "check", "inspect", "mail", "mail_units", "memo", "new_from_plan", "new_workbook", "parse_deadline",
+    "recalc", "recalculate", "remind", "split",
 ]
