@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .convert import FORMATS, foreign_format, legacy_message
-from .errors import FileUnusable, UsageError
+from .errors import FileUnusable, SheetkpiError, UsageError
 from .model import Evaluation, Unit
 from .parsing.dates import parse_date
 from .parsing.deadlines import parse_deadline  # noqa: F401  (public API)
@@ -213,17 +213,11 @@ def recalc(
 ) -> RecalcResult:
     """Validate, compute and write the engine-owned cells back (in place unless ``output``), then
     write the memo when asked."""
-    from .workbook.package import PackageError
-    from .workbook.safety import backup, refuse_if_open, refuse_if_read_only, workbook_lock
+    from .workbook.safety import backup, workbook_lock
 
-    given = Path(path)
     source = require_workbook_file(path)
     target = _output_path(source, output)
-    refuse_if_open(given)  # Excel's lock file is beside the name it opened, the link's or the target's
-    refuse_if_open(source)
-    if target != source:
-        refuse_if_open(target)
-    refuse_if_read_only(target)
+    _refuse_to_write(Path(path), source, target)
     # One run at a time writes a workbook: a second one waits briefly, then refuses.
     with workbook_lock(target):
         # Opened before reading: the package refuses to save if the file changes on disk meanwhile.
@@ -232,22 +226,7 @@ def recalc(
         saved_backup = backup(source) if keep_backup and target == source else None
         if target.exists() and target != source and keep_backup:
             saved_backup = backup(target)
-        try:
-            book.package.save(target)
-        except PackageError as exc:
-            if exc.code == "save-failed":
-                raise FileUnusable("write-failed", f"{exc.message} Tệp gốc không thay đổi.") from exc
-            if exc.code != "file-changed":
-                raise
-            raise FileUnusable(
-                "file-changed",
-                f"Tệp '{source.name}' vừa được lưu lại (trong Excel hoặc bởi người khác) trong lúc sheetkpi đang "
-                "tính; sheetkpi không ghi đè để giữ nguyên những thay đổi đó. Hãy chạy lại.",
-            ) from exc
-        except OSError as exc:
-            raise FileUnusable(
-                "write-failed", f"Không ghi được tệp '{target}': {exc.strerror or exc}. Tệp gốc không thay đổi."
-            ) from exc
+        _save(book.package, source, target)
         result = RecalcResult(done.evaluation, target, saved_backup, done.cells_written)
         if memo:
             from .errors import SheetkpiError
@@ -262,6 +241,39 @@ def recalc(
             except Exception as exc:  # the workbook is saved already: say so, whatever the memo met
                 result.memo_error = f"lỗi không lường trước ({exc.__class__.__name__}: {exc})"
         return result
+
+
+def _refuse_to_write(given: Path, source: Path, target: Path) -> None:
+    """Refuse, before any work, to write a workbook open in a spreadsheet program or read-only."""
+    from .workbook.safety import refuse_if_open, refuse_if_read_only
+
+    refuse_if_open(given)  # Excel's lock file is beside the name it opened, the link's or the target's
+    refuse_if_open(source)
+    if target != source:
+        refuse_if_open(target)
+    refuse_if_read_only(target)
+
+
+def _save(package, source: Path, target: Path) -> None:
+    """Save the package to ``target`` in one step; a failure says that the original is unchanged."""
+    from .workbook.package import PackageError
+
+    try:
+        package.save(target)
+    except PackageError as exc:
+        if exc.code == "save-failed":
+            raise FileUnusable("write-failed", f"{exc.message} Tệp gốc không thay đổi.") from exc
+        if exc.code != "file-changed":
+            raise
+        raise FileUnusable(
+            "file-changed",
+            f"Tệp '{source.name}' vừa được lưu lại (trong Excel hoặc bởi người khác) trong lúc sheetkpi đang "
+            "tính; sheetkpi không ghi đè để giữ nguyên những thay đổi đó. Hãy chạy lại.",
+        ) from exc
+    except OSError as exc:
+        raise FileUnusable(
+            "write-failed", f"Không ghi được tệp '{target}': {exc.strerror or exc}. Tệp gốc không thay đổi."
+        ) from exc
 
 
 def _output_path(source: Path, output: str | os.PathLike | None) -> Path:
@@ -535,6 +547,103 @@ def remind(path: str | os.PathLike, outbox: Outbox, as_of=None) -> UnitMailResul
         subject_text, text = reminder(unit, rows, evaluation.settings, as_of=day, cutoff=cutoff)
         letters.append((unit.unit, subject_text, text, [], f"{file_stem(unit.unit.code)}-nhac-{day:%Y-%m-%d}.eml"))
     return UnitMailResult(day, cutoff, outbox.deliver(letters), quiet)
+
+
+@dataclass
+class CollectResult:
+    """What :func:`collect` took from the returned copies, unit by unit, and what it could not read."""
+
+    copies: list  # sheetkpi.collect.ReturnedCopy: the copy taken for each unit that sent one, in units' order
+    superseded: list = field(default_factory=list)  # older copies of a unit, not taken
+    conflicts: list = field(default_factory=list)  # Issues: cells where an older copy said otherwise
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (file name, why it was not read)
+    not_returned: list[Unit] = field(default_factory=list)
+    dry_run: bool = False
+    cells_written: int = 0
+    backup: Path | None = None
+    recalc: RecalcResult | None = None
+    recalc_error: SheetkpiError | None = None  # the copies are saved even when the recalculation failed
+
+
+def collect(
+    path: str | os.PathLike, returned: list[str | os.PathLike], *, dry_run: bool = False, recalc_after: bool = True,
+    as_of=None, progress: Progress | None = None,
+) -> CollectResult:
+    """Take into the workbook the department cells of the copies departments sent back (files, or
+    folders of them), matched by KPI code; everything else they changed is listed as a proposal
+    (rules: :mod:`sheetkpi.collect`). Written through the lossless writer in one save, with the
+    locks and the backup of :func:`recalc`; then recalculated (``recalc_after``) at ``as_of``.
+    ``dry_run``: nothing written. A returned file that cannot be read is reported, the others taken."""
+    import tempfile
+    from contextlib import nullcontext
+
+    from .collect import NotAUnitsCopy, canonical_tab, conflicts, read_copy
+    from .parsing.numbers import is_percent_format
+    from .reportdate import for_recalc
+    from .workbook.reader import load_grids
+    from .workbook.returned import readable_copy, returned_files, saved_at
+    from .workbook.safety import backup, workbook_lock
+
+    source = require_workbook_file(path)
+    files, failures = returned_files(returned, source)
+    if not dry_run:
+        _refuse_to_write(Path(path), source, source)
+    with nullcontext() if dry_run else workbook_lock(source), tempfile.TemporaryDirectory(prefix="sheetkpi-") as tmp:
+        book = _file_book(source, progress)
+        data = book.read()
+        settings = data.tracker.settings
+        if recalc_after and not dry_run:
+            # Refused now, before anything is written, rather than after the copies are saved.
+            for_recalc(as_date(as_of), settings, data.history.dates if data.history else (), dt.date.today())
+        marks = book.package.cell_marks(is_percent_format)
+        units = data.tracker.units
+        with load_grids(source, book.package) as grids:
+            tabs = {u.code: canonical_tab(grids[u.sheet], data.units[u.sheet], settings.plan_year) for u in units}
+        copies = []
+        for done, file in enumerate(files, start=1):
+            if progress:
+                progress("Đọc bản gửi về", done, len(files))
+            try:
+                readable = readable_copy(file, Path(tmp) / f"{done}.xlsx")
+                with load_grids(readable) as sheets:
+                    copies.append(read_copy(
+                        file.name, saved_at(readable, file), sheets, units, lambda u: tabs[u.code],
+                        lambda u: marks[u.sheet].styled if u.sheet in marks else set(), settings.plan_year,
+                    ))
+            except SheetkpiError as exc:
+                failures.append((file.name, exc.message))
+            except NotAUnitsCopy as exc:
+                failures.append((file.name, f"Tệp '{file.name}' không dùng được: {exc}."))
+            except Exception as exc:  # one strange file must not stop the others: nothing is written yet
+                failures.append((file.name, f"Không đọc được tệp '{file.name}' ({exc.__class__.__name__}: {exc})."))
+        result = CollectResult([], failures=failures, dry_run=dry_run)
+        by_unit: dict[str, list] = {}
+        # The copy saved last first; of two saved at the same time, the one named last.
+        for _, copy in sorted(enumerate(copies), key=lambda ic: (ic[1].saved_at, ic[0]), reverse=True):
+            by_unit.setdefault(copy.unit.code, []).append(copy)
+        for unit in units:
+            found = by_unit.get(unit.code)
+            if not found:
+                result.not_returned.append(unit)
+                continue
+            newest, *older = found
+            result.copies.append(newest)
+            result.superseded += older
+            result.conflicts += [i for old in older for i in conflicts(newest, old)]
+        writes = [SheetWrites(c.unit.sheet, cells={(x.row, x.col): x.write for x in c.comparison.changes})
+                  for c in result.copies if c.comparison.changes]
+        if writes and not dry_run:
+            result.backup = backup(source)
+            result.cells_written = book.apply(writes)
+            _save(book.package, source, source)
+        elif writes:
+            result.cells_written = sum(w.cell_count() for w in writes)
+    if result.copies and recalc_after and not dry_run:
+        try:
+            result.recalc = recalc(source, as_of, progress=progress)
+        except SheetkpiError as exc:
+            result.recalc_error = exc
+    return result
 
 
 def new_workbook(output: str | os.PathLike, *, overwrite: bool = False) -> Path:

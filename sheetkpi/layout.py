@@ -44,6 +44,9 @@ ENGINE_COLUMNS: dict[str, str] = {
     "alerts": "Cảnh báo",
 }
 COLUMNS: dict[str, str] = {**DEPARTMENT_COLUMNS, **ENGINE_COLUMNS}
+# What a department reports each month: the only cells its copy leaves open (`split`) and the only
+# cells `collect` takes back; the other department columns (titles, weights, deadlines) are the Office's.
+MONTHLY_COLUMNS = ("progress", "result", "obstacles", "completed_on", "actual")
 
 # Extra header spellings seen in real workbooks (matched after folding).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {

@@ -29,9 +29,6 @@ from ..parsing.text import fold
 from ..reading import UnitLayout
 from .safety import write_atomically
 
-# The columns a department fills each month: the only cells a copy leaves open, the only cells
-# ``collect`` takes back.
-DEPARTMENT_OWNED = ("progress", "result", "obstacles", "completed_on", "actual")
 _OPEN = Protection(locked=False)
 _LOCKED = Protection(locked=True)
 # A sheet reference in a formula: 'Tên có dấu cách'!A1 or KHĐT!A1.
@@ -79,7 +76,7 @@ def _protection() -> SheetProtection:
 
 def _lock(ws: Worksheet, unit_layout: UnitLayout) -> None:
     """Every cell locked but the department's columns on the KPI rows; the sheet protected."""
-    owned = {unit_layout.columns[f] for f in DEPARTMENT_OWNED if f in unit_layout.columns}
+    owned = {unit_layout.columns[f] for f in layout.MONTHLY_COLUMNS if f in unit_layout.columns}
     for row in unit_layout.kpi_rows:
         for col in owned:
             ws.cell(row, col).protection = _OPEN
