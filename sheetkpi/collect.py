@@ -180,14 +180,15 @@ def compare(canonical: Tab, returned: Tab, unit: Unit, percent_cells: set[tuple[
     for row in added:
         out.proposals.append(RowAdded(params={"row": row.row, "kpi": row.label}, **where))
     for row in missing:
-        out.proposals.append(RowMissing(
-            cell=_cell(canonical, row, "code") or _cell(canonical, row, "title"), kpi=row.label, **where))
+        out.proposals.append(RowMissing(cell=_cell(canonical, row, "code") or _cell(canonical, row, "title"),
+                                        kpi=row.label, params={"kpi": row.label}, **where))
     out.rejected, out.missing = len(added), len(missing)
     for mine, theirs in pairs:
         for f in OFFICE_COLUMNS:
             if f in canonical.columns and f in returned.columns and not _same(mine.values[f], theirs.values[f]):
                 out.proposals.append(ChangeNotTaken(cell=_cell(canonical, mine, f), kpi=mine.label, params={
-                    "field": layout.COLUMNS[f], "before": shown(mine.values[f]), "after": shown(theirs.values[f]),
+                    "kpi": mine.label, "field": layout.COLUMNS[f], "before": shown(mine.values[f]),
+                    "after": shown(theirs.values[f]),
                 }, **where))
         taken = False
         for f in layout.MONTHLY_COLUMNS:
@@ -377,8 +378,10 @@ def conflicts(newer: ReturnedCopy, older: ReturnedCopy) -> list[Issue]:
         theirs = newer.comparison.taken.get((row, col), change.before)
         if _same(theirs, change.after):
             continue
-        found.append(CopyConflict(sheet=newer.unit.sheet, cell=address(row, col), unit=newer.unit.code, kpi=change.kpi,
-                                  params={"older": older.name, "older_at": saved_text(older.saved_at),
-                                          "older_value": shown(change.after), "newer": newer.name,
-                                          "newer_at": saved_text(newer.saved_at), "newer_value": shown(theirs)}))
+        found.append(CopyConflict(
+            sheet=newer.unit.sheet, cell=address(row, col), unit=newer.unit.code, kpi=change.kpi, params={
+                "kpi": change.kpi, "older": older.name, "older_at": saved_text(older.saved_at),
+                "older_value": shown(change.after), "newer": newer.name, "newer_at": saved_text(newer.saved_at),
+                "newer_value": shown(theirs),
+            }))
     return found

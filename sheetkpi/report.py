@@ -187,7 +187,7 @@ Overdue = _issue("overdue", RESULT, "Quá hạn", "Quá hạn ({due}), tiến đ
 # What `collect` did not take from a returned copy: for the Office to decide (docs/collect.md).
 ChangeNotTaken = _issue(
     "change-not-taken", DATA, "Đề xuất thay đổi",
-    "{field}: {before} → {after} (trong bản gửi về, không lấy vào bảng chính)",
+    "{kpi} — {field}: {before} → {after} (trong bản gửi về, không lấy vào bảng chính)",
 )
 RowAdded = _issue(
     "row-added", DATA, "Dòng thêm trong bản gửi về",
@@ -195,7 +195,7 @@ RowAdded = _issue(
 )
 RowMissing = _issue(
     "row-missing", DATA, "KPI không có trong bản gửi về",
-    "KPI không có trong bản gửi về (bị xóa, hoặc bị đổi cả mã lẫn tên): giữ nguyên trong bảng chính",
+    "{kpi} không có trong bản gửi về (bị xóa, hoặc bị đổi cả mã lẫn tên): giữ nguyên trong bảng chính",
 )
 OtherUnitTab = _issue(
     "other-unit-tab", DATA, "Trang của đơn vị khác",
@@ -204,8 +204,8 @@ OtherUnitTab = _issue(
 )
 CopyConflict = _issue(
     "copy-conflict", DATA, "Hai bản khác nhau",
-    "Bản '{older}' (lưu {older_at}) ghi {older_value}, bản '{newer}' (lưu {newer_at}) ghi {newer_value}: lấy bản "
-    "lưu sau",
+    "{kpi}: bản '{older}' (lưu {older_at}) ghi {older_value}, bản '{newer}' (lưu {newer_at}) ghi {newer_value}: "
+    "lấy bản lưu sau",
 )
 
 REGISTRY: dict[str, type[Issue]] = {cls.code: cls for cls in Issue.__subclasses__()}
