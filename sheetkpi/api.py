@@ -23,7 +23,7 @@ from .errors import FileUnusable, SheetkpiError, UsageError
 from .model import Evaluation, Unit
 from .parsing.dates import parse_date
 from .parsing.deadlines import parse_deadline  # noqa: F401  (public API)
-from .reading import WorkbookData
+from .reading import UnitLayout, WorkbookData
 from .rules import evaluate
 from .writes import SheetWrites, WritePlan
 from .writes.history import history_writes
@@ -404,7 +404,8 @@ def _for_the_month(path: str | os.PathLike, as_of) -> tuple[WorkbookData, dt.dat
     return data, next_cutoff(data.tracker.settings.cutoff_day, as_date(as_of) or dt.date.today())
 
 
-def _copy_targets(data: WorkbookData, folder: Path, cutoff: dt.date) -> list[tuple[Unit, object, Path]]:
+def _copy_targets(data: WorkbookData, folder: Path, cutoff: dt.date) -> list[tuple[Unit, UnitLayout, Path]]:
+    """Each unit, its tab's layout and the path of its copy for the month ending at ``cutoff``."""
     from .workbook.safety import file_stem
 
     return [(u, data.units[u.sheet], folder / f"{file_stem(u.code)}-{cutoff:%Y-%m}.xlsx") for u in data.tracker.units]
@@ -460,28 +461,29 @@ class Outbox:
     user: str | None = None
     password: str | None = None
 
-    def deliver(self, letters: list[tuple[Unit, str, str, list[Path], str]]) -> list[UnitMail]:
-        """Send (or draft) ``(unit, subject, text, attachments, draft file name)``, each to the unit's
-        addresses in "Cấu hình"; a unit without a valid address is reported, the others still go."""
+    def deliver(self, letters: list) -> list[UnitMail]:
+        """Send (or draft) each :class:`~sheetkpi.outputs.letters.Letter` to its unit's addresses
+        in "Cấu hình"; a unit without a valid address is reported, the others still go."""
         from .outputs.mail import addresses, send_all, text_message, unit_addresses, write_eml
 
         addresses(self.cc, "--cc")  # wrong for every unit: stop before any is sent
         mails, messages = [], []
-        for unit, subject_text, text, attachments, draft_name in letters:
-            mail_ = UnitMail(unit, subject_text)
+        for letter in letters:
+            mail_ = UnitMail(letter.unit, letter.subject)
             mails.append(mail_)
-            to = unit_addresses(unit.email)
+            to = unit_addresses(letter.unit.email)
             if not to:
                 mail_.problem = f"chưa có địa chỉ thư ở {UNITS_EMAIL}"
                 continue
             try:
-                msg = text_message(subject_text, text, to=to, cc=self.cc, sender=self.sender,
-                                   to_option=f"{UNITS_EMAIL} (đơn vị {unit.code})", attachments=attachments)
+                msg = text_message(letter.subject, letter.text, to=to, cc=self.cc, sender=self.sender,
+                                   to_option=f"{UNITS_EMAIL} (đơn vị {letter.unit.code})",
+                                   attachments=letter.attachments)
             except UsageError as exc:  # the sender and the copies are checked already: the unit's address
                 mail_.problem = exc.message
                 continue
             if self.eml:
-                mail_.draft = write_eml(msg, _folder(self.eml) / draft_name)
+                mail_.draft = write_eml(msg, _folder(self.eml) / letter.draft_name)
             else:
                 messages.append((mail_, msg))
         if messages:
@@ -511,18 +513,14 @@ def mail_units(path: str | os.PathLike, outbox: Outbox, as_of=None, *,
     import tempfile
 
     from .outputs.letters import copy_letter
-    from .workbook.safety import file_stem
 
     data, cutoff = _for_the_month(path, as_of)
     outbox.sender = _sender(outbox.sender, data.tracker.settings)
     with tempfile.TemporaryDirectory(prefix="sheetkpi-split-") as tmp:
         targets = _copy_targets(data, Path(tmp), cutoff)
         _write_copies(data, targets, cutoff, progress)
-        letters = []
-        for unit, _, copy in targets:
-            subject_text, text = copy_letter(unit, data.tracker.settings, file_name=copy.name, cutoff=cutoff)
-            letters.append((unit, subject_text, text, [copy], f"{file_stem(unit.code)}-{cutoff:%Y-%m}.eml"))
-        mails = outbox.deliver(letters)
+        mails = outbox.deliver([copy_letter(unit, copy, data.tracker.settings, cutoff=cutoff)
+                                for unit, _, copy in targets])
     return UnitMailResult(as_date(as_of) or dt.date.today(), cutoff, mails)
 
 
@@ -532,7 +530,6 @@ def remind(path: str | os.PathLike, outbox: Outbox, as_of=None) -> UnitMailResul
     to fix get nothing. The rows are as of ``as_of`` (else today)."""
     from .outputs.letters import reminder, rows_to_fix
     from .reportdate import AS_OF, TODAY
-    from .workbook.safety import file_stem
 
     data, cutoff = _for_the_month(path, as_of)
     day = as_date(as_of) or dt.date.today()
@@ -544,8 +541,7 @@ def remind(path: str | os.PathLike, outbox: Outbox, as_of=None) -> UnitMailResul
         if not rows:
             quiet.append(unit.unit)
             continue
-        subject_text, text = reminder(unit, rows, evaluation.settings, as_of=day, cutoff=cutoff)
-        letters.append((unit.unit, subject_text, text, [], f"{file_stem(unit.unit.code)}-nhac-{day:%Y-%m-%d}.eml"))
+        letters.append(reminder(unit, rows, evaluation.settings, as_of=day, cutoff=cutoff))
     return UnitMailResult(day, cutoff, outbox.deliver(letters), quiet)
 
 
@@ -554,11 +550,11 @@ class CollectResult:
     """What :func:`collect` took from the returned copies, unit by unit, and what it could not read."""
 
     copies: list  # sheetkpi.collect.ReturnedCopy: the copy taken for each unit that sent one, in units' order
-    superseded: list = field(default_factory=list)  # older copies of a unit, not taken
-    conflicts: list = field(default_factory=list)  # Issues: cells where an older copy said otherwise
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (file name, why it was not read)
-    not_returned: list[Unit] = field(default_factory=list)
-    dry_run: bool = False
+    superseded: list  # older copies of a unit, not taken
+    conflicts: list  # Issues: cells where an older copy said otherwise
+    failures: list[tuple[str, str]]  # (file name, why it was not read)
+    not_returned: list[Unit]
+    dry_run: bool
     cells_written: int = 0
     backup: Path | None = None
     recalc: RecalcResult | None = None
@@ -577,11 +573,11 @@ def collect(
     import tempfile
     from contextlib import nullcontext
 
-    from .collect import NotAUnitsCopy, canonical_tab, conflicts, read_copy
+    from .collect import canonical_tab, choose
     from .parsing.numbers import is_percent_format
     from .reportdate import for_recalc
     from .workbook.reader import load_grids
-    from .workbook.returned import readable_copy, returned_files, saved_at
+    from .workbook.returned import returned_files
     from .workbook.safety import backup, workbook_lock
 
     source = require_workbook_file(path)
@@ -595,48 +591,21 @@ def collect(
         if recalc_after and not dry_run:
             # Refused now, before anything is written, rather than after the copies are saved.
             for_recalc(as_date(as_of), settings, data.history.dates if data.history else (), dt.date.today())
-        marks = book.package.cell_marks(is_percent_format)
-        units = data.tracker.units
         with load_grids(source, book.package) as grids:
-            tabs = {u.code: canonical_tab(grids[u.sheet], data.units[u.sheet], settings.plan_year) for u in units}
-        copies = []
-        for done, file in enumerate(files, start=1):
-            if progress:
-                progress("Đọc bản gửi về", done, len(files))
-            try:
-                readable = readable_copy(file, Path(tmp) / f"{done}.xlsx")
-                with load_grids(readable) as sheets:
-                    copies.append(read_copy(
-                        file.name, saved_at(readable, file), sheets, units, lambda u: tabs[u.code],
-                        lambda u: marks[u.sheet].styled if u.sheet in marks else set(), settings.plan_year,
-                    ))
-            except SheetkpiError as exc:
-                failures.append((file.name, exc.message))
-            except NotAUnitsCopy as exc:
-                failures.append((file.name, f"Tệp '{file.name}' không dùng được: {exc}."))
-            except Exception as exc:  # one strange file must not stop the others: nothing is written yet
-                failures.append((file.name, f"Không đọc được tệp '{file.name}' ({exc.__class__.__name__}: {exc})."))
-        result = CollectResult([], failures=failures, dry_run=dry_run)
-        by_unit: dict[str, list] = {}
-        # The copy saved last first; of two saved at the same time, the one named last.
-        for _, copy in sorted(enumerate(copies), key=lambda ic: (ic[1].saved_at, ic[0]), reverse=True):
-            by_unit.setdefault(copy.unit.code, []).append(copy)
-        for unit in units:
-            found = by_unit.get(unit.code)
-            if not found:
-                result.not_returned.append(unit)
-                continue
-            newest, *older = found
-            result.copies.append(newest)
-            result.superseded += older
-            result.conflicts += [i for old in older for i in conflicts(newest, old)]
+            tabs = {u.code: canonical_tab(grids[u.sheet], data.units[u.sheet], settings.plan_year)
+                    for u in data.tracker.units}
+        marks = book.package.cell_marks(is_percent_format)
+        copies = _read_copies(files, failures, data, tabs, marks, Path(tmp), progress)
+        chosen = choose(copies, data.tracker.units)
+        result = CollectResult(chosen.copies, chosen.superseded, chosen.conflicts, failures, chosen.not_returned,
+                               dry_run)
         writes = [SheetWrites(c.unit.sheet, cells={(x.row, x.col): x.write for x in c.comparison.changes})
                   for c in result.copies if c.comparison.changes]
         if writes and not dry_run:
             result.backup = backup(source)
             result.cells_written = book.apply(writes)
             _save(book.package, source, source)
-        elif writes:
+        else:
             result.cells_written = sum(w.cell_count() for w in writes)
     if result.copies and recalc_after and not dry_run:
         try:
@@ -644,6 +613,36 @@ def collect(
         except SheetkpiError as exc:
             result.recalc_error = exc
     return result
+
+
+def _read_copies(files: list[Path], failures: list[tuple[str, str]], data: WorkbookData, tabs: dict, marks: dict,
+                 workdir: Path, progress: Progress | None) -> list:
+    """Each returned file read against the canonical tabs (``marks``: their percentage cells); a file
+    that cannot be read is added to ``failures`` with why, and the others are still read."""
+    from .collect import NotAUnitsCopy, read_copy
+    from .workbook.reader import load_grids
+    from .workbook.returned import readable_copy, saved_at
+
+    copies = []
+    for done, file in enumerate(files, start=1):
+        if progress:
+            progress("Đọc bản gửi về", done, len(files))
+        try:
+            readable = readable_copy(file, workdir / f"{done}.xlsx")
+            with load_grids(readable) as sheets:
+                copies.append(read_copy(
+                    file.name, saved_at(readable, file), sheets, data.tracker.units, lambda u: tabs[u.code],
+                    lambda u: marks[u.sheet].styled if u.sheet in marks else set(), data.tracker.settings.plan_year,
+                ))
+        except SheetkpiError as exc:
+            failures.append((file.name, exc.message))
+        except NotAUnitsCopy as exc:
+            failures.append((file.name, f"Tệp '{file.name}' không dùng được: {exc}."))
+        except Exception as exc:  # one strange file must not stop the others: nothing is written yet
+            if os.environ.get("SHEETKPI_DEBUG"):
+                raise
+            failures.append((file.name, f"Không đọc được tệp '{file.name}' ({exc.__class__.__name__}: {exc})."))
+    return copies
 
 
 def new_workbook(output: str | os.PathLike, *, overwrite: bool = False) -> Path:

@@ -385,3 +385,32 @@ def conflicts(newer: ReturnedCopy, older: ReturnedCopy) -> list[Issue]:
                 "newer_value": shown(theirs),
             }))
     return found
+
+
+@dataclass
+class Choice:
+    """Which copy each unit's figures come from."""
+
+    copies: list[ReturnedCopy]  # one per unit that sent one, in the units' order
+    superseded: list[ReturnedCopy]  # older copies of a unit: not taken
+    conflicts: list[Issue]  # cells where an older copy said something the newer one does not
+    not_returned: list[Unit]
+
+
+def choose(copies: list[ReturnedCopy], units: list[Unit]) -> Choice:
+    """Per unit, the copy saved last (of two saved at the same time, the one given last); the others
+    set aside with the cells where they disagree with it."""
+    by_unit: dict[str, list[ReturnedCopy]] = {}
+    for _, copy in sorted(enumerate(copies), key=lambda ic: (ic[1].saved_at, ic[0]), reverse=True):
+        by_unit.setdefault(copy.unit.code, []).append(copy)
+    chosen = Choice([], [], [], [])
+    for unit in units:
+        found = by_unit.get(unit.code)
+        if not found:
+            chosen.not_returned.append(unit)
+            continue
+        newest, *older = found
+        chosen.copies.append(newest)
+        chosen.superseded += older
+        chosen.conflicts += [issue for copy in older for issue in conflicts(newest, copy)]
+    return chosen

@@ -6,12 +6,14 @@ and the reminder before the cut-off day (``remind``). Plain Vietnamese text, as 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from .. import layout
 from ..model import KpiResult, Settings, Unit, UnitResult
 from ..parsing.text import format_date
 from ..report import Issue
+from ..workbook.safety import file_stem
 
 # What a reminder asks of a row, by issue code: the fields whose cells the department should fix,
 # and how. Only what the department itself fills; weights and deadlines are the Office's.
@@ -27,6 +29,17 @@ _TO_FIX: dict[str, tuple[tuple[str, ...], str]] = {
 }
 REMINDED = tuple(_TO_FIX)
 TITLE_SHOWN = 150  # characters of a KPI's title in a letter
+
+
+@dataclass
+class Letter:
+    """A message to one unit, to send or to write as a draft named ``draft_name``."""
+
+    unit: Unit
+    subject: str
+    text: str
+    draft_name: str
+    attachments: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -68,8 +81,8 @@ def _signature(settings: Settings) -> list[str]:
 
 
 def reminder(unit: UnitResult, rows: list[RowToFix], settings: Settings, *, as_of: dt.date,
-             cutoff: dt.date) -> tuple[str, str]:
-    """The reminder to one unit: (subject, text)."""
+             cutoff: dt.date) -> Letter:
+    """The reminder to one unit."""
     name = unit.unit.name
     subject = f"Đề nghị cập nhật KPI trước ngày {format_date(cutoff)} — {name}"
     lines = [
@@ -84,18 +97,18 @@ def reminder(unit: UnitResult, rows: list[RowToFix], settings: Settings, *, as_o
         lines.append(f"{n}. {_kpi_heading(row.kpi)}")
         lines += [f"   - {line}" for line in row.lines]
     lines += ["", f"(Theo số liệu trên Bảng giao KPI đến ngày {format_date(as_of)}.)", "", *_signature(settings)]
-    return subject, "\n".join(lines) + "\n"
+    return Letter(unit.unit, subject, "\n".join(lines) + "\n", f"{file_stem(unit.unit.code)}-nhac-{as_of:%Y-%m-%d}.eml")
 
 
-def copy_letter(unit: Unit, settings: Settings, *, file_name: str, cutoff: dt.date) -> tuple[str, str]:
-    """The letter that carries a unit its copy for the month (``mail --per-unit``): (subject, text)."""
+def copy_letter(unit: Unit, copy: Path, settings: Settings, *, cutoff: dt.date) -> Letter:
+    """The letter that carries a unit its copy for the month (``mail --per-unit``), attached."""
     month = f"{cutoff.month}/{cutoff.year}"
     owned = ", ".join(f'"{layout.COLUMNS[f]}"' for f in ("progress", "result", "obstacles", "completed_on"))
     subject = f"Bảng giao KPI tháng {month} — {unit.name}: đề nghị cập nhật trước ngày {format_date(cutoff)}"
     lines = [
         f"Kính gửi: {unit.name}",
         "",
-        f"{settings.office} gửi Quý đơn vị Bảng giao KPI tháng {month} của đơn vị (tệp đính kèm {file_name}).",
+        f"{settings.office} gửi Quý đơn vị Bảng giao KPI tháng {month} của đơn vị (tệp đính kèm {copy.name}).",
         f'Đề nghị Quý đơn vị cập nhật {owned} (và "{layout.COLUMNS["actual"]}" đối với chỉ tiêu định lượng) '
         f'trên trang tính "{unit.sheet}", lưu tệp và gửi lại {settings.office} trước ngày {format_date(cutoff)}.',
         "",
@@ -105,4 +118,4 @@ def copy_letter(unit: Unit, settings: Settings, *, file_name: str, cutoff: dt.da
         "",
         *_signature(settings),
     ]
-    return subject, "\n".join(lines) + "\n"
+    return Letter(unit, subject, "\n".join(lines) + "\n", f"{file_stem(unit.code)}-{cutoff:%Y-%m}.eml", [copy])
