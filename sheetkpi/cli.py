@@ -456,6 +456,8 @@ def _cmd_collect(args, progress) -> int:
     if result.recalc:
         print()
         _print_recalc(result.recalc, progress, details=args.verbose, workbook=args.workbook)
+    elif result.cells_written and args.no_recalc and not args.dry_run:
+        print(f"Chưa tính lại (--no-recalc): chạy sheetkpi recalc \"{args.workbook}\" khi đã sẵn sàng.")
     if result.recalc_error:
         print(f"Lỗi: đã ghi số liệu các đơn vị nhưng chưa tính lại được: {result.recalc_error.message} "
               f"Sửa xong, chạy: sheetkpi recalc \"{args.workbook}\"", file=sys.stderr)

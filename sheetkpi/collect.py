@@ -28,7 +28,7 @@ from .cells import address
 from .model import Unit
 from .parsing.dates import parse_date
 from .parsing.numbers import format_vn, parse_progress, parse_vn_number, parse_weight
-from .parsing.text import clean_text, fold, format_date, nfc
+from .parsing.text import clean_text, excerpt, fold, format_date, nfc
 from .reading import UnitLayout
 from .report import ChangeNotTaken, CopyConflict, Issue, OtherUnitTab, RowAdded, RowMissing
 from .structure import Grid, find_header, is_blank, read_structure
@@ -55,7 +55,7 @@ class Row:
     def label(self) -> str:
         """"KHĐT-03 'Thu hút đầu tư…'" for messages."""
         code, title = self.values.get("code") or "", self.values.get("title") or ""
-        return " ".join(p for p in (code, f"'{_short(title)}'" if title else "") if p) or f"dòng {self.row}"
+        return " ".join(p for p in (code, f"'{excerpt(title, SHOWN)}'" if title else "") if p) or f"dòng {self.row}"
 
 
 def read_value(name: str, value: Any, percent: bool, year: int) -> Any:
@@ -265,12 +265,9 @@ def shown(value: Any) -> str:
         return format_vn(value)
     if isinstance(value, dt.date):
         return format_date(value)
-    return f"'{_short(str(value))}'"
+    return f"'{excerpt(str(value), SHOWN)}'"
 
 
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
 
 
 # -- a returned file: whose it is, and what it says ---------------------------------------------------

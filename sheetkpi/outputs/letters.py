@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .. import layout
 from ..model import KpiResult, Settings, Unit, UnitResult
-from ..parsing.text import format_date
+from ..parsing.text import excerpt, format_date
 from ..report import Issue
 from ..workbook.safety import file_stem
 
@@ -27,7 +27,6 @@ _TO_FIX: dict[str, tuple[tuple[str, ...], str]] = {
     "overdue": (("progress", "obstacles"), "đề nghị cập nhật {progress} và nêu rõ {obstacles}"),
     "at-risk": (("progress", "obstacles"), "đề nghị cập nhật {progress} và nêu rõ {obstacles}"),
 }
-REMINDED = tuple(_TO_FIX)
 TITLE_SHOWN = 150  # characters of a KPI's title in a letter
 
 
@@ -71,7 +70,7 @@ def _line(k: KpiResult, issue: Issue) -> str:
 
 
 def _kpi_heading(k: KpiResult) -> str:
-    title = k.kpi.title if len(k.kpi.title) <= TITLE_SHOWN else k.kpi.title[: TITLE_SHOWN - 1] + "…"
+    title = excerpt(k.kpi.title, TITLE_SHOWN)
     code = f"{k.kpi.code} — " if k.kpi.code else ""
     return f"{code}{title} (dòng {k.kpi.row})"
 
