@@ -21,9 +21,11 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.cell import coordinate_to_tuple
 
+from sheetkpi import api
 from sheetkpi.workbook.builder import KpiSpec, UnitSpec, build_workbook, default_settings
 
 import loop_edits
+import realedits
 from badinputs import make_encrypted, read_part, rewrite_parts, sheet_part
 from lo_uno import require_uno
 from support import EXAMPLE, cells, convert, run_cli, smtp_server, soffice
@@ -149,6 +151,31 @@ def test_split_keeps_an_earlier_copy_in_sao_luu(loop, tmp_path):
     kept = list((folder / "sao-luu").iterdir())
     assert len(kept) == 5 and any(p.read_bytes() == b"a copy a department sent back" for p in kept)
     assert load_workbook(folder / f"VP-{MONTH}.xlsx").sheetnames == ["Hướng dẫn", "VP"]
+
+
+# Workbooks as Offices keep them (tests/realedits.py): merged cells hiding a department's text, sorted
+# rows, a repeated header, weights as percentages, group rows, values typed every way, a two-row
+# header, an Excel table.
+ROUND_TRIP = ("merged_cells", "sort_by_weight", "repeated_header", "weights_percent", "group_rows", "typed_values",
+              "openpyxl_two_row_header", "xlsxwriter_table")
+
+
+@pytest.fixture(scope="module")
+def edited(tmp_path_factory) -> dict[str, Path]:
+    require_uno()
+    return realedits.build_all(tmp_path_factory.mktemp("edited"), list(ROUND_TRIP))
+
+
+@pytest.mark.parametrize("case", ROUND_TRIP)
+def test_copies_sent_back_untouched_change_nothing(edited, case, tmp_path):
+    book = tmp_path / "BangGiaoKPI.xlsx"
+    shutil.copyfile(edited[case], book)
+    split = api.split(book, tmp_path / "gui-di", as_of="2026-06-26")
+    result = api.collect(book, [tmp_path / "gui-di"], dry_run=True)
+    assert [c.unit for c in result.copies] == [unit for unit, _ in split.copies] and not result.failures
+    for copy in result.copies:
+        assert copy.comparison.changes == [] and copy.comparison.proposals == [], (copy.unit.code, case)
+        assert copy.comparison.rejected == copy.comparison.missing == 0
 
 
 # -- collect ----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ then lists that change as a proposal instead of taking it.
 from __future__ import annotations
 
 import contextlib
+import copy
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +28,8 @@ from .. import layout
 from ..model import Unit
 from ..parsing.text import fold
 from ..reading import UnitLayout
+from ..structure import Grid, is_blank
+from .reader import load_grids
 from .safety import write_atomically
 
 _OPEN = Protection(locked=False)
@@ -53,20 +56,42 @@ def write_unit_copies(
     if guide is not None:
         guide.protection = _protection()
     written = []
-    for done, (unit, unit_layout, target) in enumerate(units, start=1):
-        ws = wb[unit.sheet]
-        if _needs_values(ws, {unit.sheet}):
-            cached = cached or load_workbook(source, data_only=True)
-            _freeze_outside_refs(ws, cached[unit.sheet], {unit.sheet})
-        _lock(ws, unit_layout)
-        kept = [s for s in (guide, ws) if s is not None]
-        with _only(wb, kept):
-            wb.properties.title = title.format(unit=unit.name)
-            wb.properties.description = description
-            written.append(write_atomically(target, wb.save))
-        if progress:
-            progress("Ghi bản của đơn vị", done, len(units))
+    with load_grids(source) as grids:
+        for done, (unit, unit_layout, target) in enumerate(units, start=1):
+            ws = wb[unit.sheet]
+            if ws.merged_cells.ranges:
+                _restore_covered(ws, grids[unit.sheet])
+            if _needs_values(ws, {unit.sheet}):
+                cached = cached or load_workbook(source, data_only=True)
+                _freeze_outside_refs(ws, cached[unit.sheet], {unit.sheet})
+            _lock(ws, unit_layout)
+            kept = [s for s in (guide, ws) if s is not None]
+            with _only(wb, kept):
+                wb.properties.title = title.format(unit=unit.name)
+                wb.properties.description = description
+                written.append(write_atomically(target, wb.save))
+            if progress:
+                progress("Ghi bản của đơn vị", done, len(units))
     return written
+
+
+def _restore_covered(ws: Worksheet, grid: Grid) -> None:
+    """openpyxl keeps only the first cell of a merged range, while a file may hold values in the
+    others (LibreOffice keeps them when cells are merged). A range hiding such values is unmerged in
+    the copy, the values back in their cells (in the first cell's style): else ``collect`` would read
+    them as emptied by the department."""
+    for merged in list(ws.merged_cells.ranges):
+        first = (merged.min_row, merged.min_col)
+        hidden = {(r, c): value for r, c in merged.cells
+                  if (r, c) != first and not is_blank(value := _value(grid, r, c))}
+        if not hidden:
+            continue
+        style = ws.cell(*first)._style
+        ws.unmerge_cells(merged.coord)
+        for (r, c), value in hidden.items():
+            cell = ws.cell(r, c)
+            cell._style = copy.copy(style)
+            cell.value = value
 
 
 def _protection() -> SheetProtection:
@@ -91,6 +116,11 @@ def _lock(ws: Worksheet, unit_layout: UnitLayout) -> None:
     validations[:] = [v for v in validations
                       if not referenced_sheets(f"{v.formula1 or ''} {v.formula2 or ''}") - {ws.title}]
     ws.protection = _protection()
+
+
+def _value(grid: Grid, row: int, col: int):
+    line = grid[row - 1] if row <= len(grid) else ()
+    return line[col - 1].value if col <= len(line) else None
 
 
 def _needs_values(ws: Worksheet, kept: set[str]) -> bool:
