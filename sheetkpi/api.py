@@ -573,8 +573,8 @@ def collect(
     import tempfile
     from contextlib import nullcontext
 
-    from .collect import canonical_tab, choose
-    from .parsing.numbers import is_percent_format
+    from .collect import Formats, canonical_tab, choose
+    from .parsing.numbers import is_date_format, is_percent_format
     from .reportdate import for_recalc
     from .workbook.reader import load_grids
     from .workbook.returned import returned_files
@@ -594,8 +594,11 @@ def collect(
         with load_grids(source, book.package) as grids:
             tabs = {u.code: canonical_tab(grids[u.sheet], data.units[u.sheet], settings.plan_year)
                     for u in data.tracker.units}
-        marks = book.package.cell_marks(is_percent_format)
-        copies = _read_copies(files, failures, data, tabs, marks, Path(tmp), progress)
+        percent, dates = (book.package.cell_marks(f) for f in (is_percent_format, is_date_format))
+        formats = {u.code: Formats(percent[u.sheet].styled if u.sheet in percent else frozenset(),
+                                   dates[u.sheet].styled if u.sheet in dates else frozenset())
+                   for u in data.tracker.units}
+        copies = _read_copies(files, failures, data, tabs, formats, Path(tmp), progress)
         chosen = choose(copies, data.tracker.units)
         result = CollectResult(chosen.copies, chosen.superseded, chosen.conflicts, failures, chosen.not_returned,
                                dry_run)
@@ -615,10 +618,10 @@ def collect(
     return result
 
 
-def _read_copies(files: list[Path], failures: list[tuple[str, str]], data: WorkbookData, tabs: dict, marks: dict,
-                 workdir: Path, progress: Progress | None) -> list:
-    """Each returned file read against the canonical tabs (``marks``: their percentage cells); a file
-    that cannot be read is added to ``failures`` with why, and the others are still read."""
+def _read_copies(files: list[Path], failures: list[tuple[str, str]], data: WorkbookData, tabs: dict,
+                 formats: dict, workdir: Path, progress: Progress | None) -> list:
+    """Each returned file read against the canonical tabs and their cells' formats (by unit code); a
+    file that cannot be read is added to ``failures`` with why, and the others are still read."""
     from .collect import NotAUnitsCopy, read_copy
     from .workbook.reader import load_grids
     from .workbook.returned import readable_copy, saved_at
@@ -632,7 +635,7 @@ def _read_copies(files: list[Path], failures: list[tuple[str, str]], data: Workb
             with load_grids(readable) as sheets:
                 copies.append(read_copy(
                     file.name, saved_at(readable, file), sheets, data.tracker.units, lambda u: tabs[u.code],
-                    lambda u: marks[u.sheet].styled if u.sheet in marks else set(), data.tracker.settings.plan_year,
+                    lambda u: formats[u.code], data.tracker.settings.plan_year,
                 ))
         except SheetkpiError as exc:
             failures.append((file.name, exc.message))

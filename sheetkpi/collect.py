@@ -138,6 +138,16 @@ def missing_columns(grid: Grid) -> list[str]:
 
 # -- one returned tab against the canonical one ------------------------------------------------------
 
+@dataclass(frozen=True)
+class Formats:
+    """The canonical tab's cells whose number format changes what is written into them: percentages
+    (80 is written 0,8) and dates (a date elsewhere is written as the text "15/07/2026", which
+    people and the engine read as the day it is, where a date's serial number would show as 46218)."""
+
+    percent: frozenset[tuple[int, int]] | set[tuple[int, int]] = frozenset()
+    date: frozenset[tuple[int, int]] | set[tuple[int, int]] = frozenset()
+
+
 @dataclass
 class CellChange:
     """A department cell the canonical workbook takes."""
@@ -169,11 +179,10 @@ class Comparison:
         return len(self.changes) + len(self.proposals)
 
 
-def compare(canonical: Tab, returned: Tab, unit: Unit, percent_cells: set[tuple[int, int]] | frozenset = frozenset(),
-            ) -> Comparison:
+def compare(canonical: Tab, returned: Tab, unit: Unit, formats: Formats = Formats()) -> Comparison:
     """What a returned tab changes in the canonical tab of ``unit``: the department's cells to write
-    (``percent_cells``: canonical cells formatted as percentages, where 80 is written 0,8), the
-    proposals for the Office, and the reconciliation counts."""
+    (as ``formats``, the canonical cells' number formats, want them), the proposals for the Office,
+    and the reconciliation counts."""
     out = Comparison()
     pairs, added, missing = _match(canonical.rows, returned.rows)
     where = {"sheet": canonical.sheet, "unit": unit.code}
@@ -198,7 +207,7 @@ def compare(canonical: Tab, returned: Tab, unit: Unit, percent_cells: set[tuple[
             out.taken[(mine.row, col)] = theirs.values[f]
             if _same(mine.values[f], theirs.values[f]):
                 continue
-            value = _to_write(f, theirs, (mine.row, col) in percent_cells)
+            value = _to_write(f, theirs, (mine.row, col), formats)
             out.changes.append(CellChange(mine.row, col, f, mine.label, mine.values[f], theirs.values[f], value))
             taken = True
         out.updated += taken
@@ -239,14 +248,17 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _to_write(name: str, row: Row, percent: bool) -> Any:
-    """The value written into the canonical cell: the engine's reading of a number or a date (a
-    progress into a percentage cell divided by 100); a text as typed, line breaks kept."""
+def _to_write(name: str, row: Row, cell: tuple[int, int], formats: Formats) -> Any:
+    """The value written into the canonical ``cell``: the engine's reading of a number or a date (a
+    progress into a percentage cell divided by 100, a date into a cell without a date format as
+    text); a text as typed, line breaks kept."""
     value = row.values[name]
     if name in _TEXT_FIELDS:
         return _typed(row.typed[name]) if value is not None else None
-    if name == "progress" and percent and isinstance(value, (int, float)):
+    if name == "progress" and cell in formats.percent and isinstance(value, (int, float)):
         return _number(value / 100)
+    if isinstance(value, dt.date) and cell not in formats.date:
+        return format_date(value)
     return value
 
 
@@ -300,7 +312,7 @@ class ReturnedCopy:
 
 def read_copy(
     name: str, saved_at: dt.datetime, sheets: Mapping[str, Grid], units: list[Unit],
-    canonical: Callable[[Unit], Tab], percent: Callable[[Unit], set[tuple[int, int]]], year: int,
+    canonical: Callable[[Unit], Tab], formats: Callable[[Unit], Formats], year: int,
 ) -> ReturnedCopy:
     """Whose copy ``sheets`` (a returned file named ``name``) is, and what it changes.
 
@@ -322,7 +334,7 @@ def read_copy(
     named = named_units(name, units)
     if not tabs:
         tabs = _renamed_tab(sheets, named, year)
-    comparisons = {code: compare(canonical(unit), tab, unit, percent(unit)) for code, (unit, tab) in tabs.items()}
+    comparisons = {code: compare(canonical(unit), tab, unit, formats(unit)) for code, (unit, tab) in tabs.items()}
     own = _own(tabs, comparisons, named)
     others = [
         OtherUnitTab(sheet=unit.sheet, unit=unit.code, params={

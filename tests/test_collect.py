@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from sheetkpi.collect import NotAUnitsCopy, compare, named_units, read_copy, read_value, returned_tab
+from sheetkpi.collect import Formats, NotAUnitsCopy, compare, named_units, read_copy, read_value, returned_tab
 from sheetkpi.model import Unit
 from sheetkpi.structure import Cell
 
@@ -52,7 +52,7 @@ def test_sorted_rows_are_matched_by_code_and_title():
         [2, "KHĐT-02", "Báo cáo định kỳ", 30, 50, "Đã gửi 5 báo cáo", None],
         [1, "KHĐT-01", "Nghị quyết", 20, 90, "Đã trình", "12/6/2026"],
     )
-    found = compare(CANONICAL, returned, UNIT)
+    found = compare(CANONICAL, returned, UNIT, Formats(date={(2, 7)}))
     assert [(c.row, c.col, c.write) for c in found.changes] == [
         (4, 5, 25), (3, 6, "Đã gửi 5 báo cáo"), (2, 7, dt.date(2026, 6, 12))]
     assert (found.updated, found.unchanged, found.rejected, found.missing) == (3, 0, 0, 0)
@@ -87,10 +87,24 @@ def test_a_deleted_row_and_a_second_row_with_the_same_code():
     assert [i.code for i in found.proposals] == ["row-added", "row-missing", "row-missing"]
 
 
-def test_a_progress_written_into_a_percentage_cell_is_divided_by_100():
-    returned, _ = tab([1, "KHĐT-01", "Nghị quyết", 20, "95%", "Đã trình", None])
-    found = compare(CANONICAL, returned, UNIT, {(2, 5)})
-    assert [(c.after, c.write) for c in found.changes] == [(95, 0.95)]
+def test_what_is_written_follows_the_canonical_cells_format():
+    returned, _ = tab([1, "KHĐT-01", "Nghị quyết", 20, "95%", "Đã trình", "12/6/2026"])
+    # A percentage cell takes 0,95 for 95; a date cell a date.
+    found = compare(CANONICAL, returned, UNIT, Formats(percent={(2, 5)}, date={(2, 7)}))
+    assert [(c.after, c.write) for c in found.changes] == [(95, 0.95), (dt.date(2026, 6, 12), dt.date(2026, 6, 12))]
+    # Cells without those formats: the number, and the date as text (a serial number would show).
+    found = compare(CANONICAL, returned, UNIT)
+    assert [c.write for c in found.changes] == [95, "12/06/2026"]
+
+
+@pytest.mark.parametrize("code, date", [
+    ("dd/mm/yyyy", True), ("d-mmm-yy", True), ("mm-dd-yy h:mm", True), ("[$-42A]dd/mm/yyyy", True),
+    ("General", False), ("0.00", False), ("@", False), ('0" ngày"', False), ("h:mm", False), (None, False),
+])
+def test_date_formats(code, date):
+    from sheetkpi.parsing.numbers import is_date_format
+
+    assert is_date_format(code) is date
 
 
 @pytest.mark.parametrize("name, units", [
@@ -104,7 +118,7 @@ def test_the_file_name_names_a_unit_by_a_whole_word(name, units):
 def _copy(name, sheets):
     canonical = {"KHĐT": CANONICAL, "VP": tab([1, "VP-01", "Cải cách", 100, 50, None, None], sheet="VP")[0]}
     return read_copy(name, dt.datetime(2026, 7, 20), sheets, [UNIT, OTHER], lambda u: canonical[u.code],
-                     lambda u: set(), 2026)
+                     lambda u: Formats(), 2026)
 
 
 def test_a_copy_is_its_units_by_its_tab_by_its_name_or_by_what_changed():
