@@ -38,6 +38,7 @@ SETTINGS = {
     "band_excellent": 90,
     "band_good": 70,
     "band_pass": 50,
+    "sender": "Văn phòng Ban <vanphong@kkt.example.vn>",
 }
 
 KHDT = [
@@ -282,11 +283,11 @@ BQLDA = [
 ]
 
 UNITS = [
-    UnitSpec("KHĐT", "Phòng Kế hoạch và Đầu tư", KHDT),
-    UnitSpec("XDMT", "Phòng Xây dựng và Môi trường", XDMT),
-    UnitSpec("DNLĐ", "Phòng Doanh nghiệp và Lao động", DNLD),
-    UnitSpec("VP", "Văn phòng", VP),
-    UnitSpec("BQLDA", "Ban Quản lý dự án khu vực KKT", BQLDA),
+    UnitSpec("KHĐT", "Phòng Kế hoạch và Đầu tư", KHDT, email="khdt@kkt.example.vn"),
+    UnitSpec("XDMT", "Phòng Xây dựng và Môi trường", XDMT, email="xdmt@kkt.example.vn"),
+    UnitSpec("DNLĐ", "Phòng Doanh nghiệp và Lao động", DNLD, email="dnld@kkt.example.vn"),
+    UnitSpec("VP", "Văn phòng", VP, email="vp@kkt.example.vn"),
+    UnitSpec("BQLDA", "Ban Quản lý dự án khu vực KKT", BQLDA, email="Ban QLDA <bqlda@kkt.example.vn>"),
 ]
 
 # Progress read at the two earlier report dates (25/04, 25/05). KHĐT-06 went down in June;

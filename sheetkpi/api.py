@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Protocol
 
 from .convert import FORMATS, foreign_format, legacy_message
-from .errors import FileUnusable, UsageError
-from .model import Evaluation
+from .errors import FileUnusable, SheetkpiError, UsageError
+from .model import Evaluation, Unit
 from .parsing.dates import parse_date
 from .parsing.deadlines import parse_deadline  # noqa: F401  (public API)
-from .reading import WorkbookData
+from .reading import UnitLayout, WorkbookData
 from .rules import evaluate
 from .writes import SheetWrites, WritePlan
 from .writes.history import history_writes
@@ -213,17 +213,11 @@ def recalc(
 ) -> RecalcResult:
     """Validate, compute and write the engine-owned cells back (in place unless ``output``), then
     write the memo when asked."""
-    from .workbook.package import PackageError
-    from .workbook.safety import backup, refuse_if_open, refuse_if_read_only, workbook_lock
+    from .workbook.safety import backup, workbook_lock
 
-    given = Path(path)
     source = require_workbook_file(path)
     target = _output_path(source, output)
-    refuse_if_open(given)  # Excel's lock file is beside the name it opened, the link's or the target's
-    refuse_if_open(source)
-    if target != source:
-        refuse_if_open(target)
-    refuse_if_read_only(target)
+    _refuse_to_write(Path(path), source, target)
     # One run at a time writes a workbook: a second one waits briefly, then refuses.
     with workbook_lock(target):
         # Opened before reading: the package refuses to save if the file changes on disk meanwhile.
@@ -232,22 +226,7 @@ def recalc(
         saved_backup = backup(source) if keep_backup and target == source else None
         if target.exists() and target != source and keep_backup:
             saved_backup = backup(target)
-        try:
-            book.package.save(target)
-        except PackageError as exc:
-            if exc.code == "save-failed":
-                raise FileUnusable("write-failed", f"{exc.message} Tệp gốc không thay đổi.") from exc
-            if exc.code != "file-changed":
-                raise
-            raise FileUnusable(
-                "file-changed",
-                f"Tệp '{source.name}' vừa được lưu lại (trong Excel hoặc bởi người khác) trong lúc sheetkpi đang "
-                "tính; sheetkpi không ghi đè để giữ nguyên những thay đổi đó. Hãy chạy lại.",
-            ) from exc
-        except OSError as exc:
-            raise FileUnusable(
-                "write-failed", f"Không ghi được tệp '{target}': {exc.strerror or exc}. Tệp gốc không thay đổi."
-            ) from exc
+        _save(book.package, source, target)
         result = RecalcResult(done.evaluation, target, saved_backup, done.cells_written)
         if memo:
             from .errors import SheetkpiError
@@ -262,6 +241,39 @@ def recalc(
             except Exception as exc:  # the workbook is saved already: say so, whatever the memo met
                 result.memo_error = f"lỗi không lường trước ({exc.__class__.__name__}: {exc})"
         return result
+
+
+def _refuse_to_write(given: Path, source: Path, target: Path) -> None:
+    """Refuse, before any work, to write a workbook open in a spreadsheet program or read-only."""
+    from .workbook.safety import refuse_if_open, refuse_if_read_only
+
+    refuse_if_open(given)  # Excel's lock file is beside the name it opened, the link's or the target's
+    refuse_if_open(source)
+    if target != source:
+        refuse_if_open(target)
+    refuse_if_read_only(target)
+
+
+def _save(package, source: Path, target: Path) -> None:
+    """Save the package to ``target`` in one step; a failure says that the original is unchanged."""
+    from .workbook.package import PackageError
+
+    try:
+        package.save(target)
+    except PackageError as exc:
+        if exc.code == "save-failed":
+            raise FileUnusable("write-failed", f"{exc.message} Tệp gốc không thay đổi.") from exc
+        if exc.code != "file-changed":
+            raise
+        raise FileUnusable(
+            "file-changed",
+            f"Tệp '{source.name}' vừa được lưu lại (trong Excel hoặc bởi người khác) trong lúc sheetkpi đang "
+            "tính; sheetkpi không ghi đè để giữ nguyên những thay đổi đó. Hãy chạy lại.",
+        ) from exc
+    except OSError as exc:
+        raise FileUnusable(
+            "write-failed", f"Không ghi được tệp '{target}': {exc.strerror or exc}. Tệp gốc không thay đổi."
+        ) from exc
 
 
 def _output_path(source: Path, output: str | os.PathLike | None) -> Path:
@@ -314,21 +326,40 @@ class MailResult:
     refused: dict[str, str] = field(default_factory=dict)
 
 
+# Where the recipients of a message to the units come from, as messages about them say it.
+UNITS_EMAIL = "cột 'Email' của bảng đơn vị trong 'Cấu hình'"
+
+
+def _sender(given: str | None, settings) -> str | None:
+    """The sender of a mail command: ``--from``, else "Email gửi" of "Cấu hình" (checked here, so
+    that a wrong one is named where it is written); None leaves it to the login (see send_smtp)."""
+    from .outputs.mail import addresses
+
+    if given or not settings.sender:
+        return given
+    return addresses([settings.sender], "'Email gửi' trong 'Cấu hình'")[0]
+
+
 def mail(
-    path: str | os.PathLike, *, to: list[str], cc: list[str] = (), sender: str | None = None, as_of=None,
-    eml: str | os.PathLike | None = None, smtp: tuple[str, int] | None = None, starttls: bool = False,
+    path: str | os.PathLike, *, to: list[str] | None = None, cc: list[str] = (), sender: str | None = None,
+    as_of=None, eml: str | os.PathLike | None = None, smtp: tuple[str, int] | None = None, starttls: bool = False,
     user: str | None = None, password: str | None = None,
 ) -> MailResult:
     """Email the workbook with its memo: as an .eml draft (``eml``) or through an SMTP server
-    (``smtp`` = (host, port))."""
+    (``smtp`` = (host, port)). Without ``to``, to every unit's address in "Cấu hình"; without
+    ``sender``, from "Email gửi"."""
     import tempfile
 
-    from .outputs.mail import build_message, send_smtp, write_eml
+    from .outputs.mail import build_message, send_smtp, unit_addresses, write_eml
 
     evaluation = check(path, as_of)
+    where = "--to"
+    if to is None:
+        to, where = [a for u in evaluation.units for a in unit_addresses(u.unit.email)], f"--to, hoặc {UNITS_EMAIL}"
+    sender = _sender(sender, evaluation.settings)
     with tempfile.TemporaryDirectory(prefix="sheetkpi-mail-") as tmp:
         memo_files = _write_memo(evaluation, Path(tmp), None, False)
-        msg = build_message(evaluation, Path(path), memo_files, to=to, cc=cc, sender=sender)
+        msg = build_message(evaluation, Path(path), memo_files, to=to, cc=cc, sender=sender, to_option=where)
         result = MailResult(evaluation, str(msg["Subject"]))
         if eml:
             result.draft = write_eml(msg, Path(eml))
@@ -336,6 +367,285 @@ def mail(
             host, port = smtp
             result.refused = send_smtp(msg, host, port, starttls=starttls, user=user, password=password)
     return result
+
+
+# -- the month without a shared drive: a copy per unit, the copies collected, the late reminded ---------
+
+@dataclass
+class SplitResult:
+    """What :func:`split` wrote: a copy per unit for the month ending at ``cutoff``."""
+
+    cutoff: dt.date
+    copies: list[tuple[Unit, Path]]
+    replaced: list[Path] = field(default_factory=list)  # copies found there before, kept in "sao-luu"
+
+
+def split(path: str | os.PathLike, output_dir: str | os.PathLike, as_of=None, *,
+          progress: Progress | None = None) -> SplitResult:
+    """One workbook per unit in ``output_dir``: its tab and "Hướng dẫn", all but the department's
+    cells locked, named "<code>-<YYYY-MM>.xlsx" after the month of the coming cut-off (the first
+    "Ngày chốt số liệu hằng tháng" on or after ``as_of``, else today). A copy of the same name
+    already there is first kept in "sao-luu" (it may be one a department sent back)."""
+    from .workbook.safety import backup
+
+    data, cutoff = _for_the_month(path, as_of)
+    folder = _folder(output_dir)
+    targets = _copy_targets(data, folder, cutoff)
+    replaced = [backup(target) for _, _, target in targets if target.exists()]
+    _write_copies(data, targets, cutoff, progress)
+    return SplitResult(cutoff, [(unit, target) for unit, _, target in targets], replaced)
+
+
+def _for_the_month(path: str | os.PathLike, as_of) -> tuple[WorkbookData, dt.date]:
+    """The workbook read, and the cut-off day the month's copies are for."""
+    from .reportdate import next_cutoff
+
+    data = load(path)
+    return data, next_cutoff(data.tracker.settings.cutoff_day, as_date(as_of) or dt.date.today())
+
+
+def _copy_targets(data: WorkbookData, folder: Path, cutoff: dt.date) -> list[tuple[Unit, UnitLayout, Path]]:
+    """Each unit, its tab's layout and the path of its copy for the month ending at ``cutoff``."""
+    from .workbook.safety import file_stem
+
+    return [(u, data.units[u.sheet], folder / f"{file_stem(u.code)}-{cutoff:%Y-%m}.xlsx") for u in data.tracker.units]
+
+
+def _write_copies(data: WorkbookData, targets, cutoff: dt.date, progress: Progress | None) -> None:
+    from .parsing.text import format_date
+    from .workbook.split import write_unit_copies
+
+    shown = f" Các cột nền xám: kết quả tính đến ngày {format_date(data.last_run)}." if data.last_run else ""
+    write_unit_copies(
+        Path(data.path), targets, title=f"Bảng giao KPI tháng {cutoff.month}/{cutoff.year} — {{unit}}",
+        description=f"Bản của đơn vị; cập nhật và gửi lại trước ngày {format_date(cutoff)}.{shown}",
+        progress=progress,
+    )
+
+
+def _folder(path: str | os.PathLike) -> Path:
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError("bad-output", f"'{folder}' là một tệp, không phải thư mục.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FileUnusable("folder-not-writable", f"Không tạo được thư mục '{folder}': {exc.strerror or exc}.") from exc
+    return folder
+
+
+@dataclass
+class UnitMail:
+    """One unit's message: sent, written as a draft, or why not (``problem``)."""
+
+    unit: Unit
+    subject: str = ""
+    draft: Path | None = None
+    refused: dict[str, str] = field(default_factory=dict)  # recipients the server refused
+    problem: str | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.problem is None and self.draft is None
+
+
+@dataclass
+class Outbox:
+    """The messages a command addresses to the units: to send, or to write as drafts."""
+
+    cc: list[str] = field(default_factory=list)
+    sender: str | None = None
+    eml: str | os.PathLike | None = None  # a folder for the drafts
+    smtp: tuple[str, int] | None = None
+    starttls: bool = False
+    user: str | None = None
+    password: str | None = None
+
+    def deliver(self, letters: list) -> list[UnitMail]:
+        """Send (or draft) each :class:`~sheetkpi.outputs.letters.Letter` to its unit's addresses
+        in "Cấu hình"; a unit without a valid address is reported, the others still go."""
+        from .outputs.mail import addresses, send_all, text_message, unit_addresses, write_eml
+
+        addresses(self.cc, "--cc")  # wrong for every unit: stop before any is sent
+        mails, messages = [], []
+        for letter in letters:
+            mail_ = UnitMail(letter.unit, letter.subject)
+            mails.append(mail_)
+            to = unit_addresses(letter.unit.email)
+            if not to:
+                mail_.problem = f"chưa có địa chỉ thư ở {UNITS_EMAIL}"
+                continue
+            try:
+                msg = text_message(letter.subject, letter.text, to=to, cc=self.cc, sender=self.sender,
+                                   to_option=f"{UNITS_EMAIL} (đơn vị {letter.unit.code})",
+                                   attachments=letter.attachments)
+            except UsageError as exc:  # the sender and the copies are checked already: the unit's address
+                mail_.problem = exc.message
+                continue
+            if self.eml:
+                mail_.draft = write_eml(msg, _folder(self.eml) / letter.draft_name)
+            else:
+                messages.append((mail_, msg))
+        if messages:
+            host, port = self.smtp
+            deliveries = send_all([m for _, m in messages], host, port, starttls=self.starttls, user=self.user,
+                                  password=self.password)
+            for (mail_, _), delivery in zip(messages, deliveries):
+                mail_.refused = delivery.refused
+                mail_.problem = delivery.failure
+        return mails
+
+
+@dataclass
+class UnitMailResult:
+    """What :func:`mail_units` or :func:`remind` did, unit by unit."""
+
+    as_of: dt.date
+    cutoff: dt.date
+    mails: list[UnitMail]
+    nothing_to_fix: list[Unit] = field(default_factory=list)  # units a reminder did not write to
+
+
+def mail_units(path: str | os.PathLike, outbox: Outbox, as_of=None, *,
+               progress: Progress | None = None) -> UnitMailResult:
+    """Send each unit its copy for the month (as :func:`split` makes it) with a short letter, to its
+    address in "Cấu hình" (from "Email gửi" unless ``outbox.sender``), or write the letters as drafts."""
+    import tempfile
+
+    from .outputs.letters import copy_letter
+
+    data, cutoff = _for_the_month(path, as_of)
+    outbox.sender = _sender(outbox.sender, data.tracker.settings)
+    with tempfile.TemporaryDirectory(prefix="sheetkpi-split-") as tmp:
+        targets = _copy_targets(data, Path(tmp), cutoff)
+        _write_copies(data, targets, cutoff, progress)
+        mails = outbox.deliver([copy_letter(unit, copy, data.tracker.settings, cutoff=cutoff)
+                                for unit, _, copy in targets])
+    return UnitMailResult(as_date(as_of) or dt.date.today(), cutoff, mails)
+
+
+def remind(path: str | os.PathLike, outbox: Outbox, as_of=None) -> UnitMailResult:
+    """Before the cut-off day, a letter to each unit that has rows late, at risk, not updated since
+    the last report or with cells to fix, listing exactly those rows and cells; units with nothing
+    to fix get nothing. The rows are as of ``as_of`` (else today)."""
+    from .outputs.letters import reminder, rows_to_fix
+    from .reportdate import AS_OF, TODAY
+
+    data, cutoff = _for_the_month(path, as_of)
+    day = as_date(as_of) or dt.date.today()
+    evaluation = evaluate(data.tracker, day, source=AS_OF if as_of else TODAY)
+    outbox.sender = _sender(outbox.sender, evaluation.settings)
+    letters, quiet = [], []
+    for unit in evaluation.units:
+        rows = rows_to_fix(unit)
+        if not rows:
+            quiet.append(unit.unit)
+            continue
+        letters.append(reminder(unit, rows, evaluation.settings, as_of=day, cutoff=cutoff))
+    return UnitMailResult(day, cutoff, outbox.deliver(letters), quiet)
+
+
+@dataclass
+class CollectResult:
+    """What :func:`collect` took from the returned copies, unit by unit, and what it could not read."""
+
+    copies: list  # sheetkpi.collect.ReturnedCopy: the copy taken for each unit that sent one, in units' order
+    superseded: list  # older copies of a unit, not taken
+    conflicts: list  # Issues: cells where an older copy said otherwise
+    failures: list[tuple[str, str]]  # (file name, why it was not read)
+    not_returned: list[Unit]
+    dry_run: bool
+    cells_written: int = 0
+    backup: Path | None = None
+    recalc: RecalcResult | None = None
+    recalc_error: SheetkpiError | None = None  # the copies are saved even when the recalculation failed
+
+
+def collect(
+    path: str | os.PathLike, returned: list[str | os.PathLike], *, dry_run: bool = False, recalc_after: bool = True,
+    as_of=None, progress: Progress | None = None,
+) -> CollectResult:
+    """Take into the workbook the department cells of the copies departments sent back (files, or
+    folders of them), matched by KPI code; everything else they changed is listed as a proposal
+    (rules: :mod:`sheetkpi.collect`). Written through the lossless writer in one save, with the
+    locks and the backup of :func:`recalc`; then recalculated (``recalc_after``) at ``as_of``.
+    ``dry_run``: nothing written. A returned file that cannot be read is reported, the others taken."""
+    import tempfile
+    from contextlib import nullcontext
+
+    from .collect import Formats, canonical_tab, choose
+    from .parsing.numbers import is_date_format, is_percent_format
+    from .reportdate import for_recalc
+    from .workbook.reader import load_grids
+    from .workbook.returned import returned_files
+    from .workbook.safety import backup, workbook_lock
+
+    source = require_workbook_file(path)
+    files, failures = returned_files(returned, source)
+    if not dry_run:
+        _refuse_to_write(Path(path), source, source)
+    with nullcontext() if dry_run else workbook_lock(source), tempfile.TemporaryDirectory(prefix="sheetkpi-") as tmp:
+        book = _file_book(source, progress)
+        data = book.read()
+        settings = data.tracker.settings
+        if recalc_after and not dry_run:
+            # Refused now, before anything is written, rather than after the copies are saved.
+            for_recalc(as_date(as_of), settings, data.history.dates if data.history else (), dt.date.today())
+        with load_grids(source, book.package) as grids:
+            tabs = {u.code: canonical_tab(grids[u.sheet], data.units[u.sheet], settings.plan_year)
+                    for u in data.tracker.units}
+        percent, dates = (book.package.cell_marks(f) for f in (is_percent_format, is_date_format))
+        formats = {u.code: Formats(percent[u.sheet].styled if u.sheet in percent else frozenset(),
+                                   dates[u.sheet].styled if u.sheet in dates else frozenset())
+                   for u in data.tracker.units}
+        copies = _read_copies(files, failures, data, tabs, formats, Path(tmp), progress)
+        chosen = choose(copies, data.tracker.units)
+        result = CollectResult(chosen.copies, chosen.superseded, chosen.conflicts, failures, chosen.not_returned,
+                               dry_run)
+        writes = [SheetWrites(c.unit.sheet, cells={(x.row, x.col): x.write for x in c.comparison.changes})
+                  for c in result.copies if c.comparison.changes]
+        if writes and not dry_run:
+            result.backup = backup(source)
+            result.cells_written = book.apply(writes)
+            _save(book.package, source, source)
+        else:
+            result.cells_written = sum(w.cell_count() for w in writes)
+    if result.copies and recalc_after and not dry_run:
+        try:
+            result.recalc = recalc(source, as_of, progress=progress)
+        except SheetkpiError as exc:
+            result.recalc_error = exc
+    return result
+
+
+def _read_copies(files: list[Path], failures: list[tuple[str, str]], data: WorkbookData, tabs: dict,
+                 formats: dict, workdir: Path, progress: Progress | None) -> list:
+    """Each returned file read against the canonical tabs and their cells' formats (by unit code); a
+    file that cannot be read is added to ``failures`` with why, and the others are still read."""
+    from .collect import NotAUnitsCopy, read_copy
+    from .workbook.reader import load_grids
+    from .workbook.returned import readable_copy, saved_at
+
+    copies = []
+    for done, file in enumerate(files, start=1):
+        if progress:
+            progress("Đọc bản gửi về", done, len(files))
+        try:
+            readable = readable_copy(file, workdir / f"{done}.xlsx")
+            with load_grids(readable) as sheets:
+                copies.append(read_copy(
+                    file.name, saved_at(readable, file), sheets, data.tracker.units, lambda u: tabs[u.code],
+                    lambda u: formats[u.code], data.tracker.settings.plan_year,
+                ))
+        except SheetkpiError as exc:
+            failures.append((file.name, exc.message))
+        except NotAUnitsCopy as exc:
+            failures.append((file.name, f"Tệp '{file.name}' không dùng được: {exc}."))
+        except Exception as exc:  # one strange file must not stop the others: nothing is written yet
+            if os.environ.get("SHEETKPI_DEBUG"):
+                raise
+            failures.append((file.name, f"Không đọc được tệp '{file.name}' ({exc.__class__.__name__}: {exc})."))
+    return copies
 
 
 def new_workbook(output: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -359,6 +669,7 @@ def new_from_plan(plan: str | os.PathLike, output: str | os.PathLike, *, year: i
 
 
 __all__ = [
-    "Book", "MailResult", "RecalcResult", "Recalculation", "as_date", "check", "inspect", "mail", "memo",
-    "new_from_plan", "new_workbook", "parse_deadline", "recalc", "recalculate",
+    "Book", "MailResult", "Outbox", "RecalcResult", "Recalculation", "SplitResult", "UnitMail", "UnitMailResult",
+    "as_date", "check", "inspect", "mail", "mail_units", "memo", "new_from_plan", "new_workbook", "parse_deadline",
+    "recalc", "recalculate", "remind", "split",
 ]

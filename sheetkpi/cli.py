@@ -112,14 +112,29 @@ def _options() -> dict[str, argparse.ArgumentParser]:
     memo.add_argument("--pdf", action="store_true", help="xuất thêm báo cáo PDF (cần LibreOffice)")
     verbose = argparse.ArgumentParser(add_help=False)
     verbose.add_argument("-v", "--verbose", action="store_true", help="in từng lỗi, cảnh báo thay vì bản tóm tắt")
+    return {
+        "book": book, "as_of": as_of, "memo": memo, "verbose": verbose,
+        "delivery": _delivery("TỆP", "ghi thư nháp .eml (Outlook mở ở dạng chưa gửi); với --per-unit: thư mục đặt "
+                                     "thư nháp của từng đơn vị"),
+        "delivery_units": _delivery("THƯ_MỤC", "ghi thư nháp .eml của từng đơn vị vào thư mục này (Outlook mở ở "
+                                              "dạng chưa gửi)"),
+    }
+
+
+def _delivery(eml_metavar: str, eml_help: str) -> argparse.ArgumentParser:
+    """How a mail command delivers (drafts or a server), its copies and its sender: one declaration
+    for every mail command, which differ only in what --eml names."""
     delivery = argparse.ArgumentParser(add_help=False)
     how = delivery.add_mutually_exclusive_group(required=True)
-    how.add_argument("--eml", metavar="TỆP", help="ghi thư nháp .eml (Outlook mở ở dạng chưa gửi)")
+    how.add_argument("--eml", metavar=eml_metavar, help=eml_help)
     how.add_argument("--smtp", metavar="MÁY:CỔNG", type=_host_port, help="gửi qua máy chủ SMTP, ví dụ mail.gov.vn:587")
     delivery.add_argument("--starttls", action="store_true", help="mã hóa kết nối bằng STARTTLS")
     delivery.add_argument("--user", metavar="TÀI_KHOẢN",
                           help="tài khoản SMTP (mật khẩu lấy từ biến SHEETKPI_SMTP_PASSWORD hoặc hỏi khi chạy)")
-    return {"book": book, "as_of": as_of, "memo": memo, "verbose": verbose, "delivery": delivery}
+    delivery.add_argument("--cc", nargs="+", default=[], metavar="ĐỊA_CHỈ", help="đồng gửi")
+    delivery.add_argument("--from", dest="sender", metavar="ĐỊA_CHỈ",
+                          help="người gửi (mặc định: 'Email gửi' trong 'Cấu hình')")
+    return delivery
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -159,10 +174,29 @@ def _build_parser() -> argparse.ArgumentParser:
     memo.add_argument("-o", "--output-dir", metavar="THƯ_MỤC", help="thư mục đặt báo cáo (mặc định: cạnh bảng tính)")
 
     mail = sub.add_parser("mail", parents=[o["book"], o["as_of"], o["delivery"]],
-                          help="gửi (hoặc soạn thư nháp) bảng tính kèm báo cáo")
-    mail.add_argument("--to", nargs="+", required=True, metavar="ĐỊA_CHỈ", help="người nhận")
-    mail.add_argument("--cc", nargs="+", default=[], metavar="ĐỊA_CHỈ", help="đồng gửi")
-    mail.add_argument("--from", dest="sender", metavar="ĐỊA_CHỈ", help="người gửi")
+                          help="gửi (hoặc soạn thư nháp) bảng tính kèm báo cáo; --per-unit: gửi mỗi đơn vị bản "
+                               "của mình")
+    whom = mail.add_mutually_exclusive_group()
+    whom.add_argument("--to", nargs="+", metavar="ĐỊA_CHỈ",
+                      help="người nhận (mặc định: địa chỉ của các đơn vị ở cột 'Email' trong 'Cấu hình')")
+    whom.add_argument("--per-unit", action="store_true",
+                      help="gửi mỗi đơn vị bản của mình cho tháng này (như sheetkpi split), đến địa chỉ của đơn "
+                           "vị trong 'Cấu hình'")
+
+    split = sub.add_parser("split", parents=[o["book"], o["as_of"]],
+                           help="tạo bản riêng cho từng đơn vị: trang tính của đơn vị, các ô khác được khóa")
+    split.add_argument("-o", "--output-dir", required=True, metavar="THƯ_MỤC", help="thư mục đặt các bản")
+
+    collect = sub.add_parser("collect", parents=[o["book"], o["as_of"], o["verbose"]],
+                             help="lấy số liệu các đơn vị gửi về (chỉ các ô của đơn vị, khớp theo mã KPI)")
+    collect.add_argument("returned", nargs="+", metavar="BẢN_GỬI_VỀ",
+                         help="các tệp các đơn vị gửi về (.xlsx, .xls, .ods), hoặc thư mục chứa chúng")
+    collect.add_argument("--dry-run", action="store_true", help="chỉ cho biết sẽ thay đổi gì, không ghi")
+    collect.add_argument("--no-recalc", action="store_true", help="không tính lại sau khi lấy số liệu")
+
+    sub.add_parser("remind", parents=[o["book"], o["as_of"], o["delivery_units"]],
+                   help="nhắc từng đơn vị các dòng cần cập nhật trước ngày chốt số liệu (đơn vị không có gì "
+                        "cần nhắc thì không nhận thư)")
 
     new = sub.add_parser("new", help="tạo Bảng giao KPI mới từ mẫu")
     new.add_argument("-o", "--output", required=True, metavar="TỆP", help="tệp cần tạo (.xlsx)")
@@ -353,19 +387,34 @@ def _cmd_memo(args, progress) -> int:
     return EXIT_OK
 
 
+def _password(args) -> str | None:
+    """The SMTP password: from SHEETKPI_SMTP_PASSWORD, else asked (never on the command line)."""
+    if not (args.smtp and args.user):
+        return None
+    password = os.environ.get("SHEETKPI_SMTP_PASSWORD")
+    if password is None:
+        import getpass
+
+        password = getpass.getpass(f"Mật khẩu SMTP của {args.user}: ")
+    return password
+
+
+def _outbox(args):
+    from .api import Outbox
+
+    return Outbox(cc=args.cc, sender=args.sender, eml=args.eml, smtp=args.smtp, starttls=args.starttls,
+                  user=args.user, password=_password(args))
+
+
 def _cmd_mail(args, progress) -> int:
-    from .api import mail
+    from .api import mail, mail_units
 
-    password = None
-    if args.smtp and args.user:
-        password = os.environ.get("SHEETKPI_SMTP_PASSWORD")
-        if password is None:
-            import getpass
-
-            password = getpass.getpass(f"Mật khẩu SMTP của {args.user}: ")
+    if args.per_unit:
+        return _print_unit_mails(mail_units(args.workbook, _outbox(args), args.as_of, progress=progress), progress,
+                                 reminder=False)
     result = mail(
         args.workbook, to=args.to, cc=args.cc, sender=args.sender, as_of=args.as_of, eml=args.eml,
-        smtp=args.smtp, starttls=args.starttls, user=args.user, password=password,
+        smtp=args.smtp, starttls=args.starttls, user=args.user, password=_password(args),
     )
     print(_date_line(result.evaluation))
     if result.draft:
@@ -375,6 +424,51 @@ def _cmd_mail(args, progress) -> int:
         print(f"Máy chủ từ chối người nhận {address}: {reason}", file=sys.stderr)
     print(f"Đã gửi: {result.subject}")
     return EXIT_OK
+
+
+def _print_unit_mails(result, progress, *, reminder: bool) -> int:
+    """Unit by unit what a mail command did; exit 3 when letters were due and none went."""
+    from .outputs.console import print_unit_mails
+
+    progress.clear()
+    print_unit_mails(result, sys.stdout, reminder=reminder)
+    return EXIT_UNUSABLE if result.mails and all(m.problem for m in result.mails) else EXIT_OK
+
+
+def _cmd_split(args, progress) -> int:
+    from .api import split
+    from .outputs.console import print_split
+
+    result = split(args.workbook, args.output_dir, args.as_of, progress=progress)
+    progress.clear()
+    print_split(result, sys.stdout)
+    return EXIT_OK
+
+
+def _cmd_collect(args, progress) -> int:
+    from .api import collect
+    from .outputs.console import print_collect
+
+    result = collect(args.workbook, args.returned, dry_run=args.dry_run, recalc_after=not args.no_recalc,
+                     as_of=args.as_of, progress=progress)
+    progress.clear()
+    print_collect(result, sys.stdout, details=args.verbose)
+    if result.recalc:
+        print()
+        _print_recalc(result.recalc, progress, details=args.verbose, workbook=args.workbook)
+    elif result.cells_written and args.no_recalc and not args.dry_run:
+        print(f"Chưa tính lại (--no-recalc): chạy sheetkpi recalc \"{args.workbook}\" khi đã sẵn sàng.")
+    if result.recalc_error:
+        print(f"Lỗi: đã ghi số liệu các đơn vị nhưng chưa tính lại được: {result.recalc_error.message} "
+              f"Sửa xong, chạy: sheetkpi recalc \"{args.workbook}\"", file=sys.stderr)
+        return result.recalc_error.exit_code
+    return EXIT_UNUSABLE if result.failures and not result.copies else EXIT_OK
+
+
+def _cmd_remind(args, progress) -> int:
+    from .api import remind
+
+    return _print_unit_mails(remind(args.workbook, _outbox(args), args.as_of), progress, reminder=True)
 
 
 def _date_line(evaluation) -> str:
@@ -393,5 +487,6 @@ def _cmd_convert(args, progress) -> int:
 
 _COMMANDS = {
     "check": _cmd_check, "recalc": _cmd_recalc, "demo": _cmd_demo, "new": _cmd_new,
-    "memo": _cmd_memo, "mail": _cmd_mail, "convert": _cmd_convert,
+    "memo": _cmd_memo, "mail": _cmd_mail, "convert": _cmd_convert, "split": _cmd_split, "collect": _cmd_collect,
+    "remind": _cmd_remind,
 }

@@ -44,6 +44,9 @@ ENGINE_COLUMNS: dict[str, str] = {
     "alerts": "Cảnh báo",
 }
 COLUMNS: dict[str, str] = {**DEPARTMENT_COLUMNS, **ENGINE_COLUMNS}
+# What a department reports each month: the only cells its copy leaves open (`split`) and the only
+# cells `collect` takes back; the other department columns (titles, weights, deadlines) are the Office's.
+MONTHLY_COLUMNS = ("progress", "result", "obstacles", "completed_on", "actual")
 
 # Extra header spellings seen in real workbooks (matched after folding).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -94,6 +97,7 @@ SETTINGS_LABELS: dict[str, str] = {
     "band_excellent": "Ngưỡng Hoàn thành xuất sắc",
     "band_good": "Ngưỡng Hoàn thành tốt",
     "band_pass": "Ngưỡng Hoàn thành",
+    "sender": "Email gửi",  # the Office's address: the sender of `mail` and `remind`
 }
 # Other labels seen in real "Cấu hình" sheets (matched after folding).
 SETTINGS_ALIASES: dict[str, tuple[str, ...]] = {
@@ -108,12 +112,17 @@ SETTINGS_ALIASES: dict[str, tuple[str, ...]] = {
     "signer_title": ("Chức vụ", "Chức danh người ký"),
     "signer_authority": ("Thẩm quyền", "Quyền ký", "Ký thay"),
     "risk_threshold": ("Ngưỡng cảnh báo", "Ngưỡng cảnh báo nguy cơ chậm", "Ngưỡng nguy cơ chậm"),
+    "sender": ("Email Văn phòng", "Email người gửi", "Địa chỉ email gửi", "Thư điện tử gửi"),
 }
+# Settings whose absence is not reported: only the mail commands use them, and they say so.
+OPTIONAL_SETTINGS = ("sender",)
 UNITS_TABLE_HEADERS: dict[str, str] = {
     "code": "Mã đơn vị",
     "name": "Tên phòng/đơn vị",
     "sheet": "Trang tính",
+    "email": "Email",  # one address or several ("a@b.vn; c@b.vn"): where `mail` and `remind` write to the unit
 }
+UNITS_TABLE_ALIASES: dict[str, tuple[str, ...]] = {"email": ("E-mail", "Địa chỉ email", "Thư điện tử")}
 
 # Template geometry of "Cấu hình".
 CONFIG_FIRST_ROW = 3  # first label/value row

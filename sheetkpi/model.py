@@ -38,6 +38,7 @@ class Settings:
     signer_authority: str = "TL. TRƯỞNG BAN"  # NĐ 30: TM./KT./TL./Q. over the signer's title; "" for none
     risk_threshold: float = 25.0
     bands: tuple[float, float, float] = (90.0, 70.0, 50.0)  # excellent, good, pass
+    sender: str = ""  # "Email gửi": the Office's own address, the sender of the mail commands
 
     @property
     def start(self) -> dt.date:
@@ -110,6 +111,7 @@ class Unit:
     sheet: str
     kpis: list[KPI] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)  # sheet-level problems found while reading
+    email: str = ""  # the "Email" of the units table: one address or several, as typed
 
 
 @dataclass

@@ -63,13 +63,17 @@ for _key, _aliases in layout.SETTINGS_ALIASES.items():
     for _alias in _aliases:
         _SETTING_KEYS.setdefault(fold(_alias), _key)
 _VALUE_HEADER = fold("Giá trị")
+_UNIT_HEADER_KEYS = {fold(h): k for k, h in layout.UNITS_TABLE_HEADERS.items()}
+for _key, _aliases in layout.UNITS_TABLE_ALIASES.items():
+    for _alias in _aliases:
+        _UNIT_HEADER_KEYS.setdefault(fold(_alias), _key)
 # What a missing setting falls back to, as people read it.
 _DEFAULTS = {
     "parent_agency": "để trống", "agency": "để trống", "office": "'Văn phòng'", "plan_start": "ngày 01/01",
     "cutoff_day": "ngày 25", "report_date": "ngày chạy", "place": "để trống", "doc_symbol": "'BC-VP'",
     "signer": "để trống", "signer_title": "để trống", "signer_authority": "'TL. TRƯỞNG BAN'",
     "risk_threshold": "25", "band_excellent": "90",
-    "band_good": "70", "band_pass": "50",
+    "band_good": "70", "band_pass": "50", "sender": "để trống",
 }
 _AS_OF_LINE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _TITLE_YEAR = re.compile(r"\bNĂM\s+(\d{4})\b", re.IGNORECASE)
@@ -179,6 +183,7 @@ def read_grids(
         code = decl["code"] if decl else name
         unit_name = decl["name"] if decl and decl["name"] else _unit_name_from_title(grid, header.first_row) or name
         unit, unit_layout = read_unit(grid, name, code, unit_name, header, settings.plan_year, shared, deadlines)
+        unit.email = decl["email"] if decl else ""
         if not unit.kpis:
             if not decl:
                 issues.append(SheetWithoutKpi(sheet=name, unit=code))
@@ -457,7 +462,7 @@ def read_settings(grid: Grid | None, issues: list[Issue]) -> tuple[Raw, list[dic
     for r, row in enumerate(grid, start=1):
         folded = [fold(c.value) if isinstance(c.value, str) else "" for c in row]
         if unit_cols is None:
-            wanted = {fold(h): k for k, h in layout.UNITS_TABLE_HEADERS.items()}
+            wanted = _UNIT_HEADER_KEYS
             found = {wanted[f]: i for i, f in enumerate(folded) if f in wanted}
             if "code" in found and "sheet" in found:
                 unit_cols = found
@@ -472,9 +477,9 @@ def read_settings(grid: Grid | None, issues: list[Issue]) -> tuple[Raw, list[dic
                         labels.append((r, i, key))
                     break
         else:
-            code, name, sheet = (_cell_text(row, unit_cols.get(k)) for k in ("code", "name", "sheet"))
+            code, name, sheet, email = (_cell_text(row, unit_cols.get(k)) for k in ("code", "name", "sheet", "email"))
             if code or sheet:
-                units.append({"code": code or sheet, "name": name, "sheet": sheet or code})
+                units.append({"code": code or sheet, "name": name, "sheet": sheet or code, "email": email})
     if value_col is None:
         # Where most labels have their first value (a label merged over two columns has it two
         # columns right); labels without a value do not vote.
@@ -486,7 +491,8 @@ def read_settings(grid: Grid | None, issues: list[Issue]) -> tuple[Raw, list[dic
         c = _first_filled(row, i + 1, last)
         raw[key] = (row[c].value if c is not None else None, address(r, (c if c is not None else last) + 1))
     for key, label in layout.SETTINGS_LABELS.items():
-        if key not in raw and key != "plan_year":  # a missing plan year has a message of its own
+        # A missing plan year has a message of its own; optional settings are asked for where used.
+        if key not in raw and key != "plan_year" and key not in layout.OPTIONAL_SETTINGS:
             issues.append(SettingMissing(sheet=layout.SHEET_CONFIG, params={"label": label, "default": _DEFAULTS[key]}))
     return raw, units
 
@@ -535,7 +541,7 @@ def _settings(raw: Raw, issues: list[Issue]) -> tuple[Settings, bool]:
         bad("plan_year")
         year = None
     text = {k: clean_text(value(k))
-            for k in ("parent_agency", "agency", "office", "place", "doc_symbol", "signer", "signer_title")}
+            for k in ("parent_agency", "agency", "office", "place", "doc_symbol", "signer", "signer_title", "sender")}
     plan_start = date("plan_start")
     report_date = date("report_date")
     # Until the units are read, a missing plan year is taken from the dates "Cấu hình" gives.
@@ -557,6 +563,7 @@ def _settings(raw: Raw, issues: list[Issue]) -> tuple[Settings, bool]:
                           else Settings.signer_authority),
         risk_threshold=number("risk_threshold", 25.0),
         bands=(number("band_excellent", 90.0), number("band_good", 70.0), number("band_pass", 50.0)),
+        sender=text["sender"],
     )
     return settings, year is not None
 

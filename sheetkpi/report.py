@@ -184,4 +184,28 @@ NotUpdated = _issue(
 )
 Overdue = _issue("overdue", RESULT, "Quá hạn", "Quá hạn ({due}), tiến độ {progress}%")
 
+# What `collect` did not take from a returned copy: for the Office to decide (docs/collect.md).
+ChangeNotTaken = _issue(
+    "change-not-taken", DATA, "Đề xuất thay đổi",
+    "{kpi} — {field}: {before} → {after} (trong bản gửi về, không lấy vào bảng chính)",
+)
+RowAdded = _issue(
+    "row-added", DATA, "Dòng thêm trong bản gửi về",
+    "Dòng {row} của bản gửi về có KPI chưa có trong bảng chính: {kpi} — không thêm",
+)
+RowMissing = _issue(
+    "row-missing", DATA, "KPI không có trong bản gửi về",
+    "{kpi} không có trong bản gửi về (bị xóa, hoặc bị đổi cả mã lẫn tên): giữ nguyên trong bảng chính",
+)
+OtherUnitTab = _issue(
+    "other-unit-tab", DATA, "Trang của đơn vị khác",
+    "Tệp '{file}' có trang '{tab}' của đơn vị {unit}, khác bảng chính ở {count} ô: không lấy (đơn vị {unit} cần "
+    "gửi bản của mình)",
+)
+CopyConflict = _issue(
+    "copy-conflict", DATA, "Hai bản khác nhau",
+    "{kpi}: bản '{older}' (lưu {older_at}) ghi {older_value}, bản '{newer}' (lưu {newer_at}) ghi {newer_value}: "
+    "lấy bản lưu sau",
+)
+
 REGISTRY: dict[str, type[Issue]] = {cls.code: cls for cls in Issue.__subclasses__()}

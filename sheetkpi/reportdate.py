@@ -99,6 +99,20 @@ def _how_to_proceed(d: dt.date) -> str:
     )
 
 
+def next_cutoff(cutoff_day: int, day: dt.date) -> dt.date:
+    """The first monthly cut-off ("Ngày chốt số liệu hằng tháng") on or after ``day``: that day of
+    the month, or the month's last day in a shorter month."""
+    import calendar
+
+    def in_month(year: int, month: int) -> dt.date:
+        return dt.date(year, month, max(1, min(cutoff_day, calendar.monthrange(year, month)[1])))
+
+    cutoff = in_month(day.year, day.month)
+    if cutoff >= day:
+        return cutoff
+    return in_month(day.year + day.month // 12, day.month % 12 + 1)
+
+
 def for_reading(
     as_of: dt.date | None, settings: Settings, last_run: dt.date | None, today: dt.date,
 ) -> ReportDate:

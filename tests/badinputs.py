@@ -252,15 +252,14 @@ def make_external_entity(folder: Path, url: str = "file:///etc/passwd") -> Path:
     return rewrite_parts(path, {"docProps/core.xml": evil.encode()})
 
 
-def make_encrypted(folder: Path) -> Path:
-    """The example protected with a password ("Tệp > Thông tin > Mã hóa bằng mật khẩu")."""
+def make_encrypted(folder: Path, source: Path | None = None, name: str = NAME) -> Path:
+    """The example (or ``source``) protected with a password ("Tệp > Thông tin > Mã hóa bằng mật khẩu")."""
     from msoffcrypto.format.ooxml import OOXMLFile
 
-    plain = copy_example(folder, "plain.xlsx")
-    path = folder / NAME
-    with open(plain, "rb") as fin, open(path, "wb") as fout:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    with open(source or EXAMPLE, "rb") as fin, open(path, "wb") as fout:
         OOXMLFile(fin).encrypt("Ban@2026", fout)
-    plain.unlink()
     return path
 
 

@@ -385,14 +385,13 @@ def move_column(doc) -> None:
     sh.Columns.removeByIndex(8, 1)
 
 
-@uno_case
-def sort_by_weight(doc) -> None:
-    """BQLDA's KPI rows (5-10) sorted by weight, ascending (Dữ liệu > Sắp xếp)."""
+def sort_rows(sh, ref: str, column: int, *, ascending: bool = True) -> None:
+    """Sort the rows of ``ref`` (no header) by its ``column``-th column, from 0 (Dữ liệu > Sắp xếp)."""
     import uno  # type: ignore[import-not-found]
 
-    rng = cell(sheet(doc, "BQLDA"), "A5:T10")
+    rng = cell(sh, ref)
     field = uno.createUnoStruct("com.sun.star.table.TableSortField")
-    field.Field, field.IsAscending = 4, True
+    field.Field, field.IsAscending = column, ascending
     descriptor = list(rng.createSortDescriptor())
     for p in descriptor:
         if p.Name == "SortFields":
@@ -400,6 +399,12 @@ def sort_by_weight(doc) -> None:
         elif p.Name == "ContainsHeader":
             p.Value = False
     uno.invoke(rng, "sort", (tuple(descriptor),))
+
+
+@uno_case
+def sort_by_weight(doc) -> None:
+    """BQLDA's KPI rows (5-10) sorted by weight, ascending (Dữ liệu > Sắp xếp)."""
+    sort_rows(sheet(doc, "BQLDA"), "A5:T10", 4)
 
 
 @uno_case

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +31,38 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "sheetkpi", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every envelope it accepts."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def smtp_server(**options) -> Iterator[tuple[object, Inbox]]:
+    """A real SMTP server (aiosmtpd) on loopback for the block: its controller (``hostname``,
+    ``port``) and the inbox of what it accepted. ``options``: aiosmtpd's (an authenticator…)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **options)
+    controller.start()
+    try:
+        yield controller, inbox
+    finally:
+        controller.stop()
 
 
 # CSV export filters: comma, double quote, UTF-8, from line 1, …, all sheets (-1).

@@ -6,7 +6,6 @@ import email
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from email.header import decode_header, make_header
@@ -14,7 +13,6 @@ from email.policy import default
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from sheetkpi.api import check
@@ -22,7 +20,7 @@ from sheetkpi.errors import UsageError
 from sheetkpi.outputs.mail import MailError, build_message, send_smtp, write_eml
 from sheetkpi.outputs.memo import write_memo
 
-from support import AS_OF, EXAMPLE, ROOT
+from support import AS_OF, EXAMPLE, ROOT, free_port, smtp_server
 
 SUBJECT = "Báo cáo KPI tháng 6/2026 — BAN QUẢN LÝ KHU KINH TẾ ĐÔNG NAM NGHỆ AN"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -113,23 +111,6 @@ def test_eml_draft_opens_unsent(message, parts, tmp_path):
     _check_received(raw, workbook, memo)
 
 
-class _Inbox:
-    """An aiosmtpd handler that keeps every envelope it accepts."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _authenticator(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
         USER.encode(), PASSWORD.encode())
@@ -139,14 +120,8 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
 
 @pytest.fixture
 def server():
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(), authenticator=_authenticator,
-                            auth_require_tls=False)
-    controller.start()
-    try:
-        yield controller, inbox
-    finally:
-        controller.stop()
+    with smtp_server(authenticator=_authenticator, auth_require_tls=False) as running:
+        yield running
 
 
 def test_send_to_a_real_smtp_server(message, parts, server):
@@ -189,7 +164,7 @@ def test_starttls_on_a_server_without_it_is_a_vietnamese_error(message, server):
 
 
 def test_connection_refused_is_a_vietnamese_error(message):
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     with pytest.raises(MailError) as info:
         send_smtp(message, "127.0.0.1", port)
     assert info.value.code == "smtp-connect" and info.value.exit_code == 3

@@ -73,7 +73,7 @@ def test_sheets_headers_and_settings_follow_layout(path):
     labels = [config.cell(L.CONFIG_FIRST_ROW + i, 1).value for i in range(len(L.SETTINGS_LABELS))]
     assert labels == list(L.SETTINGS_LABELS.values())
     assert isinstance(config.cell(L.CONFIG_FIRST_ROW + 4, 2).value, dt.datetime)  # plan start is a date cell
-    header = [config.cell(L.CONFIG_UNITS_HEADER_ROW, c).value for c in range(1, 4)]
+    header = [config.cell(L.CONFIG_UNITS_HEADER_ROW, c).value for c in range(1, len(L.UNITS_TABLE_HEADERS) + 1)]
     assert header == list(L.UNITS_TABLE_HEADERS.values())
     declared = [config.cell(r, 3).value for r in range(L.CONFIG_UNITS_FIRST_ROW, config.max_row + 1)]
     assert declared == [ws.title for ws in _unit_sheets(wb)]

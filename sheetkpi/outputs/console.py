@@ -100,3 +100,80 @@ def print_recalc(result, out: TextIO) -> None:
         out.write(f"Báo cáo: '{path}'.\n")
     if result.memo_error:
         out.write(f"Đã ghi bảng tính nhưng chưa tạo được báo cáo: {result.memo_error}\n")
+
+
+def print_split(result, out: TextIO) -> None:
+    """The copies written, one a line."""
+    out.write(f"Bản của từng đơn vị cho kỳ chốt số liệu ngày {format_due(result.cutoff)}:\n")
+    for unit, path in result.copies:
+        out.write(f"  {unit.code} – {unit.name}: '{path}'\n")
+    for path in result.replaced:
+        out.write(f"Bản cũ cùng tên đã được lưu vào '{path}'.\n")
+
+
+def print_unit_mails(result, out: TextIO, *, reminder: bool) -> None:
+    """Unit by unit: sent, drafted, or why not; for a reminder, the units with nothing to fix."""
+    what = "Nhắc cập nhật" if reminder else "Gửi bản của từng đơn vị"
+    out.write(f"{what} — số liệu đến ngày {format_due(result.as_of)}, hạn chốt số liệu "
+              f"{format_due(result.cutoff)}:\n")
+    for m in result.mails:
+        name = f"{m.unit.code} – {m.unit.name}"
+        if m.problem:
+            out.write(f"  ✗ {name}: chưa gửi được — {m.problem}\n")
+        elif m.draft:
+            out.write(f"  ✓ {name}: đã ghi thư nháp '{m.draft}'\n")
+        else:
+            out.write(f"  ✓ {name}: đã gửi đến {m.unit.email}\n")
+        for address, reason in m.refused.items():
+            out.write(f"    máy chủ từ chối người nhận {address}: {reason}\n")
+    if reminder and result.nothing_to_fix:
+        out.write("Không có gì cần nhắc: " + ", ".join(u.code for u in result.nothing_to_fix) + ".\n")
+    if reminder and not result.mails:
+        out.write("Không đơn vị nào cần nhắc: không gửi thư nào.\n")
+
+
+COLLECT_HEADERS = ("Đơn vị", "Tệp", "Lưu lúc", "Cập nhật", "Không đổi", "Không lấy", "Thiếu", "Đề xuất")
+
+
+def print_collect(result, out: TextIO, *, details: bool) -> None:
+    """The reconciliation per unit, the proposals and conflicts for the Office, the files not read,
+    and (with ``details``, always in a dry run) every cell taken."""
+    from ..cells import address
+    from ..collect import saved_text, shown
+
+    rows = [list(COLLECT_HEADERS)]
+    for c in result.copies:
+        cmp = c.comparison
+        rows.append([c.unit.code, c.name, saved_text(c.saved_at), str(cmp.updated), str(cmp.unchanged),
+                     str(cmp.rejected), str(cmp.missing), str(len(cmp.proposals) + len(c.others))])
+    if result.copies:
+        out.write("Đối chiếu từng đơn vị (số dòng KPI):\n" + table(rows, numeric_from=3) + "\n")
+    if result.not_returned:
+        out.write("Chưa nhận bản của: " + ", ".join(f"{u.code} – {u.name}" for u in result.not_returned) + ".\n")
+    proposals = [i for c in result.copies for i in (*c.comparison.proposals, *c.others)]
+    if proposals:
+        out.write(f"\nĐề xuất của các đơn vị, không lấy vào bảng chính — Văn phòng xem xét ({len(proposals)}):\n")
+        out.writelines(f"  • {i.message}\n" for i in proposals)
+    if result.superseded:
+        out.write("\nBản cũ hơn của cùng đơn vị, không lấy: "
+                  + ", ".join(f"'{c.name}' ({c.unit.code}, lưu {saved_text(c.saved_at)})" for c in result.superseded)
+                  + ".\n")
+    if result.conflicts:
+        out.write(f"Hai bản ghi khác nhau ({len(result.conflicts)}):\n")
+        out.writelines(f"  • {i.message}\n" for i in result.conflicts)
+    if result.failures:
+        out.write(f"\nKhông đọc được ({len(result.failures)}), các tệp khác vẫn được thu:\n")
+        out.writelines(f"  ✗ {message}\n" for _, message in result.failures)
+    changes = [(c, x) for c in result.copies for x in c.comparison.changes]
+    if changes and (details or result.dry_run):
+        out.write("\nÔ " + ("sẽ ghi" if result.dry_run else "đã ghi") + ":\n")
+        for c, x in changes:
+            out.write(f"  '{c.unit.sheet}'!{address(x.row, x.col)} {x.kpi}: {shown(x.before)} → {shown(x.after)}\n")
+    if result.dry_run:
+        out.write(f"\nChạy thử (--dry-run): sẽ ghi {result.cells_written} ô; chưa ghi gì vào bảng tính.\n")
+    elif result.cells_written:
+        out.write(f"\nĐã ghi {result.cells_written} ô của các đơn vị vào bảng tính.\n")
+        if result.backup:
+            out.write(f"Bản sao lưu trước khi ghi: '{result.backup}'.\n")
+    elif result.copies:
+        out.write("\nCác bản gửi về không thay đổi ô nào của các đơn vị.\n")

@@ -15,6 +15,7 @@ import re
 import smtplib
 import socket
 import ssl
+from dataclasses import dataclass, field
 from email.header import Header
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -50,8 +51,9 @@ def subject(evaluation: Evaluation) -> str:
     return f"Báo cáo KPI tháng {d.month}/{d.year}" + (f" — {agency}" if agency else "")
 
 
-def _addresses(values, option: str) -> list[str]:
-    """Validated addresses as given ("a@b.vn" or "Tên <a@b.vn>"); a wrong one is a usage error."""
+def addresses(values, option: str) -> list[str]:
+    """Validated addresses as given ("a@b.vn" or "Tên <a@b.vn>"); a wrong one is a usage error naming
+    ``option``, where it was given."""
     out = []
     for value in values:
         if "\r" in value or "\n" in value:
@@ -105,6 +107,53 @@ def _attach(msg: EmailMessage, path: Path) -> None:
     msg.add_attachment(data, maintype=main, subtype=sub, filename=path.name)
 
 
+def unit_addresses(text: str) -> list[str]:
+    """The addresses of a unit's "Email" cell: one, or several separated by ";", "," or line breaks."""
+    return [part.strip() for part in re.split(r"[;\n]|,(?![^<]*>)", text or "") if part.strip()]
+
+
+def new_message(
+    subject_text: str, *, to, cc=(), sender: str | None = None, to_option: str = "--to",
+) -> EmailMessage:
+    """An empty message with its headers: subject, From (when ``sender``), To, Cc, Date, Message-ID.
+
+    ``to``/``cc`` are addresses ("a@b.vn" or "Tên <a@b.vn>"); ``to_option`` names where the
+    recipients came from, for the message about a wrong one. Without ``sender`` the message has no
+    From: the mail program (or :func:`send_smtp`) sets it.
+    """
+    recipients = addresses(to, to_option)
+    if not recipients:
+        raise UsageError("mail-no-recipient", f"Cần ít nhất một người nhận ({to_option}).")
+    copies = addresses(cc, "--cc")
+    msg = EmailMessage(policy=SMTP)
+    # Pre-encoded and folded here (see _encoded_text); set_raw stores them as they are.
+    msg.set_raw("Subject", _encoded_text("Subject", subject_text))
+    if sender:
+        msg.set_raw("From", _encoded_addresses(addresses([sender], "--from")))
+    msg.set_raw("To", _encoded_addresses(recipients))
+    if copies:
+        msg.set_raw("Cc", _encoded_addresses(copies))
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=_domain(sender))
+    return msg
+
+
+def _domain(sender: str | None) -> str:
+    return getaddresses([sender])[0][1].rpartition("@")[2] if sender else "sheetkpi.local"
+
+
+def text_message(
+    subject_text: str, text: str, *, to, cc=(), sender: str | None = None, to_option: str = "--to",
+    attachments=(),
+) -> EmailMessage:
+    """A plain-text message (quoted-printable) with ``attachments`` (paths), headers as :func:`new_message`."""
+    msg = new_message(subject_text, to=to, cc=cc, sender=sender, to_option=to_option)
+    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    for path in attachments:
+        _attach(msg, Path(path))
+    return msg
+
+
 def build_message(
     evaluation: Evaluation,
     workbook: Path,
@@ -113,17 +162,13 @@ def build_message(
     to,
     cc=(),
     sender: str | None = None,
+    to_option: str = "--to",
 ) -> EmailMessage:
     """The monthly email: memo .html and .txt (from ``memo_files``) as bodies; workbook and memo attached.
 
     ``memo_files`` is what :func:`sheetkpi.outputs.memo.write_memo` returned; its .docx (and .pdf, if
-    any) are attached after the workbook. ``to``/``cc`` are addresses ("a@b.vn" or "Tên <a@b.vn>").
-    Without ``sender`` the message has no From: the mail program (or :func:`send_smtp`) sets it.
+    any) are attached after the workbook. Headers as :func:`new_message` makes them.
     """
-    recipients = _addresses(to, "--to")
-    if not recipients:
-        raise UsageError("mail-no-recipient", "Cần ít nhất một người nhận (--to).")
-    copies = _addresses(cc, "--cc")
     memo = {Path(f).suffix.lower(): Path(f) for f in memo_files}
     missing = [s for s in (".docx", ".html", ".txt") if s not in memo]
     if missing:
@@ -137,19 +182,9 @@ def build_message(
     except OSError as exc:
         raise MailError("mail-memo-unreadable", f"Không đọc được tệp báo cáo: {exc.strerror or exc}.") from exc
 
-    msg = EmailMessage(policy=SMTP)
-    # Pre-encoded and folded here (see _encoded_text); set_raw stores them as they are.
-    msg.set_raw("Subject", _encoded_text("Subject", subject(evaluation)))
-    if sender:
-        msg.set_raw("From", _encoded_addresses(_addresses([sender], "--from")))
-    msg.set_raw("To", _encoded_addresses(recipients))
-    if copies:
-        msg.set_raw("Cc", _encoded_addresses(copies))
-    msg["Date"] = formatdate(localtime=True)
-    domain = getaddresses([sender])[0][1].rpartition("@")[2] if sender else "sheetkpi.local"
-    msg["Message-ID"] = make_msgid(domain=domain)
+    msg = new_message(subject(evaluation), to=to, cc=cc, sender=sender, to_option=to_option)
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    html, images = _inline_images(html, domain)
+    html, images = _inline_images(html, _domain(sender))
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     body = msg.get_payload()[-1]
     for cid, png in images:
@@ -190,6 +225,19 @@ def write_eml(msg: EmailMessage, path: Path) -> Path:
     return path
 
 
+@dataclass
+class Delivery:
+    """What the server did with one message: the recipients it refused (address → reason), and why it
+    took none of them (every recipient refused, the message itself refused), if so."""
+
+    refused: dict[str, str] = field(default_factory=dict)
+    failure: str | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.failure is None
+
+
 def send_smtp(
     msg: EmailMessage,
     host: str,
@@ -204,14 +252,38 @@ def send_smtp(
     Port 465 speaks TLS from the start; on other ports ``starttls`` upgrades the connection before
     logging in. Without a From header, ``user`` (when it is an address) becomes the sender.
     """
-    if msg["From"] is None:
-        if not user or "@" not in user:
-            raise UsageError(
-                "mail-no-sender", "Chưa có địa chỉ người gửi: dùng --from ĐỊA_CHỈ (hoặc --user là một địa chỉ thư)."
-            )
-        msg["From"] = user
+    (delivery,) = send_all([msg], host, port, starttls=starttls, user=user, password=password)
+    if not delivery.delivered:
+        raise MailError("smtp-recipients-refused", delivery.failure)
+    return delivery.refused
+
+
+def send_all(
+    messages: list[EmailMessage],
+    host: str,
+    port: int,
+    *,
+    starttls: bool = False,
+    user: str | None = None,
+    password: str | None = None,
+) -> list[Delivery]:
+    """Send ``messages`` over one connection (as :func:`send_smtp`); one :class:`Delivery` per message.
+
+    A message whose recipients are all refused, or that the server refuses on its own, does not stop
+    the others: its Delivery says why. What concerns every message (the connection, the login, the
+    sender) raises :class:`MailError`.
+    """
+    for msg in messages:
+        if msg["From"] is None:
+            if not user or "@" not in user:
+                raise UsageError(
+                    "mail-no-sender", "Chưa có địa chỉ người gửi: ghi 'Email gửi' trong 'Cấu hình', hoặc dùng "
+                    "--from ĐỊA_CHỈ (hoặc --user là một địa chỉ thư)."
+                )
+            msg["From"] = user
     where = f"{host}:{port}"
     step = "connect"
+    deliveries: list[Delivery] = []
     try:
         if port == SMTPS_PORT:
             server = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_S, context=ssl.create_default_context())
@@ -225,7 +297,8 @@ def send_smtp(
                 step = "login"
                 _login(server, user, password or "")
             step = "send"
-            refused = server.send_message(msg)
+            for msg in messages:
+                deliveries.append(_send_one(server, msg, where))
     except smtplib.SMTPAuthenticationError as exc:
         raise MailError(
             "smtp-auth", f"Máy chủ thư {where} từ chối đăng nhập của '{user}': sai tên đăng nhập hoặc mật khẩu "
@@ -238,23 +311,22 @@ def send_smtp(
             text = (f"Máy chủ thư {where} không cho đăng nhập trên kết nối này; thử thêm --starttls (thường ở cổng "
                     f"587) hoặc dùng cổng {SMTPS_PORT}.")
         raise MailError("smtp-not-supported", text) from exc
-    except smtplib.SMTPRecipientsRefused as exc:
-        refused_all = ", ".join(exc.recipients)
-        raise MailError(
-            "smtp-recipients-refused", f"Máy chủ thư {where} từ chối mọi người nhận: {refused_all}."
-        ) from exc
     except smtplib.SMTPSenderRefused as exc:
         raise MailError(
             "smtp-sender-refused", f"Máy chủ thư {where} từ chối địa chỉ người gửi '{exc.sender}' ({_reply(exc)})."
+            + _sent_before(deliveries)
         ) from exc
     except smtplib.SMTPResponseException as exc:
-        raise MailError("smtp-error", f"Máy chủ thư {where} báo lỗi, thư chưa được gửi ({_reply(exc)}).") from exc
+        raise MailError("smtp-error", f"Máy chủ thư {where} báo lỗi, thư chưa được gửi ({_reply(exc)})."
+                        + _sent_before(deliveries)) from exc
     except smtplib.SMTPServerDisconnected as exc:
         raise MailError(
             "smtp-disconnected", f"Máy chủ thư {where} ngắt kết nối giữa chừng; thư chưa được gửi."
+            + _sent_before(deliveries)
         ) from exc
     except smtplib.SMTPException as exc:
-        raise MailError("smtp-error", f"Lỗi khi gửi thư qua {where}: {exc}. Thư chưa được gửi.") from exc
+        raise MailError("smtp-error", f"Lỗi khi gửi thư qua {where}: {exc}. Thư chưa được gửi."
+                        + _sent_before(deliveries)) from exc
     except ssl.SSLError as exc:
         raise MailError(
             "smtp-tls", f"Không thiết lập được kết nối mã hóa (TLS) với máy chủ thư {where}: {exc.reason or exc}."
@@ -269,8 +341,28 @@ def send_smtp(
     except TimeoutError as exc:
         raise MailError("smtp-timeout", f"Máy chủ thư {where} không trả lời sau {SMTP_TIMEOUT_S} giây.") from exc
     except OSError as exc:
-        raise MailError("smtp-connect", f"Không kết nối được máy chủ thư {where}: {exc.strerror or exc}.") from exc
-    return {addr: _reply_text(code, text) for addr, (code, text) in refused.items()}
+        raise MailError("smtp-connect", f"Không kết nối được máy chủ thư {where}: {exc.strerror or exc}."
+                        + _sent_before(deliveries)) from exc
+    return deliveries
+
+
+def _send_one(server: smtplib.SMTP, msg: EmailMessage, where: str) -> Delivery:
+    """One message over an open connection; what only this message meets is its Delivery."""
+    try:
+        refused = server.send_message(msg)
+    except smtplib.SMTPRecipientsRefused as exc:
+        # smtplib has reset the transaction: the connection serves the next message.
+        reasons = {addr: _reply_text(code, text) for addr, (code, text) in exc.recipients.items()}
+        return Delivery(reasons, f"Máy chủ thư {where} từ chối mọi người nhận: {', '.join(reasons)}.")
+    except smtplib.SMTPDataError as exc:
+        return Delivery({}, f"Máy chủ thư {where} không nhận thư ({_reply(exc)}).")
+    return Delivery({addr: _reply_text(code, text) for addr, (code, text) in refused.items()})
+
+
+def _sent_before(deliveries: list[Delivery]) -> str:
+    """What a failure midway leaves: the messages sent before it are gone already."""
+    sent = sum(1 for d in deliveries if d.delivered)
+    return f" {sent} thư trước đó đã được gửi." if sent else ""
 
 
 def _login(server: smtplib.SMTP, user: str, password: str) -> None:

@@ -343,3 +343,9 @@ def is_percent_format(code: str | None) -> bool:
     A "%" that is only quoted or escaped text (``0"%"``, ``0\\%``) shows the stored number as it is.
     """
     return bool(code) and "%" in _FORMAT_LITERALS.sub("", code)
+
+
+def is_date_format(code: str | None) -> bool:
+    """Whether an Excel number format shows a date (``dd/mm/yyyy``, ``d-mmm-yy``, ``mm-dd-yy h:mm``):
+    a day or a year outside quoted text and brackets. "General", numbers, "@" and times are not."""
+    return bool(code) and re.search(r"[dDyY]", _FORMAT_LITERALS.sub("", code)) is not None

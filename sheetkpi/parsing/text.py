@@ -159,3 +159,9 @@ def looks_like_legacy_vn(s: str) -> bool:
         elif _is_vietnamese_only(ch):
             genuine += 1
     return (strong >= 1 or weak >= 2) and strong + weak > genuine
+
+
+def excerpt(text: str, size: int = 70) -> str:
+    """The start of a long text, on one line, for messages."""
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import EXIT_NO_UNITS, SheetkpiError
-from ..parsing.text import fold
+from ..parsing.text import excerpt, fold
 from .fields import tidy
 from .naming import unique_code, unit_code
 
@@ -101,12 +101,6 @@ class Draft:
     def placed(self) -> int:
         """How many items the units hold."""
         return sum(len(u.items) for u in self.units)
-
-
-def excerpt(text: str, size: int = 70) -> str:
-    """The start of a long text, for messages."""
-    text = " ".join(text.split())
-    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
 
 
 def equal_weights(total: float, count: int) -> list[float]:

@@ -20,13 +20,13 @@ from pathlib import Path
 from ..errors import UsageError
 from ..parsing.deadlines import DATED_KINDS, parse_deadline
 from ..parsing.numbers import parse_vn_number
-from ..parsing.text import fold, looks_like_legacy_vn
+from ..parsing.text import excerpt, fold, looks_like_legacy_vn
 from ..workbook.builder import default_settings
 from .body import CODED, BodyReader, Found, deadline_in_text, is_note
 from .document import Document, Paragraph, Table, load_document
 from .fields import tidy
 from .header import read_header
-from .model import Draft, NoTasksFound, PlanItem, PlanUnit, Unplaced, complete, excerpt
+from .model import Draft, NoTasksFound, PlanItem, PlanUnit, Unplaced, complete
 from .naming import unit_code
 from .outline import Node, build_outline
 from .tables import TableTask, table_tasks

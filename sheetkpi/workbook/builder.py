@@ -78,7 +78,9 @@ CONFIG_NOTES = {
     "doc_symbol": "Số: …/BC-VP",
     "risk_threshold": "Cảnh báo khi tiến độ thấp hơn tiến độ kỳ vọng quá số điểm % này",
     "band_excellent": "Áp dụng cho tỷ lệ so với kỳ vọng (Nghị định 335/2025/NĐ-CP)",
+    "sender": "Địa chỉ thư của Văn phòng: người gửi của sheetkpi mail, sheetkpi remind",
 }
+UNITS_EMAIL_WIDTH = 34
 
 
 @dataclass
@@ -110,6 +112,7 @@ class UnitSpec:
     name: str
     kpis: list[KpiSpec]
     sheet: str | None = None
+    email: str = ""  # the unit's address in the units table of "Cấu hình"
 
 
 def default_settings(year: int) -> dict[str, object]:
@@ -131,6 +134,7 @@ def default_settings(year: int) -> dict[str, object]:
         "band_excellent": 90,
         "band_good": 70,
         "band_pass": 50,
+        "sender": "",
     }
 
 
@@ -308,7 +312,7 @@ def _guide(ws: Worksheet) -> None:
 
 
 def _config(ws: Worksheet, settings: dict, units: list[UnitSpec], sheets: list[str]) -> None:
-    for col, width in zip("ABC", (40, 42, 60)):
+    for col, width in zip("ABCD", (40, 42, 60, UNITS_EMAIL_WIDTH)):
         ws.column_dimensions[col].width = width
     _banner(ws, 1, "CẤU HÌNH BẢNG GIAO KPI", 3, size=14)
     for col, text in enumerate(("Thông số", "Giá trị", "Ghi chú"), start=1):
@@ -323,7 +327,7 @@ def _config(ws: Worksheet, settings: dict, units: list[UnitSpec], sheets: list[s
     for col, text in enumerate(L.UNITS_TABLE_HEADERS.values(), start=1):
         _put(ws, L.CONFIG_UNITS_HEADER_ROW, col, text, bold=True, align=HEADER_ALIGN, fill=HEADER_FILL)
     for row, (unit, name) in enumerate(zip(units, sheets), start=L.CONFIG_UNITS_FIRST_ROW):
-        for col, value in enumerate((unit.code, unit.name, name), start=1):
+        for col, value in enumerate((unit.code, unit.name, name, unit.email), start=1):
             _put(ws, row, col, value)
     _print_setup(ws, "1:1", landscape=False)
 

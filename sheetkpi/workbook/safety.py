@@ -66,6 +66,15 @@ def refuse_if_read_only(path: Path) -> None:
 MAX_NAME_BYTES = 255  # the longest file name most file systems take
 
 
+_NOT_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+
+
+def file_stem(text: str) -> str:
+    """``text`` (a unit's code) usable in a file name on every system: the characters Windows refuses
+    replaced by "-", no dot or space at either end."""
+    return _NOT_IN_FILE_NAMES.sub("-", text).strip(" .") or "-"
+
+
 def own_lock_path(path: Path) -> Path:
     """sheetkpi's own lock file beside the workbook, held while a run writes it (a long name is
     shortened the same way every time, so that every run finds the same lock)."""
