@@ -45,7 +45,7 @@ def run(col: int, values: tuple, styles=None) -> RowRun:
     """A run as the package makes one: a styles tuple per cell."""
     if not isinstance(styles, tuple):
         styles = (styles,) * len(values)
-    return RowRun(col, tuple(values), styles)
+    return col, tuple(values), styles
 
 
 def edit(xml: bytes, writes: dict, clears: list | None = None, lxml_only: bool = False) -> tuple[bytes, SheetEditor]:

@@ -2,7 +2,7 @@
 
 A worksheet part is split into head (everything up to ``<sheetData>``), the rows, and tail. Rows are
 found by searching the bytes; a row that holds no written cell is copied as it is, byte for byte. A
-write has one shape: the runs of a row (:class:`RowRun`, cells side by side, their values as given).
+write has one shape: the runs of a row (``RowRun``: cells side by side, their values as given).
 A row that changes takes one of two paths (:class:`SheetEditor`):
 
 - **bytes**: the cells of each run are *simple* (``r`` first, then ``s`` and ``t``, empty or holding a
@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain, repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 from lxml import etree
@@ -115,51 +116,38 @@ class Typed(NamedTuple):
     fallback: str | None = None
 
 
-class RowRun(NamedTuple):
-    """Cells of one row written together: column ``col + i`` gets ``values[i]`` and the xf index
-    ``styles[i]`` (None: an existing cell keeps its style, a new one takes the style of the cell
-    above). A value is None (empty the cell), an int, a finite float, a clean str or a
-    :class:`Typed`. The rows of a block share one ``styles`` tuple."""
-
-    col: int
-    values: tuple
-    styles: tuple
-
-    @property
-    def end(self) -> int:
-        """The run's last column."""
-        return self.col + len(self.values) - 1
-
-    def outside(self, c1: int, c2: int) -> list[RowRun]:
-        """What is left of the run once columns c1..c2 are taken out of it (0, 1 or 2 runs)."""
-        if c2 < self.col or c1 > self.end:
-            return [self]
-        left, right = c1 - self.col, c2 + 1 - self.col
-        kept = []
-        if left > 0:
-            kept.append(RowRun(self.col, self.values[:left], self.styles[:left]))
-        if right < len(self.values):
-            kept.append(RowRun(c2 + 1, self.values[right:], self.styles[right:]))
-        return kept
-
-
-Runs = tuple  # the runs of a row: RowRuns in column order, never overlapping
+# A run: cells of one row written together, as (first column, values, styles): column col + i
+# gets values[i] and the xf index styles[i] (None: an existing cell keeps its style, a new one
+# takes the style of the cell above). A value is None (empty the cell), an int, a finite float,
+# a clean str or a Typed. The rows of a block share one styles tuple. A plain tuple, not a
+# NamedTuple: a run is made for every row written, and a plain tuple of plain values is made in
+# half the time and left alone by the garbage collector.
+RowRun = tuple[int, tuple, tuple]
+Runs = tuple[RowRun, ...]  # the runs of a row, in column order, never overlapping
 
 
 def add_run(runs: Runs | None, run: RowRun) -> Runs:
     """A row's runs with ``run`` written over them (it wins where they overlap)."""
     if runs is None:
         return (run,)
-    return tuple(sorted([*without(runs, run.col, run.end), run], key=_first_col))
+    col, values, _ = run
+    return tuple(sorted([*without(runs, col, col + len(values) - 1), run], key=itemgetter(0)))
 
 
 def without(runs: Iterable[RowRun], c1: int, c2: int) -> list[RowRun]:
-    """The runs with columns c1..c2 taken out."""
-    return [kept for run in runs for kept in run.outside(c1, c2)]
-
-
-def _first_col(run: RowRun) -> int:
-    return run.col
+    """The runs with columns c1..c2 taken out (a run across them leaves a part on each side)."""
+    kept = []
+    for run in runs:
+        col, values, styles = run
+        if c2 < col or c1 >= col + len(values):
+            kept.append(run)
+            continue
+        left, right = c1 - col, c2 + 1 - col
+        if left > 0:
+            kept.append((col, values[:left], styles[:left]))
+        if right < len(values):
+            kept.append((c2 + 1, values[right:], styles[right:]))
+    return kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -529,7 +517,7 @@ class SheetEditor:
                 blank = self._blanks.get(c.c2 - c.c1)
                 if blank is None:
                     blank = self._blanks[c.c2 - c.c1] = (None,) * (c.c2 - c.c1 + 1)
-                cleared = add_run(cleared, RowRun(c.c1, blank, blank))
+                cleared = add_run(cleared, (c.c1, blank, blank))
         for run in runs if cleared is not None and runs else ():
             cleared = add_run(cleared, run)
         return runs if cleared is None else cleared
@@ -576,7 +564,7 @@ class SheetEditor:
         spots = []
         created = False
         for run in runs:
-            spot = self._locate(xml, row, run, shapes.get((run.col, run.styles)) or self._shape(run), start, end)
+            spot = self._locate(xml, row, run, shapes.get((run[0], run[2])) or self._shape(run), start, end)
             if spot is None:
                 return None
             spots.append(spot)
@@ -588,7 +576,7 @@ class SheetEditor:
             if widened is False:
                 return None
         if self.tracked and (spots[0][1].outside if len(spots) == 1 else not self.tracked.issubset(
-                col for run in runs for col in range(run.col, run.end + 1))):
+                col for c, values, _ in runs for col in range(c, c + len(values)))):
             self._track(xml, start, end)  # a tracked column not written here keeps its cell's style
         self.byte_rows += 1
         splices = []
@@ -611,9 +599,11 @@ class SheetEditor:
         take, to be replaced by the rendered run, and per column of the run, the s of its cell and
         whether it exists (None: it does not)). None unless every existing cell in the run's
         columns is simple and they are side by side."""
+        col, values, _ = run
+        last = col + len(values) - 1
         # Searched from the end: the columns a run writes are mostly the last ones (engine columns).
         first = xml.rfind(shape.first + b'%d"' % row, start, end)
-        col, cells = run.col, shape.cells
+        cells = shape.cells
         if first < 0:
             # The first cell right of the run's first column, walking back from the row's end.
             first, at = -1, xml.rfind(b"<c", start, end)
@@ -621,7 +611,7 @@ class SheetEditor:
                 if not xml.startswith(b'<c r="', at):
                     return None  # a cell whose r is missing or not first: only lxml knows its column
                 at_col = _col_at(xml, at)
-                if at_col < run.col:
+                if at_col < run[0]:
                     break
                 first, col = at, at_col
                 at = xml.rfind(b"<c", start, at)
@@ -629,10 +619,10 @@ class SheetEditor:
                 if xml.find(b"<extLst", start, end) >= 0:
                     return None  # (before the row's extensions: lxml places them)
                 first = end - 2 if xml[end - 2] == 0x2F else xml.rfind(b"</", start, end)
-                col = run.end + 1
-            if col > run.end:  # no cell in the run's columns: its cells go here
-                return run, shape, first, first, (None,) * len(run.values), (None,) * len(run.values)
-            cells = _simple_run(col, run.end - col + 1)
+                col = last + 1
+            if col > last:  # no cell in the run's columns: its cells go here
+                return run, shape, first, first, (None,) * len(values), (None,) * len(values)
+            cells = _simple_run(col, last - col + 1)
         m = cells.match(xml, first, end)
         if m is None:
             return None
@@ -642,10 +632,10 @@ class SheetEditor:
         # When the run's last cells are missing, what follows the match must be the row's end or a
         # cell right of the run: a cell that is not simple may be in its columns.
         if present[-1] is None and not (xml.startswith(b"</", resume) or xml.startswith(b'<c r="', resume)
-                                        and _col_at(xml, resume) > run.end):
+                                        and _col_at(xml, resume) > last):
             return None
-        if col > run.col:
-            missing = (None,) * (col - run.col)
+        if col > run[0]:
+            missing = (None,) * (col - run[0])
             olds, present = missing + olds, missing + present
         return run, shape, first, resume, olds, present
 
@@ -659,7 +649,7 @@ class SheetEditor:
         if spans is None:
             return None
         cols = [col for run, shape, _, _, _, present in spots
-                for (col, _, given, _, _), value, exists in zip(shape.heads, run.values, present)
+                for (col, _, given, _, _), value, exists in zip(shape.heads, run[1], present)
                 if exists is None and (value is not None or given is not None)]
         if not cols:
             return None
@@ -671,17 +661,16 @@ class SheetEditor:
 
     def _shape(self, run: RowRun) -> _RunShape:
         """What the runs of one shape share (a block's rows share theirs)."""
-        key = (run.col, run.styles)
-        shape = self._shapes.get(key)
+        first, _, styles = run
+        shape = self._shapes.get((first, styles))
         if shape is None:
             heads = []
-            for i, given in enumerate(run.styles):
-                col = run.col + i
+            for col, given in enumerate(styles, first):
                 style = None if given is None else str(given)
                 heads.append((col, f'<c r="{col_letter(col)}', style, f'" s="{style}"', col in self.tracked))
-            shape = self._shapes[key] = _RunShape(
-                heads, not self.tracked.issubset(range(run.col, run.end + 1)), b'<c r="' + col_letter(run.col).encode(),
-                _simple_run(run.col, len(run.values)))
+            shape = self._shapes[(first, styles)] = _RunShape(
+                heads, not self.tracked.issubset(range(first, first + len(styles))),
+                b'<c r="' + col_letter(first).encode(), _simple_run(first, len(styles)))
         return shape
 
     def _new_rows(self, numbers: Iterable[int], out: list[bytes]) -> Iterator[bytes]:
@@ -706,7 +695,7 @@ class SheetEditor:
         last_style = self.last_style
         out: list[str] = []
         # (olds and present repeat None without end for a new row)
-        for value, (col, start, given, styled, tracked), old, exists in zip(run.values, shape.heads, olds, present):
+        for value, (col, start, given, styled, tracked), old, exists in zip(run[1], shape.heads, olds, present):
             kind = type(value)
             if kind is str:
                 body = f' t="inlineStr"><is>{inline_string(value)}</is></c>'
@@ -749,7 +738,7 @@ class SheetEditor:
                 el = existing[k]
                 k += 1
             elif any(value is not None or style is not None
-                     for run in runs for value, style in zip(run.values, run.styles)):
+                     for _, values, styles in runs for value, style in zip(values, styles)):
                 el = etree.Element(self.t_row, r=str(row))
                 if k < len(existing):
                     existing[k].addprevious(el)
@@ -769,8 +758,8 @@ class SheetEditor:
             cells.append((col, el))
         by_col = dict(cells)
         created = False
-        for run in runs:
-            for col, value, style in zip(range(run.col, run.end + 1), run.values, run.styles):
+        for first, values, styles in runs:
+            for col, value, style in zip(range(first, first + len(values)), values, styles):
                 el = by_col.get(col)
                 if el is None:
                     if value is None and style is None:
@@ -842,7 +831,7 @@ class SheetEditor:
         """Make the first surviving dependant of an overwritten shared-formula master the new master."""
         for col, el in cells:
             f = el.find(self.t_f)
-            if f is None or f.get("t") != "shared" or any(run.col <= col <= run.end for run in runs):
+            if f is None or f.get("t") != "shared" or any(c <= col < c + len(values) for c, values, _ in runs):
                 continue
             p = self.promotions.get(f.get("si"))
             if p is None or (row, col) <= p.origin or not (p.first_col <= col <= p.last_col and row <= p.last_row):

@@ -1,5 +1,5 @@
-"""Cell values as the writer keeps them until a sheet is rendered (the values of a
-:class:`~._sheetxml.RowRun`): None, int, finite float and clean str as given, checked; booleans,
+"""Cell values as the writer keeps them until a sheet is rendered (the values of a run, see
+``_sheetxml.RowRun``): None, int, finite float and clean str as given, checked; booleans,
 dates and other numbers as :class:`~._sheetxml.Typed`."""
 
 from __future__ import annotations

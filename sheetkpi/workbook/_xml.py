@@ -65,12 +65,11 @@ def xstring_pieces(text: str) -> list[str]:
 def inline_string(text: str) -> str:
     """The content of a cell's ``<is>`` holding ``text`` (see :func:`xstring_pieces`); spaces at
     either end are kept with ``xml:space="preserve"``."""
-    pieces = xstring_pieces(text)
-    if len(pieces) == 1:
-        if text != text.strip():
-            return f'<t xml:space="preserve">{escape_text(text)}</t>'
-        return f"<t>{escape_text(text)}</t>"
-    return "".join(f'<r><t xml:space="preserve">{escape_text(piece)}</t></r>' for piece in pieces)
+    if "_x" in text and _X_ESCAPE.search(text):  # (the common case first: a cell's text, as it is)
+        return "".join(f'<r><t xml:space="preserve">{escape_text(piece)}</t></r>' for piece in xstring_pieces(text))
+    if text != text.strip():
+        return f'<t xml:space="preserve">{escape_text(text)}</t>'
+    return f"<t>{escape_text(text)}</t>"
 
 
 def unescape_xstring(text: str) -> str:

@@ -32,7 +32,6 @@ from ._sheetxml import (
     MAX_COL,
     MAX_ROW,
     ClearRange,
-    RowRun,
     Runs,
     SheetEditor,
     add_run,
@@ -426,23 +425,21 @@ class Package:
         """
         sheet = self._worksheet(sheet_name)
         self._check_style(style)
-        pending = self._rows.setdefault(sheet.part, {})
         encode = self._values.encode
-        # Cells side by side in a row (as a plan lists them) become one RowRun.
+        # Cells side by side in a row (as a plan lists them) become one run.
+        found: list[tuple[int, int, list]] = []  # (row, first column, values) of each run
         run_row, run_col, values = 0, 0, []
         for (row, col), value in cells.items():
             if type(row) is not int or type(col) is not int or not (0 < row <= MAX_ROW and 0 < col <= MAX_COL):
                 self._check_cell(row, col)  # raises, unless an int subclass
-            if row == run_row and col == run_col + len(values):
-                values.append(encode(value))
-                continue
-            if values:
-                pending[run_row] = add_run(pending.get(run_row), RowRun(run_col, tuple(values),
-                                                                        self._same_styles(style, len(values))))
-            run_row, run_col, values = row, col, [encode(value)]
-        if values:
-            pending[run_row] = add_run(pending.get(run_row), RowRun(run_col, tuple(values),
-                                                                    self._same_styles(style, len(values))))
+            if row != run_row or col != run_col + len(values):
+                run_row, run_col, values = row, col, []
+                found.append((row, col, values))
+            values.append(encode(value))
+        pending = self._rows.setdefault(sheet.part, {})
+        for row, col, values in found:
+            run = (col, tuple(values), self._same_styles(style, len(values)))
+            pending[row] = (run,) if row not in pending else add_run(pending[row], run)
         self._pending.add(sheet.part)
 
     def write_rows(self, sheet_name: str, start_row: int, start_col: int, rows: list[list[Any]],
@@ -473,7 +470,7 @@ class Package:
             if len(cells) < width:
                 cells += [None] * (width - len(cells))
             row = start_row + i
-            run = RowRun(start_col, tuple(cells), styles)
+            run = (start_col, tuple(cells), styles)
             pending[row] = (run,) if row not in pending else add_run(pending[row], run)
         first = start_row + len(rows)
         if width and (clear_until_row is None or clear_until_row >= first):
@@ -509,13 +506,15 @@ class Package:
         from_file = set()
         for pos in set(cells):
             row, col = pos
-            run = next((run for run in pending.get(row, ()) if run.col <= col <= run.end), None)
-            if run is not None:
-                out[pos] = decoded(run.values[col - run.col])
-            elif any(c.covers_row(row) and c.c1 <= col <= c.c2 for c in clears):
-                out[pos] = None
+            for first, values, _ in pending.get(row, ()):
+                if 0 <= col - first < len(values):
+                    out[pos] = decoded(values[col - first])
+                    break
             else:
-                from_file.add(pos)
+                if any(c.covers_row(row) and c.c1 <= col <= c.c2 for c in clears):
+                    out[pos] = None
+                else:
+                    from_file.add(pos)
         if from_file:
             found = _sheetxml.read_cells(self._sheet_xml(sheet.part), sheet.part, from_file, self._shared_string)
             out.update({pos: found.get(pos) for pos in from_file})
