@@ -223,11 +223,11 @@ def recalc(
         # Opened before reading: the package refuses to save if the file changes on disk meanwhile.
         book = _file_book(source, progress)
         done = recalculate(book, as_of, progress=progress)
-        saved_backup = backup(source) if keep_backup and target == source else None
-        if target.exists() and target != source and keep_backup:
-            saved_backup = backup(target)
-        _save(book.package, source, target)
-        result = RecalcResult(done.evaluation, target, saved_backup, done.cells_written)
+        backups: list[Path] = []
+        # The file about to be replaced is copied into "sao-luu" once the new one is complete.
+        keep = (lambda: backups.append(backup(target))) if keep_backup and target.exists() else None
+        _save(book.package, source, target, keep)
+        result = RecalcResult(done.evaluation, target, backups[0] if backups else None, done.cells_written)
         if memo:
             from .errors import SheetkpiError
 
@@ -254,12 +254,13 @@ def _refuse_to_write(given: Path, source: Path, target: Path) -> None:
     refuse_if_read_only(target)
 
 
-def _save(package, source: Path, target: Path) -> None:
-    """Save the package to ``target`` in one step; a failure says that the original is unchanged."""
+def _save(package, source: Path, target: Path, before_replace=None) -> None:
+    """Save the package to ``target`` in one step; a failure says that the original is unchanged.
+    ``before_replace``: see :meth:`sheetkpi.workbook.package.Package.save` (the backup)."""
     from .workbook.package import PackageError
 
     try:
-        package.save(target)
+        package.save(target, before_replace=before_replace)
     except PackageError as exc:
         if exc.code == "save-failed":
             raise FileUnusable("write-failed", f"{exc.message} Tệp gốc không thay đổi.") from exc
@@ -605,9 +606,10 @@ def collect(
         writes = [SheetWrites(c.unit.sheet, cells={(x.row, x.col): x.write for x in c.comparison.changes})
                   for c in result.copies if c.comparison.changes]
         if writes and not dry_run:
-            result.backup = backup(source)
             result.cells_written = book.apply(writes)
-            _save(book.package, source, source)
+            backups: list[Path] = []
+            _save(book.package, source, source, lambda: backups.append(backup(source)))
+            result.backup = backups[0]
         else:
             result.cells_written = sum(w.cell_count() for w in writes)
     if result.copies and recalc_after and not dry_run:

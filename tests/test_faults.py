@@ -121,13 +121,15 @@ def test_disk_full_during_save_leaves_the_workbook_intact(book, point, monkeypat
     err = capsys.readouterr().err
     assert err.startswith("Lỗi: Không ") and "No space left on device" in err and "Tệp gốc không thay đổi." in err
     assert book.read_bytes() == before["bytes"] and check_json(book) == before["json"]
-    [saved] = backups(book)
-    assert saved.read_bytes() == before["bytes"]
+    # The backup is made once the new file is complete, just before it replaces the workbook: a run
+    # that fails before leaves none (and no empty "sao-luu").
+    made = backups(book)
+    assert [b.read_bytes() for b in made] == ([before["bytes"]] if point == "before-replace" else [])
     assert leftovers(book) == []  # no temporary file, no lock
 
     monkeypatch.undo()  # space is freed: the next run saves
     result = sheetkpi.recalc(book, as_of=AS_OF)
-    assert result.output == book and len(backups(book)) == 2 and leftovers(book) == []
+    assert result.output == book and len(backups(book)) == len(made) + 1 and leftovers(book) == []
 
 
 @pytest.mark.parametrize("point", POINTS)
@@ -144,8 +146,8 @@ def test_killed_during_save_leaves_the_workbook_intact(book, point, monkeypatch)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
 
     assert book.read_bytes() == before["bytes"] and check_json(book) == before["json"]
-    [saved] = backups(book)
-    assert saved.read_bytes() == before["bytes"]
+    made = backups(book)
+    assert [b.read_bytes() for b in made] == ([before["bytes"]] if point == "before-replace" else [])
     temps = [n for n in leftovers(book) if n.endswith(".tmp")]
     assert leftovers(book) == sorted([LOCK, *temps]) and len(temps) == (point != "before-write")
     assert (book.parent / LOCK).read_text().split()[0] == str(pid)
@@ -158,7 +160,7 @@ def test_killed_during_save_leaves_the_workbook_intact(book, point, monkeypatch)
     proc = run_cli("recalc", str(book), "--as-of", AS_OF, "--no-memo")
     assert proc.returncode == 0, proc.stderr
     assert time.monotonic() - started < safety.LOCK_WAIT_S
-    assert leftovers(book) == [] and len(backups(book)) == 2
+    assert leftovers(book) == [] and len(backups(book)) == len(made) + 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1076,3 +1076,28 @@ def grow_rows(xml: bytes, part: str, heights: dict[int, float]) -> bytes:
         return b"<%srow%s ht=\"%s\" customHeight=\"1\"%s>" % (m.group(1), attrs, f"{want:g}".encode(), m.group(3))
 
     return parts.head + _ROW_TAG.sub(grow, parts.body) + parts.tail
+
+
+# The largest grid a sheet may span (rows × columns): 300,000 rows of 30 columns fit; a single cell
+# typed at XFD1048576 or AAA100000 would make a grid of billions of cells.
+MAX_GRID_CELLS = 10_000_000
+_ROW_NUMBER = re.compile(rb"<" + _NAME + rb"row(?=[\s/>])[^>]*?\sr\s*=\s*[\"'](\d+)")
+# Cell references beyond column Z: sheets of KPIs rarely have any, so the search is usually empty.
+_WIDE_REF = re.compile(rb"<" + _NAME + rb"c(?=[\s/>])[^>]*?\sr\s*=\s*[\"']([A-Za-z]{2,})(\d+)")
+
+
+def far_cell(xml: bytes) -> str | None:
+    """The reference of a cell that makes the sheet's grid larger than :data:`MAX_GRID_CELLS`, or
+    beyond Excel's grid, or None. Linear in the sheet's size, by regular expressions only."""
+    rows = [int(n) for n in _ROW_NUMBER.findall(xml)]
+    last_row = max(rows, default=0)
+    if last_row > MAX_ROW:
+        return f"dòng {last_row}"
+    wide = [(col_index(letters.decode()) if len(letters) <= 3 else MAX_COL + 1, int(row),
+             letters.decode() + row.decode()) for letters, row in _WIDE_REF.findall(xml)]
+    far = max(wide, default=(26, 0, ""))
+    if far[0] > MAX_COL:
+        return far[2]
+    if last_row * far[0] > MAX_GRID_CELLS:
+        return far[2] if far[2] and far[1] * far[0] > MAX_GRID_CELLS else f"{col_letter(far[0])}{last_row}"
+    return None

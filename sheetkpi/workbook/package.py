@@ -524,12 +524,20 @@ class Package:
         """Per worksheet name, what its cells carry that their values do not tell: the cells whose
         number format code passes ``number_format`` (a percentage:
         :func:`sheetkpi.parsing.numbers.is_percent_format`), error values (``t="e"``, "#REF!") and
-        formulas adding up a column (=SUM, =SUBTOTAL). Sheets with none of them are left out."""
+        formulas adding up a column (=SUM, =SUBTOTAL). Sheets with none of them are left out.
+
+        The same pass notes, in :attr:`far_cells`, the sheets whose cells reach so far that a reader
+        laying the sheet out as a grid would need gigabytes (one cell typed at XFD1048576)."""
         styles = self._styles.matching(number_format)
         found = {}
+        self.far_cells: dict[str, str] = {}
         for sheet in self._sheets:
             if sheet.is_worksheet:
-                marks = _sheetxml.marked_cells(self._parts.read(sheet.part), sheet.part, styles)
+                xml = self._parts.read(sheet.part)
+                far = _sheetxml.far_cell(xml)
+                if far:
+                    self.far_cells[sheet.name] = far
+                marks = _sheetxml.marked_cells(xml, sheet.part, styles)
                 if marks.styled or marks.errors or marks.totals:
                     found[sheet.name] = marks
         return found
@@ -622,11 +630,13 @@ class Package:
         if sheet.part in self._pending:
             self._render_sheet(sheet)
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, *, before_replace: Callable[[], object] | None = None) -> None:
         """Write the workbook to ``path`` atomically (temp file beside it, fsync, rename).
 
         On any failure the temp file is removed and ``path`` is left as it was. Saving over the
         file the package was opened from is fine. Afterwards the package represents the saved file.
+        ``before_replace`` runs once the new file is complete, just before it takes ``path``'s place
+        (the backup of the file being replaced: a run that fails earlier makes none).
         """
         path = Path(path)
         self._parts.check_source()
@@ -649,6 +659,9 @@ class Package:
                 os.umask(umask)
                 mode = 0o666 & ~umask
             os.chmod(tmp, mode)
+            self._parts.check_source()  # saved by someone else while this one was written: refused
+            if before_replace is not None:
+                before_replace()
             os.replace(tmp, path)
         except BaseException as exc:
             try:
@@ -736,11 +749,17 @@ def _normal_name(name: str) -> str:
 
 
 def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable (POSIX); directories cannot be opened this way on Windows."""
+    """Make the rename durable where the file system allows it. The rename is done already: a
+    folder that cannot be synced (Windows, some network and FUSE file systems) is no failure."""
     if os.name != "posix":
         return
-    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
     try:
         os.fsync(fd)
+    except OSError:
+        pass
     finally:
         os.close(fd)

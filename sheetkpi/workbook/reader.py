@@ -76,6 +76,7 @@ class Grids(Mapping[str, Grid]):
         # It also tells what calamine does not: percentage formats, error values (calamine reads
         # "#REF!" as an empty cell) and =SUM() formulas.
         self._marks = package.cell_marks(is_percent_format)
+        self._far = package.far_cells
         try:
             self._book = CalamineWorkbook.from_path(str(path))
         except Exception as exc:  # calamine raises several kinds for a broken package
@@ -95,6 +96,13 @@ class Grids(Mapping[str, Grid]):
     def __getitem__(self, name: str) -> Grid:
         if name not in self._names:
             raise KeyError(name)
+        if name in self._far:
+            # Refused before calamine lays the sheet out as a grid: billions of cells would take the
+            # machine's memory, and the process with it.
+            raise FileUnusable("far-cell", (
+                f"Trang tính '{name}' có ô ở {self._far[name]}, quá xa vùng dữ liệu: đọc trang tính này cần hàng "
+                f"tỷ ô. Hãy mở tệp, nhấn Ctrl+End để đến ô đó, xóa các dòng và cột thừa rồi lưu lại."
+            ))
         marks = self._marks.get(name)
         try:
             rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
