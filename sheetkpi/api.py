@@ -153,7 +153,8 @@ def require_workbook_file(path: str | os.PathLike) -> Path:
             "sheetkpi chỉ đọc tệp bảng tính .xlsx.",
         )
     real = Path(os.path.realpath(given))
-    if not os.access(real, os.R_OK):
+    # Mode bits as well as access(): an administrator may read a file whose owner shut every door.
+    if not os.access(real, os.R_OK) or not info.st_mode & 0o444:
         raise FileUnusable(
             "no-permission", f"Không có quyền đọc tệp '{given}'. Hãy cấp quyền đọc (và ghi, để tính lại) cho tài "
             "khoản đang chạy sheetkpi.",
@@ -272,8 +273,10 @@ def _save(package, source: Path, target: Path, before_replace=None) -> None:
             "tính; sheetkpi không ghi đè để giữ nguyên những thay đổi đó. Hãy chạy lại.",
         ) from exc
     except OSError as exc:
+        from .errors import os_error_message
+
         raise FileUnusable(
-            "write-failed", f"Không ghi được tệp '{target}': {exc.strerror or exc}. Tệp gốc không thay đổi."
+            "write-failed", f"Không ghi được tệp '{target}': {os_error_message(exc)} Tệp gốc không thay đổi."
         ) from exc
 
 

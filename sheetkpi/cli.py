@@ -339,16 +339,22 @@ def _cmd_recalc(args, progress) -> int:
         args.workbook, as_of=args.as_of, output=args.output, memo=not args.no_memo, memo_dir=args.memo_dir,
         memo_template=args.template, memo_pdf=args.pdf, progress=progress,
     )
-    _print_recalc(result, progress, details=args.verbose, workbook=args.workbook)
-    return EXIT_OK
+    return _print_recalc(result, progress, details=args.verbose, workbook=args.workbook)
 
 
-def _print_recalc(result, progress, *, details: bool, workbook) -> None:
+def _print_recalc(result, progress, *, details: bool, workbook) -> int:
+    """Print what a recalculation did; its exit code: a memo that failed after the save is an error
+    that says the workbook *was* saved."""
     from .outputs.console import print_evaluation, print_recalc
 
     progress.clear()
     print_evaluation(result.evaluation, sys.stdout, details=details, workbook=workbook)
     print_recalc(result, sys.stdout)
+    if result.memo_error:
+        print(f"Lỗi: bảng tính '{result.output}' ĐÃ được ghi, nhưng chưa tạo được báo cáo: {result.memo_error} "
+              f"Sửa xong, chạy lại sheetkpi recalc để tạo báo cáo.", file=sys.stderr)
+        return EXIT_UNUSABLE
+    return EXIT_OK
 
 
 def _cmd_demo(args, progress) -> int:
@@ -363,8 +369,7 @@ def _cmd_demo(args, progress) -> int:
     shutil.copyfile(example_path(), target)
     print(f"Đã chép bảng mẫu Nghệ An 2026 vào '{target}'. Tính lại với số liệu đến 25/06/2026…\n")
     result = recalc(target, as_of=DEMO_DATE, memo=True, keep_backup=False, progress=progress)
-    _print_recalc(result, progress, details=False, workbook=target)
-    return EXIT_OK
+    return _print_recalc(result, progress, details=False, workbook=target)
 
 
 def _cmd_new(args, progress) -> int:
@@ -453,16 +458,17 @@ def _cmd_collect(args, progress) -> int:
                      as_of=args.as_of, progress=progress)
     progress.clear()
     print_collect(result, sys.stdout, details=args.verbose)
+    recalc_code = EXIT_OK
     if result.recalc:
         print()
-        _print_recalc(result.recalc, progress, details=args.verbose, workbook=args.workbook)
+        recalc_code = _print_recalc(result.recalc, progress, details=args.verbose, workbook=args.workbook)
     elif result.cells_written and args.no_recalc and not args.dry_run:
         print(f"Chưa tính lại (--no-recalc): chạy sheetkpi recalc \"{args.workbook}\" khi đã sẵn sàng.")
     if result.recalc_error:
         print(f"Lỗi: đã ghi số liệu các đơn vị nhưng chưa tính lại được: {result.recalc_error.message} "
               f"Sửa xong, chạy: sheetkpi recalc \"{args.workbook}\"", file=sys.stderr)
         return result.recalc_error.exit_code
-    return EXIT_UNUSABLE if result.failures and not result.copies else EXIT_OK
+    return EXIT_UNUSABLE if result.failures and not result.copies else recalc_code
 
 
 def _cmd_remind(args, progress) -> int:

@@ -51,5 +51,6 @@ def os_error_message(exc: OSError) -> str:
         errno.EPERM: f"Hệ điều hành không cho phép thao tác này{where}.",
         errno.EROFS: f"Ổ đĩa chỉ cho phép đọc{where}. Hãy chép bảng tính sang nơi ghi được.",
         errno.EIO: f"Lỗi đọc/ghi của ổ đĩa{where}. Hãy kiểm tra ổ đĩa rồi chạy lại.",
+        errno.EFBIG: f"Tệp lớn hơn mức hệ thống cho phép ghi{where}.",
     }
     return messages.get(exc.errno, f"Lỗi hệ thống: {exc.strerror or exc}{where}.")

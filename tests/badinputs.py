@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import shutil
 import struct
 import unicodedata
@@ -447,6 +448,49 @@ def make_blank_rows(folder: Path, count: int = 10_000) -> Path:
                 etree.SubElement(row, f"{{{MAIN}}}c", r=f"{col}{r}", s="6")
         dim = root.find(f"{{{MAIN}}}dimension")
         dim.set("ref", f"A1:T{last + count}")
+
+    return edit_sheet(copy_example(folder), "KHĐT", edit)
+
+
+def far_cell(folder: Path, ref: str) -> Path:
+    """One cell typed far from the table of "KHĐT" (a stray key press after Ctrl+End), at ``ref``."""
+    row_number = int(re.sub(r"^[A-Z]+", "", ref))
+
+    def edit(root):
+        data = root.find(f"{{{MAIN}}}sheetData")
+        row = etree.SubElement(data, f"{{{MAIN}}}row", r=str(row_number))
+        cell = etree.SubElement(row, f"{{{MAIN}}}c", r=ref, t="inlineStr")
+        etree.SubElement(etree.SubElement(cell, f"{{{MAIN}}}is"), f"{{{MAIN}}}t").text = "x"
+
+    return edit_sheet(copy_example(folder), "KHĐT", edit)
+
+
+def make_far_cell_corner(folder: Path) -> Path:
+    return far_cell(folder, "XFD1048576")  # the last cell of Excel's grid
+
+
+def make_far_cell_wide(folder: Path) -> Path:
+    return far_cell(folder, "AAA100000")
+
+
+def make_far_cell_xfd(folder: Path) -> Path:
+    return far_cell(folder, "XFD20000")
+
+
+def make_row_beyond_grid(folder: Path) -> Path:
+    return far_cell(folder, "A1048577")  # one row more than Excel has
+
+
+def make_self_closed_rows(folder: Path, count: int = 8_000) -> Path:
+    """8,000 empty rows below the "KHĐT" table, each written as ``<row r="N" …/>`` without ``</row>``
+    (a height set on a whole block of rows)."""
+
+    def edit(root):
+        data = root.find(f"{{{MAIN}}}sheetData")
+        last = int(data[-1].get("r"))
+        for r in range(last + 1, last + 1 + count):
+            etree.SubElement(data, f"{{{MAIN}}}row", r=str(r), spans="1:20", ht="15", customHeight="1")
+        root.find(f"{{{MAIN}}}dimension").set("ref", f"A1:T{last + count}")
 
     return edit_sheet(copy_example(folder), "KHĐT", edit)
 

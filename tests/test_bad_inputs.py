@@ -36,6 +36,7 @@ BOMB_MESSAGE = "quá lớn (2048 MiB)"
 NOT_A_WORKBOOK = "không phải là sổ tính Excel (.xlsx/.xlsm) hoặc đã bị hỏng"
 DTD_MESSAGE = "chứa khai báo DOCTYPE/ENTITY"
 CONVERT_HINT = "Hãy chuyển sang .xlsx: chạy sheetkpi convert"
+FAR = "quá xa vùng dữ liệu"
 
 
 @dataclass
@@ -70,6 +71,11 @@ CASES: dict[str, Expect] = {
     "billion_laughs": Expect(3, f"Phần 'xl/worksheets/sheet3.xml' của tệp {DTD_MESSAGE}"),
     "external_entity": Expect(3, f"Phần 'docProps/core.xml' của tệp {DTD_MESSAGE}"),
     "encrypted": Expect(3, "được đặt mật khẩu. Hãy mở bằng Excel, bỏ mật khẩu"),
+    # One cell far from the table: refused before a grid of billions of cells is laid out
+    "far_cell_corner": Expect(3, f"Trang tính 'KHĐT' có ô ở XFD1048576, {FAR}"),
+    "far_cell_wide": Expect(3, f"Trang tính 'KHĐT' có ô ở AAA100000, {FAR}"),
+    "far_cell_xfd": Expect(3, f"Trang tính 'KHĐT' có ô ở XFD20000, {FAR}"),
+    "row_beyond_grid": Expect(3, f"Trang tính 'KHĐT' có ô ở dòng 1048577, {FAR}"),
     # Other formats, by name or by content
     "legacy_xls": Expect(3, f"ở định dạng Excel 97-2003 (.xls); sheetkpi chỉ đọc .xlsx. {CONVERT_HINT}"),
     "xlsb": Expect(3, f"ở định dạng nhị phân Excel (.xlsb); sheetkpi chỉ đọc .xlsx. {CONVERT_HINT}"),
@@ -84,6 +90,7 @@ CASES: dict[str, Expect] = {
     "formula_cached": Expect(0),
     "numbers_as_text": Expect(0),
     "blank_rows": Expect(0),
+    "self_closed_rows": Expect(0),
     "long_sheet_name": Expect(0),
     "nfd_text": Expect(0),
     "formula_like_text": Expect(0),
@@ -361,7 +368,7 @@ def _peak_rss_mib(*args: str) -> tuple[subprocess.CompletedProcess, float]:
     return proc, int(peak) / 1024
 
 
-@pytest.mark.parametrize("case", ["zip_bomb", "billion_laughs"])
+@pytest.mark.parametrize("case", ["zip_bomb", "billion_laughs", "far_cell_corner", "far_cell_wide", "far_cell_xfd"])
 def test_attacks_are_refused_quickly_in_bounded_memory(tmp_path, case):
     path = build(case, tmp_path)
     started = time.monotonic()

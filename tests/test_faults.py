@@ -71,17 +71,18 @@ def sheet_values(book: Path) -> dict[str, list[tuple]]:
 
 
 def _fail_at(point: str, monkeypatch, action) -> None:
-    """Make the writer run ``action()`` at ``point`` of Package.save (a seam per point). The backup,
-    made before the save with the same system calls, is let through: its faults are tested apart."""
+    """Make the writer run ``action()`` at ``point`` of Package.save (a seam per point, in
+    safety.write_atomically, the one way files are written). The backup, made with the same calls,
+    is let through: its faults are tested apart."""
     if point == "before-write":  # no byte of the new file exists yet
-        real_mkstemp = package_module.tempfile.mkstemp
+        real_mkstemp = safety.tempfile.mkstemp
 
         def mkstemp(*args, **kwargs):
             if Path(kwargs.get("dir", "")).name != BACKUP_DIR:
                 action()
             return real_mkstemp(*args, **kwargs)
 
-        monkeypatch.setattr(package_module.tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(safety.tempfile, "mkstemp", mkstemp)
     elif point == "mid-write":  # some parts are in the temporary file, others not
         real_copy = zip_module.ZipWriter.copy_raw
         calls = []
@@ -94,14 +95,14 @@ def _fail_at(point: str, monkeypatch, action) -> None:
 
         monkeypatch.setattr(zip_module.ZipWriter, "copy_raw", copy_raw)
     else:  # "before-replace": the new file is complete and synced, not yet in place
-        real_replace = package_module.os.replace
+        real_replace = safety.os.replace
 
         def replace(src, dst, *args, **kwargs):
             if Path(dst).parent.name != BACKUP_DIR:
                 action()
             return real_replace(src, dst, *args, **kwargs)
 
-        monkeypatch.setattr(package_module.os, "replace", replace)
+        monkeypatch.setattr(safety.os, "replace", replace)
 
 
 POINTS = ["before-write", "mid-write", "before-replace"]
@@ -119,7 +120,7 @@ def test_disk_full_during_save_leaves_the_workbook_intact(book, point, monkeypat
 
     assert main(["recalc", str(book), "--as-of", AS_OF, "--no-memo"]) == 3
     err = capsys.readouterr().err
-    assert err.startswith("Lỗi: Không ") and "No space left on device" in err and "Tệp gốc không thay đổi." in err
+    assert err.startswith("Lỗi: Không ") and "Ổ đĩa đã đầy" in err and "Tệp gốc không thay đổi." in err
     assert book.read_bytes() == before["bytes"] and check_json(book) == before["json"]
     # The backup is made once the new file is complete, just before it replaces the workbook: a run
     # that fails before leaves none (and no empty "sao-luu").

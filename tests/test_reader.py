@@ -112,3 +112,23 @@ def test_equal_texts_read_from_many_rows_are_kept_once():
     first, second = read_grids({"X": grid}, Path("x.xlsx")).tracker.units[0].kpis
     assert first.output == second.output == output and first.output is second.output
     assert first.deadline is second.deadline  # one Deadline per deadline text
+
+
+_ROW1 = b'<row r="1"><c r="A1"><v>1</v></c></row>'
+
+
+@pytest.mark.parametrize("rows, far", [
+    # LibreOffice saves an empty last row into every sheet: no cell, no grid.
+    (b'<row r="1048576" ht="12.8" customHeight="false"></row>', None),
+    (b'<row r="1048576"><c r="XFD1048576" s="1"/></row>', None),  # formatting only: readers skip it
+    (b'<row r="1048576"><c r="XFD1048576" t="s"><v>0</v></c></row>', "XFD1048576"),
+    (b'<row r="1048577"><c r="A1048577"><v>0</v></c></row>', "dòng 1048577"),  # beyond Excel's grid
+    (b'<row r="900000"><c r="Z900000"><v>0</v></c></row>', "Z900000"),  # 23 million cells
+    (b'<row r="300000"><c r="AD300000"><v>0</v></c></row>', None),  # 9 million: a big sheet, read
+    (b'<row r="100000"><c r="A100000"><v>0</v></c></row><row r="100001"/>', None),
+    (b'<row r="2"><c r="ZZZZ2"><v>0</v></c></row>', "ZZZZ2"),
+])
+def test_far_cells_are_found_from_the_filled_cells(rows, far):
+    from sheetkpi.workbook._sheetxml import far_cell
+
+    assert far_cell(b"<worksheet><sheetData>" + _ROW1 + rows + b"</sheetData></worksheet>") == far

@@ -98,8 +98,6 @@ def print_recalc(result, out: TextIO) -> None:
         out.write(f"Bản sao lưu trước khi ghi: '{result.backup}'.\n")
     for path in result.memo_files:
         out.write(f"Báo cáo: '{path}'.\n")
-    if result.memo_error:
-        out.write(f"Đã ghi bảng tính nhưng chưa tạo được báo cáo: {result.memo_error}\n")
 
 
 def print_split(result, out: TextIO) -> None:

@@ -22,8 +22,9 @@ from email.policy import SMTP
 from email.utils import formataddr, formatdate, getaddresses, make_msgid
 from pathlib import Path
 
-from ..errors import EXIT_UNUSABLE, SheetkpiError, UsageError
+from ..errors import EXIT_UNUSABLE, SheetkpiError, UsageError, os_error_message
 from ..model import Evaluation
+from ..workbook.safety import write_atomically
 
 # Office types by suffix; the standard library's table misses some of them on older systems.
 MIME_TYPES = {
@@ -219,9 +220,10 @@ def write_eml(msg: EmailMessage, path: Path) -> Path:
     draft["X-Unsent"] = "1"
     path = Path(path)
     try:
-        path.write_bytes(draft.as_bytes(policy=SMTP))
+        data = draft.as_bytes(policy=SMTP)
+        write_atomically(path, lambda tmp: tmp.write_bytes(data))
     except OSError as exc:
-        raise MailError("eml-write-failed", f"Không ghi được thư nháp '{path}': {exc.strerror or exc}.") from exc
+        raise MailError("eml-write-failed", f"Không ghi được thư nháp '{path}': {os_error_message(exc)}") from exc
     return path
 
 

@@ -19,9 +19,11 @@ import calendar
 import datetime as dt
 import io
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
-from ..errors import EXIT_UNUSABLE, SheetkpiError
+from ..errors import EXIT_UNUSABLE, SheetkpiError, os_error_message
 from ..model import DONE, GRADES, IN_PROGRESS, LATE, NOT_STARTED, Evaluation, KpiResult, UnitResult
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
@@ -29,6 +31,7 @@ from ..parsing.text import without_controls
 from ..report import ERROR, NotUpdated, ProgressDecreased, ProgressMissing, WeightSumMismatch
 from ..resources import template_path
 from ..rules import pace_ratio
+from ..workbook.safety import backup, write_atomically
 from ..writes.summary import SEVERITY_LABELS
 
 DOCX_TEMPLATE = "BaoCaoKPI.docx"
@@ -481,9 +484,10 @@ def _require_libraries() -> None:
         ) from exc
 
 
-def render_docx(context: dict, target: Path, template: Path | None = None, chart: bytes | None = None) -> Path:
-    """Fill the Word template (the shipped one, or ``template``) and save it to ``target``; ``chart``:
-    the PNG of :func:`chart_png`, or None for a workbook without units."""
+def render_docx(context: dict, template: Path | None = None, chart: bytes | None = None) -> bytes:
+    """The Word template (the shipped one, or ``template``) filled, as the bytes of a .docx; ``chart``:
+    the PNG of :func:`chart_png`, or None for a workbook without units. Made in memory so that a
+    full disk meets one plain write, never a half-closed zip."""
     _require_libraries()
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
@@ -507,8 +511,9 @@ def render_docx(context: dict, target: Path, template: Path | None = None, chart
         raise MemoError(
             "memo-template", f"Mẫu báo cáo '{source}' có thẻ Jinja không dùng được: {exc}. Xem docs/memo.md."
         ) from exc
-    doc.save(target)
-    return target
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
 
 
 def write_pdf(docx: Path, folder: Path) -> Path:
@@ -522,12 +527,16 @@ def write_pdf(docx: Path, folder: Path) -> Path:
             "tùy chọn --pdf; tệp .docx vẫn dùng được.",
         )
     pdf = folder / (docx.stem + ".pdf")
-    try:
-        convert([docx], "pdf", folder, timeout=PDF_TIMEOUT_S)
-    except LibreOfficeError as exc:
-        raise MemoError("pdf-failed", f"Không chuyển được '{docx.name}' sang PDF: {exc.message}") from exc
-    if not pdf.is_file():
-        raise MemoError("pdf-failed", f"LibreOffice không tạo được PDF từ '{docx.name}'.")
+    # LibreOffice writes into a folder of its own beside the memo; the PDF is put in place whole.
+    with tempfile.TemporaryDirectory(prefix=".~sheetkpi-", dir=folder) as scratch:
+        made = Path(scratch) / pdf.name
+        try:
+            convert([docx], "pdf", Path(scratch), timeout=PDF_TIMEOUT_S)
+        except LibreOfficeError as exc:
+            raise MemoError("pdf-failed", f"Không chuyển được '{docx.name}' sang PDF: {exc.message}") from exc
+        if not made.is_file():
+            raise MemoError("pdf-failed", f"LibreOffice không tạo được PDF từ '{docx.name}'.")
+        write_atomically(pdf, lambda tmp: shutil.copyfile(made, tmp))
     return pdf
 
 
@@ -544,8 +553,6 @@ def write_memo(
     ``stem`` defaults to ``BaoCaoKPI-<YYYY>-<MM>`` of the report date; ``template`` replaces the shipped
     Word template. Returns the paths written, the .docx first.
     """
-    from ..workbook.safety import backup, write_atomically
-
     folder = Path(folder)
     stem = stem or memo_stem(evaluation)
     _require_libraries()
@@ -554,6 +561,7 @@ def write_memo(
     # The HTML page carries its chart inside (the email turns it into an inline attachment).
     context["chart_src"] = "data:image/png;base64," + base64.b64encode(chart).decode("ascii") if chart else ""
     html, text = render_html(context), render_text(context)
+    docx_bytes = render_docx(context, template, chart)
     docx = folder / f"{stem}.docx"
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -561,7 +569,7 @@ def write_memo(
         for kept in (docx, docx.with_suffix(".pdf")) if pdf else (docx,):
             if kept.is_file():
                 backup(kept)
-        write_atomically(docx, lambda tmp: render_docx(context, tmp, template, chart))
+        write_atomically(docx, lambda tmp: tmp.write_bytes(docx_bytes))
         written = [docx]
         for suffix, content in ((".html", html), (".txt", text)):
             path = folder / f"{stem}{suffix}"
@@ -570,7 +578,7 @@ def write_memo(
     except OSError as exc:
         raise MemoError(
             "memo-write-failed",
-            f"Không ghi được báo cáo vào '{folder}': {exc.strerror or exc}. Nếu tệp đang mở trong Word, hãy đóng lại.",
+            f"Không ghi được báo cáo vào '{folder}': {os_error_message(exc)} Nếu tệp đang mở trong Word, hãy đóng lại.",
         ) from exc
     if pdf:
         written.append(write_pdf(docx, folder))

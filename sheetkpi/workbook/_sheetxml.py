@@ -1082,22 +1082,36 @@ def grow_rows(xml: bytes, part: str, heights: dict[int, float]) -> bytes:
 # typed at XFD1048576 or AAA100000 would make a grid of billions of cells.
 MAX_GRID_CELLS = 10_000_000
 _ROW_NUMBER = re.compile(rb"<" + _NAME + rb"row(?=[\s/>])[^>]*?\sr\s*=\s*[\"'](\d+)")
+# A cell that holds something: a self-closed <c …/> is formatting only, and grid readers skip it
+# (LibreOffice writes an empty last row, r="1048576", into sheets it saves).
+_FILLED_CELL = re.compile(rb"<" + _NAME + rb"c(?=[\s>])[^>]*(?<!/)>")
 # Cell references beyond column Z: sheets of KPIs rarely have any, so the search is usually empty.
-_WIDE_REF = re.compile(rb"<" + _NAME + rb"c(?=[\s/>])[^>]*?\sr\s*=\s*[\"']([A-Za-z]{2,})(\d+)")
+_WIDE_REF = re.compile(rb"<" + _NAME + rb"c(?=[\s/>])[^>]*?\sr\s*=\s*[\"']([A-Za-z]{2,})(\d+)[\"'][^>]*?(/?)>")
 
 
 def far_cell(xml: bytes) -> str | None:
-    """The reference of a cell that makes the sheet's grid larger than :data:`MAX_GRID_CELLS`, or
-    beyond Excel's grid, or None. Linear in the sheet's size, by regular expressions only."""
-    rows = [int(n) for n in _ROW_NUMBER.findall(xml)]
-    last_row = max(rows, default=0)
+    """The reference of a filled cell that makes the sheet's grid larger than :data:`MAX_GRID_CELLS`,
+    or lies beyond Excel's grid, or None. Linear in the sheet's size, by regular expressions only."""
+    last_row = _last_filled_row(xml)
     if last_row > MAX_ROW:
         return f"dòng {last_row}"
     wide = [(col_index(letters.decode()) if len(letters) <= 3 else MAX_COL + 1, int(row),
-             letters.decode() + row.decode()) for letters, row in _WIDE_REF.findall(xml)]
+             letters.decode() + row.decode()) for letters, row, closed in _WIDE_REF.findall(xml) if not closed]
     far = max(wide, default=(26, 0, ""))
     if far[0] > MAX_COL:
         return far[2]
     if last_row * far[0] > MAX_GRID_CELLS:
         return far[2] if far[2] and far[1] * far[0] > MAX_GRID_CELLS else f"{col_letter(far[0])}{last_row}"
     return None
+
+
+def _last_filled_row(xml: bytes) -> int:
+    """The number of the last row holding a filled cell: rows are walked back from the end of the
+    sheet, so trailing empty rows (a height set on a block of rows) cost one search each."""
+    starts = [(m.start(), int(m.group(1))) for m in _ROW_NUMBER.finditer(xml)]
+    end = len(xml)
+    for start, number in reversed(starts):
+        if _FILLED_CELL.search(xml, start, end):
+            return number
+        end = start
+    return 0

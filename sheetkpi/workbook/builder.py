@@ -29,6 +29,7 @@ from openpyxl.writer.excel import ExcelWriter
 from .. import layout as L
 from ..model import DONE, IN_PROGRESS, LATE, NOT_STARTED
 from ..writes import row_height
+from .safety import write_atomically
 
 FIXED_TIME = dt.datetime(2026, 1, 1)
 WEIGHT_ASSIGNED_NOTE = "Trọng số do sheetkpi chia đều, Văn phòng có thể điều chỉnh"
@@ -189,7 +190,8 @@ def build_workbook(
     props.creator = props.lastModifiedBy = "sheetkpi"
     props.title = "Bảng giao KPI"
     props.created = props.modified = FIXED_TIME
-    Path(path).write_bytes(_package(wb))
+    data = _package(wb)
+    write_atomically(Path(path), lambda tmp: tmp.write_bytes(data))
 
 
 def _package(wb: Workbook) -> bytes:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable
@@ -26,6 +25,7 @@ from typing import Any
 
 from lxml import etree
 
+from ..errors import os_error_message
 from . import _calcchain, _chart, _sheetxml
 from ._parts import CONTENT_TYPES, Parts, insert_ordered, local_name
 from ._sheetxml import (
@@ -44,6 +44,7 @@ from ._styles import CellStyle, Styles
 from ._values import MAX_TEXT, Values, decoded
 from ._xml import ILLEGAL_XML, MAIN_NS, REL_NS, RT, escape_attr
 from ._zip import Deflater, PackStream, write_zip
+from .safety import write_atomically
 from .xmlsafe import InvalidPackageError, PackageError, PackageLimitError, open_zip
 
 __all__ = ["MAX_TEXT", "CellStyle", "InvalidPackageError", "Package", "PackageError", "PackageLimitError"]
@@ -641,38 +642,21 @@ class Package:
         path = Path(path)
         self._parts.check_source()
         changed = self._render()
-        folder = path.parent
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=".~sheetkpi-", suffix=".tmp", dir=folder)
-        except OSError as exc:
-            raise PackageError("save-failed",
-                               f"Không tạo được tệp tạm trong '{folder}': {exc.strerror or exc}") from exc
-        try:
-            with os.fdopen(fd, "wb") as fh:
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as fh:
                 write_zip(fh, self._parts.path, self._parts.infos, changed, self._parts.comment)
-                fh.flush()
-                os.fsync(fh.fileno())
-            try:
-                mode = os.stat(path).st_mode & 0o7777
-            except FileNotFoundError:
-                umask = os.umask(0)
-                os.umask(umask)
-                mode = 0o666 & ~umask
-            os.chmod(tmp, mode)
+
+        def last_checks() -> None:
             self._parts.check_source()  # saved by someone else while this one was written: refused
             if before_replace is not None:
                 before_replace()
-            os.replace(tmp, path)
-        except BaseException as exc:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            if isinstance(exc, OSError) and not isinstance(exc, PackageError):
-                raise PackageError("save-failed", f"Không ghi được tệp '{path.name}': {exc.strerror or exc}. "
-                                   "Nếu tệp đang mở trong Excel, hãy đóng rồi chạy lại.") from exc
-            raise
-        _fsync_dir(folder)
+
+        try:
+            write_atomically(path, write, before_replace=last_checks)
+        except OSError as exc:
+            raise PackageError("save-failed", f"Không ghi được tệp '{path.name}': {os_error_message(exc)} "
+                               "Nếu tệp đang mở trong Excel, hãy đóng rồi chạy lại.") from exc
         self._after_save(path)
 
     def _render_sheet(self, sheet: _Sheet) -> None:
@@ -747,19 +731,3 @@ class Package:
 def _normal_name(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable where the file system allows it. The rename is done already: a
-    folder that cannot be synced (Windows, some network and FUSE file systems) is no failure."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

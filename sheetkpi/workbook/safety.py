@@ -45,7 +45,8 @@ def refuse_if_open(path: Path) -> None:
             "locked",
             f"Tệp '{path.name}' đang được mở trong Excel/LibreOffice (có tệp khóa '{found[0].name}'). "
             "Hãy đóng tệp rồi chạy lại, hoặc dùng nút \"Tính lại KPI\" ngay trong Excel. "
-            "Nếu tệp đã đóng mà vẫn báo, hãy xóa tệp khóa này.",
+            "Nếu chắc chắn không ai mở tệp (chẳng hạn Excel đã bị tắt đột ngột), hãy xóa tệp khóa "
+            f"'{found[0].resolve()}' rồi chạy lại.",
         )
 
 
@@ -55,6 +56,12 @@ def refuse_if_read_only(path: Path) -> None:
         mode = path.stat().st_mode
     except FileNotFoundError:
         return
+    if not mode & 0o444:
+        raise FileUnusable(
+            "no-permission",
+            f"Không có quyền đọc và ghi tệp '{path.name}' (quyền truy cập của tệp đã bị tắt hết). Hãy cấp lại "
+            "quyền đọc và ghi cho tài khoản đang chạy sheetkpi.",
+        )
     if not mode & stat.S_IWUSR or not os.access(path, os.W_OK):
         raise FileUnusable(
             "read-only",
@@ -194,9 +201,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
-    """Make ``path`` by ``write(temporary path)``, then put it in place in one step: a kill or a
-    full disk midway leaves the previous file (or none), never a half-written one."""
+def write_atomically(path: Path, write: Callable[[Path], None], *,
+                     before_replace: Callable[[], object] | None = None) -> Path:
+    """Make ``path`` by ``write(temporary path)`` beside it, sync it to disk, then put it in place in
+    one rename: a kill or a full disk midway leaves the previous file (or none), never a half-written
+    one. The new file keeps the permissions of the one it replaces (else the usual ones for a new
+    file). ``before_replace`` runs once the new file is complete, just before the rename; whatever
+    it raises leaves ``path`` as it was. The one way sheetkpi writes a file."""
     fd, tmp_name = tempfile.mkstemp(prefix=".~sheetkpi-", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -204,6 +215,9 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
         write(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, _mode_for(path))
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -212,9 +226,21 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+def _mode_for(path: Path) -> int:
+    """The permissions ``path`` has, or those a new file gets (mkstemp's are private to the owner)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def _sync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable where the system allows it (not on Windows, nor on some
-    network drives: the rename itself is done either way)."""
+    """Make a rename in ``folder`` durable where the system allows it. The rename is done already: a
+    folder that cannot be synced (Windows, some network and FUSE file systems) is no failure."""
+    if os.name != "posix":
+        return
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
