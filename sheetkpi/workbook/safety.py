@@ -6,6 +6,7 @@ Edits saved by someone else between reading and writing are refused by the packa
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import shutil
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import FileUnusable
+from ..errors import FileUnusable, os_error_message
 
 BACKUP_DIR = "sao-luu"
 BACKUPS_KEPT = 20
@@ -34,7 +35,15 @@ def lock_files(path: Path) -> list[Path]:
     # Excel shortens the owner-file name of long names to "~$" + the last characters.
     if len(path.stem) > 7:
         candidates.append(path.with_name("~$" + path.name[2:]))
-    return [p for p in candidates if p.exists()]
+    return [p for p in candidates if _exists(p)]
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; a name the file system cannot even hold (too long) does not."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def refuse_if_open(path: Path) -> None:
@@ -126,6 +135,10 @@ def workbook_lock(path: Path) -> Iterator[Path]:
                 ) from None
             time.sleep(LOCK_POLL_S)
         except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise FileUnusable(
+                    "lock-failed", f"Không tạo được tệp khóa '{lock}': {os_error_message(exc)} Tệp gốc không thay đổi."
+                ) from exc
             raise FileUnusable(
                 "folder-not-writable",
                 f"Không ghi được vào thư mục '{path.parent}' ({exc.strerror or exc}). Hãy chép bảng tính vào "
@@ -271,7 +284,7 @@ def backup(path: Path, now: dt.datetime | None = None) -> Path:
     except OSError as exc:
         raise FileUnusable(
             "backup-failed",
-            f"Không tạo được bản sao lưu trong thư mục '{folder}': {exc.strerror or exc}. Chưa ghi gì vào tệp.",
+            f"Không tạo được bản sao lưu trong thư mục '{folder}': {os_error_message(exc)} Chưa ghi gì vào tệp.",
         ) from exc
     # Only this file's copies: "BangGiaoKPI-2025.xlsx" has backups of its own in the same folder.
     own = re.compile(re.escape(stem) + r"-\d{8}-\d{6}-\d{6}" + re.escape(path.suffix) + "$")
