@@ -2,10 +2,13 @@
 
 Compares sheetkpi's package writer (open, write_rows, save) with openpyxl (load_workbook, assign,
 save). Each measurement runs in a fresh subprocess so that wall time and peak memory belong to that
-job alone: wall time and peak RSS (getrusage ru_maxrss) without tracing, then the Python heap peak
-(tracemalloc) in a separate traced run, since tracing slows the job down.
+job alone: wall time, CPU time (both threads; other jobs on the machine disturb it far less than
+wall time) and peak RSS (getrusage ru_maxrss) without tracing, then the Python heap peak
+(tracemalloc) in a separate traced run, since tracing slows the job down. ``--against DIR`` also
+runs the package job with the sheetkpi of another checkout (the code before a change), alternating
+with this one's, run for run.
 
-    python bench/bench_writer.py [--rows 100000] [--repeat 3]
+    python bench/bench_writer.py [--rows 100000] [--repeat 3] [--against DIR]
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 HEADER = ["STT", "Mã KPI", "Nhiệm vụ / KPI", "Trọng số (điểm)", "Thời hạn hoàn thành", "% tiến độ",
           "Kết quả thực hiện", "Điểm quy đổi"]
 SCORE_COL = 8  # "Điểm quy đổi": the column every run rewrites
@@ -64,20 +68,30 @@ def child(args: argparse.Namespace) -> None:
 
     if args.trace:
         tracemalloc.start()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     job(args.child, Path(args.src), Path(args.dst), args.rows)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     traced = tracemalloc.get_traced_memory()[1] if args.trace else None
     maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"wall": wall, "maxrss_mib": maxrss_kib / 1024,
+    print(json.dumps({"wall": wall, "cpu": cpu, "maxrss_mib": maxrss_kib / 1024,
                       "traced_mib": traced / (1 << 20) if traced is not None else None}))
 
 
-def run(mode: str, src: Path, dst: Path, rows: int, trace: bool) -> dict:
+def run(mode: str, src: Path, dst: Path, rows: int, trace: bool, tree: Path = ROOT) -> dict:
+    """One measured job in a fresh process, with the sheetkpi of ``tree``."""
     cmd = [sys.executable, __file__, "--child", mode, "--src", str(src), "--dst", str(dst), "--rows", str(rows)]
     out = subprocess.run(cmd + (["--trace"] if trace else []), check=True, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+                         env={**os.environ, "PYTHONPATH": str(tree)})
     return json.loads(out.stdout)
+
+
+def report(label: str, timed: list[dict], traced: dict, dst: Path) -> None:
+    walls, cpus = [t["wall"] for t in timed], [t["cpu"] for t in timed]
+    print(f"{label:9s} wall median {statistics.median(walls):6.2f} s (min {min(walls):.2f}, max {max(walls):.2f}, "
+          f"n={len(walls)}); CPU median {statistics.median(cpus):6.2f} s (min {min(cpus):.2f}); "
+          f"peak RSS {max(t['maxrss_mib'] for t in timed):6.0f} MiB; "
+          f"Python heap peak (tracemalloc) {traced['traced_mib']:6.0f} MiB; "
+          f"output {dst.stat().st_size / (1 << 20):.1f} MiB")
 
 
 def check(dst: Path, rows: int) -> None:
@@ -108,6 +122,7 @@ def main() -> None:
     parser.add_argument("--src")
     parser.add_argument("--dst")
     parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--against", type=Path, help="another checkout whose package writer runs alternately")
     args = parser.parse_args()
     if args.child:
         child(args)
@@ -117,16 +132,25 @@ def main() -> None:
         generate(src, args.rows)
         print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}")
         print(f"input: {args.rows:,} rows x {len(HEADER)} columns, {src.stat().st_size / (1 << 20):.1f} MiB")
+        if args.against:
+            trees = {"package": ROOT, "against": args.against.resolve()}
+            timed = {label: [] for label in trees}
+            for _ in range(args.repeat):
+                for label, tree in trees.items():
+                    timed[label].append(run("package", src, Path(tmp) / f"{label}.xlsx", args.rows, False, tree))
+            for label, tree in trees.items():
+                dst = Path(tmp) / f"{label}.xlsx"
+                traced = run("package", src, dst, args.rows, True, tree)
+                check(dst, args.rows)
+                report(label, timed[label], traced, dst)
+            print(f"against: {args.against}")
+            return
         for mode in ("package", "openpyxl"):
             dst = Path(tmp) / f"{mode}.xlsx"
             timed = [run(mode, src, dst, args.rows, trace=False) for _ in range(args.repeat)]
             traced = run(mode, src, dst, args.rows, trace=True)
             check(dst, args.rows)
-            walls = [t["wall"] for t in timed]
-            print(f"{mode:9s} wall median {statistics.median(walls):6.2f} s (min {min(walls):.2f}, "
-                  f"max {max(walls):.2f}, n={len(walls)}); peak RSS {max(t['maxrss_mib'] for t in timed):6.0f} MiB; "
-                  f"Python heap peak (tracemalloc) {traced['traced_mib']:6.0f} MiB; "
-                  f"output {dst.stat().st_size / (1 << 20):.1f} MiB")
+            report(mode, timed, traced, dst)
 
 
 if __name__ == "__main__":

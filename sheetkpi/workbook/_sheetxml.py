@@ -51,7 +51,7 @@ _DIMENSION = re.compile(rb"""(<""" + _NAME + rb"""dimension(?=[\s/>])[^>]*?\sref
 _ROOT = re.compile(rb"<([A-Za-z_][\w.\-:]*)")
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
 # Markup among rows that sends a row holding it to lxml: comments and CDATA, processing instructions.
-_UNUSUAL = (b"<!", b"<?")
+_MARKS = (b"<!", b"<?")
 
 # Children of <worksheet> that must come after <drawing> (ECMA-376 CT_Worksheet order).
 _AFTER_DRAWING = {
@@ -395,8 +395,8 @@ class SheetEditor:
         self.byte_path = not lxml_only and parts.nsmap.get(None) == ns
         # Comments, CDATA, processing instructions among the rows: rows holding one go to lxml. (A
         # search for one byte is many times faster than for two.)
-        self.unusual = any(parts.xml.find(mark[1:], parts.start, parts.end) >= 0
-                           and parts.xml.find(mark, parts.start, parts.end) >= 0 for mark in _UNUSUAL)
+        self.marked_up = any(parts.xml.find(mark[1:], parts.start, parts.end) >= 0
+                             and parts.xml.find(mark, parts.start, parts.end) >= 0 for mark in _MARKS)
         self._shapes: dict[tuple, _RunShape] = {}
         self._blanks: dict[int, tuple] = {}  # (None,) * width: the values and styles of a clear
 
@@ -558,7 +558,7 @@ class SheetEditor:
         Everything that may send the row to lxml is checked before a cell is rendered: rendering
         follows the styles of the tracked columns."""
         xml = self.parts.xml
-        if self.promotions or self.unusual and self._unusual(xml, start, end):
+        if self.promotions or self.marked_up and self._marked(xml, start, end):
             return None
         shapes = self._shapes
         spots = []
@@ -590,9 +590,9 @@ class SheetEditor:
         return splices
 
     @staticmethod
-    def _unusual(xml: bytes, start: int, end: int) -> bool:
-        """Whether the row ``xml[start:end]`` holds markup the byte path leaves to lxml."""
-        return any(xml.find(mark, start, end) >= 0 for mark in _UNUSUAL)
+    def _marked(xml: bytes, start: int, end: int) -> bool:
+        """Whether the row ``xml[start:end]`` holds a comment, CDATA or a processing instruction."""
+        return any(xml.find(mark, start, end) >= 0 for mark in _MARKS)
 
     def _locate(self, xml: bytes, row: int, run: RowRun, shape: _RunShape, start: int, end: int) -> tuple | None:
         """Where the run's cells are in the row ``xml[start:end]``: (run, shape, then the span they
