@@ -125,6 +125,24 @@ def test_a_symlinked_workbook_is_written_through_the_link(tmp_path):
     assert sorted(listing(desk)) == [NAME]
 
 
+def test_a_file_saved_again_while_it_is_read_is_not_called_damaged(book, tmp_path):
+    """Excel (or a synchronised folder) rewrites the file in place between two sheets being read."""
+    from sheetkpi.errors import FileUnusable
+    from sheetkpi.workbook.reader import load_grids
+
+    other = B.make_blank_rows(tmp_path / "khac")  # another version of the workbook, of another size
+    with load_grids(book) as grids:
+        grids[L.SHEET_CONFIG]
+        with open(book, "r+b") as fh:  # in place: the same file, truncated and written again
+            fh.truncate(0)
+            fh.write(other.read_bytes())
+        with pytest.raises(FileUnusable) as err:
+            grids["KHĐT"]
+    assert err.value.code == "file-changed"
+    assert err.value.message == (f"Tệp '{NAME}' vừa được lưu lại trong lúc sheetkpi đang đọc. Hãy đợi việc lưu "
+                                 "xong rồi chạy lại.")
+
+
 # ---------------------------------------------------------------------------------------------
 # Permissions, names, locks
 
