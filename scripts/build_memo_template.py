@@ -450,20 +450,29 @@ def _page_setup(doc, s) -> None:
 
 
 def build(output: Path = OUTPUT) -> None:
+    """The memo's template."""
+    document(output, _body, title="Báo cáo kết quả thực hiện KPI, nhiệm vụ trọng tâm", guide="docs/memo.md")
+
+
+def document(output: Path, body, *, title: str, guide: str, after=None) -> None:
+    """A report template laid out per NĐ 30: header block, ``body(doc, styles)``, signature block,
+    then ``after(doc, styles)`` (an appendix) when given; written to ``output`` reproducibly."""
     doc = Document()
     styles = _styles(doc)
     _page_setup(doc, styles)
-    body = doc.element.body
+    root = doc.element.body
     for paragraph in list(doc.paragraphs):  # python-docx starts with none, but be sure
-        body.remove(paragraph._p)
+        root.remove(paragraph._p)
     _header_block(doc, styles)
-    _body(doc, styles)
+    body(doc, styles)
     _signature(doc, styles)
+    if after:
+        after(doc, styles)
     props = doc.core_properties
     props.author = props.last_modified_by = "sheetkpi"
-    props.title = "Báo cáo kết quả thực hiện KPI, nhiệm vụ trọng tâm"
+    props.title = title
     # docxtpl renders the document properties too: no Jinja delimiters here.
-    props.comments = "Mẫu báo cáo của sheetkpi: sửa định dạng trong Word, giữ nguyên các thẻ Jinja (xem docs/memo.md)."
+    props.comments = f"Mẫu báo cáo của sheetkpi: sửa định dạng trong Word, giữ nguyên các thẻ Jinja (xem {guide})."
     props.revision = 1
     props.created = props.modified = dt.datetime(*FIXED_TIME)
     raw = io.BytesIO()
