@@ -25,6 +25,7 @@ from build_memo_template import (
 )
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.shared import Pt
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,25 +43,25 @@ AGENCY = (
     ("QH", "r.late", 16, False), ("Nguy cơ chậm", "r.at_risk", 22, False),
 )
 FALLS = (
-    ("TT", "loop.index", 9, False), ("Phòng/đơn vị", "k.unit", 28, True), ("Mã KPI", "k.code", 20, False),
-    ("Nhiệm vụ / KPI", "k.title", 56, True), ("Kỳ báo cáo", "k.date", 22, False),
+    ("TT", "loop.index", 9, False), ("Phòng/đơn vị", "k.unit", 28, True), ("Mã KPI", "k.code", 22, False),
+    ("Nhiệm vụ / KPI", "k.title", 54, True), ("Kỳ báo cáo", "k.date", 22, False),
     ("% tiến độ kỳ trước → kỳ này", "k.before → k.after", 30, False),
 )
 STALLS = (
-    ("TT", "loop.index", 9, False), ("Phòng/đơn vị", "k.unit", 28, True), ("Mã KPI", "k.code", 20, False),
-    ("Nhiệm vụ / KPI", "k.title", 50, True), ("% tiến độ", "k.figure", 16, False),
+    ("TT", "loop.index", 9, False), ("Phòng/đơn vị", "k.unit", 28, True), ("Mã KPI", "k.code", 22, False),
+    ("Nhiệm vụ / KPI", "k.title", 48, True), ("% tiến độ", "k.figure", 16, False),
     ("Không đổi từ kỳ … đến kỳ … (số kỳ)", "k.since – k.until (k.unchanged)", 42, False),
 )
 BECAME_LATE = (
-    ("TT", "loop.index", 9, False), ("Phòng/đơn vị", "k.unit", 28, True), ("Mã KPI", "k.code", 20, False),
-    ("Nhiệm vụ / KPI", "k.title", 50, True), ("Thời hạn", "k.due", 22, False),
+    ("TT", "loop.index", 9, False), ("Phòng/đơn vị", "k.unit", 28, True), ("Mã KPI", "k.code", 22, False),
+    ("Nhiệm vụ / KPI", "k.title", 48, True), ("Thời hạn", "k.due", 22, False),
     ("Quá hạn từ kỳ", "k.date", 22, False), ("% tiến độ", "k.progress", 14, False),
 )
 PEOPLE = (
-    ("TT", "loop.index", 8, False), ("Phòng/đơn vị", "p.unit", 26, True), ("Người phụ trách", "p.name", 30, True),
-    ("Số KPI", "p.kpi_count", 11, False), ("Điểm đạt", "p.score", 15, False),
-    ("Điểm kỳ vọng", "p.expected", 16, False), ("Tỷ lệ (%)", "p.ratio", 13, False), ("Quá hạn", "p.late", 12, False),
-    ("KPI phụ trách", "p.codes", 34, True),
+    ("TT", "loop.index", 8, False), ("Phòng/đơn vị", "p.unit", 31, True), ("Người phụ trách", "p.name", 32, True),
+    ("Số KPI", "p.kpi_count", 10, False), ("Điểm đạt", "p.score", 15, False),
+    ("Điểm kỳ vọng", "p.expected", 15, False), ("Tỷ lệ (%)", "p.ratio", 13, False), ("Quá hạn", "p.late", 11, False),
+    ("KPI phụ trách", "p.codes", 30, True),
 )
 YEAR_END = (
     ("Phòng/đơn vị", "u.name", 30, True), ("Người đứng đầu", "u.head", 24, True),
@@ -69,11 +70,13 @@ YEAR_END = (
     ("Thang 70 điểm", "u.scale", 14, False), ("Xếp loại", "u.grade", 25, True),
 )
 APPENDIX = (
-    ("TT", "r.seq", 8, False), ("Mã KPI", "r.code", 18, False), ("Nhiệm vụ / KPI", "r.title", 47, True),
-    ("Trọng số", "r.weight", 13, False), ("% tiến độ", "r.progress", 13, False), ("Điểm đạt", "r.points", 14, False),
-    ("Điểm trừ", "r.deduction", 13, False), ("Điểm sau trừ", "r.final", 15, False), ("Ghi chú", "r.note", 24, True),
+    ("TT", "r.seq", 8, False), ("Mã KPI", "r.code", 22, False), ("Nhiệm vụ / KPI", "r.title", 43, True),
+    ("Trọng số", "r.weight", 13, False), ("% tiến độ", "r.progress", 14, False), ("Điểm đạt", "r.points", 14, False),
+    ("Điểm trừ", "r.deduction", 13, False), ("Điểm sau trừ", "r.final", 15, False), ("Ghi chú", "r.note", 23, True),
 )
-APPENDIX_TOTAL = ("Tổng cộng", "", "", "u.weight_total", "", "u.points", "u.deduction", "u.final", "")
+# The total row: its label over the first three columns, then a field (or nothing) per column.
+APPENDIX_TOTAL = ("Tổng cộng", "u.weight_total", "", "u.points", "u.deduction", "u.final", "")
+TOTAL_LABEL_SPAN = 3
 
 
 def _tag(field: str) -> str:
@@ -100,11 +103,19 @@ def _loop_table(doc, s, columns, loop: str, *, total=None) -> None:
             r.cells[i].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         _cell_para(head.cells[i], s["table_head"], label)
         _cell_para(row.cells[i], s["table_left"] if left else s["table"], _tag(field))
+    # A table keeps together and with what follows (its chart, its total line): each row's
+    # paragraphs keep with the next, and no row breaks across pages.
+    for r in (head, row):
+        r._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        for cell in r.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
     _cell_para(loop_open.cells[0], s["table_left"], f"{{%tr for {loop} %}}")
     _cell_para(loop_close.cells[0], s["table_left"], "{%tr endfor %}")
     if total:
-        for i, text in enumerate(total):
-            cell = table.rows[4].cells[i]
+        cells = table.rows[4].cells
+        label = cells[0].merge(cells[TOTAL_LABEL_SPAN - 1])
+        for i, (cell, text) in enumerate(zip([label, *cells[TOTAL_LABEL_SPAN:]], total)):
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             _cell_para(cell, s["table_left"] if i == 0 else s["table"], _tag(text) if "." in text else text,
                        bold=True)
@@ -113,11 +124,16 @@ def _loop_table(doc, s, columns, loop: str, *, total=None) -> None:
 def _optional_list(doc, s, items: str, intro: str, columns, empty: str) -> None:
     """A table of ``items`` under an introduction, or the sentence ``empty`` when there are none."""
     _para(doc, s["body"], f"{{%p if {items} %}}")
-    _para(doc, s["body"], intro)
+    _keep(_para(doc, s["body"], intro))
     _loop_table(doc, s, columns, f"k in {items}")
     _para(doc, s["body"], "{%p else %}")
     _para(doc, s["body"], empty)
     _para(doc, s["body"], "{%p endif %}")
+
+
+def _keep(paragraph) -> None:
+    """The paragraph stays on the page of what follows it (a table)."""
+    paragraph.paragraph_format.keep_with_next = True
 
 
 def _chart(doc, s, image: str, caption: str) -> None:
@@ -142,21 +158,21 @@ def _body(doc, s) -> None:
     _para(doc, s["body"], "{%p for line in overview %}")
     _para(doc, s["body"], "{{ line }}")
     _para(doc, s["body"], "{%p endfor %}")
-    _para(doc, s["body"], "Diễn biến điểm đạt và điểm kỳ vọng của toàn cơ quan qua các kỳ báo cáo:")
+    _keep(_para(doc, s["body"], "Diễn biến điểm đạt và điểm kỳ vọng của toàn cơ quan qua các kỳ báo cáo:"))
     _loop_table(doc, s, AGENCY, "r in agency_rows")
+    _chart(doc, s, "agency_chart", "Biểu đồ: Điểm đạt và điểm kỳ vọng của toàn cơ quan qua các kỳ báo cáo")
     _para(
         doc, s["note"],
         "Ghi chú: Điểm kỳ vọng là số điểm đạt được đến kỳ báo cáo nếu mọi KPI thực hiện đều theo thời hạn; Tỷ lệ = "
         "Điểm đạt / Điểm kỳ vọng (tối đa 100%). Số liệu mỗi kỳ tính lại từ trang “Lịch sử” với trọng số, thời hạn "
         "hiện hành. HT – Hoàn thành; QH – Quá hạn.",
     )
-    _chart(doc, s, "agency_chart", "Biểu đồ: Điểm đạt và điểm kỳ vọng của toàn cơ quan qua các kỳ báo cáo")
 
     _para(doc, s["heading"], "{{ sections.units }}. DIỄN BIẾN THEO PHÒNG, ĐƠN VỊ")
     _para(doc, s["body"], "{%p for u in units %}")
     _para(doc, s["subheading"],
           "{{ loop.index }}. {{ u.name }}{% if u.head %} (người đứng đầu: {{ u.head }}){% endif %}")
-    _para(doc, s["body"], "{{ u.summary }}")
+    _keep(_para(doc, s["body"], "{{ u.summary }}"))
     _loop_table(doc, s, TRAJECTORY, "r in u.rows")
     _chart(doc, s, "u.chart", "Biểu đồ: Điểm đạt và điểm kỳ vọng của {{ u.name }}")
     _para(doc, s["body"], "{%p endfor %}")
@@ -195,21 +211,21 @@ def _body(doc, s) -> None:
 
     _para(doc, s["body"], "{%p if people %}")
     _para(doc, s["heading"], "{{ sections.people }}. KẾT QUẢ THEO NGƯỜI PHỤ TRÁCH")
-    _para(doc, s["body"],
-          "Đến kỳ báo cáo {{ as_of }}, theo cột “Người phụ trách” của các phòng, đơn vị. Mỗi người được tính đủ các "
-          "KPI mình phụ trách (KPI nhiều người cùng phụ trách được tính cho từng người); người đứng đầu mang kết quả "
-          "chung của phòng, đơn vị.")
+    _keep(_para(doc, s["body"],
+                "Đến kỳ báo cáo {{ as_of }}, theo cột “Người phụ trách” của các phòng, đơn vị. Mỗi người được tính "
+                "đủ các KPI mình phụ trách (KPI nhiều người cùng phụ trách được tính cho từng người); người đứng đầu "
+                "mang kết quả chung của phòng, đơn vị."))
     _loop_table(doc, s, PEOPLE, "p in people")
     _para(doc, s["body"], "{%p endif %}")
 
     _para(doc, s["body"], "{%p if year_end %}")
     _para(doc, s["heading"], "{{ sections.year_end }}. ĐÁNH GIÁ CUỐI NĂM")
-    _para(doc, s["body"],
-          "Theo số liệu kỳ báo cáo cuối năm ({{ year_end.figures_on }}), đánh giá tại thời điểm kết thúc năm "
+    _keep(_para(doc, s["body"],
+                "Theo số liệu kỳ báo cáo cuối năm ({{ year_end.figures_on }}), đánh giá tại thời điểm kết thúc năm "
           "{{ plan_year }}, khi mọi thời hạn trong năm đã qua. KPI hoàn thành sau thời hạn hoặc chưa hoàn thành bị trừ "
           "{{ year_end.rate }}% số điểm đạt ({{ year_end.rate_source }}). Xếp loại theo tỷ lệ điểm sau trừ trên tổng "
           "trọng số; cột “Thang 70 điểm” quy đổi tỷ lệ này theo thang điểm kết quả thực hiện nhiệm vụ của Nghị định "
-          "335/2025/NĐ-CP.")
+          "335/2025/NĐ-CP."))
     _loop_table(doc, s, YEAR_END, "u in year_end.units")
     _para(doc, s["note"], "Chi tiết từng phòng, đơn vị tại Phụ lục kèm theo báo cáo; mỗi bảng có thể chép vào hồ sơ "
           "đánh giá, xếp loại của phòng, đơn vị.")
@@ -219,16 +235,19 @@ def _body(doc, s) -> None:
     _para(doc, s["body"], "{%p for p in recommendations %}")
     _para(doc, s["body"], "{{ loop.index }}. {{ p }}")
     _para(doc, s["body"], "{%p endfor %}")
-    _para(doc, s["body"],
-          "Trên đây là báo cáo {{ kind_lower }} thực hiện KPI, nhiệm vụ trọng tâm {{ period_heading }}, {{ office }} "
-          "kính báo cáo Lãnh đạo Ban xem xét, chỉ đạo./.")
+    _keep(_para(doc, s["body"],
+                "Trên đây là báo cáo {{ kind_lower }} thực hiện KPI, nhiệm vụ trọng tâm {{ period_heading }}, "
+                "{{ office }} kính báo cáo Lãnh đạo Ban xem xét, chỉ đạo./."))
 
 
 def _appendix(doc, s) -> None:
     """Quarter 4: a page per unit, its KPIs with points, deduction and grade, to paste as it is."""
+    # The signature block, just written, is never cut across two pages.
+    doc.tables[-1].rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     _para(doc, s["body"], "{%p if year_end %}")
     _para(doc, s["body"], "{%p for u in year_end.units %}")
-    _para(doc, s["appendix"], "PHỤ LỤC: KẾT QUẢ THỰC HIỆN KPI, NHIỆM VỤ TRỌNG TÂM NĂM {{ plan_year }}")
+    _para(doc, s["appendix"], "Phụ lục {{ loop.index }}")
+    _para(doc, s["subject"], "KẾT QUẢ THỰC HIỆN KPI, NHIỆM VỤ TRỌNG TÂM NĂM {{ plan_year }}")
     _para(doc, s["subject"], "{{ u.name }}")
     _para(doc, s["caption"], "(Kèm theo Báo cáo số …/{{ doc_symbol }} của {{ office }})")
     _para(doc, s["body"], "Người đứng đầu: {{ u.head }}. Số liệu kỳ báo cáo {{ year_end.figures_on }}.")

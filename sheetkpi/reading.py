@@ -396,6 +396,7 @@ def _read_kpi(
         partners=text["partners"],
         result=text["result"],
         obstacles=text["obstacles"],
+        owners=text["owners"],
         measure_unit=text["measure_unit"],
         target=target_text,
         baseline=baseline,

@@ -215,16 +215,19 @@ def build_review(tracker: Tracker, quarter: int, year: int | None = None) -> Rev
                        history["progress"]))
     first = history.groupby(_KEY)["day"].min().to_dict()
     evaluations = {d: evaluate_on(tracker, figures, first, d, d) for d in year_dates}
+    # Each KPI's dates in order, the KPIs in workbook order (lists read as the workbook does).
+    order = {history_key(k): i for i, k in enumerate(k for u in tracker.units for k in u.kpis)}
     kpis = pd.concat([kpi_frame(ev).assign(date=d) for d, ev in evaluations.items()], ignore_index=True)
-    kpis = kpis.sort_values([*_KEY, "date"], kind="stable", ignore_index=True)
+    kpis["order"] = [order[key] for key in zip(kpis["unit"], kpis["code"], kpis["occurrence"])]
+    kpis = kpis.sort_values(["order", "date"], kind="stable", ignore_index=True)
     latest = evaluations[dates[-1]]
     in_period = kpis["date"].isin(dates)
     review = Review(
         period=period, settings=settings, dates=dates,
         trajectory=_trajectory(evaluations, dates), agency=_agency(evaluations, dates), kpis=kpis,
-        falls=_falls(kpis)[lambda f: f["date"].isin(dates)], stalls=_stalls(kpis, period),
-        became_late=kpis[in_period & (kpis["status"] == LATE)
-                         & (kpis.groupby(_KEY)["status"].shift() != LATE)],
+        falls=_by_date(_falls(kpis)[lambda f: f["date"].isin(dates)]), stalls=_stalls(kpis, period),
+        became_late=_by_date(kpis[in_period & (kpis["status"] == LATE)
+                                  & (kpis.groupby(_KEY)["status"].shift() != LATE)]),
         latest=latest,
         proposals=[_proposal(r, figures, year_dates, period, dates[-1]) for r in latest.kpis
                    if r.status == LATE or r.at_risk],
@@ -285,6 +288,11 @@ def _agency(evaluations: dict[dt.date, Evaluation], dates: list[dt.date]) -> pd.
                                                     "at_risk"])
 
 
+def _by_date(events: pd.DataFrame) -> pd.DataFrame:
+    """Events of KPIs by report date, then in workbook order."""
+    return events.sort_values(["date", "order"], kind="stable", ignore_index=True)
+
+
 def _falls(kpis: pd.DataFrame) -> pd.DataFrame:
     """Each figure below the KPI's previous figure, with that figure and its date."""
     figures = kpis.dropna(subset=["recorded"]).copy()
@@ -301,11 +309,11 @@ def _stalls(kpis: pd.DataFrame, period: Period) -> pd.DataFrame:
     runs = kpis.assign(run=(~same).cumsum()).groupby("run").agg(
         unit=("unit", "first"), code=("code", "first"), occurrence=("occurrence", "first"),
         title=("title", "first"), figure=("recorded", "first"), since=("date", "min"), until=("date", "max"),
-        dates=("date", "size"),
+        dates=("date", "size"), order=("order", "first"),
     )
     runs["unchanged"] = runs["dates"] - 1
     kept = runs[(runs["unchanged"] >= 2) & (runs["figure"] < 100) & (runs["until"] >= period.start)]
-    return kept.reset_index(drop=True)
+    return kept.sort_values(["order", "since"], kind="stable", ignore_index=True)
 
 
 def _proposal(r: KpiResult, figures: dict, year_dates: list[dt.date], period: Period, last: dt.date) -> Proposal:

@@ -185,8 +185,8 @@ def _sections(review: Review) -> dict[str, str]:
 
 def _year_end(year_end: YearEnd, review: Review) -> dict:
     rate = format_vn(year_end.rate)
-    source = ("theo 'Tỷ lệ trừ điểm KPI chậm hạn (%)' trong 'Cấu hình'" if year_end.rate_from_config else
-              "mặc định theo Nghị định 335/2025/NĐ-CP; đổi ở 'Tỷ lệ trừ điểm KPI chậm hạn (%)' trong 'Cấu hình'")
+    source = ("theo “Tỷ lệ trừ điểm KPI chậm hạn (%)” trong “Cấu hình”" if year_end.rate_from_config else
+              "mặc định theo Nghị định 335/2025/NĐ-CP; đổi ở “Tỷ lệ trừ điểm KPI chậm hạn (%)” trong “Cấu hình”")
     units = []
     for u in year_end.units:
         rows = []
@@ -295,9 +295,11 @@ def trajectory_png(dates, achieved, expected, top: float) -> bytes:
     ax.plot(x, expected, color="#7f9fbf", linestyle="--", marker="s", markersize=3.5, linewidth=1.2,
             label="Điểm kỳ vọng")
     ax.plot(x, achieved, color="#1f4e79", marker="o", markersize=4, linewidth=1.8, label="Điểm đạt")
-    for i, value in enumerate(achieved):
-        ax.annotate(format_vn(value, 1), (i, value), textcoords="offset points", xytext=(0, 5), ha="center",
-                    fontsize=7, fontfamily=family, color="#1f4e79")
+    for i, (value, pace) in enumerate(zip(achieved, expected)):
+        # The figure on the side away from the expected line, so that the two never overlap.
+        below = value < pace
+        ax.annotate(format_vn(value, 1), (i, value), textcoords="offset points", xytext=(0, -10 if below else 5),
+                    ha="center", fontsize=7, fontfamily=family, color="#1f4e79")
     ax.set_xticks(x, labels, fontsize=8, fontfamily=family)
     ax.set_xlim(-0.5, len(labels) - 0.5)
     ax.set_ylim(0, max([top, *achieved, *expected]) * 1.1)
