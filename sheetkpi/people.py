@@ -33,7 +33,7 @@ def names(text: str) -> list[str]:
     """The people a "Người phụ trách" cell names, each once, in the order written."""
     found: dict[str, str] = {}
     for part in _SEPARATORS.split(text or ""):
-        name = _HONORIFIC.sub("", clean_text(part)).strip(" .-–")
+        name = _HONORIFIC.sub("", " ".join(clean_text(part).split())).strip(" .-–")
         if name:
             found.setdefault(person_key(name), name)
     return list(found.values())
