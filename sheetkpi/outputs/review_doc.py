@@ -41,8 +41,10 @@ def _progress(x: float | None) -> str:
 
 
 def _dates_text(dates) -> str:
-    """"25/04/2026, 25/05/2026 và 25/06/2026"."""
+    """"25/04/2026, 25/05/2026 và 25/06/2026"; a year of them "từ 25/01/2026 đến 25/12/2026"."""
     shown = [format_due(d) for d in dates]
+    if len(shown) > 3:
+        return f"từ {shown[0]} đến {shown[-1]}"
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " và " + shown[-1]
 
 
