@@ -91,9 +91,11 @@ def _tag(field: str) -> str:
     return " ".join(parts)
 
 
-def _loop_table(doc, s, columns, loop: str, *, total=None) -> None:
+def _loop_table(doc, s, columns, loop: str, *, total=None, together: bool = True) -> None:
     """A table with a header row repeated on each page, a row per item of ``loop`` ("k in falls")
-    and, when given, a bold total row (a text or a field per column)."""
+    and, when given, a bold total row (a text or a field per column). ``together``: the table
+    keeps on one page with what follows it (a trajectory and its chart); a list that may run long
+    only keeps its header with its first row."""
     widths = [w for _, _, w, _ in columns]
     table = _fixed_table(doc, 5 if total else 4, widths, borders="single", padding_mm=1)
     head, loop_open, row, loop_close = table.rows[:4]
@@ -103,13 +105,13 @@ def _loop_table(doc, s, columns, loop: str, *, total=None) -> None:
             r.cells[i].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         _cell_para(head.cells[i], s["table_head"], label)
         _cell_para(row.cells[i], s["table_left"] if left else s["table"], _tag(field))
-    # A table keeps together and with what follows (its chart, its total line): each row's
-    # paragraphs keep with the next, and no row breaks across pages.
+    # No row breaks across pages; a table kept together keeps each row with the next (and the
+    # last with what follows), a list its header with its first row.
     for r in (head, row):
         r._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         for cell in r.cells:
             for paragraph in cell.paragraphs:
-                paragraph.paragraph_format.keep_with_next = True
+                paragraph.paragraph_format.keep_with_next = together or r is head
     _cell_para(loop_open.cells[0], s["table_left"], f"{{%tr for {loop} %}}")
     _cell_para(loop_close.cells[0], s["table_left"], "{%tr endfor %}")
     if total:
@@ -125,7 +127,7 @@ def _optional_list(doc, s, items: str, intro: str, columns, empty: str) -> None:
     """A table of ``items`` under an introduction, or the sentence ``empty`` when there are none."""
     _para(doc, s["body"], f"{{%p if {items} %}}")
     _keep(_para(doc, s["body"], intro))
-    _loop_table(doc, s, columns, f"k in {items}")
+    _loop_table(doc, s, columns, f"k in {items}", together=False)
     _para(doc, s["body"], "{%p else %}")
     _para(doc, s["body"], empty)
     _para(doc, s["body"], "{%p endif %}")
@@ -215,7 +217,7 @@ def _body(doc, s) -> None:
                 "Đến kỳ báo cáo {{ as_of }}, theo cột “Người phụ trách” của các phòng, đơn vị. Mỗi người được tính "
                 "đủ các KPI mình phụ trách (KPI nhiều người cùng phụ trách được tính cho từng người); người đứng đầu "
                 "mang kết quả chung của phòng, đơn vị."))
-    _loop_table(doc, s, PEOPLE, "p in people")
+    _loop_table(doc, s, PEOPLE, "p in people", together=False)
     _para(doc, s["body"], "{%p endif %}")
 
     _para(doc, s["body"], "{%p if year_end %}")
