@@ -335,22 +335,31 @@ def _kpi_item(doc, s, tail: str) -> None:
     paragraph.add_run(tail)
 
 
-def _body(doc, s) -> None:
+def opening(doc, s, subject: str, intro: str) -> None:
+    """The document's name ("BÁO CÁO"), its subject with a short line under it, the introduction."""
     _para(doc, s["title"], "BÁO CÁO")
-    _para(doc, s["subject"], "Kết quả thực hiện KPI, nhiệm vụ trọng tâm tháng {{ period }}")
+    _para(doc, s["subject"], subject)
     _short_rule(doc, s["subject"], 50, TEXT_W_MM)
-    intro = _para(
-        doc, s["body"],
+    _para(doc, s["body"], intro).paragraph_format.space_before = Pt(12)
+
+
+def lines(doc, s, items: str) -> None:
+    """A body paragraph per sentence of the list ``items`` of the context."""
+    _para(doc, s["body"], f"{{%p for line in {items} %}}")
+    _para(doc, s["body"], "{{ line }}")
+    _para(doc, s["body"], "{%p endfor %}")
+
+
+def _body(doc, s) -> None:
+    opening(
+        doc, s, "Kết quả thực hiện KPI, nhiệm vụ trọng tâm tháng {{ period }}",
         "Căn cứ Kế hoạch giao KPI, nhiệm vụ trọng tâm năm {{ plan_year }} và số liệu các phòng, đơn vị cập nhật "
         "trên Bảng giao KPI đến ngày {{ as_of }}, {{ office }} báo cáo kết quả thực hiện KPI, nhiệm vụ trọng tâm "
         "tháng {{ period }} như sau:",
     )
-    intro.paragraph_format.space_before = Pt(12)
 
     _para(doc, s["heading"], "I. TÌNH HÌNH CHUNG")
-    _para(doc, s["body"], "{%p for line in overview %}")
-    _para(doc, s["body"], "{{ line }}")
-    _para(doc, s["body"], "{%p endfor %}")
+    lines(doc, s, "overview")
 
     _para(doc, s["heading"], "II. KẾT QUẢ THEO PHÒNG, ĐƠN VỊ")
     _unit_table(doc, s)

@@ -14,19 +14,19 @@ import sys
 from pathlib import Path
 
 from build_memo_template import (
-    TEXT_W_MM,
     _cell_para,
     _fixed_table,
+    _kpi_item,
     _para,
     _paragraph_style,
     _repeat_header,
-    _short_rule,
     document,
+    lines,
+    opening,
 )
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
-from docx.shared import Pt
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "templates" / "SoKetKPI.docx"
@@ -133,6 +133,19 @@ def _optional_list(doc, s, items: str, intro: str, columns, empty: str) -> None:
     _para(doc, s["body"], "{%p endif %}")
 
 
+def _optional_section(doc, s, key: str, heading: str, intro: str, columns, loop: str, *, together=True,
+                      note: str = "") -> None:
+    """A numbered section shown only when the context's ``key`` holds something: its heading,
+    an introduction kept with the table, the table, and a note under it."""
+    _para(doc, s["body"], f"{{%p if {key} %}}")
+    _para(doc, s["heading"], f"{{{{ sections.{key} }}}}. {heading}")
+    _keep(_para(doc, s["body"], intro))
+    _loop_table(doc, s, columns, loop, together=together)
+    if note:
+        _para(doc, s["note"], note)
+    _para(doc, s["body"], "{%p endif %}")
+
+
 def _keep(paragraph) -> None:
     """The paragraph stays on the page of what follows it (a table)."""
     paragraph.paragraph_format.keep_with_next = True
@@ -144,22 +157,16 @@ def _chart(doc, s, image: str, caption: str) -> None:
 
 
 def _body(doc, s) -> None:
-    _para(doc, s["title"], "BÁO CÁO")
-    _para(doc, s["subject"], "{{ title }}")
-    _short_rule(doc, s["subject"], 50, TEXT_W_MM)
-    intro = _para(
-        doc, s["body"],
+    opening(
+        doc, s, "{{ title }}",
         "Thực hiện Kế hoạch giao KPI, nhiệm vụ trọng tâm năm {{ plan_year }} (định kỳ hằng quý rà soát, đánh giá kết "
         "quả thực hiện; đề xuất điều chỉnh các mốc tiến độ hoặc giải pháp tháo gỡ đối với các KPI có nguy cơ chậm "
         "tiến độ), trên cơ sở số liệu các phòng, đơn vị cập nhật trên Bảng giao KPI tại các kỳ báo cáo {{ dates }}, "
         "{{ office }} báo cáo {{ kind_lower }} thực hiện KPI, nhiệm vụ trọng tâm {{ period_heading }} như sau:",
     )
-    intro.paragraph_format.space_before = Pt(12)
 
     _para(doc, s["heading"], "{{ sections.overview }}. TÌNH HÌNH CHUNG")
-    _para(doc, s["body"], "{%p for line in overview %}")
-    _para(doc, s["body"], "{{ line }}")
-    _para(doc, s["body"], "{%p endfor %}")
+    lines(doc, s, "overview")
     _keep(_para(doc, s["body"], "Diễn biến điểm đạt và điểm kỳ vọng của toàn cơ quan qua các kỳ báo cáo:"))
     _loop_table(doc, s, AGENCY, "r in agency_rows")
     _chart(doc, s, "agency_chart", "Biểu đồ: Điểm đạt và điểm kỳ vọng của toàn cơ quan qua các kỳ báo cáo")
@@ -198,9 +205,7 @@ def _body(doc, s) -> None:
           "hơn mức kỳ vọng quá {{ risk_threshold }} điểm %). Mốc đề xuất là ngày KPI đạt 100% nếu giữ tốc độ hiện nay "
           "(từ kỳ báo cáo cuối quý trước đến nay); KPI không có tiến triển được đề xuất giải pháp tháo gỡ:")
     _para(doc, s["body"], "{%p for k in proposals %}")
-    item = _para(doc, s["item"], "{{ loop.index }}. ")
-    item.add_run("{{ k.code }} – {{ k.title }}").bold = True
-    item.add_run(" ({{ k.unit }}): {{ k.state }}.")
+    _kpi_item(doc, s, " ({{ k.unit }}): {{ k.state }}.")
     proposal = _para(doc, s["body"], "Đề xuất: ", bold=True)
     proposal.add_run("{{ k.proposal }}")
     _para(doc, s["body"], "{%p if k.measure %}")
@@ -211,27 +216,20 @@ def _body(doc, s) -> None:
     _para(doc, s["body"], "Không có KPI quá hạn hoặc có nguy cơ chậm tiến độ.")
     _para(doc, s["body"], "{%p endif %}")
 
-    _para(doc, s["body"], "{%p if people %}")
-    _para(doc, s["heading"], "{{ sections.people }}. KẾT QUẢ THEO NGƯỜI PHỤ TRÁCH")
-    _keep(_para(doc, s["body"],
-                "Đến kỳ báo cáo {{ as_of }}, theo cột “Người phụ trách” của các phòng, đơn vị. Mỗi người được tính "
-                "đủ các KPI mình phụ trách (KPI nhiều người cùng phụ trách được tính cho từng người); người đứng đầu "
-                "mang kết quả chung của phòng, đơn vị."))
-    _loop_table(doc, s, PEOPLE, "p in people", together=False)
-    _para(doc, s["body"], "{%p endif %}")
-
-    _para(doc, s["body"], "{%p if year_end %}")
-    _para(doc, s["heading"], "{{ sections.year_end }}. ĐÁNH GIÁ CUỐI NĂM")
-    _keep(_para(doc, s["body"],
-                "Theo số liệu kỳ báo cáo cuối năm ({{ year_end.figures_on }}), đánh giá tại thời điểm kết thúc năm "
-          "{{ plan_year }}, khi mọi thời hạn trong năm đã qua. KPI hoàn thành sau thời hạn hoặc chưa hoàn thành bị trừ "
-          "{{ year_end.rate }}% số điểm đạt ({{ year_end.rate_source }}). Xếp loại theo tỷ lệ điểm sau trừ trên tổng "
-          "trọng số; cột “Thang 70 điểm” quy đổi tỷ lệ này theo thang điểm kết quả thực hiện nhiệm vụ của Nghị định "
-          "335/2025/NĐ-CP."))
-    _loop_table(doc, s, YEAR_END, "u in year_end.units")
-    _para(doc, s["note"], "Chi tiết từng phòng, đơn vị tại Phụ lục kèm theo báo cáo; mỗi bảng có thể chép vào hồ sơ "
-          "đánh giá, xếp loại của phòng, đơn vị.")
-    _para(doc, s["body"], "{%p endif %}")
+    _optional_section(
+        doc, s, "people", "KẾT QUẢ THEO NGƯỜI PHỤ TRÁCH",
+        "Đến kỳ báo cáo {{ as_of }}, theo cột “Người phụ trách” của các phòng, đơn vị. Mỗi người được tính đủ các "
+        "KPI mình phụ trách (KPI nhiều người cùng phụ trách được tính cho từng người); người đứng đầu mang kết quả "
+        "chung của phòng, đơn vị.", PEOPLE, "p in people", together=False)
+    _optional_section(
+        doc, s, "year_end", "ĐÁNH GIÁ CUỐI NĂM",
+        "Theo số liệu kỳ báo cáo cuối năm ({{ year_end.figures_on }}), đánh giá tại thời điểm kết thúc năm "
+        "{{ plan_year }}, khi mọi thời hạn trong năm đã qua. KPI hoàn thành sau thời hạn hoặc chưa hoàn thành bị trừ "
+        "{{ year_end.rate }}% số điểm đạt ({{ year_end.rate_source }}). Xếp loại theo tỷ lệ điểm sau trừ trên tổng "
+        "trọng số; cột “Thang 70 điểm” quy đổi tỷ lệ này theo thang điểm kết quả thực hiện nhiệm vụ của Nghị định "
+        "335/2025/NĐ-CP.", YEAR_END, "u in year_end.units",
+        note="Chi tiết từng phòng, đơn vị tại Phụ lục kèm theo báo cáo; mỗi bảng có thể chép vào hồ sơ đánh giá, xếp "
+        "loại của phòng, đơn vị.")
 
     _para(doc, s["heading"], "{{ sections.closing }}. ĐỀ XUẤT, KIẾN NGHỊ")
     _para(doc, s["body"], "{%p for p in recommendations %}")
