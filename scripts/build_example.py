@@ -283,11 +283,12 @@ BQLDA = [
 ]
 
 UNITS = [
-    UnitSpec("KHĐT", "Phòng Kế hoạch và Đầu tư", KHDT, email="khdt@kkt.example.vn"),
-    UnitSpec("XDMT", "Phòng Xây dựng và Môi trường", XDMT, email="xdmt@kkt.example.vn"),
-    UnitSpec("DNLĐ", "Phòng Doanh nghiệp và Lao động", DNLD, email="dnld@kkt.example.vn"),
-    UnitSpec("VP", "Văn phòng", VP, email="vp@kkt.example.vn"),
-    UnitSpec("BQLDA", "Ban Quản lý dự án khu vực KKT", BQLDA, email="Ban QLDA <bqlda@kkt.example.vn>"),
+    UnitSpec("KHĐT", "Phòng Kế hoạch và Đầu tư", KHDT, email="khdt@kkt.example.vn", head="Trần Văn B"),
+    UnitSpec("XDMT", "Phòng Xây dựng và Môi trường", XDMT, email="xdmt@kkt.example.vn", head="Lê Thị C"),
+    UnitSpec("DNLĐ", "Phòng Doanh nghiệp và Lao động", DNLD, email="dnld@kkt.example.vn", head="Phạm Văn D"),
+    UnitSpec("VP", "Văn phòng", VP, email="vp@kkt.example.vn", head="Hoàng Thị E"),
+    UnitSpec("BQLDA", "Ban Quản lý dự án khu vực KKT", BQLDA, email="Ban QLDA <bqlda@kkt.example.vn>",
+             head="Võ Văn G"),
 ]
 
 # Progress read at the two earlier report dates (25/04, 25/05). KHĐT-06 went down in June;

@@ -335,22 +335,31 @@ def _kpi_item(doc, s, tail: str) -> None:
     paragraph.add_run(tail)
 
 
-def _body(doc, s) -> None:
+def opening(doc, s, subject: str, intro: str) -> None:
+    """The document's name ("BÁO CÁO"), its subject with a short line under it, the introduction."""
     _para(doc, s["title"], "BÁO CÁO")
-    _para(doc, s["subject"], "Kết quả thực hiện KPI, nhiệm vụ trọng tâm tháng {{ period }}")
+    _para(doc, s["subject"], subject)
     _short_rule(doc, s["subject"], 50, TEXT_W_MM)
-    intro = _para(
-        doc, s["body"],
+    _para(doc, s["body"], intro).paragraph_format.space_before = Pt(12)
+
+
+def lines(doc, s, items: str) -> None:
+    """A body paragraph per sentence of the list ``items`` of the context."""
+    _para(doc, s["body"], f"{{%p for line in {items} %}}")
+    _para(doc, s["body"], "{{ line }}")
+    _para(doc, s["body"], "{%p endfor %}")
+
+
+def _body(doc, s) -> None:
+    opening(
+        doc, s, "Kết quả thực hiện KPI, nhiệm vụ trọng tâm tháng {{ period }}",
         "Căn cứ Kế hoạch giao KPI, nhiệm vụ trọng tâm năm {{ plan_year }} và số liệu các phòng, đơn vị cập nhật "
         "trên Bảng giao KPI đến ngày {{ as_of }}, {{ office }} báo cáo kết quả thực hiện KPI, nhiệm vụ trọng tâm "
         "tháng {{ period }} như sau:",
     )
-    intro.paragraph_format.space_before = Pt(12)
 
     _para(doc, s["heading"], "I. TÌNH HÌNH CHUNG")
-    _para(doc, s["body"], "{%p for line in overview %}")
-    _para(doc, s["body"], "{{ line }}")
-    _para(doc, s["body"], "{%p endfor %}")
+    lines(doc, s, "overview")
 
     _para(doc, s["heading"], "II. KẾT QUẢ THEO PHÒNG, ĐƠN VỊ")
     _unit_table(doc, s)
@@ -450,20 +459,29 @@ def _page_setup(doc, s) -> None:
 
 
 def build(output: Path = OUTPUT) -> None:
+    """The memo's template."""
+    document(output, _body, title="Báo cáo kết quả thực hiện KPI, nhiệm vụ trọng tâm", guide="docs/memo.md")
+
+
+def document(output: Path, body, *, title: str, guide: str, after=None) -> None:
+    """A report template laid out per NĐ 30: header block, ``body(doc, styles)``, signature block,
+    then ``after(doc, styles)`` (an appendix) when given; written to ``output`` reproducibly."""
     doc = Document()
     styles = _styles(doc)
     _page_setup(doc, styles)
-    body = doc.element.body
+    root = doc.element.body
     for paragraph in list(doc.paragraphs):  # python-docx starts with none, but be sure
-        body.remove(paragraph._p)
+        root.remove(paragraph._p)
     _header_block(doc, styles)
-    _body(doc, styles)
+    body(doc, styles)
     _signature(doc, styles)
+    if after:
+        after(doc, styles)
     props = doc.core_properties
     props.author = props.last_modified_by = "sheetkpi"
-    props.title = "Báo cáo kết quả thực hiện KPI, nhiệm vụ trọng tâm"
+    props.title = title
     # docxtpl renders the document properties too: no Jinja delimiters here.
-    props.comments = "Mẫu báo cáo của sheetkpi: sửa định dạng trong Word, giữ nguyên các thẻ Jinja (xem docs/memo.md)."
+    props.comments = f"Mẫu báo cáo của sheetkpi: sửa định dạng trong Word, giữ nguyên các thẻ Jinja (xem {guide})."
     props.revision = 1
     props.created = props.modified = dt.datetime(*FIXED_TIME)
     raw = io.BytesIO()

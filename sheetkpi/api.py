@@ -321,6 +321,29 @@ def memo(
 
 
 @dataclass
+class ReviewResult:
+    """What :func:`review` wrote: the review (figures, DataFrames) and its files."""
+
+    review: object  # sheetkpi.review.Review (its module loads pandas, this one does not)
+    files: list[Path]
+
+
+def review(
+    path: str | os.PathLike, quarter: int, year: int | None = None, *, folder: str | os.PathLike | None = None,
+    template: str | os.PathLike | None = None, pdf: bool = False,
+) -> ReviewResult:
+    """The quarterly review of the workbook as a Word report (quarter 4: the year's review with the
+    year-end evaluation), from "Lịch sử" and today's KPIs, into ``folder`` (default: beside the
+    workbook). Nothing is written into the workbook. See docs/review.md."""
+    from .outputs.review_doc import write_review
+    from .review import build_review
+
+    built = build_review(load(path).tracker, quarter, year)
+    target = Path(folder) if folder else Path(path).resolve().parent
+    return ReviewResult(built, write_review(built, target, template=Path(template) if template else None, pdf=pdf))
+
+
+@dataclass
 class MailResult:
     """What :func:`mail` did: the message, the draft written or the recipients a server refused."""
 
@@ -674,7 +697,7 @@ def new_from_plan(plan: str | os.PathLike, output: str | os.PathLike, *, year: i
 
 
 __all__ = [
-    "Book", "MailResult", "Outbox", "RecalcResult", "Recalculation", "SplitResult", "UnitMail", "UnitMailResult",
-    "as_date", "check", "inspect", "mail", "mail_units", "memo", "new_from_plan", "new_workbook", "parse_deadline",
-    "recalc", "recalculate", "remind", "split",
+    "Book", "MailResult", "Outbox", "RecalcResult", "Recalculation", "ReviewResult", "SplitResult", "UnitMail",
+    "UnitMailResult", "as_date", "check", "inspect", "mail", "mail_units", "memo", "new_from_plan", "new_workbook",
+    "parse_deadline", "recalc", "recalculate", "remind", "review", "split",
 ]

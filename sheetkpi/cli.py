@@ -198,6 +198,14 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="nhắc từng đơn vị các dòng cần cập nhật trước ngày chốt số liệu (đơn vị không có gì "
                         "cần nhắc thì không nhận thư)")
 
+    review = sub.add_parser("review", parents=[o["book"], o["memo"]],
+                            help="báo cáo sơ kết quý từ 'Lịch sử' (quý 4: tổng kết năm, kèm đánh giá cuối năm)")
+    review.add_argument("--quarter", type=int, choices=(1, 2, 3, 4), required=True, metavar="QUÝ",
+                        help="quý cần sơ kết: 1, 2, 3 hoặc 4 (quý 4 là tổng kết năm)")
+    review.add_argument("--year", type=int, metavar="NĂM", help="năm (mặc định: 'Năm kế hoạch' trong 'Cấu hình')")
+    review.add_argument("-o", "--output-dir", metavar="THƯ_MỤC",
+                        help="thư mục đặt báo cáo (mặc định: cạnh bảng tính)")
+
     new = sub.add_parser("new", help="tạo Bảng giao KPI mới từ mẫu")
     new.add_argument("-o", "--output", required=True, metavar="TỆP", help="tệp cần tạo (.xlsx)")
     new.add_argument("--from-plan", metavar="KẾ_HOẠCH", help="điền từ văn bản kế hoạch (.docx, .txt, .md)")
@@ -392,6 +400,16 @@ def _cmd_memo(args, progress) -> int:
     return EXIT_OK
 
 
+def _cmd_review(args, progress) -> int:
+    from .api import review
+    from .outputs.console import print_review
+
+    result = review(args.workbook, args.quarter, args.year, folder=args.output_dir, template=args.template,
+                    pdf=args.pdf)
+    print_review(result, sys.stdout)
+    return EXIT_OK
+
+
 def _password(args) -> str | None:
     """The SMTP password: from SHEETKPI_SMTP_PASSWORD, else asked (never on the command line)."""
     if not (args.smtp and args.user):
@@ -494,5 +512,5 @@ def _cmd_convert(args, progress) -> int:
 _COMMANDS = {
     "check": _cmd_check, "recalc": _cmd_recalc, "demo": _cmd_demo, "new": _cmd_new,
     "memo": _cmd_memo, "mail": _cmd_mail, "convert": _cmd_convert, "split": _cmd_split, "collect": _cmd_collect,
-    "remind": _cmd_remind,
+    "remind": _cmd_remind, "review": _cmd_review,
 }

@@ -44,6 +44,10 @@ ENGINE_COLUMNS: dict[str, str] = {
     "alerts": "Cảnh báo",
 }
 COLUMNS: dict[str, str] = {**DEPARTMENT_COLUMNS, **ENGINE_COLUMNS}
+# Department columns a unit tab may have and the template does not: recognised by their header
+# when a department adds them, never added by sheetkpi. "Người phụ trách": who answers for the KPI
+# (several names allowed, see sheetkpi.people), for the per-person summary.
+OPTIONAL_COLUMNS: dict[str, str] = {"owners": "Người phụ trách"}
 # What a department reports each month: the only cells its copy leaves open (`split`) and the only
 # cells `collect` takes back; the other department columns (titles, weights, deadlines) are the Office's.
 MONTHLY_COLUMNS = ("progress", "result", "obstacles", "completed_on", "actual")
@@ -64,6 +68,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "target": ("Kế hoạch", "Chỉ tiêu"),
     "baseline": ("Giá trị cơ sở", "Năm gốc"),
     "actual": ("Kết quả thực hiện (số)",),
+    "owners": ("Cán bộ phụ trách", "Công chức phụ trách", "Người thực hiện", "Cán bộ thực hiện",
+               "Người chịu trách nhiệm", "Phụ trách"),
 }
 
 # A sheet is a unit tab when its header row has one of these, and all of REQUIRED_FIELDS.
@@ -98,6 +104,9 @@ SETTINGS_LABELS: dict[str, str] = {
     "band_good": "Ngưỡng Hoàn thành tốt",
     "band_pass": "Ngưỡng Hoàn thành",
     "sender": "Email gửi",  # the Office's address: the sender of `mail` and `remind`
+    # Nghị định 335/2025/NĐ-CP: the share of a KPI's points lost when it was completed after its
+    # deadline or is still open at the year's end (`review`, quarter 4); 0 for none.
+    "late_deduction": "Tỷ lệ trừ điểm KPI chậm hạn (%)",
 }
 # Other labels seen in real "Cấu hình" sheets (matched after folding).
 SETTINGS_ALIASES: dict[str, tuple[str, ...]] = {
@@ -113,20 +122,26 @@ SETTINGS_ALIASES: dict[str, tuple[str, ...]] = {
     "signer_authority": ("Thẩm quyền", "Quyền ký", "Ký thay"),
     "risk_threshold": ("Ngưỡng cảnh báo", "Ngưỡng cảnh báo nguy cơ chậm", "Ngưỡng nguy cơ chậm"),
     "sender": ("Email Văn phòng", "Email người gửi", "Địa chỉ email gửi", "Thư điện tử gửi"),
+    "late_deduction": ("Tỷ lệ trừ điểm chậm hạn", "Trừ điểm KPI chậm hạn (%)", "Tỷ lệ trừ điểm sản phẩm chậm"),
 }
-# Settings whose absence is not reported: only the mail commands use them, and they say so.
-OPTIONAL_SETTINGS = ("sender",)
+# Settings whose absence is not reported: only one command uses each (the mail commands, the
+# year-end evaluation of `review`), and it says what it used.
+OPTIONAL_SETTINGS = ("sender", "late_deduction")
 UNITS_TABLE_HEADERS: dict[str, str] = {
     "code": "Mã đơn vị",
     "name": "Tên phòng/đơn vị",
     "sheet": "Trang tính",
     "email": "Email",  # one address or several ("a@b.vn; c@b.vn"): where `mail` and `remind` write to the unit
+    "head": "Người đứng đầu",  # the head of the unit, who carries the unit's result (per-person summary, review)
 }
-UNITS_TABLE_ALIASES: dict[str, tuple[str, ...]] = {"email": ("E-mail", "Địa chỉ email", "Thư điện tử")}
+UNITS_TABLE_ALIASES: dict[str, tuple[str, ...]] = {
+    "email": ("E-mail", "Địa chỉ email", "Thư điện tử"),
+    "head": ("Trưởng phòng/đơn vị", "Trưởng đơn vị", "Trưởng phòng", "Thủ trưởng đơn vị", "Lãnh đạo đơn vị"),
+}
 
 # Template geometry of "Cấu hình".
 CONFIG_FIRST_ROW = 3  # first label/value row
-CONFIG_UNITS_HEADER_ROW = 21  # header of the units table
+CONFIG_UNITS_HEADER_ROW = 22  # header of the units table (the settings rows and a title row end above it)
 
 # "Lịch sử": fixed key columns, then one column per report date on the header row.
 HISTORY_HEADER_ROW = 4
@@ -169,6 +184,13 @@ SUMMARY_RISK_SPANS = (
     ("% tiến độ", 11, 11), ("Kỳ vọng (%)", 12, 12), ("Khó khăn, vướng mắc, đề xuất", 13, 15),
 )
 SUMMARY_PROBLEM_SPANS = (("Loại vấn đề", 1, 1), ("Trang tính", 2, 3), ("Ô", 4, 4), ("Nội dung", 5, 15))
+# Shown when a unit tab has "Người phụ trách" (sheetkpi.people): a row per person, the head of unit
+# first with the unit's result.
+SUMMARY_PERSON_SPANS = (
+    ("Phòng/đơn vị", 1, 1), ("Người phụ trách", 2, 4), ("Số KPI", 5, 5), ("Tổng trọng số", 6, 6),
+    ("Điểm đạt", 7, 7), ("Điểm kỳ vọng", 8, 8), ("Tỷ lệ so với kỳ vọng (%)", 9, 10), ("Quá hạn", 11, 11),
+    ("Nguy cơ chậm", 12, 12), ("KPI phụ trách", 13, 15),
+)
 SUMMARY_CHART_ROWS = 16  # rows kept free under the unit table for the chart
 SUMMARY_CHART_COLUMNS = 8  # the chart spans columns A to H
 SUMMARY_CHART_FEW_UNITS = 12  # more units: a larger chart, across the page, on a page of its own

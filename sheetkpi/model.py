@@ -39,6 +39,9 @@ class Settings:
     risk_threshold: float = 25.0
     bands: tuple[float, float, float] = (90.0, 70.0, 50.0)  # excellent, good, pass
     sender: str = ""  # "Email gửi": the Office's own address, the sender of the mail commands
+    # "Tỷ lệ trừ điểm KPI chậm hạn (%)": Nghị định 335's 25 % of a KPI's points, lost at the year's end
+    # when it was completed after its deadline or is still open; None when "Cấu hình" does not say
+    late_deduction: float | None = None
 
     @property
     def start(self) -> dt.date:
@@ -100,6 +103,7 @@ class KPI:
     cells: Mapping[str, str] = field(default_factory=dict)  # field name -> cell address ("H7")
     issues: list[Issue] = field(default_factory=list)  # problems found while reading the row
     occurrence: int = 0  # rank among the unit's KPIs with the same code (or title, without code)
+    owners: str = ""  # "Người phụ trách" as typed (optional column): one name or several
 
 
 @dataclass
@@ -112,6 +116,7 @@ class Unit:
     kpis: list[KPI] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)  # sheet-level problems found while reading
     email: str = ""  # the "Email" of the units table: one address or several, as typed
+    head: str = ""  # "Người đứng đầu" of the units table: who carries the unit's result
 
 
 @dataclass

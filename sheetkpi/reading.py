@@ -73,7 +73,7 @@ _DEFAULTS = {
     "cutoff_day": "ngày 25", "report_date": "ngày chạy", "place": "để trống", "doc_symbol": "'BC-VP'",
     "signer": "để trống", "signer_title": "để trống", "signer_authority": "'TL. TRƯỞNG BAN'",
     "risk_threshold": "25", "band_excellent": "90",
-    "band_good": "70", "band_pass": "50", "sender": "để trống",
+    "band_good": "70", "band_pass": "50", "sender": "để trống", "late_deduction": "25",
 }
 _AS_OF_LINE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _TITLE_YEAR = re.compile(r"\bNĂM\s+(\d{4})\b", re.IGNORECASE)
@@ -184,6 +184,7 @@ def read_grids(
         unit_name = decl["name"] if decl and decl["name"] else _unit_name_from_title(grid, header.first_row) or name
         unit, unit_layout = read_unit(grid, name, code, unit_name, header, settings.plan_year, shared, deadlines)
         unit.email = decl["email"] if decl else ""
+        unit.head = decl["head"] if decl else ""
         if not unit.kpis:
             if not decl:
                 issues.append(SheetWithoutKpi(sheet=name, unit=code))
@@ -272,7 +273,8 @@ def read_unit(
     columns = header.columns
     structure = read_structure(grid, header, sheet, code)
     unit.issues.extend(structure.issues)
-    fields = [(f, c) for f, c in columns.items() if f in layout.DEPARTMENT_COLUMNS]  # what a KPI is read from
+    # What a KPI is read from: the department's columns, with the optional ones a tab has.
+    fields = [(f, c) for f, c in columns.items() if f in layout.DEPARTMENT_COLUMNS or f in layout.OPTIONAL_COLUMNS]
     letters = {f: col_letter(c) for f, c in columns.items()}  # shared by the KPIs' cell addresses
     weight_col, progress_col = columns["weight"], columns["progress"]
     for r in structure.kpi_rows:
@@ -313,7 +315,7 @@ def read_unit(
 
 
 # The department's columns a KPI keeps as text (others are read as numbers and dates).
-_KPI_TEXTS = ("code", "title", "output", "partners", "result", "obstacles", "measure_unit", "target")
+_KPI_TEXTS = ("code", "title", "output", "partners", "result", "obstacles", "measure_unit", "target", "owners")
 
 
 def _read_kpi(
@@ -394,6 +396,7 @@ def _read_kpi(
         partners=text["partners"],
         result=text["result"],
         obstacles=text["obstacles"],
+        owners=text["owners"],
         measure_unit=text["measure_unit"],
         target=target_text,
         baseline=baseline,
@@ -477,9 +480,11 @@ def read_settings(grid: Grid | None, issues: list[Issue]) -> tuple[Raw, list[dic
                         labels.append((r, i, key))
                     break
         else:
-            code, name, sheet, email = (_cell_text(row, unit_cols.get(k)) for k in ("code", "name", "sheet", "email"))
+            code, name, sheet, email, head = (_cell_text(row, unit_cols.get(k))
+                                              for k in ("code", "name", "sheet", "email", "head"))
             if code or sheet:
-                units.append({"code": code or sheet, "name": name, "sheet": sheet or code, "email": email})
+                units.append({"code": code or sheet, "name": name, "sheet": sheet or code, "email": email,
+                              "head": head})
     if value_col is None:
         # Where most labels have their first value (a label merged over two columns has it two
         # columns right); labels without a value do not vote.
@@ -517,14 +522,31 @@ def _settings(raw: Raw, issues: list[Issue]) -> tuple[Settings, bool]:
             "label": layout.SETTINGS_LABELS[key], "value": clean_text(v),
         }))
 
+    def number_value(v):
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else parse_vn_number(str(v))
+
     def number(key, default):
         v = value(key)
         if is_blank(v):
             return default
-        n = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else parse_vn_number(str(v))
+        n = number_value(v)
         if n is None:
             bad(key)
             return default
+        return n
+
+    def share(key):
+        """A percentage: 25, "25%", or a cell formatted as a percentage (Excel stores 0,25); 0 to 100."""
+        v = value(key)
+        if isinstance(v, str) and v.strip().endswith("%"):
+            v = v.strip()[:-1]
+        n = None if is_blank(v) else number_value(v)
+        if n is not None and 0 < n < 1:
+            n *= 100  # nobody deducts less than 1 %: a percentage format
+        if n is None or not 0 <= n <= 100:
+            if not is_blank(v):
+                bad(key)
+            return None
         return n
 
     def date(key):
@@ -564,6 +586,7 @@ def _settings(raw: Raw, issues: list[Issue]) -> tuple[Settings, bool]:
         risk_threshold=number("risk_threshold", 25.0),
         bands=(number("band_excellent", 90.0), number("band_good", 70.0), number("band_pass", 50.0)),
         sender=text["sender"],
+        late_deduction=share("late_deduction"),
     )
     return settings, year is not None
 

@@ -160,10 +160,7 @@ def evaluate_unit(
     previous_score = _compare(results, history, previous) if previous else None
     weight_total = round2(sum(k.weight or 0.0 for k in unit.kpis))
     score_total = round2(sum(r.score for r in results))
-    expected = round2(sum(
-        (r.kpi.weight or 0.0) * r.expected_progress / 100.0 if r.expected_progress is not None else r.score
-        for r in results
-    ))
+    expected = round2(sum(expected_points(r) for r in results))
     ratio = pace_ratio(score_total, expected)
     counts = {s: sum(1 for r in results if r.status == s) for s in STATUSES}
     issues: list[Issue] = list(unit.issues)
@@ -186,6 +183,14 @@ def evaluate_unit(
         issues=issues,
         previous_score=previous_score,
     )
+
+
+def expected_points(result: KpiResult) -> float:
+    """A KPI's share of an expected score ("Điểm kỳ vọng"): weight × E / 100, or its own score
+    when it has no due date (it cannot be behind a pace it does not have)."""
+    if result.expected_progress is None:
+        return result.score
+    return (result.kpi.weight or 0.0) * result.expected_progress / 100.0
 
 
 def _compare(results: list[KpiResult], history: dict, previous: dt.date) -> float | None:

@@ -52,7 +52,7 @@ def is_blank(value: Any) -> bool:
 
 # folded header text -> field name: the template's texts and the spellings seen in real workbooks.
 _HEADER_KEYS: dict[str, str] = {}
-for _field, _label in layout.COLUMNS.items():
+for _field, _label in {**layout.COLUMNS, **layout.OPTIONAL_COLUMNS}.items():
     _HEADER_KEYS[fold(_label)] = _field
 for _field, _aliases in layout.COLUMN_ALIASES.items():
     for _alias in _aliases:

@@ -464,7 +464,10 @@ def typed_values(doc) -> None:
 def renamed_unit(doc) -> None:
     """The tab "VP" renamed "Văn phòng" and the units table of "Cấu hình" updated to match."""
     sheet(doc, "VP").Name = "Văn phòng"
-    put(sheet(doc, "Cấu hình"), "C25", "Văn phòng")
+    config = sheet(doc, "Cấu hình")
+    # The units table's row of "VP", wherever the settings above it end.
+    row = next(r for r in range(100) if config.getCellByPosition(2, r).getString() == "VP")
+    put(config, f"C{row + 1}", "Văn phòng")
 
 
 def build_uno(outdir: Path, names: list[str] | None = None, source: Path = EXAMPLE) -> list[Path]:

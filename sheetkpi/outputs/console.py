@@ -175,3 +175,23 @@ def print_collect(result, out: TextIO, *, details: bool) -> None:
             out.write(f"Bản sao lưu trước khi ghi: '{result.backup}'.\n")
     elif result.copies:
         out.write("\nCác bản gửi về không thay đổi ô nào của các đơn vị.\n")
+
+
+def print_review(result, out: TextIO) -> None:
+    """Which report dates the review read, the year-end result of each unit (quarter 4), the files."""
+    r = result.review
+    kind = "Tổng kết" if r.period.is_year else "Sơ kết"
+    dates = ", ".join(format_due(d) for d in r.dates)
+    out.write(f"{kind} {r.period.label} theo {len(r.dates)} kỳ báo cáo trong 'Lịch sử': {dates}.\n")
+    out.write(f"KPI quá hạn hoặc có nguy cơ chậm có đề xuất: {len(r.proposals)}; giảm % tiến độ: {len(r.falls)} lượt; "
+              f"đứng yên từ hai kỳ: {len(r.stalls)}; mới quá hạn: {len(r.became_late)}.\n")
+    if r.year_end:
+        out.write(f"\nĐánh giá cuối năm (số liệu kỳ {format_due(r.year_end.figures_on)}, trừ "
+                  f"{format_vn(r.year_end.rate)}% điểm KPI chậm hạn):\n")
+        rows = [["Phòng/đơn vị", "Điểm đạt", "Điểm trừ", "Sau trừ", "Xếp loại"]]
+        for u in r.year_end.units:
+            rows.append([f"{u.unit.unit.code} – {u.unit.unit.name}", format_vn(u.points), format_vn(u.deduction),
+                         format_vn(u.final), u.grade if u.official else f"{u.grade} (tạm tính: còn KPI chưa đến hạn)"])
+        out.write(table(rows) + "\n")
+    for path in result.files:
+        out.write(f"Báo cáo: '{path}'.\n")

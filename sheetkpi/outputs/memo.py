@@ -21,6 +21,8 @@ import io
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import EXIT_UNUSABLE, SheetkpiError, os_error_message
@@ -432,14 +434,20 @@ def _plain(value):
     return value if hasattr(value, "__html__") or not isinstance(value, str) else without_controls(value)
 
 
+def chart_font() -> str:
+    """The serif font charts are drawn in: Times New Roman as the document, else its metric twin."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((f for f in ("Times New Roman", "Liberation Serif") if f in installed), "DejaVu Serif")
+
+
 def chart_png(evaluation: Evaluation) -> bytes:
     """Achieved and expected score by unit, a grouped bar chart (PNG, Vietnamese number format)."""
-    from matplotlib import font_manager
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    family = next((f for f in ("Times New Roman", "Liberation Serif") if f in installed), "DejaVu Serif")
+    family = chart_font()
     units = evaluation.units
     fig = Figure(figsize=(CHART_WIDTH_MM / 25.4, 2.9), dpi=200)
     FigureCanvasAgg(fig)
@@ -484,16 +492,37 @@ def _require_libraries() -> None:
         ) from exc
 
 
-def render_docx(context: dict, template: Path | None = None, chart: bytes | None = None) -> bytes:
-    """The Word template (the shipped one, or ``template``) filled, as the bytes of a .docx; ``chart``:
-    the PNG of :func:`chart_png`, or None for a workbook without units. Made in memory so that a
-    full disk meets one plain write, never a half-closed zip."""
+@dataclass(frozen=True)
+class Picture:
+    """A PNG to place in a Word template at a given width (a value of a template's context)."""
+
+    png: bytes
+    width_mm: float
+
+
+def _placed(value, place: Callable[[Picture], object]):
+    """``value`` with every :class:`Picture` inside it (dictionaries, lists) placed by ``place``."""
+    if isinstance(value, Picture):
+        return place(value)
+    if isinstance(value, dict):
+        return {k: _placed(v, place) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placed(v, place) for v in value]
+    return value
+
+
+def render_docx(context: dict, template: Path | None = None, chart: bytes | None = None, *,
+                default: str = DOCX_TEMPLATE) -> bytes:
+    """The Word template (the shipped ``default``, or ``template``) filled, as the bytes of a .docx;
+    ``chart``: the PNG of :func:`chart_png`, or None for a workbook without units. Each
+    :class:`Picture` in ``context`` becomes an image of the document. Made in memory so that a full
+    disk meets one plain write, never a half-closed zip."""
     _require_libraries()
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
     from jinja2 import TemplateError
 
-    source = Path(template) if template else template_path(DOCX_TEMPLATE)
+    source = Path(template) if template else template_path(default)
     if not source.is_file():
         raise MemoError("memo-template-missing", f"Không tìm thấy mẫu báo cáo '{source}'.")
     try:
@@ -503,8 +532,11 @@ def render_docx(context: dict, template: Path | None = None, chart: bytes | None
         raise MemoError(
             "memo-template-invalid", f"Mẫu báo cáo '{source}' không phải tệp Word .docx dùng được."
         ) from exc
-    fill = dict(context)
-    fill["chart"] = InlineImage(doc, io.BytesIO(chart), width=Mm(CHART_WIDTH_MM)) if chart else ""
+    def place(picture: Picture) -> InlineImage:
+        return InlineImage(doc, io.BytesIO(picture.png), width=Mm(picture.width_mm))
+
+    fill = _placed(dict(context), place)
+    fill["chart"] = place(Picture(chart, CHART_WIDTH_MM)) if chart else ""
     try:
         doc.render(fill, _jinja_env(autoescape=True, finalize=_docx_literal), autoescape=True)
     except TemplateError as exc:
@@ -561,19 +593,28 @@ def write_memo(
     # The HTML page carries its chart inside (the email turns it into an inline attachment).
     context["chart_src"] = "data:image/png;base64," + base64.b64encode(chart).decode("ascii") if chart else ""
     html, text = render_html(context), render_text(context)
-    docx_bytes = render_docx(context, template, chart)
-    docx = folder / f"{stem}.docx"
+    contents = {
+        folder / f"{stem}.docx": render_docx(context, template, chart),
+        folder / f"{stem}.html": html.encode("utf-8"),
+        folder / f"{stem}.txt": text.encode("utf-8"),
+    }
+    return write_documents(folder, contents, pdf=pdf)
+
+
+def write_documents(folder: Path, contents: dict[Path, bytes], *, pdf: bool) -> list[Path]:
+    """Write each file of ``contents`` (path → bytes, made before anything is written) atomically
+    into ``folder``, the first being the Word document; its PDF too when asked. The previous .docx
+    (and .pdf) is kept in "sao-luu" first: the Office may have numbered and signed it. Returns the
+    paths written."""
+    docx = next(iter(contents))
+    written = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        # The Office may have numbered and signed last run's memo: that copy goes to "sao-luu".
         for kept in (docx, docx.with_suffix(".pdf")) if pdf else (docx,):
             if kept.is_file():
                 backup(kept)
-        write_atomically(docx, lambda tmp: tmp.write_bytes(docx_bytes))
-        written = [docx]
-        for suffix, content in ((".html", html), (".txt", text)):
-            path = folder / f"{stem}{suffix}"
-            write_atomically(path, lambda tmp, content=content: tmp.write_text(content, encoding="utf-8", newline="\n"))
+        for path, data in contents.items():
+            write_atomically(path, lambda tmp, data=data: tmp.write_bytes(data))
             written.append(path)
     except OSError as exc:
         raise MemoError(

@@ -80,8 +80,11 @@ CONFIG_NOTES = {
     "risk_threshold": "Cảnh báo khi tiến độ thấp hơn tiến độ kỳ vọng quá số điểm % này",
     "band_excellent": "Áp dụng cho tỷ lệ so với kỳ vọng (Nghị định 335/2025/NĐ-CP)",
     "sender": "Địa chỉ thư của Văn phòng: người gửi của sheetkpi mail, sheetkpi remind",
+    "late_deduction": "Đánh giá cuối năm (sheetkpi review --quarter 4): KPI hoàn thành sau thời hạn hoặc chưa hoàn "
+                      "thành bị trừ tỷ lệ này của số điểm đạt (Nghị định 335/2025/NĐ-CP: 25); ghi 0 để không trừ",
 }
 UNITS_EMAIL_WIDTH = 34
+UNITS_HEAD_WIDTH = 26
 
 
 @dataclass
@@ -114,6 +117,7 @@ class UnitSpec:
     kpis: list[KpiSpec]
     sheet: str | None = None
     email: str = ""  # the unit's address in the units table of "Cấu hình"
+    head: str = ""  # "Người đứng đầu" in the units table
 
 
 def default_settings(year: int) -> dict[str, object]:
@@ -136,6 +140,7 @@ def default_settings(year: int) -> dict[str, object]:
         "band_good": 70,
         "band_pass": 50,
         "sender": "",
+        "late_deduction": 25,
     }
 
 
@@ -296,6 +301,11 @@ def _guide(ws: Worksheet) -> None:
          '"sheetkpi recalc BangGiaoKPI.xlsx" (kiểm tra trước, không ghi: "sheetkpi check BangGiaoKPI.xlsx").', ""),
         (f'3. sheetkpi tính điểm, trạng thái, cảnh báo trên từng trang đơn vị, ghi trang "{L.SHEET_SUMMARY}", '
          f'"{L.SHEET_HISTORY}" và soạn báo cáo kèm theo; bản cũ được lưu trong thư mục "sao-luu".', ""),
+        ('4. Mỗi quý, sau kỳ báo cáo cuối quý: "sheetkpi review BangGiaoKPI.xlsx --quarter 2" soạn báo cáo sơ kết '
+         "quý (quý 4: tổng kết năm, kèm đánh giá cuối năm từng phòng, đơn vị).", ""),
+        (f'5. Giao KPI cho từng người: thêm cột "{L.OPTIONAL_COLUMNS["owners"]}" vào trang tính đơn vị (nhiều người '
+         'ghi cách nhau bằng dấu phẩy hoặc chấm phẩy) và ghi "Người đứng đầu" của từng phòng, đơn vị ở '
+         f'"{L.SHEET_CONFIG}": "{L.SHEET_SUMMARY}" có thêm bảng kết quả theo người phụ trách.', ""),
         ("Cách tính", "head"),
         (f'- "{e["score"]}" = "{c["weight"]}" × "{c["progress"]}" / 100 (tiến độ tối đa 100).', ""),
         (f'- "{e["status"]}": {DONE}; {LATE} (chưa xong và đã qua hạn); {NOT_STARTED}; {IN_PROGRESS}.', ""),
@@ -314,7 +324,7 @@ def _guide(ws: Worksheet) -> None:
 
 
 def _config(ws: Worksheet, settings: dict, units: list[UnitSpec], sheets: list[str]) -> None:
-    for col, width in zip("ABCD", (40, 42, 60, UNITS_EMAIL_WIDTH)):
+    for col, width in zip("ABCDE", (40, 42, 60, UNITS_EMAIL_WIDTH, UNITS_HEAD_WIDTH)):
         ws.column_dimensions[col].width = width
     _banner(ws, 1, "CẤU HÌNH BẢNG GIAO KPI", 3, size=14)
     for col, text in enumerate(("Thông số", "Giá trị", "Ghi chú"), start=1):
@@ -329,7 +339,7 @@ def _config(ws: Worksheet, settings: dict, units: list[UnitSpec], sheets: list[s
     for col, text in enumerate(L.UNITS_TABLE_HEADERS.values(), start=1):
         _put(ws, L.CONFIG_UNITS_HEADER_ROW, col, text, bold=True, align=HEADER_ALIGN, fill=HEADER_FILL)
     for row, (unit, name) in enumerate(zip(units, sheets), start=L.CONFIG_UNITS_FIRST_ROW):
-        for col, value in enumerate((unit.code, unit.name, name, unit.email), start=1):
+        for col, value in enumerate((unit.code, unit.name, name, unit.email, unit.head), start=1):
             _put(ws, row, col, value)
     _print_setup(ws, "1:1", landscape=False)
 

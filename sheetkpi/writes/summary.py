@@ -5,8 +5,10 @@ Laid out from the one description in :mod:`sheetkpi.layout` (``SUMMARY_COLUMNS``
 spans), which the template builder renders too: the title block, the table by unit with the change
 since the previous report, the chart on rows kept free for it, then the late KPIs, the KPIs at risk
 and the data problems, each long text merged across columns so that it wraps inside its cell, with
-row heights computed so that it shows whole in Excel and in LibreOffice. A4 landscape, one page wide,
-the title and the table's header repeated on every page.
+row heights computed so that it shows whole in Excel and in LibreOffice; when unit tabs name a
+"Người phụ trách", a last list gives each person's KPIs, achieved and expected score and late KPIs
+(:mod:`sheetkpi.people`). A4 landscape, one page wide, the title and the table's header repeated on
+every page.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from .. import layout
 from ..model import LATE, STATUSES, Evaluation
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
+from ..people import people
 from . import Block, Chart, SheetWrites, fit_text, row_height
 
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
@@ -177,6 +180,15 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
                ["text", "text", "text", "text"])
               for i in problems
           ])
+    persons = people(evaluation.units)
+    if persons:
+        _list(page, f"KẾT QUẢ THEO NGƯỜI PHỤ TRÁCH ({format_vn(len(persons))})", layout.SUMMARY_PERSON_SPANS,
+              "", [
+                  ([names.get(p.unit.unit.code, p.unit.unit.code), p.label, len(p.kpis), p.weight_total,
+                    p.score_total, p.expected_score, p.ratio, p.late_count, p.at_risk_count, fit_text(p.codes)],
+                   ["text", "text", "integer", "number", "number", "number", "ratio", "integer", "integer", "text"])
+                  for p in persons
+              ])
     return SheetWrites(
         sheet=sheet or layout.SHEET_SUMMARY,
         create=sheet is None,
