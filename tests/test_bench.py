@@ -27,19 +27,36 @@ WORKBOOKS = sorted(CORPUS.glob("*.xls[xm]")) + [EXAMPLE, TEMPLATE]
 def test_benchmark_runs_on_the_smallest_size(tmp_path):
     report = tmp_path / "bench.json"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "32", "--runs", "1", "--warmup", "0",
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "32", "--runs", "2", "--warmup", "0",
          "--json", str(report)],
         capture_output=True, text=True, timeout=600,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    results = json.loads(report.read_text(encoding="utf-8"))["results"]
+    found = json.loads(report.read_text(encoding="utf-8"))
+    results = found["results"]
     jobs = {(r["rows"], r["job"]) for r in results}
-    assert {(None, 'python -c "import sheetkpi"'), (None, "sheetkpi --help"), (32, "sheetkpi check"),
-            (32, "sheetkpi recalc --no-memo"), (32, "sheetkpi recalc --no-memo, again"),
-            (32, "sheetkpi recalc (with memo)"), (32, "openpyxl load+save")} <= jobs
-    assert all(r["median_s"] > 0 and r["runs"] == 1 for r in results)
-    assert "| KPI rows | tabs | job |" in done.stdout
+    assert {(None, "python -c pass"), (None, 'python -c "import sheetkpi"'), (None, "sheetkpi --help"),
+            (32, "floor: calamine + zip rewrite"), (32, "sheetkpi check"), (32, "sheetkpi recalc --no-memo"),
+            (32, "sheetkpi recalc --no-memo, again"), (32, "sheetkpi recalc (with memo)"),
+            (32, "openpyxl load+save")} <= jobs
+    assert all(r["median_s"] > 0 and r["runs"] == 2 and len(r["walls"]) == 2 for r in results)
+    # Each round's ratio of the pair, with its median and range, for the pairs that matter.
+    pairs = {(r["numerator"], r["denominator"]): r for r in found["ratios"] if r["rows"] == 32}
+    for pair in (("sheetkpi recalc --no-memo", "floor: calamine + zip rewrite"),
+                 ("sheetkpi recalc --no-memo, again", "floor: calamine + zip rewrite"),
+                 ("sheetkpi recalc --no-memo", "openpyxl load+save")):
+        ratio = pairs[pair]
+        assert len(ratio["per_round"]) == 2 and ratio["min"] <= ratio["median"] <= ratio["max"]
+    if (32, "LibreOffice open+recalc+save") in jobs:  # when LibreOffice is installed
+        assert ("sheetkpi recalc --no-memo", "LibreOffice open+recalc+save") in pairs
+    assert [s["rows"] for s in found["sizes"]] == [32] and "load_end" in found["sizes"][0]
+    assert found["machine"]["floor_zlib_level"] in range(10)
+    # A child's peak is its own, not the harness's (50 MiB and more) inherited through fork and exec.
+    bare = next(r for r in results if r["job"] == "python -c pass")
+    if bare["peak_mib"] is not None:
+        assert bare["peak_mib"] < 32, bare
+    assert "| KPI rows | tabs | job |" in done.stdout and "ratios, per round" in done.stdout
 
 
 # ---------------------------------------------------------------------------------------------
