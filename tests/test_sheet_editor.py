@@ -48,9 +48,11 @@ def run(col: int, values: tuple, styles=None) -> RowRun:
     return col, tuple(values), styles
 
 
-def edit(xml: bytes, writes: dict, clears: list | None = None, lxml_only: bool = False) -> tuple[bytes, SheetEditor]:
+def edit(xml: bytes, writes: dict, clears: list | None = None, lxml_only: bool = False,
+         heights: dict | None = None) -> tuple[bytes, SheetEditor]:
     parts = _sheetxml.split_sheet(xml, "sheet.xml")
-    editor = SheetEditor(parts, "sheet.xml", writes, clears or [], lambda kind: 99, lxml_only=lxml_only)
+    editor = SheetEditor(parts, "sheet.xml", writes, clears or [], lambda kind: 99, lxml_only=lxml_only,
+                         heights=heights)
     return b"".join(editor.run()), editor
 
 
@@ -70,13 +72,14 @@ def edited_rows(xml: bytes, writes: dict, clears: list) -> set[int]:
     return rows
 
 
-def check(xml: bytes, writes: dict, clears: list | None = None, lxml: set[int] | None = None) -> SheetEditor:
+def check(xml: bytes, writes: dict, clears: list | None = None, lxml: set[int] | None = None,
+          heights: dict | None = None) -> SheetEditor:
     """Edit ``xml`` both ways and compare; then check the paths: rows in ``lxml`` went to lxml,
     every other row written went the byte path (``lxml`` None: plain rows went the byte path,
     rows holding unusual markup either way). Returns the editor of the byte run."""
     clears = clears or []
-    direct, editor = edit(xml, writes, clears)
-    general, oracle = edit(xml, writes, clears, lxml_only=True)
+    direct, editor = edit(xml, writes, clears, heights=heights)
+    general, oracle = edit(xml, writes, clears, lxml_only=True, heights=heights)
     assert canonical(direct) == canonical(general)
     assert editor.last_style == oracle.last_style
     assert editor.removed_formulas == oracle.removed_formulas
@@ -219,10 +222,10 @@ def test_a_second_recalc_rewrites_summary_rows_by_bytes_like_lxml(tmp_path, monk
     paths: list[tuple[int, int]] = []
     init, real_run = SheetEditor.__init__, SheetEditor.run
 
-    def capture(self, parts, part, rows, clears, resolve_fallback, lxml_only=False):
-        if part == summary and (rows or clears):  # not the second render that only sets row heights
-            edits.append((parts.join(), dict(rows), list(clears)))
-        init(self, parts, part, rows, clears, resolve_fallback, lxml_only)
+    def capture(self, parts, part, rows, clears, resolve_fallback, lxml_only=False, heights=None):
+        if part == summary:
+            edits.append((parts.join(), dict(rows), list(clears), dict(heights or {})))
+        init(self, parts, part, rows, clears, resolve_fallback, lxml_only, heights)
 
     def record(self):
         yield from real_run(self)
@@ -234,12 +237,26 @@ def test_a_second_recalc_rewrites_summary_rows_by_bytes_like_lxml(tmp_path, monk
     api.recalc(work, as_of="2026-06-25", keep_backup=False)
     monkeypatch.undo()
     assert len(edits) == 1 and paths[0][0] > 0 and paths[0][1] == 0
-    xml, writes, clears = edits[0]
-    check(xml, writes, clears, lxml=set())
+    xml, writes, clears, heights = edits[0]
+    assert heights  # the rows of the page are made with their heights, in the one render
+    check(xml, writes, clears, lxml=set(), heights=heights)
 
 
 # ---------------------------------------------------------------------------------------------
 # Rows chosen for each way a run meets a row
+
+
+def test_rows_the_pass_creates_get_their_heights_either_way():
+    xml = sheet('<row r="1"><c r="A1"><v>1</v></c></row><row r="3" ht="20" customHeight="1"><c r="A3"/></row>')
+    writes = {row: (run(1, ("x", 2.5)),) for row in (2, 3, 5)}
+    out = check(xml, writes, heights={2: 30, 3: 45, 5: 60.5, 9: 70})
+    assert out.byte_rows == 3
+    rows = {el.get("r"): el for el in etree.fromstring(edit(xml, writes, heights={2: 30, 3: 45, 5: 60.5})[0]).iter(
+        f"{{{MAIN}}}row")}
+    assert (rows["2"].get("ht"), rows["2"].get("customHeight")) == ("30", "1")
+    assert rows["5"].get("ht") == "60.5"
+    assert rows["3"].get("ht") == "20"  # an existing row: its height is set before the pass (grow_rows)
+    assert "9" not in rows and rows["1"].get("ht") is None
 
 
 @pytest.mark.parametrize("rows", [

@@ -18,7 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from ._xml import CT_NS, PKG_REL_NS
-from ._zip import Packed, PackStream, read_member
+from ._zip import Packed, PackStream, read_member, read_member_head
 from .xmlsafe import InvalidPackageError, PackageError, parse_xml
 
 CONTENT_TYPES = "[Content_Types].xml"
@@ -102,6 +102,22 @@ class Parts:
             self.check_source()  # a file replaced since it was opened is not a broken one
             if isinstance(exc, InvalidPackageError):
                 raise
+            raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc
+
+    def read_head(self, part: str, marker: bytes) -> bytes:
+        """The bytes of ``part`` before ``marker`` (all of it when absent), inflating no more of an
+        unchanged part than that: the head of a sheet, without its rows."""
+        name = self._names.get(part.lower())
+        info = self._info.get(name) if name else None
+        if part in self._packed or part in self._bytes or info is None or part in self._removed \
+                or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            data = self.read(part)
+            at = data.find(marker)
+            return data if at < 0 else data[:at]
+        try:
+            return read_member_head(self.path, info, marker)
+        except (zlib.error, OSError) as exc:
+            self.check_source()
             raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc
 
     def info(self, part: str) -> zipfile.ZipInfo | None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain, repeat
@@ -365,11 +365,15 @@ class SheetEditor:
     cells whose formula was removed (their calcChain entries must go); ``byte_rows`` counts the
     rows written by the byte path and ``lxml_rows`` lists those edited by lxml, so that tests see
     which path wrote what. ``lxml_only`` sends every row through lxml: the tests' oracle.
+    ``heights``: the height (points, custom) of rows the pass creates, so that a row sheetkpi adds
+    and must fit to its text is rendered once (existing rows get theirs before the pass).
     """
 
     def __init__(self, parts: SheetParts, part: str, rows: dict[int, Runs], clears: list[ClearRange],
-                 resolve_fallback: Callable[[str], int], lxml_only: bool = False):
+                 resolve_fallback: Callable[[str], int], lxml_only: bool = False,
+                 heights: Mapping[int, float] | None = None):
         self.parts = parts
+        self.heights = heights or {}
         self.part = part
         self.rows = rows
         self.keys = sorted(rows)  # written rows in sheet order, consumed as the pass goes
@@ -681,7 +685,9 @@ class SheetEditor:
             cells = "".join([self._cells(row, run, repeat(None), repeat(None), self._shape(run)) for run in rows[row]])
             self.byte_rows += 1
             if cells:
-                out.append(f'<row r="{row}">{cells}</row>'.encode())
+                height = self.heights.get(row)
+                tall = f' ht="{height:g}" customHeight="1"' if height else ""
+                out.append(f'<row r="{row}"{tall}>{cells}</row>'.encode())
                 if len(out) >= _PIECES:
                     yield b"".join(out)
                     out.clear()
@@ -740,6 +746,9 @@ class SheetEditor:
             elif any(value is not None or style is not None
                      for _, values, styles in runs for value, style in zip(values, styles)):
                 el = etree.Element(self.t_row, r=str(row))
+                if self.heights.get(row):
+                    el.set("ht", f"{self.heights[row]:g}")
+                    el.set("customHeight", "1")
                 if k < len(existing):
                     existing[k].addprevious(el)
                 else:
@@ -896,38 +905,65 @@ def marked_cells(xml: bytes, part: str, styles: set[int]) -> CellMarks:
     """The cells whose style index ``s`` is one of ``styles``, the error values (``t="e"``) with
     their text, and the cells whose formula adds up a column.
 
-    Regular expressions find whether the sheet, then each row, holds such a cell at all, so a
-    sheet without one costs three searches; the walk through a row's cells gives cells without
-    ``r`` their implicit position.
+    Each kind is searched for over the whole sheet by a pattern starting with a literal (a sheet
+    without any costs three fast searches), and only the rows holding one are looked at; a sheet
+    whose rows or marked cells lack their ``r`` is walked row by row instead, to number them.
     """
     marks = CellMarks(set(), {}, set())
-    style_tag = re.compile(rb"<" + _NAME + rb"c(?=[\s/>])[^>]*?\ss\s*=\s*[\"']0*(?:"
-                           + b"|".join(str(s).encode() for s in sorted(styles)) + rb")[\"']") if styles else None
-    has_styled = style_tag is not None and style_tag.search(xml) is not None
-    has_errors = _ERROR_TYPE.search(xml) is not None
-    has_totals = _TOTAL_FORMULA.search(xml) is not None
-    if not (has_styled or has_errors or has_totals):
-        return marks
+    style_hint = re.compile(rb"""s\s*=\s*["']0*(?:""" + b"|".join(str(s).encode() for s in sorted(styles))
+                            + rb""")["']""") if styles else None
+    try:
+        for m in style_hint.finditer(xml) if style_hint else ():
+            at = m.start()
+            cell = _CELL_TAG.match(xml, xml.rfind(b"<", 0, at))
+            if cell is None or cell.end() <= at or xml[at - 1: at] not in _TAG_ENDS[:4]:
+                continue  # not a cell's s attribute
+            ref = _ATTR_R.search(cell.group(1))
+            if ref is None:
+                raise _Unnumbered
+            marks.styled.add(parse_cell(ref.group(1).decode()))
+        found = [m.start() for pattern in (_ERROR_TYPE, _TOTAL_FORMULA) for m in pattern.finditer(xml)]
+        if found:
+            parts = split_sheet(xml, part)
+            rows: dict[int, tuple[int, int, int]] = {}
+            for at in sorted(found):
+                if parts.start <= at < parts.end and not any(s <= at < e for s, e, _ in rows.values()):
+                    row = _row_around(xml, at)
+                    if row is not None:
+                        rows[row[0]] = row
+            for start, end, row in rows.values():
+                _mark_row(parts, part, start, end, row, marks)
+    except _Unnumbered:
+        return _marked_by_walk(xml, part, styles)
+    return marks
+
+
+def _marked_by_walk(xml: bytes, part: str, styles: set[int]) -> CellMarks:
+    """:func:`marked_cells` by walking every row: cells without ``r`` get their implicit position."""
+    marks = CellMarks(set(), {}, set())
     parts = split_sheet(xml, part)
     for start, end, row in iter_rows(parts, part):
-        if has_styled and style_tag.search(xml, start, end):
-            for col, attrs, _ in _cells_in(xml, start, end):
-                sm = _ATTR_S.search(attrs)
-                if sm and sm.group(1).isdigit() and int(sm.group(1)) in styles:
-                    marks.styled.add((row, col))
-        errors_here = has_errors and _ERROR_TYPE.search(xml, start, end)
-        if errors_here or (has_totals and _TOTAL_FORMULA.search(xml, start, end)):
-            col = 0
-            for el in parts.fragment(xml[start:end], part)[0].iterchildren(f"{{{parts.ns}}}c"):
-                ref = el.get("r")
-                col = ref_col(ref) if ref else col + 1
-                text = el.findtext(f"{{{parts.ns}}}v") if el.get("t") == "e" else None
-                if text:
-                    marks.errors[(row, col)] = text
-                formula = el.findtext(f"{{{parts.ns}}}f")
-                if formula and _TOTAL_FORMULA_TEXT.match(formula):
-                    marks.totals.add((row, col))
+        for col, attrs, _ in _cells_in(xml, start, end):
+            sm = _ATTR_S.search(attrs)
+            if sm and sm.group(1).isdigit() and int(sm.group(1)) in styles:
+                marks.styled.add((row, col))
+        if _ERROR_TYPE.search(xml, start, end) or _TOTAL_FORMULA.search(xml, start, end):
+            _mark_row(parts, part, start, end, row, marks)
     return marks
+
+
+def _mark_row(parts: SheetParts, part: str, start: int, end: int, row: int, marks: CellMarks) -> None:
+    """The error values and the column totals of one row."""
+    col = 0
+    for el in parts.fragment(parts.xml[start:end], part)[0].iterchildren(f"{{{parts.ns}}}c"):
+        ref = el.get("r")
+        col = ref_col(ref) if ref else col + 1
+        text = el.findtext(f"{{{parts.ns}}}v") if el.get("t") == "e" else None
+        if text:
+            marks.errors[(row, col)] = text
+        formula = el.findtext(f"{{{parts.ns}}}f")
+        if formula and _TOTAL_FORMULA_TEXT.match(formula):
+            marks.totals.add((row, col))
 
 
 def _cell_value(el: etree._Element, ns: str, shared: Callable[[int], str]) -> object:
@@ -1081,11 +1117,14 @@ def grow_rows(xml: bytes, part: str, heights: dict[int, float]) -> bytes:
 # The largest grid a sheet may span (rows × columns): 300,000 rows of 30 columns fit; a single cell
 # typed at XFD1048576 or AAA100000 would make a grid of billions of cells.
 MAX_GRID_CELLS = 10_000_000
+_PREFIX = re.compile(rb"[A-Za-z_][\w.\-]*:")
 _ROW_NUMBER = re.compile(rb"<" + _NAME + rb"row(?=[\s/>])[^>]*?\sr\s*=\s*[\"'](\d+)")
 # A cell that holds something: a self-closed <c …/> is formatting only, and grid readers skip it
 # (LibreOffice writes an empty last row, r="1048576", into sheets it saves).
 _FILLED_CELL = re.compile(rb"<" + _NAME + rb"c(?=[\s>])[^>]*(?<!/)>")
-# Cell references beyond column Z: sheets of KPIs rarely have any, so the search is usually empty.
+# Cell references beyond column Z: sheets of KPIs rarely have any. A search starting with a literal is
+# many times faster than one starting with "<"; what it finds is checked against the cell's tag.
+_WIDE_HINT = re.compile(rb"""r\s*=\s*["']([A-Za-z]{2,})\d""")
 _WIDE_REF = re.compile(rb"<" + _NAME + rb"c(?=[\s/>])[^>]*?\sr\s*=\s*[\"']([A-Za-z]{2,})(\d+)[\"'][^>]*?(/?)>")
 
 
@@ -1095,9 +1134,7 @@ def far_cell(xml: bytes) -> str | None:
     last_row = _last_filled_row(xml)
     if last_row > MAX_ROW:
         return f"dòng {last_row}"
-    wide = [(col_index(letters.decode()) if len(letters) <= 3 else MAX_COL + 1, int(row),
-             letters.decode() + row.decode()) for letters, row, closed in _WIDE_REF.findall(xml) if not closed]
-    far = max(wide, default=(26, 0, ""))
+    far = _widest_cell(xml) or (26, 0, "")
     if far[0] > MAX_COL:
         return far[2]
     if last_row * far[0] > MAX_GRID_CELLS:
@@ -1105,13 +1142,85 @@ def far_cell(xml: bytes) -> str | None:
     return None
 
 
+def _widest_cell(xml: bytes) -> tuple[int, int, str] | None:
+    """(column, row, reference) of the filled cell beyond column Z farthest right (the lowest of
+    them), or None."""
+    hints: dict[bytes, list[int]] = {}
+    for m in _WIDE_HINT.finditer(xml):
+        hints.setdefault(m.group(1).upper(), []).append(m.start(1))
+    for letters in sorted(hints, key=lambda x: (len(x), x), reverse=True):
+        col = col_index(letters.decode()) if len(letters) <= 3 else MAX_COL + 1
+        found = []
+        for at in hints[letters]:
+            m = _WIDE_REF.match(xml, xml.rfind(b"<", 0, at))
+            if m and m.start(1) == at and not m.group(3):  # the r of a cell that holds something
+                found.append((col, int(m.group(2)), (m.group(1) + m.group(2)).decode()))
+        if found:
+            return max(found)
+    return None
+
+
 def _last_filled_row(xml: bytes) -> int:
     """The number of the last row holding a filled cell: rows are walked back from the end of the
     sheet, so trailing empty rows (a height set on a block of rows) cost one search each."""
-    starts = [(m.start(), int(m.group(1))) for m in _ROW_NUMBER.finditer(xml)]
     end = len(xml)
-    for start, number in reversed(starts):
-        if _FILLED_CELL.search(xml, start, end):
-            return number
-        end = start
+    at = end
+    while (start := _row_tag_before(xml, at)) is not None:
+        m = _ROW_NUMBER.match(xml, start)
+        if m and _FILLED_CELL.search(xml, start, end):
+            return int(m.group(1))
+        if m:  # (a row without a number belongs with the numbered one above, as it always did)
+            end = start
+        at = start
     return 0
+
+
+def _row_tag_before(xml: bytes, at: int) -> int | None:
+    """The start of the last row start tag beginning before ``at``: found by searching back for
+    its name, which is many times faster than any pattern starting with "<"."""
+    while True:
+        at = xml.rfind(b"row", 0, at)
+        lt = xml.rfind(b"<", 0, at) if at > 0 else -1
+        if lt < 0:
+            return None
+        name = xml[lt + 1: at]
+        if (not name or (name.endswith(b":") and _PREFIX.fullmatch(name))) and xml[at + 3: at + 4] in _TAG_ENDS:
+            return lt
+        at = lt
+
+
+_TAG_ENDS = (b" ", b"\t", b"\r", b"\n", b"/", b">")
+
+
+def _row_around(xml: bytes, pos: int) -> tuple[int, int, int] | None:
+    """(start, end, number) of the row holding the byte at ``pos``; None when ``pos`` is in no row.
+    Raises :class:`_Unnumbered` for a row without ``r`` (its number depends on the rows before)."""
+    start = _row_tag_before(xml, pos)
+    m = _ROW.match(xml, start) if start is not None else None
+    if m is None or m.end() <= pos:
+        return None
+    number = _ATTR_R.search(m.group(1))
+    if number is None or not number.group(1).isdigit():
+        raise _Unnumbered
+    return start, m.end(), int(number.group(1))
+
+
+class _Unnumbered(Exception):
+    """A row without a number: its cells are found by walking every row."""
+
+
+
+def _row_before(xml: bytes, at: int) -> tuple[int, int] | None:
+    """(start, number) of the last row start tag with a number that begins before ``at``: found by
+    searching back for its name, which is faster than any pattern starting with "<"."""
+    while True:
+        at = xml.rfind(b"row", 0, at)
+        lt = xml.rfind(b"<", 0, at) if at > 0 else -1
+        if lt < 0:
+            return None
+        name = xml[lt + 1: at]
+        if not name or (name.endswith(b":") and _PREFIX.fullmatch(name)):
+            m = _ROW_NUMBER.match(xml, lt)
+            if m:
+                return lt, int(m.group(1))
+        at = lt

@@ -48,14 +48,14 @@ def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites]) -> int:
     count = 0
     for sheet in plan.sheets if isinstance(plan, WritePlan) else plan:
         _apply_sheet(pkg, sheet, style)
-        pkg.commit(sheet.sheet)
-        if sheet.row_heights:
-            # Heights go on the rows the commit just made: a second, quick render of the sheet.
-            pkg.set_row_heights(sheet.sheet, sheet.row_heights)
-            pkg.commit(sheet.sheet)
+        heights = dict(sheet.row_heights)
         if sheet.fit_rows:
-            pkg.set_row_heights(sheet.sheet, fitted_heights(sheet.fit_rows, pkg.column_widths(sheet.sheet)))
-            pkg.commit(sheet.sheet)
+            # With the widths the sheet will have (columns sheetkpi adds included), before the one render.
+            for row, height in fitted_heights(sheet.fit_rows, pkg.column_widths(sheet.sheet)).items():
+                heights[row] = max(height, heights.get(row, 0.0))
+        if heights:
+            pkg.set_row_heights(sheet.sheet, heights)
+        pkg.commit(sheet.sheet)
         count += sheet.cell_count()
     return count
 

@@ -319,8 +319,8 @@ class Package:
     def set_row_heights(self, sheet_name: str, heights: dict[int, float]) -> None:
         """Row heights (points), for rows whose text wraps: neither Excel nor LibreOffice fits a row
         to its text when a file is opened. In a sheet sheetkpi lays out, the heights given; in any
-        other, a row only grows (a height the Office chose that is enough stays), and only rows that
-        exist in the sheet as last rendered (apply the writes and commit first)."""
+        other, a row only grows (a height the Office chose that is enough stays). Rows the pending
+        writes create get their heights in the same render."""
         sheet = self._worksheet(sheet_name)
         for row, height in heights.items():
             self._check_cell(row, 1)
@@ -341,12 +341,17 @@ class Package:
         layout.breaks = sorted(set(rows))
 
     def column_widths(self, sheet_name: str) -> dict[int, float]:
-        """The widths (characters) the sheet gives its columns; columns not listed have the default."""
+        """The widths (characters) the sheet gives its columns, pending ones included; columns not
+        listed have the default."""
         sheet = self._worksheet(sheet_name)
         layout = self._layouts.get(sheet.part)
         if layout is not None:
             return dict(layout.widths)
-        return _sheetxml.column_widths(split_sheet(self._parts.read(sheet.part), sheet.part).head)
+        # The head only: the rows of a big sheet are not inflated to learn its columns.
+        widths = _sheetxml.column_widths(self._parts.read_head(sheet.part, b"<sheetData"))
+        for col, width in self._new_widths.get(sheet.part, {}).items():
+            widths.setdefault(col, width)  # pending: a column sheetkpi adds gets its width at the render
+        return widths
 
     def set_freeze(self, sheet_name: str, row: int, col: int) -> None:
         """Freeze the rows above ``row`` and the columns left of ``col`` (a sheet sheetkpi lays out)."""
@@ -666,14 +671,17 @@ class Package:
         self._fill_charts(sheet)
         rows, clears = self._rows.get(part, {}), self._clears.get(part, [])
         xml = self._sheet_xml(part)
-        if part in self._new_heights:
-            xml = _sheetxml.grow_rows(xml, part, self._new_heights.pop(part))
+        layout = self._layouts.get(part)
+        heights = layout.heights if layout is not None else self._new_heights.pop(part, None)
+        if heights and layout is None:
+            xml = _sheetxml.grow_rows(xml, part, heights)
         sheet_parts = split_sheet(xml, part)
         if part in self._drawing_refs:
             sheet_parts = _sheetxml.add_drawing(sheet_parts, part, self._drawing_refs[part])
         if part in self._new_widths:
             sheet_parts = _sheetxml.add_column_widths(sheet_parts, part, self._new_widths.pop(part))
-        editor = SheetEditor(sheet_parts, part, rows, clears, self._styles.fallback)
+        # Rows the pass creates get their heights as they are made (existing rows got theirs above).
+        editor = SheetEditor(sheet_parts, part, rows, clears, self._styles.fallback, heights=heights)
         if self._deflater is None:
             self._deflater = Deflater()
         info = self._parts.info(part)

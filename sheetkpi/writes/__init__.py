@@ -4,7 +4,7 @@ the same :class:`WritePlan`, so a workbook ends up identical whichever way it wa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 MAX_CELL_TEXT = 32_767  # the most characters a cell holds (Excel's limit)
@@ -30,8 +30,17 @@ def text_lines(text: str, width: float, *, bold: bool = False) -> int:
     """How many lines ``text`` takes wrapped at word boundaries in a cell ``width`` characters wide
     (an estimate that errs towards one line more: a row a little tall reads, a clipped one does not)."""
     per_line = max(1, int(width * (BOLD_CHARS_PER_UNIT if bold else CHARS_PER_UNIT)) - 1)
+    text = str(text)
+    if len(text) <= per_line and "\n" not in text:
+        return 1  # most cells: a short text on one line
+    return _wrapped_lines(text, per_line)
+
+
+@lru_cache(maxsize=1 << 16)
+def _wrapped_lines(text: str, per_line: int) -> int:
+    # Cached: departments repeat their texts from row to row, and a run measures every row's texts.
     lines = 0
-    for paragraph in str(text).split("\n"):
+    for paragraph in text.split("\n"):
         lines += 1
         used = 0
         for word in paragraph.split():
