@@ -14,6 +14,7 @@ from lxml import etree
 
 from sheetkpi.cells import col_index
 from sheetkpi.workbook import _sheetxml
+
 from support import EXAMPLE, ROOT, TEMPLATE
 
 CORPUS = ROOT.parent / "shared" / "corpus"
