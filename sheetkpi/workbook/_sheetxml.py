@@ -890,6 +890,16 @@ _ERROR_TYPE = re.compile(rb"""t\s*=\s*["']e["']""")
 # A formula that adds up a column: what a total row holds in its weight cell, whatever its label.
 _TOTAL_FORMULA = re.compile(rb"<" + _NAME + rb"f(?:\s[^>]*)?>\s*=?\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE)\s*\(",
                             re.IGNORECASE)
+
+
+def _any_case(word: bytes) -> bytes:
+    return b"".join(b"[%c%c]" % (c, c + 32) for c in word)
+
+
+# The same, found from the f of its tag: a search starting with a literal (no IGNORECASE, which
+# turns that off) is many times faster than one starting with "<"; each find is checked at its "<".
+_TOTAL_HINT = re.compile(rb"f(?:\s[^>]*)?>\s*=?\s*(?:_xlfn\.)?(?:" + b"|".join(
+    _any_case(w) for w in (b"SUM", b"SUBTOTAL", b"AGGREGATE")) + rb")\s*\(")
 _TOTAL_FORMULA_TEXT = re.compile(r"\s*=?\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE)\s*\(", re.IGNORECASE)
 
 
@@ -922,7 +932,12 @@ def marked_cells(xml: bytes, part: str, styles: set[int]) -> CellMarks:
             if ref is None:
                 raise _Unnumbered
             marks.styled.add(parse_cell(ref.group(1).decode()))
-        found = [m.start() for pattern in (_ERROR_TYPE, _TOTAL_FORMULA) for m in pattern.finditer(xml)]
+        # (An error value's type is looked for only in a sheet that has the bytes "e" quoted at all.)
+        found = [m.start() for m in _ERROR_TYPE.finditer(xml)] if b'"e"' in xml or b"'e'" in xml else []
+        for m in _TOTAL_HINT.finditer(xml):
+            tag = _TOTAL_FORMULA.match(xml, xml.rfind(b"<", 0, m.start()))
+            if tag and tag.end() == m.end():
+                found.append(tag.start())
         if found:
             parts = split_sheet(xml, part)
             rows: dict[int, tuple[int, int, int]] = {}
