@@ -32,13 +32,16 @@ def address(row: int, col: int) -> str:
     return f"{col_letter(col)}{row}"
 
 
+_RANGE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)(?::\$?([A-Za-z]{1,3})\$?([0-9]+))?")
+
+
 def parse_range(ref: str) -> tuple[int, int, int, int]:
     """"A5:D9" -> (5, 1, 9, 4); a single cell "B2" -> (2, 2, 2, 2); "$A$5" too. Corners are normalised."""
-    corners = []
-    for part in ref.split(":"):
-        m = _CELL.fullmatch(part.strip())
-        if not m or int(m.group(2)) < 1:
-            raise ValueError(f"not an A1 reference: {ref!r}")
-        corners.append((int(m.group(2)), col_index(m.group(1))))
-    (r1, c1), (r2, c2) = corners[0], corners[-1]
+    m = _RANGE.fullmatch(ref.strip())
+    r1 = int(m.group(2)) if m else 0
+    r2 = int(m.group(4)) if m and m.group(4) else r1
+    if r1 < 1 or r2 < 1:
+        raise ValueError(f"not an A1 reference: {ref!r}")
+    c1 = col_index(m.group(1))
+    c2 = col_index(m.group(3)) if m.group(3) else c1
     return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)

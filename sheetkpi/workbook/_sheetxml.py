@@ -1116,17 +1116,21 @@ def grow_rows(xml: bytes, part: str, heights: dict[int, float]) -> bytes:
     """``xml`` with each row of ``heights`` at least that tall (a custom height); other rows, and
     rows already tall enough, as they were."""
     parts = split_sheet(xml, part)
-
-    def grow(m: re.Match) -> bytes:
-        ref = _ATTR_R.search(m.group(2))
-        want = heights.get(int(ref.group(1))) if ref and ref.group(1).isdigit() else None
+    out, pos = [parts.head], parts.start
+    for start, _, row in iter_rows(parts, part):
+        want = heights.get(row)
+        if want is None:
+            continue
+        m = _ROW_TAG.match(xml, start)
         current = _HT.search(m.group(2))
-        if want is None or (current and float(current.group(1)) >= want):
-            return m.group(0)
+        if current and float(current.group(1)) >= want:
+            continue
         attrs = _CUSTOM_HEIGHT.sub(b"", _HT.sub(b"", m.group(2)))
-        return b"<%srow%s ht=\"%s\" customHeight=\"1\"%s>" % (m.group(1), attrs, f"{want:g}".encode(), m.group(3))
-
-    return parts.head + _ROW_TAG.sub(grow, parts.body) + parts.tail
+        out += (xml[pos:start], b"<%srow%s ht=\"%s\" customHeight=\"1\"%s>" % (
+            m.group(1), attrs, f"{want:g}".encode(), m.group(3)))
+        pos = m.end()
+    out += (xml[pos:parts.end], parts.tail)
+    return b"".join(out)
 
 
 # The largest grid a sheet may span (rows × columns): 300,000 rows of 30 columns fit; a single cell

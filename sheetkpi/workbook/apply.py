@@ -73,8 +73,7 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles) -> None:
             pkg.set_print(sheet.sheet, repeat_rows=sheet.print_titles)
         if sheet.freeze:
             pkg.set_freeze(sheet.sheet, *sheet.freeze)
-        for ref in sheet.merges:
-            pkg.merge_cells(sheet.sheet, ref)
+        pkg.merge_cells(sheet.sheet, *sheet.merges)
         if sheet.page_breaks:
             pkg.set_page_breaks(sheet.sheet, sheet.page_breaks)
     for block in sheet.blocks:

@@ -383,12 +383,13 @@ class Package:
         el.text = text
         self._parts.touch(self._wb_part)
 
-    def merge_cells(self, sheet_name: str, ref: str) -> None:
-        """Merge a range such as "A1:F1" (a sheet sheetkpi lays out)."""
+    def merge_cells(self, sheet_name: str, *refs: str) -> None:
+        """Merge ranges such as "A1:F1" (a sheet sheetkpi lays out)."""
         _, layout = self._owned(sheet_name)
-        r1, c1, r2, c2 = parse_range(ref)
-        self._check_cell(r2, c2)
-        layout.merges.append(_sheetxml.range_ref(r1, c1, r2, c2))
+        for ref in refs:
+            r1, c1, r2, c2 = parse_range(ref)
+            self._check_cell(r2, c2)
+            layout.merges.append(_sheetxml.range_ref(r1, c1, r2, c2))
 
     def _sheet_xml(self, part: str) -> bytes:
         """Current worksheet XML; for a sheet we own, re-rendered from its layout."""

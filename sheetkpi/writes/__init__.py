@@ -29,8 +29,14 @@ BOLD_CHARS_PER_UNIT = 1.0
 def text_lines(text: str, width: float, *, bold: bool = False) -> int:
     """How many lines ``text`` takes wrapped at word boundaries in a cell ``width`` characters wide
     (an estimate that errs towards one line more: a row a little tall reads, a clipped one does not)."""
-    per_line = max(1, int(width * (BOLD_CHARS_PER_UNIT if bold else CHARS_PER_UNIT)) - 1)
-    text = str(text)
+    return _lines(str(text), _per_line(width, bold))
+
+
+def _per_line(width: float, bold: bool) -> int:
+    return max(1, int(width * (BOLD_CHARS_PER_UNIT if bold else CHARS_PER_UNIT)) - 1)
+
+
+def _lines(text: str, per_line: int) -> int:
     if len(text) <= per_line and "\n" not in text:
         return 1  # most cells: a short text on one line
     return _wrapped_lines(text, per_line)
@@ -60,9 +66,15 @@ DEFAULT_WIDTH = 8.43  # Excel's width of a column nobody sized
 
 def fitted_heights(fit_rows: dict[int, dict[int, str]], widths: dict[int, float]) -> dict[int, float]:
     """The heights the rows of :attr:`SheetWrites.fit_rows` need in columns this wide."""
+    per_line: dict[int, int] = {}  # column -> characters a line holds, found once per sheet
     heights = {}
     for row, texts in fit_rows.items():
-        height = row_height([(t, widths.get(c, DEFAULT_WIDTH), 11) for c, t in texts.items()])
+        lines = 1
+        for col, text in texts.items():
+            n = per_line.get(col) or per_line.setdefault(col, _per_line(widths.get(col, DEFAULT_WIDTH), False))
+            if len(text) > n or "\n" in text:
+                lines = max(lines, _wrapped_lines(text, n))
+        height = _height(lines * 11 * LINE_POINTS)
         if height:
             heights[row] = height
     return heights
@@ -71,7 +83,10 @@ def fitted_heights(fit_rows: dict[int, dict[int, str]], widths: dict[int, float]
 def row_height(texts, *, bold: bool = False) -> float | None:
     """The height (points) a row needs to show each of ``texts`` — (text, width in characters, font
     size) — whole; None when one line is enough."""
-    need = max((text_lines(t, w, bold=bold) * size * LINE_POINTS for t, w, size in texts if t), default=0.0)
+    return _height(max((text_lines(t, w, bold=bold) * size * LINE_POINTS for t, w, size in texts if t), default=0.0))
+
+
+def _height(need: float) -> float | None:
     # 409 pt is the most a row can be in Excel; a longer text scrolls within its cell.
     return min(round(need + 2, 1), MAX_ROW_POINTS) if need > 15 * 1.01 else None
 
