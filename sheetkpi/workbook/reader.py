@@ -172,11 +172,11 @@ def _grid(rows: list[list[Any]], percent: set[tuple[int, int]] | tuple, totals: 
     A NaN (the only value unequal to itself) means a damaged sheet: no spreadsheet program writes one.
     """
     grid: Grid = []
-    marked = bool(percent or totals)
+    marked_rows = {r for r, _ in percent} | {r for r, _ in totals}
     for r, values in enumerate(rows, start=1):
         while values and values[-1] == "":
             values.pop()
-        if marked:
+        if r in marked_rows:
             cells = [
                 EMPTY_CELL if v == "" else _marked(v, (r, c) in percent, (r, c) in totals) if v == v else _nan(r)
                 for c, v in enumerate(values, start=1)

@@ -14,8 +14,10 @@ every page.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from .. import layout
+from ..cells import col_letter
 from ..model import LATE, STATUSES, Evaluation
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
@@ -42,6 +44,7 @@ class _Page:
         self.styles: list[str | list[str | None] | None] = []
         self.merges: list[str] = []
         self.heights: dict[int, float] = {}
+        self._shared_styles: dict[tuple, list[str | None]] = {}
 
     @property
     def next_row(self) -> int:
@@ -53,7 +56,7 @@ class _Page:
         self.rows.append([text] + [None] * (WIDTH - 1))
         self.styles.append(style)
         if text is not None:
-            self.merges.append(f"A{row}:{_letter(WIDTH)}{row}")
+            self.merges.append(f"A{row}:{col_letter(WIDTH)}{row}")
             self._fit(row, [(text, self._width(1, WIDTH), size)])
 
     def blank(self) -> None:
@@ -71,21 +74,30 @@ class _Page:
         """One row of a list: each value in its span of columns, merged when wider than one."""
         row = self.next_row
         cells: list = [None] * WIDTH
-        cell_styles: list[str | None] = [None] * WIDTH
         texts = []
-        for value, (_, first, last), style in zip(values, spans, styles):
+        for value, (_, first, last) in zip(values, spans):
             cells[first - 1] = value
-            for c in range(first, last + 1):
-                cell_styles[c - 1] = style  # the merged area's borders show on every cell of it
             if last > first:
-                self.merges.append(f"{_letter(first)}{row}:{_letter(last)}{row}")
+                self.merges.append(f"{col_letter(first)}{row}:{col_letter(last)}{row}")
             if isinstance(value, str):
                 texts.append((value, self._width(first, last), 11))
         self.rows.append(cells)
-        self.styles.append(cell_styles)
+        self.styles.append(self._span_styles(tuple((first, last) for _, first, last in spans), tuple(styles)))
         self._fit(row, texts, bold=bold)
 
+    def _span_styles(self, spans: tuple, styles: tuple) -> list[str | None]:
+        """The style of each cell of a list's row; the rows of a list share one list (and the
+        package checks a shared list once)."""
+        found = self._shared_styles.get((spans, styles))
+        if found is None:
+            found = self._shared_styles[(spans, styles)] = [None] * WIDTH
+            for (first, last), style in zip(spans, styles):
+                for c in range(first, last + 1):
+                    found[c - 1] = style  # the merged area's borders show on every cell of it
+        return found
+
     @staticmethod
+    @functools.cache
     def _width(first: int, last: int) -> float:
         return sum(layout.SUMMARY_WIDTHS[c] for c in range(first, last + 1))
 
@@ -93,12 +105,6 @@ class _Page:
         height = row_height(texts, bold=bold)
         if height:
             self.heights[row] = height
-
-
-def _letter(col: int) -> str:
-    from ..cells import col_letter
-
-    return col_letter(col)
 
 
 def _unit_values(u, previous_known: bool) -> list:
