@@ -129,6 +129,7 @@ def plan_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime)
 def _counted(items: Iterable[SheetWrites], progress: Progress, what: str, total: int) -> Iterator[SheetWrites]:
     for i, item in enumerate(items, start=1):
         yield item
+        del item  # not held while the next is made
         progress(what, i, total)
 
 

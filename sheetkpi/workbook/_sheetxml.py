@@ -1114,7 +1114,7 @@ def column_widths(head: bytes) -> dict[int, float]:
 
 def grow_rows(xml: bytes, part: str, heights: dict[int, float]) -> bytes:
     """``xml`` with each row of ``heights`` at least that tall (a custom height); other rows, and
-    rows already tall enough, as they were."""
+    rows already tall enough, as they were (``xml`` itself when no row grows)."""
     parts = split_sheet(xml, part)
     out, pos = [parts.head], parts.start
     for start, _, row in iter_rows(parts, part):
@@ -1129,6 +1129,8 @@ def grow_rows(xml: bytes, part: str, heights: dict[int, float]) -> bytes:
         out += (xml[pos:start], b"<%srow%s ht=\"%s\" customHeight=\"1\"%s>" % (
             m.group(1), attrs, f"{want:g}".encode(), m.group(3)))
         pos = m.end()
+    if len(out) == 1:
+        return xml  # (not copied: a history of 100,000 rows is tens of MB)
     out += (xml[pos:parts.end], parts.tail)
     return b"".join(out)
 

@@ -57,6 +57,7 @@ def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites]) -> int:
             pkg.set_row_heights(sheet.sheet, heights)
         pkg.commit(sheet.sheet)
         count += sheet.cell_count()
+        del sheet  # not held while the next sheet's writes are made
     return count
 
 
