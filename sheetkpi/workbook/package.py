@@ -389,7 +389,8 @@ class Package:
         for ref in refs:
             r1, c1, r2, c2 = parse_range(ref)
             self._check_cell(r2, c2)
-            layout.merges.append(_sheetxml.range_ref(r1, c1, r2, c2))
+            canonical = _sheetxml.range_ref(r1, c1, r2, c2)
+            layout.merges.append(ref if ref == canonical else canonical)  # (the plan's own string: held once)
 
     def _sheet_xml(self, part: str) -> bytes:
         """Current worksheet XML; for a sheet we own, re-rendered from its layout."""
