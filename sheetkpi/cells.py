@@ -37,11 +37,19 @@ _RANGE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)(?::\$?([A-Za-z]{1,3})\$?([0-
 
 def parse_range(ref: str) -> tuple[int, int, int, int]:
     """"A5:D9" -> (5, 1, 9, 4); a single cell "B2" -> (2, 2, 2, 2); "$A$5" too. Corners are normalised."""
-    m = _RANGE.fullmatch(ref.strip())
-    r1 = int(m.group(2)) if m else 0
-    r2 = int(m.group(4)) if m and m.group(4) else r1
-    if r1 < 1 or r2 < 1:
+    m = _RANGE.fullmatch(ref)  # as written nearly always: one match
+    if m:
+        corners = [(int(m.group(2)), col_index(m.group(1)))]
+        if m.group(3):
+            corners.append((int(m.group(4)), col_index(m.group(3))))
+    else:  # spaces around the parts, more than two parts: each part read alone, first and last kept
+        corners = []
+        for part in ref.split(":"):
+            c = _CELL.fullmatch(part.strip())
+            if not c:
+                raise ValueError(f"not an A1 reference: {ref!r}")
+            corners.append((int(c.group(2)), col_index(c.group(1))))
+    if any(r < 1 for r, _ in corners):
         raise ValueError(f"not an A1 reference: {ref!r}")
-    c1 = col_index(m.group(1))
-    c2 = col_index(m.group(3)) if m.group(3) else c1
+    (r1, c1), (r2, c2) = corners[0], corners[-1]
     return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)

@@ -104,18 +104,19 @@ class Parts:
                 raise
             raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc
 
-    def read_head(self, part: str, marker: bytes) -> bytes:
-        """The bytes of ``part`` before ``marker`` (all of it when absent), inflating no more of an
-        unchanged part than that: the head of a sheet, without its rows."""
+    def read_head(self, part: str, element: bytes) -> bytes:
+        """The bytes of ``part`` before the start tag of the first ``element`` (whatever its prefix;
+        all of it when absent), inflating no more of an unchanged part than that: the head of a
+        sheet, without its rows."""
         name = self._names.get(part.lower())
         info = self._info.get(name) if name else None
         if part in self._packed or part in self._bytes or info is None or part in self._removed \
                 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             data = self.read(part)
-            at = data.find(marker)
-            return data if at < 0 else data[:at]
+            at = data.find(element)
+            return data if at < 0 else data[:max(data.rfind(b"<", 0, at), 0)]
         try:
-            return read_member_head(self.path, info, marker)
+            return read_member_head(self.path, info, element)
         except (zlib.error, OSError) as exc:
             self.check_source()
             raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc

@@ -893,13 +893,15 @@ _TOTAL_FORMULA = re.compile(rb"<" + _NAME + rb"f(?:\s[^>]*)?>\s*=?\s*(?:_xlfn\.)
 
 
 def _any_case(word: bytes) -> bytes:
-    return b"".join(b"[%c%c]" % (c, c + 32) for c in word)
+    """A pattern matching ``word`` in any case, without IGNORECASE."""
+    return b"".join(b"[%c%c]" % (c, c + 32) if 65 <= c <= 90 else re.escape(bytes([c])) for c in word)
 
 
 # The same, found from the f of its tag: a search starting with a literal (no IGNORECASE, which
 # turns that off) is many times faster than one starting with "<"; each find is checked at its "<".
-_TOTAL_HINT = re.compile(rb"f(?:\s[^>]*)?>\s*=?\s*(?:_xlfn\.)?(?:" + b"|".join(
+_TOTAL_HINT = re.compile(rb"f(?:\s[^>]*)?>\s*=?\s*(?:" + _any_case(b"_XLFN.") + rb")?(?:" + b"|".join(
     _any_case(w) for w in (b"SUM", b"SUBTOTAL", b"AGGREGATE")) + rb")\s*\(")
+_CELL_REF_BYTES = re.compile(rb"\$?([A-Za-z]{1,3})\$?([0-9]+)")
 _TOTAL_FORMULA_TEXT = re.compile(r"\s*=?\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE)\s*\(", re.IGNORECASE)
 
 
@@ -916,52 +918,68 @@ def marked_cells(xml: bytes, part: str, styles: set[int]) -> CellMarks:
     their text, and the cells whose formula adds up a column.
 
     Each kind is searched for over the whole sheet by a pattern starting with a literal (a sheet
-    without any costs three fast searches), and only the rows holding one are looked at; a sheet
-    whose rows or marked cells lack their ``r`` is walked row by row instead, to number them.
+    without any costs three fast searches), and only the rows holding one are looked at. A sheet
+    whose rows hold comments, CDATA or processing instructions, or whose marked cells lack their
+    ``r`` or name another row than theirs, is walked row by row instead.
     """
+    style_hint = _style_hint(styles)
+    hits = [m.start() for m in style_hint.finditer(xml)] if style_hint else []
+    # (An error value's type is looked for only in a sheet that has the bytes "e" quoted at all.)
+    found = [m.start() for m in _ERROR_TYPE.finditer(xml)] if b'"e"' in xml or b"'e'" in xml else []
+    for m in _TOTAL_HINT.finditer(xml):
+        tag = _TOTAL_FORMULA.match(xml, xml.rfind(b"<", 0, m.start()))
+        if tag and tag.end() == m.end():
+            found.append(tag.start())
     marks = CellMarks(set(), {}, set())
-    style_hint = re.compile(rb"""s\s*=\s*["']0*(?:""" + b"|".join(str(s).encode() for s in sorted(styles))
-                            + rb""")["']""") if styles else None
+    if not hits and not found:
+        return marks
+    parts = split_sheet(xml, part)
+    if any(xml.find(mark, parts.start, parts.end) >= 0 for mark in _MARKS):
+        return _marked_by_walk(xml, part, styles, style_hint)  # a "<row" in a comment is no row
     try:
-        for m in style_hint.finditer(xml) if style_hint else ():
-            at = m.start()
+        for at in hits:
             cell = _CELL_TAG.match(xml, xml.rfind(b"<", 0, at))
-            if cell is None or cell.end() <= at or xml[at - 1: at] not in _TAG_ENDS[:4]:
+            if not parts.start <= at < parts.end or cell is None or cell.end() <= at \
+                    or xml[at - 1: at] not in _TAG_ENDS[:4]:
                 continue  # not a cell's s attribute
-            ref = _ATTR_R.search(cell.group(1))
-            if ref is None:
-                raise _Unnumbered
-            marks.styled.add(parse_cell(ref.group(1).decode()))
-        # (An error value's type is looked for only in a sheet that has the bytes "e" quoted at all.)
-        found = [m.start() for m in _ERROR_TYPE.finditer(xml)] if b'"e"' in xml or b"'e'" in xml else []
-        for m in _TOTAL_HINT.finditer(xml):
-            tag = _TOTAL_FORMULA.match(xml, xml.rfind(b"<", 0, m.start()))
-            if tag and tag.end() == m.end():
-                found.append(tag.start())
-        if found:
-            parts = split_sheet(xml, part)
-            rows: dict[int, tuple[int, int, int]] = {}
-            for at in sorted(found):
-                if parts.start <= at < parts.end and not any(s <= at < e for s, e, _ in rows.values()):
-                    row = _row_around(xml, at)
-                    if row is not None:
-                        rows[row[0]] = row
-            for start, end, row in rows.values():
-                _mark_row(parts, part, start, end, row, marks)
+            ref = _CELL_REF_BYTES.fullmatch(_ATTR_R.search(cell.group(1)).group(1)) \
+                if _ATTR_R.search(cell.group(1)) else None
+            row = _row_around(xml, at)
+            if ref is None or row is None or int(ref.group(2)) != row[2]:
+                raise _Unnumbered  # the walk places it as the old reader did: by its row's number
+            marks.styled.add((row[2], col_index(ref.group(1).decode())))
+        rows: list[tuple[int, int, int]] = []
+        last_end = -1
+        for at in sorted(found):
+            if parts.start <= at < parts.end and at >= last_end:
+                row = _row_around(xml, at)
+                if row is not None:
+                    rows.append(row)
+                    last_end = row[1]
+        for start, end, row in rows:
+            _mark_row(parts, part, start, end, row, marks)
     except _Unnumbered:
-        return _marked_by_walk(xml, part, styles)
+        return _marked_by_walk(xml, part, styles, style_hint)
     return marks
 
 
-def _marked_by_walk(xml: bytes, part: str, styles: set[int]) -> CellMarks:
+def _style_hint(styles: set[int]) -> re.Pattern | None:
+    """An s attribute naming one of ``styles`` (a search starting with a literal, checked after)."""
+    return re.compile(rb"""s\s*=\s*["']0*(?:""" + b"|".join(str(s).encode() for s in sorted(styles))
+                      + rb""")["']""") if styles else None
+
+
+def _marked_by_walk(xml: bytes, part: str, styles: set[int], style_hint: re.Pattern | None = None) -> CellMarks:
     """:func:`marked_cells` by walking every row: cells without ``r`` get their implicit position."""
     marks = CellMarks(set(), {}, set())
+    style_hint = style_hint or _style_hint(styles)
     parts = split_sheet(xml, part)
     for start, end, row in iter_rows(parts, part):
-        for col, attrs, _ in _cells_in(xml, start, end):
-            sm = _ATTR_S.search(attrs)
-            if sm and sm.group(1).isdigit() and int(sm.group(1)) in styles:
-                marks.styled.add((row, col))
+        if style_hint is not None and style_hint.search(xml, start, end):
+            for col, attrs, _ in _cells_in(xml, start, end):
+                sm = _ATTR_S.search(attrs)
+                if sm and sm.group(1).isdigit() and int(sm.group(1)) in styles:
+                    marks.styled.add((row, col))
         if _ERROR_TYPE.search(xml, start, end) or _TOTAL_FORMULA.search(xml, start, end):
             _mark_row(parts, part, start, end, row, marks)
     return marks
@@ -1066,6 +1084,28 @@ _ATTR_MIN = re.compile(rb"""\smin\s*=\s*["'](\d+)["']""")
 _ATTR_MAX = re.compile(rb"""\smax\s*=\s*["'](\d+)["']""")
 
 
+_COLS_START = re.compile(rb"<" + _NAME + rb"cols(?=[\s>])")
+
+
+def _col_elements(head: bytes) -> list[tuple[int, int, bytes]]:
+    """(min, max, bytes) of each ``<col>`` in a sheet's head."""
+    start, end = _COLS_START.search(head), _COLS_END.search(head)
+    if not start or not end:
+        return []
+    found = []
+    for m in _COL.finditer(head, start.end(), end.start()):
+        lo, hi = _ATTR_MIN.search(m.group(0)), _ATTR_MAX.search(m.group(0))
+        found.append((int(lo.group(1)) if lo else 0, int(hi.group(1)) if hi else 0, m.group(0)))
+    return found
+
+
+def uncovered(head: bytes, cols: Iterable[int]) -> list[int]:
+    """The columns of ``cols`` that no ``<col>`` of the head covers (those
+    :func:`add_column_widths` gives a width)."""
+    existing = _col_elements(head)
+    return [c for c in cols if not any(lo <= c <= hi for lo, hi, _ in existing)]
+
+
 def add_column_widths(parts: SheetParts, part: str, widths: dict[int, float]) -> SheetParts:
     """``parts`` with a width for each column of ``widths`` that no ``<col>`` covers yet (one a
     person sized keeps its width); ``<col>`` elements stay in the ascending order Excel requires."""
@@ -1073,12 +1113,7 @@ def add_column_widths(parts: SheetParts, part: str, widths: dict[int, float]) ->
     sheet_data = _SHEETDATA.search(head)
     prefix = sheet_data.group(1)
     cols_end = _COLS_END.search(head)
-    existing = []  # (min, bytes)
-    if cols_end:
-        start = head.rfind(b"<" + prefix + b"cols", 0, cols_end.start())
-        for m in _COL.finditer(head, start, cols_end.start()):
-            lo, hi = _ATTR_MIN.search(m.group(0)), _ATTR_MAX.search(m.group(0))
-            existing.append((int(lo.group(1)) if lo else 0, int(hi.group(1)) if hi else 0, m.group(0)))
+    existing = _col_elements(head)
     new = [(c, c, b'<%scol min="%d" max="%d" width="%s" customWidth="1"/>' % (prefix, c, c, f"{w:g}".encode()))
            for c, w in sorted(widths.items()) if not any(lo <= c <= hi for lo, hi, _ in existing)]
     if not new:
@@ -1165,14 +1200,14 @@ def far_cell(xml: bytes) -> str | None:
 
 def _widest_cell(xml: bytes) -> tuple[int, int, str] | None:
     """(column, row, reference) of the filled cell beyond column Z farthest right (the lowest of
-    them), or None."""
-    hints: dict[bytes, list[int]] = {}
+    them; beyond Excel's grid, the largest reference), or None."""
+    hints: dict[int, list[int]] = {}  # column (past XFD: one past it) -> where its letters are
     for m in _WIDE_HINT.finditer(xml):
-        hints.setdefault(m.group(1).upper(), []).append(m.start(1))
-    for letters in sorted(hints, key=lambda x: (len(x), x), reverse=True):
-        col = col_index(letters.decode()) if len(letters) <= 3 else MAX_COL + 1
+        letters = m.group(1)
+        hints.setdefault(col_index(letters.decode()) if len(letters) <= 3 else MAX_COL + 1, []).append(m.start(1))
+    for col in sorted(hints, reverse=True):
         found = []
-        for at in hints[letters]:
+        for at in hints[col]:
             m = _WIDE_REF.match(xml, xml.rfind(b"<", 0, at))
             if m and m.start(1) == at and not m.group(3):  # the r of a cell that holds something
                 found.append((col, int(m.group(2)), (m.group(1) + m.group(2)).decode()))

@@ -198,12 +198,12 @@ def read_member(path: Path, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
-def read_member_head(path: Path, info: zipfile.ZipInfo, marker: bytes, step: int = 1 << 16) -> bytes:
-    """The content of a stored or deflated member before ``marker`` (all of it when absent),
-    inflated a step at a time until the marker shows (not checked against the CRC: the whole
-    member is, whenever it is read)."""
+def read_member_head(path: Path, info: zipfile.ZipInfo, element: bytes, step: int = 1 << 16) -> bytes:
+    """The content of a stored or deflated member before the start tag of the first ``element``
+    (whatever its prefix; all of it when absent), inflated a step at a time until the element's
+    name shows (not checked against the CRC: the whole member is, whenever it is read)."""
     inflater = None if info.compress_type == zipfile.ZIP_STORED else zlib.decompressobj(-15)
-    data = b""
+    data = bytearray()
     with open(path, "rb") as src:
         src.seek(data_offset(src, info))
         left = info.compress_size
@@ -212,12 +212,12 @@ def read_member_head(path: Path, info: zipfile.ZipInfo, marker: bytes, step: int
             if not raw:
                 break
             left -= len(raw)
-            seen = max(0, len(data) - len(marker))  # a marker may straddle two steps
+            seen = max(0, len(data) - len(element))  # a name may straddle two steps
             data += raw if inflater is None else inflater.decompress(raw, info.file_size + 1 - len(data))
-            at = data.find(marker, seen)
+            at = data.find(element, seen)
             if at >= 0:
-                return data[:at]
-    return data
+                return bytes(data[:max(data.rfind(b"<", 0, at), 0)])
+    return bytes(data)
 
 
 BIG_PART = 4 << 20  # parts inflated into a buffer of their final size (see inflate)

@@ -348,9 +348,11 @@ class Package:
         if layout is not None:
             return dict(layout.widths)
         # The head only: the rows of a big sheet are not inflated to learn its columns.
-        widths = _sheetxml.column_widths(self._parts.read_head(sheet.part, b"<sheetData"))
-        for col, width in self._new_widths.get(sheet.part, {}).items():
-            widths.setdefault(col, width)  # pending: a column sheetkpi adds gets its width at the render
+        head = self._parts.read_head(sheet.part, b"sheetData")
+        widths = _sheetxml.column_widths(head)
+        pending = self._new_widths.get(sheet.part, {})
+        for col in _sheetxml.uncovered(head, pending):
+            widths[col] = pending[col]  # a column sheetkpi adds gets its width at the render
         return widths
 
     def set_freeze(self, sheet_name: str, row: int, col: int) -> None:
