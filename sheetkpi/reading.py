@@ -522,14 +522,11 @@ def _settings(raw: Raw, issues: list[Issue]) -> tuple[Settings, bool]:
             "label": layout.SETTINGS_LABELS[key], "value": clean_text(v),
         }))
 
-    def number_value(v):
-        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else parse_vn_number(str(v))
-
     def number(key, default):
         v = value(key)
         if is_blank(v):
             return default
-        n = number_value(v)
+        n = _number(v)
         if n is None:
             bad(key)
             return default
@@ -540,7 +537,7 @@ def _settings(raw: Raw, issues: list[Issue]) -> tuple[Settings, bool]:
         v = value(key)
         if isinstance(v, str) and v.strip().endswith("%"):
             v = v.strip()[:-1]
-        n = None if is_blank(v) else number_value(v)
+        n = _number(v)
         if n is not None and 0 < n < 1:
             n *= 100  # nobody deducts less than 1 %: a percentage format
         if n is None or not 0 <= n <= 100:

@@ -354,6 +354,15 @@ def invalid_progress(doc) -> None:
 
 
 @uno_case
+def error_values(doc) -> None:
+    """XDMT-02's progress 40 replaced by a formula that fails (=1/0, shown "#DIV/0!"), XDMT-03's by
+    =NA() ("#N/A")."""
+    sh = sheet(doc, "XDMT")
+    put(sh, "H6", "=1/0")
+    put(sh, "H7", "=NA()")
+
+
+@uno_case
 def insert_new_kpi(doc) -> None:
     """KHĐT: two rows inserted between KHĐT-04 and KHĐT-05; a new KPI typed in the first (KHĐT-08,
     weight 10, progress 20, due 30/9/2026), the second left empty; KHĐT-01's weight cut 20 -> 10."""

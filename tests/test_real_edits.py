@@ -155,6 +155,13 @@ CASES: dict[str, Case] = {
         replace(Unit("XDMT", {5: 16, 6: 0, 7: 10, 8: 7, 9: 5, 10: 4.5, 11: 5}, 100, 47.5, 12)),
         warned=(("XDMT", (6,)),),
     ),
+    # XDMT-02 (row 6, weight 20, 8 points) =1/0 and XDMT-03 (row 7, weight 10, 10 points) =NA(): error values
+    # that python-calamine reads as empty; the pre-pass gives them back: errors on H6 and H7, both score 0:
+    # 55.5 - 8 - 10 = 37.5.
+    "error_values": Case(
+        replace(Unit("XDMT", {5: 16, 6: 0, 7: 0, 8: 7, 9: 5, 10: 4.5, 11: 5}, 100, 37.5, 12)),
+        warned=(("XDMT", (6, 7)),),
+    ),
     # KHĐT: KHĐT-01 weight 10 (9 points), new KHĐT-08 on row 9 (10 × 20 % = 2), row 10 empty,
     # KHĐT-05..07 on 11-13, total 14: 9 + 10 + 9.1 + 7 + 2 + 4 + 5 + 0 = 46.1; weights 100.
     "insert_new_kpi": Case(replace(
@@ -519,6 +526,18 @@ def test_invalid_progress_is_recorded_empty_in_history(built, tmp_path):
     recorded = {key: v for unit, key, v in history_at(path, dt.date(2026, 6, 25)) if unit == "XDMT"}
     assert "XDMT-02" not in recorded
     assert recorded == {"XDMT-01": 80, "XDMT-03": 100, "XDMT-04": 35, "XDMT-05": 50, "XDMT-06": 45, "XDMT-07": 50}
+
+
+def test_error_values_typed_in_libreoffice_are_named_as_shown(built, tmp_path):
+    """=1/0 and =NA() in XDMT's progress: each an invalid progress naming its cell and the error as
+    LibreOffice shows it; neither recorded in "Lịch sử"."""
+    path = case_file(built, "error_values", tmp_path)
+    evaluation = sheetkpi.check(path, as_of=AS_OF)
+    invalid = {i.cell: i.params["value"] for i in evaluation.issues if i.code == "progress-invalid"}
+    assert invalid == {"H6": "#DIV/0!", "H7": "#N/A"}
+    sheetkpi.recalc(path, as_of=AS_OF)
+    recorded = {key for unit, key, _ in history_at(path, dt.date(2026, 6, 25)) if unit == "XDMT"}
+    assert recorded == {"XDMT-01", "XDMT-04", "XDMT-05", "XDMT-06", "XDMT-07"}
 
 
 def test_deleted_kpi_flags_the_weight_sum(built, tmp_path):

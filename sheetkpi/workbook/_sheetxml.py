@@ -283,7 +283,8 @@ def iter_rows(parts: SheetParts, part: str) -> Iterator[tuple[int, int, int]]:
         prev = row
 
 
-_TAG_END = frozenset(b" \t\r\n/>")
+_SPACE = frozenset(b" \t\r\n")
+_TAG_END = _SPACE | frozenset(b"/>")
 
 
 def _row_spans(parts: SheetParts) -> Iterator[tuple[int, int, int, int]]:
@@ -901,7 +902,6 @@ def _any_case(word: bytes) -> bytes:
 # turns that off) is many times faster than one starting with "<"; each find is checked at its "<".
 _TOTAL_HINT = re.compile(rb"f(?:\s[^>]*)?>\s*=?\s*(?:" + _any_case(b"_XLFN.") + rb")?(?:" + b"|".join(
     _any_case(w) for w in (b"SUM", b"SUBTOTAL", b"AGGREGATE")) + rb")\s*\(")
-_CELL_REF_BYTES = re.compile(rb"\$?([A-Za-z]{1,3})\$?([0-9]+)")
 _TOTAL_FORMULA_TEXT = re.compile(r"\s*=?\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE)\s*\(", re.IGNORECASE)
 
 
@@ -940,14 +940,17 @@ def marked_cells(xml: bytes, part: str, styles: set[int]) -> CellMarks:
         for at in hits:
             cell = _CELL_TAG.match(xml, xml.rfind(b"<", 0, at))
             if not parts.start <= at < parts.end or cell is None or cell.end() <= at \
-                    or xml[at - 1: at] not in _TAG_ENDS[:4]:
+                    or xml[at - 1] not in _SPACE:
                 continue  # not a cell's s attribute
-            ref = _CELL_REF_BYTES.fullmatch(_ATTR_R.search(cell.group(1)).group(1)) \
-                if _ATTR_R.search(cell.group(1)) else None
+            ref = _ATTR_R.search(cell.group(1))
             row = _row_around(xml, at)
-            if ref is None or row is None or int(ref.group(2)) != row[2]:
+            try:
+                place = parse_cell(ref.group(1).decode()) if ref else None
+            except PackageError:
+                place = None
+            if place is None or row is None or place[0] != row[2]:
                 raise _Unnumbered  # the walk places it as the old reader did: by its row's number
-            marks.styled.add((row[2], col_index(ref.group(1).decode())))
+            marks.styled.add(place)
         rows: list[tuple[int, int, int]] = []
         last_end = -1
         for at in sorted(found):
@@ -1240,12 +1243,10 @@ def _row_tag_before(xml: bytes, at: int) -> int | None:
         if lt < 0:
             return None
         name = xml[lt + 1: at]
-        if (not name or (name.endswith(b":") and _PREFIX.fullmatch(name))) and xml[at + 3: at + 4] in _TAG_ENDS:
+        if (not name or (name.endswith(b":") and _PREFIX.fullmatch(name))) and at + 3 < len(xml) \
+                and xml[at + 3] in _TAG_END:
             return lt
         at = lt
-
-
-_TAG_ENDS = (b" ", b"\t", b"\r", b"\n", b"/", b">")
 
 
 def _row_around(xml: bytes, pos: int) -> tuple[int, int, int] | None:
@@ -1264,19 +1265,3 @@ def _row_around(xml: bytes, pos: int) -> tuple[int, int, int] | None:
 class _Unnumbered(Exception):
     """A row without a number: its cells are found by walking every row."""
 
-
-
-def _row_before(xml: bytes, at: int) -> tuple[int, int] | None:
-    """(start, number) of the last row start tag with a number that begins before ``at``: found by
-    searching back for its name, which is faster than any pattern starting with "<"."""
-    while True:
-        at = xml.rfind(b"row", 0, at)
-        lt = xml.rfind(b"<", 0, at) if at > 0 else -1
-        if lt < 0:
-            return None
-        name = xml[lt + 1: at]
-        if not name or (name.endswith(b":") and _PREFIX.fullmatch(name)):
-            m = _ROW_NUMBER.match(xml, lt)
-            if m:
-                return lt, int(m.group(1))
-        at = lt

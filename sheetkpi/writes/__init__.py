@@ -71,11 +71,8 @@ def fitted_heights(fit_rows: dict[int, dict[int, str]], widths: dict[int, float]
     for row, texts in fit_rows.items():
         lines = 1
         for col, text in texts.items():
-            if type(text) is not str:
-                text = str(text)
             n = per_line.get(col) or per_line.setdefault(col, _per_line(widths.get(col, DEFAULT_WIDTH), False))
-            if len(text) > n or "\n" in text:
-                lines = max(lines, _wrapped_lines(text, n))
+            lines = max(lines, _lines(text if type(text) is str else str(text), n))
         height = _height(lines * 11 * LINE_POINTS)
         if height:
             heights[row] = height
