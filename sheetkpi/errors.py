@@ -19,6 +19,11 @@ class SheetkpiError(Exception):
         self.code = code
         self.message = message
 
+    def __reduce__(self):
+        # As made, not from ``args`` (the message alone): an error raised while a unit tab is read in
+        # another process comes back whole.
+        return (self.__class__, (self.code, self.message))
+
 
 class FileUnusable(SheetkpiError):
     """The file cannot be used: missing, not a workbook, encrypted, locked, corrupt. Nothing written."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,14 +133,86 @@ def summary_date(line: Any) -> dt.date | None:
         return None
 
 
+@dataclass
+class TabRead:
+    """What reading one tab found: a unit (with its layout), or why the tab is not one."""
+
+    sheet: str
+    unit: Unit | None = None
+    layout: UnitLayout | None = None
+    missing: str = ""  # a declared tab, or an undeclared one with a header, lacks required columns
+    declared: bool = False  # whether "Cấu hình" lists the tab
+    issue: Issue | None = None  # a tab left out of the totals, reported
+    title_years: list[int] = field(default_factory=list)  # years in its title rows, when the year is unknown
+    deadlines: list[tuple[KPI, Any]] = field(default_factory=list)  # raw deadlines, when the year is unknown
+
+
+@dataclass(frozen=True)
+class TabJob:
+    """What reading a unit tab needs from the rest of the workbook: the units table of "Cấu hình"
+    and the plan year. Plain data, so that tabs can be read in another process
+    (:mod:`sheetkpi.workbook.parallel`)."""
+
+    declared: dict[str, dict]  # folded sheet name -> its row of the units table
+    plan_year: int
+    year_known: bool  # False: raw deadlines and title years are kept, to infer the year
+
+    @property
+    def lists_units(self) -> bool:
+        return bool(self.declared)
+
+    def read(self, name: str, grid: Grid, shared: dict[str, str]) -> TabRead:
+        """Read the tab ``name`` (``shared``: see :func:`read_unit`)."""
+        header = find_header(grid)
+        decl = self.declared.get(fold(name))
+        found = TabRead(name, declared=decl is not None)
+        if header is None or not header.is_unit_tab:
+            if decl or header is not None:
+                found.missing = _missing_message(name, header)
+            return found
+        if self.lists_units and not decl:
+            # Only the tabs "Cấu hình" lists count (last year's copy, a blank form): this one is reported.
+            found.issue = UnitNotInConfig(sheet=name, unit=name)
+            return found
+        code = decl["code"] if decl else name
+        unit_name = decl["name"] if decl and decl["name"] else _unit_name_from_title(grid, header.first_row) or name
+        deadlines = None if self.year_known else found.deadlines
+        unit, unit_layout = read_unit(grid, name, code, unit_name, header, self.plan_year, shared, deadlines)
+        unit.email = decl["email"] if decl else ""
+        unit.head = decl["head"] if decl else ""
+        if not unit.kpis:
+            if not decl:
+                found.issue = SheetWithoutKpi(sheet=name, unit=code)
+                return found
+            unit.issues.append(UnitWithoutKpi(sheet=name, unit=code))
+        if not self.year_known:
+            found.title_years = _title_years(grid, header.first_row)
+        found.unit, found.layout = unit, unit_layout
+        return found
+
+
+# read_tabs(names, job, sheets, shared): each tab's TabRead, in the order of ``names`` (``shared``:
+# see read_unit). A file reader may read some in another process; by default, one after the other.
+TabReader = Callable[[list[str], TabJob, Mapping[str, Grid], dict[str, str]], Iterable[TabRead]]
+
+
+def read_in_turn(
+    names: list[str], job: TabJob, sheets: Mapping[str, Grid], shared: dict[str, str],
+) -> Iterator[TabRead]:
+    """Each tab read here, one after the other, each grid dropped before the next is asked for."""
+    for name in names:
+        yield job.read(name, sheets[name], shared)
+
+
 def read_grids(
     sheets: Mapping[str, Grid], path: Path, *, last_run: dt.date | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None, read_tabs: TabReader = read_in_turn,
 ) -> WorkbookData:
     """The model and layouts from every sheet's grid, in workbook order, however the grids were read
     (from a file, from a workbook open in a spreadsheet program). Each grid is asked for once, so a
     lazy mapping holds one sheet's cells at a time. ``last_run``: the date "Tổng hợp" shows;
-    ``progress("Đọc trang tính", done, total)`` is called after each sheet."""
+    ``progress("Đọc trang tính", done, total)`` is called after each sheet; ``read_tabs``: how the
+    tabs that may be unit tabs are read (see :data:`TabReader`)."""
     names = list(sheets)
     issues: list[Issue] = []
     config = find_sheet(sheets, layout.SHEET_CONFIG)
@@ -148,12 +220,10 @@ def read_grids(
         issues.append(ConfigMissing())
     raw, declared = read_settings(sheets[config] if config else None, issues)
     settings, year_known = _settings(raw, issues)
-    by_sheet = {fold(d["sheet"]): d for d in declared}
     units: list[Unit] = []
     layouts: dict[str, UnitLayout] = {}
     problems: list[str] = []
     near_misses: list[str] = []
-    shared: dict[str, str] = {}  # the texts read, each kept once (see read_unit)
     # Deadlines written without a year ("30/4", "Quý IV") need the plan year: when "Cấu hình" does
     # not give it, the raw deadlines are kept to be read again once the year is inferred.
     deadlines: list[tuple[KPI, Any]] | None = None if year_known else []
@@ -161,39 +231,25 @@ def read_grids(
     # The history first: its grid, a row per KPI, is dropped before the KPIs are made, and the
     # memory it took is reused for them instead of staying scattered among them.
     history_sheet = find_sheet(sheets, layout.SHEET_HISTORY)
+    shared: dict[str, str] = {}  # the texts read, each kept once (see read_unit)
     history, history_layout = read_history(sheets[history_sheet], shared) if history_sheet else ({}, None)
-    for done, name in enumerate(names, start=1):
+    tabs = [name for name in names if fold(name) not in NON_UNIT_KEYS]
+    job = TabJob({fold(d["sheet"]): d for d in declared}, settings.plan_year, year_known)
+    others = len(names) - len(tabs)
+    for done, found in enumerate(read_tabs(tabs, job, sheets, shared), start=others + 1):
         if progress:
             progress("Đọc trang tính", done, len(names))
-        if fold(name) in NON_UNIT_KEYS:
+        if found.missing:
+            (problems if found.declared else near_misses).append(found.missing)
+        if found.issue:
+            issues.append(found.issue)
+        if found.unit is None:
             continue
-        grid = sheets[name]
-        header = find_header(grid)
-        decl = by_sheet.get(fold(name))
-        if header is None or not header.is_unit_tab:
-            if decl:
-                problems.append(_missing_message(name, header))
-            elif header is not None:
-                near_misses.append(_missing_message(name, header))
-            continue
-        if declared and not decl:
-            # Only the tabs "Cấu hình" lists count (last year's copy, a blank form): this one is reported.
-            issues.append(UnitNotInConfig(sheet=name, unit=name))
-            continue
-        code = decl["code"] if decl else name
-        unit_name = decl["name"] if decl and decl["name"] else _unit_name_from_title(grid, header.first_row) or name
-        unit, unit_layout = read_unit(grid, name, code, unit_name, header, settings.plan_year, shared, deadlines)
-        unit.email = decl["email"] if decl else ""
-        unit.head = decl["head"] if decl else ""
-        if not unit.kpis:
-            if not decl:
-                issues.append(SheetWithoutKpi(sheet=name, unit=code))
-                continue
-            unit.issues.append(UnitWithoutKpi(sheet=name, unit=code))
-        if not year_known:
-            title_years.update(_title_years(grid, header.first_row))
-        units.append(unit)
-        layouts[name] = unit_layout
+        if deadlines is not None:
+            deadlines.extend(found.deadlines)
+        title_years.update(found.title_years)
+        units.append(found.unit)
+        layouts[found.sheet] = found.layout
     present = {fold(n) for n in names}
     for d in declared:
         if fold(d["sheet"]) not in present:

@@ -154,6 +154,7 @@ class Package:
         self._uniform: dict[tuple, tuple] = {}  # (style, width) -> the styles tuple of a run
         self._shared: list[str] | None = None
         self._found: dict[str, _Sheet] = {}  # sheet lookups by the name asked for
+        self._matching: dict[Callable[[str], bool], set[int]] = {}  # number-format test -> xf indices
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -531,26 +532,32 @@ class Package:
         return out
 
     def cell_marks(self, number_format: Callable[[str], bool]) -> dict[str, _sheetxml.CellMarks]:
-        """Per worksheet name, what its cells carry that their values do not tell: the cells whose
-        number format code passes ``number_format`` (a percentage:
-        :func:`sheetkpi.parsing.numbers.is_percent_format`), error values (``t="e"``, "#REF!") and
-        formulas adding up a column (=SUM, =SUBTOTAL). Sheets with none of them are left out.
-
-        The same pass notes, in :attr:`far_cells`, the sheets whose cells reach so far that a reader
-        laying the sheet out as a grid would need gigabytes (one cell typed at XFD1048576)."""
-        styles = self._styles.matching(number_format)
+        """Per worksheet name, what its cells carry that their values do not tell (see
+        :meth:`sheet_marks`); sheets with no mark are left out. Far cells are noted in
+        :attr:`far_cells`."""
         found = {}
         self.far_cells: dict[str, str] = {}
         for sheet in self._sheets:
             if sheet.is_worksheet:
-                xml = self._parts.read(sheet.part)
-                far = _sheetxml.far_cell(xml)
+                far, marks = self.sheet_marks(sheet.name, number_format)
                 if far:
                     self.far_cells[sheet.name] = far
-                marks = _sheetxml.marked_cells(xml, sheet.part, styles)
                 if marks.styled or marks.errors or marks.totals:
                     found[sheet.name] = marks
         return found
+
+    def sheet_marks(self, name: str, number_format: Callable[[str], bool]) -> tuple[str | None, _sheetxml.CellMarks]:
+        """What the cells of worksheet ``name`` carry that their values do not tell: the cells whose
+        number format code passes ``number_format`` (a percentage:
+        :func:`sheetkpi.parsing.numbers.is_percent_format`), error values (``t="e"``, "#REF!") and
+        formulas adding up a column (=SUM, =SUBTOTAL); with, first, the far cell that would make a
+        reader laying the sheet out as a grid need gigabytes (one cell typed at XFD1048576), if any."""
+        styles = self._matching.get(number_format)
+        if styles is None:
+            styles = self._matching[number_format] = self._styles.matching(number_format)
+        part = self._worksheet(name).part
+        xml = self._parts.read(part)
+        return _sheetxml.far_cell(xml), _sheetxml.marked_cells(xml, part, styles)
 
     def _shared_string(self, index: int) -> str:
         if self._shared is None:
@@ -571,6 +578,7 @@ class Package:
         from 164, never colliding); existing indices never change. An entry equal to the one asked
         for is reused, so a run that asks for the formats an earlier run added changes nothing.
         """
+        self._matching.clear()  # the new entry may match a test
         return self._styles.add(CellStyle(bold, italic, size, color, fill, num_fmt, wrap, halign, valign, border))
 
     def add_bar_chart(self, sheet_name: str, *, anchor: tuple[int, int, int, int], title: str, categories: str,

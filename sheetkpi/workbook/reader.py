@@ -69,14 +69,12 @@ class Grids(Mapping[str, Grid]):
 
         from .package import Package
 
-        package = package or Package.open(path)
-        self._path = path
-        self._stamp = _stamp(path)
         # The package is opened first: its checks (size limits, DTDs) run before anything is parsed.
         # It also tells what calamine does not: percentage formats, error values (calamine reads
         # "#REF!" as an empty cell) and =SUM() formulas.
-        self._marks = package.cell_marks(is_percent_format)
-        self._far = package.far_cells
+        self._package = package or Package.open(path)
+        self._path = path
+        self._stamp = _stamp(path)
         try:
             self._book = CalamineWorkbook.from_path(str(path))
         except Exception as exc:  # calamine raises several kinds for a broken package
@@ -96,21 +94,26 @@ class Grids(Mapping[str, Grid]):
     def __getitem__(self, name: str) -> Grid:
         if name not in self._names:
             raise KeyError(name)
-        if name in self._far:
+        try:
+            far, marks = self._package.sheet_marks(name, is_percent_format)
+        except Exception as exc:
+            if _stamp(self._path) != self._stamp:
+                raise self._damaged(name, exc) from exc  # saved again meanwhile
+            raise  # the package's own refusal (a part too large…), as it tells it
+        if far:
             # Refused before calamine lays the sheet out as a grid: billions of cells would take the
             # machine's memory, and the process with it.
             raise FileUnusable("far-cell", (
-                f"Trang tính '{name}' có ô ở {self._far[name]}, quá xa vùng dữ liệu: đọc trang tính này cần hàng "
+                f"Trang tính '{name}' có ô ở {far}, quá xa vùng dữ liệu: đọc trang tính này cần hàng "
                 f"tỷ ô. Hãy mở tệp, nhấn Ctrl+End để đến ô đó, xóa các dòng và cột thừa rồi lưu lại."
             ))
-        marks = self._marks.get(name)
         try:
             rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            for (r, c), text in (marks.errors.items() if marks else ()):
+            for (r, c), text in marks.errors.items():
                 rows.extend([] for _ in range(r - len(rows)))
                 rows[r - 1].extend("" for _ in range(c - len(rows[r - 1])))
                 rows[r - 1][c - 1] = text
-            grid = _grid(rows, marks.styled if marks else (), marks.totals if marks else ())
+            grid = _grid(rows, marks.styled, marks.totals)
         except Exception as exc:  # sheets are parsed on demand: a damaged one fails only here
             raise self._damaged(name, exc) from exc
         self._unread.pop(name, None)
