@@ -209,6 +209,11 @@ class Package:
         """Sheet names in workbook order."""
         return [s.name for s in self._sheets]
 
+    def sheet_sizes(self) -> dict[str, int]:
+        """The size of each worksheet's XML as the file holds it, inflated (bytes), by name."""
+        return {s.name: info.file_size for s in self._sheets
+                if s.is_worksheet and (info := self._parts.info(s.part)) is not None}
+
     def has_sheet(self, name: str) -> bool:
         """Whether a sheet of that name exists (Unicode-normalised, case-insensitive as Excel)."""
         return self._find(name) is not None

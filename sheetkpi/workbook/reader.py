@@ -14,22 +14,28 @@ from typing import TYPE_CHECKING, Any
 from .. import layout
 from ..errors import FileUnusable
 from ..parsing.numbers import is_percent_format
-from ..reading import WorkbookData, find_sheet, read_grids, summary_date
+from ..reading import WorkbookData, find_sheet, read_grids, read_in_turn, summary_date
 from ..structure import EMPTY_CELL, Cell, Grid
 
 if TYPE_CHECKING:  # the package writer (lxml) is imported only when a file is read
     from .package import Package
 
 
-def read_workbook(path: str | Path, package: Package | None = None, *, progress=None) -> WorkbookData:
+def read_workbook(path: str | Path, package: Package | None = None, *, progress=None,
+                  two_processes: bool | None = None) -> WorkbookData:
     """Read every unit tab, the settings and the history of the workbook at ``path`` (``package``:
     the same file already opened, so that it is not opened again; ``progress``: see
-    :func:`sheetkpi.reading.read_grids`)."""
+    :func:`sheetkpi.reading.read_grids`; ``two_processes``: read the unit tabs in two processes,
+    by default when the workbook is large enough, see :mod:`sheetkpi.workbook.parallel`)."""
+    from . import parallel
     from .package import Package
 
     path = Path(path)
     package = package or Package.open(path)
+    if two_processes is None:
+        two_processes = parallel.worth_it(package)
     with load_grids(path, package) as sheets:
+        read_tabs = parallel.TwoProcessReader(path, sheets) if two_processes else read_in_turn
         # "Tổng hợp" is sheetkpi's own output, rewritten whole by every run: only the report date
         # on its third row is read, and parsing it all (80,000 rows after a run over 100,000 KPIs)
         # only to look for damage would cost as much as reading 10,000 KPIs.
@@ -39,7 +45,7 @@ def read_workbook(path: str | Path, package: Package | None = None, *, progress=
             line = package.read_cell_values(owned, [(layout.SUMMARY_AS_OF_ROW, 1)]).get((layout.SUMMARY_AS_OF_ROW, 1))
             last_run = summary_date(line)
         try:
-            data = read_grids(sheets, path, last_run=last_run, progress=progress)
+            data = read_grids(sheets, path, last_run=last_run, progress=progress, read_tabs=read_tabs)
         except Exception:
             # The first damaged sheet in workbook order is what is reported, whatever else went
             # wrong: as when every sheet was parsed before reading. (Not a finally: an interrupt
@@ -128,6 +134,11 @@ class Grids(Mapping[str, Grid]):
     def __contains__(self, name: object) -> bool:
         # Mapping's own would read the sheet to answer.
         return name in self._names
+
+    def read_elsewhere(self, names: list[str]) -> None:
+        """Note that the sheets ``names`` were parsed whole by another reader of the same file."""
+        for name in names:
+            self._unread.pop(name, None)
 
     def parse_unread(self, skip: str | None = None) -> None:
         """Parse, in workbook order, the sheets not yet read whole (but ``skip``), and drop them: the

@@ -1,0 +1,192 @@
+"""Unit tabs of a large workbook file read by two processes: this one from the first tab on, a
+second one from the last tab back, until they meet.
+
+python-calamine holds the GIL while it parses a sheet, so a thread cannot read beside the main one
+(measured: docs/performance.md); a second process can. It opens the same file, reads whole tabs
+(grid, structure, KPIs: :meth:`sheetkpi.reading.TabJob.read`) and sends back what it found, which
+:func:`sheetkpi.reading.read_grids` takes in workbook order as if it had read every tab itself.
+
+The tabs are shared in chunks: the second process asks for the last chunk nobody has taken, this
+one takes the first; so neither waits for the other longer than one chunk takes. The second process
+is ``python -m sheetkpi.workbook.parallel`` talking over its standard input and output (not
+multiprocessing, whose "spawn" runs the caller's main script again in the child, and whose "fork"
+is unsafe beside threads). It costs about 0.1 s to start, so only workbooks whose unit tabs are
+large enough are read this way (:func:`worth_it`). If it dies (killed, out of memory), the chunks
+it had taken are read here.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from ..parsing.text import fold
+from ..reading import NON_UNIT_KEYS, TabJob, TabRead, read_in_turn
+
+if TYPE_CHECKING:
+    from ..structure import Grid
+    from .package import Package
+    from .reader import Grids
+
+# Below this many bytes of unit-tab XML (inflated; about 5,000 KPI rows) one process reads faster
+# than two: starting the second costs more than the half it would read.
+MIN_SHEET_BYTES = 8 << 20
+CHUNKS = 16  # chunks of tabs shared out: finer balances better, each costs a hand-over
+# SHEETKPI_PROCESSES=1: always one process (a machine short of memory); =2: two whenever a Python
+# interpreter can be started, whatever the size; unset: as worth_it decides.
+ENV = "SHEETKPI_PROCESSES"
+
+
+def worth_it(package: Package) -> bool:
+    """Whether reading the workbook's unit tabs in two processes is faster than in one: two CPUs
+    for this process, a Python interpreter to start (not Excel's or LibreOffice's embedded one)
+    and enough unit-tab XML; or as :data:`ENV` says."""
+    wanted = os.environ.get(ENV, "").strip()
+    if wanted == "1":
+        return False
+    if not Path(sys.executable or "").name.lower().startswith("python"):
+        return False
+    if wanted == "2":
+        return True
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if cpus < 2:
+        return False
+    sizes = package.sheet_sizes()
+    return sum(size for name, size in sizes.items() if fold(name) not in NON_UNIT_KEYS) >= MIN_SHEET_BYTES
+
+
+class TwoProcessReader:
+    """A :data:`sheetkpi.reading.TabReader` sharing the tabs with a second process (see the module)."""
+
+    def __init__(self, path: Path, grids: Grids) -> None:
+        self._path = path
+        self._grids = grids  # this process's grids of the same file
+
+    def __call__(self, names: list[str], job: TabJob, sheets: Mapping[str, Grid],
+                 shared: dict[str, str]) -> Iterator[TabRead]:
+        size = max(1, -(-len(names) // CHUNKS))
+        chunks = [names[i:i + size] for i in range(0, len(names), size)]
+        shares = _Shares(len(chunks))
+        try:
+            child = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError:  # no process to be had (a limit on processes): every tab read here
+            yield from read_in_turn(names, job, sheets, shared)
+            return
+        try:
+            try:
+                _send(child.stdin, (str(self._path), job, chunks))
+            except OSError:
+                shares.serve_none()  # it ended at once: every tab read here
+            else:
+                threading.Thread(target=shares.serve, args=(child.stdout, child.stdin), daemon=True,
+                                 name="sheetkpi-tabs").start()
+            for i, chunk in enumerate(chunks):
+                found = shares.take(i)
+                if found is None:  # this process's chunk, or one the second process could not finish
+                    for name in chunk:
+                        yield job.read(name, sheets[name], shared)
+                    continue
+                if isinstance(found, BaseException):
+                    raise found  # a damaged tab: as if read here, in workbook order
+                self._grids.read_elsewhere(chunk)
+                yield from found
+        finally:
+            if child.poll() is None:
+                child.kill()
+            child.wait()
+            for pipe in (child.stdin, child.stdout):
+                pipe.close()
+
+
+class _Shares:
+    """Who reads which chunk. The serving thread answers the second process; the main thread
+    takes chunks from the start and waits for the second process's."""
+
+    def __init__(self, count: int) -> None:
+        self._changed = threading.Condition()
+        self._low, self._high = 0, count - 1  # the next chunk for this process, for the other one
+        self._results: dict[int, Any] = {}
+        self._gone = False  # the second process has stopped talking
+
+    def take(self, i: int) -> list[TabRead] | BaseException | None:
+        """Chunk ``i``'s tabs as read by the second process, or None when this process reads it."""
+        with self._changed:
+            if self._low == i and i <= self._high:
+                self._low += 1
+                return None
+            self._changed.wait_for(lambda: i in self._results or self._gone)
+            return self._results.pop(i, None)
+
+    def serve(self, answers: IO[bytes], asks: IO[bytes]) -> None:
+        """Answer the second process until it stops."""
+        try:
+            while True:
+                message = _receive(answers)
+                with self._changed:
+                    if message[0] == "done":
+                        self._results[message[1]] = message[2]
+                        self._changed.notify_all()
+                        continue
+                    grant = self._high if self._low <= self._high else None
+                    if grant is not None:
+                        self._high -= 1
+                _send(asks, grant)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            pass
+        finally:
+            self.serve_none()
+
+    def serve_none(self) -> None:
+        """The second process has stopped: what it had not sent back is read here."""
+        with self._changed:
+            self._gone = True
+            self._changed.notify_all()
+
+
+def _send(pipe: IO[bytes], value: object) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    pipe.write(struct.pack("<Q", len(data)) + data)
+    pipe.flush()
+
+
+def _receive(pipe: IO[bytes]) -> Any:
+    head = pipe.read(8)
+    if len(head) < 8:
+        raise EOFError
+    (length,) = struct.unpack("<Q", head)
+    data = pipe.read(length)
+    if len(data) < length:
+        raise EOFError
+    return pickle.loads(data)  # from the child this module started: trusted
+
+
+def _serve() -> None:
+    """The second process: read the chunks the first one grants, from the last."""
+    from .reader import Grids
+
+    asks, answers = sys.stdin.buffer, sys.stdout.buffer
+    path, job, chunks = _receive(asks)
+    with Grids(Path(path)) as grids:
+        while True:
+            _send(answers, ("want",))
+            i = _receive(asks)
+            if i is None:
+                return
+            shared: dict[str, str] = {}
+            try:
+                found: Any = [job.read(name, grids[name], shared) for name in chunks[i]]
+            except Exception as exc:
+                found = exc
+            _send(answers, ("done", i, found))
+
+
+if __name__ == "__main__":
+    _serve()

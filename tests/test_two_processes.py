@@ -1,0 +1,193 @@
+"""Unit tabs read by a second process (sheetkpi.workbook.parallel): the same model as one process
+reads, the same refusals in the same workbook order, and every tab read here when the second
+process cannot help. Nothing is mocked: the second process is a real `python -m` child.
+
+This process is slowed on its unit tabs (a wrapper that sleeps before handing a grid over) so that
+the second process, which starts in about 0.1 s, reads the last tabs of the five-tab example; the
+tests check which tabs it read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from sheetkpi.errors import FileUnusable
+from sheetkpi.reading import read_grids
+from sheetkpi.workbook import parallel
+from sheetkpi.workbook.package import Package
+from sheetkpi.workbook.reader import load_grids, read_workbook
+
+import badinputs as B
+from support import EXAMPLE
+
+UNITS = B.UNIT_SHEETS
+
+
+class _Slow(Mapping):
+    """The grids, each unit tab handed over after ``seconds``."""
+
+    def __init__(self, grids, seconds: float, asked: list[str] | None = None) -> None:
+        self._grids, self._seconds, self._asked = grids, seconds, asked
+
+    def __getitem__(self, name):
+        if self._asked is not None:
+            self._asked.append(name)
+        if name in UNITS:
+            time.sleep(self._seconds)
+        return self._grids[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._grids)
+
+    def __len__(self) -> int:
+        return len(self._grids)
+
+    def __contains__(self, name) -> bool:
+        return name in self._grids
+
+
+def _read_shared(path: Path, seconds: float = 0.6, asked: list[str] | None = None):
+    """The workbook read with the second process, this one slowed (``asked``: the sheets this
+    process was asked for, in order)."""
+    with load_grids(path) as grids:
+        slow = _Slow(grids, seconds, asked)
+        return read_grids(slow, path, read_tabs=parallel.TwoProcessReader(path, grids))
+
+
+def _same(a, b) -> None:
+    assert repr(a.tracker) == repr(b.tracker)
+    assert repr(a.units) == repr(b.units)
+    assert repr(a.history) == repr(b.history)
+    assert [u.sheet for u in a.tracker.units] == [u.sheet for u in b.tracker.units]
+
+
+def test_the_second_process_reads_the_last_tabs_and_the_model_is_the_same(tmp_path):
+    path = B.copy_example(tmp_path)
+    alone = read_workbook(path, two_processes=False)
+    asked: list[str] = []
+    _same(_read_shared(path, asked=asked), alone)
+    read_here = [name for name in asked if name in UNITS]
+    assert read_here and UNITS[-1] not in read_here, read_here  # the last tab: the other process's
+    assert read_here == list(UNITS[: len(read_here)])  # this one from the first tab on
+
+
+def test_a_year_of_history_and_a_changed_layout_read_the_same(tmp_path):
+    """A workbook after a recalc (a "Lịch sử", a "Tổng hợp") with KPIs under the total row and a
+    percentage-formatted progress column, read both ways."""
+    from sheetkpi import api
+
+    path = B.copy_example(tmp_path)
+    api.recalc(path, as_of="2026-05-25", memo=False)
+    api.recalc(path, as_of="2026-06-25", memo=False)
+    _same(_read_shared(path), read_workbook(path, two_processes=False))
+
+
+@pytest.mark.parametrize("make, code", [
+    (lambda folder: _broken(folder, UNITS[-1]), "corrupt"),
+    (lambda folder: _far(folder, UNITS[-1]), "far-cell"),
+])
+def test_a_damaged_tab_read_by_the_second_process_is_refused_as_when_read_here(tmp_path, make, code):
+    path = make(tmp_path)
+    with pytest.raises(FileUnusable) as alone:
+        read_workbook(path, two_processes=False)
+    with pytest.raises(FileUnusable) as shared:
+        _read_shared(path)
+    assert alone.value.code == shared.value.code == code
+    assert shared.value.message == alone.value.message and UNITS[-1] in shared.value.message
+
+
+def test_the_first_damaged_tab_in_workbook_order_is_told(tmp_path):
+    """The first tab is damaged (read here) and the last too (read by the other): the first is told."""
+    path = _broken(tmp_path, UNITS[0])
+    path = _broken_in_place(path, UNITS[-1])
+    with pytest.raises(FileUnusable) as shared:
+        _read_shared(path)
+    assert f"'{UNITS[0]}'" in shared.value.message
+
+
+@pytest.mark.parametrize("executable", ["/bin/false", "/nonexistent/python3"])
+def test_without_a_second_process_every_tab_is_read_here(tmp_path, monkeypatch, executable):
+    """The second process ends at once (or cannot start): nothing is lost, nothing read twice."""
+    path = B.copy_example(tmp_path)
+    alone = read_workbook(path, two_processes=False)
+    monkeypatch.setattr(parallel.sys, "executable", executable)
+    _same(_read_shared(path, seconds=0.05), alone)
+
+
+def test_when_two_processes_are_worth_it(tmp_path, monkeypatch):
+    package = Package.open(EXAMPLE)
+    sizes = package.sheet_sizes()
+    units = sum(sizes[name] for name in UNITS)
+    assert 0 < units < parallel.MIN_SHEET_BYTES  # the example: one process
+    monkeypatch.delenv(parallel.ENV, raising=False)
+    monkeypatch.setattr(parallel, "MIN_SHEET_BYTES", units)  # "Cấu hình", "Hướng dẫn"… do not count
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert parallel.worth_it(package)
+    monkeypatch.setattr(parallel, "MIN_SHEET_BYTES", units + 1)
+    assert not parallel.worth_it(package)
+    monkeypatch.setenv(parallel.ENV, "2")
+    assert parallel.worth_it(package)
+    monkeypatch.setattr(parallel.sys, "executable", "/opt/libreoffice/program/soffice.bin")  # embedded
+    assert not parallel.worth_it(package)
+    monkeypatch.setattr(parallel.sys, "executable", sys.executable)
+    monkeypatch.setenv(parallel.ENV, "1")
+    monkeypatch.setattr(parallel, "MIN_SHEET_BYTES", 0)
+    assert not parallel.worth_it(package)
+    monkeypatch.delenv(parallel.ENV)
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert not parallel.worth_it(package)
+
+
+def test_the_command_gives_the_same_workbook_with_two_processes(tmp_path):
+    """`sheetkpi check --json` and `recalc` through the CLI, with SHEETKPI_PROCESSES=2 and =1."""
+    results = {}
+    for processes in ("1", "2"):
+        folder = tmp_path / processes
+        folder.mkdir()
+        path = B.copy_example(folder)
+        env = {**os.environ, parallel.ENV: processes}
+        check = subprocess.run([sys.executable, "-m", "sheetkpi", "check", str(path), "--as-of", "2026-06-25",
+                                "--json"], capture_output=True, text=True, env=env)
+        recalc = subprocess.run([sys.executable, "-m", "sheetkpi", "recalc", str(path), "--as-of", "2026-06-25",
+                                 "--no-memo"], capture_output=True, text=True, env=env)
+        assert recalc.returncode == 0, recalc.stderr
+        book = load_workbook(path)
+        cells = {(ws.title, c.coordinate): c.value for ws in book for row in ws.iter_rows() for c in row
+                 if c.value is not None and not (isinstance(c.value, str) and " lúc " in c.value)}
+        results[processes] = (json.loads(check.stdout), cells)
+    assert results["1"][0] == results["2"][0]
+    assert results["1"][1] == results["2"][1]
+    assert len(results["2"][1]) > 500
+
+
+def _broken(folder: Path, sheet: str) -> Path:
+    return _broken_in_place(B.copy_example(folder), sheet)
+
+
+def _broken_in_place(path: Path, sheet: str) -> Path:
+    """``sheet`` cut off in the middle of a row (a half-written file)."""
+    part = B.sheet_part(path, sheet)
+    xml = B.read_part(path, part)
+    cut = xml.index(b"<row ", xml.index(b"<sheetData") + 200)
+    return B.rewrite_parts(path, {part: xml[: cut + 12]})
+
+
+def _far(folder: Path, sheet: str) -> Path:
+    from lxml import etree
+
+    def edit(root):
+        data = root.find(f"{{{B.MAIN}}}sheetData")
+        row = etree.SubElement(data, f"{{{B.MAIN}}}row", r="1048576")
+        cell = etree.SubElement(row, f"{{{B.MAIN}}}c", r="XFD1048576", t="inlineStr")
+        etree.SubElement(etree.SubElement(cell, f"{{{B.MAIN}}}is"), f"{{{B.MAIN}}}t").text = "x"
+
+    return B.edit_sheet(B.copy_example(folder), sheet, edit)
