@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -92,6 +93,7 @@ class Row:
     peak_mib: float | None  # largest peak RSS of the job's own process tree over the runs; None if unmeasurable
     cpu_s: float | None = None  # median CPU time (user + system, every thread and child of the job)
     walls: list[float] = field(default_factory=list)  # wall seconds of each round, in the order run
+    sum_mib: float | None = None  # largest sum of the RSS of the job's processes alive at once (sampled)
 
 
 @dataclass
@@ -108,6 +110,7 @@ class Sample:
     wall: float
     cpu: float | None
     peak_mib: float | None
+    sum_mib: float | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,6 +151,52 @@ def peak_method() -> str | None:
 PEAK = peak_method()
 
 
+class TreeSampler:
+    """The largest sum of the resident memory of a process and its descendants alive at the same
+    moment, sampled every 10 ms from /proc (Linux; None elsewhere). A job that reads with two
+    processes (sheetkpi.workbook.parallel) peaks in each at different moments: %M gives the larger
+    of the two peaks, this the most they held together — an upper bound, since pages the two
+    share (the interpreter, libraries) count twice, as does the intermediary (GNU time, ~2 MiB); a
+    lower one by up to 10 ms of growth."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True) if Path("/proc/self/statm").exists() else None
+        if self._thread:
+            self._thread.start()
+
+    def _run(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self._stop.wait(0.01):
+            children: dict[int, list[int]] = {}
+            for entry in os.scandir("/proc"):
+                if entry.name.isdigit():
+                    try:
+                        with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                            ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+                    except (OSError, ValueError, IndexError):
+                        continue
+                    children.setdefault(ppid, []).append(int(entry.name))
+            total, todo = 0, [self.pid]
+            while todo:
+                pid = todo.pop()
+                try:
+                    with open(f"/proc/{pid}/statm", "rb") as fh:
+                        total += int(fh.read().split()[1]) * page
+                except (OSError, ValueError, IndexError):
+                    pass
+                todo += children.get(pid, [])
+            self.peak = max(self.peak, total)
+
+    def stop(self) -> float | None:
+        """The largest sum seen, in MiB."""
+        if self._thread is None:
+            return None
+        self._stop.set()
+        self._thread.join()
+        return self.peak / (1 << 20) if self.peak else None
+
+
 def run_once(cmd: list[str], log: Path, cwd: Path, env: dict) -> Sample:
     """Run ``cmd`` to the end: wall and CPU seconds, and the peak RSS (MiB) of its own process tree."""
     peak_file = log.with_suffix(".peak")
@@ -161,6 +210,7 @@ def run_once(cmd: list[str], log: Path, cwd: Path, env: dict) -> Sample:
     with open(log, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(wrapped, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env)
+        sampler = TreeSampler(proc.pid)
         if hasattr(os, "wait4"):
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
@@ -169,6 +219,7 @@ def run_once(cmd: list[str], log: Path, cwd: Path, env: dict) -> Sample:
         else:
             proc.wait()
             wall, cpu = time.perf_counter() - start, None
+        together = sampler.stop()
     if proc.returncode not in (0, 1):  # 1: `check` found data errors, a result
         raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{log.read_text(errors='replace')[-2000:]}")
     peak = None
@@ -176,7 +227,7 @@ def run_once(cmd: list[str], log: Path, cwd: Path, env: dict) -> Sample:
         # GNU time writes "Command exited with non-zero status 1" first when it does.
         last = peak_file.read_text().split()[-1:]
         peak = int(last[0]) * MAXRSS_UNIT / (1 << 20) if last and last[0].isdigit() else None
-    return Sample(wall, cpu, peak)
+    return Sample(wall, cpu, peak, together)
 
 
 def run_rounds(jobs: list[Job], *, rows, tabs, runs: int, warmup: int, work: Path, env: dict) -> list[Row]:
@@ -201,8 +252,10 @@ def run_rounds(jobs: list[Job], *, rows, tabs, runs: int, warmup: int, work: Pat
         walls = [s.wall for s in got]
         peaks = [s.peak_mib for s in got if s.peak_mib is not None]
         cpus = [s.cpu for s in got if s.cpu is not None]
+        sums = [s.sum_mib for s in got if s.sum_mib is not None]
         out.append(Row(rows, tabs, job.name, statistics.median(walls), min(walls), max(walls), runs,
-                       max(peaks) if peaks else None, statistics.median(cpus) if cpus else None, walls))
+                       max(peaks) if peaks else None, statistics.median(cpus) if cpus else None, walls,
+                       max(sums) if sums else None))
     for r in out:
         print(f"  {r.job:34s} {r.median_s:8.3f} s  "
               + (f"{r.peak_mib:7.0f} MiB" if r.peak_mib is not None else "    n/a"), flush=True)
@@ -521,8 +574,10 @@ def targets(results: list[Row], found: list[dict]) -> list[str]:
                          f"×{r['median']:.2f} (rounds {r['min']:.2f}–{r['max']:.2f}) — {verdict(r['median'] <= most)}")
         big = find(results, job, TARGET_BIG_ROWS)
         if big and big.peak_mib:
+            # Judged on the most the job's processes held at once when that is more than one's peak.
+            held = max(big.peak_mib, big.sum_mib or 0)
             lines.append(f"#20 100,000 rows {job.removeprefix('sheetkpi ')} ≤ {TARGET_BIG_MIB_20:g} MiB: "
-                         f"{big.peak_mib:.0f} MiB — {verdict(big.peak_mib <= TARGET_BIG_MIB_20)}")
+                         f"{held:.0f} MiB — {verdict(held <= TARGET_BIG_MIB_20)}")
     r = ratio(RECALC, LIBREOFFICE, 32)
     if r:
         lines.append(f"#20 example recalc --no-memo ≤ {TARGET_VS_LIBREOFFICE:g}× LibreOffice: ×{r['median']:.2f} "
@@ -531,15 +586,16 @@ def targets(results: list[Row], found: list[dict]) -> list[str]:
 
 
 def table(results: list[Row]) -> str:
-    lines = ["| KPI rows | tabs | job | median s | min–max s | CPU s | runs | peak MiB |",
-             "|---:|---:|---|---:|---:|---:|---:|---:|"]
+    lines = ["| KPI rows | tabs | job | median s | min–max s | CPU s | runs | peak MiB | processes together MiB |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         size = f"{r.rows:,}" if r.rows else "–"
         tabs = str(r.tabs) if r.tabs else "–"
         peak = f"{r.peak_mib:.0f}" if r.peak_mib is not None else "n/a"
         cpu = f"{r.cpu_s:.3f}" if r.cpu_s is not None else "n/a"
+        together = f"{r.sum_mib:.0f}" if r.sum_mib is not None else "n/a"
         lines.append(f"| {size} | {tabs} | {r.job} | {r.median_s:.3f} | {r.min_s:.3f}–{r.max_s:.3f} | {cpu} "
-                     f"| {r.runs} | {peak} |")
+                     f"| {r.runs} | {peak} | {together} |")
     return "\n".join(lines)
 
 

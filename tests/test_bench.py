@@ -56,6 +56,10 @@ def test_benchmark_runs_on_the_smallest_size(tmp_path):
     bare = next(r for r in results if r["job"] == "python -c pass")
     if bare["peak_mib"] is not None:
         assert bare["peak_mib"] < 32, bare
+    # The most the job's processes held together, sampled from /proc where there is one.
+    recalc = next(r for r in results if r["job"] == "sheetkpi recalc --no-memo")
+    if Path("/proc/self/statm").exists():
+        assert recalc["sum_mib"] is not None and 10 < recalc["sum_mib"] < 300, recalc
     assert "| KPI rows | tabs | job |" in done.stdout and "ratios, per round" in done.stdout
 
 
