@@ -321,8 +321,9 @@ def read_unit(
     """The unit and its KPIs: the KPI rows :func:`~sheetkpi.structure.read_structure` finds, those
     under the total row included and flagged.
 
-    ``shared``: the texts read so far, each kept once; an equal text read again is taken from it
-    (departments repeat outputs, partners, results and obstacles from row to row). ``deadlines``:
+    ``shared``: the texts read so far, each kept once, by their clean form and as typed; an equal
+    text read again is taken from it (departments repeat outputs, partners, results and obstacles
+    from row to row). ``deadlines``:
     when given, each KPI's raw deadline is appended (to be read again once the plan year is known).
     """
     unit = Unit(code=code, name=name, sheet=sheet)
@@ -383,8 +384,16 @@ def _read_kpi(
     cells = CellAddresses(letters, row)
     text = {}
     for f in _KPI_TEXTS:
-        value = clean_text(values.get(f))
-        text[f] = shared.setdefault(value, value)
+        raw = values.get(f)
+        # A text typed again is cleaned once: ``shared`` maps it, as typed, to its clean form (a
+        # clean text maps to itself, so the two kinds of key never disagree).
+        found = shared.get(raw) if type(raw) is str else None
+        if found is None:
+            value = clean_text(raw)
+            found = shared.setdefault(value, value)
+            if type(raw) is str:
+                shared[raw] = found
+        text[f] = found
     issues: list[Issue] = []
     where = {"sheet": sheet, "unit": unit.code, "kpi": text["code"] or text["title"][:30]}
 

@@ -237,6 +237,21 @@ def _value(row: list[Cell], col: int | None) -> Any:
     return row[col - 1].value if col and col <= len(row) else None
 
 
+def _repeats_header(row: list[Cell], cols: tuple[int, ...]) -> bool:
+    """Whether two of the identity columns hold header texts (a header repeated on a new page)."""
+    texts = [v for c in cols if isinstance(v := _value(row, c), str)]
+    found, left = 0, len(texts)
+    for text in texts:  # a KPI row: a code with digits first, no header; its title alone cannot make two
+        left -= 1
+        if header_field(text):
+            found += 1
+        if found == 2:
+            return True
+        if found + left < 2:
+            return False
+    return False
+
+
 def _numbering(label: str) -> str:
     """The numbering a row's label opens with ("II" of "II. NHIỆM VỤ"), or ""."""
     m = _NUMBERING.match(label)
@@ -309,7 +324,7 @@ def read_structure(grid: Grid, header: Header, sheet: str, unit: str) -> TabStru
             totals.append((r, bool(total and total.group("part"))))
             last_table_row = r
             continue
-        if sum(1 for c in identity_cols if isinstance(_value(row, c), str) and header_field(_value(row, c))) >= 2:
+        if _repeats_header(row, identity_cols):
             kinds[r] = HEADER_AGAIN
             last_table_row = r
             continue

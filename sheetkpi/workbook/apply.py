@@ -42,11 +42,13 @@ def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites]) -> int:
 
     ``plan`` may be a generator of :class:`SheetWrites`: each sheet is applied and committed
     (rendered and packed, its writes freed) before the next is asked for, so a run holds one
-    sheet's writes at a time.
+    sheet's writes at a time. Such a sheet's writes are emptied once they are in the package,
+    before it renders (its values, texts and styles are not held twice while it does).
     """
     style = _Styles(pkg)
     count = 0
-    for sheet in plan.sheets if isinstance(plan, WritePlan) else plan:
+    streamed = not isinstance(plan, WritePlan)
+    for sheet in plan if streamed else plan.sheets:
         _apply_sheet(pkg, sheet, style)
         heights = dict(sheet.row_heights)
         if sheet.fit_rows:
@@ -55,8 +57,10 @@ def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites]) -> int:
                 heights[row] = max(height, heights.get(row, 0.0))
         if heights:
             pkg.set_row_heights(sheet.sheet, heights)
-        pkg.commit(sheet.sheet)
         count += sheet.cell_count()
+        if streamed:
+            sheet.cells, sheet.styled_cells, sheet.blocks, sheet.merges, sheet.fit_rows = {}, {}, [], [], {}
+        pkg.commit(sheet.sheet)
         del sheet  # not held while the next sheet's writes are made
     return count
 
