@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..parsing.text import fold
-from ..reading import NON_UNIT_KEYS, TabJob, TabRead, read_in_turn
+from ..reading import NON_UNIT_KEYS, TabJob, TabRead
 
 if TYPE_CHECKING:
     from ..structure import Grid
@@ -63,11 +63,22 @@ def worth_it(package: Package) -> bool:
 
 
 class TwoProcessReader:
-    """A :data:`sheetkpi.reading.TabReader` sharing the tabs with a second process (see the module)."""
+    """A :data:`sheetkpi.reading.TabReader` sharing the tabs with a second process (see the module).
+
+    The second process starts when this is made, and opens the file while this one reads the
+    settings and "Lịch sử"; :meth:`close` (or the end of a ``with`` block) ends it, read or not.
+    """
 
     def __init__(self, path: Path, grids: Grids) -> None:
-        self._path = path
         self._grids = grids  # this process's grids of the same file
+        try:
+            self._child: subprocess.Popen | None = subprocess.Popen(
+                [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL)
+        except OSError:  # no process to be had (a limit on processes): every tab is read here
+            self._child = None
+        else:
+            self._tell(str(path))
 
     def __call__(self, names: list[str], job: TabJob, sheets: Mapping[str, Grid],
                  shared: dict[str, str]) -> Iterator[TabRead]:
@@ -75,19 +86,11 @@ class TwoProcessReader:
         chunks = [names[i:i + size] for i in range(0, len(names), size)]
         shares = _Shares(len(chunks))
         try:
-            child = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        except OSError:  # no process to be had (a limit on processes): every tab read here
-            yield from read_in_turn(names, job, sheets, shared)
-            return
-        try:
-            try:
-                _send(child.stdin, (str(self._path), job, chunks))
-            except OSError:
-                shares.serve_none()  # it ended at once: every tab read here
-            else:
-                threading.Thread(target=shares.serve, args=(child.stdout, child.stdin), daemon=True,
+            if self._tell((job, chunks)):
+                threading.Thread(target=shares.serve, args=(self._child.stdout, self._child.stdin), daemon=True,
                                  name="sheetkpi-tabs").start()
+            else:
+                shares.serve_none()  # no second process, or it ended at once: every tab read here
             for i, chunk in enumerate(chunks):
                 found = shares.take(i)
                 if found is None:  # this process's chunk, or one the second process could not finish
@@ -99,11 +102,34 @@ class TwoProcessReader:
                 self._grids.read_elsewhere(chunk)
                 yield from found
         finally:
-            if child.poll() is None:
-                child.kill()
-            child.wait()
-            for pipe in (child.stdin, child.stdout):
-                pipe.close()
+            self.close()
+
+    def _tell(self, message: object) -> bool:
+        """Send the second process ``message``; False when there is none to hear it."""
+        if self._child is None:
+            return False
+        try:
+            _send(self._child.stdin, message)
+        except OSError:
+            return False
+        return True
+
+    def close(self) -> None:
+        """End the second process (killed if still reading: what it read is not needed)."""
+        child, self._child = self._child, None
+        if child is None:
+            return
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        for pipe in (child.stdin, child.stdout):
+            pipe.close()
+
+    def __enter__(self) -> TwoProcessReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class _Shares:
@@ -173,8 +199,8 @@ def _serve() -> None:
     from .reader import Grids
 
     asks, answers = sys.stdin.buffer, sys.stdout.buffer
-    path, job, chunks = _receive(asks)
-    with Grids(Path(path)) as grids:
+    with Grids(Path(_receive(asks))) as grids:  # opened while the first process reads the settings
+        job, chunks = _receive(asks)
         while True:
             _send(answers, ("want",))
             i = _receive(asks)

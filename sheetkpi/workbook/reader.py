@@ -7,6 +7,7 @@ error value? a =SUM()?) comes from one pass over the package.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,8 +35,9 @@ def read_workbook(path: str | Path, package: Package | None = None, *, progress=
     package = package or Package.open(path)
     if two_processes is None:
         two_processes = parallel.worth_it(package)
-    with load_grids(path, package) as sheets:
-        read_tabs = parallel.TwoProcessReader(path, sheets) if two_processes else read_in_turn
+    with load_grids(path, package) as sheets, (
+            parallel.TwoProcessReader(path, sheets) if two_processes else contextlib.nullcontext(read_in_turn)
+    ) as read_tabs:
         # "Tổng hợp" is sheetkpi's own output, rewritten whole by every run: only the report date
         # on its third row is read, and parsing it all (80,000 rows after a run over 100,000 KPIs)
         # only to look for damage would cost as much as reading 10,000 KPIs.
