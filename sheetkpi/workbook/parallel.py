@@ -74,7 +74,8 @@ class TwoProcessReader:
         try:
             self._child: subprocess.Popen | None = subprocess.Popen(
                 [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL)
+                stderr=subprocess.DEVNULL,
+                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # Windows: no console flashes up
         except OSError:  # no process to be had (a limit on processes): every tab is read here
             self._child = None
         else:
