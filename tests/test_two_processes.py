@@ -91,6 +91,37 @@ def test_a_year_of_history_and_a_changed_layout_read_the_same(tmp_path):
     _same(_read_shared(path), read_workbook(path, two_processes=False))
 
 
+def test_texts_typed_with_invisible_characters_read_the_same_everywhere(tmp_path):
+    """A text with a zero-width space between a letter and its accent, then the same text typed
+    decomposed (a Mac) on a tab the second process reads: each reads as its clean form, "Nghị"."""
+    path = B.copy_example(tmp_path)
+    B.set_cell_xml(path, UNITS[0], {"D5": B.text_cell("Nghi\u200b\u0323 quyết")})
+    B.set_cell_xml(path, UNITS[-1], {"D5": B.text_cell("Nghi\u0323 quyết")})
+    asked: list[str] = []
+    shared = _read_shared(path, asked=asked)
+    assert UNITS[-1] not in asked  # read by the second process
+    alone = read_workbook(path, two_processes=False)
+    _same(shared, alone)
+    for data in (shared, alone):
+        outputs = {u.sheet: u.kpis[0].output for u in data.tracker.units}
+        assert outputs[UNITS[0]] == outputs[UNITS[-1]] == "Nghị quyết"
+
+
+def test_the_second_process_runs_this_sheetkpi_whatever_folder_it_starts_in(tmp_path, monkeypatch):
+    """Run from a folder holding another "sheetkpi" (a checkout of another version): the second
+    process imports this one, not that one (which fails on import here)."""
+    path = B.copy_example(tmp_path)
+    alone = read_workbook(path, two_processes=False)
+    other = tmp_path / "checkout" / "sheetkpi"
+    (other / "workbook").mkdir(parents=True)
+    (other / "__init__.py").write_text("raise ImportError('another sheetkpi')\n")
+    (other / "workbook" / "__init__.py").write_text("")
+    monkeypatch.chdir(other.parent)
+    asked: list[str] = []
+    _same(_read_shared(path, asked=asked), alone)
+    assert UNITS[-1] not in asked  # the second process read it: it started, with this sheetkpi
+
+
 @pytest.mark.parametrize("make, code", [
     (lambda folder: _broken(folder, UNITS[-1]), "corrupt"),
     (lambda folder: _far(folder, UNITS[-1]), "far-cell"),

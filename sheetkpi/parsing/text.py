@@ -63,10 +63,12 @@ def _clean_str(s: str) -> str:
     # and has no invisible character; normalize() and strip() return the text itself when it is
     # NFC and has nothing to strip. Invisible characters are not printable: isprintable() is the
     # quicker test, the search runs only when it fails (line breaks, for one, are not printable).
+    # They go before NFC composes: "i\u200b\u0323" is "ị" once the space between is gone, and a
+    # cleaned text cleaned again must not change (readers cache texts by both forms).
     if not s.isascii():
-        s = unicodedata.normalize("NFC", s)
         if not s.isprintable() and _HAS_INVISIBLE.search(s):
             s = s.translate(_INVISIBLE)
+        s = unicodedata.normalize("NFC", s)
     return s.strip()
 
 

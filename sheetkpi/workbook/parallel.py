@@ -8,7 +8,7 @@ python-calamine holds the GIL while it parses a sheet, so a thread cannot read b
 
 The tabs are shared in chunks: the second process asks for the last chunk nobody has taken, this
 one takes the first; so neither waits for the other longer than one chunk takes. The second process
-is ``python -m sheetkpi.workbook.parallel`` talking over its standard input and output (not
+is a Python interpreter running :func:`serve`, talking over its standard input and output (not
 multiprocessing, whose "spawn" runs the caller's main script again in the child, and whose "fork"
 is unsafe beside threads). It costs about 0.1 s to start, so only workbooks whose unit tabs are
 large enough are read this way (:func:`worth_it`). If it dies (killed, out of memory), the chunks
@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from ..errors import SheetkpiError
 from ..parsing.text import fold
 from ..reading import NON_UNIT_KEYS, TabJob, TabRead
 
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
 # than two: starting the second costs more than the half it would read.
 MIN_SHEET_BYTES = 8 << 20
 CHUNKS = 16  # chunks of tabs shared out: finer balances better, each costs a hand-over
+# The second process: this sheetkpi, wherever it is run from. (`python -m` and `-c` put the current
+# folder first on sys.path, where another checkout of sheetkpi, or a file named lxml.py, would be
+# imported instead: here the folder holding this sheetkpi takes its place.)
+_BOOT = "import sys; sys.path[0] = {root!r}; from sheetkpi.workbook.parallel import serve; serve()"
 # SHEETKPI_PROCESSES=1: always one process (a machine short of memory); =2: two whenever a Python
 # interpreter can be started, whatever the size; unset: as worth_it decides.
 ENV = "SHEETKPI_PROCESSES"
@@ -74,13 +79,14 @@ class TwoProcessReader:
         self._serving: threading.Thread | None = None
         try:
             self._child: subprocess.Popen | None = subprocess.Popen(
-                [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                [sys.executable, "-c", _BOOT.format(root=str(Path(__file__).resolve().parents[2]))],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # Windows: no console flashes up
         except OSError:  # no process to be had (a limit on processes): every tab is read here
             self._child = None
         else:
-            self._tell(str(path))
+            self._tell(os.path.abspath(path))
 
     def __call__(self, names: list[str], job: TabJob, sheets: Mapping[str, Grid],
                  shared: dict[str, str]) -> Iterator[TabRead]:
@@ -202,8 +208,8 @@ def _receive(pipe: IO[bytes]) -> Any:
     return pickle.loads(data)  # from the child this module started: trusted
 
 
-def _serve() -> None:
-    """The second process: read the chunks the first one grants, from the last."""
+def serve() -> None:
+    """The second process (see :data:`_BOOT`): read the chunks the first one grants, from the last."""
     from .reader import Grids
 
     asks, answers = sys.stdin.buffer, sys.stdout.buffer
@@ -217,10 +223,8 @@ def _serve() -> None:
             shared: dict[str, str] = {}
             try:
                 found: Any = [job.read(name, grids[name], shared) for name in chunks[i]]
-            except Exception as exc:
-                found = exc
+            except SheetkpiError as exc:
+                found = exc  # a damaged tab: told by the first process, in its place
+            except Exception:
+                found = None  # anything else (memory, files): the first process reads the chunk itself
             _send(answers, ("done", i, found))
-
-
-if __name__ == "__main__":
-    _serve()
