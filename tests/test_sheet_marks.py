@@ -131,3 +131,48 @@ def test_the_head_of_a_sheet_is_read_up_to_its_rows_whatever_their_prefix(tmp_pa
         head = read_member_head(path, zipfile.ZipFile(path).getinfo("s.xml"), b"sheetData", step=7)
         assert head == xml[: xml.index(b"<x:sheetData")]
         assert _sheetxml.column_widths(head) == {2: 20.0, 3: 20.0} and _sheetxml.uncovered(head, [1, 2, 4]) == [1, 4]
+
+
+# ---------------------------------------------------------------------------------------------
+# The <drawing> of a sheet, found in the tail's bytes when it is written plainly
+
+
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+MERGES = "<mergeCells count=\"2\"><mergeCell ref=\"A1:C1\"/><mergeCell ref=\"A2:C2\"/></mergeCells>"
+TAILS = {  # tail -> the rId lxml finds
+    "none": ("", None),
+    "merges only": (MERGES, None),
+    "plain": (MERGES + '<pageMargins left="0.7"/><drawing r:id="rId3"/>', "rId3"),
+    "spaces": ('<drawing  r:id = "rId9" />', "rId9"),
+    "legacy only": ('<legacyDrawing r:id="rId2"/>', None),
+    "both": ('<drawing r:id="rId1"/><legacyDrawing r:id="rId2"/>', "rId1"),
+    "other prefix": ('<drawing rel:id="rId4"/>', "rId4"),
+    "in a comment": ('<!-- <drawing r:id="rId5"/> -->', None),
+    "commented and real": ('<!-- <drawing r:id="rId5"/> --><drawing r:id="rId6"/>', "rId6"),
+    "ns declared in the tail": ('<drawing xmlns:q="' + R + '" q:id="rId7"/>', "rId7"),
+    "inside extLst": ('<extLst><ext uri="{x}"><y:drawing xmlns:y="urn:y" r:id="rId8"/></ext></extLst>', None),
+    "alternate content": ('<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+                          '<mc:Choice Requires="x14"><drawing r:id="rId1"/></mc:Choice></mc:AlternateContent>', None),
+    "no r:id": ('<drawing/>', None),
+    "entity in id": ('<drawing r:id="rId&amp;1"/>', "rId&1"),
+}
+MAIN_ELEMENTS = re.compile(r"<(/?)(drawing|mergeCells|mergeCell|pageMargins|legacyDrawing)\b")
+
+
+@pytest.mark.parametrize("name", TAILS)
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_the_drawing_is_found_as_lxml_finds_it(name, prefix):
+    tail, expected = TAILS[name]
+    if prefix:  # the sheet's own elements with the sheet's prefix
+        tail = MAIN_ELEMENTS.sub(lambda m: f"<{m.group(1)}{prefix}:{m.group(2)}", tail)
+    xml = sheet('<row r="1"><c r="A1"><v>1</v></c></row>', tail=tail, prefix=prefix)
+    xml = xml.replace(b"xmlns:xm=", f'xmlns:r="{R}" xmlns:rel="{R}" xmlns:xm='.encode(), 1)
+    parts = _sheetxml.split_sheet(xml, "t.xml")
+    assert _sheetxml.drawing_rid(parts, "t.xml") == _sheetxml._drawing_rid_parsed(parts, "t.xml") == expected
+
+
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.name)
+def test_the_drawing_of_every_corpus_sheet_is_found_as_lxml_finds_it(path):
+    for name, xml in sheets_of(path):
+        parts = _sheetxml.split_sheet(xml, name)
+        assert _sheetxml.drawing_rid(parts, name) == _sheetxml._drawing_rid_parsed(parts, name), name
