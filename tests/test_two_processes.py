@@ -122,6 +122,22 @@ def test_the_second_process_runs_this_sheetkpi_whatever_folder_it_starts_in(tmp_
     assert UNITS[-1] not in asked  # the second process read it: it started, with this sheetkpi
 
 
+def test_a_second_process_that_would_import_another_sheetkpi_ends_at_once(tmp_path, monkeypatch):
+    """This process's path leads the child to another sheetkpi first (one that imports fine): the
+    child ends before reading (its tabs are then read here) instead of running other code."""
+    other = tmp_path / "elsewhere" / "sheetkpi"
+    (other / "workbook").mkdir(parents=True)
+    (other / "__init__.py").write_text("")
+    (other / "workbook" / "__init__.py").write_text("")
+    (other / "workbook" / "parallel.py").write_text("def serve():\n    raise SystemExit(5)\n")
+    monkeypatch.setattr(sys, "path", [str(other.parent), *sys.path])
+    done = subprocess.run(parallel._child_command(), input=b"", capture_output=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    monkeypatch.undo()
+    done = subprocess.run(parallel._child_command(), input=b"", capture_output=True, timeout=60)
+    assert done.returncode != 3  # this sheetkpi: it starts serving (and stops at the end of its input)
+
+
 @pytest.mark.parametrize("make, code", [
     (lambda folder: _broken(folder, UNITS[-1]), "corrupt"),
     (lambda folder: _far(folder, UNITS[-1]), "far-cell"),

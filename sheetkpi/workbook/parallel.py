@@ -40,10 +40,22 @@ if TYPE_CHECKING:
 # than two: starting the second costs more than the half it would read.
 MIN_SHEET_BYTES = 8 << 20
 CHUNKS = 16  # chunks of tabs shared out: finer balances better, each costs a hand-over
-# The second process: this sheetkpi, wherever it is run from. (`python -m` and `-c` put the current
-# folder first on sys.path, where another checkout of sheetkpi, or a file named lxml.py, would be
-# imported instead: here the folder holding this sheetkpi takes its place.)
-_BOOT = "import sys; sys.path[0] = {root!r}; from sheetkpi.workbook.parallel import serve; serve()"
+# The second process imports what this one imported: it gets this process's sys.path and
+# interpreter flags, and ends at once (its tabs then read here) unless the sheetkpi it finds is this
+# one. (`python -m` or `-c` alone would put the child's current folder first, where another
+# checkout of sheetkpi, or a file named lxml.py, would be imported instead; a path cut by hand
+# would lose PYTHONPATH, -I, -P, an embedded Python's ._pth.)
+_BOOT = ("import os, sys; sys.path[:] = {path!r}; import sheetkpi\n"
+         "if os.path.realpath(sheetkpi.__file__) != {package!r}: sys.exit(3)\n"
+         "from sheetkpi.workbook.parallel import serve; serve()")
+
+
+def _child_command() -> list[str]:
+    import sheetkpi
+
+    path = [os.path.abspath(entry or os.curdir) for entry in sys.path]
+    boot = _BOOT.format(path=path, package=os.path.realpath(sheetkpi.__file__))
+    return [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", boot]
 # SHEETKPI_PROCESSES=1: always one process (a machine short of memory); =2: two whenever a Python
 # interpreter can be started, whatever the size; unset: as worth_it decides.
 ENV = "SHEETKPI_PROCESSES"
@@ -79,8 +91,7 @@ class TwoProcessReader:
         self._serving: threading.Thread | None = None
         try:
             self._child: subprocess.Popen | None = subprocess.Popen(
-                [sys.executable, "-c", _BOOT.format(root=str(Path(__file__).resolve().parents[2]))],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                _child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # Windows: no console flashes up
         except OSError:  # no process to be had (a limit on processes): every tab is read here
