@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +32,12 @@ import pytest
 from openpyxl import load_workbook
 
 import sheetkpi
+from sheetkpi import api
 from sheetkpi.errors import SheetkpiError
+from sheetkpi.parsing.text import fold
+from sheetkpi.reading import NON_UNIT_KEYS, read_grids
+from sheetkpi.workbook import parallel
+from sheetkpi.workbook.reader import load_grids
 
 import lo_uno
 import realedits
@@ -305,6 +312,47 @@ def test_check_gives_the_independent_figures(built, name, tmp_path):
     assert not problems, "\n".join(problems)
     for sheet, rows in case.warned:
         assert_named_by_an_issue(evaluation, sheet, rows)
+
+
+class _SlowTabs(Mapping):
+    """A workbook's grids, each tab that may be a unit tab handed over after a pause: the second
+    reading process, started meanwhile, then reads the last of them."""
+
+    def __init__(self, grids, seconds: float) -> None:
+        self._grids, self._seconds = grids, seconds
+        self.asked: list[str] = []  # the tabs this process read
+
+    def __getitem__(self, name):
+        self.asked.append(name)
+        if fold(name) not in NON_UNIT_KEYS:
+            time.sleep(self._seconds)
+        return self._grids[name]
+
+    def __iter__(self):
+        return iter(self._grids)
+
+    def __len__(self) -> int:
+        return len(self._grids)
+
+    def __contains__(self, name) -> bool:
+        return name in self._grids
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_two_reading_processes_give_the_independent_figures(built, name, tmp_path):
+    """The same hand-written figures when the last unit tabs are read by a second process
+    (sheetkpi.workbook.parallel), as large workbooks are."""
+    case = CASES[name]
+    path = case_file(built, name, tmp_path)
+    with load_grids(path) as grids:
+        slow = _SlowTabs(grids, 0.25)
+        data = read_grids(slow, path, read_tabs=parallel.TwoProcessReader(path, grids))
+    evaluation = api.evaluate_for_reading(data, case.as_of)
+    problems = figure_problems(evaluation, case)
+    assert not problems, "\n".join(problems)
+    units = {u.unit.sheet for u in evaluation.units}
+    if len(units) > 1:  # (a single tab is this process's first chunk)
+        assert units - set(slow.asked), "the second process read no unit tab"
 
 
 # --- what recalc writes -----------------------------------------------------------------------------------------
