@@ -11,8 +11,8 @@ one takes the first; so neither waits for the other longer than one chunk takes.
 is a Python interpreter running :func:`serve`, talking over its standard input and output (not
 multiprocessing, whose "spawn" runs the caller's main script again in the child, and whose "fork"
 is unsafe beside threads). It costs about 0.1 s to start, so only workbooks whose unit tabs are
-large enough are read this way (:func:`worth_it`). If it dies (killed, out of memory), the chunks
-it had taken are read here.
+large enough are read this way (:func:`worth_it`). If it cannot start, dies (killed, out of
+memory) or fails on anything but a damaged tab, the chunks it had taken are read here.
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 # than two: starting the second costs more than the half it would read.
 MIN_SHEET_BYTES = 8 << 20
 CHUNKS = 16  # chunks of tabs shared out: finer balances better, each costs a hand-over
+# SHEETKPI_PROCESSES=1: always one process (a machine short of memory); =2: two whenever a Python
+# interpreter can be started, whatever the size; unset: as worth_it decides.
+ENV = "SHEETKPI_PROCESSES"
 # The second process imports what this one imported: it gets this process's sys.path and
 # interpreter flags, and ends at once (its tabs then read here) unless the sheetkpi it finds is this
 # one. (`python -m` or `-c` alone would put the child's current folder first, where another
@@ -56,9 +59,8 @@ def _child_command() -> list[str]:
     path = [os.path.abspath(entry or os.curdir) for entry in sys.path]
     boot = _BOOT.format(path=path, package=os.path.realpath(sheetkpi.__file__))
     return [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", boot]
-# SHEETKPI_PROCESSES=1: always one process (a machine short of memory); =2: two whenever a Python
-# interpreter can be started, whatever the size; unset: as worth_it decides.
-ENV = "SHEETKPI_PROCESSES"
+
+
 
 
 def worth_it(package: Package) -> bool:
@@ -223,7 +225,10 @@ def serve() -> None:
     """The second process (see :data:`_BOOT`): read the chunks the first one grants, from the last."""
     from .reader import Grids
 
-    asks, answers = sys.stdin.buffer, sys.stdout.buffer
+    asks = sys.stdin.buffer
+    # The answers get standard output to themselves: anything printed meanwhile goes to stderr.
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     with Grids(Path(_receive(asks))) as grids:  # opened while the first process reads the settings
         job, chunks = _receive(asks)
         while True:
