@@ -58,7 +58,10 @@ def _child_command() -> list[str]:
 
     path = [os.path.abspath(entry or os.curdir) for entry in sys.path]
     boot = _BOOT.format(path=path, package=os.path.realpath(sheetkpi.__file__))
-    return [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", boot]
+    # (A private helper of the standard library, which multiprocessing uses too: if a Python lacks
+    # it, the child runs without this one's flags, its identity check still in place.)
+    flags = getattr(subprocess, "_args_from_interpreter_flags", list)()
+    return [sys.executable, *flags, "-c", boot]
 
 
 
