@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -592,3 +593,26 @@ def test_deleted_kpi_flags_the_weight_sum(built, tmp_path):
     """XDMT's weights sum to 80 after a KPI is deleted: SPEC's "weight-sum-mismatch" on XDMT."""
     evaluation = sheetkpi.check(case_file(built, "delete_kpi", tmp_path), as_of=AS_OF)
     assert [i.sheet for i in evaluation.issues if i.code == "weight-sum-mismatch"] == ["XDMT"]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_unit_tabs_rendered_by_a_second_process_give_the_same_workbook(built, name, tmp_path, monkeypatch):
+    """Each case recalculated with SHEETKPI_PROCESSES=2 (every other unit tab rendered by a second
+    process) and =1: the same parts, byte for byte (the run's time fixed)."""
+    from sheetkpi.workbook.book import FileBook
+    from sheetkpi.workbook.package import Package
+
+    case = CASES[name]
+    parts = {}
+    for processes in ("1", "2"):
+        monkeypatch.setenv(parallel.ENV, processes)
+        folder = tmp_path / processes
+        folder.mkdir()
+        path = case_file(built, name, folder)
+        package = Package.open(path)
+        api.recalculate(FileBook(path, package), case.as_of, run_at=dt.datetime(2026, 7, 26, 8, 30))
+        package.save(path)
+        with zipfile.ZipFile(path) as zf:
+            parts[processes] = {info.filename: zf.read(info) for info in zf.infolist()}
+    assert [p for p in parts["1"] if parts["1"][p] != parts["2"].get(p)] == []
+    assert list(parts["1"]) == list(parts["2"])

@@ -9,11 +9,13 @@ tests check which tabs it read.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -238,3 +240,88 @@ def _far(folder: Path, sheet: str) -> Path:
         etree.SubElement(etree.SubElement(cell, f"{{{B.MAIN}}}is"), f"{{{B.MAIN}}}t").text = "x"
 
     return B.edit_sheet(B.copy_example(folder), sheet, edit)
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit tabs rendered by a second process (parallel.SheetRenderer): the same workbook
+
+
+RUN_AT = dt.datetime(2026, 7, 26, 8, 30)
+
+
+def _recalc(path: Path, as_of: str) -> dict[str, bytes]:
+    """``path`` recalculated through the file book (the run's time fixed), saved; its parts."""
+    from sheetkpi import api
+    from sheetkpi.workbook.book import FileBook
+
+    package = Package.open(path)
+    api.recalculate(FileBook(path, package), as_of, run_at=RUN_AT)
+    package.save(path)
+    with zipfile.ZipFile(path) as zf:
+        return {info.filename: zf.read(info) for info in zf.infolist()}
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """What each SheetRenderer gave back: [(sheet, rendered there?)] per run."""
+    seen: list[list[tuple[str, bool]]] = []
+    finish = parallel.SheetRenderer.finish
+
+    def spy(self):
+        out = finish(self)
+        seen.append([(name, rendered is not None) for name, _, rendered in out])
+        return out
+
+    monkeypatch.setattr(parallel.SheetRenderer, "finish", spy)
+    return seen
+
+
+def test_unit_tabs_rendered_by_the_second_process_give_the_same_workbook(tmp_path, monkeypatch, renders):
+    """Two monthly runs of the example, with SHEETKPI_PROCESSES=2 and =1: every part the same bytes."""
+    parts = {}
+    for processes in ("1", "2"):
+        monkeypatch.setenv(parallel.ENV, processes)
+        path = B.copy_example(tmp_path / processes)
+        _recalc(path, "2026-06-25")
+        parts[processes] = _recalc(path, "2026-07-25")
+    assert list(parts["1"]) == list(parts["2"])
+    assert [name for name in parts["1"] if parts["1"][name] != parts["2"][name]] == []
+    # Every other unit tab went to the second process, and it rendered each of them.
+    assert renders == [[("XDMT", True), ("VP", True)]] * 2
+
+
+def test_a_tab_needing_a_format_the_first_process_lacks_is_rendered_there(tmp_path, monkeypatch, renders):
+    """XDMT's "Hạn xác định" cells lost their date format: the date written there needs one the
+    workbook does not have yet. The second process hands the tab back; the workbook reads the same
+    (the added format comes later in styles.xml than when one process renders every tab)."""
+    def unstyled(root):
+        for c in root.iter(f"{{{B.MAIN}}}c"):
+            if c.get("r", "").startswith("P") and c.get("r") != "P4":
+                c.attrib.pop("s", None)
+
+    books = {}
+    for processes in ("1", "2"):
+        monkeypatch.setenv(parallel.ENV, processes)
+        path = B.edit_sheet(B.copy_example(tmp_path / processes), "XDMT", unstyled)
+        _recalc(path, "2026-06-25")
+        books[processes] = load_workbook(path)
+    assert ("XDMT", False) in renders[0] and ("VP", True) in renders[0]
+    for ws in books["1"]:
+        other = books["2"][ws.title]
+        for row in ws.iter_rows():
+            for cell in row:
+                twin = other[cell.coordinate]
+                assert (cell.value, cell.number_format) == (twin.value, twin.number_format), (ws.title, cell.coordinate)
+    assert books["2"]["XDMT"]["P5"].number_format == "dd/mm/yyyy"
+
+
+def test_without_a_second_process_every_tab_is_rendered_here(tmp_path, monkeypatch):
+    """The second process ends at once: every tab sent to it is rendered here, the same bytes."""
+    command = parallel._child_command
+    monkeypatch.setattr(parallel, "_child_command", lambda serving="serve": (
+        [sys.executable, "-c", "pass"] if serving == "serve_renders" else command(serving)))
+    parts = {}
+    for processes in ("1", "2"):
+        monkeypatch.setenv(parallel.ENV, processes)
+        parts[processes] = _recalc(B.copy_example(tmp_path / processes), "2026-06-25")
+    assert parts["1"] == parts["2"]

@@ -55,7 +55,7 @@ class Parts:
         self._trees: dict[str, etree._Element] = {}
         self._dirty: dict[str, None] = {}  # trees to serialize, in the order first changed (new parts are written so)
         self._bytes: dict[str, bytes] = {}  # parts given new content this session
-        self._packed: dict[str, PackStream] = {}  # parts rendered and packed (worksheets)
+        self._packed: dict[str, PackStream | Packed] = {}  # parts rendered and packed (worksheets)
         self._removed: set[str] = set()
 
     def adopt(self, path: Path, infos: list[zipfile.ZipInfo], comment: bytes) -> None:
@@ -90,7 +90,7 @@ class Parts:
         opened for each read and closed again, so that it can be replaced at save (Windows refuses
         to replace an open file)."""
         if part in self._packed:
-            return self._packed[part].packed().content()
+            return self.packed(part).content()
         if part in self._bytes:
             return self._bytes[part]
         name = self._names.get(part.lower())
@@ -139,9 +139,19 @@ class Parts:
         """Give ``part`` new content."""
         self._bytes[part] = data
 
-    def pack(self, part: str, stream: PackStream) -> None:
-        """Give ``part`` the content ``stream`` packs (it may still be packing)."""
+    def pack(self, part: str, stream: PackStream | Packed) -> None:
+        """Give ``part`` the content ``stream`` packs (it may still be packing), or packed already."""
         self._packed[part] = stream
+
+    def packed(self, part: str) -> Packed:
+        """The packed content of a rendered part (once its packing is done)."""
+        found = self._packed[part]
+        return found if isinstance(found, Packed) else found.packed()
+
+    def replace_tree(self, part: str, xml: bytes) -> None:
+        """Give a small part new content, parsed when next asked for (not marked changed)."""
+        self._trees.pop(part, None)
+        self._bytes[part] = xml
 
     def create(self, part: str, root: etree._Element, content_type: str | None) -> None:
         """A new part holding the tree ``root``."""
@@ -167,7 +177,7 @@ class Parts:
         are written: given bytes (charts), rendered parts (sheets), then trees."""
         out: dict[str, bytes | Packed | None] = {part: data for part, data in self._bytes.items()
                                                  if part not in self._packed}
-        out.update((part, stream.packed()) for part, stream in self._packed.items())
+        out.update((part, self.packed(part)) for part in self._packed)
         for part in self._removed:
             out[part] = None
         for part in self._dirty:

@@ -74,6 +74,11 @@ class Styles:
         self._cache: dict[CellStyle, int] = {}
         self._signatures: dict[str, dict[tuple, int]] = {}  # collection -> entry -> index
 
+    @property
+    def part(self) -> str | None:
+        """The styles part's name (None: the workbook has none yet)."""
+        return self._part
+
     def count(self) -> int:
         """How many cell formats (xf indices) the workbook has."""
         xfs = self._root().find(f"{{{MAIN_NS}}}cellXfs") if self._part else None

@@ -5,25 +5,45 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Protocol
 
 from ..writes import STYLE_SPECS, SheetWrites, WritePlan, fitted_heights
 from .package import Package
 
 
 class _Styles:
-    """Semantic style name -> xf index of this package, appended once per run."""
+    """Semantic style name -> xf index of this package, appended once per run (``given``: the
+    indices another process resolved; a name not among them is an error, never appended here)."""
 
-    def __init__(self, pkg: Package):
+    def __init__(self, pkg: Package, given: dict[str, int] | None = None):
         self.pkg = pkg
         self.cache: dict[str, int] = {}
         self.rows: dict[tuple, tuple[int | None, ...]] = {}
+        self.given = given
 
     def __call__(self, name: str | None) -> int | None:
         if name is None:
             return None
         if name not in self.cache:
-            self.cache[name] = self.pkg.add_style(**STYLE_SPECS[name])
+            if self.given is not None:
+                self.cache[name] = self.given[name]
+            else:
+                self.cache[name] = self.pkg.add_style(**STYLE_SPECS[name])
         return self.cache[name]
+
+    def resolve(self, sheet: SheetWrites) -> dict[str, int]:
+        """Every style name the sheet uses, with its xf index, added in the order applying the sheet
+        here would add them."""
+        names: dict[str, int] = {}
+        for block in sheet.blocks:
+            for given in block.styles:
+                for name in given if isinstance(given, list) else [given]:
+                    if name is not None and name not in names:
+                        names[name] = self(name)
+        for _, name in sheet.styled_cells.values():
+            if name not in names:
+                names[name] = self(name)
+        return names
 
     def row(self, name: str | list[str | None] | None) -> int | tuple[int | None, ...] | None:
         """The style of a block's row: one xf, or a tuple per column shared by the rows that have
@@ -36,7 +56,7 @@ class _Styles:
         return self.rows[key]
 
 
-def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites]) -> int:
+def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites], *, helper: SheetHelper | None = None) -> int:
     """Write every sheet of ``plan`` into ``pkg`` (not saved yet); returns the number of cells
     written (as :meth:`WritePlan.cell_count` counts them).
 
@@ -44,25 +64,57 @@ def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites]) -> int:
     (rendered and packed, its writes freed) before the next is asked for, so a run holds one
     sheet's writes at a time. Such a sheet's writes are emptied once they are in the package,
     before it renders (its values, texts and styles are not held twice while it does).
+
+    ``helper``: another process that renders the sheets it takes (see
+    :class:`sheetkpi.workbook.parallel.SheetRenderer`), with the styles they use added here first,
+    in the order this process would add them; a sheet it could not render is rendered here.
     """
     style = _Styles(pkg)
     count = 0
     streamed = not isinstance(plan, WritePlan)
     for sheet in plan if streamed else plan.sheets:
-        _apply_sheet(pkg, sheet, style)
-        heights = dict(sheet.row_heights)
-        if sheet.fit_rows:
-            # With the widths the sheet will have (columns sheetkpi adds included), before the one render.
-            for row, height in fitted_heights(sheet.fit_rows, pkg.column_widths(sheet.sheet)).items():
-                heights[row] = max(height, heights.get(row, 0.0))
-        if heights:
-            pkg.set_row_heights(sheet.sheet, heights)
-        count += sheet.cell_count()
-        if streamed:
-            sheet.cells, sheet.styled_cells, sheet.blocks, sheet.merges, sheet.fit_rows = {}, {}, [], [], {}
-        pkg.commit(sheet.sheet)
+        if helper is not None and helper.takes(sheet):
+            helper.submit(sheet, style.resolve(sheet), pkg)
+            count += sheet.cell_count()
+            continue
+        count += apply_sheet(pkg, sheet, style, empty=streamed)
         del sheet  # not held while the next sheet's writes are made
+    if helper is not None:
+        for name, sheet, rendered in helper.finish():
+            if rendered is not None:
+                pkg.adopt_rendered(name, *rendered)
+            else:
+                apply_sheet(pkg, sheet, style)
     return count
+
+
+def apply_sheet(pkg: Package, sheet: SheetWrites, style, *, empty: bool = False) -> int:
+    """Apply one sheet's writes (``style``: semantic style name -> xf index, see :class:`_Styles`),
+    size its rows and commit it; returns the cells written. ``empty``: empty the writes once they
+    are in the package, before the sheet renders."""
+    _apply_sheet(pkg, sheet, style)
+    heights = dict(sheet.row_heights)
+    if sheet.fit_rows:
+        # With the widths the sheet will have (columns sheetkpi adds included), before the one render.
+        for row, height in fitted_heights(sheet.fit_rows, pkg.column_widths(sheet.sheet)).items():
+            heights[row] = max(height, heights.get(row, 0.0))
+    if heights:
+        pkg.set_row_heights(sheet.sheet, heights)
+    count = sheet.cell_count()
+    if empty:
+        sheet.cells, sheet.styled_cells, sheet.blocks, sheet.merges, sheet.fit_rows = {}, {}, [], [], {}
+    pkg.commit(sheet.sheet)
+    return count
+
+
+class SheetHelper(Protocol):
+    """What :func:`apply_plan` asks of a process that renders sheets beside it."""
+
+    def takes(self, sheet: SheetWrites) -> bool: ...
+
+    def submit(self, sheet: SheetWrites, styles: dict[str, int], pkg: Package) -> None: ...
+
+    def finish(self) -> Iterable[tuple[str, SheetWrites | None, tuple | None]]: ...
 
 
 def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles) -> None:

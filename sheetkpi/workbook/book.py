@@ -23,9 +23,22 @@ class FileBook:
         self.path = path
         self.package = package
         self.progress = progress
+        self._units: set[str] = set()  # the unit tabs read
 
     def read(self) -> WorkbookData:
-        return read_workbook(self.path, self.package, progress=self.progress)
+        data = read_workbook(self.path, self.package, progress=self.progress)
+        self._units = set(data.units)
+        return data
 
     def apply(self, writes: Iterable[SheetWrites]) -> int:
-        return apply_plan(self.package, writes)
+        from . import parallel
+
+        helper = None
+        if self._units and self.package.styles_xml() is not None and parallel.worth_it(self.package):
+            # Unit tabs rendered by a second process too, while this one writes the others.
+            helper = parallel.SheetRenderer(self.path, self._units)
+        try:
+            return apply_plan(self.package, writes, helper=helper)
+        finally:
+            if helper is not None:
+                helper.close()

@@ -43,7 +43,7 @@ from ._sheetxml import (
 from ._styles import CellStyle, Styles
 from ._values import MAX_TEXT, Values, decoded
 from ._xml import ILLEGAL_XML, MAIN_NS, REL_NS, RT, escape_attr
-from ._zip import Deflater, PackStream, write_zip
+from ._zip import Deflater, Packed, PackStream, write_zip
 from .safety import write_atomically
 from .xmlsafe import InvalidPackageError, PackageError, PackageLimitError, open_zip
 
@@ -638,6 +638,40 @@ class Package:
             self._parts.put(chart_part, _chart.bar_chart_xml(spec, self.read_cell_values(spec.sheet, cells),
                                                              self._styles.font_name()))
             self._filled.add(chart_part)
+
+    # -- sheets rendered by another process (sheetkpi.workbook.parallel) ---------------------
+
+    def style_count(self) -> int:
+        """How many cell formats the workbook has now."""
+        return self._styles.count()
+
+    def styles_xml(self) -> bytes | None:
+        """The styles part as it is now (None: the workbook has none)."""
+        part = self._styles.part
+        return None if part is None else etree.tostring(self._parts.tree(part))
+
+    def use_styles(self, xml: bytes) -> None:
+        """Take the styles part another process has (the formats it added since both opened the file)."""
+        part = self._styles.part
+        self._parts.replace_tree(part, xml)
+        self._styles = Styles(self._parts, self._wb_part)
+        self._matching.clear()
+
+    def rendered(self, sheet_name: str) -> tuple[Packed, set]:
+        """A committed sheet's packed part and the formulas its render removed (for calcChain)."""
+        sheet = self._worksheet(sheet_name)
+        return self._parts.packed(sheet.part), self._removed_formulas.pop(sheet.sheet_id, set())
+
+    def adopt_rendered(self, sheet_name: str, packed: Packed, removed: set) -> None:
+        """A sheet rendered by another process from this workbook's file and styles: its part is
+        ``packed``; ``removed``: the formulas the render removed."""
+        sheet = self._worksheet(sheet_name)
+        if sheet.part in self._pending or sheet.part in self._layouts:
+            raise PackageError("adopt-pending", f"Trang tính '{sheet_name}' đã có thay đổi khác.")
+        self._parts.pack(sheet.part, packed)
+        if removed:
+            self._removed_formulas.setdefault(sheet.sheet_id, set()).update(removed)
+        self._recalculate_on_load()
 
     # -- commit and save --------------------------------------------------------------------
 

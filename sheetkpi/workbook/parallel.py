@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue
 import struct
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from ..reading import NON_UNIT_KEYS, TabJob, TabRead
 
 if TYPE_CHECKING:
     from ..structure import Grid
+    from ..writes import SheetWrites
     from .package import Package
     from .reader import Grids
 
@@ -50,14 +52,14 @@ ENV = "SHEETKPI_PROCESSES"
 # would lose PYTHONPATH, -I, -P, an embedded Python's ._pth.)
 _BOOT = ("import os, sys; sys.path[:] = {path!r}; import sheetkpi\n"
          "if os.path.realpath(sheetkpi.__file__) != {package!r}: sys.exit(3)\n"
-         "from sheetkpi.workbook.parallel import serve; serve()")
+         "from sheetkpi.workbook.parallel import {serve}; {serve}()")
 
 
-def _child_command() -> list[str]:
+def _child_command(serving: str = "serve") -> list[str]:
     import sheetkpi
 
     path = [os.path.abspath(entry or os.curdir) for entry in sys.path]
-    boot = _BOOT.format(path=path, package=os.path.realpath(sheetkpi.__file__))
+    boot = _BOOT.format(path=path, package=os.path.realpath(sheetkpi.__file__), serve=serving)
     # (A private helper of the standard library, which multiprocessing uses too: if a Python lacks
     # it, the child runs without this one's flags, its identity check still in place.)
     flags = getattr(subprocess, "_args_from_interpreter_flags", list)()
@@ -94,15 +96,7 @@ class TwoProcessReader:
     def __init__(self, path: Path, grids: Grids) -> None:
         self._grids = grids  # this process's grids of the same file
         self._serving: threading.Thread | None = None
-        try:
-            self._child: subprocess.Popen | None = subprocess.Popen(
-                _child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # Windows: no console flashes up
-        except OSError:  # no process to be had (a limit on processes): every tab is read here
-            self._child = None
-        else:
-            self._tell(os.path.abspath(path))
+        self._child = _start("serve", path)
 
     def __call__(self, names: list[str], job: TabJob, sheets: Mapping[str, Grid],
                  shared: dict[str, str]) -> Iterator[TabRead]:
@@ -131,29 +125,12 @@ class TwoProcessReader:
 
     def _tell(self, message: object) -> bool:
         """Send the second process ``message``; False when there is none to hear it."""
-        if self._child is None:
-            return False
-        try:
-            _send(self._child.stdin, message)
-        except OSError:
-            return False
-        return True
+        return _tell(self._child, message)
 
     def close(self) -> None:
         """End the second process (killed if still reading: what it read is not needed)."""
         child, self._child = self._child, None
-        if child is None:
-            return
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-        if self._serving is not None:
-            self._serving.join()  # it sees the end of the pipe, and answers no more
-        for pipe in (child.stdin, child.stdout):
-            try:
-                pipe.close()
-            except OSError:
-                pass  # an answer it did not live to read, left in the buffer
+        _end(child, self._serving)
 
     def __enter__(self) -> TwoProcessReader:
         return self
@@ -224,14 +201,58 @@ def _receive(pipe: IO[bytes]) -> Any:
     return pickle.loads(data)  # from the child this module started: trusted
 
 
+def _start(serving: str, path: Path) -> subprocess.Popen | None:
+    """A second process running ``serving`` on the file at ``path``; None when none can start."""
+    try:
+        child = subprocess.Popen(
+            _child_command(serving), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # Windows: no console flashes up
+    except OSError:  # no process to be had (a limit on processes): everything is done here
+        return None
+    _tell(child, os.path.abspath(path))
+    return child
+
+
+def _tell(child: subprocess.Popen | None, message: object) -> bool:
+    """Send ``child`` ``message``; False when there is none to hear it."""
+    if child is None:
+        return False
+    try:
+        _send(child.stdin, message)
+    except OSError:
+        return False
+    return True
+
+
+def _end(child: subprocess.Popen | None, listening: threading.Thread | None) -> None:
+    """End ``child`` (killed if still at work) and the thread that listened to it."""
+    if child is None:
+        return
+    if child.poll() is None:
+        child.kill()
+    child.wait()
+    if listening is not None:
+        listening.join()  # it sees the end of the pipe, and answers no more
+    for pipe in (child.stdin, child.stdout):
+        try:
+            pipe.close()
+        except OSError:
+            pass  # a message it did not live to read, left in the buffer
+
+
+def _answers() -> IO[bytes]:
+    """The second process's channel back: standard output to itself, anything printed meanwhile
+    going to stderr."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return answers
+
+
 def serve() -> None:
     """The second process (see :data:`_BOOT`): read the chunks the first one grants, from the last."""
     from .reader import Grids
 
-    asks = sys.stdin.buffer
-    # The answers get standard output to themselves: anything printed meanwhile goes to stderr.
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    asks, answers = sys.stdin.buffer, _answers()
     with Grids(Path(_receive(asks))) as grids:  # opened while the first process reads the settings
         job, chunks = _receive(asks)
         while True:
@@ -247,3 +268,115 @@ def serve() -> None:
             except Exception:
                 found = None  # anything else (memory, files): the first process reads the chunk itself
             _send(answers, ("done", i, found))
+
+
+class SheetRenderer:
+    """A :class:`sheetkpi.workbook.apply.SheetHelper`: a second process renders two unit tabs in
+    three (applies their writes, sizes their rows, renders and deflates them) from the same file,
+    while this one writes the others and then "Lịch sử" and "Tổng hợp".
+
+    The styles a tab uses are added here first, in this process's order, and the styles part goes
+    with the tab whenever it has changed: the second process never adds one. A tab it cannot
+    render as it was told (a date that needs a format its cell lacks, anything failing) comes back
+    as None and is rendered here, as is every tab it has not sent back if it ends. Writes are sent
+    by a thread, so that this process goes on while the second one catches up.
+    """
+
+    def __init__(self, path: Path, sheets: set[str]) -> None:
+        self._sheets = sheets  # the unit tabs it may take
+        self._seen = 0
+        self._sent: dict[str, SheetWrites] = {}  # sent, not yet back: rendered here if it fails
+        self._back: dict[str, Any] = {}
+        self._styles_count = -1
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._child = _start("serve_renders", path)
+        self._threads = [threading.Thread(target=target, daemon=True, name=f"sheetkpi-{name}")
+                         for name, target in (("render-send", self._send_all), ("render-back", self._take_back))]
+        if self._child is not None:
+            for thread in self._threads:
+                thread.start()
+
+    def takes(self, sheet: SheetWrites) -> bool:
+        if sheet.sheet not in self._sheets:
+            # The unit tabs come first: after them, the second process finishes what it has and
+            # ends, its memory given back before "Lịch sử" and "Tổng hợp" are written here.
+            self._queue.put(None)
+            return False
+        if self._child is None or sheet.create or sheet.whole or sheet.chart:
+            return False
+        self._seen += 1
+        return self._seen % 2 == 0
+
+    def submit(self, sheet: SheetWrites, styles: dict[str, int], pkg: Package) -> None:
+        count = pkg.style_count()
+        xml = pkg.styles_xml() if count != self._styles_count else None
+        self._styles_count = count
+        self._sent[sheet.sheet] = sheet
+        self._queue.put(pickle.dumps((xml, sheet, styles), protocol=pickle.HIGHEST_PROTOCOL))
+
+    def finish(self) -> list[tuple[str, SheetWrites | None, tuple | None]]:
+        """Each tab sent: its name, and what the second process made of it, or its writes to
+        render here."""
+        self._queue.put(None)
+        if self._child is not None:
+            for thread in self._threads:
+                thread.join()  # until the second process has answered everything and ended
+        self.close()
+        back, self._back = self._back, {}
+        sent, self._sent = self._sent, {}
+        return [*((name, None, rendered) for name, rendered in back.items()),
+                *((name, sheet, None) for name, sheet in sent.items())]
+
+    def close(self) -> None:
+        """End the second process (killed if still at work)."""
+        child, self._child = self._child, None
+        if child is not None:
+            self._queue.put(None)
+            _end(child, None)
+            for thread in self._threads:
+                thread.join()
+
+    def _send_all(self) -> None:
+        try:
+            while (data := self._queue.get()) is not None:
+                self._child.stdin.write(struct.pack("<Q", len(data)) + data)
+                self._child.stdin.flush()
+            _send(self._child.stdin, None)
+        except (OSError, ValueError):
+            pass  # it ended: what it did not send back is rendered here
+
+    def _take_back(self) -> None:
+        try:
+            while True:
+                name, rendered = _receive(self._child.stdout)
+                if rendered is not None:  # its writes are not needed any more
+                    self._back[name] = rendered
+                    self._sent.pop(name, None)
+        except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+            pass
+
+
+def serve_renders() -> None:
+    """The second process of :class:`SheetRenderer`: render the tabs it is sent until told to stop."""
+    from .apply import _Styles, apply_sheet
+    from .package import Package
+
+    asks, answers = sys.stdin.buffer, _answers()
+    pkg = Package.open(Path(_receive(asks)))
+    styles_xml = None  # the first process's styles, as last sent
+    while (message := _receive(asks)) is not None:
+        xml, sheet, styles = message
+        try:
+            if xml is not None:
+                styles_xml = xml
+                pkg.use_styles(xml)
+            count = pkg.style_count()
+            apply_sheet(pkg, sheet, _Styles(pkg, given=styles))
+            rendered = pkg.rendered(sheet.sheet) if pkg.style_count() == count else None
+        except Exception:
+            rendered = None
+        if rendered is None and styles_xml is not None:
+            # A format the tab needed that the first process has not (rendered there instead), or a
+            # failure midway: the styles are the first process's again before the next tab.
+            pkg.use_styles(styles_xml)
+        _send(answers, (sheet.sheet, rendered))
