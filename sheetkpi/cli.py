@@ -150,8 +150,8 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Tính điểm, trạng thái và tổng hợp Bảng giao KPI (Ban Quản lý Khu kinh tế).",
         epilog="Mã thoát: 0 xong; 1 'check' thấy lỗi dữ liệu; 2 sai cú pháp lệnh hoặc ngày báo cáo cần xác nhận; "
         "3 không dùng được tệp; 4 không có trang tính đơn vị hoặc thiếu cột bắt buộc. "
-        "Bảng lớn (từ khoảng 5.000 KPI) được đọc bằng hai tiến trình; biến môi trường SHEETKPI_PROCESSES=1: "
-        "chỉ dùng một (máy ít bộ nhớ).",
+        "Bảng lớn (từ khoảng 5.000 KPI) được đọc và ghi bằng hai tiến trình; biến môi trường "
+        "SHEETKPI_PROCESSES=1: chỉ dùng một (máy ít bộ nhớ).",
     )
     p.add_argument("--version", action="version", version=f"sheetkpi {_version()}", help="in phiên bản rồi thoát")
     sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser,

@@ -253,8 +253,8 @@ def test_workbook_saved_by_someone_else_meanwhile_is_not_overwritten(book, monke
 
     real_apply = file_book.apply_plan
 
-    def apply_then_someone_saves(pkg, plan):
-        count = real_apply(pkg, plan)
+    def apply_then_someone_saves(pkg, plan, **options):
+        count = real_apply(pkg, plan, **options)
         B.set_cell_xml(book, "VP", {"H5": (None, "<v>95</v>")})  # a department saves its progress in Excel
         return count
 

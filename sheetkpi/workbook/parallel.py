@@ -1,5 +1,7 @@
-"""Unit tabs of a large workbook file read by two processes: this one from the first tab on, a
-second one from the last tab back, until they meet.
+"""A large workbook file read and written by two processes: unit tabs read by a second process
+from the last tab back while this one reads from the first, until they meet
+(:class:`TwoProcessReader`); then every other unit tab rendered by a second process while this one
+writes the others (:class:`SheetRenderer`).
 
 python-calamine holds the GIL while it parses a sheet, so a thread cannot read beside the main one
 (measured: docs/performance.md); a second process can. It opens the same file, reads whole tabs
