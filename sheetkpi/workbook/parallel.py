@@ -290,6 +290,7 @@ class SheetRenderer:
         self._sent: dict[str, SheetWrites] = {}  # sent, not yet back: rendered here if it fails
         self._back: dict[str, Any] = {}
         self._styles_count = -1
+        self._ended = False  # told that no more tabs come
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._child = _start("serve_renders", path)
         self._threads = [threading.Thread(target=target, daemon=True, name=f"sheetkpi-{name}")
@@ -302,9 +303,11 @@ class SheetRenderer:
         if sheet.sheet not in self._sheets:
             # The unit tabs come first: after them, the second process finishes what it has and
             # ends, its memory given back before "Lịch sử" and "Tổng hợp" are written here.
-            self._queue.put(None)
+            if not self._ended:
+                self._ended = True
+                self._queue.put(None)
             return False
-        if self._child is None or sheet.create or sheet.whole or sheet.chart:
+        if self._child is None or self._ended or sheet.create or sheet.whole or sheet.chart:
             return False
         self._seen += 1
         return self._seen % 2 == 0
