@@ -292,8 +292,9 @@ class SheetRenderer:
         self._styles_count = -1
         self._ended = False  # told that no more tabs come
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._gone = False  # the second process has stopped answering
         self._child = _start("serve_renders", path)
-        self._threads = [threading.Thread(target=target, daemon=True, name=f"sheetkpi-{name}")
+        self._threads = [threading.Thread(target=target, args=(self._child,), daemon=True, name=f"sheetkpi-{name}")
                          for name, target in (("render-send", self._send_all), ("render-back", self._take_back))]
         if self._child is not None:
             for thread in self._threads:
@@ -307,7 +308,7 @@ class SheetRenderer:
                 self._ended = True
                 self._queue.put(None)
             return False
-        if self._child is None or self._ended or sheet.create or sheet.whole or sheet.chart:
+        if self._child is None or self._ended or self._gone or sheet.create or sheet.whole or sheet.chart:
             return False
         self._seen += 1
         return self._seen % 2 == 0
@@ -341,24 +342,26 @@ class SheetRenderer:
             for thread in self._threads:
                 thread.join()
 
-    def _send_all(self) -> None:
+    def _send_all(self, child: subprocess.Popen) -> None:
         try:
             while (data := self._queue.get()) is not None:
-                self._child.stdin.write(struct.pack("<Q", len(data)) + data)
-                self._child.stdin.flush()
-            _send(self._child.stdin, None)
+                child.stdin.write(struct.pack("<Q", len(data)) + data)
+                child.stdin.flush()
+            _send(child.stdin, None)
         except (OSError, ValueError):
-            pass  # it ended: what it did not send back is rendered here
+            self._gone = True  # it ended: no more tabs go to it; what it did not send back is rendered here
 
-    def _take_back(self) -> None:
+    def _take_back(self, child: subprocess.Popen) -> None:
         try:
             while True:
-                name, rendered = _receive(self._child.stdout)
+                name, rendered = _receive(child.stdout)
                 if rendered is not None:  # its writes are not needed any more
                     self._back[name] = rendered
                     self._sent.pop(name, None)
         except (EOFError, OSError, ValueError, pickle.UnpicklingError):
             pass
+        finally:
+            self._gone = True
 
 
 def serve_renders() -> None:
