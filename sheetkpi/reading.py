@@ -157,10 +157,6 @@ class TabJob:
     plan_year: int
     year_known: bool  # False: raw deadlines and title years are kept, to infer the year
 
-    @property
-    def lists_units(self) -> bool:
-        return bool(self.declared)
-
     def read(self, name: str, grid: Grid, shared: dict[str, str]) -> TabRead:
         """Read the tab ``name`` (``shared``: see :func:`read_unit`)."""
         header = find_header(grid)
@@ -170,7 +166,7 @@ class TabJob:
             if decl or header is not None:
                 found.missing = _missing_message(name, header)
             return found
-        if self.lists_units and not decl:
+        if self.declared and not decl:
             # Only the tabs "Cấu hình" lists count (last year's copy, a blank form): this one is reported.
             found.issue = UnitNotInConfig(sheet=name, unit=name)
             return found

@@ -34,7 +34,7 @@ class FileBook:
         from . import parallel
 
         helper = None
-        if self._units and self.package.styles_xml() is not None and parallel.worth_it(self.package):
+        if self._units and self.package.has_styles and parallel.worth_it(self.package):
             # Unit tabs rendered by a second process too, while this one writes the others.
             helper = parallel.SheetRenderer(self.path, self._units)
         try:

@@ -645,6 +645,11 @@ class Package:
         """How many cell formats the workbook has now."""
         return self._styles.count()
 
+    @property
+    def has_styles(self) -> bool:
+        """Whether the workbook has a styles part."""
+        return self._styles.part is not None
+
     def styles_xml(self) -> bytes | None:
         """The styles part as it is now (None: the workbook has none)."""
         part = self._styles.part

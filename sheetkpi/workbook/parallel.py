@@ -106,7 +106,7 @@ class TwoProcessReader:
         chunks = [names[i:i + size] for i in range(0, len(names), size)]
         shares = _Shares(len(chunks))
         try:
-            if self._tell((job, chunks)):
+            if _tell(self._child, (job, chunks)):
                 self._serving = threading.Thread(target=shares.serve, args=(self._child.stdout, self._child.stdin),
                                                  daemon=True, name="sheetkpi-tabs")
                 self._serving.start()
@@ -124,10 +124,6 @@ class TwoProcessReader:
                 yield from found
         finally:
             self.close()
-
-    def _tell(self, message: object) -> bool:
-        """Send the second process ``message``; False when there is none to hear it."""
-        return _tell(self._child, message)
 
     def close(self) -> None:
         """End the second process (killed if still reading: what it read is not needed)."""
@@ -187,7 +183,11 @@ class _Shares:
 
 
 def _send(pipe: IO[bytes], value: object) -> None:
-    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_frame(pipe, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _write_frame(pipe: IO[bytes], data: bytes) -> None:
+    """One message: its length, then the pickle."""
     pipe.write(struct.pack("<Q", len(data)) + data)
     pipe.flush()
 
@@ -345,8 +345,7 @@ class SheetRenderer:
     def _send_all(self, child: subprocess.Popen) -> None:
         try:
             while (data := self._queue.get()) is not None:
-                child.stdin.write(struct.pack("<Q", len(data)) + data)
-                child.stdin.flush()
+                _write_frame(child.stdin, data)
             _send(child.stdin, None)
         except (OSError, ValueError):
             self._gone = True  # it ended: no more tabs go to it; what it did not send back is rendered here
