@@ -456,7 +456,7 @@ def test_illegal_sheet_names_are_rejected(tmp_path, name):
 
 def test_layout_calls_only_for_sheets_we_created(tmp_path):
     pkg = Package.open(build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")}))
-    for call in (lambda: pkg.set_freeze("S", 2, 1), lambda: pkg.merge_cells("S", "A1:B1"),
+    for call in (lambda: pkg.set_freeze("S", 2, 1), lambda: pkg.merge_cells("S", (1, 1, 1, 2)),
                  lambda: pkg.set_page_breaks("S", [5])):
         with pytest.raises(PackageError) as err:
             call()

@@ -37,6 +37,7 @@ from ._sheetxml import (
     add_run,
     cell_ref,
     parse_range,
+    range_ref,
     split_sheet,
     without,
 )
@@ -81,7 +82,7 @@ class _Layout:
 
     widths: dict[int, float] = field(default_factory=dict)
     freeze: tuple[int, int] | None = None
-    merges: list[str] = field(default_factory=list)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r1, c1, r2, c2)
     heights: dict[int, float] = field(default_factory=dict)  # points, for rows whose text wraps
     breaks: list[int] = field(default_factory=list)  # a printed page starts at each of these rows
     drawing_rid: str | None = None
@@ -99,7 +100,7 @@ class _Layout:
                      f'<selection pane="{pane}" activeCell="{top_left}" sqref="{top_left}"/>')
         cols = "".join(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>'
                        for c, w in sorted(self.widths.items()))
-        merges = "".join(f'<mergeCell ref="{escape_attr(ref)}"/>' for ref in self.merges)
+        merges = "".join(f'<mergeCell ref="{range_ref(*area)}"/>' for area in self.merges)
         if self.heights:
             body = _ROW_START.sub(self._row_height, body)
         return (
@@ -391,14 +392,16 @@ class Package:
         el.text = text
         self._parts.touch(self._wb_part)
 
-    def merge_cells(self, sheet_name: str, *refs: str) -> None:
-        """Merge ranges such as "A1:F1" (a sheet sheetkpi lays out)."""
+    def merge_cells(self, sheet_name: str, *areas: tuple[int, int, int, int]) -> None:
+        """Merge areas (first row, first column, last row, last column), (1, 1, 1, 6) for A1:F1, in a
+        sheet sheetkpi lays out."""
         _, layout = self._owned(sheet_name)
-        for ref in refs:
-            r1, c1, r2, c2 = parse_range(ref)
+        for area in areas:
+            r1, c1, r2, c2 = area
+            if not (type(r1) is type(c1) is int and 1 <= r1 <= r2 and 1 <= c1 <= c2):
+                raise PackageError("ref-invalid", f"Vùng ô không hợp lệ: {area!r}.")
             self._check_cell(r2, c2)
-            canonical = _sheetxml.range_ref(r1, c1, r2, c2)
-            layout.merges.append(ref if ref == canonical else canonical)  # (the plan's own string: held once)
+        layout.merges.extend(areas)  # (the plan's own tuples: held once)
 
     def _sheet_xml(self, part: str) -> bytes:
         """Current worksheet XML; for a sheet we own, re-rendered from its layout."""

@@ -255,12 +255,11 @@ def _apply_styles(sheet: Any, by_style: dict[str, list[tuple[int, int]]]) -> Non
             rng.borders.line_style = "continuous" if spec.get("border") else None
 
 
-def _merge(sheet: Any, refs: list[str]) -> None:
+def _merge(sheet: Any, areas: list[tuple[int, int, int, int]]) -> None:
     """The merges, one call for the same columns on adjacent rows (``merge(across=True)`` merges
     each row of a range on its own)."""
     by_cols: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-    for ref in refs:
-        r1, c1, r2, c2 = parse_range(ref)
+    for r1, c1, r2, c2 in areas:
         if r1 == r2:
             by_cols[(c1, c2)].append((r1, c1))
         else:

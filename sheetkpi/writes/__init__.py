@@ -166,7 +166,7 @@ class SheetWrites:
     # Applied to a sheet created or laid out whole:
     column_widths: dict[int, float] = field(default_factory=dict)
     print_titles: tuple[int, int] | None = None  # A4 landscape, one page wide, repeating these rows
-    merges: list[str] = field(default_factory=list)  # "A1:O1"
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # (1, 1, 1, 15): A1:O1
     freeze: tuple[int, int] | None = None  # (row, column) of the first cell that scrolls
     page_breaks: list[int] = field(default_factory=list)  # rows a printed page starts at
     row_heights: dict[int, float] = field(default_factory=dict)  # points, rows whose text wraps

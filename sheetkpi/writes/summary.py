@@ -17,7 +17,6 @@ import datetime as dt
 import functools
 
 from .. import layout
-from ..cells import col_letter
 from ..model import LATE, STATUSES, Evaluation
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
@@ -42,7 +41,7 @@ class _Page:
     def __init__(self) -> None:
         self.rows: list[list] = []
         self.styles: list[str | list[str | None] | None] = []
-        self.merges: list[str] = []
+        self.merges: list[tuple[int, int, int, int]] = []  # (first row, first column, last row, last column)
         self.heights: dict[int, float] = {}
         self._shared_styles: dict[tuple, list[str | None]] = {}
 
@@ -56,7 +55,7 @@ class _Page:
         self.rows.append([text] + [None] * (WIDTH - 1))
         self.styles.append(style)
         if text is not None:
-            self.merges.append(f"A{row}:{col_letter(WIDTH)}{row}")
+            self.merges.append((row, 1, row, WIDTH))
             self._fit(row, [(text, self._width(1, WIDTH), size)])
 
     def blank(self) -> None:
@@ -78,7 +77,7 @@ class _Page:
         for value, (_, first, last) in zip(values, spans):
             cells[first - 1] = value
             if last > first:
-                self.merges.append(f"{col_letter(first)}{row}:{col_letter(last)}{row}")
+                self.merges.append((row, first, row, last))
             if isinstance(value, str):
                 texts.append((value, self._width(first, last), 11))
         self.rows.append(cells)
