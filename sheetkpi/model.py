@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -119,6 +121,40 @@ class Unit:
     head: str = ""  # "Người đứng đầu" of the units table: who carries the unit's result
 
 
+Key = tuple[str, str, int]  # a KPI's key in "Lịch sử": see rules.history_key
+
+
+class History(Mapping[Key, list[tuple[dt.date, float]]]):
+    """What "Lịch sử" holds: for each KPI's key, [(report date, progress), ...] in date order, one
+    pair per date whose cell holds a number (an empty cell is no figure).
+
+    Held as one table of floats, a row per sheet row and a column per date (NaN: empty), and the
+    key of each row: 100,000 KPIs over five dates as lists of pairs took 275 bytes a KPI; as a row
+    of the table, 40. Each KPI's pairs are made when asked for.
+    """
+
+    __slots__ = ("_dates", "_first", "_figures", "rows")
+
+    def __init__(self, dates: tuple[dt.date, ...], rows: dict[Key, int], first_row: int, figures: array) -> None:
+        self._dates = dates  # in date order
+        self.rows = rows  # key -> sheet row (the layout's too)
+        self._first = first_row  # the sheet row of the table's first row
+        self._figures = figures  # (row - first_row) * len(dates) + date's index -> progress, NaN: empty
+
+    def __getitem__(self, key: Key) -> list[tuple[dt.date, float]]:
+        at = (self.rows[key] - self._first) * len(self._dates)
+        return [(d, v) for d, v in zip(self._dates, self._figures[at:at + len(self._dates)]) if not math.isnan(v)]
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        return f"History({dict(self)!r})"
+
+
 @dataclass
 class Tracker:
     """Everything read from one workbook: settings, units and the progress history."""
@@ -126,8 +162,8 @@ class Tracker:
     settings: Settings
     units: list[Unit]
     # history[rules.history_key(kpi)] = [(report date, progress), ...] sorted by date; no entry
-    # for a date whose cell is empty
-    history: dict[tuple[str, str], list[tuple[dt.date, float]]] = field(default_factory=dict)
+    # for a date whose cell is empty (a :class:`History` as read; any such mapping will do)
+    history: Mapping[Key, list[tuple[dt.date, float]]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)  # workbook-level problems
 
 

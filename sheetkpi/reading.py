@@ -9,7 +9,9 @@ decided by :mod:`sheetkpi.structure`; settings are found by their labels whereve
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from typing import Any
 from . import layout
 from .cells import address, col_letter
 from .errors import NoUnitTab
-from .model import KPI, CellAddresses, Settings, Tracker, Unit
+from .model import KPI, CellAddresses, History, Key, Settings, Tracker, Unit
 from .parsing.dates import parse_date
 from .parsing.deadlines import parse_deadline
 from .parsing.numbers import (
@@ -102,7 +104,7 @@ class HistoryLayout:
     """The "Lịch sử" sheet as found: its key rows and its report-date columns."""
 
     header_row: int
-    rows: dict[tuple[str, str, int], int]  # history key (see rules.history_key) -> row
+    rows: dict[Key, int]  # history key (see rules.history_key) -> row (the history's own)
     dates: dict[dt.date, int]  # report date -> column
     last_row: int
     last_col: int
@@ -678,7 +680,7 @@ def _infer_plan_year(
 
 # -- "Lịch sử" -----------------------------------------------------------------------------------
 
-def read_history(grid: Grid, shared: dict[str, str]) -> tuple[dict, HistoryLayout | None]:
+def read_history(grid: Grid, shared: dict[str, str]) -> tuple[Mapping, HistoryLayout | None]:
     """Progress per KPI and report date from "Lịch sử" (``shared``: as for :func:`read_unit`; the
     history repeats unit codes on every row and the codes of the unit tabs).
 
@@ -698,27 +700,29 @@ def read_history(grid: Grid, shared: dict[str, str]) -> tuple[dict, HistoryLayou
                 if d and c not in (unit_col, code_col, title_col):
                     dates[d] = c + 1
             by_date = sorted(dates.items())
-            history: dict[tuple[str, str, int], list[tuple[dt.date, float]]] = {}
-            rows: dict[tuple[str, str, int], int] = {}
+            rows: dict[Key, int] = {}
             counts: Counter[tuple[str, str]] = Counter()
-            last_row = r
+            figures = array("d")
+            nan = math.nan
+            first_row = last_row = r
             for rr in range(r + 1, len(grid) + 1):
                 line = grid[rr - 1]
                 unit = clean_text(_value(line, unit_col))
                 key = clean_text(_value(line, code_col)) or clean_text(_value(line, title_col))
                 if not unit and not key:
                     continue
+                if rows:  # the blank rows since the last key's hold no figure
+                    figures.extend([nan] * ((rr - last_row - 1) * len(by_date)))
+                else:
+                    first_row = rr
                 last_row = rr
                 pair = (shared.setdefault(unit, unit), shared.setdefault(key, key))
-                triple = (*pair, counts[pair])
+                rows[(*pair, counts[pair])] = rr
                 counts[pair] += 1
-                rows[triple] = rr
-                points = []
-                for d, c in by_date:
+                for _, c in by_date:
                     v = _value(line, c - 1)
-                    if isinstance(v, (int, float)) and not isinstance(v, bool):
-                        points.append((d, float(v)))
-                history[triple] = points
+                    figures.append(v if isinstance(v, (int, float)) and not isinstance(v, bool) else nan)
+            history = History(tuple(d for d, _ in by_date), rows, first_row, figures)
             last_col = max([len(row), *(dates.values())])
             return history, HistoryLayout(header_row=r, rows=rows, dates=dates, last_row=last_row, last_col=last_col)
     return {}, None

@@ -25,6 +25,7 @@ from typing import Any
 
 from lxml import etree
 
+from ..cells import col_letter
 from ..errors import os_error_message
 from . import _calcchain, _chart, _sheetxml
 from ._parts import CONTENT_TYPES, Parts, insert_ordered, local_name
@@ -37,7 +38,6 @@ from ._sheetxml import (
     add_run,
     cell_ref,
     parse_range,
-    range_ref,
     split_sheet,
     without,
 )
@@ -100,7 +100,8 @@ class _Layout:
                      f'<selection pane="{pane}" activeCell="{top_left}" sqref="{top_left}"/>')
         cols = "".join(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>'
                        for c, w in sorted(self.widths.items()))
-        merges = "".join(f'<mergeCell ref="{range_ref(*area)}"/>' for area in self.merges)
+        merges = "".join([f'<mergeCell ref="{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"/>'
+                          for r1, c1, r2, c2 in self.merges])
         if self.heights:
             body = _ROW_START.sub(self._row_height, body)
         return (
@@ -398,7 +399,7 @@ class Package:
         _, layout = self._owned(sheet_name)
         for area in areas:
             r1, c1, r2, c2 = area
-            if not (type(r1) is type(c1) is int and 1 <= r1 <= r2 and 1 <= c1 <= c2):
+            if not (type(r1) is type(c1) is int and 1 <= r1 <= r2 and 1 <= c1 <= c2 and (r1, c1) != (r2, c2)):
                 raise PackageError("ref-invalid", f"Vùng ô không hợp lệ: {area!r}.")
             self._check_cell(r2, c2)
         layout.merges.extend(areas)  # (the plan's own tuples: held once)
