@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from array import array
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 _CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
@@ -53,3 +55,37 @@ def parse_range(ref: str) -> tuple[int, int, int, int]:
         raise ValueError(f"not an A1 reference: {ref!r}")
     (r1, c1), (r2, c2) = corners[0], corners[-1]
     return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+Area = tuple[int, int, int, int]  # (first row, first column, last row, last column), 1-based
+
+
+class Areas:
+    """A list of areas, 16 bytes each: "Tổng hợp" merges the cells of 200,000 areas at 100,000
+    KPIs, which as tuples took 80 bytes each."""
+
+    __slots__ = ("_corners",)
+
+    def __init__(self, areas: Iterable[Area] = ()) -> None:
+        self._corners = array("I")  # rows and columns fit 32 bits
+        self.extend(areas)
+
+    def append(self, area: Area) -> None:
+        self._corners.extend(area)
+
+    def extend(self, areas: Iterable[Area]) -> None:
+        for area in areas:
+            self._corners.extend(area)
+
+    def __iter__(self) -> Iterator[Area]:
+        corners = iter(self._corners)
+        return zip(corners, corners, corners, corners)
+
+    def __len__(self) -> int:
+        return len(self._corners) // 4
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (Areas, list, tuple)) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Areas({list(self)!r})"

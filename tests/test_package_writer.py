@@ -466,6 +466,19 @@ def test_layout_calls_only_for_sheets_we_created(tmp_path):
     assert err.value.code == "sheet-missing"
 
 
+def test_merged_areas_of_a_created_sheet_open_merged_and_bad_areas_are_refused(tmp_path):
+    pkg = Package.open(build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")}))
+    pkg.add_sheet("Mới")
+    pkg.merge_cells("Mới", (1, 1, 1, 15), (70000, 2, 70001, 28))
+    for bad in [(1, 1, 1, 1), (2, 3, 2, 2), (0, 1, 1, 2), (1, 1, 1, 16385), (1.0, 1, 1, 2)]:
+        with pytest.raises(PackageError) as err:
+            pkg.merge_cells("Mới", bad)
+        assert err.value.code == "ref-invalid", bad
+    out = tmp_path / "out.xlsx"
+    pkg.save(out)
+    assert sorted(str(r) for r in openpyxl.load_workbook(out)["Mới"].merged_cells.ranges) == ["A1:O1", "B70000:AB70001"]
+
+
 def test_widths_and_heights_of_a_sheet_people_keep_only_add_or_grow(tmp_path):
     # "Lịch sử" gets a width for a new date column; a column someone sized keeps its width. A unit
     # tab's row grows to its text; a row already taller stays.

@@ -17,6 +17,7 @@ from sheetkpi.api import recalc
 from sheetkpi.cells import address
 from sheetkpi.errors import FileUnusable
 from sheetkpi.reading import read_grids
+from sheetkpi.structure import EMPTY_CELL as EMPTY
 from sheetkpi.structure import Cell
 from sheetkpi.workbook.reader import load_grids, read_workbook
 
@@ -132,3 +133,31 @@ def test_far_cells_are_found_from_the_filled_cells(rows, far):
     from sheetkpi.workbook._sheetxml import far_cell
 
     assert far_cell(b"<worksheet><sheetData>" + _ROW1 + rows + b"</sheetData></worksheet>") == far
+
+
+def test_history_reads_each_rows_figures_with_blank_rows_and_empty_cells_between():
+    import datetime as dt
+
+    from sheetkpi.reading import read_history
+
+    may, june, july = dt.date(2026, 5, 25), dt.date(2026, 6, 25), dt.date(2026, 7, 25)
+    grid = [[Cell("LỊCH SỬ")], [],
+            # the date columns out of order, as an earlier --as-of leaves them
+            [Cell("Mã đơn vị"), Cell("Mã KPI"), Cell("Nhiệm vụ / KPI"), Cell(july), Cell(may), Cell(june)],
+            [Cell("KHĐT"), Cell("KHĐT-01"), Cell("A"), Cell(80.0), Cell(40.0), Cell(60)],
+            [],  # a blank row between two KPIs
+            [Cell("KHĐT"), Cell("KHĐT-02"), Cell("B"), EMPTY, Cell("chưa"), Cell(True)],
+            [Cell("KHĐT"), Cell(None), Cell("Nhiệm vụ không mã"), EMPTY, Cell(0.0)],
+            [Cell("KHĐT"), Cell(None), Cell("Nhiệm vụ không mã"), Cell(10.5)]]
+    history, where = read_history(grid, {})
+    # by hand: pairs in date order, only where a number is written (not the text, not TRUE)
+    assert dict(history) == {
+        ("KHĐT", "KHĐT-01", 0): [(may, 40.0), (june, 60.0), (july, 80.0)],
+        ("KHĐT", "KHĐT-02", 0): [],
+        ("KHĐT", "Nhiệm vụ không mã", 0): [(may, 0.0)],
+        ("KHĐT", "Nhiệm vụ không mã", 1): [(july, 10.5)],
+    }
+    assert where.rows == {("KHĐT", "KHĐT-01", 0): 4, ("KHĐT", "KHĐT-02", 0): 6,
+                          ("KHĐT", "Nhiệm vụ không mã", 0): 7, ("KHĐT", "Nhiệm vụ không mã", 1): 8}
+    assert (where.header_row, where.last_row, where.dates) == (3, 8, {july: 4, may: 5, june: 6})
+    assert history.get(("KHĐT", "KHĐT-03", 0)) is None and len(history) == 4

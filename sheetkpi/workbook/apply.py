@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Protocol
 
+from ..cells import Areas
 from ..writes import STYLE_SPECS, SheetWrites, WritePlan, fitted_heights
 from .package import Package
 
@@ -102,7 +103,7 @@ def apply_sheet(pkg: Package, sheet: SheetWrites, style, *, empty: bool = False)
         pkg.set_row_heights(sheet.sheet, heights)
     count = sheet.cell_count()
     if empty:
-        sheet.cells, sheet.styled_cells, sheet.blocks, sheet.merges, sheet.fit_rows = {}, {}, [], [], {}
+        sheet.cells, sheet.styled_cells, sheet.blocks, sheet.merges, sheet.fit_rows = {}, {}, [], Areas(), {}
     pkg.commit(sheet.sheet)
     return count
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..cells import col_letter
+from ..cells import Area, Areas, col_letter
 from ..errors import os_error_message
 from . import _calcchain, _chart, _sheetxml
 from ._parts import CONTENT_TYPES, Parts, insert_ordered, local_name
@@ -82,7 +82,7 @@ class _Layout:
 
     widths: dict[int, float] = field(default_factory=dict)
     freeze: tuple[int, int] | None = None
-    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r1, c1, r2, c2)
+    merges: Areas = field(default_factory=Areas)
     heights: dict[int, float] = field(default_factory=dict)  # points, for rows whose text wraps
     breaks: list[int] = field(default_factory=list)  # a printed page starts at each of these rows
     drawing_rid: str | None = None
@@ -393,7 +393,7 @@ class Package:
         el.text = text
         self._parts.touch(self._wb_part)
 
-    def merge_cells(self, sheet_name: str, *areas: tuple[int, int, int, int]) -> None:
+    def merge_cells(self, sheet_name: str, *areas: Area) -> None:
         """Merge areas (first row, first column, last row, last column), (1, 1, 1, 6) for A1:F1, in a
         sheet sheetkpi lays out."""
         _, layout = self._owned(sheet_name)
@@ -402,7 +402,7 @@ class Package:
             if not (type(r1) is type(c1) is int and 1 <= r1 <= r2 and 1 <= c1 <= c2 and (r1, c1) != (r2, c2)):
                 raise PackageError("ref-invalid", f"Vùng ô không hợp lệ: {area!r}.")
             self._check_cell(r2, c2)
-        layout.merges.extend(areas)  # (the plan's own tuples: held once)
+        layout.merges.extend(areas)
 
     def _sheet_xml(self, part: str) -> bytes:
         """Current worksheet XML; for a sheet we own, re-rendered from its layout."""

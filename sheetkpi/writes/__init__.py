@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
+from ..cells import Areas
+
 MAX_CELL_TEXT = 32_767  # the most characters a cell holds (Excel's limit)
 _ELLIPSIS = "…"
 
@@ -42,7 +44,7 @@ def _lines(text: str, per_line: int) -> int:
     return _wrapped_lines(text, per_line)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 12)
 def _wrapped_lines(text: str, per_line: int) -> int:
     # Cached: departments repeat their texts from row to row, and a run measures every row's texts.
     lines = 0
@@ -166,7 +168,7 @@ class SheetWrites:
     # Applied to a sheet created or laid out whole:
     column_widths: dict[int, float] = field(default_factory=dict)
     print_titles: tuple[int, int] | None = None  # A4 landscape, one page wide, repeating these rows
-    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # (1, 1, 1, 15): A1:O1
+    merges: Areas = field(default_factory=Areas)  # (1, 1, 1, 15): A1:O1
     freeze: tuple[int, int] | None = None  # (row, column) of the first cell that scrolls
     page_breaks: list[int] = field(default_factory=list)  # rows a printed page starts at
     row_heights: dict[int, float] = field(default_factory=dict)  # points, rows whose text wraps

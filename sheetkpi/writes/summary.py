@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 
 from .. import layout
+from ..cells import Areas
 from ..model import LATE, STATUSES, Evaluation
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
@@ -41,7 +42,7 @@ class _Page:
     def __init__(self) -> None:
         self.rows: list[list] = []
         self.styles: list[str | list[str | None] | None] = []
-        self.merges: list[tuple[int, int, int, int]] = []  # (first row, first column, last row, last column)
+        self.merges = Areas()
         self.heights: dict[int, float] = {}
         self._shared_styles: dict[tuple, list[str | None]] = {}
 
