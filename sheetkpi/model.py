@@ -103,7 +103,8 @@ class KPI:
     actual: float | None = None
     indicator_progress: float | None = None  # computed from target/actual for numeric indicators
     cells: Mapping[str, str] = field(default_factory=dict)  # field name -> cell address ("H7")
-    issues: list[Issue] = field(default_factory=list)  # problems found while reading the row
+    # Problems found while reading the row (a tuple: most rows have none, and () is shared).
+    issues: tuple[Issue, ...] = ()
     occurrence: int = 0  # rank among the unit's KPIs with the same code (or title, without code)
     owners: str = ""  # "Người phụ trách" as typed (optional column): one name or several
 
@@ -178,7 +179,7 @@ class KpiResult:
     expected_progress: float | None  # None when the KPI has no due date
     at_risk: bool
     completed_late: bool
-    issues: list[Issue] = field(default_factory=list)  # every issue about this row
+    issues: tuple[Issue, ...] = ()  # every issue about this row
     previous_progress: float | None = None  # the figure of the previous report in "Lịch sử", if any
     previous_status: str | None = None  # the status that figure gave at that report date
 

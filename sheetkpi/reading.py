@@ -343,10 +343,10 @@ def read_unit(
             deadlines.append((kpi, values.get("deadline")))
         if r in structure.below_total:
             # A KPI added under the total row still counts: nothing typed is silently dropped.
-            kpi.issues.append(KpiBelowTotal(
+            kpi.issues += (KpiBelowTotal(
                 sheet=sheet, cell=kpi.cells.get("code") or address(r, 1), unit=code, kpi=kpi.code,
                 params={"label": layout.TOTAL_LABEL},
-            ))
+            ),)
         unit.kpis.append(kpi)
     missing_engine = [f for f in layout.ENGINE_COLUMNS if f not in columns]
     # Added columns go right of everything the sheet uses, not just right of the header: a column of
@@ -466,7 +466,7 @@ def _read_kpi(
         actual=actual,
         indicator_progress=computed,
         cells=cells,
-        issues=issues,
+        issues=tuple(issues),
     )
 
 
@@ -492,17 +492,17 @@ def _flag_duplicates(units: Iterable[Unit]) -> None:
             if not kpi.code:
                 first = titles.setdefault(fold(kpi.title), kpi)
                 if first is not kpi and kpi.title:
-                    kpi.issues.append(DuplicateTitle(
+                    kpi.issues += (DuplicateTitle(
                         sheet=kpi.sheet, cell=kpi.cells.get("title"), unit=kpi.unit, kpi=kpi.title[:30],
                         params={"first": f"'{first.sheet}'!{first.cells.get('title', '')}"},
-                    ))
+                    ),)
                 continue
             first = seen.setdefault(fold(kpi.code), kpi)
             if first is not kpi:
-                kpi.issues.append(DuplicateCode(
+                kpi.issues += (DuplicateCode(
                     sheet=kpi.sheet, cell=kpi.cells.get("code"), unit=kpi.unit, kpi=kpi.code,
                     params={"code": kpi.code, "first": f"'{first.sheet}'!{first.cells.get('code', '')}"},
-                ))
+                ),)
 
 
 # -- "Cấu hình" ----------------------------------------------------------------------------------

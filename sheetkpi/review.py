@@ -263,7 +263,7 @@ def evaluate_on(tracker: Tracker, figures: dict, first: dict, figures_on: dt.dat
             key = history_key(k)
             if key in first and first[key] <= figures_on:
                 figure = figures.get((*key, figures_on))
-                kpis.append(replace(k, progress=figure, indicator_progress=None, issues=[]))
+                kpis.append(replace(k, progress=figure, indicator_progress=None, issues=()))
         units.append(replace(unit, kpis=kpis, issues=[]))
     return evaluate(Tracker(settings=tracker.settings, units=units), as_of)
 

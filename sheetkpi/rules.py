@@ -125,7 +125,7 @@ def evaluate_kpi(kpi: KPI, as_of: dt.date, settings: Settings, history=None) -> 
         expected_progress=expected,
         at_risk=at_risk,
         completed_late=completed_late,
-        issues=issues,
+        issues=tuple(issues),
     )
 
 

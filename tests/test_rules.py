@@ -58,7 +58,7 @@ def test_at_risk_uses_threshold():
     assert [i.code for i in r.issues] == ["at-risk"]
     assert r.issues[0].cell == "H5"
     near = evaluate_kpi(kpi(80, D(2026, 6, 30)), AS_OF, SETTINGS)
-    assert not near.at_risk and near.issues == []
+    assert not near.at_risk and near.issues == ()
 
 
 def test_late_and_done_rows_are_never_at_risk():

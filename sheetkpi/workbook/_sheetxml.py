@@ -505,8 +505,8 @@ class SheetEditor:
             batch.append((row, runs, (start, end)))
             pos = end
         out.append(xml[pos: parts.end])
-        out.append(parts.tail)
         yield b"".join(out)
+        yield parts.tail  # on its own: a laid-out sheet's merges can make it megabytes
 
     def _with_clears(self, row: int, runs: Runs | None, start: int, end: int) -> Runs | None:
         """The runs of a row with the clear ranges over it added as runs of None (which empty the

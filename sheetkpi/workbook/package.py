@@ -18,8 +18,9 @@ import posixpath
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from lxml import etree
 from ..cells import Area, Areas, col_letter
 from ..errors import os_error_message
 from . import _calcchain, _chart, _sheetxml
+from ._memory import give_back
 from ._parts import CONTENT_TYPES, Parts, insert_ordered, local_name
 from ._sheetxml import (
     MAX_COL,
@@ -69,6 +71,7 @@ class _Sheet:
 
 
 # A row's start tag in a sheet sheetkpi renders (r first, as its editor writes it).
+_GIVE_BACK_EVERY = 8 << 20  # bytes of XML rendered: then the memory freed is given back
 _ROW_START = re.compile(rb'<row r="(\d+)"([^>]*?)(/?)>')
 _HEIGHT_ATTRS = re.compile(rb'\s(?:ht|customHeight)="[^"]*"')
 _HEADER_FOOTER = ('<headerFooter><oddFooter>&amp;C&amp;"Times New Roman,Regular"Trang &amp;P/&amp;N</oddFooter>'
@@ -100,20 +103,18 @@ class _Layout:
                      f'<selection pane="{pane}" activeCell="{top_left}" sqref="{top_left}"/>')
         cols = "".join(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>'
                        for c, w in sorted(self.widths.items()))
-        merges = "".join([f'<mergeCell ref="{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"/>'
-                          for r1, c1, r2, c2 in self.merges])
         if self.heights:
             body = _ROW_START.sub(self._row_height, body)
-        return (
+        head = (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
             + ('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if self.landscape_a4 else "")
             + f'<dimension ref="{escape_attr(dimension)}"/><sheetViews><sheetView workbookViewId="0">{views}'
             '</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
             + (f"<cols>{cols}</cols>" if cols else "")
-        ).encode() + b"<sheetData>" + body + b"</sheetData>" + (
-            (f'<mergeCells count="{len(self.merges)}">{merges}</mergeCells>' if merges else "")
-            + ('<printOptions horizontalCentered="1"/>' if self.landscape_a4 else "")
+        )
+        tail = (
+            ('<printOptions horizontalCentered="1"/>' if self.landscape_a4 else "")
             + ('<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.6" header="0.3" footer="0.3"/>'
                if self.landscape_a4 else
                '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
@@ -124,7 +125,18 @@ class _Layout:
                + "</rowBreaks>" if self.breaks else "")
             + (f'<drawing r:id="{escape_attr(self.drawing_rid)}"/>' if self.drawing_rid else "")
             + "</worksheet>"
-        ).encode()
+        )
+        merges = [f'<mergeCells count="{len(self.merges)}">'.encode(), *self._merge_xml(), b"</mergeCells>"]
+        return b"".join([head.encode(), b"<sheetData>", body, b"</sheetData>", *(merges if self.merges else ()),
+                         tail.encode()])
+
+    def _merge_xml(self) -> Iterator[bytes]:
+        # In pieces of a few thousand: "Tổng hợp" has 200,000 merges at 100,000 KPIs, whose texts
+        # made at once took 15 MB more than their bytes.
+        areas = iter(self.merges)
+        while batch := list(islice(areas, 4096)):
+            yield "".join([f'<mergeCell ref="{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"/>'
+                           for r1, c1, r2, c2 in batch]).encode()
 
     def _row_height(self, m: re.Match) -> bytes:
         height = self.heights.get(int(m.group(1)))
@@ -153,6 +165,7 @@ class Package:
         self._filled: set[str] = set()  # charts whose caches hold the values of their sheet's last render
         self._chart_count: dict[str, int] = {}
         self._deflater: Deflater | None = None  # deflates rendered sheets as the next ones render
+        self._rendered = 0  # bytes of XML rendered by commits since memory was last given back
         self._uniform: dict[tuple, tuple] = {}  # (style, width) -> the styles tuple of a run
         self._shared: list[str] | None = None
         self._found: dict[str, _Sheet] = {}  # sheet lookups by the name asked for
@@ -694,7 +707,11 @@ class Package:
         """
         sheet = self._worksheet(sheet_name)
         if sheet.part in self._pending:
-            self._render_sheet(sheet)
+            self._rendered += self._render_sheet(sheet)
+            if self._rendered >= _GIVE_BACK_EVERY:
+                # The XML and rows of the sheets rendered are freed: not held while the next are built.
+                give_back()
+                self._rendered = 0
 
     def save(self, path: str | os.PathLike, *, before_replace: Callable[[], object] | None = None) -> None:
         """Write the workbook to ``path`` atomically (temp file beside it, fsync, rename).
@@ -724,9 +741,10 @@ class Package:
                                "Nếu tệp đang mở trong Excel, hãy đóng rồi chạy lại.") from exc
         self._after_save(path)
 
-    def _render_sheet(self, sheet: _Sheet) -> None:
+    def _render_sheet(self, sheet: _Sheet) -> int:
         """Render one pending sheet into its packed part (and fill the caches of the charts over
-        it, which read its cells first); its pending writes are freed."""
+        it, which read its cells first); its pending writes are freed. Returns the size of the
+        larger of the XML it started from and the XML it made."""
         part = sheet.part
         self._fill_charts(sheet)
         rows, clears = self._rows.get(part, {}), self._clears.get(part, [])
@@ -746,8 +764,10 @@ class Package:
             self._deflater = Deflater()
         info = self._parts.info(part)
         stream = PackStream(self._deflater, info.compress_type if info else zipfile.ZIP_DEFLATED)
+        made = 0
         for piece in editor.run():
             stream.write(piece)
+            made += len(piece)
         self._parts.pack(part, stream.close())
         if editor.removed_formulas:
             self._removed_formulas.setdefault(sheet.sheet_id, set()).update(editor.removed_formulas)
@@ -757,6 +777,7 @@ class Package:
         self._clears.pop(part, None)
         self._drawing_refs.pop(part, None)
         self._pending.discard(part)
+        return max(len(xml), made)
 
     def _render(self) -> dict:
         """New content of every changed part (None: the part is removed)."""
