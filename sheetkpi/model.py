@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -143,8 +142,12 @@ class History(Mapping[Key, list[tuple[dt.date, float]]]):
         self._figures = figures  # (row - first_row) * len(dates) + date's index -> progress, NaN: empty
 
     def __getitem__(self, key: Key) -> list[tuple[dt.date, float]]:
-        at = (self.rows[key] - self._first) * len(self._dates)
-        return [(d, v) for d, v in zip(self._dates, self._figures[at:at + len(self._dates)]) if not math.isnan(v)]
+        n = len(self._dates)
+        at = (self.rows[key] - self._first) * n
+        return [(d, v) for d, v in zip(self._dates, self._figures[at:at + n]) if v == v]  # (NaN is not)
+
+    def get(self, key: Key, default=None):
+        return self[key] if key in self.rows else default
 
     def __iter__(self) -> Iterator[Key]:
         return iter(self.rows)

@@ -154,10 +154,9 @@ def evaluate_unit(
 ) -> UnitResult:
     """Totals, expected score, grade and flags of one unit; with ``previous`` (the previous report
     date), each KPI's figure and status then and the unit's score then."""
-    results = [
-        evaluate_kpi(k, as_of, settings, history.get(history_key(k))) for k in unit.kpis
-    ]
-    previous_score = _compare(results, history, previous) if previous else None
+    points = [history.get(history_key(k)) for k in unit.kpis]
+    results = [evaluate_kpi(k, as_of, settings, p) for k, p in zip(unit.kpis, points)]
+    previous_score = _compare(results, points, previous) if previous else None
     weight_total = round2(sum(k.weight or 0.0 for k in unit.kpis))
     score_total = round2(sum(r.score for r in results))
     expected = round2(sum(expected_points(r) for r in results))
@@ -193,12 +192,13 @@ def expected_points(result: KpiResult) -> float:
     return (result.kpi.weight or 0.0) * result.expected_progress / 100.0
 
 
-def _compare(results: list[KpiResult], history: dict, previous: dt.date) -> float | None:
-    """Fill each result's figure and status at the ``previous`` report; the unit's score then, with
-    today's weights (None when none of its KPIs had a figure then)."""
+def _compare(results: list[KpiResult], points: list, previous: dt.date) -> float | None:
+    """Fill each result's figure and status at the ``previous`` report (``points``: each result's
+    figures in "Lịch sử", or None); the unit's score then, with today's weights (None when none of
+    its KPIs had a figure then)."""
     total, any_figure = 0.0, False
-    for r in results:
-        figure = dict(history.get(history_key(r.kpi), ())).get(previous)
+    for r, figures in zip(results, points):
+        figure = dict(figures or ()).get(previous)
         if figure is None:
             continue
         any_figure = True
