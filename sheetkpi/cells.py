@@ -74,6 +74,9 @@ class Areas:
         self._corners.extend(area)
 
     def extend(self, areas: Iterable[Area]) -> None:
+        if isinstance(areas, Areas):
+            self._corners.extend(areas._corners)
+            return
         for area in areas:
             self._corners.extend(area)
 

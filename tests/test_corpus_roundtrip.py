@@ -166,7 +166,7 @@ def make_case(original: Path, out_dir: Path) -> Case:
         pkg.set_column_widths(NEW_SHEET, {1: 24, 2: 12, 3: 12})
         pkg.set_freeze(NEW_SHEET, 5, 1)
         pkg.set_print(NEW_SHEET, repeat_rows=(1, 4))
-        pkg.merge_cells(NEW_SHEET, (1, 1, 1, 3))
+        pkg.merge_cells(NEW_SHEET, [(1, 1, 1, 3)])
         pkg.set_cells(NEW_SHEET, {(1, 1): "Tổng hợp kết quả"}, style=header)
         pkg.add_bar_chart(NEW_SHEET, anchor=(10, 1, 25, 8), title="Điểm đạt và kỳ vọng", categories="A5:A7",
                           series=[("Điểm đạt", "B5:B7"), ("Điểm kỳ vọng", "C5:C7")])

@@ -456,7 +456,7 @@ def test_illegal_sheet_names_are_rejected(tmp_path, name):
 
 def test_layout_calls_only_for_sheets_we_created(tmp_path):
     pkg = Package.open(build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")}))
-    for call in (lambda: pkg.set_freeze("S", 2, 1), lambda: pkg.merge_cells("S", (1, 1, 1, 2)),
+    for call in (lambda: pkg.set_freeze("S", 2, 1), lambda: pkg.merge_cells("S", [(1, 1, 1, 2)]),
                  lambda: pkg.set_page_breaks("S", [5])):
         with pytest.raises(PackageError) as err:
             call()
@@ -469,10 +469,10 @@ def test_layout_calls_only_for_sheets_we_created(tmp_path):
 def test_merged_areas_of_a_created_sheet_open_merged_and_bad_areas_are_refused(tmp_path):
     pkg = Package.open(build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")}))
     pkg.add_sheet("Mới")
-    pkg.merge_cells("Mới", (1, 1, 1, 15), (70000, 2, 70001, 28))
+    pkg.merge_cells("Mới", [(1, 1, 1, 15), (70000, 2, 70001, 28)])
     for bad in [(1, 1, 1, 1), (2, 3, 2, 2), (0, 1, 1, 2), (1, 1, 1, 16385), (1.0, 1, 1, 2)]:
         with pytest.raises(PackageError) as err:
-            pkg.merge_cells("Mới", bad)
+            pkg.merge_cells("Mới", [(1, 1, 1, 3), bad])
         assert err.value.code == "ref-invalid", bad
     out = tmp_path / "out.xlsx"
     pkg.save(out)

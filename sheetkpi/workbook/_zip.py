@@ -64,6 +64,8 @@ class PackStream:
         self._result: Packed | None = None
 
     def write(self, piece: bytes) -> None:
+        if len(piece) >= CHUNK and self._pieces:
+            self._send(final=False)  # a large piece goes alone, as it is (a chunk of one is not copied)
         self._pieces.append(piece)
         self._gathered += len(piece)
         if self._gathered >= CHUNK:

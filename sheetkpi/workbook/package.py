@@ -91,8 +91,9 @@ class _Layout:
     drawing_rid: str | None = None
     landscape_a4: bool = False  # A4 landscape, one page wide, page numbers in the footer
 
-    def render(self, dimension: str, body: bytes) -> bytes:
-        """The worksheet XML of a sheet sheetkpi owns, around an existing sheetData body."""
+    def render(self, dimension: str, body: bytes) -> tuple[bytes, bytes, bytes]:
+        """The worksheet XML of a sheet sheetkpi owns around an existing sheetData body: the head
+        (to the <sheetData> tag), the body, the tail (from </sheetData>)."""
         views = ""
         if self.freeze and self.freeze != (1, 1):
             row, col = self.freeze
@@ -127,8 +128,8 @@ class _Layout:
             + "</worksheet>"
         )
         merges = [f'<mergeCells count="{len(self.merges)}">'.encode(), *self._merge_xml(), b"</mergeCells>"]
-        return b"".join([head.encode(), b"<sheetData>", body, b"</sheetData>", *(merges if self.merges else ()),
-                         tail.encode()])
+        return (head.encode() + b"<sheetData>", body,
+                b"".join([b"</sheetData>", *(merges if self.merges else ()), tail.encode()]))
 
     def _merge_xml(self) -> Iterator[bytes]:
         # In pieces of a few thousand: "Tổng hợp" has 200,000 merges at 100,000 KPIs, whose texts
@@ -280,7 +281,7 @@ class Package:
         el.set(f"{{{REL_NS}}}id", rid)
         parts.touch(self._wb_part)
         parts.override(part, CT_WORKSHEET)
-        parts.put(part, _Layout().render("A1", b""))
+        parts.put(part, b"".join(_Layout().render("A1", b"")))
         self._layouts[part] = _Layout()
         self._pending.add(part)
         self._sheets.append(_Sheet(name, sheet_id, part, True))
@@ -317,7 +318,7 @@ class Package:
                 self._recalculate_on_load()  # formulas gone: the calcChain must not name them
                 self._removed_formulas.setdefault(sheet.sheet_id, set()).add(None)
             self._layouts[sheet.part] = _Layout(drawing_rid=rid)
-        self._parts.put(sheet.part, self._layouts[sheet.part].render("A1", b""))
+        self._parts.put(sheet.part, b"".join(self._layouts[sheet.part].render("A1", b"")))
         self._rows.pop(sheet.part, None)
         self._clears.pop(sheet.part, None)
         self._pending.add(sheet.part)
@@ -406,24 +407,27 @@ class Package:
         el.text = text
         self._parts.touch(self._wb_part)
 
-    def merge_cells(self, sheet_name: str, *areas: Area) -> None:
+    def merge_cells(self, sheet_name: str, areas: Iterable[Area]) -> None:
         """Merge areas (first row, first column, last row, last column), (1, 1, 1, 6) for A1:F1, in a
-        sheet sheetkpi lays out."""
+        sheet sheetkpi lays out; none is merged if one is not an area of two cells or more."""
         _, layout = self._owned(sheet_name)
+        checked = Areas()
         for area in areas:
             r1, c1, r2, c2 = area
             if not (type(r1) is type(c1) is int and 1 <= r1 <= r2 and 1 <= c1 <= c2 and (r1, c1) != (r2, c2)):
                 raise PackageError("ref-invalid", f"Vùng ô không hợp lệ: {area!r}.")
             self._check_cell(r2, c2)
-        layout.merges.extend(areas)
+            checked.append(area)
+        layout.merges.extend(checked)
 
     def _sheet_xml(self, part: str) -> bytes:
         """Current worksheet XML; for a sheet we own, re-rendered from its layout."""
-        xml = self._parts.read(part)
         layout = self._layouts.get(part)
-        if layout is None:
-            return xml
-        parts = split_sheet(xml, part)
+        return b"".join(self._laid_out(part, layout)) if layout is not None else self._parts.read(part)
+
+    def _laid_out(self, part: str, layout: _Layout) -> tuple[bytes, bytes, bytes]:
+        """A sheet sheetkpi owns, re-rendered from its layout: head, rows, tail (see _Layout.render)."""
+        parts = split_sheet(self._parts.read(part), part)
         dim = re.search(rb'<dimension ref="([^"]*)"', parts.head)
         return layout.render(dim.group(1).decode() if dim else "A1", parts.body)
 
@@ -477,13 +481,15 @@ class Package:
 
     def write_rows(self, sheet_name: str, start_row: int, start_col: int, rows: list[list[Any]],
                    clear_until_row: int | None = None, style: int | list[int | None] | None = None,
-                   row_styles: list[int | list[int | None] | None] | None = None) -> None:
+                   row_styles: list[int | list[int | None] | None] | None = None, consume: bool = False) -> None:
         """Write a block of rows from (start_row, start_col), then empty the same columns below it.
 
         Short rows are padded with empty cells. Below the block, cells of those columns are emptied
         down to ``clear_until_row``, or, when None, to the end of the sheet, so that a list that got
         shorter leaves nothing stale. ``style``: one xf index for all cells, or one per column;
         ``row_styles``, instead: one such style per row (rows sharing a list share its check).
+        ``consume``: each row of ``rows`` is set to None once it is in the package (a long block is
+        not held twice).
         """
         sheet = self._worksheet(sheet_name)
         width = max((len(r) for r in rows), default=0)
@@ -505,6 +511,8 @@ class Package:
             row = start_row + i
             run = (start_col, tuple(cells), styles)
             pending[row] = (run,) if row not in pending else add_run(pending[row], run)
+            if consume:
+                rows[i] = None
         first = start_row + len(rows)
         if width and (clear_until_row is None or clear_until_row >= first):
             clear = ClearRange(first, clear_until_row, start_col, start_col + width - 1)
@@ -748,12 +756,21 @@ class Package:
         part = sheet.part
         self._fill_charts(sheet)
         rows, clears = self._rows.get(part, {}), self._clears.get(part, [])
-        xml = self._sheet_xml(part)
         layout = self._layouts.get(part)
-        heights = layout.heights if layout is not None else self._new_heights.pop(part, None)
-        if heights and layout is None:
-            xml = _sheetxml.grow_rows(xml, part, heights)
-        sheet_parts = split_sheet(xml, part)
+        if layout is not None:
+            head, body, tail = self._laid_out(part, layout)
+            # Split without the tail, then given it: "Tổng hợp"'s merges (megabytes at 100,000 KPIs)
+            # are not copied into the whole sheet and out of it again.
+            xml = head + body + b"</sheetData></worksheet>"
+            sheet_parts = split_sheet(xml, part)
+            sheet_parts.tail = tail
+            heights = layout.heights
+        else:
+            xml = self._parts.read(part)
+            heights = self._new_heights.pop(part, None)
+            if heights:
+                xml = _sheetxml.grow_rows(xml, part, heights)
+            sheet_parts = split_sheet(xml, part)
         if part in self._drawing_refs:
             sheet_parts = _sheetxml.add_drawing(sheet_parts, part, self._drawing_refs[part])
         if part in self._new_widths:
@@ -777,7 +794,7 @@ class Package:
         self._clears.pop(part, None)
         self._drawing_refs.pop(part, None)
         self._pending.discard(part)
-        return max(len(xml), made)
+        return max(len(xml), made)  # (a laid-out sheet's tail is in what it made)
 
     def _render(self) -> dict:
         """New content of every changed part (None: the part is removed)."""
