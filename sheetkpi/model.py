@@ -128,35 +128,59 @@ class History(Mapping[Key, list[tuple[dt.date, float]]]):
     """What "Lịch sử" holds: for each KPI's key, [(report date, progress), ...] in date order, one
     pair per date whose cell holds a number (an empty cell is no figure).
 
-    Held as one table of floats, a row per sheet row and a column per date (NaN: empty), and the
-    key of each row: 100,000 KPIs over five dates as lists of pairs took 275 bytes a KPI; as a row
-    of the table, 40. Each KPI's pairs are made when asked for.
+    Held as one table of floats, a row per key and a column per date (NaN: empty), and each key's
+    place in it: 100,000 KPIs over five dates as lists of pairs took 275 bytes a KPI; as a row of
+    the table, 40. Each KPI's pairs are made when asked for.
     """
 
-    __slots__ = ("_dates", "_first", "_figures", "rows")
+    __slots__ = ("_dates", "_index", "_sheet_rows", "_figures")
 
-    def __init__(self, dates: tuple[dt.date, ...], rows: dict[Key, int], first_row: int, figures: array) -> None:
+    def __init__(self, dates: tuple[dt.date, ...], index: dict[Key, int], sheet_rows: array, figures: array) -> None:
         self._dates = dates  # in date order
-        self.rows = rows  # key -> sheet row (the layout's too)
-        self._first = first_row  # the sheet row of the table's first row
-        self._figures = figures  # (row - first_row) * len(dates) + date's index -> progress, NaN: empty
+        self._index = index  # key -> its row of the table
+        self._sheet_rows = sheet_rows  # the table's row -> the sheet's
+        self._figures = figures  # table row * len(dates) + date's index -> progress, NaN: empty
 
     def __getitem__(self, key: Key) -> list[tuple[dt.date, float]]:
         n = len(self._dates)
-        at = (self.rows[key] - self._first) * n
+        at = self._index[key] * n
         return [(d, v) for d, v in zip(self._dates, self._figures[at:at + n]) if v == v]  # (NaN is not)
 
     def get(self, key: Key, default=None):
-        return self[key] if key in self.rows else default
+        return self[key] if key in self._index else default
 
     def __iter__(self) -> Iterator[Key]:
-        return iter(self.rows)
+        return iter(self._index)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self._index)
 
     def __repr__(self) -> str:
         return f"History({dict(self)!r})"
+
+    @property
+    def rows(self) -> Mapping[Key, int]:
+        """Each key's row in the sheet."""
+        return _SheetRows(self._index, self._sheet_rows)
+
+
+class _SheetRows(Mapping[Key, int]):
+    __slots__ = ("_index", "_rows")
+
+    def __init__(self, index: dict[Key, int], rows: array) -> None:
+        self._index, self._rows = index, rows
+
+    def __getitem__(self, key: Key) -> int:
+        return self._rows[self._index[key]]
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 @dataclass

@@ -104,7 +104,7 @@ class HistoryLayout:
     """The "Lịch sử" sheet as found: its key rows and its report-date columns."""
 
     header_row: int
-    rows: dict[Key, int]  # history key (see rules.history_key) -> row (the history's own)
+    rows: Mapping[Key, int]  # history key (see rules.history_key) -> row (the history's own)
     dates: dict[dt.date, int]  # report date -> column
     last_row: int
     last_col: int
@@ -700,31 +700,30 @@ def read_history(grid: Grid, shared: dict[str, str]) -> tuple[Mapping, HistoryLa
                 if d and c not in (unit_col, code_col, title_col):
                     dates[d] = c + 1
             by_date = sorted(dates.items())
-            rows: dict[Key, int] = {}
+            index: dict[Key, int] = {}
+            sheet_rows = array("I")
             counts: Counter[tuple[str, str]] = Counter()
             figures = array("d")
             nan = math.nan
-            first_row = last_row = r
+            last_row = r
             for rr in range(r + 1, len(grid) + 1):
                 line = grid[rr - 1]
                 unit = clean_text(_value(line, unit_col))
                 key = clean_text(_value(line, code_col)) or clean_text(_value(line, title_col))
                 if not unit and not key:
                     continue
-                if rows:  # the blank rows since the last key's hold no figure
-                    figures.extend([nan] * ((rr - last_row - 1) * len(by_date)))
-                else:
-                    first_row = rr
                 last_row = rr
                 pair = (shared.setdefault(unit, unit), shared.setdefault(key, key))
-                rows[(*pair, counts[pair])] = rr
+                index[(*pair, counts[pair])] = len(sheet_rows)
+                sheet_rows.append(rr)
                 counts[pair] += 1
                 for _, c in by_date:
                     v = _value(line, c - 1)
                     figures.append(v if isinstance(v, (int, float)) and not isinstance(v, bool) else nan)
-            history = History(tuple(d for d, _ in by_date), rows, first_row, figures)
+            history = History(tuple(d for d, _ in by_date), index, sheet_rows, figures)
             last_col = max([len(row), *(dates.values())])
-            return history, HistoryLayout(header_row=r, rows=rows, dates=dates, last_row=last_row, last_col=last_col)
+            return history, HistoryLayout(header_row=r, rows=history.rows, dates=dates, last_row=last_row,
+                                          last_col=last_col)
     return {}, None
 
 

@@ -148,6 +148,7 @@ def test_history_reads_each_rows_figures_with_blank_rows_and_empty_cells_between
             [],  # a blank row between two KPIs
             [Cell("KHĐT"), Cell("KHĐT-02"), Cell("B"), EMPTY, Cell("chưa"), Cell(True)],
             [Cell("KHĐT"), Cell(None), Cell("Nhiệm vụ không mã"), EMPTY, Cell(0.0)],
+            *[[] for _ in range(1000)],  # a stray row far below: no figure table for the gap
             [Cell("KHĐT"), Cell(None), Cell("Nhiệm vụ không mã"), Cell(10.5)]]
     history, where = read_history(grid, {})
     # by hand: pairs in date order, only where a number is written (not the text, not TRUE)
@@ -158,6 +159,7 @@ def test_history_reads_each_rows_figures_with_blank_rows_and_empty_cells_between
         ("KHĐT", "Nhiệm vụ không mã", 1): [(july, 10.5)],
     }
     assert where.rows == {("KHĐT", "KHĐT-01", 0): 4, ("KHĐT", "KHĐT-02", 0): 6,
-                          ("KHĐT", "Nhiệm vụ không mã", 0): 7, ("KHĐT", "Nhiệm vụ không mã", 1): 8}
-    assert (where.header_row, where.last_row, where.dates) == (3, 8, {july: 4, may: 5, june: 6})
+                          ("KHĐT", "Nhiệm vụ không mã", 0): 7, ("KHĐT", "Nhiệm vụ không mã", 1): 1008}
+    assert (where.header_row, where.last_row, where.dates) == (3, 1008, {july: 4, may: 5, june: 6})
+    assert len(history._figures) == 4 * 3  # a figure per key and date, none for the rows between
     assert history.get(("KHĐT", "KHĐT-03", 0)) is None and len(history) == 4
