@@ -63,6 +63,25 @@ def test_benchmark_runs_on_the_smallest_size(tmp_path):
     assert "| KPI rows | tabs | job |" in done.stdout and "ratios, per round" in done.stdout
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="the sampler reads Linux's /proc")
+def test_processes_together_count_a_started_child_once():
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import run
+    finally:
+        sys.path.pop(0)
+    # A parent holding 100 MiB starts a child that holds 10 MiB; before the child starts its program
+    # it shows the parent's memory as its own (here for half a second; with Python's vfork, for less).
+    child = "b = b'1' * (10 << 20); import time; time.sleep(0.6)"
+    parent = (f"import subprocess, sys, time; a = b'1' * (100 << 20); "
+              f"subprocess.run([sys.executable, '-c', {child!r}], preexec_fn=lambda: time.sleep(0.5))")
+    proc = subprocess.Popen([sys.executable, "-c", parent])
+    sampler = run.TreeSampler(proc.pid)
+    proc.wait()
+    together = sampler.stop()
+    assert 110 < together < 110 + 40, together  # both, each once (and two interpreters' own memory)
+
+
 # ---------------------------------------------------------------------------------------------
 # The grid loader reads what openpyxl's read-only mode read
 
