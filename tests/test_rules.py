@@ -114,6 +114,16 @@ def test_history_trend_warnings():
     assert [i.code for i in same.issues] == ["not-updated"]  # the report date's own column is ignored
 
 
+def test_equal_findings_of_two_rows_share_their_parameters():
+    # Two rows late since the same day at the same figure: one dict (a workbook has thousands).
+    first, second, other = (evaluate_kpi(kpi(p, D(2026, 3, 31), code=c), AS_OF, SETTINGS).issues[0]
+                            for p, c in ((40, "X-01"), (40, "X-02"), (45, "X-03")))
+    assert first.code == second.code == other.code == "overdue"
+    assert first.params == second.params == {"due": "31/03/2026", "progress": "40"}
+    assert first.params is second.params and other.params == {"due": "31/03/2026", "progress": "45"}
+    assert (first.cell, first.kpi, second.kpi) == ("H5", "X-01", "X-02")
+
+
 def test_trends_are_read_only_from_figures_of_this_plan_period():
     zero = kpi(0, D(2026, 12, 31))
     # Still 0 since last month: nothing was started, which "Chưa triển khai" says; not "not updated".
