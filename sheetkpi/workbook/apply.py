@@ -93,8 +93,7 @@ def apply_sheet(pkg: Package, sheet: SheetWrites, style, *, empty: bool = False)
     """Apply one sheet's writes (``style``: semantic style name -> xf index, see :class:`_Styles`),
     size its rows and commit it; returns the cells written. ``empty``: empty the writes once they
     are in the package, before the sheet renders."""
-    count = sheet.cell_count()
-    _apply_sheet(pkg, sheet, style, empty=empty)
+    _apply_sheet(pkg, sheet, style)
     heights = dict(sheet.row_heights)
     if sheet.fit_rows:
         # With the widths the sheet will have (columns sheetkpi adds included), before the one render.
@@ -102,6 +101,7 @@ def apply_sheet(pkg: Package, sheet: SheetWrites, style, *, empty: bool = False)
             heights[row] = max(height, heights.get(row, 0.0))
     if heights:
         pkg.set_row_heights(sheet.sheet, heights)
+    count = sheet.cell_count()
     if empty:
         sheet.cells, sheet.styled_cells, sheet.blocks, sheet.merges, sheet.fit_rows = {}, {}, [], Areas(), {}
     pkg.commit(sheet.sheet)
@@ -118,8 +118,8 @@ class SheetHelper(Protocol):
     def finish(self) -> Iterable[tuple[str, SheetWrites | None, tuple | None]]: ...
 
 
-def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, empty: bool = False) -> None:
-    """Write one sheet's writes into ``pkg`` (``empty``: a block's rows are let go as they are written)."""
+def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles) -> None:
+    """Write one sheet's writes into ``pkg``."""
     if sheet.create:
         pkg.add_sheet(sheet.sheet)
     elif sheet.whole:
@@ -135,12 +135,11 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, empty: boo
         if sheet.page_breaks:
             pkg.set_page_breaks(sheet.sheet, sheet.page_breaks)
     for block in sheet.blocks:
-        width = block.width  # (before its rows are let go)
         pkg.write_rows(sheet.sheet, block.row, block.col, block.rows, clear_until_row=block.row + len(block.rows) - 1,
-                       row_styles=[style.row(name) for name in block.styles] if block.styles else None, consume=empty)
-        if block.clear_below and width:
+                       row_styles=[style.row(name) for name in block.styles] if block.styles else None)
+        if block.clear_below and block.width:
             after = block.row + len(block.rows)
-            pkg.write_rows(sheet.sheet, after, block.col, [[None] * width], clear_until_row=None)
+            pkg.write_rows(sheet.sheet, after, block.col, [[None] * block.width], clear_until_row=None)
     if sheet.cells:
         pkg.set_cells(sheet.sheet, sheet.cells)
     by_style: dict[str, dict] = defaultdict(dict)

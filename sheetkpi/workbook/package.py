@@ -127,9 +127,9 @@ class _Layout:
             + (f'<drawing r:id="{escape_attr(self.drawing_rid)}"/>' if self.drawing_rid else "")
             + "</worksheet>"
         )
-        merges = [f'<mergeCells count="{len(self.merges)}">'.encode(), *self._merge_xml(), b"</mergeCells>"]
-        return (head.encode() + b"<sheetData>", body,
-                b"".join([b"</sheetData>", *(merges if self.merges else ()), tail.encode()]))
+        merges = ([f'<mergeCells count="{len(self.merges)}">'.encode(), *self._merge_xml(), b"</mergeCells>"]
+                  if self.merges else [])
+        return head.encode() + b"<sheetData>", body, b"".join([b"</sheetData>", *merges, tail.encode()])
 
     def _merge_xml(self) -> Iterator[bytes]:
         # In pieces of a few thousand: "Tổng hợp" has 200,000 merges at 100,000 KPIs, whose texts
@@ -481,15 +481,13 @@ class Package:
 
     def write_rows(self, sheet_name: str, start_row: int, start_col: int, rows: list[list[Any]],
                    clear_until_row: int | None = None, style: int | list[int | None] | None = None,
-                   row_styles: list[int | list[int | None] | None] | None = None, consume: bool = False) -> None:
+                   row_styles: list[int | list[int | None] | None] | None = None) -> None:
         """Write a block of rows from (start_row, start_col), then empty the same columns below it.
 
         Short rows are padded with empty cells. Below the block, cells of those columns are emptied
         down to ``clear_until_row``, or, when None, to the end of the sheet, so that a list that got
         shorter leaves nothing stale. ``style``: one xf index for all cells, or one per column;
         ``row_styles``, instead: one such style per row (rows sharing a list share its check).
-        ``consume``: each row of ``rows`` is set to None once it is in the package (a long block is
-        not held twice).
         """
         sheet = self._worksheet(sheet_name)
         width = max((len(r) for r in rows), default=0)
@@ -511,8 +509,6 @@ class Package:
             row = start_row + i
             run = (start_col, tuple(cells), styles)
             pending[row] = (run,) if row not in pending else add_run(pending[row], run)
-            if consume:
-                rows[i] = None
         first = start_row + len(rows)
         if width and (clear_until_row is None or clear_until_row >= first):
             clear = ClearRange(first, clear_until_row, start_col, start_col + width - 1)
@@ -751,8 +747,7 @@ class Package:
 
     def _render_sheet(self, sheet: _Sheet) -> int:
         """Render one pending sheet into its packed part (and fill the caches of the charts over
-        it, which read its cells first); its pending writes are freed. Returns the size of the
-        larger of the XML it started from and the XML it made."""
+        it, which read its cells first); its pending writes are freed. Returns the bytes of XML it made."""
         part = sheet.part
         self._fill_charts(sheet)
         rows, clears = self._rows.get(part, {}), self._clears.get(part, [])
@@ -794,7 +789,7 @@ class Package:
         self._clears.pop(part, None)
         self._drawing_refs.pop(part, None)
         self._pending.discard(part)
-        return max(len(xml), made)  # (a laid-out sheet's tail is in what it made)
+        return made
 
     def _render(self) -> dict:
         """New content of every changed part (None: the part is removed)."""

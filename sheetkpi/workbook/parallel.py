@@ -273,9 +273,9 @@ def serve() -> None:
 
 
 class SheetRenderer:
-    """A :class:`sheetkpi.workbook.apply.SheetHelper`: a second process renders two unit tabs in
-    three (applies their writes, sizes their rows, renders and deflates them) from the same file,
-    while this one writes the others and then "Lịch sử" and "Tổng hợp".
+    """A :class:`sheetkpi.workbook.apply.SheetHelper`: a second process renders one unit tab in two
+    (applies their writes, sizes their rows, renders and deflates them) from the same file, while
+    this one writes the others; it ends before "Lịch sử" and "Tổng hợp" are written here.
 
     The styles a tab uses are added here first, in this process's order, and the styles part goes
     with the tab whenever it has changed: the second process never adds one. A tab it cannot
