@@ -7,6 +7,10 @@ may order, space or capitalise them differently.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
 # Sheet names.
 SHEET_GUIDE = "Hướng dẫn"
 SHEET_CONFIG = "Cấu hình"
@@ -44,6 +48,19 @@ ENGINE_COLUMNS: dict[str, str] = {
     "alerts": "Cảnh báo",
 }
 COLUMNS: dict[str, str] = {**DEPARTMENT_COLUMNS, **ENGINE_COLUMNS}
+# What a run writes on each KPI row and on the total row, in this order (see engine_digest).
+ENGINE_ROW_FIELDS = ("due", "effective_progress", "score", "status", "alerts")
+ENGINE_TOTAL_FIELDS = ("score", "status", "alerts")
+
+
+def engine_digest(values: Iterable[Any]) -> bytes:
+    """A fingerprint of a unit tab's engine cells, their values in :data:`ENGINE_ROW_FIELDS` order
+    row by row, then :data:`ENGINE_TOTAL_FIELDS`: the same for the values read from a tab and for
+    the values a run would write there exactly when every cell already holds what it would get (a
+    number read as 5.0 is the 5 written; a date is a date, never its serial number; TRUE is no 1).
+    Made by each process alike (``repr``, not ``hash``, which differs between processes)."""
+    canonical = [float(v) if type(v) is int or type(v) is float else v for v in values]
+    return hashlib.blake2b(repr(canonical).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 # Department columns a unit tab may have and the template does not: recognised by their header
 # when a department adds them, never added by sheetkpi. "Người phụ trách": who answers for the KPI
 # (several names allowed, see sheetkpi.people), for the per-person summary.

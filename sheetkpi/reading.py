@@ -94,6 +94,9 @@ class UnitLayout:
     free_row_after: int | None  # an empty row where a missing total row may be added
     missing_engine_columns: list[str] = field(default_factory=list)
     last_used_col: int = 0  # the rightmost column holding anything, on any row
+    # The engine cells' values as read (layout.engine_digest); None when a run adds cells (columns,
+    # a total row) rather than only writing existing ones.
+    engine_digest: bytes | None = None
 
     def column(self, name: str) -> int:
         return self.columns[name]
@@ -366,7 +369,23 @@ def read_unit(
         free_row_after=structure.free_row_after,
         missing_engine_columns=missing_engine,
         last_used_col=last_used_col,
+        engine_digest=None if missing_engine else _engine_digest(grid, columns, structure),
     )
+
+
+def _engine_digest(grid: Grid, columns: dict[str, int], structure) -> bytes | None:
+    """The fingerprint of the engine cells a run writes on this tab, as they are now (see
+    :func:`sheetkpi.layout.engine_digest`); None when a run would add a total row."""
+    if structure.total_row is None and structure.free_row_after:
+        return None
+    rows = [*((r, layout.ENGINE_ROW_FIELDS) for r in structure.kpi_rows),
+            *([(structure.total_row, layout.ENGINE_TOTAL_FIELDS)] if structure.total_row else [])]
+    values = []
+    for r, fields in rows:
+        row = grid[r - 1] if r <= len(grid) else []
+        width = len(row)
+        values.extend(row[c - 1].value if c <= width else None for c in (columns[f] for f in fields))
+    return layout.engine_digest(values)
 
 
 # The department's columns a KPI keeps as text (others are read as numbers and dates).

@@ -143,6 +143,10 @@ class Parts:
         """Give ``part`` the content ``stream`` packs (it may still be packing), or packed already."""
         self._packed[part] = stream
 
+    def is_packed(self, part: str) -> bool:
+        """Whether ``part`` has new content packed (see :meth:`pack`)."""
+        return part in self._packed
+
     def packed(self, part: str) -> Packed:
         """The packed content of a rendered part (once its packing is done)."""
         found = self._packed[part]

@@ -53,6 +53,12 @@ _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
 # Markup among rows that sends a row holding it to lxml: comments and CDATA, processing instructions.
 _MARKS = (b"<!", b"<?")
 
+
+def _has_marks(xml: bytes, start: int, end: int) -> bool:
+    """Whether ``xml[start:end]`` holds a comment, CDATA or a processing instruction. (A search for
+    one byte, "!" or "?", is many times faster than for two, and mostly finds none.)"""
+    return any(xml.find(mark[1:], start, end) >= 0 and xml.find(mark, start, end) >= 0 for mark in _MARKS)
+
 # Children of <worksheet> that must come after <drawing> (ECMA-376 CT_Worksheet order).
 _AFTER_DRAWING = {
     "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
@@ -247,11 +253,18 @@ def split_sheet(xml: bytes, part: str) -> SheetParts:
         open_tag = m.group(0)[:-2].rstrip() + b">"
         return SheetParts(xml[: m.start()] + open_tag, xml, m.end(), m.end(), end_tag + xml[m.end():], ns,
                           sheet_data.nsmap, root.group(1))
-    close = re.compile(rb"</" + re.escape(prefix) + rb"sheetData\s*>").search(xml, m.end())
-    if not close:
+    # Found by its name (a search for a literal is many times faster than for a pattern starting with
+    # "<"), then checked to end the tag.
+    name = end_tag[:-1]
+    close = xml.find(name, m.end())
+    while close >= 0 and not _TAG_CLOSE.match(xml, close + len(name)):
+        close = xml.find(name, close + 1)
+    if close < 0:
         raise xml_invalid(part, "sheetData không được đóng")
-    return SheetParts(xml[: m.end()], xml, m.end(), close.start(), xml[close.start():], ns, sheet_data.nsmap,
-                      root.group(1))
+    return SheetParts(xml[: m.end()], xml, m.end(), close, xml[close:], ns, sheet_data.nsmap, root.group(1))
+
+
+_TAG_CLOSE = re.compile(rb"\s*>")
 
 
 def unwrap(wrapper: etree._Element) -> bytes:
@@ -398,10 +411,8 @@ class SheetEditor:
         self.parser = safe_parser()
         # Rows are written as bytes only where unprefixed names are in the sheet's namespace.
         self.byte_path = not lxml_only and parts.nsmap.get(None) == ns
-        # Comments, CDATA, processing instructions among the rows: rows holding one go to lxml. (A
-        # search for one byte is many times faster than for two.)
-        self.marked_up = any(parts.xml.find(mark[1:], parts.start, parts.end) >= 0
-                             and parts.xml.find(mark, parts.start, parts.end) >= 0 for mark in _MARKS)
+        # Comments, CDATA, processing instructions among the rows: rows holding one go to lxml.
+        self.marked_up = _has_marks(parts.xml, parts.start, parts.end)
         self._shapes: dict[tuple, _RunShape] = {}
         self._blanks: dict[int, tuple] = {}  # (None,) * width: the values and styles of a clear
 
@@ -597,7 +608,7 @@ class SheetEditor:
     @staticmethod
     def _marked(xml: bytes, start: int, end: int) -> bool:
         """Whether the row ``xml[start:end]`` holds a comment, CDATA or a processing instruction."""
-        return any(xml.find(mark, start, end) >= 0 for mark in _MARKS)
+        return _has_marks(xml, start, end)
 
     def _locate(self, xml: bytes, row: int, run: RowRun, shape: _RunShape, start: int, end: int) -> tuple | None:
         """Where the run's cells are in the row ``xml[start:end]``: (run, shape, then the span they
@@ -934,7 +945,7 @@ def marked_cells(xml: bytes, part: str, styles: set[int]) -> CellMarks:
     if not hits and not found:
         return marks
     parts = split_sheet(xml, part)
-    if any(xml.find(mark, parts.start, parts.end) >= 0 for mark in _MARKS):
+    if _has_marks(xml, parts.start, parts.end):
         return _marked_by_walk(xml, part, styles, style_hint)  # a "<row" in a comment is no row
     try:
         for at in hits:
@@ -1181,14 +1192,8 @@ def grow_rows(xml: bytes, part: str, heights: dict[int, float]) -> bytes:
     rows already tall enough, as they were (``xml`` itself when no row grows)."""
     parts = split_sheet(xml, part)
     out, pos = [parts.head], parts.start
-    for start, _, row in iter_rows(parts, part):
-        want = heights.get(row)
-        if want is None:
-            continue
+    for start, want in _short_rows(parts, part, heights):
         m = _ROW_TAG.match(xml, start)
-        current = _HT.search(m.group(2))
-        if current and float(current.group(1)) >= want:
-            continue
         attrs = _CUSTOM_HEIGHT.sub(b"", _HT.sub(b"", m.group(2)))
         out += (xml[pos:start], b"<%srow%s ht=\"%s\" customHeight=\"1\"%s>" % (
             m.group(1), attrs, f"{want:g}".encode(), m.group(3)))
@@ -1197,6 +1202,59 @@ def grow_rows(xml: bytes, part: str, heights: dict[int, float]) -> bytes:
         return xml  # (not copied: a history of 100,000 rows is tens of MB)
     out += (xml[pos:parts.end], parts.tail)
     return b"".join(out)
+
+
+# Excel and LibreOffice keep a row's height in whole pixels (0.75 pt at 96 dpi): a height asked for
+# comes back from either up to a pixel less (LibreOffice: 173.6 pt saved as 173.25).
+_PIXEL_POINTS = 0.75
+
+
+def _short_rows(parts: SheetParts, part: str, heights: dict[int, float]) -> Iterator[tuple[int, float]]:
+    """(start, height wanted) of each row of ``heights`` less tall than that, by a pixel or more."""
+    xml = parts.xml
+    for start, _, row in iter_rows(parts, part):
+        want = heights.get(row)
+        if want is None:
+            continue
+        current = _HT.search(xml, start, xml.find(b">", start))  # in the row's start tag
+        try:
+            if current and float(current.group(1)) > want - _PIXEL_POINTS:
+                continue
+        except ValueError:
+            pass  # an unreadable height is replaced
+        yield start, want
+
+
+# A formula's element in a cell: found from its "f" (a search starting with a literal is many times
+# faster than one starting with "<"), checked at the "<" before it.
+_FORMULA_HINT = re.compile(rb"f(?=[\s/>])")
+_FORMULA_TAG = re.compile(rb"<" + _NAME + rb"f(?=[\s/>])")
+
+
+def keeps(xml: bytes, part: str, cells: set[tuple[int, int]], heights: dict[int, float]) -> bool:
+    """Whether writing into ``cells`` (row, column) the values they hold and growing rows to
+    ``heights`` leaves ``xml`` as it is: no row is shorter than asked, and none of those cells holds
+    a formula (a value written over one removes it). Comments or processing instructions among the
+    rows: False (only a parse would tell what they hide)."""
+    parts = split_sheet(xml, part)
+    if next(_short_rows(parts, part, heights), None) or _has_marks(xml, parts.start, parts.end):
+        return False
+    for m in _FORMULA_HINT.finditer(xml, parts.start, parts.end):
+        at = xml.rfind(b"<", parts.start, m.start())
+        tag = _FORMULA_TAG.match(xml, at) if at >= 0 else None
+        if tag is None or tag.end() != m.end():
+            continue  # an "f" in a text or ending another name
+        try:
+            row = _row_around(xml, at)
+        except _Unnumbered:
+            return False
+        if row is None:
+            return False
+        # The last cell starting before the formula holds it.
+        col = max((c for c, _, _ in _cells_in(xml, row[0], at)), default=0)
+        if (row[2], col) in cells:
+            return False
+    return True
 
 
 # The largest grid a sheet may span (rows × columns): 300,000 rows of 30 columns fit; a single cell

@@ -83,7 +83,8 @@ def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites], *, helper:
     if helper is not None:
         for name, sheet, rendered in helper.finish():
             if rendered is not None:
-                pkg.adopt_rendered(name, *rendered)
+                if rendered:  # (empty: the sheet stays as it is)
+                    pkg.adopt_rendered(name, *rendered)
             else:
                 apply_sheet(pkg, sheet, style)
     return count
@@ -92,13 +93,15 @@ def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites], *, helper:
 def apply_sheet(pkg: Package, sheet: SheetWrites, style, *, empty: bool = False) -> int:
     """Apply one sheet's writes (``style``: semantic style name -> xf index, see :class:`_Styles`),
     size its rows and commit it; returns the cells written. ``empty``: empty the writes once they
-    are in the package, before the sheet renders."""
+    are in the package, before the sheet renders.
+
+    A sheet whose cells already hold every value written (:attr:`SheetWrites.unchanged`: clicked
+    again before anyone typed anything), whose rows are tall enough and whose written cells hold no
+    formula is left as it is, byte for byte: nothing is rendered."""
+    if sheet.unchanged and pkg.would_keep(sheet.sheet, set(sheet.cells), _heights(pkg, sheet)):
+        return sheet.cell_count()
     _apply_sheet(pkg, sheet, style)
-    heights = dict(sheet.row_heights)
-    if sheet.fit_rows:
-        # With the widths the sheet will have (columns sheetkpi adds included), before the one render.
-        for row, height in fitted_heights(sheet.fit_rows, pkg.column_widths(sheet.sheet)).items():
-            heights[row] = max(height, heights.get(row, 0.0))
+    heights = _heights(pkg, sheet)
     if heights:
         pkg.set_row_heights(sheet.sheet, heights)
     count = sheet.cell_count()
@@ -106,6 +109,17 @@ def apply_sheet(pkg: Package, sheet: SheetWrites, style, *, empty: bool = False)
         sheet.cells, sheet.styled_cells, sheet.blocks, sheet.merges, sheet.fit_rows = {}, {}, [], Areas(), {}
     pkg.commit(sheet.sheet)
     return count
+
+
+def _heights(pkg: Package, sheet: SheetWrites) -> dict[int, float]:
+    """The least height of each row the writes size: given, or fitted to the texts of
+    :attr:`SheetWrites.fit_rows` with the widths the sheet will have (columns sheetkpi adds
+    included: call after the writes are in the package)."""
+    heights = dict(sheet.row_heights)
+    if sheet.fit_rows:
+        for row, height in fitted_heights(sheet.fit_rows, pkg.column_widths(sheet.sheet)).items():
+            heights[row] = max(height, heights.get(row, 0.0))
+    return heights
 
 
 class SheetHelper(Protocol):

@@ -377,6 +377,17 @@ class Package:
             widths[col] = pending[col]  # a column sheetkpi adds gets its width at the render
         return widths
 
+    def would_keep(self, sheet_name: str, cells: set[tuple[int, int]], heights: dict[int, float]) -> bool:
+        """Whether writing into ``cells`` (row, column) the values they already hold, with rows grown
+        to ``heights``, would leave the sheet byte for byte as it is (see :func:`_sheetxml.keeps`):
+        then nothing needs writing. False for a sheet with edits pending."""
+        sheet = self._worksheet(sheet_name)
+        part = sheet.part
+        if any(part in held for held in (self._pending, self._layouts, self._new_widths, self._new_heights,
+                                         self._drawing_refs)):
+            return False
+        return _sheetxml.keeps(self._parts.read(part), part, cells, heights)
+
     def set_freeze(self, sheet_name: str, row: int, col: int) -> None:
         """Freeze the rows above ``row`` and the columns left of ``col`` (a sheet sheetkpi lays out)."""
         _, layout = self._owned(sheet_name)
@@ -682,6 +693,10 @@ class Package:
         self._parts.replace_tree(part, xml)
         self._styles = Styles(self._parts, self._wb_part)
         self._matching.clear()
+
+    def committed(self, sheet_name: str) -> bool:
+        """Whether the sheet has been rendered anew (by :meth:`commit`) since the file was opened."""
+        return self._parts.is_packed(self._worksheet(sheet_name).part)
 
     def rendered(self, sheet_name: str) -> tuple[Packed, set]:
         """A committed sheet's packed part and the formulas its render removed (for calcChain)."""

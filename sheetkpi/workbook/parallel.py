@@ -387,7 +387,10 @@ def serve_renders() -> None:
                 pkg.use_styles(xml)
             count = pkg.style_count()
             apply_sheet(pkg, sheet, _Styles(pkg, given=styles))
-            rendered = pkg.rendered(sheet.sheet) if pkg.style_count() == count else None
+            if pkg.style_count() != count:
+                rendered = None
+            else:  # (empty: left as it is, see apply_sheet)
+                rendered = pkg.rendered(sheet.sheet) if pkg.committed(sheet.sheet) else ()
         except Exception:
             rendered = None
         if rendered is None and styles_xml is not None:

@@ -47,20 +47,18 @@ def _lines(text: str, per_line: int) -> int:
 @lru_cache(maxsize=1 << 12)
 def _wrapped_lines(text: str, per_line: int) -> int:
     # Cached: departments repeat their texts from row to row, and a run measures every row's texts.
+    # Words one space apart (as wrapped), each line ending at the last space that fits, or, in a
+    # word longer than a line, at the line's end (the word is broken anywhere).
     lines = 0
     for paragraph in text.split("\n"):
+        words = " ".join(paragraph.split())
         lines += 1
-        used = 0
-        for word in paragraph.split():
-            if used and used + 1 + len(word) <= per_line:
-                used += 1 + len(word)
-                continue
-            if used:
-                lines += 1
-            full, rest = divmod(len(word), per_line)  # a word longer than a line is broken anywhere
-            lines += full - (0 if rest else 1)
-            used = rest or per_line
-    return max(lines, 1)
+        pos, end = 0, len(words)
+        while end - pos > per_line:
+            space = words.rfind(" ", pos, pos + per_line + 1)
+            pos = space + 1 if space > pos else pos + per_line
+            lines += 1
+    return lines
 
 
 DEFAULT_WIDTH = 8.43  # Excel's width of a column nobody sized
@@ -175,6 +173,9 @@ class SheetWrites:
     # On any sheet: rows whose texts (column -> text) must show whole; each book sizes them with the
     # sheet's own column widths (a file) or lets the spreadsheet program fit them (Excel, Calc).
     fit_rows: dict[int, dict[int, str]] = field(default_factory=dict)
+    # The cells already hold every value of ``cells`` (as read, see layout.engine_digest): a writer
+    # may leave the sheet untouched when its rows are tall enough and none of them holds a formula.
+    unchanged: bool = False
 
     def cell_count(self) -> int:
         """How many cells these writes set (a block's cells as given, before padding)."""

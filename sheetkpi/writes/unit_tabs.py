@@ -35,13 +35,13 @@ def unit_writes(unit: UnitResult, where: UnitLayout) -> SheetWrites:
         else:
             out.cells[key] = value
 
+    written = []  # the engine cells' values in layout.ENGINE_ROW_FIELDS order, for the fingerprint
     for row, result in zip(where.kpi_rows, unit.kpis):
         alerts = alert_text(result)
-        put(row, "due", result.kpi.deadline.due, "date")
-        put(row, "effective_progress", result.effective_progress, "number")
-        put(row, "score", result.score, "number")
-        put(row, "status", result.status)
-        put(row, "alerts", alerts or None)
+        values = (result.kpi.deadline.due, result.effective_progress, result.score, result.status, alerts or None)
+        written += values
+        for name, value, style in zip(layout.ENGINE_ROW_FIELDS, values, _ROW_STYLES):
+            put(row, name, value, style)
         # The row grows to show its texts whole, the department's and the alerts sheetkpi wrote.
         k = result.kpi
         texts = {"title": k.title, "output": k.output, "partners": k.partners, "result": k.result,
@@ -70,4 +70,12 @@ def unit_writes(unit: UnitResult, where: UnitLayout) -> SheetWrites:
             else:
                 out.cells[(total_row, columns[name])] = value
         out.fit_rows[total_row] = {columns[n]: v for n, v in values.items() if isinstance(v, str)}
+        written += (values[name] for name in layout.ENGINE_TOTAL_FIELDS)
+    # Clicked again before anyone typed anything, a tab's cells already hold all this: the file
+    # writer can leave it as it is (see SheetWrites.unchanged).
+    out.unchanged = (where.engine_digest is not None and not out.styled_cells
+                     and layout.engine_digest(written) == where.engine_digest)
     return out
+
+
+_ROW_STYLES = ("date", "number", "number", "text", "text")  # for ENGINE_ROW_FIELDS added as new columns
