@@ -20,11 +20,11 @@ from typing import Protocol
 
 from .convert import FORMATS, foreign_format, legacy_message
 from .errors import FileUnusable, SheetkpiError, UsageError
-from .model import Evaluation, Unit
+from .model import Evaluation, Unit, UnitResult
 from .parsing.dates import parse_date
 from .parsing.deadlines import parse_deadline  # noqa: F401  (public API)
 from .reading import UnitLayout, WorkbookData
-from .rules import evaluate
+from .rules import evaluate, evaluate_by_unit
 from .writes import SheetWrites, WritePlan
 from .writes.history import history_writes
 from .writes.summary import summary_writes
@@ -78,11 +78,20 @@ def as_date(value: dt.date | str | None) -> dt.date | None:
 def evaluate_for_recalc(data: WorkbookData, as_of=None) -> Evaluation:
     """Every figure at the date a recalculation writes (see :func:`sheetkpi.reportdate.for_recalc`:
     a forgotten "Ngày báo cáo" is refused rather than overwriting history)."""
+    evaluation, units = _evaluate_by_unit(data, as_of)
+    for _ in units:
+        pass
+    return evaluation
+
+
+def _evaluate_by_unit(data: WorkbookData, as_of=None) -> tuple[Evaluation, Iterator[UnitResult]]:
+    """:func:`evaluate_for_recalc`, the units evaluated as the iterator goes (the report date is
+    chosen, or refused, at once)."""
     from .reportdate import for_recalc
 
     dates = data.history.dates if data.history else ()
     chosen = for_recalc(as_date(as_of), data.tracker.settings, dates, dt.date.today())
-    return evaluate(data.tracker, chosen.date, source=chosen.source)
+    return evaluate_by_unit(data.tracker, chosen.date, source=chosen.source)
 
 
 def evaluate_for_reading(data: WorkbookData, as_of=None) -> Evaluation:
@@ -104,18 +113,23 @@ def recalculate(book: Book, as_of=None, *, run_at: dt.datetime | None = None,
     """Read the book, compute every figure at the recalculation's date and hand the engine-owned
     cells to the book, one sheet at a time (not saved: the caller saves)."""
     data = book.read()
-    evaluation = evaluate_for_recalc(data, as_of)
-    writes = iter_sheet_writes(data, evaluation, run_at or dt.datetime.now().replace(microsecond=0))
-    total = len(evaluation.units) + 2
+    # Each unit is evaluated just before its tab is written: a second process that renders tabs
+    # starts on the first ones while the others are evaluated here.
+    evaluation, units = _evaluate_by_unit(data, as_of)
+    writes = iter_sheet_writes(data, evaluation, run_at or dt.datetime.now().replace(microsecond=0), units)
+    total = len(data.tracker.units) + 2
     if progress:
         writes = _counted(writes, progress, "Ghi trang tính", total)
     return Recalculation(data, evaluation, book.apply(writes))
 
 
-def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime) -> Iterator[SheetWrites]:
+def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime,
+                      units: Iterable[UnitResult] | None = None) -> Iterator[SheetWrites]:
     """Every engine-owned cell a recalculation writes, one sheet at a time: the file writer applies
-    each sheet's writes before the next are made, so a run never holds all of them."""
-    for unit in evaluation.units:
+    each sheet's writes before the next are made, so a run never holds all of them. ``units``: the
+    units' results as they are evaluated (see :func:`sheetkpi.rules.evaluate_by_unit`), by default
+    those of ``evaluation``, which is complete once they are."""
+    for unit in evaluation.units if units is None else units:
         yield unit_writes(unit, data.units[unit.unit.sheet])
 
     def summary() -> SheetWrites:

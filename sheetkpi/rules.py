@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
@@ -235,12 +236,29 @@ def history_key(kpi: KPI) -> tuple[str, str, int]:
 
 def evaluate(tracker: Tracker, as_of: dt.date, source: str = "as-of") -> Evaluation:
     """Evaluate every unit of a workbook at ``as_of`` (``source``: where that date came from)."""
+    evaluation, units = evaluate_by_unit(tracker, as_of, source)
+    for _ in units:
+        pass
+    return evaluation
+
+
+def evaluate_by_unit(
+    tracker: Tracker, as_of: dt.date, source: str = "as-of",
+) -> tuple[Evaluation, Iterator[UnitResult]]:
+    """The evaluation of :func:`evaluate`, empty at first, and the iterator that evaluates its units
+    one by one, adding each (and its issues) as it goes: complete once the iterator is exhausted.
+    (A recalculation writes each unit's tab as it is evaluated.)"""
     previous = previous_report(tracker.history, as_of, tracker.settings.start)
-    units = [evaluate_unit(u, as_of, tracker.settings, tracker.history, previous) for u in tracker.units]
-    issues = list(tracker.issues)
-    for u in units:
-        issues.extend(u.issues)
-        for r in u.kpis:
-            issues.extend(r.issues)
-    return Evaluation(as_of=as_of, settings=tracker.settings, units=units, issues=issues, as_of_source=source,
-                      previous=previous)
+    evaluation = Evaluation(as_of=as_of, settings=tracker.settings, units=[], issues=list(tracker.issues),
+                            as_of_source=source, previous=previous)
+
+    def units() -> Iterator[UnitResult]:
+        for unit in tracker.units:
+            result = evaluate_unit(unit, as_of, tracker.settings, tracker.history, previous)
+            evaluation.units.append(result)
+            evaluation.issues.extend(result.issues)
+            for r in result.kpis:
+                evaluation.issues.extend(r.issues)
+            yield result
+
+    return evaluation, units()

@@ -1,7 +1,7 @@
 """A large workbook file read and written by two processes: unit tabs read by a second process
 from the last tab back while this one reads from the first, until they meet
-(:class:`TwoProcessReader`); then every other unit tab rendered by a second process while this one
-writes the others (:class:`SheetRenderer`).
+(:class:`TwoProcessReader`); then unit tabs rendered by a second process while this one evaluates
+the units and writes the tabs it does not take (:class:`SheetRenderer`).
 
 python-calamine holds the GIL while it parses a sheet, so a thread cannot read beside the main one
 (measured: docs/performance.md); a second process can. It opens the same file, reads whole tabs
@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 # than two: starting the second costs more than the half it would read.
 MIN_SHEET_BYTES = 8 << 20
 CHUNKS = 16  # chunks of tabs shared out: finer balances better, each costs a hand-over
+# Unit tabs sent to the renderer and not yet back, at most. 100,000 KPIs, measured: 2 tabs ahead,
+# the renderer waits (evaluating and writing units 4.1 s); 4, 3.5 s; 6 and 8, 3.2–3.3 s; a tab's
+# writes wait pickled, a few hundred kB each.
+AHEAD = 6
 # SHEETKPI_PROCESSES=1: always one process (a machine short of memory); =2: two whenever a Python
 # interpreter can be started, whatever the size; unset: as worth_it decides.
 ENV = "SHEETKPI_PROCESSES"
@@ -273,9 +277,12 @@ def serve() -> None:
 
 
 class SheetRenderer:
-    """A :class:`sheetkpi.workbook.apply.SheetHelper`: a second process renders one unit tab in two
-    (applies their writes, sizes their rows, renders and deflates them) from the same file, while
-    this one writes the others; it ends before "Lịch sử" and "Tổng hợp" are written here.
+    """A :class:`sheetkpi.workbook.apply.SheetHelper`: a second process renders unit tabs (applies
+    their writes, sizes their rows, renders and deflates them) from the same file, while this one
+    evaluates the units and writes the tabs it does not take; it ends before "Lịch sử" and "Tổng
+    hợp" are written here. A tab goes there whenever fewer than :data:`AHEAD` of those sent are
+    still at work there: so each process takes as many tabs as it gets through, and this one,
+    which also evaluates every unit and plans every tab, takes fewer.
 
     The styles a tab uses are added here first, in this process's order, and the styles part goes
     with the tab whenever it has changed: the second process never adds one. A tab it cannot
@@ -286,7 +293,6 @@ class SheetRenderer:
 
     def __init__(self, path: Path, sheets: set[str]) -> None:
         self._sheets = sheets  # the unit tabs it may take
-        self._seen = 0
         # Sent, not yet back (rendered here if it fails), as the message sent: a tab's writes
         # pickled take a fifth of their objects' memory while the second process catches up.
         self._sent: dict[str, bytes] = {}
@@ -311,8 +317,7 @@ class SheetRenderer:
             return False
         if self._child is None or self._ended or self._gone or sheet.create or sheet.whole or sheet.chart:
             return False
-        self._seen += 1
-        return self._seen % 2 == 0
+        return len(self._sent) < AHEAD
 
     def submit(self, sheet: SheetWrites, styles: dict[str, int], pkg: Package) -> None:
         count = pkg.style_count()
