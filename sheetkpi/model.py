@@ -6,6 +6,7 @@ import datetime as dt
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from .parsing.deadlines import Deadline
 from .report import ERROR, Issue
@@ -65,6 +66,9 @@ class CellAddresses(Mapping[str, str]):
     def __getitem__(self, name: str) -> str:
         return self._letters[name] + str(self._row)
 
+    def __reduce__(self):
+        return CellAddresses, (self._letters, self._row)
+
     def get(self, name: str, default: str | None = None) -> str | None:
         letter = self._letters.get(name)
         return default if letter is None else letter + str(self._row)
@@ -106,6 +110,14 @@ class KPI:
     issues: tuple[Issue, ...] = ()
     occurrence: int = 0  # rank among the unit's KPIs with the same code (or title, without code)
     owners: str = ""  # "Người phụ trách" as typed (optional column): one name or several
+
+    def __reduce__(self):
+        # Pickled as its fields in order, made again by one call (the second reading process sends
+        # 50,000 KPIs): half the time of the default, which goes through a dict of its slots.
+        return KPI, _kpi_fields(self)
+
+
+_kpi_fields = attrgetter(*KPI.__slots__)
 
 
 @dataclass

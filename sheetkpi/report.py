@@ -47,6 +47,9 @@ class Issue:
     unit: str | None = None
     kpi: str | None = None  # KPI code, when the issue is about one row
 
+    def __reduce__(self):
+        return type(self), (self.sheet, self.cell, self.params, self.unit, self.kpi)  # (see KPI.__reduce__)
+
     @property
     def severity(self) -> str:
         """"error" for errors, "warning" for every other kind (the JSON field of SPEC §4)."""

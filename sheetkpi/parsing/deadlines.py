@@ -37,6 +37,9 @@ class Deadline:
     kind: str
     text: str
 
+    def __reduce__(self):
+        return Deadline, (self.due, self.kind, self.text)  # (see KPI.__reduce__)
+
 
 def format_due(d: dt.date) -> str:
     """Format a due date for people: ``30/06/2026``."""
