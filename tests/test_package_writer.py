@@ -20,6 +20,7 @@ from sheetkpi.libreoffice import find_soffice
 from sheetkpi.workbook import _zip as zip_module
 from sheetkpi.workbook import xmlsafe
 from sheetkpi.workbook.package import InvalidPackageError, Package, PackageError
+from sheetkpi.writes import text_lines
 
 import ooxml_validator
 import support
@@ -493,6 +494,33 @@ def test_widths_and_heights_of_a_sheet_people_keep_only_add_or_grow(tmp_path):
     assert ws.column_dimensions["B"].width == 30 and ws.column_dimensions["C"].width == 11.5
     assert ws.row_dimensions[1].height == 45 and ws.row_dimensions[2].height == 60
     assert Package.open(tmp_path / "out.xlsx").column_widths("S") == {2: 30.0, 3: 11.5}
+
+
+def test_a_row_less_than_a_pixel_short_of_its_height_stays(tmp_path):
+    # Excel and LibreOffice keep heights in whole pixels (0.75 pt): LibreOffice saves 173.6 pt as
+    # 173.25, which is enough; a row a whole pixel short grows.
+    rows = ('<row r="1" ht="173.25" customHeight="1"><c r="A1"><v>1</v></c></row>'
+            '<row r="2" ht="60" customHeight="1"><c r="A2"><v>2</v></c></row>')
+    path = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows)})
+    pkg = Package.open(path)
+    pkg.set_row_heights("S", {1: 173.6, 2: 60.75})
+    pkg.save(tmp_path / "out.xlsx")
+    ws = load_workbook(tmp_path / "out.xlsx")["S"]
+    assert (ws.row_dimensions[1].height, ws.row_dimensions[2].height) == (173.25, 60.75)
+
+
+@pytest.mark.parametrize(("text", "lines"), [
+    ("aaa bbb ccc", 2),  # "aaa bbb" / "ccc"
+    ("aaa  bbb\tccc", 2),  # spaces between words count once
+    ("abcdefghij", 2),  # "abcdefg" / "hij": a word longer than a line is broken anywhere
+    ("ab abcdefghijklmn cd", 4),  # "ab" / "abcdefg" / "hijklmn" / "cd"
+    ("ab abcdefghijk cd", 3),  # "ab" / "abcdefg" / "hijk cd"
+    ("aaa\n\nbbb", 3),  # an empty paragraph is a line
+    ("", 1),
+])
+def test_text_lines_wraps_at_word_boundaries(text, lines):
+    # Width 7 holds int(7 × 1.15) − 1 = 7 characters a line.
+    assert text_lines(text, 7) == lines
 
 
 def _chart_parts(path: Path) -> list[str]:
