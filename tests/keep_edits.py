@@ -6,7 +6,7 @@ date, inside a real LibreOffice (through UNO), saved by it as xlsx — for tests
 - DNLĐ types a formula giving the score of DNLĐ-01 over its "Điểm quy đổi": the same value, but a
   formula in a cell sheetkpi owns.
 - VP types "Hoàn thành" over the status of VP-01, which is not done.
-- BQLDA does nothing.
+- BQLDA updates the progress of BQLDA-01 from 30 to 45 %: its tab and "Lịch sử" change.
 
 Run by the tests' Python through :func:`edit`; the edits themselves run under the UNO Python (see
 :mod:`lo_uno`), so this module imports only the standard library, :mod:`lo_uno` and the UNO helpers
@@ -32,6 +32,7 @@ def _edit(path: Path) -> None:
         put(sheet(doc, "XDMT"), "I8", XDMT_RESULT)
         put(sheet(doc, "DNLĐ"), "R5", "=E5*H5/100")
         put(sheet(doc, "VP"), "S5", "Hoàn thành")
+        put(sheet(doc, "BQLDA"), "H5", 45)
         office.store(doc, path)
 
 

@@ -1,11 +1,13 @@
-"""A unit tab whose engine cells already hold what a recalculation would write is left as it is.
+"""A unit tab whose engine cells already hold what a recalculation would write is left as it is;
+so is "Lịch sử" when the report date's figures are all there already.
 
 The Office clicks "Tính lại" several times on a report day, between departments' updates; a tab
 nobody touched since the last click is not rendered again (at 100,000 KPIs that was most of a
 rerun's writing). Kept means byte for byte: the zip member's compressed bytes are the input's.
 What must still be written is: a row that has to grow for a longer text, a formula typed over an
-engine cell (a value written over it removes it), an engine cell changed by hand. The edits are
-made in LibreOffice (tests/keep_edits.py); the expected figures are written by hand from the example.
+engine cell (a value written over it removes it), an engine cell changed by hand, a progress
+updated (and its figure in "Lịch sử"). The edits are made in LibreOffice (tests/keep_edits.py);
+the expected figures are written by hand from the example.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def raw_member(path: Path, part: str) -> bytes:
 
 
 def members(path: Path) -> dict[str, bytes]:
-    return {unit: raw_member(path, sheet_part(path, unit)) for unit in UNITS}
+    return {name: raw_member(path, sheet_part(path, name)) for name in (*UNITS, "Lịch sử")}
 
 
 def recalc(book: Path) -> None:
@@ -68,7 +70,7 @@ def runs(tmp_path_factory):
     return first, again, edited, book
 
 
-def test_a_second_click_leaves_every_unit_tab_as_it_was(runs):
+def test_a_second_click_leaves_every_unit_tab_and_the_history_as_they_were(runs):
     first, again, _, _ = runs
     assert members(again) == members(first)
 
@@ -76,15 +78,15 @@ def test_a_second_click_leaves_every_unit_tab_as_it_was(runs):
 def test_tabs_nobody_changed_keep_libreoffices_bytes(runs):
     _, _, edited, after = runs
     before, now = members(edited), members(after)
-    # KHĐT's shorter text changes nothing sheetkpi writes, and its row is tall enough; BQLDA untouched.
-    assert now["KHĐT"] == before["KHĐT"] and now["BQLDA"] == before["BQLDA"]
+    # KHĐT's shorter text changes nothing sheetkpi writes, and its row is tall enough.
+    assert now["KHĐT"] == before["KHĐT"]
     assert load_workbook(after)["KHĐT"]["I5"].value == keep_edits.KHDT_RESULT
 
 
 def test_what_must_change_is_written(runs):
     _, _, edited, after = runs
     before, now = members(edited), members(after)
-    assert all(now[unit] != before[unit] for unit in ("XDMT", "DNLĐ", "VP"))
+    assert all(now[name] != before[name] for name in ("XDMT", "DNLĐ", "VP", "BQLDA", "Lịch sử"))
     wb = load_workbook(after)
     # XDMT-04's long result: its row grows to the most a row can be (409 pt); its figures stay
     # (weight 20 × 35 % = 7 points, in progress).
@@ -96,6 +98,10 @@ def test_what_must_change_is_written(runs):
     assert wb["DNLĐ"]["R5"].value == 11
     # VP-01 (50 %, due 31/12/2026) is not done: its status is written back.
     assert wb["VP"]["S5"].value == "Đang thực hiện"
+    # BQLDA-01 at 45 %: 25 × 45 % = 11.25 points, and 45 in "Lịch sử" for 25/06/2026 (F31; 22 on 25/05).
+    assert wb["BQLDA"]["R5"].value == 11.25
+    history = wb["Lịch sử"]
+    assert [history[f"{c}31"].value for c in "BEF"] == ["BQLDA-01", 22, 45]
 
 
 def test_engine_digest_tells_what_a_reader_would_see():
@@ -128,3 +134,22 @@ SHEET = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.
 ])
 def test_keeps_only_when_nothing_would_change(cells, heights, xml, kept):
     assert _sheetxml.keeps(xml, "xl/worksheets/sheet1.xml", cells, heights) is kept
+
+
+FIGURES = (b'<row r="5"><c r="A5" t="inlineStr"><is><t>x</t></is></c><c r="H5" s="3"><v>80.0</v></c></row>'
+           b'<row r="6"><c r="H6" s="4"/></row><row r="7"><c r="H7" s="3" t="n"><v>80</v></c></row>')
+HELD = {(5, 8): (80.0, 3), (6, 8): (None, 4), (7, 8): (80, 3)}
+
+
+@pytest.mark.parametrize(("styled", "xml", "kept"), [
+    (HELD, FIGURES, True),  # "80.0" and LibreOffice's "80" with t="n" are the same figure
+    ({**HELD, (5, 8): (75.0, 3)}, FIGURES, False),  # another figure
+    ({**HELD, (5, 8): (80.0, 4)}, FIGURES, False),  # another style
+    ({**HELD, (6, 8): (80.0, 4)}, FIGURES, False),  # a figure where the cell is empty
+    ({**HELD, (8, 8): (None, 3)}, FIGURES, False),  # a cell to create
+    (HELD, FIGURES.replace(b'<c r="H5" s="3"><v>', b'<c r="H5" s="3"><f>G5</f><v>'), False),  # a formula
+    (HELD, FIGURES.replace(b'<c r="H5" s="3">', b'<c r="H5" s="3" t="s">'), False),  # a shared text
+    (HELD, FIGURES.replace(b'<c r="H5" s="3">', b'<c s="3" r="H5">'), False),  # not written plainly: not sure
+])
+def test_keeps_styled_cells_only_when_each_holds_its_figure_in_its_style(styled, xml, kept):
+    assert _sheetxml.keeps(SHEET % xml, "xl/worksheets/sheet1.xml", set(), {}, styled) is kept

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain, repeat
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -1211,6 +1211,8 @@ _PIXEL_POINTS = 0.75
 
 def _short_rows(parts: SheetParts, part: str, heights: dict[int, float]) -> Iterator[tuple[int, float]]:
     """(start, height wanted) of each row of ``heights`` less tall than that, by a pixel or more."""
+    if not heights:
+        return
     xml = parts.xml
     for start, _, row in iter_rows(parts, part):
         want = heights.get(row)
@@ -1231,13 +1233,17 @@ _FORMULA_HINT = re.compile(rb"f(?=[\s/>])")
 _FORMULA_TAG = re.compile(rb"<" + _NAME + rb"f(?=[\s/>])")
 
 
-def keeps(xml: bytes, part: str, cells: set[tuple[int, int]], heights: dict[int, float]) -> bool:
-    """Whether writing into ``cells`` (row, column) the values they hold and growing rows to
-    ``heights`` leaves ``xml`` as it is: no row is shorter than asked, and none of those cells holds
-    a formula (a value written over one removes it). Comments or processing instructions among the
-    rows: False (only a parse would tell what they hide)."""
+def keeps(xml: bytes, part: str, cells: set[tuple[int, int]], heights: dict[int, float],
+          styled: dict[tuple[int, int], tuple[Any, int | None]] | None = None) -> bool:
+    """Whether writing into ``cells`` (row, column) the values they hold, into ``styled`` cells
+    their (number or None, xf index), and growing rows to ``heights`` leaves ``xml`` as it is: no
+    row is shorter than asked, none of ``cells`` holds a formula (a value written over one removes
+    it), each of ``styled`` is a plain cell with that number (None: empty) in that style. Comments
+    or processing instructions among the rows: False (only a parse would tell what they hide)."""
     parts = split_sheet(xml, part)
     if next(_short_rows(parts, part, heights), None) or _has_marks(xml, parts.start, parts.end):
+        return False
+    if styled and not _hold(xml, parts, styled):
         return False
     for m in _FORMULA_HINT.finditer(xml, parts.start, parts.end):
         at = xml.rfind(b"<", parts.start, m.start())
@@ -1255,6 +1261,47 @@ def keeps(xml: bytes, part: str, cells: set[tuple[int, int]], heights: dict[int,
         if (row[2], col) in cells:
             return False
     return True
+
+
+def _hold(xml: bytes, parts: SheetParts, styled: dict[tuple[int, int], tuple[Any, int | None]]) -> bool:
+    """Whether each cell of ``styled`` is a plain cell (r first, no formula, no text) holding that
+    number (None: empty) in that xf: found column by column by a pattern starting with a literal."""
+    by_col: dict[int, dict[int, tuple[Any, int | None]]] = {}
+    for (row, col), wanted in styled.items():
+        by_col.setdefault(col, {})[row] = wanted
+    for col, wanted in by_col.items():
+        found = set()
+        for m in _plain_cells(col).finditer(xml, parts.start, parts.end):
+            row = int(m.group(1))
+            if row not in wanted:
+                continue
+            value, style = wanted[row]
+            s, t, v = m.group(2), m.group(3), m.group(4)
+            if int(s or 0) != (style or 0):
+                return False
+            if value is None:
+                if v is not None:
+                    return False
+            elif type(value) not in (int, float) or t not in (None, b"n") or v is None or _number(v) != value:
+                return False
+            found.add(row)
+        if len(found) != len(wanted):
+            return False  # a cell missing, or not written plainly
+    return True
+
+
+def _number(text: bytes) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=64)
+def _plain_cells(col: int) -> re.Pattern:
+    """Plain cells of column ``col``: groups are the row number, s, t and the value's text."""
+    return re.compile(b'<c r="' + col_letter(col).encode() + rb'([0-9]+)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
+                      rb"(?:/>|>(?:<v>([^<]*)</v>)?</c>)")
 
 
 # The largest grid a sheet may span (rows × columns): 300,000 rows of 30 columns fit; a single cell

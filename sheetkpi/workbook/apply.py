@@ -98,7 +98,9 @@ def apply_sheet(pkg: Package, sheet: SheetWrites, style, *, empty: bool = False)
     A sheet whose cells already hold every value written (:attr:`SheetWrites.unchanged`: clicked
     again before anyone typed anything), whose rows are tall enough and whose written cells hold no
     formula is left as it is, byte for byte: nothing is rendered."""
-    if sheet.unchanged and pkg.would_keep(sheet.sheet, set(sheet.cells), _heights(pkg, sheet)):
+    if sheet.unchanged and pkg.would_keep(
+            sheet.sheet, set(sheet.cells), _heights(pkg, sheet),
+            {at: (value, style(name)) for at, (value, name) in sheet.styled_cells.items()}):
         return sheet.cell_count()
     _apply_sheet(pkg, sheet, style)
     heights = _heights(pkg, sheet)

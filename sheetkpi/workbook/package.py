@@ -377,16 +377,18 @@ class Package:
             widths[col] = pending[col]  # a column sheetkpi adds gets its width at the render
         return widths
 
-    def would_keep(self, sheet_name: str, cells: set[tuple[int, int]], heights: dict[int, float]) -> bool:
+    def would_keep(self, sheet_name: str, cells: set[tuple[int, int]], heights: dict[int, float],
+                   styled: dict[tuple[int, int], tuple[Any, int | None]] | None = None) -> bool:
         """Whether writing into ``cells`` (row, column) the values they already hold, with rows grown
-        to ``heights``, would leave the sheet byte for byte as it is (see :func:`_sheetxml.keeps`):
-        then nothing needs writing. False for a sheet with edits pending."""
+        to ``heights``, and into ``styled`` cells their (number or None, xf index), would leave the
+        sheet byte for byte as it is (see :func:`_sheetxml.keeps`): then nothing needs writing.
+        False for a sheet with edits pending."""
         sheet = self._worksheet(sheet_name)
         part = sheet.part
         if any(part in held for held in (self._pending, self._layouts, self._new_widths, self._new_heights,
                                          self._drawing_refs)):
             return False
-        return _sheetxml.keeps(self._parts.read(part), part, cells, heights)
+        return _sheetxml.keeps(self._parts.read(part), part, cells, heights, styled)
 
     def set_freeze(self, sheet_name: str, row: int, col: int) -> None:
         """Freeze the rows above ``row`` and the columns left of ``col`` (a sheet sheetkpi lays out)."""

@@ -173,8 +173,9 @@ class SheetWrites:
     # On any sheet: rows whose texts (column -> text) must show whole; each book sizes them with the
     # sheet's own column widths (a file) or lets the spreadsheet program fit them (Excel, Calc).
     fit_rows: dict[int, dict[int, str]] = field(default_factory=dict)
-    # The cells already hold every value of ``cells`` (as read, see layout.engine_digest): a writer
-    # may leave the sheet untouched when its rows are tall enough and none of them holds a formula.
+    # The sheet may need no writing: every value of ``cells`` is already there (as read, see
+    # layout.engine_digest). A writer that finds the rest so too — rows tall enough, no formula under
+    # ``cells``, each of ``styled_cells`` holding its value in its style — leaves the sheet untouched.
     unchanged: bool = False
 
     def cell_count(self) -> int:
