@@ -67,24 +67,30 @@ def runs(tmp_path_factory):
     keep_edits.edit(book)
     edited = shutil.copyfile(book, root / "edited.xlsx")
     recalc(book)
-    return first, again, edited, book
+    after = shutil.copyfile(book, root / "after.xlsx")
+    recalc(book)  # and clicked again
+    return first, again, edited, after, book
 
 
 def test_a_second_click_leaves_every_unit_tab_and_the_history_as_they_were(runs):
-    first, again, _, _ = runs
+    first, again, *_ = runs
     assert members(again) == members(first)
 
 
-def test_tabs_nobody_changed_keep_libreoffices_bytes(runs):
-    _, _, edited, after = runs
-    before, now = members(edited), members(after)
-    # KHĐT's shorter text changes nothing sheetkpi writes, and its row is tall enough.
-    assert now["KHĐT"] == before["KHĐT"]
-    assert load_workbook(after)["KHĐT"]["I5"].value == keep_edits.KHDT_RESULT
+def test_a_tab_libreoffice_saved_is_written_once_then_kept(runs):
+    _, _, edited, after, last = runs
+    # LibreOffice keeps texts as shared strings: the status of every row is written again once,
+    # as sheetkpi writes it (an inline string), the same words; the click after changes nothing.
+    assert members(after)["KHĐT"] != members(edited)["KHĐT"]
+    assert members(last) == members(after)
+    khdt = load_workbook(after)["KHĐT"]
+    # KHĐT-01: its result as typed; 20 × 90 % = 18 points, due 30/06/2026, in progress.
+    assert khdt["I5"].value == keep_edits.KHDT_RESULT
+    assert (khdt["R5"].value, khdt["S5"].value) == (18, "Đang thực hiện")
 
 
 def test_what_must_change_is_written(runs):
-    _, _, edited, after = runs
+    _, _, edited, after, _ = runs
     before, now = members(edited), members(after)
     assert all(now[name] != before[name] for name in ("XDMT", "DNLĐ", "VP", "BQLDA", "Lịch sử"))
     wb = load_workbook(after)
@@ -114,26 +120,42 @@ def test_engine_digest_tells_what_a_reader_would_see():
 
 
 ROWS = (b'<row r="1" ht="30" customHeight="1"><c r="A1"><v>1</v></c><c r="B1"><f>A1*2</f><v>2</v></c></row>'
-        b'<row r="2"><c r="A2" t="inlineStr"><is><t>f&gt; of</t></is></c></row>')
+        b'<row r="2"><c r="A2" t="inlineStr"><is><t>f&gt; of</t></is></c><c r="B2" s="3"/></row>')
 SHEET = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
          b"<sheetData>%s</sheetData><conditionalFormatting sqref=\"A1\"><cfRule type=\"expression\" priority=\"1\">"
          b"<formula>A1&gt;0</formula></cfRule></conditionalFormatting></worksheet>")
+ANY = _sheetxml.ANY_STYLE
+ONE, TEXT = {(1, 1): (1.0, ANY)}, {(2, 1): ("f> of", ANY)}
+PREFIXED = b'<x:f xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">A1*2</x:f>'
 
 
 @pytest.mark.parametrize(("cells", "heights", "xml", "kept"), [
-    ({(1, 1), (2, 1)}, {1: 30.0}, SHEET % ROWS, True),  # B1's formula is not written; 30 pt is enough
-    ({(1, 2)}, {}, SHEET % ROWS, False),  # a value over B1 would remove its formula
-    ({(1, 1)}, {1: 45.0}, SHEET % ROWS, False),  # row 1 must grow
-    ({(2, 1)}, {2: 15.5}, SHEET % ROWS, False),  # row 2 has no height of its own
-    ({(1, 1)}, {}, SHEET % ROWS.replace(b"<v>1</v>", b"<!-- <f> --><v>1</v>"), False),  # a comment: not sure
-    # a formula written with a prefix
-    ({(1, 2)}, {}, SHEET % ROWS.replace(b"<f>A1*2</f>", b'<x:f xmlns:x="http://schemas.openxmlformats.org/'
-                                                       b'spreadsheetml/2006/main">A1*2</x:f>'), False),
-    ({(1, 1)}, {}, SHEET % ROWS.replace(b"<f>A1*2</f>", b'<x:f xmlns:x="http://schemas.openxmlformats.org/'
-                                                       b'spreadsheetml/2006/main">A1*2</x:f>'), True),
+    ({**ONE, **TEXT}, {1: 30.0}, ROWS, True),  # B1's formula is not written; 30 pt is enough
+    ({(1, 2): (2.0, ANY)}, {}, ROWS, False),  # a value over B1 would remove its formula
+    (ONE, {1: 45.0}, ROWS, False),  # row 1 must grow
+    (TEXT, {2: 15.5}, ROWS, False),  # row 2 has no height of its own
+    (ONE, {}, ROWS.replace(b"<v>1</v>", b"<!-- <f> --><v>1</v>"), False),  # a comment: not sure
+    ({(1, 2): (2.0, ANY)}, {}, ROWS.replace(b"<f>A1*2</f>", PREFIXED), False),  # a formula with a prefix
+    (ONE, {}, ROWS.replace(b"<f>A1*2</f>", PREFIXED), True),
+    ({(2, 2): (None, ANY), (2, 3): (None, ANY)}, {}, ROWS, True),  # nothing to empty, C2 is not there
+    ({(2, 3): (5.0, ANY)}, {}, ROWS, False),  # a cell to create
+    # Read as empty, but not empty: a text "" (inline or shared), an error type without a value
+    ({(2, 2): (None, ANY)}, {}, ROWS.replace(b'<c r="B2" s="3"/>', b'<c r="B2" s="3" t="inlineStr"><is><t/></is></c>'),
+     False),
+    ({(2, 2): (None, ANY)}, {}, ROWS.replace(b'<c r="B2" s="3"/>', b'<c r="B2" s="3" t="s"><v>0</v></c>'), False),
+    ({(2, 2): (None, ANY)}, {}, ROWS.replace(b'<c r="B2" s="3"/>', b'<c r="B2" s="3" t="e"/>'), False),
+    ({(2, 2): (None, ANY)}, {}, ROWS.replace(b'<c r="B2" s="3"/>', b'<c s="3" r="B2" t="s"><v>0</v></c>'), False),
+    # A text as a shared string, or as rich text: written again as sheetkpi writes it
+    (TEXT, {}, ROWS.replace(b'<c r="A2" t="inlineStr"><is><t>f&gt; of</t></is></c>', b'<c r="A2" t="s"><v>0</v></c>'),
+     False),
+    (TEXT, {}, ROWS.replace(b"<is><t>f&gt; of</t></is>", b"<is><r><rPr><b/></rPr><t>f&gt; of</t></r></is>"), False),
+    # A date as its serial number (30/06/2026), not as an ISO date (t="d")
+    ({(1, 1): (dt.date(2026, 6, 30), ANY)}, {}, ROWS.replace(b"<v>1</v>", b"<v>46203</v>"), True),
+    ({(1, 1): (dt.date(2026, 6, 30), ANY)}, {},
+     ROWS.replace(b'<c r="A1"><v>1</v>', b'<c r="A1" t="d"><v>2026-06-30</v>'), False),
 ])
 def test_keeps_only_when_nothing_would_change(cells, heights, xml, kept):
-    assert _sheetxml.keeps(xml, "xl/worksheets/sheet1.xml", cells, heights) is kept
+    assert _sheetxml.keeps(SHEET % xml, "xl/worksheets/sheet1.xml", cells, heights) is kept
 
 
 FIGURES = (b'<row r="5"><c r="A5" t="inlineStr"><is><t>x</t></is></c><c r="H5" s="3"><v>80.0</v></c></row>'
@@ -146,10 +168,11 @@ HELD = {(5, 8): (80.0, 3), (6, 8): (None, 4), (7, 8): (80, 3)}
     ({**HELD, (5, 8): (75.0, 3)}, FIGURES, False),  # another figure
     ({**HELD, (5, 8): (80.0, 4)}, FIGURES, False),  # another style
     ({**HELD, (6, 8): (80.0, 4)}, FIGURES, False),  # a figure where the cell is empty
-    ({**HELD, (8, 8): (None, 3)}, FIGURES, False),  # a cell to create
+    ({**HELD, (8, 8): (None, 3)}, FIGURES, True),  # no cell: a styled None is no cell either
+    ({**HELD, (8, 8): (5.0, 3)}, FIGURES, False),  # a cell to create
     (HELD, FIGURES.replace(b'<c r="H5" s="3"><v>', b'<c r="H5" s="3"><f>G5</f><v>'), False),  # a formula
     (HELD, FIGURES.replace(b'<c r="H5" s="3">', b'<c r="H5" s="3" t="s">'), False),  # a shared text
     (HELD, FIGURES.replace(b'<c r="H5" s="3">', b'<c s="3" r="H5">'), False),  # not written plainly: not sure
 ])
 def test_keeps_styled_cells_only_when_each_holds_its_figure_in_its_style(styled, xml, kept):
-    assert _sheetxml.keeps(SHEET % xml, "xl/worksheets/sheet1.xml", set(), {}, styled) is kept
+    assert _sheetxml.keeps(SHEET % xml, "xl/worksheets/sheet1.xml", styled, {}) is kept

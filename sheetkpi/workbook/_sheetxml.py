@@ -20,6 +20,7 @@ A 100,000-row sheet is never built as one tree.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -1227,47 +1228,30 @@ def _short_rows(parts: SheetParts, part: str, heights: dict[int, float]) -> Iter
         yield start, want
 
 
-# A formula's element in a cell: found from its "f" (a search starting with a literal is many times
-# faster than one starting with "<"), checked at the "<" before it.
-_FORMULA_HINT = re.compile(rb"f(?=[\s/>])")
-_FORMULA_TAG = re.compile(rb"<" + _NAME + rb"f(?=[\s/>])")
+ANY_STYLE = -1  # (in keeps: a cell whose style is not checked, the writer keeping it)
+_EPOCH = dt.date(1899, 12, 30)  # a spreadsheet's day 0
 
 
-def keeps(xml: bytes, part: str, cells: set[tuple[int, int]], heights: dict[int, float],
-          styled: dict[tuple[int, int], tuple[Any, int | None]] | None = None) -> bool:
-    """Whether writing into ``cells`` (row, column) the values they hold, into ``styled`` cells
-    their (number or None, xf index), and growing rows to ``heights`` leaves ``xml`` as it is: no
-    row is shorter than asked, none of ``cells`` holds a formula (a value written over one removes
-    it), each of ``styled`` is a plain cell with that number (None: empty) in that style. Comments
-    or processing instructions among the rows: False (only a parse would tell what they hide)."""
+def keeps(xml: bytes, part: str, cells: Mapping[tuple[int, int], tuple[Any, int]], heights: dict[int, float]) -> bool:
+    """Whether writing ``cells`` ((row, column) -> (value, xf index), :data:`ANY_STYLE` for a cell
+    that keeps its own) and growing rows to ``heights`` leaves ``xml`` as it is:
+    no row shorter than asked, no comment or processing instruction among the rows (only a parse
+    would tell what they hide), and each cell already written as sheetkpi writes that value (see
+    :func:`_hold`)."""
     parts = split_sheet(xml, part)
     if next(_short_rows(parts, part, heights), None) or _has_marks(xml, parts.start, parts.end):
         return False
-    if styled and not _hold(xml, parts, styled):
-        return False
-    for m in _FORMULA_HINT.finditer(xml, parts.start, parts.end):
-        at = xml.rfind(b"<", parts.start, m.start())
-        tag = _FORMULA_TAG.match(xml, at) if at >= 0 else None
-        if tag is None or tag.end() != m.end():
-            continue  # an "f" in a text or ending another name
-        try:
-            row = _row_around(xml, at)
-        except _Unnumbered:
-            return False
-        if row is None:
-            return False
-        # The last cell starting before the formula holds it.
-        col = max((c for c, _, _ in _cells_in(xml, row[0], at)), default=0)
-        if (row[2], col) in cells:
-            return False
-    return True
+    return _hold(xml, parts, cells)
 
 
-def _hold(xml: bytes, parts: SheetParts, styled: dict[tuple[int, int], tuple[Any, int | None]]) -> bool:
-    """Whether each cell of ``styled`` is a plain cell (r first, no formula, no text) holding that
-    number (None: empty) in that xf: found column by column by a pattern starting with a literal."""
-    by_col: dict[int, dict[int, tuple[Any, int | None]]] = {}
-    for (row, col), wanted in styled.items():
+def _hold(xml: bytes, parts: SheetParts, cells: Mapping[tuple[int, int], tuple[Any, int]]) -> bool:
+    """Whether each of ``cells`` is a plain cell (r first, then s and t, nothing else: no formula,
+    no rich text, no other attribute) holding that value as sheetkpi writes it, in that xf (unless
+    :data:`ANY_STYLE`): a number in its <v>, a date as its serial number (no t="d"), a text as an
+    inline string, None as no value (or no cell). Found column by column by patterns starting with
+    a literal; a cell there in any other form (prefixed, s before r, a shared text) does not hold."""
+    by_col: dict[int, dict[int, tuple[Any, int]]] = {}
+    for (row, col), wanted in cells.items():
         by_col.setdefault(col, {})[row] = wanted
     for col, wanted in by_col.items():
         found = set()
@@ -1275,18 +1259,27 @@ def _hold(xml: bytes, parts: SheetParts, styled: dict[tuple[int, int], tuple[Any
             row = int(m.group(1))
             if row not in wanted:
                 continue
-            value, style = wanted[row]
-            s, t, v = m.group(2), m.group(3), m.group(4)
-            if int(s or 0) != (style or 0):
+            (value, style), (s, t, v, text) = wanted[row], m.group(2, 3, 4, 5)
+            if style != ANY_STYLE and int(s or 0) != (style or 0):
                 return False
             if value is None:
-                if v is not None:
-                    return False
-            elif type(value) not in (int, float) or t not in (None, b"n") or v is None or _number(v) != value:
+                held = v is None and text is None and t in (None, b"n")
+            elif type(value) is str:
+                held = t == b"inlineStr" and v is None and text == inline_string(value).encode()
+            elif type(value) in (int, float) or type(value) is dt.date:
+                number = (value - _EPOCH).days if type(value) is dt.date else value
+                held = t in (None, b"n") and text is None and v is not None and _number(v) == number
+            else:
+                held = False
+            if not held:
                 return False
             found.add(row)
         if len(found) != len(wanted):
-            return False  # a cell missing, or not written plainly
+            # Each cell not found plainly must be absent, and get nothing.
+            anywhere = {int(m.group(1)) for m in _cell_refs(col).finditer(xml, parts.start, parts.end)}
+            if any(row in anywhere or value is not None
+                   for row, (value, _) in wanted.items() if row not in found):
+                return False
     return True
 
 
@@ -1299,9 +1292,16 @@ def _number(text: bytes) -> float | None:
 
 @lru_cache(maxsize=64)
 def _plain_cells(col: int) -> re.Pattern:
-    """Plain cells of column ``col``: groups are the row number, s, t and the value's text."""
+    """Plain cells of column ``col``: groups are the row number, s, t, the value's text and the
+    inline string's content."""
     return re.compile(b'<c r="' + col_letter(col).encode() + rb'([0-9]+)"(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
-                      rb"(?:/>|>(?:<v>([^<]*)</v>)?</c>)")
+                      rb"(?:/>|>(?:<v>([^<]*)</v>|<is>(.*?)</is>)?</c>)", re.DOTALL)
+
+
+@lru_cache(maxsize=64)
+def _cell_refs(col: int) -> re.Pattern:
+    """The r of any cell of column ``col``, however written: groups are the row number."""
+    return re.compile(rb"""\sr\s*=\s*["']""" + col_letter(col).encode() + rb"""([0-9]+)["']""")
 
 
 # The largest grid a sheet may span (rows × columns): 300,000 rows of 30 columns fit; a single cell

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from ..cells import Areas
 from ..writes import STYLE_SPECS, SheetWrites, WritePlan, fitted_heights
+from ._sheetxml import ANY_STYLE
 from .package import Package
 
 
@@ -95,12 +96,13 @@ def apply_sheet(pkg: Package, sheet: SheetWrites, style, *, empty: bool = False)
     size its rows and commit it; returns the cells written. ``empty``: empty the writes once they
     are in the package, before the sheet renders.
 
-    A sheet whose cells already hold every value written (:attr:`SheetWrites.unchanged`: clicked
-    again before anyone typed anything), whose rows are tall enough and whose written cells hold no
-    formula is left as it is, byte for byte: nothing is rendered."""
-    if sheet.unchanged and pkg.would_keep(
-            sheet.sheet, set(sheet.cells), _heights(pkg, sheet),
-            {at: (value, style(name)) for at, (value, name) in sheet.styled_cells.items()}):
+    A sheet whose cells already hold every value written, each written as this writer writes it
+    (:attr:`SheetWrites.unchanged`: clicked again before anyone typed anything), and whose rows
+    are tall enough is left as it is, byte for byte: nothing is rendered."""
+    if sheet.unchanged and pkg.would_keep(sheet.sheet, {
+        **{at: (value, ANY_STYLE) for at, value in sheet.cells.items()},
+        **{at: (value, style(name)) for at, (value, name) in sheet.styled_cells.items()},
+    }, _heights(pkg, sheet)):
         return sheet.cell_count()
     _apply_sheet(pkg, sheet, style)
     heights = _heights(pkg, sheet)

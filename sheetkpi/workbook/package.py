@@ -18,7 +18,7 @@ import posixpath
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -377,18 +377,19 @@ class Package:
             widths[col] = pending[col]  # a column sheetkpi adds gets its width at the render
         return widths
 
-    def would_keep(self, sheet_name: str, cells: set[tuple[int, int]], heights: dict[int, float],
-                   styled: dict[tuple[int, int], tuple[Any, int | None]] | None = None) -> bool:
-        """Whether writing into ``cells`` (row, column) the values they already hold, with rows grown
-        to ``heights``, and into ``styled`` cells their (number or None, xf index), would leave the
-        sheet byte for byte as it is (see :func:`_sheetxml.keeps`): then nothing needs writing.
-        False for a sheet with edits pending."""
+    def would_keep(self, sheet_name: str, cells: Mapping[tuple[int, int], tuple[Any, int]],
+                   heights: dict[int, float]) -> bool:
+        """Whether writing ``cells`` ((row, column) -> (value, xf index), or
+        :data:`_sheetxml.ANY_STYLE` for a cell that keeps its own) with rows grown to ``heights``
+        would leave the sheet as it is, each cell already written as this writer writes that value
+        (see :func:`_sheetxml.keeps`): then nothing needs writing. False for a sheet with edits
+        pending."""
         sheet = self._worksheet(sheet_name)
         part = sheet.part
         if any(part in held for held in (self._pending, self._layouts, self._new_widths, self._new_heights,
                                          self._drawing_refs)):
             return False
-        return _sheetxml.keeps(self._parts.read(part), part, cells, heights, styled)
+        return _sheetxml.keeps(self._parts.read(part), part, cells, heights)
 
     def set_freeze(self, sheet_name: str, row: int, col: int) -> None:
         """Freeze the rows above ``row`` and the columns left of ``col`` (a sheet sheetkpi lays out)."""
