@@ -78,20 +78,16 @@ def as_date(value: dt.date | str | None) -> dt.date | None:
 def evaluate_for_recalc(data: WorkbookData, as_of=None) -> Evaluation:
     """Every figure at the date a recalculation writes (see :func:`sheetkpi.reportdate.for_recalc`:
     a forgotten "Ngày báo cáo" is refused rather than overwriting history)."""
-    evaluation, units = _evaluate_by_unit(data, as_of)
-    for _ in units:
-        pass
-    return evaluation
+    chosen = _recalc_date(data, as_of)
+    return evaluate(data.tracker, chosen.date, source=chosen.source)
 
 
-def _evaluate_by_unit(data: WorkbookData, as_of=None) -> tuple[Evaluation, Iterator[UnitResult]]:
-    """:func:`evaluate_for_recalc`, the units evaluated as the iterator goes (the report date is
-    chosen, or refused, at once)."""
+def _recalc_date(data: WorkbookData, as_of=None):
+    """The report date a recalculation writes, and where it came from (or the refusal)."""
     from .reportdate import for_recalc
 
     dates = data.history.dates if data.history else ()
-    chosen = for_recalc(as_date(as_of), data.tracker.settings, dates, dt.date.today())
-    return evaluate_by_unit(data.tracker, chosen.date, source=chosen.source)
+    return for_recalc(as_date(as_of), data.tracker.settings, dates, dt.date.today())
 
 
 def evaluate_for_reading(data: WorkbookData, as_of=None) -> Evaluation:
@@ -115,7 +111,8 @@ def recalculate(book: Book, as_of=None, *, run_at: dt.datetime | None = None,
     data = book.read()
     # Each unit is evaluated just before its tab is written: a second process that renders tabs
     # starts on the first ones while the others are evaluated here.
-    evaluation, units = _evaluate_by_unit(data, as_of)
+    chosen = _recalc_date(data, as_of)
+    evaluation, units = evaluate_by_unit(data.tracker, chosen.date, source=chosen.source)
     writes = iter_sheet_writes(data, evaluation, run_at or dt.datetime.now().replace(microsecond=0), units)
     total = len(data.tracker.units) + 2
     if progress:

@@ -61,6 +61,8 @@ def engine_digest(values: Iterable[Any]) -> bytes:
     Made by each process alike (``repr``, not ``hash``, which differs between processes)."""
     canonical = [float(v) if type(v) is int or type(v) is float else v for v in values]
     return hashlib.blake2b(repr(canonical).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 # Department columns a unit tab may have and the template does not: recognised by their header
 # when a department adds them, never added by sheetkpi. "Người phụ trách": who answers for the KPI
 # (several names allowed, see sheetkpi.people), for the per-person summary.

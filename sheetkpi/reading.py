@@ -94,8 +94,7 @@ class UnitLayout:
     free_row_after: int | None  # an empty row where a missing total row may be added
     missing_engine_columns: list[str] = field(default_factory=list)
     last_used_col: int = 0  # the rightmost column holding anything, on any row
-    # The engine cells' values as read (layout.engine_digest); None when a run adds cells (columns,
-    # a total row) rather than only writing existing ones.
+    # The engine cells' values as read (layout.engine_digest); None when engine columns are missing.
     engine_digest: bytes | None = None
 
     def column(self, name: str) -> int:
@@ -373,11 +372,9 @@ def read_unit(
     )
 
 
-def _engine_digest(grid: Grid, columns: dict[str, int], structure) -> bytes | None:
+def _engine_digest(grid: Grid, columns: dict[str, int], structure) -> bytes:
     """The fingerprint of the engine cells a run writes on this tab, as they are now (see
-    :func:`sheetkpi.layout.engine_digest`); None when a run would add a total row."""
-    if structure.total_row is None and structure.free_row_after:
-        return None
+    :func:`sheetkpi.layout.engine_digest`)."""
     rows = [*((r, layout.ENGINE_ROW_FIELDS) for r in structure.kpi_rows),
             *([(structure.total_row, layout.ENGINE_TOTAL_FIELDS)] if structure.total_row else [])]
     values = []

@@ -1239,9 +1239,9 @@ def keeps(xml: bytes, part: str, cells: Mapping[tuple[int, int], tuple[Any, int]
     would tell what they hide), and each cell already written as sheetkpi writes that value (see
     :func:`_hold`)."""
     parts = split_sheet(xml, part)
-    if next(_short_rows(parts, part, heights), None) or _has_marks(xml, parts.start, parts.end):
-        return False
-    return _hold(xml, parts, cells)
+    # (The cells first: a tab that changed differs at its first row; the rows are walked whole.)
+    return (not _has_marks(xml, parts.start, parts.end) and _hold(xml, parts, cells)
+            and next(_short_rows(parts, part, heights), None) is None)
 
 
 def _hold(xml: bytes, parts: SheetParts, cells: Mapping[tuple[int, int], tuple[Any, int]]) -> bool:

@@ -99,13 +99,16 @@ def apply_sheet(pkg: Package, sheet: SheetWrites, style, *, empty: bool = False)
     A sheet whose cells already hold every value written, each written as this writer writes it
     (:attr:`SheetWrites.unchanged`: clicked again before anyone typed anything), and whose rows
     are tall enough is left as it is, byte for byte: nothing is rendered."""
-    if sheet.unchanged and pkg.would_keep(sheet.sheet, {
+    # Sized before the writes when they may be kept: no column is added then, the widths are the same.
+    heights = _heights(pkg, sheet) if sheet.unchanged else None
+    if heights is not None and pkg.would_keep(sheet.sheet, {
         **{at: (value, ANY_STYLE) for at, value in sheet.cells.items()},
         **{at: (value, style(name)) for at, (value, name) in sheet.styled_cells.items()},
-    }, _heights(pkg, sheet)):
+    }, heights):
         return sheet.cell_count()
     _apply_sheet(pkg, sheet, style)
-    heights = _heights(pkg, sheet)
+    if heights is None:
+        heights = _heights(pkg, sheet)
     if heights:
         pkg.set_row_heights(sheet.sheet, heights)
     count = sheet.cell_count()

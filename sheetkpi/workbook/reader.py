@@ -191,7 +191,7 @@ def _grid(rows: list[list[Any]], percent: set[tuple[int, int]] | tuple, totals: 
 
     Cells are never changed once read, so a text, a number or a date that comes again is the same
     cell (a unit tab repeats its statuses, dates, weights; "Lịch sử" its unit codes and figures):
-    a third of the time, and less memory. (Each kind has its own cells: 1 == 1.0 == True.)
+    half the time on unit tabs, and less memory. (Each kind has its own cells: 1 == 1.0 == True.)
     """
     grid: Grid = []
     marked_rows = {r for r, _ in percent} | {r for r, _ in totals}

@@ -173,9 +173,10 @@ class SheetWrites:
     # On any sheet: rows whose texts (column -> text) must show whole; each book sizes them with the
     # sheet's own column widths (a file) or lets the spreadsheet program fit them (Excel, Calc).
     fit_rows: dict[int, dict[int, str]] = field(default_factory=dict)
-    # The sheet may need no writing: every value of ``cells`` is already there (as read, see
-    # layout.engine_digest). A writer that finds the rest so too — rows tall enough, no formula under
-    # ``cells``, each of ``styled_cells`` holding its value in its style — leaves the sheet untouched.
+    # The sheet may need no writing ("Lịch sử": no row or column to add; a unit tab: every value of
+    # ``cells`` read there already, see layout.engine_digest, which knows a date by its format). A
+    # writer that finds each cell already written as it would write it (``styled_cells``: in its
+    # style too) and the rows tall enough leaves the sheet untouched.
     unchanged: bool = False
 
     def cell_count(self) -> int:

@@ -91,7 +91,7 @@ def history_writes(
                 put(row, c, points.get(d), "history")
     # The same date again with no row to add: the writer checks whether every figure is already
     # there in its style, and leaves the sheet as it is when it is (see SheetWrites.unchanged).
-    out.unchanged = not out.create and not new_column and not moved and not out.fit_rows
+    out.unchanged = not new_column and not moved and not out.fit_rows
     return out
 
 
