@@ -1253,21 +1253,26 @@ def _hold(xml: bytes, parts: SheetParts, cells: Mapping[tuple[int, int], tuple[A
     by_col: dict[int, dict[int, tuple[Any, int]]] = {}
     for (row, col), wanted in cells.items():
         by_col.setdefault(col, {})[row] = wanted
+    texts: dict[str, bytes] = {}  # each text's inline string, made once (statuses repeat down a tab)
     for col, wanted in by_col.items():
         found = set()
         for m in _plain_cells(col).finditer(xml, parts.start, parts.end):
-            row = int(m.group(1))
-            if row not in wanted:
+            row, s, t, v, text = m.groups()
+            row = int(row)
+            want = wanted.get(row)
+            if want is None:
                 continue
-            (value, style), (s, t, v, text) = wanted[row], m.group(2, 3, 4, 5)
-            if style != ANY_STYLE and int(s or 0) != (style or 0):
+            value, style = want
+            if style != ANY_STYLE and (int(s) if s else 0) != (style or 0):
                 return False
-            if value is None:
+            kind = type(value)
+            if kind is str:
+                held = t == b"inlineStr" and v is None and text == (
+                    texts.get(value) or texts.setdefault(value, inline_string(value).encode()))
+            elif value is None:
                 held = v is None and text is None and t in (None, b"n")
-            elif type(value) is str:
-                held = t == b"inlineStr" and v is None and text == inline_string(value).encode()
-            elif type(value) in (int, float) or type(value) is dt.date:
-                number = (value - _EPOCH).days if type(value) is dt.date else value
+            elif kind is float or kind is int or kind is dt.date:
+                number = (value - _EPOCH).days if kind is dt.date else value
                 held = t in (None, b"n") and text is None and v is not None and _number(v) == number
             else:
                 held = False

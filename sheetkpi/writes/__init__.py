@@ -31,10 +31,11 @@ BOLD_CHARS_PER_UNIT = 1.0
 def text_lines(text: str, width: float, *, bold: bool = False) -> int:
     """How many lines ``text`` takes wrapped at word boundaries in a cell ``width`` characters wide
     (an estimate that errs towards one line more: a row a little tall reads, a clipped one does not)."""
-    return _lines(str(text), _per_line(width, bold))
+    return _lines(str(text), line_chars(width, bold))
 
 
-def _per_line(width: float, bold: bool) -> int:
+def line_chars(width: float, bold: bool = False) -> int:
+    """How many characters a line holds in a cell ``width`` characters wide."""
     return max(1, int(width * (BOLD_CHARS_PER_UNIT if bold else CHARS_PER_UNIT)) - 1)
 
 
@@ -68,21 +69,40 @@ def fitted_heights(fit_rows: dict[int, dict[int, str]], widths: dict[int, float]
     """The heights the rows of :attr:`SheetWrites.fit_rows` need in columns this wide."""
     per_line: dict[int, int] = {}  # column -> characters a line holds, found once per sheet
     heights = {}
+    # (_lines inlined: this runs for each text of 100,000 rows, most of them short)
     for row, texts in fit_rows.items():
         lines = 1
         for col, text in texts.items():
-            n = per_line.get(col) or per_line.setdefault(col, _per_line(widths.get(col, DEFAULT_WIDTH), False))
-            lines = max(lines, _lines(text if type(text) is str else str(text), n))
-        height = _height(lines * 11 * LINE_POINTS)
-        if height:
-            heights[row] = height
+            n = per_line.get(col)
+            if n is None:
+                n = per_line[col] = line_chars(widths.get(col, DEFAULT_WIDTH))
+            if type(text) is not str:
+                text = str(text)
+            if len(text) > n or "\n" in text:
+                found = _wrapped_lines(text, n)
+                if found > lines:
+                    lines = found
+        if lines > 1:  # (one line of 11 pt needs no height)
+            heights[row] = _height(lines * 11 * LINE_POINTS)
     return heights
 
 
 def row_height(texts, *, bold: bool = False) -> float | None:
     """The height (points) a row needs to show each of ``texts`` — (text, width in characters, font
     size) — whole; None when one line is enough."""
-    return _height(max((text_lines(t, w, bold=bold) * size * LINE_POINTS for t, w, size in texts if t), default=0.0))
+    return lines_height([(t, line_chars(w, bold), size) for t, w, size in texts])
+
+
+def lines_height(texts) -> float | None:
+    """:func:`row_height` of ``texts`` given as (text, characters a line holds, font size): a list
+    whose rows share their columns works out what a line holds once."""
+    need = 0.0
+    for text, per_line, size in texts:
+        if text:
+            lines = _lines(text if type(text) is str else str(text), per_line)
+            if lines * size * LINE_POINTS > need:
+                need = lines * size * LINE_POINTS
+    return _height(need)
 
 
 def _height(need: float) -> float | None:

@@ -22,7 +22,7 @@ from ..model import LATE, STATUSES, Evaluation
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
 from ..people import people
-from . import Block, Chart, SheetWrites, fit_text, row_height
+from . import Block, Chart, SheetWrites, fit_text, line_chars, lines_height, row_height
 
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
 # The style of a figure of each kind (layout.SUMMARY_COLUMNS), in a unit's row and in the agency's.
@@ -73,17 +73,26 @@ class _Page:
     def spans(self, values: list, spans, styles: list[str], *, bold: bool = False) -> None:
         """One row of a list: each value in its span of columns, merged when wider than one."""
         row = self.next_row
+        firsts, merged, per_line = self._list_shape(spans, bold)
         cells: list = [None] * WIDTH
-        texts = []
-        for value, (_, first, last) in zip(values, spans):
+        for value, first in zip(values, firsts):
             cells[first - 1] = value
-            if last > first:
-                self.merges.append((row, first, row, last))
-            if isinstance(value, str):
-                texts.append((value, self._width(first, last), 11))
+        for first, last in merged:
+            self.merges.append((row, first, row, last))
         self.rows.append(cells)
-        self.styles.append(self._span_styles(tuple((first, last) for _, first, last in spans), tuple(styles)))
-        self._fit(row, texts, bold=bold)
+        self.styles.append(self._span_styles(spans, tuple(styles)))
+        height = lines_height([(v, n, 11) for v, n in zip(values, per_line) if isinstance(v, str)])
+        if height:
+            self.heights[row] = height
+
+    @staticmethod
+    @functools.cache
+    def _list_shape(spans: tuple, bold: bool) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...], tuple[int, ...]]:
+        """What the rows of a list share: each value's first column, the spans merged, and the
+        characters a line holds in each span (a list has tens of thousands of rows)."""
+        return (tuple(first for _, first, _ in spans),
+                tuple((first, last) for _, first, last in spans if last > first),
+                tuple(line_chars(_Page._width(first, last), bold) for _, first, last in spans))
 
     def _span_styles(self, spans: tuple, styles: tuple) -> list[str | None]:
         """The style of each cell of a list's row; the rows of a list share one list (and the
@@ -91,7 +100,7 @@ class _Page:
         found = self._shared_styles.get((spans, styles))
         if found is None:
             found = self._shared_styles[(spans, styles)] = [None] * WIDTH
-            for (first, last), style in zip(spans, styles):
+            for (_, first, last), style in zip(spans, styles):
                 for c in range(first, last + 1):
                     found[c - 1] = style  # the merged area's borders show on every cell of it
         return found
