@@ -170,6 +170,11 @@ class History(Mapping[Key, list[tuple[dt.date, float]]]):
     def __repr__(self) -> str:
         return f"History({dict(self)!r})"
 
+    def figure_dates(self) -> set[dt.date]:
+        """The report dates whose column holds at least one figure."""
+        n = len(self._dates)
+        return {d for i, d in enumerate(self._dates) if any(v == v for v in self._figures[i::n])}  # (NaN is not)
+
     @property
     def rows(self) -> Mapping[Key, int]:
         """Each key's row in the sheet."""

@@ -17,6 +17,7 @@ from .model import (
     NOT_STARTED,
     STATUSES,
     Evaluation,
+    History,
     KpiResult,
     Settings,
     Tracker,
@@ -39,6 +40,10 @@ def round2(x: float) -> float:
     """Round half up to 2 decimals, as Excel's ROUND does (5,625 → 5,63), on the shortest decimal
     form of ``x`` (so 16.649999… printed as 16.65 rounds as 16.65)."""
     if not abs(x) < 1e15:  # cents mean nothing there (and inf/nan stay as they are)
+        return x
+    if round(x, 2) == x:
+        # Already the float nearest a number of cents (most scores: weights × whole percents), whose
+        # shortest form has two decimals at most: quantizing it would give x back, at 6 times the cost.
         return x
     return float(Decimal(repr(x)).quantize(_CENT, ROUND_HALF_UP))
 
@@ -223,8 +228,12 @@ def _compare(results: list[KpiResult], points: list, previous: dt.date) -> float
 
 def previous_report(history: dict, as_of: dt.date, start: dt.date) -> dt.date | None:
     """The latest report date in "Lịch sử" before ``as_of`` and in this plan period."""
-    dates = {d for points in history.values() for d, _ in points if start <= d < as_of}
-    return max(dates, default=None)
+    # (A History knows its dates with a figure without making every KPI's pairs.)
+    if isinstance(history, History):
+        dates = history.figure_dates()
+    else:
+        dates = {d for points in history.values() for d, _ in points}
+    return max((d for d in dates if start <= d < as_of), default=None)
 
 
 def history_key(kpi: KPI) -> tuple[str, str, int]:

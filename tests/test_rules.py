@@ -166,3 +166,38 @@ def test_invariants(weight, progress, due_offset, day):
     assert sum(ev.units[0].status_counts.values()) == 1
     assert ev.units[0].score_total == r.score
     assert r.expected_progress is None or 0 <= r.expected_progress <= 100
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False) | st.integers(-10**7, 10**7).map(lambda c: c / 100)
+       | st.integers(-10**8, 10**8).map(lambda m: m / 1000))
+def test_round2_is_half_up_on_the_shortest_form(x):
+    # The quantization spelt out (what round2 did before its shortcut for a number of cents): same bits.
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from sheetkpi.rules import round2
+
+    expected = x if not abs(x) < 1e15 else float(Decimal(repr(x)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    assert repr(round2(x)) == repr(expected)
+
+
+def test_previous_report_of_a_history_table_skips_a_date_without_figures():
+    # The table "Lịch sử" is read into, and the same figures as a plain mapping: one answer. The
+    # column of 25/05 is empty throughout (a report date whose figures were deleted): no previous report.
+    from array import array
+
+    from sheetkpi.model import History
+    from sheetkpi.rules import previous_report
+
+    nan = float("nan")
+    dates = (D(2026, 4, 25), D(2026, 5, 25), D(2026, 6, 25))
+    keys = [("X", "X-01", 0), ("X", "X-02", 0)]
+    table = History(dates, {k: i for i, k in enumerate(keys)}, array("l", [5, 6]),
+                    array("d", [40.0, nan, 55.0, nan, nan, 60.0]))
+    plain = {k: table[k] for k in keys}
+    assert table.figure_dates() == {D(2026, 4, 25), D(2026, 6, 25)}
+    for as_of, expected in ((D(2026, 6, 25), D(2026, 4, 25)), (D(2026, 7, 25), D(2026, 6, 25)),
+                            (D(2026, 4, 25), None)):
+        assert previous_report(table, as_of, D(2026, 1, 1)) == expected
+        assert previous_report(plain, as_of, D(2026, 1, 1)) == expected
+    assert previous_report(table, D(2026, 7, 25), D(2026, 5, 1)) == D(2026, 6, 25)
+    assert previous_report(table, D(2026, 6, 25), D(2026, 5, 1)) is None
