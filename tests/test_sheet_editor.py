@@ -246,17 +246,27 @@ def test_a_second_recalc_rewrites_summary_rows_by_bytes_like_lxml(tmp_path, monk
 # Rows chosen for each way a run meets a row
 
 
-def test_rows_the_pass_creates_get_their_heights_either_way():
-    xml = sheet('<row r="1"><c r="A1"><v>1</v></c></row><row r="3" ht="20" customHeight="1"><c r="A3"/></row>')
-    writes = {row: (run(1, ("x", 2.5)),) for row in (2, 3, 5)}
-    out = check(xml, writes, heights={2: 30, 3: 45, 5: 60.5, 9: 70})
-    assert out.byte_rows == 3
-    rows = {el.get("r"): el for el in etree.fromstring(edit(xml, writes, heights={2: 30, 3: 45, 5: 60.5})[0]).iter(
-        f"{{{MAIN}}}row")}
-    assert (rows["2"].get("ht"), rows["2"].get("customHeight")) == ("30", "1")
-    assert rows["5"].get("ht") == "60.5"
-    assert rows["3"].get("ht") == "20"  # an existing row: its height is set before the pass (grow_rows)
-    assert "9" not in rows and rows["1"].get("ht") is None
+def test_rows_get_their_heights_in_the_pass_either_way():
+    # Rows 2 and 5 are made; 3 and 6 are written and too short; 4 is tall enough, 7 less than a
+    # pixel short (LibreOffice keeps 173.6 as 173.25); 8 is not written but too short; 10 gets
+    # cells, a height and wider spans in one start tag; 11 has an unreadable height; 9 is no row.
+    xml = sheet('<row r="1"><c r="A1"><v>1</v></c></row><row r="3" ht="20" customHeight="1"><c r="A3"/></row>'
+                '<row r="4" customHeight="1" ht="60"><c r="A4"/></row><row r="6" spans="1:1"><c r="A6"/></row>'
+                '<row r="7" ht="173.25" customHeight="1"><c r="A7"/></row><row r="8" ht="10"><c r="A8"/></row>'
+                '<row r="10" spans="1:1" ht="12"/><row r="11" ht="1e2"><c r="A11"/></row>')
+    writes = {row: (run(1, ("x", 2.5)),) for row in (2, 3, 4, 5, 6, 7, 10, 11)}
+    heights = {2: 30, 3: 45, 4: 45, 5: 60.5, 6: 30, 7: 173.6, 8: 50, 9: 70, 10: 31.2, 11: 30}
+    out = check(xml, writes, heights=heights)
+    assert out.byte_rows == 8
+    data = edit(xml, writes, heights=heights)[0]
+    rows = {el.get("r"): el for el in etree.fromstring(data).iter(f"{{{MAIN}}}row")}
+    assert {r: (el.get("ht"), el.get("customHeight")) for r, el in rows.items()} == {
+        "1": (None, None), "2": ("30", "1"), "3": ("45", "1"), "4": ("60", "1"), "5": ("60.5", "1"),
+        "6": ("30", "1"), "7": ("173.25", "1"), "8": ("50", "1"), "10": ("31.2", "1"), "11": ("30", "1")}
+    assert rows["6"].get("spans") == "1:2" and rows["10"].get("spans") == "1:2"
+    # The attributes the pass sets come last, and an existing tag that is tall enough is untouched.
+    assert b'<row r="3" ht="45" customHeight="1">' in data and b'<row r="4" customHeight="1" ht="60">' in data
+    assert b'<row r="10" spans="1:2" ht="31.2" customHeight="1">' in data
 
 
 @pytest.mark.parametrize("rows", [
@@ -415,3 +425,17 @@ def test_a_byte_path_replaced_by_return_none_fails_the_path_check(monkeypatch, m
     monkeypatch.setattr(SheetEditor, method, lambda self, *args: None)
     with pytest.raises(AssertionError):
         check(xml, writes, lxml=set())
+
+
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_rows_lxml_writes_get_their_heights_as_the_byte_path_gives_them(prefix):
+    # A row holding a comment goes to lxml; a prefixed sheet goes to lxml whole: heights the same.
+    p = f"{prefix}:" if prefix else ""
+    xml = sheet(f'<{p}row r="1" ht="20" customHeight="1"><!-- note --><{p}c r="A1"/></{p}row>'
+                f'<{p}row r="2" ht="80"><{p}c r="A2"/></{p}row><{p}row r="3" ht="5"><{p}c r="A3"/></{p}row>',
+                prefix=prefix)
+    writes = {row: (run(1, ("x",)),) for row in (1, 2)}
+    check(xml, writes, heights={1: 45, 2: 45, 3: 30}, lxml={1} if not prefix else {1, 2})
+    data = edit(xml, writes, heights={1: 45, 2: 45, 3: 30})[0]
+    rows = {el.get("r"): el.get("ht") for el in etree.fromstring(data).iter(f"{{{MAIN}}}row")}
+    assert rows == {"1": "45", "2": "80", "3": "30"}

@@ -380,8 +380,9 @@ class SheetEditor:
     cells whose formula was removed (their calcChain entries must go); ``byte_rows`` counts the
     rows written by the byte path and ``lxml_rows`` lists those edited by lxml, so that tests see
     which path wrote what. ``lxml_only`` sends every row through lxml: the tests' oracle.
-    ``heights``: the height (points, custom) of rows the pass creates, so that a row sheetkpi adds
-    and must fit to its text is rendered once (existing rows get theirs before the pass).
+    ``heights``: the least height (points, custom) of rows: a row the pass creates gets it, an
+    existing row grows to it when it is shorter by a pixel or more (a height the Office chose
+    that is enough stays), in the same pass.
     """
 
     def __init__(self, parts: SheetParts, part: str, rows: dict[int, Runs], clears: list[ClearRange],
@@ -461,7 +462,7 @@ class SheetEditor:
         out: list[bytes] = [self._head()]
         batch: list[tuple[int, Runs, tuple[int, int] | None]] = []  # consecutive rows for lxml
         begin = pos = last_end = parts.start  # the source before pos is in out or in the batch, which starts at begin
-        byte_path, clear_from, promotions = self.byte_path, self.clear_from, self.promotions
+        byte_path, clear_from, promotions, heights = self.byte_path, self.clear_from, self.promotions, self.heights
         # After the last row, a row that is never written: where the rows to create after every
         # existing one go.
         for start, end, row in chain(iter_rows(parts, self.part), [(None, None, MAX_ROW + 1)]):
@@ -502,6 +503,10 @@ class SheetEditor:
                     batch = []
                 if self.tracked and row < last_target:
                     self._track(xml, start, end)
+                if row in heights and start < end and (grown := _grown(xml, start, heights[row])):
+                    out.append(xml[pos: grown[0]])
+                    out.append(grown[2])
+                    pos = grown[1]
                 continue
             if not batch and byte_path:
                 splices = self._byte_row(row, runs, start, end)
@@ -592,6 +597,13 @@ class SheetEditor:
             widened = self._widened(start, end, spots)
             if widened is False:
                 return None
+        want = self.heights.get(row)
+        grown = _grown(xml, start, want) if want else None
+        if grown:
+            if widened:  # the spans widened within the attributes that get the height
+                (a, b, _), (c, d, spans) = grown, widened
+                grown = a, b, _height_attrs(xml[a:c] + spans + xml[d:b], want)
+            widened = grown
         if self.tracked and (spots[0][1].outside if len(spots) == 1 else not self.tracked.issubset(
                 col for c, values, _ in runs for col in range(c, c + len(values)))):
             self._track(xml, start, end)  # a tracked column not written here keeps its cell's style
@@ -756,6 +768,13 @@ class SheetEditor:
             if span:
                 el = existing[k]
                 k += 1
+                want = self.heights.get(row)
+                if want and not _tall_enough((el.get("ht") or "").encode(), want):
+                    # (removed first: set again, they come last, as in the byte path)
+                    el.attrib.pop("ht", None)
+                    el.attrib.pop("customHeight", None)
+                    el.set("ht", f"{want:g}")
+                    el.set("customHeight", "1")
             elif any(value is not None or style is not None
                      for _, values, styles in runs for value, style in zip(values, styles)):
                 el = etree.Element(self.t_row, r=str(row))
@@ -1173,7 +1192,8 @@ def add_column_widths(parts: SheetParts, part: str, widths: dict[int, float]) ->
 
 _WIDTH_ATTR = re.compile(rb"""\swidth\s*=\s*["']([\d.]+)["']""")
 _ROW_TAG = re.compile(rb"<(" + _NAME + rb")row(?=[\s/>])([^>]*?)(/?)>")
-_HT = re.compile(rb"""\sht\s*=\s*["']([\d.]+)["']""")
+_HT = re.compile(rb"""\sht\s*=\s*["']([^"']*)["']""")
+_DECIMAL = re.compile(rb"[\d.]+")
 _CUSTOM_HEIGHT = re.compile(rb"""\scustomHeight\s*=\s*["'][^"']*["']""")
 
 
@@ -1188,23 +1208,6 @@ def column_widths(head: bytes) -> dict[int, float]:
     return widths
 
 
-def grow_rows(xml: bytes, part: str, heights: dict[int, float]) -> bytes:
-    """``xml`` with each row of ``heights`` at least that tall (a custom height); other rows, and
-    rows already tall enough, as they were (``xml`` itself when no row grows)."""
-    parts = split_sheet(xml, part)
-    out, pos = [parts.head], parts.start
-    for start, want in _short_rows(parts, part, heights):
-        m = _ROW_TAG.match(xml, start)
-        attrs = _CUSTOM_HEIGHT.sub(b"", _HT.sub(b"", m.group(2)))
-        out += (xml[pos:start], b"<%srow%s ht=\"%s\" customHeight=\"1\"%s>" % (
-            m.group(1), attrs, f"{want:g}".encode(), m.group(3)))
-        pos = m.end()
-    if len(out) == 1:
-        return xml  # (not copied: a history of 100,000 rows is tens of MB)
-    out += (xml[pos:parts.end], parts.tail)
-    return b"".join(out)
-
-
 # Excel and LibreOffice keep a row's height in whole pixels (0.75 pt at 96 dpi): a height asked for
 # comes back from either up to a pixel less (LibreOffice: 173.6 pt saved as 173.25).
 _PIXEL_POINTS = 0.75
@@ -1217,15 +1220,31 @@ def _short_rows(parts: SheetParts, part: str, heights: dict[int, float]) -> Iter
     xml = parts.xml
     for start, _, row in iter_rows(parts, part):
         want = heights.get(row)
-        if want is None:
-            continue
-        current = _HT.search(xml, start, xml.find(b">", start))  # in the row's start tag
-        try:
-            if current and float(current.group(1)) > want - _PIXEL_POINTS:
-                continue
-        except ValueError:
-            pass  # an unreadable height is replaced
-        yield start, want
+        if want is not None and _grown(xml, start, want) is not None:
+            yield start, want
+
+
+def _grown(xml: bytes, start: int, want: float) -> tuple[int, int, bytes] | None:
+    """The attributes of the row tag at ``start`` with the row ``want`` points tall: (from, to,
+    new attributes), or None when it is tall enough already."""
+    m = _ROW_TAG.match(xml, start)
+    current = _HT.search(m.group(2))
+    if current is not None and _tall_enough(current.group(1), want):
+        return None
+    return m.start(2), m.end(2), _height_attrs(m.group(2), want)
+
+
+def _tall_enough(height: bytes, want: float) -> bool:
+    """Whether a row ``height`` (its attribute's text) is ``want`` points, or short by less than a pixel."""
+    try:
+        return _DECIMAL.fullmatch(height) is not None and float(height) > want - _PIXEL_POINTS
+    except ValueError:
+        return False  # an unreadable height is replaced
+
+
+def _height_attrs(attrs: bytes, want: float) -> bytes:
+    """A row's attributes with its height ``want`` points (a custom height, last)."""
+    return _CUSTOM_HEIGHT.sub(b"", _HT.sub(b"", attrs)) + b' ht="%s" customHeight="1"' % f"{want:g}".encode()
 
 
 ANY_STYLE = -1  # (in keeps: a cell whose style is not checked, the writer keeping it)

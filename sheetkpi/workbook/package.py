@@ -780,15 +780,13 @@ class Package:
             heights = layout.heights
         else:
             xml = self._parts.read(part)
-            heights = self._new_heights.pop(part, None)
-            if heights:
-                xml = _sheetxml.grow_rows(xml, part, heights)
+            heights = self._new_heights.pop(part, None)  # (rows grow in the editor's pass)
             sheet_parts = split_sheet(xml, part)
         if part in self._drawing_refs:
             sheet_parts = _sheetxml.add_drawing(sheet_parts, part, self._drawing_refs[part])
         if part in self._new_widths:
             sheet_parts = _sheetxml.add_column_widths(sheet_parts, part, self._new_widths.pop(part))
-        # Rows the pass creates get their heights as they are made (existing rows got theirs above).
+        # Rows get their heights in the pass: a row it creates as it is made, an existing row grows.
         editor = SheetEditor(sheet_parts, part, rows, clears, self._styles.fallback, heights=heights)
         if self._deflater is None:
             self._deflater = Deflater()
