@@ -183,6 +183,9 @@ class _RunShape(NamedTuple):
     outside: bool  # a tracked column lies outside the run
     first: bytes  # how the run's first cell starts: b'<c r="P'
     cells: re.Pattern  # the run's simple cells side by side, some possibly missing (see _simple_run)
+    # When every cell has its style given and no column is tracked, what they render to does not
+    # depend on the cells there: the run's cells with {0} for the row number and {1}… for the bodies.
+    template: str | None
 
 
 @dataclass(slots=True)
@@ -373,6 +376,19 @@ def _simple_run(col: int, count: int) -> re.Pattern:
     ))
 
 
+def _body(value: object) -> str:
+    """What follows a cell's attributes (r, s) for ``value``, as lxml's :meth:`SheetEditor._write`
+    leaves it: a text as an inline string, a number in its <v>, nothing as an empty cell."""
+    kind = type(value)
+    if kind is str:
+        return f' t="inlineStr"><is>{inline_string(value)}</is></c>'
+    if kind is float or kind is int:
+        return f"><v>{value!r}</v></c>"  # repr of an int or float is its str
+    if value is None:
+        return "/>"
+    return f' t="{value.cell_type}"><v>{value.text}</v></c>' if value.cell_type else f"><v>{value.text}</v></c>"
+
+
 class SheetEditor:
     """Applies runs and clear ranges to one worksheet's XML in a single streaming pass.
 
@@ -400,8 +416,8 @@ class SheetEditor:
         self.removed_formulas: set[tuple[int, int]] = set()
         self.byte_rows = 0
         self.lxml_rows: list[int] = []
-        # The one style tracker: down each column written without a style (tracked), the s of
-        # the nearest cell (None: it has none), which a new cell takes. (The extent: of the cells
+        # The one style tracker: down each column where a value is written without a style
+        # (tracked), the s of the nearest cell (None: it has none), which a new cell takes. (The extent: of the cells
         # that will exist after the edit, which <dimension> grows to.)
         self.tracked, self.extent = self._survey()
         self.last_style: dict[int, str | None] = {}
@@ -419,18 +435,22 @@ class SheetEditor:
         self._blanks: dict[int, tuple] = {}  # (None,) * width: the values and styles of a clear
 
     def _survey(self) -> tuple[set[int], tuple[int, int, int, int] | None]:
-        """The columns written without a style, and the extent of the cells written that will
+        """The columns where a value is written without a style, and the extent of the cells written that will
         exist afterwards (with a value or a style): (first row, first column, last row, last column)."""
         tracked: set[int] = set()
-        shapes: set[tuple] = set()  # a block's rows share their styles
+        settled: set[tuple] = set()  # shapes whose unstyled columns are all tracked (a block's rows share theirs)
         r1, c1, r2, c2 = MAX_ROW + 1, MAX_COL + 1, 0, 0
         for row, runs in self.rows.items():
             lo = hi = 0
             for run in runs:
                 col, values, styles = run
-                if (col, styles) not in shapes:
-                    shapes.add((col, styles))
-                    tracked.update(col + i for i, style in enumerate(styles) if style is None)
+                if (col, styles) not in settled:
+                    # A column is tracked where a cell may be made without a style: a value written
+                    # there with none given (an empty value makes no cell; an existing one keeps its s).
+                    tracked.update(col + i for i, (value, style) in enumerate(zip(values, styles))
+                                   if style is None and value is not None)
+                    if all(col + i in tracked for i, style in enumerate(styles) if style is None):
+                        settled.add((col, styles))
                 # Cells without a style exist afterwards only when they get a value.
                 i, j = 0, len(values) - 1
                 while i <= j and values[i] is None and styles[i] is None:
@@ -697,9 +717,11 @@ class SheetEditor:
             for col, given in enumerate(styles, first):
                 style = None if given is None else str(given)
                 heads.append((col, f'<c r="{col_letter(col)}', style, f'" s="{style}"', col in self.tracked))
+            fixed = all(given is not None and not tracked for _, _, given, _, tracked in heads)
+            template = "".join(f"{start}{{0}}{styled}{{{i}}}" for i, (_, start, _, styled, _) in enumerate(heads, 1))
             shape = self._shapes[(first, styles)] = _RunShape(
                 heads, not self.tracked.issubset(range(first, first + len(styles))),
-                b'<c r="' + col_letter(first).encode(), _simple_run(first, len(styles)))
+                b'<c r="' + col_letter(first).encode(), _simple_run(first, len(styles)), template if fixed else None)
         return shape
 
     def _new_rows(self, numbers: Iterable[int], out: list[bytes]) -> Iterator[bytes]:
@@ -723,22 +745,16 @@ class SheetEditor:
         simple cell (None: it has none). A written cell keeps its style unless the run gives one;
         a new cell takes the style from above; nothing is made for an empty value without a style."""
         number = str(row)
+        if shape.template is not None:  # (most rows of a block: "Tổng hợp" has tens of thousands)
+            return shape.template.format(number, *["/>" if v is None else _body(v) for v in run[1]])
         last_style = self.last_style
         out: list[str] = []
         # (olds and present repeat None without end for a new row)
         for value, (col, start, given, styled, tracked), old, exists in zip(run[1], shape.heads, olds, present):
+            if value is None and exists is None and given is None:
+                continue  # nothing to empty in a new cell
+            body = _body(value)
             kind = type(value)
-            if kind is str:
-                body = f' t="inlineStr"><is>{inline_string(value)}</is></c>'
-            elif kind is float or kind is int:
-                body = f"><v>{value!r}</v></c>"  # repr of an int or float is its str
-            elif value is None:
-                if exists is None and given is None:
-                    continue  # nothing to empty in a new cell
-                body = "/>"
-            else:
-                body = (f' t="{value.cell_type}"><v>{value.text}</v></c>' if value.cell_type
-                        else f"><v>{value.text}</v></c>")
             if given is not None:
                 if not tracked:
                     out.append(f"{start}{number}{styled}{body}")  # most cells of a block
