@@ -387,9 +387,9 @@ _LEGACY_CHECKED = ("code", "title", "result", "obstacles")  # the texts looked a
 
 
 class _KpiReader:
-    """The KPIs of one unit tab's rows (``shared``: see :func:`read_unit`). Each distinct cell is
-    read once (see :func:`~sheetkpi.structure.once_per_cell`): a tab repeats its weights, progress
-    figures, deadlines, outputs and results from row to row."""
+    """The KPIs of one unit tab's rows (``shared``: see :func:`read_unit`). A tab repeats its weights,
+    deadlines and completion dates from row to row: each distinct cell of them is read once (see
+    :func:`~sheetkpi.structure.once_per_cell`)."""
 
     def __init__(self, columns: dict[str, int], unit: str, sheet: str, plan_year: int, shared: dict[str, str]) -> None:
         self.unit, self.sheet = unit, sheet

@@ -52,7 +52,7 @@ def is_blank(value: Any) -> bool:
 
 def once_per_cell(read: Callable[[Cell], T]) -> Callable[[Cell], T]:
     """``read``, called once per cell object: a file's grid makes equal cells one object (a tab
-    repeats its weights, progress figures, deadlines and texts), so each is read once.
+    repeats its weights and deadlines), so each is read once.
 
     Only for the cells of grids that outlive the function returned: cells are told apart by ``id``,
     which a freed cell would hand on.
@@ -264,7 +264,7 @@ def _is_total_label(text: str) -> re.Match[str] | None:
 
 
 def _value(row: list[Cell], col: int | None) -> Any:
-    return row[col - 1].value if col and col <= len(row) else None
+    return cell_at(row, col).value
 
 
 def _repeats_header(row: list[Cell], cols: tuple[int, ...]) -> bool:
@@ -329,7 +329,7 @@ def read_structure(grid: Grid, header: Header, sheet: str, unit: str) -> TabStru
     code_col, title_col, seq_col = cols.get("code"), cols.get("title"), cols.get("seq")
     label_cols = tuple(dict.fromkeys(c for c in (seq_col, code_col, title_col, 1, 2) if c))
     identity_cols = tuple(c for c in (code_col, title_col, weight_col, progress_col) if c)
-    weight_of, progress_of = once_per_cell(_weight_number), once_per_cell(_progress_number)
+    weight_of = once_per_cell(_weight_number)
     kinds: dict[int, str] = {}
     issues: list[Issue] = []
     totals: list[tuple[int, bool]] = []  # (row, labelled as a part's total)
@@ -357,7 +357,7 @@ def read_structure(grid: Grid, header: Header, sheet: str, unit: str) -> TabStru
             kinds[r] = HEADER_AGAIN
             last_table_row = r
             continue
-        figures = weight_of(weight_cell) is not None or progress_of(cell_at(row, progress_col)) is not None
+        figures = weight_of(weight_cell) is not None or _progress_number(cell_at(row, progress_col)) is not None
         if not figures and (notes or _is_note(row)):
             kinds[r] = NOTE
             notes = True
@@ -389,7 +389,7 @@ def read_structure(grid: Grid, header: Header, sheet: str, unit: str) -> TabStru
     # Under the total, only rows with figures are KPIs: texts there belong to notes and signatures.
     for r in sorted(below):
         row = grid[r - 1]
-        if weight_of(cell_at(row, weight_col)) is None and progress_of(cell_at(row, progress_col)) is None:
+        if weight_of(cell_at(row, weight_col)) is None and _progress_number(cell_at(row, progress_col)) is None:
             kinds[r] = OTHER
             below.discard(r)
             kpi_rows.remove(r)
