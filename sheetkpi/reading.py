@@ -15,6 +15,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from .parsing.numbers import (
     parse_vn_number,
     parse_weight,
 )
-from .parsing.text import clean_text, fold, looks_like_legacy_vn
+from .parsing.text import clean_text, first_legacy_vn, fold
 from .report import (
     ColumnsAdded,
     CompletedOnInvalid,
@@ -57,7 +58,7 @@ from .report import (
     UnitWithoutKpi,
     WeightInvalid,
 )
-from .structure import Cell, Grid, Header, find_header, is_blank, read_structure
+from .structure import EMPTY_CELL, Cell, Grid, Header, cell_at, find_header, is_blank, once_per_cell, read_structure
 
 NON_UNIT_KEYS = {fold(name) for name in layout.NON_UNIT_SHEETS}  # folded names of sheets that are never unit tabs
 _SETTING_KEYS: dict[str, str] = {fold(label): key for key, label in layout.SETTINGS_LABELS.items()}
@@ -330,19 +331,13 @@ def read_unit(
     columns = header.columns
     structure = read_structure(grid, header, sheet, code)
     unit.issues.extend(structure.issues)
-    # What a KPI is read from: the department's columns, with the optional ones a tab has.
-    fields = [(f, c) for f, c in columns.items() if f in layout.DEPARTMENT_COLUMNS or f in layout.OPTIONAL_COLUMNS]
-    letters = {f: col_letter(c) for f, c in columns.items()}  # shared by the KPIs' cell addresses
-    weight_col, progress_col = columns["weight"], columns["progress"]
+    read_kpi = _KpiReader(columns, code, sheet, plan_year, shared)
+    deadline_col = columns.get("deadline")
     for r in structure.kpi_rows:
         row = grid[r - 1]
-        width = len(row)
-        values = {f: row[c - 1].value if c <= width else None for f, c in fields}
-        percent = (progress_col <= width and row[progress_col - 1].percent,
-                   weight_col <= width and row[weight_col - 1].percent)
-        kpi = _read_kpi(values, percent, unit, sheet, r, letters, plan_year, shared)
+        kpi = read_kpi(row, r)
         if deadlines is not None:
-            deadlines.append((kpi, values.get("deadline")))
+            deadlines.append((kpi, cell_at(row, deadline_col).value))
         if r in structure.below_total:
             # A KPI added under the total row still counts: nothing typed is silently dropped.
             kpi.issues += (KpiBelowTotal(
@@ -385,105 +380,129 @@ def _engine_digest(grid: Grid, columns: dict[str, int], structure) -> bytes:
     return layout.engine_digest(values)
 
 
-# The department's columns a KPI keeps as text (others are read as numbers and dates).
-_KPI_TEXTS = ("code", "title", "output", "partners", "result", "obstacles", "measure_unit", "target", "owners")
+# The cells a KPI is read from, by field: the department's columns, with the optional ones.
+_KPI_FIELDS = ("code", "title", "output", "partners", "result", "obstacles", "measure_unit", "target", "owners",
+               "weight", "progress", "deadline", "completed_on", "actual", "baseline")
+_LEGACY_CHECKED = ("code", "title", "result", "obstacles")  # the texts looked at for a legacy encoding, in order
 
 
-def _read_kpi(
-    values: dict[str, Any], percent: tuple[bool, bool], unit: Unit, sheet: str, row: int, letters: dict[str, str],
-    plan_year: int, shared: dict[str, str],
-) -> KPI:
-    """The KPI of a row (``values``: the value of each department column; ``percent``: whether its
-    progress and its weight are formatted as percentages)."""
-    cells = CellAddresses(letters, row)
-    text = {}
-    for f in _KPI_TEXTS:
-        raw = values.get(f)
-        # A text typed again is cleaned once: ``shared`` maps it, as typed, to its clean form (a
-        # clean text maps to itself, so the two kinds of key never disagree).
-        found = shared.get(raw) if type(raw) is str else None
-        if found is None:
-            value = clean_text(raw)
-            found = shared.setdefault(value, value)
-            if type(raw) is str:
-                shared[raw] = found
-        text[f] = found
-    issues: list[Issue] = []
-    where = {"sheet": sheet, "unit": unit.code, "kpi": text["code"] or text["title"][:30]}
+class _KpiReader:
+    """The KPIs of one unit tab's rows (``shared``: see :func:`read_unit`). A tab repeats its weights,
+    deadlines and completion dates from row to row: each distinct cell of them is read once (see
+    :func:`~sheetkpi.structure.once_per_cell`)."""
 
-    weight = parse_weight(values.get("weight"), percent[1])
-    if weight.problem:
-        issues.append(WeightInvalid(
-            cell=cells.get("weight"), params={"value": clean_text(values.get("weight"))}, **where,
-        ))
-    weight_value = None if weight.problem else weight.value
+    def __init__(self, columns: dict[str, int], unit: str, sheet: str, plan_year: int, shared: dict[str, str]) -> None:
+        self.unit, self.sheet = unit, sheet
+        self.letters = {f: col_letter(c) for f, c in columns.items()}  # shared by the KPIs' cell addresses
+        # A row's cells in _KPI_FIELDS order, taken from the row with empty cells after it: a
+        # column past the row's end, and a field the tab lacks (the last), read an empty cell.
+        at = [columns[f] - 1 if f in columns else -1 for f in _KPI_FIELDS]
+        self.cells_of = itemgetter(*at)
+        self.empties = [EMPTY_CELL] * (max(at) + 1)
 
-    progress = parse_progress(values.get("progress"), percent[0])
-    if progress.problem == "progress-out-of-range":
-        issues.append(ProgressOutOfRange(cell=cells.get("progress"), params={
-            "value": format_vn(progress.value), "clipped": format_vn(max(0.0, min(100.0, progress.value))),
-        }, **where))
-    elif progress.problem == "progress-invalid":
-        issues.append(ProgressInvalid(
-            cell=cells.get("progress"), params={"value": clean_text(values.get("progress"))}, **where,
-        ))
-    elif progress.problem:
-        issues.append(ProgressMissing(cell=cells.get("progress"), **where))
-    # Nothing typed reads as None, as invalid text does: scored as 0, but never recorded as a figure.
-    progress_value = None if progress.problem == "progress-missing" else progress.value
+        def text(cell: Cell) -> str:
+            # A text typed again is cleaned once: ``shared`` maps it, as typed, to its clean form (a
+            # clean text maps to itself, so the two kinds of key never disagree).
+            raw = cell.value
+            if raw is None:
+                return ""  # an empty cell, the commonest of all
+            found = shared.get(raw) if type(raw) is str else None
+            if found is None:
+                value = clean_text(raw)
+                found = shared.setdefault(value, value)
+                if type(raw) is str:
+                    shared[raw] = found
+            return found
 
-    deadline = parse_deadline(values.get("deadline"), plan_year)  # it cleans a text itself
-    if deadline.kind == "unknown":
-        issues.append(DeadlineUnknown(cell=cells.get("deadline"), params={"text": deadline.text}, **where))
-    elif deadline.kind == "missing":
-        issues.append(DeadlineMissing(cell=cells.get("deadline"), **where))
+        self.text = text
+        self.weight = once_per_cell(lambda cell: parse_weight(cell.value, cell.percent))
+        self.deadline = once_per_cell(lambda cell: parse_deadline(cell.value, plan_year))  # it cleans a text itself
+        self.completed_on = once_per_cell(lambda cell: parse_date(cell.value, plan_year))
 
-    completed_on = parse_date(values.get("completed_on"), plan_year)
-    if completed_on is None and not is_blank(values.get("completed_on")):
-        issues.append(CompletedOnInvalid(
-            cell=cells.get("completed_on"), params={"value": clean_text(values["completed_on"])}, **where,
-        ))
+    def __call__(self, row: list[Cell], r: int) -> KPI:
+        """The KPI of ``row``, the sheet's row ``r``."""
+        (code_cell, title_cell, output, partners, result_cell, obstacles_cell, measure_unit, target_cell, owners,
+         weight_cell, progress_cell, deadline_cell, completed_cell, actual_cell, baseline_cell,
+         ) = self.cells_of(row + self.empties)
+        text = self.text
+        code, title, result, obstacles = text(code_cell), text(title_cell), text(result_cell), text(obstacles_cell)
+        cells = CellAddresses(self.letters, r)
+        issues: list[Issue] = []
+        where = {"sheet": self.sheet, "unit": self.unit, "kpi": code or title[:30]}
 
-    for f in ("code", "title", "result", "obstacles"):
-        if text[f] and looks_like_legacy_vn(text[f]):
-            issues.append(LegacyEncoding(cell=cells.get(f), params={"text": text[f][:40]}, **where))
-            break
+        weight = self.weight(weight_cell)
+        if weight.problem:
+            issues.append(WeightInvalid(
+                cell=cells.get("weight"), params={"value": clean_text(weight_cell.value)}, **where,
+            ))
+        weight_value = None if weight.problem else weight.value
 
-    actual = _number(values.get("actual"))
-    baseline = _number(values.get("baseline"))
-    computed = None
-    target_text = text["target"]
-    if target_text and actual is not None:
-        target = parse_target(target_text)
-        computed = indicator_progress(target, actual, baseline) if target else None
-        if computed is None:
-            issues.append(IndicatorInvalid(cell=cells.get("actual"), params={
-                "target": target_text, "actual": clean_text(values["actual"]),
+        progress = parse_progress(progress_cell.value, progress_cell.percent)
+        if progress.problem == "progress-out-of-range":
+            issues.append(ProgressOutOfRange(cell=cells.get("progress"), params={
+                "value": format_vn(progress.value), "clipped": format_vn(max(0.0, min(100.0, progress.value))),
             }, **where))
+        elif progress.problem == "progress-invalid":
+            issues.append(ProgressInvalid(
+                cell=cells.get("progress"), params={"value": clean_text(progress_cell.value)}, **where,
+            ))
+        elif progress.problem:
+            issues.append(ProgressMissing(cell=cells.get("progress"), **where))
+        # Nothing typed reads as None, as invalid text does: scored as 0, but never recorded as a figure.
+        progress_value = None if progress.problem == "progress-missing" else progress.value
 
-    return KPI(
-        unit=unit.code,
-        sheet=sheet,
-        row=row,
-        code=text["code"],
-        title=text["title"],
-        weight=weight_value,
-        progress=progress_value,
-        deadline=deadline,
-        completed_on=completed_on,
-        output=text["output"],
-        partners=text["partners"],
-        result=text["result"],
-        obstacles=text["obstacles"],
-        owners=text["owners"],
-        measure_unit=text["measure_unit"],
-        target=target_text,
-        baseline=baseline,
-        actual=actual,
-        indicator_progress=computed,
-        cells=cells,
-        issues=tuple(issues),
-    )
+        deadline = self.deadline(deadline_cell)
+        if deadline.kind == "unknown":
+            issues.append(DeadlineUnknown(cell=cells.get("deadline"), params={"text": deadline.text}, **where))
+        elif deadline.kind == "missing":
+            issues.append(DeadlineMissing(cell=cells.get("deadline"), **where))
+
+        completed_on = self.completed_on(completed_cell)
+        if completed_on is None and not is_blank(completed_cell.value):
+            issues.append(CompletedOnInvalid(
+                cell=cells.get("completed_on"), params={"value": clean_text(completed_cell.value)}, **where,
+            ))
+
+        legacy = first_legacy_vn((code, title, result, obstacles))
+        if legacy is not None:
+            f, found = _LEGACY_CHECKED[legacy], (code, title, result, obstacles)[legacy]
+            issues.append(LegacyEncoding(cell=cells.get(f), params={"text": found[:40]}, **where))
+
+        actual = _number(actual_cell.value)
+        baseline = _number(baseline_cell.value)
+        computed = None
+        target_text = text(target_cell)
+        if target_text and actual is not None:
+            target = parse_target(target_text)
+            computed = indicator_progress(target, actual, baseline) if target else None
+            if computed is None:
+                issues.append(IndicatorInvalid(cell=cells.get("actual"), params={
+                    "target": target_text, "actual": clean_text(actual_cell.value),
+                }, **where))
+
+        return KPI(
+            unit=self.unit,
+            sheet=self.sheet,
+            row=r,
+            code=code,
+            title=title,
+            weight=weight_value,
+            progress=progress_value,
+            deadline=deadline,
+            completed_on=completed_on,
+            output=text(output),
+            partners=text(partners),
+            result=result,
+            obstacles=obstacles,
+            owners=text(owners),
+            measure_unit=text(measure_unit),
+            target=target_text,
+            baseline=baseline,
+            actual=actual,
+            indicator_progress=computed,
+            cells=cells,
+            issues=tuple(issues),
+        )
 
 
 def _number(value: Any) -> float | None:

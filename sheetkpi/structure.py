@@ -14,9 +14,10 @@ naming the rows instead of guessing silently.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from . import layout
 from .cells import address
@@ -41,11 +42,36 @@ class Cell:
 
 EMPTY_CELL = Cell(None)
 Grid = list[list[Cell]]  # rows of cells, 0-based; row index + 1 = sheet row
+T = TypeVar("T")
 
 
 def is_blank(value: Any) -> bool:
     """An empty cell, or one holding only spaces."""
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def once_per_cell(read: Callable[[Cell], T]) -> Callable[[Cell], T]:
+    """``read``, called once per cell object: a file's grid makes equal cells one object (a tab
+    repeats its weights and deadlines), so each is read once.
+
+    Only for the cells of grids that outlive the function returned: cells are told apart by ``id``,
+    which a freed cell would hand on.
+    """
+    memo: dict[int, T] = {}
+
+    def once(cell: Cell) -> T:
+        key = id(cell)
+        if key in memo:
+            return memo[key]
+        memo[key] = found = read(cell)
+        return found
+
+    return once
+
+
+def cell_at(row: list[Cell], col: int | None) -> Cell:
+    """The cell of ``row`` in the 1-based column ``col``; an empty one past the row's end or without a column."""
+    return row[col - 1] if col and col <= len(row) else EMPTY_CELL
 
 
 # -- header -------------------------------------------------------------------------------------
@@ -78,11 +104,15 @@ _HEADER_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _HAS_DIGIT = re.compile(r"\d")
 
 
-@lru_cache(maxsize=4096)  # every unit tab repeats its headers
 def header_field(text: str) -> str | None:
     """The field a header text names ("Tỷ lệ hoàn thành (%)" → "progress"), or None."""
     if len(text) > 80 or _HAS_DIGIT.search(text):
-        return None  # no header has a digit; codes and titles of KPI rows often do
+        return None  # no header has a digit; codes and titles of KPI rows often do (and stay out of the cache)
+    return _header_field(text)
+
+
+@lru_cache(maxsize=4096)  # every unit tab repeats its headers
+def _header_field(text: str) -> str | None:
     key = fold(text)
     found = _HEADER_KEYS.get(key)
     if found is None and key:
@@ -234,7 +264,7 @@ def _is_total_label(text: str) -> re.Match[str] | None:
 
 
 def _value(row: list[Cell], col: int | None) -> Any:
-    return row[col - 1].value if col and col <= len(row) else None
+    return cell_at(row, col).value
 
 
 def _repeats_header(row: list[Cell], cols: tuple[int, ...]) -> bool:
@@ -284,13 +314,11 @@ def _is_filler(row: list[Cell]) -> bool:
 _COLUMN_NUMBER = re.compile(r"^\(?\d{1,3}\)?$")
 
 
-def _weight_number(row: list[Cell], col: int) -> float | None:
-    cell = row[col - 1] if col <= len(row) else EMPTY_CELL
+def _weight_number(cell: Cell) -> float | None:
     return None if is_blank(cell.value) else parse_weight(cell.value, cell.percent).value
 
 
-def _progress_number(row: list[Cell], col: int) -> float | None:
-    cell = row[col - 1] if col <= len(row) else EMPTY_CELL
+def _progress_number(cell: Cell) -> float | None:
     return None if is_blank(cell.value) else parse_progress(cell.value, cell.percent).value
 
 
@@ -301,6 +329,7 @@ def read_structure(grid: Grid, header: Header, sheet: str, unit: str) -> TabStru
     code_col, title_col, seq_col = cols.get("code"), cols.get("title"), cols.get("seq")
     label_cols = tuple(dict.fromkeys(c for c in (seq_col, code_col, title_col, 1, 2) if c))
     identity_cols = tuple(c for c in (code_col, title_col, weight_col, progress_col) if c)
+    weight_of = once_per_cell(_weight_number)
     kinds: dict[int, str] = {}
     issues: list[Issue] = []
     totals: list[tuple[int, bool]] = []  # (row, labelled as a part's total)
@@ -314,7 +343,7 @@ def read_structure(grid: Grid, header: Header, sheet: str, unit: str) -> TabStru
         label = _label(row, label_cols)
         token = _numbering(label)
         total = _is_total_label(label)
-        weight_cell = row[weight_col - 1] if weight_col <= len(row) else EMPTY_CELL
+        weight_cell = cell_at(row, weight_col)
         code = _value(row, code_col)
         group_like = is_blank(code) and _is_group_numbering(token)
         # A =SUM() in the weight column makes a total row, unless the row is numbered as a group
@@ -328,7 +357,7 @@ def read_structure(grid: Grid, header: Header, sheet: str, unit: str) -> TabStru
             kinds[r] = HEADER_AGAIN
             last_table_row = r
             continue
-        figures = _weight_number(row, weight_col) is not None or _progress_number(row, progress_col) is not None
+        figures = weight_of(weight_cell) is not None or _progress_number(cell_at(row, progress_col)) is not None
         if not figures and (notes or _is_note(row)):
             kinds[r] = NOTE
             notes = True
@@ -343,7 +372,7 @@ def read_structure(grid: Grid, header: Header, sheet: str, unit: str) -> TabStru
             continue
         tokens[r] = token
         last_table_row = r
-    _resolve_groups(grid, kinds, tokens, weight_col, sheet, unit, issues)
+    _resolve_groups(grid, kinds, tokens, weight_col, weight_of, sheet, unit, issues)
 
     total_row = None
     for r, part in reversed(totals):
@@ -360,7 +389,7 @@ def read_structure(grid: Grid, header: Header, sheet: str, unit: str) -> TabStru
     # Under the total, only rows with figures are KPIs: texts there belong to notes and signatures.
     for r in sorted(below):
         row = grid[r - 1]
-        if _weight_number(row, weight_col) is None and _progress_number(row, progress_col) is None:
+        if weight_of(cell_at(row, weight_col)) is None and _progress_number(cell_at(row, progress_col)) is None:
             kinds[r] = OTHER
             below.discard(r)
             kpi_rows.remove(r)
@@ -385,8 +414,8 @@ def _level(token: str) -> tuple[int, int]:
 
 
 def _resolve_groups(
-    grid: Grid, kinds: dict[int, str], tokens: dict[int, str], weight_col: int, sheet: str, unit: str,
-    issues: list[Issue],
+    grid: Grid, kinds: dict[int, str], tokens: dict[int, str], weight_col: int,
+    weight_of: Callable[[Cell], float | None], sheet: str, unit: str, issues: list[Issue],
 ) -> None:
     """Decide the group rows: "1" directly above "1.1" is a group; a group with no KPI under it
     is a KPI after all (roman or lettered numbering of the KPIs themselves); a group's weight
@@ -408,14 +437,14 @@ def _resolve_groups(
                 break
             if kind == KPI:
                 children.append(below)
-        weight = _weight_number(grid[r - 1], weight_col)
+        weight = weight_of(cell_at(grid[r - 1], weight_col))
         if not children:
             if not is_blank(_value(grid[r - 1], weight_col)):
                 kinds[r] = KPI  # numbered like a group, but nothing is under it: a KPI
             continue
         if weight is None:
             continue
-        total = sum(_weight_number(grid[c - 1], weight_col) or 0.0 for c in children)
+        total = sum(weight_of(cell_at(grid[c - 1], weight_col)) or 0.0 for c in children)
         if abs(total - weight) > 0.005:
             issues.append(StructureAmbiguous(sheet=sheet, unit=unit, cell=address(r, weight_col), params={
                 "text": f"Dòng {r} đánh số '{tokens[r] or '…'}' như dòng nhóm nhưng trọng số {_num(weight)} khác tổng "

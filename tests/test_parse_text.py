@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sheetkpi.parsing.text import clean_text, fold, format_date, looks_like_legacy_vn, nfc, strip_marks
+from sheetkpi.parsing.text import (
+    clean_text,
+    first_legacy_vn,
+    fold,
+    format_date,
+    looks_like_legacy_vn,
+    nfc,
+    strip_marks,
+)
 
 
 def test_nfc_composes_decomposed_vietnamese():
@@ -180,3 +188,24 @@ def test_strip_marks_preserves_length(s):
 @given(st.text())
 def test_legacy_detection_never_raises(s):
     assert looks_like_legacy_vn(s) in (True, False)
+
+
+def _first_one_by_one(texts):
+    return next((i for i, text in enumerate(texts) if looks_like_legacy_vn(text)), None)
+
+
+@pytest.mark.parametrize("texts", [
+    ("KHĐT-01", "Hoàn thành", "", "Đang làm"),
+    ("KHĐT-01", "Hoµn thµnh", "", "Hoaøn thaønh"),
+    ("Coäng", "Ñoàng yù", "", ""),  # two weak signs, only when taken together
+    ("a", "\u0301ù", "õ", "e"),  # a mark or a tone opening a text joins nothing before it
+    ("Hoa", "ø", "Ho\u0323", "a\u0300"),
+    ("", "", "", ""),
+])
+def test_the_first_legacy_text_is_found_by_one_search_as_text_by_text(texts):
+    assert first_legacy_vn(texts) == _first_one_by_one(texts)
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("aeoyAĐđ §¸µÒÕøùõÙÑñ\u0301\u0323\u0300\n-1")), max_size=5))
+def test_the_first_legacy_text_of_any_texts_is_the_one_text_by_text_finds(texts):
+    assert first_legacy_vn(texts) == _first_one_by_one(texts)

@@ -82,6 +82,8 @@ HANDMADE = {
                           '<?x <row r="8"?><c r="B2" t="e" s="3"><v>#REF!</v></c></row>'),
     "styled-outside-rows": sheet('<row r="1"><c r="A1"><v>1</v></c></row><!-- <c r="B1" s="3"/> -->',
                                  tail='<extLst><ext><x:c xmlns:x="urn:other" s="3"/></ext></extLst>'),
+    # Attributes in single quotes (an error value's type found only where the sheet has a "'").
+    "single-quotes": sheet("<row r='2'><c r='B2' t='e'><v>#REF!</v></c><c r='C2' s='3'><v>1</v></c></row>"),
     "upper-xlfn": sheet('<row r="4"><c r="A4"><f>_XLFN.SUM(A1:A3)</f><v>6</v></c></row>'),
     # A cell whose r names another row than its row's: placed by its row, as the walk does.
     "cell-of-another-row": sheet('<row r="5"><c r="A7" s="3"><v>1</v></c></row><row><c r="A0" s="4"/></row>'),

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from .text import clean_text, fold, strip_marks
 
@@ -104,9 +105,10 @@ def parse_vn_range(text: str) -> tuple[float, float] | None:
     return (min(a, b), max(a, b))
 
 
-@dataclass(frozen=True)
-class ParsedNumber:
-    """A number read from a cell, with the issue code of what was wrong with it (None if nothing)."""
+class ParsedNumber(NamedTuple):
+    """A number read from a cell, with the issue code of what was wrong with it (None if nothing).
+
+    (A named tuple: made for every weight and progress cell, several times quicker than a frozen dataclass.)"""
 
     value: float | None
     problem: str | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 # Word and web pages paste these invisible characters into cells; they break matching.
@@ -163,6 +164,18 @@ def looks_like_legacy_vn(s: str) -> bool:
         elif _is_vietnamese_only(ch):
             genuine += 1
     return (strong >= 1 or weak >= 2) and strong + weak > genuine
+
+
+def first_legacy_vn(texts: Sequence[str]) -> int | None:
+    """The index of the first of ``texts`` that :func:`looks_like_legacy_vn`, or None.
+
+    Most text shows no sign of a legacy encoding: one search over the texts joined by line breaks
+    tells, and each text is looked at only when it finds one. (A line break composes with no mark
+    and is no vowel: the joined text has a sign exactly where one of the texts has it.)
+    """
+    if not _LEGACY_HINT.search(nfc("\n".join(texts))):
+        return None
+    return next((i for i, text in enumerate(texts) if looks_like_legacy_vn(text)), None)
 
 
 def excerpt(text: str, size: int = 70) -> str:

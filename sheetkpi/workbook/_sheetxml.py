@@ -971,8 +971,10 @@ def marked_cells(xml: bytes, part: str, styles: set[int]) -> CellMarks:
     """
     style_hint = _style_hint(styles)
     hits = [m.start() for m in style_hint.finditer(xml)] if style_hint else []
-    # (An error value's type is looked for only in a sheet that has the bytes "e" quoted at all.)
-    found = [m.start() for m in _ERROR_TYPE.finditer(xml)] if b'"e"' in xml or b"'e'" in xml else []
+    # (An error value's type is looked for only in a sheet that has the bytes "e" quoted at all. A
+    # search for one byte is many times faster than for three: most sheets have no "'" at all.)
+    quoted_e = b'"e"' in xml or (b"'" in xml and b"'e'" in xml)
+    found = [m.start() for m in _ERROR_TYPE.finditer(xml)] if quoted_e else []
     for m in _TOTAL_HINT.finditer(xml):
         tag = _TOTAL_FORMULA.match(xml, xml.rfind(b"<", 0, m.start()))
         if tag and tag.end() == m.end():
