@@ -193,7 +193,8 @@ class TabJob:
 
 
 # read_tabs(names, job, sheets, shared): each tab's TabRead, in the order of ``names`` (``shared``:
-# see read_unit). A file reader may read some in another process; by default, one after the other.
+# see read_unit). A file reader may read some in another process, from the call on (before the
+# first is asked for); by default, one after the other as they are asked for.
 TabReader = Callable[[list[str], TabJob, Mapping[str, Grid], dict[str, str]], Iterable[TabRead]]
 
 
@@ -229,15 +230,17 @@ def read_grids(
     # not give it, the raw deadlines are kept to be read again once the year is inferred.
     deadlines: list[tuple[KPI, Any]] | None = None if year_known else []
     title_years: Counter[int] = Counter()
-    # The history first: its grid, a row per KPI, is dropped before the KPIs are made, and the
-    # memory it took is reused for them instead of staying scattered among them.
-    history_sheet = find_sheet(sheets, layout.SHEET_HISTORY)
-    shared: dict[str, str] = {}  # the texts read, each kept once (see read_unit)
-    history, history_layout = read_history(sheets[history_sheet], shared) if history_sheet else ({}, None)
     tabs = [name for name in names if fold(name) not in NON_UNIT_KEYS]
     job = TabJob({fold(d["sheet"]): d for d in declared}, settings.plan_year, year_known)
+    shared: dict[str, str] = {}  # the texts read, each kept once (see read_unit)
+    # Called before the history is read: a reader that shares the tabs with another process starts
+    # it on them now. Here the history comes first: its grid, a row per KPI, is dropped before the
+    # KPIs are made, and the memory it took is reused for them instead of staying scattered among them.
+    found_tabs = read_tabs(tabs, job, sheets, shared)
+    history_sheet = find_sheet(sheets, layout.SHEET_HISTORY)
+    history, history_layout = read_history(sheets[history_sheet], shared) if history_sheet else ({}, None)
     others = len(names) - len(tabs)
-    for done, found in enumerate(read_tabs(tabs, job, sheets, shared), start=others + 1):
+    for done, found in enumerate(found_tabs, start=others + 1):
         if progress:
             progress("Đọc trang tính", done, len(names))
         if found.missing:
