@@ -920,3 +920,34 @@ def test_a_source_removed_after_open_is_reported_as_changed(tmp_path):
         pkg.commit("S")
     assert err.value.code == "file-changed"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("rows, prefix, whole", [
+    # Rows written plainly: only those down to the third are inflated and read.
+    ('<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row r="3"><c r="A3"><v>7</v></c></row>'
+     + "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(4, 4000)), "", False),
+    ('<row/><row/><row><c><v>7</v></c></row><row r="4"><c r="A4"><v>4</v></c></row>', "", False),
+    ('<x:row r="3"><x:c r="A3"><x:v>7</x:v></x:c></x:row><x:row r="4"><x:c r="A4"><x:v>4</x:v></x:c></x:row>', "x",
+     False),
+    # The words of the fourth row's tag in a text of the first: read whole, the same value.
+    ('<row r="1"><c r="A1" t="inlineStr"><is><t>row r="4" is next</t></is></c></row>'
+     '<row r="3"><c r="A3"><v>7</v></c></row><row r="4"><c r="A4"><v>4</v></c></row>', "", True),
+    # No fourth row, or one whose r is not first: read whole, the same value.
+    ('<row r="3"><c r="A3"><v>7</v></c></row>', "", True),
+    ('<row r="3"><c r="A3"><v>7</v></c></row><row spans="1:1" r="4"><c r="A4"><v>4</v></c></row>', "", True),
+])
+def test_a_cell_of_the_first_rows_is_read_without_the_rest(tmp_path, monkeypatch, rows, prefix, whole):
+    from sheetkpi.workbook import _parts
+    from sheetkpi.workbook.package import MAIN_NS
+
+    if prefix:
+        xml = (f'<?xml version="1.0"?><{prefix}:worksheet xmlns:{prefix}="{MAIN_NS}"><{prefix}:sheetData>{rows}'
+               f"</{prefix}:sheetData></{prefix}:worksheet>")
+    else:
+        xml = sheet_xml(rows)
+    pkg = Package.open(build_xlsx(tmp_path / "in.xlsx", {"S": xml}))
+    read_whole = []
+    read = _parts.Parts.read
+    monkeypatch.setattr(_parts.Parts, "read", lambda self, part: read_whole.append(part) or read(self, part))
+    assert pkg.read_cell_values("S", [(3, 1)]) == {(3, 1): 7}
+    assert bool(read_whole) == whole

@@ -48,7 +48,7 @@ from ._values import MAX_TEXT, Values, decoded
 from ._xml import ILLEGAL_XML, MAIN_NS, REL_NS, RT, escape_attr
 from ._zip import Deflater, Packed, PackStream, write_zip
 from .safety import write_atomically
-from .xmlsafe import InvalidPackageError, PackageError, PackageLimitError, open_zip
+from .xmlsafe import InvalidPackageError, PackageError, PackageLimitError, open_zip, parse_xml
 
 __all__ = ["MAX_TEXT", "CellStyle", "InvalidPackageError", "Package", "PackageError", "PackageLimitError"]
 
@@ -74,6 +74,8 @@ class _Sheet:
 _GIVE_BACK_EVERY = 8 << 20  # bytes of XML rendered: then the memory freed is given back
 _ROW_START = re.compile(rb'<row r="(\d+)"([^>]*?)(/?)>')
 _HEIGHT_ATTRS = re.compile(rb'\s(?:ht|customHeight)="[^"]*"')
+_SHEET_DATA_START = re.compile(rb"<((?:[A-Za-z_][\w.\-]*:)?)sheetData[\s/>]")
+_SHEET_DATA_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?sheetData\s*>|<(?:[A-Za-z_][\w.\-]*:)?sheetData\s*/>")
 _HEADER_FOOTER = ('<headerFooter><oddFooter>&amp;C&amp;"Times New Roman,Regular"Trang &amp;P/&amp;N</oddFooter>'
                   "</headerFooter>")
 
@@ -567,9 +569,30 @@ class Package:
                 else:
                     from_file.add(pos)
         if from_file:
-            found = _sheetxml.read_cells(self._sheet_xml(sheet.part), sheet.part, from_file, self._shared_string)
+            found = self._file_cells(sheet.part, from_file)
             out.update({pos: found.get(pos) for pos in from_file})
         return out
+
+    def _file_cells(self, part: str, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], Any]:
+        """:func:`_sheetxml.read_cells` of the sheet as it is now; of its rows down to the last one
+        wanted only, when the row after it starts plainly (``<row r="4"``, as every producer writes
+        it): the date on the third row of "Tổng hợp" is read without inflating its 48 MB. Cut
+        anywhere but between two rows (those words in a text), the sheet does not parse once
+        closed there, and is read whole."""
+        if part not in self._layouts:
+            head = self._parts.read_head(part, b'row r="%d"' % (max(row for row, _ in wanted) + 1))
+            data = _SHEET_DATA_START.search(head)
+            # (Cut among the rows: else the row was not found there, and the sheet is read whole.)
+            if data is not None and not _SHEET_DATA_END.search(head, data.end()):
+                prefix = data.group(1)
+                xml = head + b"</%ssheetData></%sworksheet>" % (prefix, prefix)
+                try:
+                    parse_xml(xml, part)
+                except PackageError:
+                    pass
+                else:
+                    return _sheetxml.read_cells(xml, part, wanted, self._shared_string)
+        return _sheetxml.read_cells(self._sheet_xml(part), part, wanted, self._shared_string)
 
     def cell_marks(self, number_format: Callable[[str], bool]) -> dict[str, _sheetxml.CellMarks]:
         """Per worksheet name, what its cells carry that their values do not tell (see
