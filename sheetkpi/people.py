@@ -31,6 +31,8 @@ _HONORIFIC = re.compile(r"^(?:đ/c|đ/ c|đồng chí|ông|bà)\.?\s+", re.IGNOR
 
 def names(text: str) -> list[str]:
     """The people a "Người phụ trách" cell names, each once, in the order written."""
+    if not text or text.isspace():
+        return []  # (most cells: "Tổng hợp" asks for each of 100,000 KPIs)
     found: dict[str, str] = {}
     for part in _SEPARATORS.split(text or ""):
         name = _HONORIFIC.sub("", " ".join(clean_text(part).split())).strip(" .-–")
