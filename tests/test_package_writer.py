@@ -927,11 +927,17 @@ def test_a_source_removed_after_open_is_reported_as_changed(tmp_path):
     ('<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row r="3"><c r="A3"><v>7</v></c></row>'
      + "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(4, 4000)), "", False),
     ('<row/><row/><row><c><v>7</v></c></row><row r="4"><c r="A4"><v>4</v></c></row>', "", False),
+    # A prefixed sheet: read whole, the same value.
     ('<x:row r="3"><x:c r="A3"><x:v>7</x:v></x:c></x:row><x:row r="4"><x:c r="A4"><x:v>4</x:v></x:c></x:row>', "x",
-     False),
-    # The words of the fourth row's tag in a text of the first: read whole, the same value.
-    ('<row r="1"><c r="A1" t="inlineStr"><is><t>row r="4" is next</t></is></c></row>'
-     '<row r="3"><c r="A3"><v>7</v></c></row><row r="4"><c r="A4"><v>4</v></c></row>', "", True),
+     True),
+    # The words of the fourth row's tag in a text: its "<" is escaped there.
+    ('<row r="1"><c r="A1" t="inlineStr"><is><t>&lt;row r="4" is next</t></is></c></row>'
+     '<row r="3"><c r="A3"><v>7</v></c></row><row r="4"><c r="A4"><v>4</v></c></row>', "", False),
+    # A comment or a processing instruction among the rows read, which may hold the fourth row's
+    # tag: read whole.
+    ('<row r="1"/><!-- row r="4" --><row r="3"><c r="A3"><v>7</v></c></row><row r="4"/>', "", True),
+    ('<row r="1"/><row r="3"><c r="A3"><v>7</v></c></row><!-- <row r="4" -->', "", True),
+    ('<row r="1"/><row r="3"><c r="A3"><v>7</v></c></row><?note <row r="4"?>', "", True),
     # No fourth row, or one whose r is not first: read whole, the same value.
     ('<row r="3"><c r="A3"><v>7</v></c></row>', "", True),
     ('<row r="3"><c r="A3"><v>7</v></c></row><row spans="1:1" r="4"><c r="A4"><v>4</v></c></row>', "", True),

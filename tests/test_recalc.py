@@ -418,3 +418,35 @@ def test_added_summary_prints_on_a4_landscape_with_repeated_header(book, tmp_pat
         assert any(n.startswith("xl/charts/chart") for n in z.namelist())
     grids = sheets_as_csv(book, tmp_path / "csv")  # LibreOffice opens it and shows the table
     assert grids[L.SHEET_SUMMARY][L.SUMMARY_HEADER_ROW - 1][0] == L.SUMMARY_UNIT_HEADERS[0]
+
+
+def test_summary_damaged_below_its_date_is_laid_out_again(tmp_path):
+    # "Tổng hợp" is sheetkpi's own, laid out whole by every recalculation: reading it takes only the
+    # date on its third row (the rest is not inflated). A sheet damaged further down (two rows 10,
+    # as no program writes) is then no reason to stop: check describes the last recalculation, and
+    # the next one lays the sheet out again, whole and well formed.
+    import re
+
+    from lxml import etree
+
+    from sheetkpi import api
+    from sheetkpi.workbook.package import Package
+
+    book = tmp_path / "BangGiaoKPI.xlsx"
+    shutil.copyfile(EXAMPLE, book)
+    api.recalc(book, as_of="2026-06-25", keep_backup=False)
+    part = Package.open(book)._worksheet("Tổng hợp").part
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == part:
+                data = data.replace(b'<row r="10"', b'<row r="10"><c r="A10"><v>1</v></c></row><row r="10"', 1)
+                assert data.count(b'<row r="10"') == 2
+            out.writestr(info, data)
+    assert api.check(damaged).as_of == dt.date(2026, 6, 25)
+    api.recalc(damaged, as_of="2026-06-25", keep_backup=False)
+    with zipfile.ZipFile(damaged) as z:
+        rows = [int(r) for r in re.findall(rb'<row r="(\d+)"', z.read(part))]
+        etree.fromstring(z.read(part))
+    assert rows == sorted(set(rows)) and len(rows) > 10

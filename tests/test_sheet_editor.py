@@ -439,3 +439,14 @@ def test_rows_lxml_writes_get_their_heights_as_the_byte_path_gives_them(prefix):
     data = edit(xml, writes, heights={1: 45, 2: 45, 3: 30})[0]
     rows = {el.get("r"): el.get("ht") for el in etree.fromstring(data).iter(f"{{{MAIN}}}row")}
     assert rows == {"1": "45", "2": "80", "3": "30"}
+
+
+def test_a_self_closed_row_gets_cells_wider_spans_and_a_height_in_one_start_tag():
+    xml = sheet('<row r="1"><c r="A1"><v>1</v></c></row><row r="2" spans="1:1" ht="10" />')
+    writes = {2: (run(1, ("x", 2.5)),)}
+    check(xml, writes, heights={2: 31.2})
+    data = edit(xml, writes, heights={2: 31.2})[0]
+    row = next(el for el in etree.fromstring(data).iter(f"{{{MAIN}}}row") if el.get("r") == "2")
+    assert dict(row.attrib) == {"r": "2", "spans": "1:2", "ht": "31.2", "customHeight": "1"}
+    assert list(row.attrib) == ["r", "spans", "ht", "customHeight"]  # (the height last, as lxml sets it)
+    assert [c.get("r") for c in row] == ["A2", "B2"]

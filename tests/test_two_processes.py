@@ -326,3 +326,19 @@ def test_without_a_second_process_every_tab_is_rendered_here(tmp_path, monkeypat
         monkeypatch.setenv(parallel.ENV, processes)
         parts[processes] = _recalc(B.copy_example(tmp_path / processes), "2026-06-25")
     assert parts["1"] == parts["2"]
+
+
+def test_a_damaged_history_read_here_while_the_second_process_reads_tabs_is_told_and_it_ends(tmp_path, monkeypatch):
+    """"Lịch sử" is read here once the second process has started on the tabs: its damage is told as
+    when everything is read here, and the second process is ended."""
+    path = _broken(tmp_path, "Lịch sử")
+    with pytest.raises(FileUnusable) as alone:
+        read_workbook(path, two_processes=False)
+    started = []
+    start = parallel._start
+    monkeypatch.setattr(parallel, "_start", lambda *args: started.append(start(*args)) or started[-1])
+    with pytest.raises(FileUnusable) as shared:
+        read_workbook(path, two_processes=True)
+    assert shared.value.code == alone.value.code and shared.value.message == alone.value.message
+    assert "Lịch sử" in shared.value.message
+    assert started and all(child is not None and child.poll() is not None for child in started)

@@ -104,19 +104,19 @@ class Parts:
                 raise
             raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc
 
-    def read_head(self, part: str, element: bytes) -> bytes:
+    def read_head(self, part: str, element: bytes, *, exact: bool = False) -> bytes:
         """The bytes of ``part`` before the start tag of the first ``element`` (whatever its prefix;
         all of it when absent), inflating no more of an unchanged part than that: the head of a
-        sheet, without its rows."""
+        sheet, without its rows. ``exact``: before the first ``element`` itself (from its "<")."""
         name = self._names.get(part.lower())
         info = self._info.get(name) if name else None
         if part in self._packed or part in self._bytes or info is None or part in self._removed \
                 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             data = self.read(part)
             at = data.find(element)
-            return data if at < 0 else data[:max(data.rfind(b"<", 0, at), 0)]
+            return data if at < 0 else data[:at if exact else max(data.rfind(b"<", 0, at), 0)]
         try:
-            return read_member_head(self.path, info, element)
+            return read_member_head(self.path, info, element, exact=exact)
         except (zlib.error, OSError) as exc:
             self.check_source()
             raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc

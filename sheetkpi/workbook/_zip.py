@@ -200,10 +200,12 @@ def read_member(path: Path, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
-def read_member_head(path: Path, info: zipfile.ZipInfo, element: bytes, step: int = 1 << 16) -> bytes:
+def read_member_head(path: Path, info: zipfile.ZipInfo, element: bytes, step: int = 1 << 16, *,
+                     exact: bool = False) -> bytes:
     """The content of a stored or deflated member before the start tag of the first ``element``
     (whatever its prefix; all of it when absent), inflated a step at a time until the element's
-    name shows (not checked against the CRC: the whole member is, whenever it is read)."""
+    name shows (not checked against the CRC: the whole member is, whenever it is read). ``exact``:
+    before the first ``element`` itself (a start tag as written, from its "<")."""
     inflater = None if info.compress_type == zipfile.ZIP_STORED else zlib.decompressobj(-15)
     data = bytearray()
     with open(path, "rb") as src:
@@ -218,7 +220,7 @@ def read_member_head(path: Path, info: zipfile.ZipInfo, element: bytes, step: in
             data += raw if inflater is None else inflater.decompress(raw, info.file_size + 1 - len(data))
             at = data.find(element, seen)
             if at >= 0:
-                return bytes(data[:max(data.rfind(b"<", 0, at), 0)])
+                return bytes(data[:at if exact else max(data.rfind(b"<", 0, at), 0)])
     return bytes(data)
 
 

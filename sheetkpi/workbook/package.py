@@ -576,14 +576,17 @@ class Package:
     def _file_cells(self, part: str, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], Any]:
         """:func:`_sheetxml.read_cells` of the sheet as it is now; of its rows down to the last one
         wanted only, when the row after it starts plainly (``<row r="4"``, as every producer writes
-        it): the date on the third row of "Tổng hợp" is read without inflating its 48 MB. Cut
-        anywhere but between two rows (those words in a text), the sheet does not parse once
-        closed there, and is read whole."""
+        it): the date on the third row of "Tổng hợp" is read without inflating its 48 MB (nor
+        looking at what its later rows hold: sheetkpi's own sheet, laid out whole by every
+        recalculation). A "<" is never in a text or an attribute: those bytes are that row's tag,
+        unless in a comment, CDATA or processing instruction among the rows — then, or when the
+        sheet does not parse once closed there, it is read whole."""
         if part not in self._layouts:
-            head = self._parts.read_head(part, b'row r="%d"' % (max(row for row, _ in wanted) + 1))
+            head = self._parts.read_head(part, b'<row r="%d"' % (max(row for row, _ in wanted) + 1), exact=True)
             data = _SHEET_DATA_START.search(head)
             # (Cut among the rows: else the row was not found there, and the sheet is read whole.)
-            if data is not None and not _SHEET_DATA_END.search(head, data.end()):
+            if data is not None and not _SHEET_DATA_END.search(head, data.end()) \
+                    and b"<!" not in head[data.end():] and b"<?" not in head[data.end():]:
                 prefix = data.group(1)
                 xml = head + b"</%ssheetData></%sworksheet>" % (prefix, prefix)
                 try:
