@@ -216,7 +216,7 @@ def _compare(results: list[KpiResult], points: list, previous: dt.date) -> float
     its KPIs had a figure then)."""
     total, any_figure = 0.0, False
     for r, figures in zip(results, points):
-        figure = dict(figures or ()).get(previous)
+        figure = figure_on(figures, previous)
         if figure is None:
             continue
         any_figure = True
@@ -224,6 +224,11 @@ def _compare(results: list[KpiResult], points: list, previous: dt.date) -> float
         r.previous_status = status(figure, r.kpi.deadline.due, previous)
         total += score(r.kpi.weight, figure)
     return round2(total) if any_figure else None
+
+
+def figure_on(points, day: dt.date) -> float | None:
+    """A KPI's figure in "Lịch sử" on ``day`` (``points``: its (date, progress) pairs, or None)."""
+    return dict(points or ()).get(day)
 
 
 def previous_report(history: dict, as_of: dt.date, start: dt.date) -> dt.date | None:

@@ -957,3 +957,45 @@ def test_a_cell_of_the_first_rows_is_read_without_the_rest(tmp_path, monkeypatch
     monkeypatch.setattr(_parts.Parts, "read", lambda self, part: read_whole.append(part) or read(self, part))
     assert pkg.read_cell_values("S", [(3, 1)]) == {(3, 1): 7}
     assert bool(read_whole) == whole
+
+
+@pytest.mark.parametrize("piece", [1, 2, 3, 5, 7, 64, 1 << 20])
+@pytest.mark.parametrize("rows, tail, prefix", [
+    ('<row r="1"><c r="A1"><f>SUM(B1:B2)</f><v>3</v></c></row>', '<drawing r:id="rId7"/>', ""),
+    ('<row r="1"><c r="A1"><v>1</v></c></row>', '<mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells>', ""),
+    ('<x:row r="1"><x:c r="A1"><x:f>1+1</x:f></x:c></x:row>', '<x:drawing r:id="rId2"/>', "x"),
+    ("", "", ""),
+])
+def test_a_sheet_outlined_piece_by_piece_is_its_head_and_tail(tmp_path, monkeypatch, piece, rows, tail, prefix):
+    # reset_sheet finds the drawing and any formula of a sheet laid out anew without holding its
+    # rows: whatever the pieces the part comes in, the outline is the sheet without its rows.
+    import re
+
+    from sheetkpi.workbook import _parts
+
+    xml = sheet_xml(rows, prefix=prefix, tail=tail).encode()
+    pkg = Package.open(build_xlsx(tmp_path / "in.xlsx", {"S": xml.decode()}))
+    monkeypatch.setattr(_parts.Parts, "pieces",
+                        lambda self, part: (xml[i:i + piece] for i in range(0, len(xml), piece)))
+    outline, formulas = pkg._outline(pkg._worksheet("S").part)
+    p = f"{prefix}:" if prefix else ""
+    assert outline == re.sub(rb"(<%ssheetData>).*(</%ssheetData>)" % (p.encode(), p.encode()), rb"\1\2", xml)
+    assert formulas == (b"<f" in xml or b":f>" in xml)
+
+
+def test_a_part_in_pieces_is_checked_as_when_read_whole(tmp_path):
+    from sheetkpi.workbook._zip import iter_member
+
+    xml = sheet_xml("".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 60000)))
+    src = build_xlsx(tmp_path / "in.xlsx", {"S": xml})
+    stored = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+    for path in (src, stored):
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo("xl/worksheets/sheet1.xml")
+            assert b"".join(iter_member(path, info)) == z.read(info) == xml.encode()
+            info.CRC ^= 1  # as a damaged file would say
+            with pytest.raises(PackageError, match="CRC"):
+                b"".join(iter_member(path, info))

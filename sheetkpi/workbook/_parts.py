@@ -13,12 +13,13 @@ import os
 import posixpath
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from lxml import etree
 
 from ._xml import CT_NS, PKG_REL_NS
-from ._zip import Packed, PackStream, read_member, read_member_head
+from ._zip import Packed, PackStream, iter_member, read_member, read_member_head
 from .xmlsafe import InvalidPackageError, PackageError, parse_xml
 
 CONTENT_TYPES = "[Content_Types].xml"
@@ -117,6 +118,22 @@ class Parts:
             return data if at < 0 else data[:at if exact else max(data.rfind(b"<", 0, at), 0)]
         try:
             return read_member_head(self.path, info, element, exact=exact)
+        except (zlib.error, OSError) as exc:
+            self.check_source()
+            raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc
+
+    def pieces(self, part: str) -> Iterator[bytes]:
+        """The current bytes of ``part`` (see :meth:`read`) in pieces of about a MiB, an unchanged
+        part of the file inflated as they are asked for: a pass over a large sheet that keeps little
+        of it never holds it whole (checked as :meth:`read` checks it, after the last piece)."""
+        name = self._names.get(part.lower())
+        info = self._info.get(name) if name else None
+        if part in self._packed or part in self._bytes or info is None or part in self._removed \
+                or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            yield self.read(part)
+            return
+        try:
+            yield from iter_member(self.path, info)
         except (zlib.error, OSError) as exc:
             self.check_source()
             raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc

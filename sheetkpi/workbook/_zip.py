@@ -9,6 +9,7 @@ import struct
 import zipfile
 import zlib
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,6 +199,38 @@ def read_member(path: Path, info: zipfile.ZipInfo) -> bytes:
     if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
         raise InvalidPackageError("zip-corrupt", f"Phần '{info.filename}' của tệp bị hỏng (sai kích thước hoặc CRC).")
     return data
+
+
+def iter_member(path: Path, info: zipfile.ZipInfo, step: int = CHUNK) -> Iterator[bytes]:
+    """The content of a stored or deflated member in pieces of about ``step`` bytes, never more than
+    its size, checked against its size and CRC once the last piece is out (``zip-corrupt``)."""
+    inflater = None if info.compress_type == zipfile.ZIP_STORED else zlib.decompressobj(-15)
+    size = crc = 0
+    with open(path, "rb") as src:
+        src.seek(data_offset(src, info))
+        left = info.compress_size
+        pending = b""
+        while left > 0 or pending:
+            if not pending:
+                pending = src.read(min(step, left))
+                if not pending:
+                    break
+                left -= len(pending)
+            if inflater is None:
+                piece, pending = pending, b""
+            else:
+                piece = inflater.decompress(pending, min(step, info.file_size + 1 - size) or 1)
+                pending = inflater.unconsumed_tail
+            size += len(piece)
+            crc = zlib.crc32(piece, crc)
+            if size > info.file_size:
+                break
+            if piece:
+                yield piece
+            elif inflater is not None and (inflater.eof or not pending):
+                break
+    if size != info.file_size or crc != info.CRC:
+        raise InvalidPackageError("zip-corrupt", f"Phần '{info.filename}' của tệp bị hỏng (sai kích thước hoặc CRC).")
 
 
 def read_member_head(path: Path, info: zipfile.ZipInfo, element: bytes, step: int = 1 << 16, *,

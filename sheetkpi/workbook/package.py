@@ -75,6 +75,7 @@ _GIVE_BACK_EVERY = 8 << 20  # bytes of XML rendered: then the memory freed is gi
 _ROW_START = re.compile(rb'<row r="(\d+)"([^>]*?)(/?)>')
 _HEIGHT_ATTRS = re.compile(rb'\s(?:ht|customHeight)="[^"]*"')
 _SHEET_DATA_START = re.compile(rb"<((?:[A-Za-z_][\w.\-]*:)?)sheetData[\s/>]")
+_SHEET_DATA_CLOSE = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?sheetData\s*>")
 _SHEET_DATA_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?sheetData\s*>|<(?:[A-Za-z_][\w.\-]*:)?sheetData\s*/>")
 _HEADER_FOOTER = ('<headerFooter><oddFooter>&amp;C&amp;"Times New Roman,Regular"Trang &amp;P/&amp;N</oddFooter>'
                   "</headerFooter>")
@@ -313,10 +314,10 @@ class Package:
         if sheet.part in self._layouts:
             self._layouts[sheet.part] = _Layout(drawing_rid=self._layouts[sheet.part].drawing_rid)
         else:
-            xml = self._parts.read(sheet.part)
-            rid = self._drawing_refs.pop(sheet.part, None) or _sheetxml.drawing_rid(split_sheet(xml, sheet.part),
+            outline, formulas = self._outline(sheet.part)
+            rid = self._drawing_refs.pop(sheet.part, None) or _sheetxml.drawing_rid(split_sheet(outline, sheet.part),
                                                                                      sheet.part)
-            if b"<f" in xml or b":f>" in xml:
+            if formulas:
                 self._recalculate_on_load()  # formulas gone: the calcChain must not name them
                 self._removed_formulas.setdefault(sheet.sheet_id, set()).add(None)
             self._layouts[sheet.part] = _Layout(drawing_rid=rid)
@@ -324,6 +325,40 @@ class Package:
         self._rows.pop(sheet.part, None)
         self._clears.pop(sheet.part, None)
         self._pending.add(sheet.part)
+
+    def _outline(self, part: str) -> tuple[bytes, bool]:
+        """A worksheet without its rows (its head, an empty <sheetData>, its tail), and whether it
+        holds a formula: from one pass over the part that keeps no row (a "Tổng hợp" of 100,000
+        KPIs is 48 MB of rows, which the pass would otherwise hold at once)."""
+        head = b""
+        tail: bytearray | None = None
+        carry = b""  # the end of the bytes looked at, for what a piece boundary cuts
+        formulas = False
+        for piece in self._parts.pieces(part):
+            data = carry + piece
+            formulas = formulas or b"<f" in data or b":f>" in data
+            if tail is not None:
+                tail += piece
+                continue
+            if not head:
+                start = _SHEET_DATA_START.search(data)
+                close = data.find(b">", start.end() - 1) if start else -1
+                if close < 0:
+                    carry = data  # (the head is short: kept until its <sheetData> tag is whole)
+                    continue
+                if data[close - 1] == 0x2F:  # <sheetData/>: no rows
+                    head, tail = data[:close + 1], bytearray(data[close + 1:])
+                    continue
+                head, data = data[:close + 1], data[close + 1:]
+            end = _SHEET_DATA_CLOSE.search(data)
+            if end is not None:
+                tail = bytearray(data[end.start():])
+                carry = b""
+                continue
+            carry = data[-64:]  # (only a closing tag a boundary cuts is looked for in it)
+        if not head or tail is None:
+            return bytes(head or carry), formulas  # not a worksheet as expected: split_sheet tells why
+        return head + bytes(tail), formulas
 
     def set_column_widths(self, sheet_name: str, widths: dict[int, float]) -> None:
         """Column widths (in characters): of every column asked for in a sheet sheetkpi lays out; in

@@ -287,10 +287,11 @@ def serve() -> None:
 class SheetRenderer:
     """A :class:`sheetkpi.workbook.apply.SheetHelper`: a second process renders unit tabs (applies
     their writes, sizes their rows, renders and deflates them) from the same file, while this one
-    evaluates the units and writes the tabs it does not take; it ends before "Lịch sử" and "Tổng
-    hợp" are written here. A tab goes there whenever fewer than :data:`AHEAD` of those sent are
-    still at work there: so each process takes as many tabs as it gets through, and this one,
-    which also evaluates every unit and plans every tab, takes fewer.
+    evaluates the units and writes the tabs it does not take; it starts while "Lịch sử" is written
+    here, before the units, and ends before "Tổng hợp" is written here. A tab goes
+    there whenever fewer than :data:`AHEAD` of those sent are still at work there: so each process
+    takes as many tabs as it gets through, and this one, which also evaluates every unit and plans
+    every tab, takes fewer.
 
     The styles a tab uses are added here first, in this process's order, and the styles part goes
     with the tab whenever it has changed: the second process never adds one. A tab it cannot
@@ -309,6 +310,7 @@ class SheetRenderer:
         self._ended = False  # told that no more tabs come
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._gone = False  # the second process has stopped answering
+        self._taking = False  # a unit tab has come
         self._child = _start("serve_renders", path)
         self._threads = [threading.Thread(target=target, args=(self._child,), daemon=True, name=f"sheetkpi-{name}")
                          for name, target in (("render-send", self._send_all), ("render-back", self._take_back))]
@@ -318,11 +320,13 @@ class SheetRenderer:
 
     def takes(self, sheet: SheetWrites) -> bool:
         if sheet.sheet not in self._sheets:
-            # The unit tabs come first: after them, the second process finishes what it has and
-            # ends, its memory given back before "Lịch sử" and "Tổng hợp" are written here.
-            if not self._ended:
+            # After the unit tabs, the second process finishes what it has and ends, its memory
+            # given back before "Tổng hợp" is written here ("Lịch sử", before them, is written here
+            # while it starts).
+            if self._taking and not self._ended:
                 self._wind_up()
             return False
+        self._taking = True
         if self._child is None or self._ended or self._gone or sheet.create or sheet.whole or sheet.chart:
             return False
         return len(self._sent) < AHEAD
@@ -346,7 +350,7 @@ class SheetRenderer:
 
     def _wind_up(self) -> None:
         """No more tabs: wait until the second process has answered everything and ended (100,000
-        KPIs: ~35 MiB it held while this one started on "Lịch sử")."""
+        KPIs: ~35 MiB it held while this one started on "Tổng hợp")."""
         self._ended = True
         self._queue.put(None)
         if self._child is not None:

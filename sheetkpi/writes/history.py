@@ -10,11 +10,12 @@ marked in red.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 
 from .. import layout
-from ..model import Evaluation
+from ..model import KPI
 from ..reading import HistoryLayout
-from ..rules import history_key, recorded_progress
+from ..rules import effective_progress, figure_on, history_key, recorded_progress
 from . import SheetWrites, fit_text
 
 Key = tuple[str, str, int]
@@ -24,16 +25,17 @@ FIGURE_STYLES = ("history", "history_fall")
 
 
 def history_writes(
-    evaluation: Evaluation, sheet: str | None, where: HistoryLayout | None,
-    history: dict[Key, list[tuple[dt.date, float]]] | None = None,
+    kpis: Iterable[KPI], as_of: dt.date, previous: dt.date | None, sheet: str | None, where: HistoryLayout | None,
+    history: Mapping[Key, list[tuple[dt.date, float]]] | None = None,
 ) -> SheetWrites:
-    """Cells to write into "Lịch sử" for the report date of ``evaluation``.
+    """Cells to write into "Lịch sử" for the report date ``as_of``: each of ``kpis`` (every unit's,
+    in order) and its progress, marked when below its figure at the ``previous`` report.
 
     ``sheet`` is the workbook's own name of that tab (None: add it); ``where`` what was found in it
     (None: it has no history table yet, so the title and header are written too); ``history`` the
-    figures read from it (needed when a date goes between two others).
+    figures read from it (the previous report's; those of dates that move when a date goes between
+    two others). Nothing here needs the units evaluated: a run writes "Lịch sử" before evaluating them.
     """
-    as_of = evaluation.as_of
     out = SheetWrites(sheet=sheet or layout.SHEET_HISTORY, create=sheet is None)
     if where is None:
         header_row, rows, last_row = layout.HISTORY_HEADER_ROW, {}, layout.HISTORY_HEADER_ROW
@@ -67,17 +69,19 @@ def history_writes(
 
     figures: dict[int, float | None] = {}
     fell: set[int] = set()  # rows whose figure is below the previous report's: marked
-    for result in evaluation.kpis:
-        key = history_key(result.kpi)
+    compare = previous is not None and bool(history)
+    for kpi in kpis:
+        key = history_key(kpi)
         row = rows.get(key)
         if row is None:
             last_row += 1
             row = rows[key] = last_row
-            for c, value in enumerate((result.kpi.unit, result.kpi.code, fit_text(result.kpi.title)), start=1):
+            for c, value in enumerate((kpi.unit, kpi.code, fit_text(kpi.title)), start=1):
                 out.styled_cells[(row, c)] = (value, "text")
-            out.fit_rows[row] = {3: result.kpi.title}  # the row grows to show the title whole
-        figures[row] = recorded_progress(result.kpi, result.effective_progress)
-        if result.previous_progress is not None and (figures[row] or 0) < result.previous_progress:
+            out.fit_rows[row] = {3: kpi.title}  # the row grows to show the title whole
+        figures[row] = recorded_progress(kpi, effective_progress(kpi))
+        before = figure_on(history.get(key), previous) if compare else None
+        if before is not None and (figures[row] or 0) < before:
             fell.add(row)
     # Cells that held a figure before (this date's, or another date's before the move) are all
     # rewritten: a KPI removed since an earlier run of this same date must not keep that figure.
