@@ -995,7 +995,37 @@ def test_a_part_in_pieces_is_checked_as_when_read_whole(tmp_path):
     for path in (src, stored):
         with zipfile.ZipFile(path) as z:
             info = z.getinfo("xl/worksheets/sheet1.xml")
-            assert b"".join(iter_member(path, info)) == z.read(info) == xml.encode()
+            for step in (1, 3, 64, 1000, 1 << 20):  # (input that gives no output yet, output zlib still holds)
+                pieces = list(iter_member(path, info, step))
+                assert b"".join(pieces) == z.read(info) == xml.encode() and max(map(len, pieces)) <= step
             info.CRC ^= 1  # as a damaged file would say
             with pytest.raises(PackageError, match="CRC"):
                 b"".join(iter_member(path, info))
+
+
+def test_a_workbook_saved_again_while_its_summary_is_laid_out_is_told_as_changed(tmp_path):
+    # Someone saves the workbook (Excel writes a new file over it) while a run goes on: when the
+    # run lays out "Tổng hợp" anew, the part it reads in pieces no longer matches: "saved again",
+    # not "damaged".
+    import shutil
+
+    from sheetkpi import api
+
+    from support import EXAMPLE
+
+    book = tmp_path / "in.xlsx"
+    shutil.copyfile(EXAMPLE, book)
+    api.recalc(book, as_of="2026-06-25", keep_backup=False)
+    pkg = Package.open(book)
+    part = pkg._worksheet("Tổng hợp").part
+    again = tmp_path / "again.xlsx"
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(again, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == part:
+                data = data.replace(b"</sheetData>", b"</sheetData><!-- x -->")
+            zout.writestr(info.filename, data)
+    os.replace(again, book)
+    with pytest.raises(PackageError) as err:
+        pkg.reset_sheet("Tổng hợp")
+    assert err.value.code == "file-changed"

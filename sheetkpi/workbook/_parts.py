@@ -118,8 +118,10 @@ class Parts:
             return data if at < 0 else data[:at if exact else max(data.rfind(b"<", 0, at), 0)]
         try:
             return read_member_head(self.path, info, element, exact=exact)
-        except (zlib.error, OSError) as exc:
-            self.check_source()
+        except (zlib.error, OSError, InvalidPackageError) as exc:
+            self.check_source()  # a file replaced since it was opened is not a broken one
+            if isinstance(exc, InvalidPackageError):
+                raise
             raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc
 
     def pieces(self, part: str) -> Iterator[bytes]:
@@ -134,8 +136,10 @@ class Parts:
             return
         try:
             yield from iter_member(self.path, info)
-        except (zlib.error, OSError) as exc:
-            self.check_source()
+        except (zlib.error, OSError, InvalidPackageError) as exc:
+            self.check_source()  # a file replaced since it was opened is not a broken one
+            if isinstance(exc, InvalidPackageError):
+                raise
             raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc
 
     def info(self, part: str) -> zipfile.ZipInfo | None:

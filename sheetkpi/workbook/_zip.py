@@ -202,33 +202,35 @@ def read_member(path: Path, info: zipfile.ZipInfo) -> bytes:
 
 
 def iter_member(path: Path, info: zipfile.ZipInfo, step: int = CHUNK) -> Iterator[bytes]:
-    """The content of a stored or deflated member in pieces of about ``step`` bytes, never more than
-    its size, checked against its size and CRC once the last piece is out (``zip-corrupt``)."""
+    """The content of a stored or deflated member in pieces of at most ``step`` bytes, never more
+    than its size, checked against its size and CRC once the last piece is out (``zip-corrupt``)."""
     inflater = None if info.compress_type == zipfile.ZIP_STORED else zlib.decompressobj(-15)
     size = crc = 0
     with open(path, "rb") as src:
         src.seek(data_offset(src, info))
         left = info.compress_size
         pending = b""
-        while left > 0 or pending:
-            if not pending:
+        while size <= info.file_size:
+            if not pending and left > 0:
                 pending = src.read(min(step, left))
                 if not pending:
-                    break
+                    break  # the file ends before the member does
                 left -= len(pending)
             if inflater is None:
                 piece, pending = pending, b""
+            elif inflater.eof:
+                break
             else:
-                piece = inflater.decompress(pending, min(step, info.file_size + 1 - size) or 1)
+                # (Called with no input once it is all given: zlib may still hold output for it.)
+                piece = inflater.decompress(pending, max(1, min(step, info.file_size + 1 - size)))
                 pending = inflater.unconsumed_tail
-            size += len(piece)
-            crc = zlib.crc32(piece, crc)
-            if size > info.file_size:
-                break
             if piece:
-                yield piece
-            elif inflater is not None and (inflater.eof or not pending):
-                break
+                size += len(piece)
+                crc = zlib.crc32(piece, crc)
+                if size <= info.file_size:
+                    yield piece
+            elif not pending and left == 0:
+                break  # all given, nothing more comes out
     if size != info.file_size or crc != info.CRC:
         raise InvalidPackageError("zip-corrupt", f"Phần '{info.filename}' của tệp bị hỏng (sai kích thước hoặc CRC).")
 
