@@ -176,3 +176,29 @@ HELD = {(5, 8): (80.0, 3), (6, 8): (None, 4), (7, 8): (80, 3)}
 ])
 def test_keeps_styled_cells_only_when_each_holds_its_figure_in_its_style(styled, xml, kept):
     assert _sheetxml.keeps(SHEET % xml, "xl/worksheets/sheet1.xml", styled, {}) is kept
+
+
+def test_a_workbook_libreoffice_saved_reads_as_typed_in_one_process_or_two(runs, monkeypatch):
+    # The reading changed for speed (a row's cells taken at once, repeated weights and deadlines
+    # read once, the second process started before "Lịch sử" is read, the date of "Tổng hợp" read
+    # from its first rows): on the workbook LibreOffice saved after a run and the edits, each way
+    # reads the figures typed there and the date of the last run. By hand from the example.
+    from sheetkpi.workbook import _parts
+    from sheetkpi.workbook.reader import read_workbook
+
+    _, _, edited, _, _ = runs
+    whole = []
+    read = _parts.Parts.read
+    monkeypatch.setattr(_parts.Parts, "read", lambda self, part: whole.append(part) or read(self, part))
+    alone = read_workbook(edited, two_processes=False)
+    summary = sheet_part(edited, "Tổng hợp")
+    assert summary not in whole  # LibreOffice writes '<row r="4" ...': the sheet's rows 1–3 only
+    shared = read_workbook(edited, two_processes=True)
+    assert alone.last_run == shared.last_run == dt.date(2026, 6, 25)
+    assert repr(alone.tracker) == repr(shared.tracker) and repr(alone.units) == repr(shared.units)
+    kpis = {k.code: k for u in shared.tracker.units for k in u.kpis}
+    # BQLDA-01 updated to 45 %, weight 25; KHĐT-01 and XDMT-04's results as typed in LibreOffice.
+    assert (kpis["BQLDA-01"].progress, kpis["BQLDA-01"].weight) == (45, 25)
+    assert kpis["KHĐT-01"].result == keep_edits.KHDT_RESULT and kpis["XDMT-04"].result == keep_edits.XDMT_RESULT
+    assert (kpis["KHĐT-01"].weight, kpis["KHĐT-01"].progress) == (20, 90)
+    assert kpis["KHĐT-01"].deadline.due == dt.date(2026, 6, 30)

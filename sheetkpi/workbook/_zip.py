@@ -239,23 +239,15 @@ def read_member_head(path: Path, info: zipfile.ZipInfo, element: bytes, step: in
                      exact: bool = False) -> bytes:
     """The content of a stored or deflated member before the start tag of the first ``element``
     (whatever its prefix; all of it when absent), inflated a step at a time until the element's
-    name shows (not checked against the CRC: the whole member is, whenever it is read). ``exact``:
-    before the first ``element`` itself (a start tag as written, from its "<")."""
-    inflater = None if info.compress_type == zipfile.ZIP_STORED else zlib.decompressobj(-15)
+    name shows (see :func:`iter_member`; checked against the CRC only when read to its end).
+    ``exact``: before the first ``element`` itself (a start tag as written, from its "<")."""
     data = bytearray()
-    with open(path, "rb") as src:
-        src.seek(data_offset(src, info))
-        left = info.compress_size
-        while left > 0 and len(data) <= info.file_size:
-            raw = src.read(min(step, left))
-            if not raw:
-                break
-            left -= len(raw)
-            seen = max(0, len(data) - len(element))  # a name may straddle two steps
-            data += raw if inflater is None else inflater.decompress(raw, info.file_size + 1 - len(data))
-            at = data.find(element, seen)
-            if at >= 0:
-                return bytes(data[:at if exact else max(data.rfind(b"<", 0, at), 0)])
+    for piece in iter_member(path, info, step):
+        seen = max(0, len(data) - len(element))  # a name may straddle two steps
+        data += piece
+        at = data.find(element, seen)
+        if at >= 0:
+            return bytes(data[:at if exact else max(data.rfind(b"<", 0, at), 0)])
     return bytes(data)
 
 
