@@ -56,6 +56,16 @@ def edit(xml: bytes, writes: dict, clears: list | None = None, lxml_only: bool =
     return b"".join(editor.run()), editor
 
 
+def edit_in_windows(xml: bytes, writes: dict, clears: list, heights: dict | None, size: int,
+                    step: int) -> tuple[bytes, SheetEditor]:
+    """:func:`edit`, the sheet read in pieces of ``step`` bytes and edited in windows of about
+    ``size`` bytes of rows (as a big sheet is)."""
+    pieces = [xml[i:i + step] for i in range(0, len(xml), step)]
+    windows = _sheetxml.sheet_windows(pieces, "sheet.xml", size)
+    editor = SheetEditor(next(windows), "sheet.xml", writes, clears, lambda kind: 99, heights=heights, more=windows)
+    return b"".join(editor.run()), editor
+
+
 def canonical(xml: bytes) -> bytes:
     return etree.tostring(etree.fromstring(xml), method="c14n")
 
@@ -86,6 +96,14 @@ def check(xml: bytes, writes: dict, clears: list | None = None, lxml: set[int] |
     edited = edited_rows(xml, writes, clears)
     edited |= {row for row in oracle.lxml_rows if row not in edited and row in _shared_dependants(xml)}
     assert oracle.byte_rows == 0 and sorted(oracle.lxml_rows) == sorted(edited)
+    # In windows (a row, a few rows, all of them), read in pieces of any size: the same bytes, the
+    # same rows by each path, the same styles followed.
+    for size, step in ((1, 1), (120, 7), (1 << 20, 1 << 20)):
+        windowed, by_windows = edit_in_windows(xml, writes, clears, heights, size, step)
+        assert windowed == direct, (size, step)
+        assert (by_windows.byte_rows, sorted(by_windows.lxml_rows)) == (editor.byte_rows, sorted(editor.lxml_rows))
+        assert by_windows.last_style == editor.last_style
+        assert by_windows.removed_formulas == editor.removed_formulas
     by_lxml = set(editor.lxml_rows)
     assert len(by_lxml) == len(editor.lxml_rows) and editor.byte_rows + len(by_lxml) == len(edited)
     if lxml is not None:
@@ -222,10 +240,11 @@ def test_a_second_recalc_rewrites_summary_rows_by_bytes_like_lxml(tmp_path, monk
     paths: list[tuple[int, int]] = []
     init, real_run = SheetEditor.__init__, SheetEditor.run
 
-    def capture(self, parts, part, rows, clears, resolve_fallback, lxml_only=False, heights=None):
+    def capture(self, parts, part, rows, clears, resolve_fallback, lxml_only=False, heights=None, more=()):
         if part == summary:
+            assert not more  # laid out whole: one window
             edits.append((parts.join(), dict(rows), list(clears), dict(heights or {})))
-        init(self, parts, part, rows, clears, resolve_fallback, lxml_only, heights)
+        init(self, parts, part, rows, clears, resolve_fallback, lxml_only, heights, more)
 
     def record(self):
         yield from real_run(self)
@@ -352,6 +371,60 @@ def test_shared_formula_promotion_is_done_by_lxml():
             '<row r="4"><c r="B4"><v>4</v></c></row>')
     editor = check(sheet(rows), {1: (run(1, (9,)),), 4: (run(2, (8,)),)}, lxml={1, 2})
     assert editor.removed_formulas == {(1, 1)}
+
+
+# ---------------------------------------------------------------------------------------------
+# A big sheet edited in windows of rows
+
+
+def _windowed(xml: bytes, size: int, step: int) -> list[_sheetxml.SheetParts]:
+    return list(_sheetxml.sheet_windows([xml[i:i + step] for i in range(0, len(xml), step)], "sheet.xml", size))
+
+
+@pytest.mark.parametrize("size, step", [(1, 1), (1, 5), (60, 13), (10_000, 3)])
+def test_windows_hold_whole_rows_and_give_back_the_sheet(size, step):
+    # Rows with and without r, self-closed ones, whitespace between; then a comment that holds
+    # "</row>", from which the rest is one window, whatever its size.
+    rows = ('<row r="1"><c r="A1"><v>1</v></c></row>\n<row r="2"/><row><c r="A3" t="inlineStr"><is><t>x</t></is>'
+            '</c></row><row r="5" spans="1:2"><c r="B5"/></row><row r="6"></row>'
+            '<!-- a </row> b --><row r="7"><c r="A7"><v>7</v></c></row><row r="8"/>')
+    xml = sheet(rows)
+    windows = _windowed(xml, size, step)
+    assert b"".join([windows[0].head, *(w.body for w in windows), windows[-1].tail]) == xml
+    assert all(w.head == windows[0].head and w.nsmap == windows[0].nsmap for w in windows)
+    assert all(not w.tail and w.body.endswith(b"</row>") for w in windows[:-1])
+    assert windows[-1].tail.startswith(b"</sheetData>") and b"<!--" in windows[-1].body
+    numbers: list[int] = []
+    for w in windows:  # each window's rows numbered on from the last row of the one before
+        numbers += [row for _, _, row in _sheetxml.iter_rows(w, "sheet.xml", numbers[-1] if numbers else 0)]
+    assert numbers == [1, 2, 3, 5, 6, 7, 8]
+    if size < 60:
+        assert len(windows) == 5  # a window per row up to the comment
+    elif size == 60:
+        assert 1 < len(windows) < 5
+    else:
+        assert len(windows) == 1
+
+
+def test_a_sheet_without_rows_or_with_prefixed_rows_is_one_window():
+    for xml in (sheet(""), sheet('<x:row r="1"><x:c r="A1"/></x:row><x:row r="2"/>' * 3, prefix="x"),
+                b'<worksheet xmlns="%s"><sheetData/></worksheet>' % MAIN.encode()):
+        windows = _windowed(xml, 1, 4)
+        assert len(windows) == 1
+        assert windows[0].join() == xml.replace(b"<sheetData/>", b"<sheetData></sheetData>")
+
+
+def test_rows_without_numbers_promotions_and_new_rows_cross_windows_alike():
+    # Row numbers implied by the rows before (across a window's edge), a shared formula whose
+    # master is overwritten (its dependants in later windows), rows made between windows and after
+    # the last row, clears and heights: each window size writes what the whole sheet does.
+    rows = ('<row r="1"><c r="A1"><v>1</v></c></row><row><c r="A2"><v>2</v></c></row><row><c r="A3"/></row>'
+            '<row r="5"><c r="A5"><f t="shared" ref="A5:A8" si="0">ROW()</f><v>5</v></c><c r="B5"><v>1</v></c></row>'
+            '<row r="6"><c r="A6"><f t="shared" si="0"/><v>6</v></c></row><row r="8"><c r="A8"><f t="shared" si="0"/>'
+            '<v>8</v></c><c r="C8" s="2"><v>3</v></c></row><row r="10" ht="5"><c r="B10"/></row>')
+    writes = {3: (run(1, (9,)),), 4: (run(2, ("new",)),), 5: (run(1, (1.5,)),), 7: (run(3, ("x",)),),
+              9: (run(2, (None, 4)),), 12: (run(1, ("end",)),)}
+    check(sheet(rows), writes, [ClearRange(8, None, 3, 3)], heights={4: 30, 10: 20, 12: 40})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -291,6 +291,29 @@ def test_unit_tabs_rendered_by_the_second_process_give_the_same_workbook(tmp_pat
     assert renders == [[(unit, True) for unit in ("KHĐT", "XDMT", "DNLĐ", "VP", "BQLDA")]] * 2
 
 
+def test_history_is_written_here_while_the_second_process_renders_the_first_tabs(tmp_path, monkeypatch):
+    """"Lịch sử", planned before the units, is held back until unit tabs of parallel.LEAD times its
+    cells are sent, then written here (the second process is not idle meanwhile), and "Tổng hợp"
+    after the last tab; the same bytes as one process writes (see the test above)."""
+    from sheetkpi.workbook import apply
+
+    events: list[tuple[str, str, int]] = []
+    submit, apply_sheet = parallel.SheetRenderer.submit, apply.apply_sheet
+    monkeypatch.setattr(parallel.SheetRenderer, "submit", lambda self, sheet, *a: (
+        events.append(("there", sheet.sheet, sheet.cell_count())), submit(self, sheet, *a))[1])
+    monkeypatch.setattr(apply, "apply_sheet", lambda pkg, sheet, *a, **k: (
+        events.append(("here", sheet.sheet, sheet.cell_count())), apply_sheet(pkg, sheet, *a, **k))[1])
+    monkeypatch.setenv(parallel.ENV, "2")
+    _recalc(B.copy_example(tmp_path), "2026-06-25")
+    where = [(side, name) for side, name, _ in events]
+    history = where.index(("here", "Lịch sử"))
+    sent_before = sum(cells for side, _, cells in events[:history] if side == "there")
+    assert events[history][2] > 0 and sent_before >= parallel.LEAD * events[history][2]
+    # Held no longer than that: the tab sent last before it was the one that made enough.
+    assert sent_before - events[history - 1][2] < parallel.LEAD * events[history][2]
+    assert where[0] == ("there", "KHĐT") and where[-1] == ("here", "Tổng hợp")
+
+
 def test_a_tab_needing_a_format_the_first_process_lacks_is_rendered_there(tmp_path, monkeypatch, renders):
     """XDMT's "Hạn xác định" cells lost their date format: the date written there needs one the
     workbook does not have yet. The second process hands the tab back; the workbook reads the same

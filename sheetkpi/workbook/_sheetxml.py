@@ -173,6 +173,7 @@ class ClearRange:
 MAX_ROW, MAX_COL = 1_048_576, 16_384  # Excel's sheet size
 _BATCH_ROWS = 2000  # rows parsed together by lxml at most: fewer parser calls, bounded memory
 _PIECES = 512  # pieces of output joined before they are handed on
+WINDOW = 1 << 20  # bytes of rows a pass over a sheet read in pieces holds at once (see sheet_windows)
 
 
 class _RunShape(NamedTuple):
@@ -242,30 +243,64 @@ class SheetParts:
 
 def split_sheet(xml: bytes, part: str) -> SheetParts:
     """Split worksheet XML into head, rows and tail; an empty ``<sheetData/>`` becomes an empty body."""
-    m = _SHEETDATA.search(xml)
-    root = _ROOT.search(xml)
+    return next(sheet_windows([xml], part, None))
+
+
+def sheet_windows(pieces: Iterable[bytes], part: str, size: int | None = WINDOW) -> Iterator[SheetParts]:
+    """A worksheet whose XML comes in ``pieces`` (see :meth:`Parts.pieces`) as windows of about
+    ``size`` bytes of whole rows: each a :class:`SheetParts` whose rows are ``xml[start:end]``, all
+    with the sheet's head, the last with its tail (the others with none). An edit of a big sheet
+    holds a window of it, never the whole (``size`` None: one window, the whole sheet).
+
+    A window ends after a row's end tag ("</row>"). From a comment, CDATA or processing instruction
+    among the rows on (which may hold that text without ending a row), the rest is one window.
+    """
+    pieces = iter(pieces)
+    data = b""
+    for piece in pieces:
+        data += piece
+        if _SHEETDATA.search(data):
+            break
+    m = _SHEETDATA.search(data)
+    root = _ROOT.search(data)
     if not m or not root:
         raise xml_invalid(part, "thiếu sheetData")
     prefix, selfclosing = m.group(1), m.group(2)
     end_tag = b"</" + prefix + b"sheetData>"
     # Parsing the head (closed right after sheetData) checks it is well-formed, rejects a DTD, and
     # tells which namespaces the rows live in.
-    head_doc = parse_xml(xml[: m.start()] + b"<" + prefix + b"sheetData/></" + root.group(1) + b">", part)
+    head_doc = parse_xml(data[: m.start()] + b"<" + prefix + b"sheetData/></" + root.group(1) + b">", part)
     sheet_data = head_doc[-1]
-    ns = etree.QName(sheet_data).namespace or ""
+    ns, nsmap, root_tag = etree.QName(sheet_data).namespace or "", sheet_data.nsmap, root.group(1)
     if selfclosing:
+        xml = b"".join([data, *pieces])
         open_tag = m.group(0)[:-2].rstrip() + b">"
-        return SheetParts(xml[: m.start()] + open_tag, xml, m.end(), m.end(), end_tag + xml[m.end():], ns,
-                          sheet_data.nsmap, root.group(1))
+        yield SheetParts(xml[: m.start()] + open_tag, xml, m.end(), m.end(), end_tag + xml[m.end():], ns, nsmap,
+                         root_tag)
+        return
+    head, body, cut_from = data[: m.end()], data, m.end()
+    windowed = size is not None
+    for piece in pieces:
+        body += piece
+        if windowed and len(body) - cut_from >= size:
+            cut = body.rfind(b"</row>", cut_from)
+            if cut < 0:
+                continue
+            cut += 6
+            if _has_marks(body, cut_from, cut) or body.find(end_tag[:-1], cut_from, cut) >= 0:
+                windowed = False  # the rest in one window
+                continue
+            yield SheetParts(head, body, cut_from, cut, b"", ns, nsmap, root_tag)
+            body, cut_from = body[cut:], 0
     # Found by its name (a search for a literal is many times faster than for a pattern starting with
     # "<"), then checked to end the tag.
     name = end_tag[:-1]
-    close = xml.find(name, m.end())
-    while close >= 0 and not _TAG_CLOSE.match(xml, close + len(name)):
-        close = xml.find(name, close + 1)
+    close = body.find(name, cut_from)
+    while close >= 0 and not _TAG_CLOSE.match(body, close + len(name)):
+        close = body.find(name, close + 1)
     if close < 0:
         raise xml_invalid(part, "sheetData không được đóng")
-    return SheetParts(xml[: m.end()], xml, m.end(), close, xml[close:], ns, sheet_data.nsmap, root.group(1))
+    yield SheetParts(head, body, cut_from, close, body[close:], ns, nsmap, root_tag)
 
 
 _TAG_CLOSE = re.compile(rb"\s*>")
@@ -279,10 +314,11 @@ def unwrap(wrapper: etree._Element) -> bytes:
     return data[data.index(b">") + 1: -len(b"</w>")]
 
 
-def iter_rows(parts: SheetParts, part: str) -> Iterator[tuple[int, int, int]]:
+def iter_rows(parts: SheetParts, part: str, prev: int = 0) -> Iterator[tuple[int, int, int]]:
     """(start, end, row number) of each ``<row>`` of the sheet: its span in ``parts.xml``, and its
-    number (implicit when ``r`` is absent)."""
-    xml, prev = parts.xml, 0
+    number (implicit when ``r`` is absent). ``prev``: the number of the row before the first (a
+    window's rows follow the previous window's)."""
+    xml = parts.xml
     for start, end, attrs, attrs_end in _row_spans(parts):
         if xml.startswith(b' r="', attrs):  # as nearly every producer writes it
             number = xml[attrs + 4: xml.find(b'"', attrs + 4, attrs_end)]
@@ -403,8 +439,9 @@ class SheetEditor:
 
     def __init__(self, parts: SheetParts, part: str, rows: dict[int, Runs], clears: list[ClearRange],
                  resolve_fallback: Callable[[str], int], lxml_only: bool = False,
-                 heights: Mapping[int, float] | None = None):
-        self.parts = parts
+                 heights: Mapping[int, float] | None = None, more: Iterable[SheetParts] = ()):
+        self.parts = parts  # the window of the sheet being edited (see sheet_windows), first the first
+        self.more = more  # the windows after ``parts``: the head is the first's, the tail the last's
         self.heights = heights or {}
         self.part = part
         self.rows = rows
@@ -429,8 +466,8 @@ class SheetEditor:
         self.parser = safe_parser()
         # Rows are written as bytes only where unprefixed names are in the sheet's namespace.
         self.byte_path = not lxml_only and parts.nsmap.get(None) == ns
-        # Comments, CDATA, processing instructions among the rows: rows holding one go to lxml.
-        self.marked_up = _has_marks(parts.xml, parts.start, parts.end)
+        # Comments, CDATA, processing instructions among the window's rows: rows holding one go to lxml.
+        self.marked_up = False
         self._shapes: dict[tuple, _RunShape] = {}
         self._blanks: dict[int, tuple] = {}  # (None,) * width: the values and styles of a clear
 
@@ -476,18 +513,34 @@ class SheetEditor:
 
     def run(self) -> Iterator[bytes]:
         """The edited worksheet XML, in pieces as the pass goes (a big sheet is never held whole)."""
-        xml, parts, rows, keys = self.parts.xml, self.parts, self.rows, self.keys
-        n, k = len(keys), 0
-        last_target = keys[-1] if keys else 0
+        self._k, self._prev = 0, 0  # the next written row to place; the number of the last row passed
         out: list[bytes] = [self._head()]
+        window = self.parts
+        for following in chain(self.more, [None]):
+            self.parts = window
+            self.marked_up = _has_marks(window.xml, window.start, window.end)
+            yield from self._window(window, out, last=following is None)
+            window = following
+        yield b"".join(out)
+        yield self.parts.tail  # on its own: a laid-out sheet's merges can make it megabytes
+
+    def _window(self, parts: SheetParts, out: list[bytes], last: bool) -> Iterator[bytes]:
+        """The pass over one window's rows, into ``out`` (handed on whenever it has grown); the
+        rows to create after every existing one come with the last."""
+        xml, rows, keys, k = parts.xml, self.rows, self.keys, self._k
+        n = len(keys)
+        last_target = keys[-1] if keys else 0
         batch: list[tuple[int, Runs, tuple[int, int] | None]] = []  # consecutive rows for lxml
         begin = pos = last_end = parts.start  # the source before pos is in out or in the batch, which starts at begin
         byte_path, clear_from, promotions, heights = self.byte_path, self.clear_from, self.promotions, self.heights
-        # After the last row, a row that is never written: where the rows to create after every
-        # existing one go.
-        for start, end, row in chain(iter_rows(parts, self.part), [(None, None, MAX_ROW + 1)]):
+        # After the last window's last row, a row that is never written: where the rows to create
+        # after every existing one go.
+        ending = [(None, None, MAX_ROW + 1)] if last else ()
+        for start, end, row in chain(iter_rows(parts, self.part, self._prev), ending):
             if start is None:
                 start = end = last_end
+            else:
+                self._prev = row
             last_end = end
             if len(out) >= _PIECES:
                 yield b"".join(out)
@@ -541,9 +594,10 @@ class SheetEditor:
                 begin = start
             batch.append((row, runs, (start, end)))
             pos = end
+        if batch:  # a window's last rows (up to pos): the next window starts a batch of its own
+            out.append(self._lxml(batch, begin))
         out.append(xml[pos: parts.end])
-        yield b"".join(out)
-        yield parts.tail  # on its own: a laid-out sheet's merges can make it megabytes
+        self._k = k
 
     def _with_clears(self, row: int, runs: Runs | None, start: int, end: int) -> Runs | None:
         """The runs of a row with the clear ranges over it added as runs of None (which empty the

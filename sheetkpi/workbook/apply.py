@@ -69,18 +69,35 @@ def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites], *, helper:
 
     ``helper``: another process that renders the sheets it takes (see
     :class:`sheetkpi.workbook.parallel.SheetRenderer`), with the styles they use added here first,
-    in the order this process would add them; a sheet it could not render is rendered here.
+    in the order this process would add them; a sheet it could not render is rendered here. A sheet
+    it holds back (one before the tabs it takes, which it would wait for) is rendered here once it
+    has been given tabs to render meanwhile (:meth:`SheetHelper.busy_for`): the same styles, in the
+    same order, and the same file.
     """
     style = _Styles(pkg)
     count = 0
     streamed = not isinstance(plan, WritePlan)
+    waiting = None  # a sheet held back until the helper has tabs to render while it is rendered here
     for sheet in plan if streamed else plan.sheets:
         if helper is not None and helper.takes(sheet):
             helper.submit(sheet, style.resolve(sheet), pkg)
             count += sheet.cell_count()
+            if waiting is not None and helper.busy_for(waiting):
+                count += apply_sheet(pkg, waiting, style, empty=streamed)
+                waiting = None
+            continue
+        if waiting is not None:
+            count += apply_sheet(pkg, waiting, style, empty=streamed)
+            waiting = None
+        if helper is not None and helper.holds_back(sheet):
+            style.resolve(sheet)  # its styles added now, in the order applying it now would add them
+            waiting = sheet
             continue
         count += apply_sheet(pkg, sheet, style, empty=streamed)
         del sheet  # not held while the next sheet's writes are made
+    if waiting is not None:
+        count += apply_sheet(pkg, waiting, style, empty=streamed)
+        del waiting
     if helper is not None:
         for name, sheet, rendered in helper.finish():
             if rendered is not None:
@@ -133,6 +150,10 @@ class SheetHelper(Protocol):
     """What :func:`apply_plan` asks of a process that renders sheets beside it."""
 
     def takes(self, sheet: SheetWrites) -> bool: ...
+
+    def holds_back(self, sheet: SheetWrites) -> bool: ...
+
+    def busy_for(self, sheet: SheetWrites) -> bool: ...
 
     def submit(self, sheet: SheetWrites, styles: dict[str, int], pkg: Package) -> None: ...
 

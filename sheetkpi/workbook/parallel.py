@@ -48,6 +48,10 @@ CHUNKS = 16  # chunks of tabs shared out: finer balances better, each costs a ha
 # the renderer waits (evaluating and writing units 4.1 s); 4, 3.5 s; 6 and 8, 3.2–3.3 s; a tab's
 # writes wait pickled, a few hundred kB each.
 AHEAD = 6
+# A sheet this process renders before the unit tabs ("Lịch sử") is held back until unit tabs of LEAD
+# times its cells are sent, which the second process renders meanwhile. 100,000 KPIs, measured: 1.0,
+# it ran out of tabs 0.3 s before "Lịch sử" was done here; 1.5, 0.06 s.
+LEAD = 1.5
 # SHEETKPI_PROCESSES=1: always one process (a machine short of memory); =2: two whenever a Python
 # interpreter can be started, whatever the size; unset: as worth_it decides.
 ENV = "SHEETKPI_PROCESSES"
@@ -287,11 +291,12 @@ def serve() -> None:
 class SheetRenderer:
     """A :class:`sheetkpi.workbook.apply.SheetHelper`: a second process renders unit tabs (applies
     their writes, sizes their rows, renders and deflates them) from the same file, while this one
-    evaluates the units and writes the tabs it does not take; it starts while "Lịch sử" is written
-    here, before the units, and ends before "Tổng hợp" is written here. A tab goes
-    there whenever fewer than :data:`AHEAD` of those sent are still at work there: so each process
-    takes as many tabs as it gets through, and this one, which also evaluates every unit and plans
-    every tab, takes fewer.
+    evaluates the units and writes the tabs it does not take; it starts while "Lịch sử" is planned
+    here, and ends before "Tổng hợp" is written here. "Lịch sử", planned before the units, is held
+    back (:meth:`holds_back`) until the first tabs are sent, and written here while they are rendered
+    there. Then a tab goes there whenever fewer than :data:`AHEAD` of those sent are still at work
+    there: so each process takes as many tabs as it gets through, and this one, which also evaluates
+    every unit and plans every tab, takes fewer.
 
     The styles a tab uses are added here first, in this process's order, and the styles part goes
     with the tab whenever it has changed: the second process never adds one. A tab it cannot
@@ -311,6 +316,8 @@ class SheetRenderer:
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._gone = False  # the second process has stopped answering
         self._taking = False  # a unit tab has come
+        self._holding = False  # a sheet is held back (see holds_back)
+        self._given = 0  # cells of the unit tabs sent since
         self._child = _start("serve_renders", path)
         self._threads = [threading.Thread(target=target, args=(self._child,), daemon=True, name=f"sheetkpi-{name}")
                          for name, target in (("render-send", self._send_all), ("render-back", self._take_back))]
@@ -321,21 +328,41 @@ class SheetRenderer:
     def takes(self, sheet: SheetWrites) -> bool:
         if sheet.sheet not in self._sheets:
             # After the unit tabs, the second process finishes what it has and ends, its memory
-            # given back before "Tổng hợp" is written here ("Lịch sử", before them, is written here
-            # while it starts).
-            if self._taking and not self._ended:
+            # given back before "Tổng hợp" is written here ("Lịch sử", held back, is written here
+            # while it renders the first ones).
+            if self._holding:
+                self._holding = False  # rendered here now: the second process finishes its tabs meanwhile
+            elif self._taking and not self._ended:
                 self._wind_up()
             return False
         self._taking = True
         if self._child is None or self._ended or self._gone or sheet.create or sheet.whole or sheet.chart:
             return False
-        return len(self._sent) < AHEAD
+        return len(self._sent) < AHEAD or self._holding
+
+    def holds_back(self, sheet: SheetWrites) -> bool:
+        """Whether ``sheet`` (not a unit tab) waits until this process has sent unit tabs to render
+        while it is rendered here: one that comes before the first ("Lịch sử", which the second
+        process would otherwise wait for, idle)."""
+        if self._taking or self._child is None or self._gone or sheet.create or sheet.whole or sheet.chart:
+            return False
+        self._holding, self._given = True, 0
+        return True
+
+    def busy_for(self, sheet: SheetWrites) -> bool:
+        """Whether the unit tabs sent since ``sheet`` was held back keep the second process busy
+        while it is rendered here (see :data:`LEAD`)."""
+        if self._given < LEAD * sheet.cell_count() and not self._gone:
+            return False
+        self._holding = False
+        return True
 
     def submit(self, sheet: SheetWrites, styles: dict[str, int], pkg: Package) -> None:
         count = pkg.style_count()
         xml = pkg.styles_xml() if count != self._styles_count else None
         self._styles_count = count
         self._sent[sheet.sheet] = message = pickle.dumps((xml, sheet, styles), protocol=pickle.HIGHEST_PROTOCOL)
+        self._given += sheet.cell_count()
         self._queue.put(message)
 
     def finish(self) -> list[tuple[str, SheetWrites | None, tuple | None]]:
