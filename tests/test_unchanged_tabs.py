@@ -154,8 +154,19 @@ PREFIXED = b'<x:f xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/
     ({(1, 1): (dt.date(2026, 6, 30), ANY)}, {},
      ROWS.replace(b'<c r="A1"><v>1</v>', b'<c r="A1" t="d"><v>2026-06-30</v>'), False),
 ])
-def test_keeps_only_when_nothing_would_change(cells, heights, xml, kept):
-    assert _sheetxml.keeps(SHEET % xml, "xl/worksheets/sheet1.xml", cells, heights) is kept
+def test_keeps_only_when_nothing_would_change(cells, heights, xml, kept, monkeypatch):
+    assert _kept(SHEET % xml, cells, heights, monkeypatch) is kept
+
+
+def _kept(xml: bytes, cells: dict, heights: dict, monkeypatch) -> bool:
+    """Whether the sheet ``xml`` keeps the cells, read whole, then in pieces of 5 bytes and windows
+    of a row (as a big sheet is): the same answer each way."""
+    whole = _sheetxml.keeps(lambda: [xml], "xl/worksheets/sheet1.xml", cells, heights)
+    monkeypatch.setattr(_sheetxml, "WINDOW", 1)
+    pieces = lambda: [xml[i:i + 5] for i in range(0, len(xml), 5)]  # noqa: E731
+    assert _sheetxml.keeps(pieces, "xl/worksheets/sheet1.xml", cells, heights) is whole
+    monkeypatch.undo()
+    return whole
 
 
 FIGURES = (b'<row r="5"><c r="A5" t="inlineStr"><is><t>x</t></is></c><c r="H5" s="3"><v>80.0</v></c></row>'
@@ -174,8 +185,8 @@ HELD = {(5, 8): (80.0, 3), (6, 8): (None, 4), (7, 8): (80, 3)}
     (HELD, FIGURES.replace(b'<c r="H5" s="3">', b'<c r="H5" s="3" t="s">'), False),  # a shared text
     (HELD, FIGURES.replace(b'<c r="H5" s="3">', b'<c s="3" r="H5">'), False),  # not written plainly: not sure
 ])
-def test_keeps_styled_cells_only_when_each_holds_its_figure_in_its_style(styled, xml, kept):
-    assert _sheetxml.keeps(SHEET % xml, "xl/worksheets/sheet1.xml", styled, {}) is kept
+def test_keeps_styled_cells_only_when_each_holds_its_figure_in_its_style(styled, xml, kept, monkeypatch):
+    assert _kept(SHEET % xml, styled, {}, monkeypatch) is kept
 
 
 def test_a_workbook_libreoffice_saved_reads_as_typed_in_one_process_or_two(runs, monkeypatch):

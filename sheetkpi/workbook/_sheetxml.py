@@ -1285,17 +1285,6 @@ def column_widths(head: bytes) -> dict[int, float]:
 _PIXEL_POINTS = 0.75
 
 
-def _short_rows(parts: SheetParts, part: str, heights: dict[int, float]) -> Iterator[tuple[int, float]]:
-    """(start, height wanted) of each row of ``heights`` less tall than that, by a pixel or more."""
-    if not heights:
-        return
-    xml = parts.xml
-    for start, _, row in iter_rows(parts, part):
-        want = heights.get(row)
-        if want is not None and _grown(xml, start, want) is not None:
-            yield start, want
-
-
 def _grown(xml: bytes, start: int, want: float) -> tuple[int, int, bytes] | None:
     """The attributes of the row tag at ``start`` with the row ``want`` points tall: (from, to,
     new attributes), or None when it is tall enough already."""
@@ -1323,31 +1312,54 @@ ANY_STYLE = -1  # (in keeps: a cell whose style is not checked, the writer keepi
 _EPOCH = dt.date(1899, 12, 30)  # a spreadsheet's day 0
 
 
-def keeps(xml: bytes, part: str, cells: Mapping[tuple[int, int], tuple[Any, int]], heights: dict[int, float]) -> bool:
+def keeps(pieces: Callable[[], Iterable[bytes]], part: str, cells: Mapping[tuple[int, int], tuple[Any, int]],
+          heights: dict[int, float]) -> bool:
     """Whether writing ``cells`` ((row, column) -> (value, xf index), :data:`ANY_STYLE` for a cell
-    that keeps its own) and growing rows to ``heights`` leaves ``xml`` as it is:
-    no row shorter than asked, no comment or processing instruction among the rows (only a parse
-    would tell what they hide), and each cell already written as sheetkpi writes that value (see
-    :func:`_hold`)."""
-    parts = split_sheet(xml, part)
-    # (The cells first: a tab that changed differs at its first row; the rows are walked whole.)
-    return (not _has_marks(xml, parts.start, parts.end) and _hold(xml, parts, cells)
-            and next(_short_rows(parts, part, heights), None) is None)
+    that keeps its own) and growing rows to ``heights`` leaves the sheet as it is: no row shorter
+    than asked, no comment or processing instruction among the rows (only a parse would tell what
+    they hide), and each cell already written as sheetkpi writes that value (see :func:`_hold`).
+    ``pieces()`` gives the sheet's XML in pieces, read in windows of rows (see
+    :func:`sheet_windows`; a second time only when a cell to write was not found)."""
+    found: set[tuple[int, int]] = set()
+    texts: dict[str, bytes] = {}  # each text's inline string, made once (statuses repeat down a tab)
+    prev = 0
+    for window in sheet_windows(pieces(), part, WINDOW):
+        # (The cells first: a tab that changed differs at its first row.)
+        if _has_marks(window.xml, window.start, window.end) or not _hold(window, cells, found, texts):
+            return False
+        row = prev
+        for start, _, row in iter_rows(window, part, prev):
+            want = heights.get(row)
+            if want is not None and _grown(window.xml, start, want) is not None:
+                return False
+        prev = row
+    if len(found) == len(cells):
+        return True
+    # Each cell not found plainly must be absent, and get nothing.
+    missing = [at for at in cells if at not in found]
+    if any(cells[at][0] is not None for at in missing):
+        return False
+    columns = {col for _, col in missing}
+    anywhere: set[tuple[int, int]] = set()
+    for window in sheet_windows(pieces(), part, WINDOW):
+        anywhere.update((int(m.group(1)), col) for col in columns
+                        for m in _cell_refs(col).finditer(window.xml, window.start, window.end))
+    return not anywhere.intersection(missing)
 
 
-def _hold(xml: bytes, parts: SheetParts, cells: Mapping[tuple[int, int], tuple[Any, int]]) -> bool:
-    """Whether each of ``cells`` is a plain cell (r first, then s and t, nothing else: no formula,
-    no rich text, no other attribute) holding that value as sheetkpi writes it, in that xf (unless
-    :data:`ANY_STYLE`): a number in its <v>, a date as its serial number (no t="d"), a text as an
-    inline string, None as no value (or no cell). Found by one pattern over the columns, starting
-    with a literal; a cell there in any other form (prefixed, s before r, a shared text) does not hold."""
+def _hold(parts: SheetParts, cells: Mapping[tuple[int, int], tuple[Any, int]], found: set[tuple[int, int]],
+          texts: dict[str, bytes]) -> bool:
+    """Whether each of ``cells`` found among the rows of ``parts`` is a plain cell (r first, then s
+    and t, nothing else: no formula, no rich text, no other attribute) holding that value as
+    sheetkpi writes it, in that xf (unless :data:`ANY_STYLE`): a number in its <v>, a date as its
+    serial number (no t="d"), a text as an inline string, None as no value (or no cell); those
+    found are added to ``found``. Found by one pattern over the columns, starting with a literal; a
+    cell there in any other form (prefixed, s before r, a shared text) is not found."""
     if not cells:
         return True
     columns = frozenset(col for _, col in cells)
     letters = {col_letter(col).encode(): col for col in columns}
-    texts: dict[str, bytes] = {}  # each text's inline string, made once (statuses repeat down a tab)
-    found = set()
-    for m in _plain_cells(columns).finditer(xml, parts.start, parts.end):
+    for m in _plain_cells(columns).finditer(parts.xml, parts.start, parts.end):
         letter, row, s, t, v, text = m.groups()
         at = (int(row), letters[letter])
         want = cells.get(at)
@@ -1370,13 +1382,6 @@ def _hold(xml: bytes, parts: SheetParts, cells: Mapping[tuple[int, int], tuple[A
         if not held:
             return False
         found.add(at)
-    if len(found) != len(cells):
-        # Each cell not found plainly must be absent, and get nothing.
-        missing = [at for at in cells if at not in found]
-        for col in {col for _, col in missing}:
-            anywhere = {int(m.group(1)) for m in _cell_refs(col).finditer(xml, parts.start, parts.end)}
-            if any(row in anywhere or cells[(row, c)][0] is not None for row, c in missing if c == col):
-                return False
     return True
 
 

@@ -426,7 +426,7 @@ class Package:
         if any(part in held for held in (self._pending, self._layouts, self._new_widths, self._new_heights,
                                          self._drawing_refs)):
             return False
-        return _sheetxml.keeps(self._parts.read(part), part, cells, heights)
+        return _sheetxml.keeps(lambda: self._parts.pieces(part), part, cells, heights)
 
     def set_freeze(self, sheet_name: str, row: int, col: int) -> None:
         """Freeze the rows above ``row`` and the columns left of ``col`` (a sheet sheetkpi lays out)."""
