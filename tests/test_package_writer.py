@@ -496,6 +496,31 @@ def test_widths_and_heights_of_a_sheet_people_keep_only_add_or_grow(tmp_path):
     assert Package.open(tmp_path / "out.xlsx").column_widths("S") == {2: 30.0, 3: 11.5}
 
 
+def test_a_sheet_edited_in_windows_of_rows_is_the_sheet_edited_whole(tmp_path, monkeypatch):
+    # A big sheet is read and edited a window of rows at a time (_sheetxml.WINDOW, a MiB): here
+    # windows of a few rows, with a width for a new column (in the head, written before the rows),
+    # cells written, a row to create after the last, heights: the same part as one window gives.
+    from sheetkpi.workbook import _sheetxml
+
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}" t="inlineStr"><is><t>t{r}</t></is></c></row>'
+                   for r in range(1, 301))
+    path = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows)})
+    saved = {}
+    for window in (_sheetxml.WINDOW, 100):
+        monkeypatch.setattr(_sheetxml, "WINDOW", window)
+        pkg = Package.open(path)
+        pkg.set_column_widths("S", {3: 11.5})
+        pkg.set_cells("S", {**{(r, 3): r * 1.5 for r in range(1, 300, 7)}, (302, 3): 453.0})
+        pkg.set_row_heights("S", {5: 30, 150: 45, 301: 20})
+        pkg.save(tmp_path / f"out{window}.xlsx")
+        with zipfile.ZipFile(tmp_path / f"out{window}.xlsx") as zf:
+            saved[window] = zf.read("xl/worksheets/sheet1.xml")
+    assert len(set(saved.values())) == 1
+    ws = load_workbook(tmp_path / "out100.xlsx")["S"]
+    assert ws.column_dimensions["C"].width == 11.5 and ws["C8"].value == 12 and ws["C302"].value == 453
+    assert ws.row_dimensions[150].height == 45 and ws["B300"].value == "t300"
+
+
 def test_a_row_less_than_a_pixel_short_of_its_height_stays(tmp_path):
     # Excel and LibreOffice keep heights in whole pixels (0.75 pt): LibreOffice saves 173.6 pt as
     # 173.25, which is enough; a row a whole pixel short grows.

@@ -596,23 +596,32 @@ def test_deleted_kpi_flags_the_weight_sum(built, tmp_path):
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_unit_tabs_rendered_by_a_second_process_give_the_same_workbook(built, name, tmp_path, monkeypatch):
-    """Each case recalculated with SHEETKPI_PROCESSES=2 (every other unit tab rendered by a second
-    process) and =1: the same parts, byte for byte (the run's time fixed)."""
+def test_unit_tabs_rendered_by_a_second_process_or_in_windows_give_the_same_workbook(built, name, tmp_path,
+                                                                                     monkeypatch):
+    """Each case recalculated twice (the same date again: the keep checks) with SHEETKPI_PROCESSES=2
+    (every other unit tab rendered by a second process, "Lịch sử" held back meanwhile), =1, and =1
+    with every sheet edited and checked in windows of a few rows (as a big sheet is, see
+    _sheetxml.sheet_windows): the same parts, byte for byte, after each run (the run's time fixed)."""
+    from sheetkpi.workbook import _sheetxml
     from sheetkpi.workbook.book import FileBook
     from sheetkpi.workbook.package import Package
 
     case = CASES[name]
     parts = {}
-    for processes in ("1", "2"):
+    for way, processes, window in (("one", "1", _sheetxml.WINDOW), ("two", "2", _sheetxml.WINDOW),
+                                   ("windows", "1", 200)):
         monkeypatch.setenv(parallel.ENV, processes)
-        folder = tmp_path / processes
+        monkeypatch.setattr(_sheetxml, "WINDOW", window)
+        folder = tmp_path / way
         folder.mkdir()
         path = case_file(built, name, folder)
-        package = Package.open(path)
-        api.recalculate(FileBook(path, package), case.as_of, run_at=dt.datetime(2026, 7, 26, 8, 30))
-        package.save(path)
-        with zipfile.ZipFile(path) as zf:
-            parts[processes] = {info.filename: zf.read(info) for info in zf.infolist()}
-    assert [p for p in parts["1"] if parts["1"][p] != parts["2"].get(p)] == []
-    assert list(parts["1"]) == list(parts["2"])
+        for run in (1, 2):
+            package = Package.open(path)
+            api.recalculate(FileBook(path, package), case.as_of, run_at=dt.datetime(2026, 7, 26, 8, 30))
+            package.save(path)
+            with zipfile.ZipFile(path) as zf:
+                parts[way, run] = {info.filename: zf.read(info) for info in zf.infolist()}
+    for way in ("two", "windows"):
+        for run in (1, 2):
+            assert [p for p in parts["one", run] if parts["one", run][p] != parts[way, run].get(p)] == [], (way, run)
+            assert list(parts["one", run]) == list(parts[way, run])

@@ -414,6 +414,17 @@ def test_a_sheet_without_rows_or_with_prefixed_rows_is_one_window():
         assert windows[0].join() == xml.replace(b"<sheetData/>", b"<sheetData></sheetData>")
 
 
+def test_rows_waiting_for_a_promotion_go_on_into_the_next_window():
+    # The master of a shared formula overwritten on row 1: row 2 becomes master; until then, the
+    # rows written join lxml's batch, row 3 (written) too, whose untouched empty cell lxml writes
+    # as "<c .../>". A window ending after row 2 carries the batch on: the same bytes (found by review).
+    rows = ('<row r="1"><c r="A1"><f t="shared" ref="A1:A2" si="0">B1</f><v>1</v></c></row>'
+            '<row r="2"><c r="A2"><f t="shared" si="0"/><v>2</v></c></row>'
+            '<row r="3"><c r="B3"><v>3</v></c><c r="C3" s="1"></c></row>')
+    editor = check(sheet(rows), {1: (run(1, (5,)),), 3: (run(2, (7,)),)})
+    assert editor.lxml_rows == [1, 2, 3]
+
+
 def test_rows_without_numbers_promotions_and_new_rows_cross_windows_alike():
     # Row numbers implied by the rows before (across a window's edge), a shared formula whose
     # master is overwritten (its dependants in later windows), rows made between windows and after

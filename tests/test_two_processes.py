@@ -292,26 +292,44 @@ def test_unit_tabs_rendered_by_the_second_process_give_the_same_workbook(tmp_pat
 
 
 def test_history_is_written_here_while_the_second_process_renders_the_first_tabs(tmp_path, monkeypatch):
-    """"Lịch sử", planned before the units, is held back until unit tabs of parallel.LEAD times its
-    cells are sent, then written here (the second process is not idle meanwhile), and "Tổng hợp"
-    after the last tab; the same bytes as one process writes (see the test above)."""
+    """"Lịch sử", planned before the units, is held back until parallel.LEAD of the unit tabs are
+    sent, then written here (the second process is not idle meanwhile), and "Tổng hợp" after the
+    last tab; the same bytes as one process writes (see the test above)."""
     from sheetkpi.workbook import apply
 
-    events: list[tuple[str, str, int]] = []
+    events: list[tuple[str, str]] = []
     submit, apply_sheet = parallel.SheetRenderer.submit, apply.apply_sheet
     monkeypatch.setattr(parallel.SheetRenderer, "submit", lambda self, sheet, *a: (
-        events.append(("there", sheet.sheet, sheet.cell_count())), submit(self, sheet, *a))[1])
+        events.append(("there", sheet.sheet)), submit(self, sheet, *a))[1])
     monkeypatch.setattr(apply, "apply_sheet", lambda pkg, sheet, *a, **k: (
-        events.append(("here", sheet.sheet, sheet.cell_count())), apply_sheet(pkg, sheet, *a, **k))[1])
+        events.append(("here", sheet.sheet)), apply_sheet(pkg, sheet, *a, **k))[1])
     monkeypatch.setenv(parallel.ENV, "2")
     _recalc(B.copy_example(tmp_path), "2026-06-25")
-    where = [(side, name) for side, name, _ in events]
-    history = where.index(("here", "Lịch sử"))
-    sent_before = sum(cells for side, _, cells in events[:history] if side == "there")
-    assert events[history][2] > 0 and sent_before >= parallel.LEAD * events[history][2]
-    # Held no longer than that: the tab sent last before it was the one that made enough.
-    assert sent_before - events[history - 1][2] < parallel.LEAD * events[history][2]
-    assert where[0] == ("there", "KHĐT") and where[-1] == ("here", "Tổng hợp")
+    # Five unit tabs: "Lịch sử" after the second (0.3 × 5 = 1.5 tabs), no later.
+    assert 0 < parallel.LEAD * 5 <= 2
+    assert events == [("there", "KHĐT"), ("there", "XDMT"), ("here", "Lịch sử"), ("there", "DNLĐ"), ("there", "VP"),
+                     ("there", "BQLDA"), ("here", "Tổng hợp")]
+
+
+def test_a_sheet_held_back_is_written_here_as_soon_as_anything_else_is(tmp_path):
+    """Held back only when nothing it writes may add a date format at its render (a date without a
+    style); released by a unit tab the second process does not take, or by a sheet after the
+    units, which also ends the second process as ever (never alive while "Tổng hợp" is written)."""
+    from sheetkpi.writes import SheetWrites
+
+    path = B.copy_example(tmp_path)
+    for after, ended in ((SheetWrites(sheet="KHĐT", create=True), False), (SheetWrites(sheet="Tổng hợp"), True)):
+        renderer = parallel.SheetRenderer(path, {"KHĐT", "XDMT"})
+        try:
+            dated = SheetWrites(sheet="Lịch sử", cells={(3, 5): dt.date(2026, 6, 25)})
+            assert not renderer.holds_back(dated)
+            assert renderer.holds_back(SheetWrites(sheet="Lịch sử", styled_cells={(3, 5): (50.0, "history")}))
+            if ended:
+                renderer._taking = True  # (as after the unit tabs)
+            assert not renderer.takes(after)
+            assert not renderer._holding and renderer._ended is ended
+        finally:
+            renderer.close()
 
 
 def test_a_tab_needing_a_format_the_first_process_lacks_is_rendered_there(tmp_path, monkeypatch, renders):

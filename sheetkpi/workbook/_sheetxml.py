@@ -15,7 +15,8 @@ A row that changes takes one of two paths (:class:`SheetEditor`):
   re-declares the worksheet's namespaces, edited and serialized. It is also the oracle the byte path
   is tested against (``tests/test_sheet_editor.py``).
 
-A 100,000-row sheet is never built as one tree.
+A 100,000-row sheet is never built as one tree, nor held whole: it is read and edited in windows of
+rows as it is inflated (:func:`sheet_windows`), the same bytes whatever the windows.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain, repeat
@@ -246,14 +247,15 @@ def split_sheet(xml: bytes, part: str) -> SheetParts:
     return next(sheet_windows([xml], part, None))
 
 
-def sheet_windows(pieces: Iterable[bytes], part: str, size: int | None = WINDOW) -> Iterator[SheetParts]:
+def sheet_windows(pieces: Iterable[bytes], part: str, size: int | None) -> Iterator[SheetParts]:
     """A worksheet whose XML comes in ``pieces`` (see :meth:`Parts.pieces`) as windows of about
     ``size`` bytes of whole rows: each a :class:`SheetParts` whose rows are ``xml[start:end]``, all
     with the sheet's head, the last with its tail (the others with none). An edit of a big sheet
     holds a window of it, never the whole (``size`` None: one window, the whole sheet).
 
     A window ends after a row's end tag ("</row>"). From a comment, CDATA or processing instruction
-    among the rows on (which may hold that text without ending a row), the rest is one window.
+    among the rows on (which may hold that text without ending a row), or when no "</row>" ends a
+    window (prefixed rows), the rest is one window.
     """
     pieces = iter(pieces)
     data = b""
@@ -280,18 +282,30 @@ def sheet_windows(pieces: Iterable[bytes], part: str, size: int | None = WINDOW)
         return
     head, body, cut_from = data[: m.end()], data, m.end()
     windowed = size is not None
-    for piece in pieces:
-        body += piece
-        if windowed and len(body) - cut_from >= size:
-            cut = body.rfind(b"</row>", cut_from)
+    while True:
+        # As many windows as the bytes at hand hold, each ending at the first row's end past its size.
+        while windowed and len(body) - cut_from >= size:
+            cut = body.find(b"</row>", cut_from + max(size - 6, 0))
             if cut < 0:
-                continue
+                # No row ends past the size (prefixed rows, "</row >"): past a few MiB, the rest is
+                # gathered at once rather than copied again at each piece.
+                windowed = len(body) - cut_from < max(4 * size, 4 << 20)
+                break
             cut += 6
             if _has_marks(body, cut_from, cut) or body.find(end_tag[:-1], cut_from, cut) >= 0:
                 windowed = False  # the rest in one window
-                continue
+                break
             yield SheetParts(head, body, cut_from, cut, b"", ns, nsmap, root_tag)
-            body, cut_from = body[cut:], 0
+            cut_from = cut
+        if not windowed:  # the rest gathered at once (not copied again at each piece)
+            rest = list(pieces)
+            if rest:
+                body, cut_from = b"".join([body[cut_from:], *rest]), 0
+            break
+        piece = next(pieces, None)
+        if piece is None:
+            break
+        body, cut_from = body[cut_from:] + piece, 0
     # Found by its name (a search for a literal is many times faster than for a pattern starting with
     # "<"), then checked to end the tag.
     name = end_tag[:-1]
@@ -516,22 +530,31 @@ class SheetEditor:
         self._k, self._prev = 0, 0  # the next written row to place; the number of the last row passed
         out: list[bytes] = [self._head()]
         window = self.parts
+        self._carried: list[tuple[int, Runs, tuple[int, int] | None]] = []
         for following in chain(self.more, [None]):
             self.parts = window
             self.marked_up = _has_marks(window.xml, window.start, window.end)
-            yield from self._window(window, out, last=following is None)
+            carry = yield from self._window(window, out, last=following is None)
+            if carry:
+                # Rows of a batch held while a shared formula's promotion is pending go on with the
+                # next window's, as when the sheet is one window (see _window).
+                rows = carry + following.xml[following.start: following.end]
+                following = replace(following, xml=rows, start=len(carry), end=len(rows), _wrapper=None)
             window = following
         yield b"".join(out)
         yield self.parts.tail  # on its own: a laid-out sheet's merges can make it megabytes
 
-    def _window(self, parts: SheetParts, out: list[bytes], last: bool) -> Iterator[bytes]:
+    def _window(self, parts: SheetParts, out: list[bytes], last: bool) -> Generator[bytes, None, bytes]:
         """The pass over one window's rows, into ``out`` (handed on whenever it has grown); the
-        rows to create after every existing one come with the last."""
+        rows to create after every existing one come with the last. Returns the bytes of rows
+        waiting in a batch for a promotion, which start the next window (else b"")."""
         xml, rows, keys, k = parts.xml, self.rows, self.keys, self._k
         n = len(keys)
         last_target = keys[-1] if keys else 0
-        batch: list[tuple[int, Runs, tuple[int, int] | None]] = []  # consecutive rows for lxml
-        begin = pos = last_end = parts.start  # the source before pos is in out or in the batch, which starts at begin
+        # Consecutive rows for lxml: those carried from the window before, which are its start.
+        batch, self._carried = self._carried, []
+        begin = 0 if batch else parts.start  # the source before pos is in out or in the batch, which starts at begin
+        pos = last_end = parts.start
         byte_path, clear_from, promotions, heights = self.byte_path, self.clear_from, self.promotions, self.heights
         # After the last window's last row, a row that is never written: where the rows to create
         # after every existing one go.
@@ -594,10 +617,16 @@ class SheetEditor:
                 begin = start
             batch.append((row, runs, (start, end)))
             pos = end
+        self._k = k
+        if batch and promotions and not last:
+            # Held for a promotion: in one window, the next rows would join it (their bytes as lxml
+            # writes them), so they do in the next window.
+            self._carried = [(row, runs, span and (span[0] - begin, span[1] - begin)) for row, runs, span in batch]
+            return xml[begin: parts.end]
         if batch:  # a window's last rows (up to pos): the next window starts a batch of its own
             out.append(self._lxml(batch, begin))
         out.append(xml[pos: parts.end])
-        self._k = k
+        return b""
 
     def _with_clears(self, row: int, runs: Runs | None, start: int, end: int) -> Runs | None:
         """The runs of a row with the clear ranges over it added as runs of None (which empty the
@@ -1258,7 +1287,8 @@ def add_column_widths(parts: SheetParts, part: str, widths: dict[int, float]) ->
     else:  # <cols> comes right before <sheetData>
         head = head[: sheet_data.start()] + b"<" + prefix + b"cols>" + cols + b"</" + prefix + b"cols>" + \
             head[sheet_data.start():]
-    parse_xml(head + parts.tail, part)  # still well-formed: a broken sheet is never written
+    # Still well-formed (a broken sheet is never written): the head, closed as the sheet is.
+    parse_xml(head + b"</" + prefix + b"sheetData></" + parts.root_tag + b">", part)
     return replace(parts, head=head)
 
 
@@ -1327,6 +1357,8 @@ def keeps(pieces: Callable[[], Iterable[bytes]], part: str, cells: Mapping[tuple
         # (The cells first: a tab that changed differs at its first row.)
         if _has_marks(window.xml, window.start, window.end) or not _hold(window, cells, found, texts):
             return False
+        if not heights:
+            continue
         row = prev
         for start, _, row in iter_rows(window, part, prev):
             want = heights.get(row)

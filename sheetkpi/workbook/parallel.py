@@ -19,6 +19,7 @@ memory) or fails on anything but a damaged tab, the chunks it had taken are read
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import pickle
 import queue
@@ -48,12 +49,12 @@ CHUNKS = 16  # chunks of tabs shared out: finer balances better, each costs a ha
 # the renderer waits (evaluating and writing units 4.1 s); 4, 3.5 s; 6 and 8, 3.2–3.3 s; a tab's
 # writes wait pickled, a few hundred kB each.
 AHEAD = 6
-# A sheet this process renders before the unit tabs ("Lịch sử") is held back until unit tabs of LEAD
-# times its cells are sent, which the second process renders meanwhile. Measured: 100,000 KPIs, 1.0,
-# 3 % faster than none (265–267 MiB together instead of 261–263); 1.5, it no longer runs out of tabs
-# before "Lịch sử" is done here, but the units evaluated for it hold 275 MiB (300,000 KPIs: 696
-# instead of 671), for 0.5 % more.
-LEAD = 1.0
+# A sheet this process renders before the unit tabs ("Lịch sử") is held back until this share of the
+# unit tabs is sent, which the second process renders meanwhile. Measured at 100,000 KPIs: about
+# 0.3, 3 % faster than none (265–267 MiB together instead of 261–263); 0.45, it no longer runs out
+# of tabs before "Lịch sử" is done here, but the units evaluated for it hold 275 MiB (300,000 KPIs:
+# 696 instead of 671), for 0.5 % more.
+LEAD = 0.3
 # SHEETKPI_PROCESSES=1: always one process (a machine short of memory); =2: two whenever a Python
 # interpreter can be started, whatever the size; unset: as worth_it decides.
 ENV = "SHEETKPI_PROCESSES"
@@ -319,7 +320,7 @@ class SheetRenderer:
         self._gone = False  # the second process has stopped answering
         self._taking = False  # a unit tab has come
         self._holding = False  # a sheet is held back (see holds_back)
-        self._given = 0  # cells of the unit tabs sent since
+        self._given = 0  # unit tabs sent since
         self._child = _start("serve_renders", path)
         self._threads = [threading.Thread(target=target, args=(self._child,), daemon=True, name=f"sheetkpi-{name}")
                          for name, target in (("render-send", self._send_all), ("render-back", self._take_back))]
@@ -328,13 +329,17 @@ class SheetRenderer:
                 thread.start()
 
     def takes(self, sheet: SheetWrites) -> bool:
+        taken = self._takes(sheet)
+        if not taken:
+            self._holding = False  # a sheet held back is written here now (see apply_plan)
+        return taken
+
+    def _takes(self, sheet: SheetWrites) -> bool:
         if sheet.sheet not in self._sheets:
             # After the unit tabs, the second process finishes what it has and ends, its memory
             # given back before "Tổng hợp" is written here ("Lịch sử", held back, is written here
             # while it renders the first ones).
-            if self._holding:
-                self._holding = False  # rendered here now: the second process finishes its tabs meanwhile
-            elif self._taking and not self._ended:
+            if self._taking and not self._ended:
                 self._wind_up()
             return False
         self._taking = True
@@ -345,8 +350,11 @@ class SheetRenderer:
     def holds_back(self, sheet: SheetWrites) -> bool:
         """Whether ``sheet`` (not a unit tab) waits until this process has sent unit tabs to render
         while it is rendered here: one that comes before the first ("Lịch sử", which the second
-        process would otherwise wait for, idle)."""
-        if self._taking or self._child is None or self._gone or sheet.create or sheet.whole or sheet.chart:
+        process would otherwise wait for, idle). Not one that writes a date without a style (its
+        render may add a date format, which must come before the formats of the tabs after it, as
+        when one process writes every sheet)."""
+        if self._taking or self._child is None or self._gone or sheet.create or sheet.whole or sheet.chart \
+                or any(isinstance(value, dt.date) for value in sheet.cells.values()):
             return False
         self._holding, self._given = True, 0
         return True
@@ -354,7 +362,7 @@ class SheetRenderer:
     def busy_for(self, sheet: SheetWrites) -> bool:
         """Whether the unit tabs sent since ``sheet`` was held back keep the second process busy
         while it is rendered here (see :data:`LEAD`)."""
-        if self._given < LEAD * sheet.cell_count() and not self._gone:
+        if self._given < LEAD * len(self._sheets) and not self._gone:
             return False
         self._holding = False
         return True
@@ -364,7 +372,7 @@ class SheetRenderer:
         xml = pkg.styles_xml() if count != self._styles_count else None
         self._styles_count = count
         self._sent[sheet.sheet] = message = pickle.dumps((xml, sheet, styles), protocol=pickle.HIGHEST_PROTOCOL)
-        self._given += sheet.cell_count()
+        self._given += 1
         self._queue.put(message)
 
     def finish(self) -> list[tuple[str, SheetWrites | None, tuple | None]]:
