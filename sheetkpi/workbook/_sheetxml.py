@@ -1352,10 +1352,12 @@ def keeps(pieces: Callable[[], Iterable[bytes]], part: str, cells: Mapping[tuple
     :func:`sheet_windows`; a second time only when a cell to write was not found)."""
     found: set[tuple[int, int]] = set()
     texts: dict[str, bytes] = {}  # each text's inline string, made once (statuses repeat down a tab)
+    columns = frozenset(col for _, col in cells)
+    letters = {col_letter(col).encode(): col for col in columns}
     prev = 0
     for window in sheet_windows(pieces(), part, WINDOW):
         # (The cells first: a tab that changed differs at its first row.)
-        if _has_marks(window.xml, window.start, window.end) or not _hold(window, cells, found, texts):
+        if _has_marks(window.xml, window.start, window.end) or not _hold(window, cells, letters, found, texts):
             return False
         if not heights:
             continue
@@ -1379,19 +1381,18 @@ def keeps(pieces: Callable[[], Iterable[bytes]], part: str, cells: Mapping[tuple
     return not anywhere.intersection(missing)
 
 
-def _hold(parts: SheetParts, cells: Mapping[tuple[int, int], tuple[Any, int]], found: set[tuple[int, int]],
-          texts: dict[str, bytes]) -> bool:
+def _hold(parts: SheetParts, cells: Mapping[tuple[int, int], tuple[Any, int]], letters: dict[bytes, int],
+          found: set[tuple[int, int]], texts: dict[str, bytes]) -> bool:
     """Whether each of ``cells`` found among the rows of ``parts`` is a plain cell (r first, then s
     and t, nothing else: no formula, no rich text, no other attribute) holding that value as
     sheetkpi writes it, in that xf (unless :data:`ANY_STYLE`): a number in its <v>, a date as its
     serial number (no t="d"), a text as an inline string, None as no value (or no cell); those
-    found are added to ``found``. Found by one pattern over the columns, starting with a literal; a
-    cell there in any other form (prefixed, s before r, a shared text) is not found."""
+    found are added to ``found`` (``letters``: each column's letters, of the columns of ``cells``).
+    Found by one pattern over the columns, starting with a literal; a cell there in any other form
+    (prefixed, s before r, a shared text) is not found."""
     if not cells:
         return True
-    columns = frozenset(col for _, col in cells)
-    letters = {col_letter(col).encode(): col for col in columns}
-    for m in _plain_cells(columns).finditer(parts.xml, parts.start, parts.end):
+    for m in _plain_cells(frozenset(letters.values())).finditer(parts.xml, parts.start, parts.end):
         letter, row, s, t, v, text = m.groups()
         at = (int(row), letters[letter])
         want = cells.get(at)
