@@ -315,14 +315,15 @@ def test_a_sheet_held_back_is_written_here_as_soon_as_anything_else_is(tmp_path)
     """Held back only when nothing it writes may add a date format at its render (a date without a
     style); released by a unit tab the second process does not take, or by a sheet after the
     units, which also ends the second process as ever (never alive while "Tổng hợp" is written)."""
-    from sheetkpi.writes import SheetWrites
+    from sheetkpi.writes import Block, SheetWrites
 
     path = B.copy_example(tmp_path)
     for after, ended in ((SheetWrites(sheet="KHĐT", create=True), False), (SheetWrites(sheet="Tổng hợp"), True)):
         renderer = parallel.SheetRenderer(path, {"KHĐT", "XDMT"})
         try:
             dated = SheetWrites(sheet="Lịch sử", cells={(3, 5): dt.date(2026, 6, 25)})
-            assert not renderer.holds_back(dated)
+            in_block = SheetWrites(sheet="Lịch sử", blocks=[Block(3, 2, [[dt.date(2026, 6, 25)]], [None])])
+            assert not renderer.holds_back(dated) and not renderer.holds_back(in_block)
             assert renderer.holds_back(SheetWrites(sheet="Lịch sử", styled_cells={(3, 5): (50.0, "history")}))
             if ended:
                 renderer._taking = True  # (as after the unit tabs)

@@ -307,17 +307,44 @@ def sheet_windows(pieces: Iterable[bytes], part: str, size: int | None) -> Itera
             break
         body, cut_from = body[cut_from:] + piece, 0
     # Found by its name (a search for a literal is many times faster than for a pattern starting with
-    # "<"), then checked to end the tag.
+    # "<"), then checked to end the tag and not to stand in a comment, CDATA or instruction.
     name = end_tag[:-1]
     close = body.find(name, cut_from)
-    while close >= 0 and not _TAG_CLOSE.match(body, close + len(name)):
-        close = body.find(name, close + 1)
+    while close >= 0:
+        inside = _markup_around(body, cut_from, close)
+        if inside < 0 and _TAG_CLOSE.match(body, close + len(name)):
+            break
+        close = body.find(name, max(close + 1, inside))
     if close < 0:
         raise xml_invalid(part, "sheetData không được đóng")
     yield SheetParts(head, body, cut_from, close, body[close:], ns, nsmap, root_tag)
 
 
 _TAG_CLOSE = re.compile(rb"\s*>")
+_MARKUP_ENDS = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))
+
+
+def _markup_around(xml: bytes, start: int, at: int) -> int:
+    """Where the comment, CDATA section or processing instruction holding ``xml[at]`` ends (those
+    from ``start`` on), or -1 when none holds it."""
+    if not _has_marks(xml, start, at):
+        return -1
+    pos = start
+    while True:
+        found = [i for i in (xml.find(b"<!", pos, at), xml.find(b"<?", pos, at)) if i >= 0]
+        if not found:
+            return -1
+        begin = min(found)
+        for opening, closing in _MARKUP_ENDS:
+            if xml.startswith(opening, begin):
+                end = xml.find(closing, begin + len(opening))
+                end = len(xml) if end < 0 else end + len(closing)
+                break
+        else:
+            end = begin + 2  # ("<!" of nothing rows may hold: stepped over)
+        if end > at:
+            return end
+        pos = end
 
 
 def unwrap(wrapper: etree._Element) -> bytes:

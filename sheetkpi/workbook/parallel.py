@@ -354,7 +354,8 @@ class SheetRenderer:
         render may add a date format, which must come before the formats of the tabs after it, as
         when one process writes every sheet)."""
         if self._taking or self._child is None or self._gone or sheet.create or sheet.whole or sheet.chart \
-                or any(isinstance(value, dt.date) for value in sheet.cells.values()):
+                or any(isinstance(value, dt.date) for value in sheet.cells.values()) \
+                or any(isinstance(value, dt.date) for block in sheet.blocks for row in block.rows for value in row):
             return False
         self._holding, self._given = True, 0
         return True
