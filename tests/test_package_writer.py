@@ -142,6 +142,17 @@ def test_dates_in_a_1904_workbook(tmp_path):
     assert err.value.code == "value-invalid"
 
 
+@pytest.mark.parametrize("pr, held", [("", "46198"), ('<workbookPr date1904="true"/>', "44736")])
+def test_a_date_is_kept_only_as_its_serial_in_the_workbooks_date_system(tmp_path, pr, held):
+    # 25/06/2026 is 46198 from 1900 and 44736 from 1904: a cell holding the other system's serial
+    # shows another day (four years off), so it is written again, not kept.
+    other = "44736" if held == "46198" else "46198"
+    for serial, kept in ((held, True), (other, False)):
+        rows = f'<row r="1"><c r="A1" s="0"><v>{serial}</v></c></row>'
+        pkg = Package.open(build_xlsx(tmp_path / f"{serial}{bool(pr)}.xlsx", {"S": sheet_xml(rows)}, workbook_pr=pr))
+        assert pkg.would_keep("S", {(1, 1): (dt.date(2026, 6, 25), 0)}, {}) is kept
+
+
 def test_text_starting_with_equals_stays_text(tmp_path):
     src = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row>')})
     pkg = Package.open(src)

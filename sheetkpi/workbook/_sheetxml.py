@@ -21,7 +21,6 @@ rows as it is inflated (:func:`sheet_windows`), the same bytes whatever the wind
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
@@ -1366,7 +1365,6 @@ def _height_attrs(attrs: bytes, want: float) -> bytes:
 
 
 ANY_STYLE = -1  # (in keeps: a cell whose style is not checked, the writer keeping it)
-_EPOCH = dt.date(1899, 12, 30)  # a spreadsheet's day 0
 
 
 def keeps(pieces: Callable[[], Iterable[bytes]], part: str, cells: Mapping[tuple[int, int], tuple[Any, int]],
@@ -1412,8 +1410,9 @@ def _hold(parts: SheetParts, cells: Mapping[tuple[int, int], tuple[Any, int]], l
           found: set[tuple[int, int]], texts: dict[str, bytes]) -> bool:
     """Whether each of ``cells`` found among the rows of ``parts`` is a plain cell (r first, then s
     and t, nothing else: no formula, no rich text, no other attribute) holding that value as
-    sheetkpi writes it, in that xf (unless :data:`ANY_STYLE`): a number in its <v>, a date as its
-    serial number (no t="d"), a text as an inline string, None as no value (or no cell); those
+    sheetkpi writes it, in that xf (unless :data:`ANY_STYLE`): a number in its <v> (a date is given
+    as its serial number in the workbook's date system: no t="d"), a text as an inline string, None
+    as no value (or no cell); those
     found are added to ``found`` (``letters``: each column's letters, of the columns of ``cells``).
     Found by one pattern over the columns, starting with a literal; a cell there in any other form
     (prefixed, s before r, a shared text) is not found."""
@@ -1434,9 +1433,8 @@ def _hold(parts: SheetParts, cells: Mapping[tuple[int, int], tuple[Any, int]], l
                 texts.get(value) or texts.setdefault(value, inline_string(value).encode()))
         elif value is None:
             held = v is None and text is None and t in (None, b"n")
-        elif kind is float or kind is int or kind is dt.date:
-            number = (value - _EPOCH).days if kind is dt.date else value
-            held = t in (None, b"n") and text is None and v is not None and _number(v) == number
+        elif kind is float or kind is int:
+            held = t in (None, b"n") and text is None and v is not None and _number(v) == value
         else:
             held = False
         if not held:

@@ -13,6 +13,7 @@ original order (:mod:`._zip`); new parts go at the end. See docs/writer.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import posixpath
 import re
@@ -426,6 +427,10 @@ class Package:
         if any(part in held for held in (self._pending, self._layouts, self._new_widths, self._new_heights,
                                          self._drawing_refs)):
             return False
+        # A date held as the writer writes it: its serial number in this workbook's date system.
+        serial = self._values.serial
+        cells = {at: (serial(value) if isinstance(value, dt.date) else value, style)
+                 for at, (value, style) in cells.items()}
         return _sheetxml.keeps(lambda: self._parts.pieces(part), part, cells, heights)
 
     def set_freeze(self, sheet_name: str, row: int, col: int) -> None:
