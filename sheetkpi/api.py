@@ -132,10 +132,11 @@ def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.dat
         return history_writes(kpis, evaluation.as_of, evaluation.previous, data.history_sheet, data.history,
                               data.tracker.history)
 
-    # "Lịch sử" needs no unit evaluated: when it is there, it is written first, while this process
-    # holds the least (100,000 KPIs: its render then peaks at ~250 MiB, after the units at ~290). A
-    # sheet to add is added after "Tổng hợp", as the template orders them. (Styles a first run appends
-    # to the workbook come in the order the sheets use them: the same formats, in another order.)
+    # "Lịch sử" needs no unit evaluated: when it is there, it is planned first, while this process
+    # holds the least, and written then (a file book with a second process holds it back until that
+    # process has the first unit tabs to render meanwhile: SheetRenderer.holds_back). A sheet to add
+    # is added after "Tổng hợp", as the template orders them. (Styles a first run appends to the
+    # workbook come in the order the sheets use them: the same formats, in another order.)
     if data.history_sheet:
         yield history()
     for unit in evaluation.units if units is None else units:

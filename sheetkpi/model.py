@@ -170,6 +170,15 @@ class History(Mapping[Key, list[tuple[dt.date, float]]]):
     def __repr__(self) -> str:
         return f"History({dict(self)!r})"
 
+    def figure(self, key: Key, day: dt.date) -> float | None:
+        """The figure of ``key`` on ``day`` (None: no such key or date, or an empty cell), without
+        making its pairs."""
+        at = self._index.get(key)
+        if at is None or day not in self._dates:
+            return None
+        value = self._figures[at * len(self._dates) + self._dates.index(day)]
+        return value if value == value else None  # (NaN is not)
+
     def figure_dates(self) -> set[dt.date]:
         """The report dates whose column holds at least one figure."""
         n = len(self._dates)

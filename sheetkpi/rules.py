@@ -174,7 +174,7 @@ def evaluate_unit(
     date), each KPI's figure and status then and the unit's score then."""
     points = [history.get(history_key(k)) for k in unit.kpis]
     results = [evaluate_kpi(k, as_of, settings, p) for k, p in zip(unit.kpis, points)]
-    previous_score = _compare(results, points, previous) if previous else None
+    previous_score = _compare(results, history, previous) if previous else None
     weight_total = round2(sum(k.weight or 0.0 for k in unit.kpis))
     score_total = round2(sum(r.score for r in results))
     expected = round2(sum(expected_points(r) for r in results))
@@ -210,13 +210,13 @@ def expected_points(result: KpiResult) -> float:
     return (result.kpi.weight or 0.0) * result.expected_progress / 100.0
 
 
-def _compare(results: list[KpiResult], points: list, previous: dt.date) -> float | None:
-    """Fill each result's figure and status at the ``previous`` report (``points``: each result's
-    figures in "Lịch sử", or None); the unit's score then, with today's weights (None when none of
-    its KPIs had a figure then)."""
+def _compare(results: list[KpiResult], history, previous: dt.date) -> float | None:
+    """Fill each result's figure and status at the ``previous`` report (``history``: the figures in
+    "Lịch sử" by key); the unit's score then, with today's weights (None when none of its KPIs had a
+    figure then)."""
     total, any_figure = 0.0, False
-    for r, figures in zip(results, points):
-        figure = figure_on(figures, previous)
+    for r in results:
+        figure = figure_on(history, history_key(r.kpi), previous)
         if figure is None:
             continue
         any_figure = True
@@ -226,9 +226,12 @@ def _compare(results: list[KpiResult], points: list, previous: dt.date) -> float
     return round2(total) if any_figure else None
 
 
-def figure_on(points, day: dt.date) -> float | None:
-    """A KPI's figure in "Lịch sử" on ``day`` (``points``: its (date, progress) pairs, or None)."""
-    return dict(points or ()).get(day)
+def figure_on(history, key: tuple[str, str, int], day: dt.date) -> float | None:
+    """The figure in "Lịch sử" of the KPI ``key`` on ``day`` (``history``: its figures by key)."""
+    # (A History finds it in its table without making the KPI's pairs.)
+    if isinstance(history, History):
+        return history.figure(key, day)
+    return next((p for d, p in reversed(history.get(key) or ()) if d == day), None)
 
 
 def previous_report(history: dict, as_of: dt.date, start: dt.date) -> dt.date | None:

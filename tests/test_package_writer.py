@@ -1015,7 +1015,8 @@ def test_a_sheet_outlined_piece_by_piece_is_its_head_and_tail(tmp_path, monkeypa
                         lambda self, part: (xml[i:i + piece] for i in range(0, len(xml), piece)))
     outline, formulas = pkg._outline(pkg._worksheet("S").part)
     p = f"{prefix}:" if prefix else ""
-    assert outline == re.sub(rb"(<%ssheetData>).*(</%ssheetData>)" % (p.encode(), p.encode()), rb"\1\2", xml)
+    without_rows = re.sub(rb"(<%ssheetData>).*(</%ssheetData>)" % (p.encode(), p.encode()), rb"\1\2", xml)
+    assert outline.head + outline.tail == without_rows.replace(b"<sheetData/>", b"<sheetData></sheetData>")
     assert formulas == (b"<f" in xml or b":f>" in xml)
 
 

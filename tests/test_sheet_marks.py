@@ -122,7 +122,7 @@ def test_many_marked_rows_are_each_looked_at_once():
 
 
 def test_the_head_of_a_sheet_is_read_up_to_its_rows_whatever_their_prefix(tmp_path):
-    from sheetkpi.workbook._zip import read_member_head
+    from sheetkpi.workbook._parts import Parts
 
     xml = sheet('<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>' * 20000, prefix="x").replace(
         b"<x:sheetData>", b'<x:cols><x:col min="2" max="3" width="20" customWidth="1"/></x:cols><x:sheetData>')
@@ -130,7 +130,8 @@ def test_the_head_of_a_sheet_is_read_up_to_its_rows_whatever_their_prefix(tmp_pa
         path = tmp_path / f"{method}.zip"
         with zipfile.ZipFile(path, "w", method) as zf:
             zf.writestr("s.xml", xml)
-        head = read_member_head(path, zipfile.ZipFile(path).getinfo("s.xml"), b"sheetData", step=7)
+        with zipfile.ZipFile(path) as zf:
+            head = Parts(path, zf.infolist(), b"").read_head("s.xml", b"sheetData", step=7)
         assert head == xml[: xml.index(b"<x:sheetData")]
         assert _sheetxml.column_widths(head) == {2: 20.0, 3: 20.0} and _sheetxml.uncovered(head, [1, 2, 4]) == [1, 4]
 

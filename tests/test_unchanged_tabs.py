@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 
 from sheetkpi.layout import engine_digest
 from sheetkpi.workbook import _sheetxml
+from sheetkpi.workbook._values import Values
 
 from badinputs import sheet_part
 from lo_uno import require_uno
@@ -151,10 +152,10 @@ PREFIXED = b'<x:f xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/
     (TEXT, {}, ROWS.replace(b"<is><t>f&gt; of</t></is>", b"<is><r><rPr><b/></rPr><t>f&gt; of</t></r></is>"), False),
     # Rows out of order, no height asked: the cells decide, as before the keep check read in windows
     ({(1, 1): (1.0, ANY)}, {}, ROWS.replace(b'<row r="1" ', b'<row r="5" '), True),
-    # A date (given as its serial, 30/06/2026: see Package.would_keep) as its number, not as an ISO
-    # date (t="d")
-    ({(1, 1): (46203, ANY)}, {}, ROWS.replace(b"<v>1</v>", b"<v>46203</v>"), True),
-    ({(1, 1): (46203, ANY)}, {}, ROWS.replace(b'<c r="A1"><v>1</v>', b'<c r="A1" t="d"><v>2026-06-30</v>'), False),
+    # A date as its serial number (30/06/2026), not as an ISO date (t="d")
+    ({(1, 1): (dt.date(2026, 6, 30), ANY)}, {}, ROWS.replace(b"<v>1</v>", b"<v>46203</v>"), True),
+    ({(1, 1): (dt.date(2026, 6, 30), ANY)}, {},
+     ROWS.replace(b'<c r="A1"><v>1</v>', b'<c r="A1" t="d"><v>2026-06-30</v>'), False),
 ])
 def test_keeps_only_when_nothing_would_change(cells, heights, xml, kept, monkeypatch):
     assert _kept(SHEET % xml, cells, heights, monkeypatch) is kept
@@ -163,10 +164,11 @@ def test_keeps_only_when_nothing_would_change(cells, heights, xml, kept, monkeyp
 def _kept(xml: bytes, cells: dict, heights: dict, monkeypatch) -> bool:
     """Whether the sheet ``xml`` keeps the cells, read whole, then in pieces of 5 bytes and windows
     of a row (as a big sheet is): the same answer each way."""
-    whole = _sheetxml.keeps(lambda: [xml], "xl/worksheets/sheet1.xml", cells, heights)
+    serial = Values(date1904=False).serial
+    whole = _sheetxml.keeps(lambda: [xml], "xl/worksheets/sheet1.xml", cells, heights, serial)
     monkeypatch.setattr(_sheetxml, "WINDOW", 1)
     pieces = lambda: [xml[i:i + 5] for i in range(0, len(xml), 5)]  # noqa: E731
-    assert _sheetxml.keeps(pieces, "xl/worksheets/sheet1.xml", cells, heights) is whole
+    assert _sheetxml.keeps(pieces, "xl/worksheets/sheet1.xml", cells, heights, serial) is whole
     monkeypatch.undo()
     return whole
 

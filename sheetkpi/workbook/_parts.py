@@ -19,7 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from ._xml import CT_NS, PKG_REL_NS
-from ._zip import Packed, PackStream, iter_member, read_member, read_member_head
+from ._zip import CHUNK, Packed, PackStream, iter_member, read_member
 from .xmlsafe import InvalidPackageError, PackageError, parse_xml
 
 CONTENT_TYPES = "[Content_Types].xml"
@@ -105,29 +105,25 @@ class Parts:
                 raise
             raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc
 
-    def read_head(self, part: str, element: bytes, *, exact: bool = False) -> bytes:
+    def read_head(self, part: str, element: bytes, *, exact: bool = False, step: int = 1 << 16) -> bytes:
         """The bytes of ``part`` before the start tag of the first ``element`` (whatever its prefix;
-        all of it when absent), inflating no more of an unchanged part than that: the head of a
-        sheet, without its rows. ``exact``: before the first ``element`` itself (from its "<")."""
-        name = self._names.get(part.lower())
-        info = self._info.get(name) if name else None
-        if part in self._packed or part in self._bytes or info is None or part in self._removed \
-                or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            data = self.read(part)
-            at = data.find(element)
-            return data if at < 0 else data[:at if exact else max(data.rfind(b"<", 0, at), 0)]
-        try:
-            return read_member_head(self.path, info, element, exact=exact)
-        except (zlib.error, OSError, InvalidPackageError) as exc:
-            self.check_source()  # a file replaced since it was opened is not a broken one
-            if isinstance(exc, InvalidPackageError):
-                raise
-            raise InvalidPackageError("zip-corrupt", f"Không đọc được phần '{part}' của tệp: {exc}") from exc
+        all of it when absent), inflating no more of an unchanged part than that (``step`` bytes at
+        a time): the head of a sheet, without its rows. ``exact``: before the first ``element``
+        itself (from its "<"). Checked against the CRC only when read to its end."""
+        data = bytearray()
+        for piece in self.pieces(part, step):
+            seen = max(0, len(data) - len(element))  # a name may straddle two pieces
+            data += piece
+            at = data.find(element, seen)
+            if at >= 0:
+                return bytes(data[:at if exact else max(data.rfind(b"<", 0, at), 0)])
+        return bytes(data)
 
-    def pieces(self, part: str) -> Iterator[bytes]:
-        """The current bytes of ``part`` (see :meth:`read`) in pieces of about a MiB, an unchanged
-        part of the file inflated as they are asked for: a pass over a large sheet that keeps little
-        of it never holds it whole (checked as :meth:`read` checks it, after the last piece)."""
+    def pieces(self, part: str, step: int = CHUNK) -> Iterator[bytes]:
+        """The current bytes of ``part`` (see :meth:`read`) in pieces of about ``step`` bytes, an
+        unchanged part of the file inflated as they are asked for: a pass over a large sheet that
+        keeps little of it never holds it whole (checked as :meth:`read` checks it, after the last
+        piece)."""
         name = self._names.get(part.lower())
         info = self._info.get(name) if name else None
         if part in self._packed or part in self._bytes or info is None or part in self._removed \
@@ -135,7 +131,7 @@ class Parts:
             yield self.read(part)
             return
         try:
-            yield from iter_member(self.path, info)
+            yield from iter_member(self.path, info, step)
         except (zlib.error, OSError, InvalidPackageError) as exc:
             self.check_source()  # a file replaced since it was opened is not a broken one
             if isinstance(exc, InvalidPackageError):

@@ -21,6 +21,7 @@ rows as it is inflated (:func:`sheet_windows`), the same bytes whatever the wind
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
@@ -257,12 +258,11 @@ def sheet_windows(pieces: Iterable[bytes], part: str, size: int | None) -> Itera
     window (prefixed rows), the rest is one window.
     """
     pieces = iter(pieces)
-    data = b""
+    data, m = b"", None
     for piece in pieces:
         data += piece
-        if _SHEETDATA.search(data):
+        if m := _SHEETDATA.search(data):
             break
-    m = _SHEETDATA.search(data)
     root = _ROOT.search(data)
     if not m or not root:
         raise xml_invalid(part, "thiếu sheetData")
@@ -1368,13 +1368,14 @@ ANY_STYLE = -1  # (in keeps: a cell whose style is not checked, the writer keepi
 
 
 def keeps(pieces: Callable[[], Iterable[bytes]], part: str, cells: Mapping[tuple[int, int], tuple[Any, int]],
-          heights: dict[int, float]) -> bool:
+          heights: dict[int, float], serial: Callable[[dt.date], float]) -> bool:
     """Whether writing ``cells`` ((row, column) -> (value, xf index), :data:`ANY_STYLE` for a cell
     that keeps its own) and growing rows to ``heights`` leaves the sheet as it is: no row shorter
     than asked, no comment or processing instruction among the rows (only a parse would tell what
     they hide), and each cell already written as sheetkpi writes that value (see :func:`_hold`).
     ``pieces()`` gives the sheet's XML in pieces, read in windows of rows (see
-    :func:`sheet_windows`; a second time only when a cell to write was not found)."""
+    :func:`sheet_windows`; a second time only when a cell to write was not found); ``serial`` a
+    date's number in the workbook's date system (see :meth:`Values.serial`)."""
     found: set[tuple[int, int]] = set()
     texts: dict[str, bytes] = {}  # each text's inline string, made once (statuses repeat down a tab)
     columns = frozenset(col for _, col in cells)
@@ -1382,7 +1383,7 @@ def keeps(pieces: Callable[[], Iterable[bytes]], part: str, cells: Mapping[tuple
     prev = 0
     for window in sheet_windows(pieces(), part, WINDOW):
         # (The cells first: a tab that changed differs at its first row.)
-        if _has_marks(window.xml, window.start, window.end) or not _hold(window, cells, letters, found, texts):
+        if _has_marks(window.xml, window.start, window.end) or not _hold(window, cells, letters, serial, found, texts):
             return False
         if not heights:
             continue
@@ -1407,12 +1408,11 @@ def keeps(pieces: Callable[[], Iterable[bytes]], part: str, cells: Mapping[tuple
 
 
 def _hold(parts: SheetParts, cells: Mapping[tuple[int, int], tuple[Any, int]], letters: dict[bytes, int],
-          found: set[tuple[int, int]], texts: dict[str, bytes]) -> bool:
+          serial: Callable[[dt.date], float], found: set[tuple[int, int]], texts: dict[str, bytes]) -> bool:
     """Whether each of ``cells`` found among the rows of ``parts`` is a plain cell (r first, then s
     and t, nothing else: no formula, no rich text, no other attribute) holding that value as
-    sheetkpi writes it, in that xf (unless :data:`ANY_STYLE`): a number in its <v> (a date is given
-    as its serial number in the workbook's date system: no t="d"), a text as an inline string, None
-    as no value (or no cell); those
+    sheetkpi writes it, in that xf (unless :data:`ANY_STYLE`): a number in its <v>, a date as its
+    ``serial`` number (no t="d"), a text as an inline string, None as no value (or no cell); those
     found are added to ``found`` (``letters``: each column's letters, of the columns of ``cells``).
     Found by one pattern over the columns, starting with a literal; a cell there in any other form
     (prefixed, s before r, a shared text) is not found."""
@@ -1433,8 +1433,9 @@ def _hold(parts: SheetParts, cells: Mapping[tuple[int, int], tuple[Any, int]], l
                 texts.get(value) or texts.setdefault(value, inline_string(value).encode()))
         elif value is None:
             held = v is None and text is None and t in (None, b"n")
-        elif kind is float or kind is int:
-            held = t in (None, b"n") and text is None and v is not None and _number(v) == value
+        elif kind is float or kind is int or isinstance(value, dt.date):
+            number = serial(value) if isinstance(value, dt.date) else value
+            held = t in (None, b"n") and text is None and v is not None and _number(v) == number
         else:
             held = False
         if not held:

@@ -235,22 +235,6 @@ def iter_member(path: Path, info: zipfile.ZipInfo, step: int = CHUNK) -> Iterato
         raise InvalidPackageError("zip-corrupt", f"Phần '{info.filename}' của tệp bị hỏng (sai kích thước hoặc CRC).")
 
 
-def read_member_head(path: Path, info: zipfile.ZipInfo, element: bytes, step: int = 1 << 16, *,
-                     exact: bool = False) -> bytes:
-    """The content of a stored or deflated member before the start tag of the first ``element``
-    (whatever its prefix; all of it when absent), inflated a step at a time until the element's
-    name shows (see :func:`iter_member`; checked against the CRC only when read to its end).
-    ``exact``: before the first ``element`` itself (a start tag as written, from its "<")."""
-    data = bytearray()
-    for piece in iter_member(path, info, step):
-        seen = max(0, len(data) - len(element))  # a name may straddle two steps
-        data += piece
-        at = data.find(element, seen)
-        if at >= 0:
-            return bytes(data[:at if exact else max(data.rfind(b"<", 0, at), 0)])
-    return bytes(data)
-
-
 BIG_PART = 4 << 20  # parts inflated into a buffer of their final size (see inflate)
 
 

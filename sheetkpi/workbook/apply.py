@@ -82,7 +82,7 @@ def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites], *, helper:
         if helper is not None and helper.takes(sheet):
             helper.submit(sheet, style.resolve(sheet), pkg)
             count += sheet.cell_count()
-            if waiting is not None and helper.busy_for(waiting):
+            if waiting is not None and helper.busy_for():
                 count += apply_sheet(pkg, waiting, style, empty=streamed)
                 waiting = None
             continue
@@ -153,7 +153,7 @@ class SheetHelper(Protocol):
 
     def holds_back(self, sheet: SheetWrites) -> bool: ...
 
-    def busy_for(self, sheet: SheetWrites) -> bool: ...
+    def busy_for(self) -> bool: ...
 
     def submit(self, sheet: SheetWrites, styles: dict[str, int], pkg: Package) -> None: ...
 

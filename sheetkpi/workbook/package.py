@@ -13,7 +13,6 @@ original order (:mod:`._zip`); new parts go at the end. See docs/writer.md.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import posixpath
 import re
@@ -76,7 +75,6 @@ _GIVE_BACK_EVERY = 8 << 20  # bytes of XML rendered: then the memory freed is gi
 _ROW_START = re.compile(rb'<row r="(\d+)"([^>]*?)(/?)>')
 _HEIGHT_ATTRS = re.compile(rb'\s(?:ht|customHeight)="[^"]*"')
 _SHEET_DATA_START = re.compile(rb"<((?:[A-Za-z_][\w.\-]*:)?)sheetData[\s/>]")
-_SHEET_DATA_CLOSE = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?sheetData\s*>")
 _SHEET_DATA_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?sheetData\s*>|<(?:[A-Za-z_][\w.\-]*:)?sheetData\s*/>")
 _HEADER_FOOTER = ('<headerFooter><oddFooter>&amp;C&amp;"Times New Roman,Regular"Trang &amp;P/&amp;N</oddFooter>'
                   "</headerFooter>")
@@ -316,8 +314,7 @@ class Package:
             self._layouts[sheet.part] = _Layout(drawing_rid=self._layouts[sheet.part].drawing_rid)
         else:
             outline, formulas = self._outline(sheet.part)
-            rid = self._drawing_refs.pop(sheet.part, None) or _sheetxml.drawing_rid(split_sheet(outline, sheet.part),
-                                                                                     sheet.part)
+            rid = self._drawing_refs.pop(sheet.part, None) or _sheetxml.drawing_rid(outline, sheet.part)
             if formulas:
                 self._recalculate_on_load()  # formulas gone: the calcChain must not name them
                 self._removed_formulas.setdefault(sheet.sheet_id, set()).add(None)
@@ -327,39 +324,15 @@ class Package:
         self._clears.pop(sheet.part, None)
         self._pending.add(sheet.part)
 
-    def _outline(self, part: str) -> tuple[bytes, bool]:
-        """A worksheet without its rows (its head, an empty <sheetData>, its tail), and whether it
-        holds a formula: from one pass over the part that keeps no row (a "Tổng hợp" of 100,000
-        KPIs is 48 MB of rows, which the pass would otherwise hold at once)."""
-        head = b""
-        tail: bytearray | None = None
-        carry = b""  # the end of the bytes looked at, for what a piece boundary cuts
+    def _outline(self, part: str) -> tuple[_sheetxml.SheetParts, bool]:
+        """A worksheet's head and tail (the last of its windows of rows, see
+        :func:`_sheetxml.sheet_windows`), and whether it holds a formula: from one pass over the part
+        that keeps no more than a window of rows (a "Tổng hợp" of 100,000 KPIs is 48 MB of rows)."""
+        marks = (b"<f", b":f>")  # (a "<f" in the tail, <formula> of a rule, counts too: as it always did)
         formulas = False
-        for piece in self._parts.pieces(part):
-            data = carry + piece
-            formulas = formulas or b"<f" in data or b":f>" in data
-            if tail is not None:
-                tail += piece
-                continue
-            if not head:
-                start = _SHEET_DATA_START.search(data)
-                close = data.find(b">", start.end() - 1) if start else -1
-                if close < 0:
-                    carry = data  # (the head is short: kept until its <sheetData> tag is whole)
-                    continue
-                if data[close - 1] == 0x2F:  # <sheetData/>: no rows
-                    head, tail = data[:close + 1], bytearray(data[close + 1:])
-                    continue
-                head, data = data[:close + 1], data[close + 1:]
-            end = _SHEET_DATA_CLOSE.search(data)
-            if end is not None:
-                tail = bytearray(data[end.start():])
-                carry = b""
-                continue
-            carry = data[-64:]  # (only a closing tag a boundary cuts is looked for in it)
-        if not head or tail is None:
-            return bytes(head or carry), formulas  # not a worksheet as expected: split_sheet tells why
-        return head + bytes(tail), formulas
+        for window in _sheetxml.sheet_windows(self._parts.pieces(part), part, _sheetxml.WINDOW):
+            formulas = formulas or any(window.xml.find(mark, window.start, window.end) >= 0 for mark in marks)
+        return window, formulas or any(mark in window.head or mark in window.tail for mark in marks)
 
     def set_column_widths(self, sheet_name: str, widths: dict[int, float]) -> None:
         """Column widths (in characters): of every column asked for in a sheet sheetkpi lays out; in
@@ -427,11 +400,7 @@ class Package:
         if any(part in held for held in (self._pending, self._layouts, self._new_widths, self._new_heights,
                                          self._drawing_refs)):
             return False
-        # A date held as the writer writes it: its serial number in this workbook's date system.
-        serial = self._values.serial
-        cells = {at: (serial(value) if isinstance(value, dt.date) else value, style)
-                 for at, (value, style) in cells.items()}
-        return _sheetxml.keeps(lambda: self._parts.pieces(part), part, cells, heights)
+        return _sheetxml.keeps(lambda: self._parts.pieces(part), part, cells, heights, self._values.serial)
 
     def set_freeze(self, sheet_name: str, row: int, col: int) -> None:
         """Freeze the rows above ``row`` and the columns left of ``col`` (a sheet sheetkpi lays out)."""

@@ -360,8 +360,8 @@ class SheetRenderer:
         self._holding, self._given = True, 0
         return True
 
-    def busy_for(self, sheet: SheetWrites) -> bool:
-        """Whether the unit tabs sent since ``sheet`` was held back keep the second process busy
+    def busy_for(self) -> bool:
+        """Whether the unit tabs sent since a sheet was held back keep the second process busy
         while it is rendered here (see :data:`LEAD`)."""
         if self._given < LEAD * len(self._sheets) and not self._gone:
             return False

@@ -80,7 +80,7 @@ def history_writes(
                 out.styled_cells[(row, c)] = (value, "text")
             out.fit_rows[row] = {3: kpi.title}  # the row grows to show the title whole
         figures[row] = recorded_progress(kpi, effective_progress(kpi))
-        before = figure_on(history.get(key), previous) if compare else None
+        before = figure_on(history, key, previous) if compare else None
         if before is not None and (figures[row] or 0) < before:
             fell.add(row)
     # Cells that held a figure before (this date's, or another date's before the move) are all
