@@ -947,6 +947,75 @@ def test_parts_deflated_in_chunks_are_the_bytes_of_one_call():
     assert (packed.crc, packed.size, packed.content()) == (zlib.crc32(data), len(data), data)
 
 
+def test_a_segment_packed_on_its_own_reads_in_the_middle_of_a_part():
+    """A part's lower rows deflated apart (by the second process, see package.SEGMENT_ROWS) and
+    put between the rows above and the tail: the part reads as the three one after the other, its
+    CRC and size those of the whole; the segment is the same bytes with a deflating thread or not."""
+    import random
+    import zlib
+
+    rng = random.Random(9)
+    rows = [f'<row r="{r}"><c r="A{r}"><v>{rng.random()}</v></c></row>'.encode() for r in range(1, 40_000)]
+    above, below, tail = b"<head>" + b"".join(rows[:15_000]), rows[15_000:], b"</sheetData>" * 3
+    segment = zip_module.pack_segment(below)
+    assert zip_module.pack_segment(iter(below), zip_module.Deflater()) == segment
+    whole = above + b"".join(below) + tail
+    for deflater in (None, zip_module.Deflater()):
+        stream = zip_module.PackStream(deflater, zipfile.ZIP_DEFLATED)
+        stream.write(above)
+        stream.insert(segment)
+        stream.write(tail)
+        packed = stream.close().packed()
+        assert (zlib.decompress(packed.payload, -15), packed.crc, packed.size) == (whole, zlib.crc32(whole), len(whole))
+    first = zip_module.PackStream(None, zipfile.ZIP_DEFLATED)  # (a segment may start the part, or end it)
+    first.insert(segment)
+    assert first.close().packed().content() == b"".join(below)
+    with pytest.raises(ValueError):
+        zip_module.PackStream(None, zipfile.ZIP_STORED).insert(segment)
+
+
+@pytest.mark.parametrize("sizes", [(0, 0), (1, 0), (0, 1), (7, 5), (zip_module.CHUNK - 1, zip_module.CHUNK + 1),
+                                   (3, 3 * zip_module.CHUNK + 17)])
+def test_the_crc_of_two_parts_joined_is_found_from_theirs(sizes):
+    import zlib
+
+    first, second = os.urandom(sizes[0]), os.urandom(sizes[1])
+    assert zip_module.crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == zlib.crc32(first + second)
+
+
+def _laid_out_book(tmp_path: Path, name: str) -> Path:
+    """A sheet sheetkpi lays out whole, of 60 rows: texts, numbers, dates, empty cells with a
+    style, heights and merges, as "Tổng hợp" has them."""
+    pkg = Package.open(build_xlsx(tmp_path / f"{name}.xlsx", {"S": sheet_xml("")}))
+    pkg.add_sheet("Tổng hợp")
+    style, date = pkg.add_style(border=True, wrap=True), pkg.add_style(num_fmt="dd/mm/yyyy")
+    rows = [[f"Phòng {r} & <Ban>", r * 1.5, dt.date(2026, 1 + r % 12, 1), None, "x" * (r % 70)] for r in range(60)]
+    pkg.write_rows("Tổng hợp", 1, 1, rows, row_styles=[[style, style, date, style, style]] * 60)
+    pkg.set_row_heights("Tổng hợp", {r: 30.6 for r in range(2, 61, 3)})
+    pkg.merge_cells("Tổng hợp", [(r, 4, r, 5) for r in range(1, 61)])
+    out = tmp_path / f"{name}-out.xlsx"
+    pkg.save(out)
+    return out
+
+
+def test_a_big_laid_out_sheet_is_packed_in_two_and_reads_the_same(tmp_path, monkeypatch):
+    """Above package.SEGMENT_ROWS rows, a laid-out sheet's lower rows are rendered and packed on
+    their own: the file holds the very XML it holds when it is packed whole."""
+    from sheetkpi.workbook import package as package_module
+
+    whole = _laid_out_book(tmp_path, "whole")
+    monkeypatch.setattr(package_module, "SEGMENT_ROWS", 20)
+    split = _laid_out_book(tmp_path, "split")
+    with zipfile.ZipFile(whole) as a, zipfile.ZipFile(split) as b:
+        assert a.namelist() == b.namelist()
+        assert [a.read(n) for n in a.namelist()] == [b.read(n) for n in b.namelist()]  # (CRCs checked)
+        part = "xl/worksheets/sheet2.xml"
+        assert a.getinfo(part).compress_size != b.getinfo(part).compress_size  # packed in two, indeed
+    sheet = load_workbook(split)["Tổng hợp"]
+    assert (sheet["A60"].value, sheet["B60"].value, sheet["C60"].value) == ("Phòng 59 & <Ban>", 88.5, dt.datetime(2026, 12, 1))
+    assert sheet.row_dimensions[59].height == 30.6 and "D60:E60" in sheet.merged_cells
+
+
 def test_a_source_removed_after_open_is_reported_as_changed(tmp_path):
     work = build_xlsx(tmp_path / "book.xlsx", {"S": sheet_xml("")})
     pkg = Package.open(work)

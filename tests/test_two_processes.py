@@ -314,7 +314,8 @@ def test_history_is_written_here_while_the_second_process_renders_the_first_tabs
 def test_a_sheet_held_back_is_written_here_as_soon_as_anything_else_is(tmp_path):
     """Held back only when nothing it writes may add a date format at its render (a date without a
     style); released by a unit tab the second process does not take, or by a sheet after the
-    units, which also ends the second process as ever (never alive while "Tổng hợp" is written)."""
+    units, which also ends the second process as ever (never alive while "Tổng hợp" is written:
+    only the lean one that packs its lower rows is, see the tests below)."""
     from sheetkpi.writes import Block, SheetWrites
 
     path = B.copy_example(tmp_path)
@@ -384,3 +385,81 @@ def test_a_damaged_history_read_here_while_the_second_process_reads_tabs_is_told
     assert shared.value.code == alone.value.code and shared.value.message == alone.value.message
     assert "Lịch sử" in shared.value.message
     assert started and all(child is not None and child.poll() is not None for child in started)
+
+
+# ---------------------------------------------------------------------------------------------
+# "Tổng hợp"'s lower rows packed by a process of their own (SheetRenderer.segments)
+
+
+def _raw(path: Path) -> dict[str, bytes]:
+    """Each member's bytes as stored (compressed), with its CRC and sizes."""
+    from sheetkpi.workbook._zip import data_offset
+
+    with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
+        out = {}
+        for info in zf.infolist():
+            fh.seek(data_offset(fh, info))
+            out[info.filename] = (info.CRC, info.file_size, fh.read(info.compress_size))
+        return out
+
+
+@pytest.fixture
+def split_summary(monkeypatch):
+    """"Tổng hợp" of the example (60-odd rows) packed in two, its lower rows sent three at a time;
+    returns the processes started and whether this process packed the rows itself."""
+    from sheetkpi.workbook import package
+
+    monkeypatch.setattr(package, "SEGMENT_ROWS", 20)
+    monkeypatch.setattr(parallel, "SEGMENT_CHUNK", 3)
+    seen = {"started": [], "here": 0}
+    start, pack = parallel._start, parallel.pack_segment
+    monkeypatch.setattr(parallel, "_start", lambda serving, *a: seen["started"].append(serving) or start(serving, *a))
+
+    def packed_here(*args):
+        seen["here"] += 1
+        return pack(*args)
+    monkeypatch.setattr(parallel, "pack_segment", packed_here)
+    return seen
+
+
+def test_summary_rows_packed_by_a_process_of_their_own_give_the_same_bytes(tmp_path, monkeypatch, split_summary):
+    """Two months of the example with one process and with two: every member the same bytes as
+    stored, "Tổng hợp" packed in two by both (it differs from a whole one), its lower rows by the
+    third process in the second case; LibreOffice reads the sheet whole."""
+    import support
+
+    books = {}
+    for processes in ("1", "2"):
+        monkeypatch.setenv(parallel.ENV, processes)
+        books[processes] = path = B.copy_example(tmp_path / processes)
+        _recalc(path, "2026-06-25")
+        _recalc(path, "2026-07-25")
+    assert split_summary["started"].count("serve_segments") == 2 and split_summary["here"] == 0
+    assert _raw(books["1"]) == _raw(books["2"])
+    shown = support.sheets_as_csv(books["2"], tmp_path / "csv")["Tổng hợp"]
+    sheet = load_workbook(books["2"])["Tổng hợp"]
+    assert sheet.max_row > 20 and len(shown) >= sheet.max_row
+    last = [c.value for c in sheet[sheet.max_row] if c.value is not None]
+    assert last and [v for v in shown[sheet.max_row - 1] if v][: 1] == [str(last[0])]
+
+
+@pytest.mark.parametrize("packer", ["pass", "answers-none"])
+def test_rows_a_process_could_not_pack_are_packed_here(tmp_path, monkeypatch, split_summary, packer):
+    """The process that packs the lower rows ends at once, or answers that it could not: they are
+    packed here, the same bytes as one process writes."""
+    script = ("pass" if packer == "pass" else
+              "import sys\nfrom sheetkpi.workbook._pipes import answers, receive, send\n"
+              "asks, out = sys.stdin.buffer, answers()\n"
+              "while (message := receive(asks)) is not None:\n"
+              "    if isinstance(message, str): send(out, None)\n")
+    command = parallel._child_command
+    monkeypatch.setattr(parallel, "_child_command", lambda serving="serve": (
+        [sys.executable, "-c", script] if serving == "serve_segments" else command(serving)))
+    raw = {}
+    for processes in ("1", "2"):
+        monkeypatch.setenv(parallel.ENV, processes)
+        path = B.copy_example(tmp_path / processes)
+        _recalc(path, "2026-06-25")
+        raw[processes] = _raw(path)
+    assert split_summary["started"].count("serve_segments") == 1 and split_summary["here"] == 1
+    assert raw["1"] == raw["2"]

@@ -452,6 +452,27 @@ def _simple_run(col: int, count: int) -> re.Pattern:
     ))
 
 
+def new_rows(rows: dict[int, Runs], heights: Mapping[int, float], part: str) -> Iterator[bytes]:
+    """The XML of ``rows`` created below every row of a sheet, as the sheet editor writes them
+    when no column's style is tracked (see :meth:`SheetEditor.leave`): a value without a style
+    whose cell would need a format (a date) is refused (ValueError), as nothing here adds one."""
+    editor = SheetEditor(_rows_alone(), part, rows, [], _no_fallback, heights=heights)
+    if editor.tracked:
+        raise ValueError("a row to render alone writes a value without a style")
+    return editor.run()
+
+
+@lru_cache(maxsize=1)
+def _rows_alone() -> SheetParts:
+    """A sheet with no rows, and neither head nor tail: what the editor makes of it is the rows."""
+    empty = split_sheet(f'<worksheet xmlns="{MAIN_NS}"><sheetData/></worksheet>'.encode(), "xl/worksheets/rows.xml")
+    return replace(empty, head=b"", tail=b"")
+
+
+def _no_fallback(kind: str) -> int:
+    raise ValueError(f"a {kind} format would be needed")
+
+
 def _body(value: object) -> str:
     """What follows a cell's attributes (r, s) for ``value``, as lxml's :meth:`SheetEditor._write`
     leaves it: a text as an inline string, a number in its <v>, nothing as an empty cell."""
@@ -548,6 +569,18 @@ class SheetEditor:
             if hi > c2:
                 c2 = hi
         return tracked, ((r1, c1, r2, c2) if r2 else None)
+
+    def leave(self, first: int) -> dict[int, Runs]:
+        """Leave the rows to create from row ``first`` on to another render (:func:`new_rows`,
+        the same bytes when no column's style is tracked) and return their runs. Only in a sheet
+        read as one window, with no row from ``first`` on. (The extent of the written cells, which
+        <dimension> covers, stays the whole sheet's.)"""
+        if self.tracked or self.more or any(row >= first for _, _, row in iter_rows(self.parts, self.part)):
+            raise ValueError("rows left to another render must be new ones, in untracked columns")
+        kept = [row for row in self.keys if row < first]
+        left = {row: self.rows.pop(row) for row in self.keys[len(kept):]}  # (not held here meanwhile)
+        self.keys = kept
+        return left
 
     # -- the pass ---------------------------------------------------------------------------
 

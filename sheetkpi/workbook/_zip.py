@@ -1,6 +1,7 @@
 """Zip I/O of the package: a part read at its offset, unchanged parts copied as their raw
 compressed bytes (:class:`ZipWriter`), changed parts deflated as they are rendered, by a worker
-thread while the next ones render (:class:`PackStream`, :class:`Deflater`)."""
+thread while the next ones render (:class:`PackStream`, :class:`Deflater`); a part's middle may be
+deflated elsewhere, on its own (:func:`pack_segment`, :meth:`PackStream.insert`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import struct
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from .xmlsafe import InvalidPackageError, PackageError, PackageLimitError
 
 CHUNK = 1 << 20  # a part's rendered bytes are deflated in chunks of about this size
 JOB = 2 << 20  # bytes handed to the deflating thread at a time
+LEVEL = 6  # zlib's default: bench/run.py finds it from what is written (docs/performance.md says why)
 IN_FLIGHT = 2  # jobs waiting for it at most: bounds what a fast renderer piles up
 
 
@@ -50,11 +52,13 @@ class PackStream:
 
     A part is deflated chunk by chunk either way; the chunks depend only on the content, so the
     output is deterministic, and the same bytes as deflating the whole part in one call (chunks
-    are far larger than deflate's window; tests/test_package_writer.py checks it).
+    are far larger than deflate's window; tests/test_package_writer.py checks it). A segment packed
+    on its own (:func:`pack_segment`) may be put in the middle (:meth:`insert`).
     """
 
-    def __init__(self, deflater: Deflater | None, compress_type: int):
+    def __init__(self, deflater: Deflater | None, compress_type: int, *, segment: bool = False):
         self._deflater = deflater
+        self._segment = segment  # the middle of a part (see pack_segment): it ends, not finishes
         self.method = zipfile.ZIP_STORED if compress_type == zipfile.ZIP_STORED else zipfile.ZIP_DEFLATED
         self._packer = None  # made by the first chunk, in the thread that deflates
         self._pieces: list[bytes] = []
@@ -71,6 +75,19 @@ class PackStream:
         self._gathered += len(piece)
         if self._gathered >= CHUNK:
             self._send(final=False)
+
+    def insert(self, segment: Packed) -> None:
+        """Put ``segment`` (from :func:`pack_segment`) after the pieces written so far: what was
+        deflated before it ends at a byte boundary, what comes after it is deflated afresh (neither
+        refers to the other's bytes, so the stream reads as their concatenation)."""
+        if self.method != zipfile.ZIP_DEFLATED or segment.method != zipfile.ZIP_DEFLATED:
+            raise ValueError("a segment goes only into a deflated part")
+        if self._pieces:
+            self._send(final=False)
+        if self._deflater is None:
+            self.pack(segment, False)
+        else:
+            self._deflater.add(self, segment, False)
 
     def close(self) -> PackStream:
         """No more pieces; the packing may still be going on (see :meth:`packed`)."""
@@ -95,18 +112,26 @@ class PackStream:
         else:
             self._deflater.add(self, chunk, final)
 
-    def pack(self, chunk: bytes, final: bool) -> None:
-        """Pack the next chunk (in the deflating thread when there is one, chunks in order)."""
+    def pack(self, chunk: bytes | Packed, final: bool) -> None:
+        """Pack the next chunk, or put a segment (in the deflating thread when there is one, in order)."""
+        if isinstance(chunk, Packed):
+            if self._packer is not None:
+                self._done.append(self._packer.flush(zlib.Z_SYNC_FLUSH))
+                self._packer = None  # (the bytes after the segment start a deflate of their own)
+            self._done.append(chunk.payload)
+            self._crc = crc32_combine(self._crc, chunk.crc, chunk.size)
+            self._size += chunk.size
+            return
         self._crc = zlib.crc32(chunk, self._crc)
         self._size += len(chunk)
         if self.method == zipfile.ZIP_STORED:
             self._done.append(chunk)
             return
         if self._packer is None:
-            self._packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+            self._packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
         self._done.append(self._packer.compress(chunk))
         if final:
-            self._done.append(self._packer.flush())
+            self._done.append(self._packer.flush(zlib.Z_SYNC_FLUSH if self._segment else zlib.Z_FINISH))
 
 
 class Deflater:
@@ -123,10 +148,10 @@ class Deflater:
         self._jobs: deque[Future] = deque()
         self._failed: BaseException | None = None
 
-    def add(self, stream: PackStream, chunk: bytes, final: bool) -> None:
+    def add(self, stream: PackStream, chunk: bytes | Packed, final: bool) -> None:
         self._refuse_if_failed()
         self._batch.append((stream, chunk, final))
-        self._gathered += len(chunk)
+        self._gathered += len(chunk) if isinstance(chunk, bytes) else 0
         if self._gathered >= JOB:
             self._submit()
 
@@ -170,7 +195,34 @@ class Deflater:
             ) from self._failed
 
 
-def pack_all(batch: list[tuple[PackStream, bytes, bool]]) -> None:
+def pack_segment(pieces: Iterable[bytes], deflater: Deflater | None = None) -> Packed:
+    """``pieces`` deflated on their own as the middle of a part (see :meth:`PackStream.insert`),
+    in a :class:`PackStream`'s chunks, ending at a byte boundary, not the last block: the same
+    bytes wherever it runs (the second process packs "Tổng hợp"'s lower rows so, or this one when
+    there is none), by ``deflater``'s thread while the pieces are made, if given."""
+    stream = PackStream(deflater, zipfile.ZIP_DEFLATED, segment=True)
+    for piece in pieces:
+        stream.write(piece)
+    return stream.close().packed()
+
+
+_ZEROS = bytes(CHUNK)
+
+
+def crc32_combine(crc1: int, crc2: int, size2: int) -> int:
+    """The CRC-32 of two byte strings one after the other, from each one's CRC and the second's
+    length (zlib's crc32_combine, which Python does not offer). CRC-32 is affine in its starting
+    value: crc(B, c) = crc(B, 0) ^ crc(0s, c) ^ crc(0s, 0), with 0s as many zero bytes as B."""
+    from_crc1, from_zero = crc1, 0
+    zeros = memoryview(_ZEROS)
+    while size2 > 0:
+        step = zeros[: min(size2, len(zeros))]
+        from_crc1, from_zero = zlib.crc32(step, from_crc1), zlib.crc32(step, from_zero)
+        size2 -= len(step)
+    return crc2 ^ from_crc1 ^ from_zero
+
+
+def pack_all(batch: list[tuple[PackStream, bytes | Packed, bool]]) -> None:
     """One job of the deflating thread."""
     for stream, chunk, final in batch:
         stream.pack(chunk, final)

@@ -4,12 +4,13 @@ package writer: only the cells in the plan change, every other part stays byte-i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from ..cells import Areas
 from ..writes import STYLE_SPECS, SheetWrites, WritePlan, fitted_heights
 from ._sheetxml import ANY_STYLE
+from ._zip import Packed
 from .package import Package
 
 
@@ -75,6 +76,16 @@ def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites], *, helper:
     same order, and the same file.
     """
     style = _Styles(pkg)
+    if helper is not None:
+        pkg.segments = helper.segments
+    try:
+        return _apply_all(pkg, plan, style, helper)
+    finally:
+        pkg.segments = None
+
+
+def _apply_all(pkg: Package, plan: WritePlan | Iterable[SheetWrites], style: _Styles,
+               helper: SheetHelper | None) -> int:
     count = 0
     streamed = not isinstance(plan, WritePlan)
     waiting = None  # a sheet held back until the helper has tabs to render while it is rendered here
@@ -158,6 +169,8 @@ class SheetHelper(Protocol):
     def submit(self, sheet: SheetWrites, styles: dict[str, int], pkg: Package) -> None: ...
 
     def finish(self) -> Iterable[tuple[str, SheetWrites | None, tuple | None]]: ...
+
+    def segments(self, part: str, rows: dict, heights: dict) -> Callable[[], Packed]: ...
 
 
 def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles) -> None:

@@ -23,21 +23,26 @@ import datetime as dt
 import os
 import pickle
 import queue
-import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from itertools import chain
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import SheetkpiError
 from ..parsing.text import fold
 from ..reading import NON_UNIT_KEYS, TabJob, TabRead
+from . import package as _package
+from ._pipes import answers, receive, send, write_frame
+from ._sheetxml import new_rows
+from ._zip import pack_segment
 
 if TYPE_CHECKING:
     from ..structure import Grid
     from ..writes import SheetWrites
+    from ._zip import Packed
     from .package import Package
     from .reader import Grids
 
@@ -49,12 +54,19 @@ CHUNKS = 16  # chunks of tabs shared out: finer balances better, each costs a ha
 # the renderer waits (evaluating and writing units 4.1 s); 4, 3.5 s; 6 and 8, 3.2–3.3 s; a tab's
 # writes wait pickled, a few hundred kB each.
 AHEAD = 6
+SEGMENT_CHUNK = 2000  # rows of "Tổng hợp" sent at a time to the process that packs its lower ones
 # A sheet this process renders before the unit tabs ("Lịch sử") is held back until this share of the
 # unit tabs is sent, which the second process renders meanwhile. Measured at 100,000 KPIs: about
 # 0.3, 3 % faster than none (265–267 MiB together instead of 261–263); 0.45, it no longer runs out
 # of tabs before "Lịch sử" is done here, but the units evaluated for it hold 275 MiB (300,000 KPIs:
 # 696 instead of 671), for 0.5 % more.
 LEAD = 0.3
+# The last share of the unit tabs all go to the second process, however many it has in hand: it
+# renders them while this one plans "Tổng hợp" (about half a second at 100,000 KPIs, which a tenth
+# of the tabs take there). Measured at 100,000 KPIs, alternated: 2.5 % faster than none (first run,
+# median of 4: 9.92 s against 10.27). A fifth, tried before, was slower: a tab takes 8 ms there and
+# 6 here, and more than this one's plan lasts leaves it waiting.
+TAIL = 0.12
 # SHEETKPI_PROCESSES=1: always one process (a machine short of memory); =2: two whenever a Python
 # interpreter can be started, whatever the size; unset: as worth_it decides.
 ENV = "SHEETKPI_PROCESSES"
@@ -65,14 +77,16 @@ ENV = "SHEETKPI_PROCESSES"
 # would lose PYTHONPATH, -I, -P, an embedded Python's ._pth.)
 _BOOT = ("import os, sys; sys.path[:] = {path!r}; import sheetkpi\n"
          "if os.path.realpath(sheetkpi.__file__) != {package!r}: sys.exit(3)\n"
-         "from sheetkpi.workbook.parallel import {serve}; {serve}()")
+         "from sheetkpi.workbook.{module} import {serve}; {serve}()")
+_SERVED_BY = {"serve_segments": "_segments"}  # the module of each child's function, if not this one
 
 
 def _child_command(serving: str = "serve") -> list[str]:
     import sheetkpi
 
     path = [os.path.abspath(entry or os.curdir) for entry in sys.path]
-    boot = _BOOT.format(path=path, package=os.path.realpath(sheetkpi.__file__), serve=serving)
+    boot = _BOOT.format(path=path, package=os.path.realpath(sheetkpi.__file__), serve=serving,
+                        module=_SERVED_BY.get(serving, "parallel"))
     # (A private helper of the standard library, which multiprocessing uses too: if a Python lacks
     # it, the child runs without this one's flags, its identity check still in place.)
     flags = getattr(subprocess, "_args_from_interpreter_flags", list)()
@@ -179,7 +193,7 @@ class _Shares:
         """Answer the second process until it stops."""
         try:
             while True:
-                message = _receive(answers)
+                message = receive(answers)
                 with self._changed:
                     if message[0] == "done":
                         self._results[message[1]] = message[2]
@@ -188,7 +202,7 @@ class _Shares:
                     grant = self._high if self._low <= self._high else None
                     if grant is not None:
                         self._high -= 1
-                _send(asks, grant)
+                send(asks, grant)
         except (EOFError, OSError, ValueError, pickle.UnpicklingError):
             pass  # the second process ended (or was ended): what it did not send is read here
         finally:
@@ -201,45 +215,30 @@ class _Shares:
             self._changed.notify_all()
 
 
-def _send(pipe: IO[bytes], value: object) -> None:
-    _write_frame(pipe, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def _write_frame(pipe: IO[bytes], data: bytes) -> None:
-    """One message: its length, then the pickle."""
-    pipe.write(struct.pack("<Q", len(data)) + data)
-    pipe.flush()
-
-
-def _receive(pipe: IO[bytes]) -> Any:
-    head = pipe.read(8)
-    if len(head) < 8:
-        raise EOFError
-    (length,) = struct.unpack("<Q", head)
-    data = pipe.read(length)
-    if len(data) < length:
-        raise EOFError
-    return pickle.loads(data)  # from the child this module started: trusted
-
-
-def _start(serving: str, path: Path) -> subprocess.Popen | None:
-    """A second process running ``serving`` on the file at ``path``; None when none can start."""
+def _start(serving: str, path: Path | None = None) -> subprocess.Popen | None:
+    """A second process running ``serving`` on the file at ``path`` (if any); None when none can start."""
     try:
         child = subprocess.Popen(
             _child_command(serving), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # Windows: no console flashes up
     except OSError:  # no process to be had (a limit on processes): everything is done here
         return None
-    _tell(child, os.path.abspath(path))
+    if path is not None:
+        _tell(child, os.path.abspath(path))
     return child
 
 
 def _tell(child: subprocess.Popen | None, message: object) -> bool:
     """Send ``child`` ``message``; False when there is none to hear it."""
+    return _tell_bytes(child, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _tell_bytes(child: subprocess.Popen | None, data: bytes) -> bool:
+    """Send ``child`` a message already pickled; False when there is none to hear it."""
     if child is None:
         return False
     try:
-        _send(child.stdin, message)
+        write_frame(child.stdin, data)
     except OSError:
         return False
     return True
@@ -261,24 +260,16 @@ def _end(child: subprocess.Popen | None, listening: threading.Thread | None) -> 
             pass  # a message it did not live to read, left in the buffer
 
 
-def _answers() -> IO[bytes]:
-    """The second process's channel back: standard output to itself, anything printed meanwhile
-    going to stderr."""
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    return answers
-
-
 def serve() -> None:
     """The second process (see :data:`_BOOT`): read the chunks the first one grants, from the last."""
     from .reader import Grids
 
-    asks, answers = sys.stdin.buffer, _answers()
-    with Grids(Path(_receive(asks))) as grids:  # opened while the first process reads the settings
-        job, chunks = _receive(asks)
+    asks, out = sys.stdin.buffer, answers()
+    with Grids(Path(receive(asks))) as grids:  # opened while the first process reads the settings
+        job, chunks = receive(asks)
         while True:
-            _send(answers, ("want",))
-            i = _receive(asks)
+            send(out, ("want",))
+            i = receive(asks)
             if i is None:
                 return
             shared: dict[str, str] = {}
@@ -288,7 +279,7 @@ def serve() -> None:
                 found = exc  # a damaged tab: told by the first process, in its place
             except Exception:
                 found = None  # anything else (memory, files): the first process reads the chunk itself
-            _send(answers, ("done", i, found))
+            send(out, ("done", i, found))
 
 
 class SheetRenderer:
@@ -321,6 +312,8 @@ class SheetRenderer:
         self._taking = False  # a unit tab has come
         self._holding = False  # a sheet is held back (see holds_back)
         self._given = 0  # unit tabs sent since
+        self._seen = 0  # unit tabs met
+        self._packer: subprocess.Popen | None = None  # packs "Tổng hợp"'s lower rows (see segments)
         self._child = _start("serve_renders", path)
         self._threads = [threading.Thread(target=target, args=(self._child,), daemon=True, name=f"sheetkpi-{name}")
                          for name, target in (("render-send", self._send_all), ("render-back", self._take_back))]
@@ -340,12 +333,13 @@ class SheetRenderer:
             # given back before "Tổng hợp" is written here ("Lịch sử", held back, is written here
             # while it renders the first ones).
             if self._taking and not self._ended:
-                self._wind_up()
+                self._wind_up(sheet)
             return False
         self._taking = True
+        self._seen += 1
         if self._child is None or self._ended or self._gone or sheet.create or sheet.whole or sheet.chart:
             return False
-        return len(self._sent) < AHEAD or self._holding
+        return len(self._sent) < AHEAD or self._holding or self._seen > (1 - TAIL) * len(self._sheets)
 
     def holds_back(self, sheet: SheetWrites) -> bool:
         """Whether ``sheet`` (not a unit tab) waits until this process has sent unit tabs to render
@@ -376,6 +370,42 @@ class SheetRenderer:
         self._given += 1
         self._queue.put(message)
 
+    def segments(self, part: str, rows: dict, heights: dict) -> Callable[[], Packed]:
+        """A :attr:`Package.segments`: the lower rows of a laid-out sheet ("Tổng hợp", after the
+        unit tabs) packed by a process of their own, started when the tabs were done, while this
+        one renders the upper rows; here when it cannot. They go in chunks of :data:`SEGMENT_CHUNK`
+        rows, sent by a thread: neither process holds them all as objects meanwhile (100,000
+        KPIs: 28,000 rows, 25 MB), and that process renders the first while the next are sent."""
+        packer = self._packer
+        if packer is None:
+            return lambda: pack_segment(new_rows(rows, heights, part))
+        sent: list[bytes] = []  # the chunks pickled, packed here if that process fails
+
+        def send() -> None:
+            numbers, alive = list(rows), True
+            for i in range(0, len(numbers), SEGMENT_CHUNK):
+                chunk = {row: rows.pop(row) for row in numbers[i:i + SEGMENT_CHUNK]}
+                sent.append(pickle.dumps((part, chunk, {row: heights[row] for row in chunk if row in heights}),
+                                         protocol=pickle.HIGHEST_PROTOCOL))
+                del chunk
+                alive = alive and _tell_bytes(packer, sent[-1])
+            if alive:
+                _tell(packer, part)  # the end of the rows
+
+        sending = threading.Thread(target=send, daemon=True, name="sheetkpi-segment-send")
+        sending.start()
+
+        def wait() -> Packed:
+            sending.join()
+            try:
+                found = receive(packer.stdout)
+            except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+                found = None
+            if found is not None:
+                return found
+            return pack_segment(chain.from_iterable(new_rows(*pickle.loads(chunk)[1:], part) for chunk in sent))
+        return wait
+
     def finish(self) -> list[tuple[str, SheetWrites | None, tuple | None]]:
         """Each tab sent: its name, and what the second process made of it, or its writes to
         render here."""
@@ -386,37 +416,45 @@ class SheetRenderer:
         return [*((name, None, rendered) for name, rendered in back.items()),
                 *((name, pickle.loads(message)[1], None) for name, message in sent.items())]
 
-    def _wind_up(self) -> None:
+    def _wind_up(self, after: SheetWrites | None = None) -> None:
         """No more tabs: wait until the second process has answered everything and ended (100,000
-        KPIs: ~35 MiB it held while this one started on "Tổng hợp")."""
+        KPIs: ~35 MiB it held while this one started on "Tổng hợp"). When the sheet ``after`` them
+        is laid out whole with rows enough to be packed in two (see :data:`sheetkpi.workbook.package.SEGMENT_ROWS`),
+        a process of its own starts for that, while this one writes the sheet."""
         self._ended = True
+        gone = self._child is None or self._gone  # (it could not start, or failed: no process either)
         self._queue.put(None)
         if self._child is not None:
             for thread in self._threads:
                 thread.join()  # until it has sent back its last tab and closed its end
         self.close()
+        if not gone and after is not None and after.whole \
+                and sum(len(block.rows) for block in after.blocks) >= _package.SEGMENT_ROWS:
+            self._packer = _start("serve_segments")
 
     def close(self) -> None:
-        """End the second process (killed if still at work)."""
+        """End the second process (killed if still at work), and the one packing rows."""
         child, self._child = self._child, None
         if child is not None:
             self._queue.put(None)
             _end(child, None)
             for thread in self._threads:
                 thread.join()
+        packer, self._packer = self._packer, None
+        _end(packer, None)
 
     def _send_all(self, child: subprocess.Popen) -> None:
         try:
             while (data := self._queue.get()) is not None:
-                _write_frame(child.stdin, data)
-            _send(child.stdin, None)
+                write_frame(child.stdin, data)
+            send(child.stdin, None)
         except (OSError, ValueError):
             self._gone = True  # it ended: no more tabs go to it; what it did not send back is rendered here
 
     def _take_back(self, child: subprocess.Popen) -> None:
         try:
             while True:
-                name, rendered = _receive(child.stdout)
+                name, rendered = receive(child.stdout)
                 if rendered is not None:  # its writes are not needed any more
                     self._back[name] = rendered
                     self._sent.pop(name, None)
@@ -431,10 +469,10 @@ def serve_renders() -> None:
     from .apply import _Styles, apply_sheet
     from .package import Package
 
-    asks, answers = sys.stdin.buffer, _answers()
-    pkg = Package.open(Path(_receive(asks)))
+    asks, out = sys.stdin.buffer, answers()
+    pkg = Package.open(Path(receive(asks)))
     styles_xml = None  # the first process's styles, as last sent
-    while (message := _receive(asks)) is not None:
+    while (message := receive(asks)) is not None:
         xml, sheet, styles = message
         try:
             if xml is not None:
@@ -452,4 +490,4 @@ def serve_renders() -> None:
             # A format the tab needed that the first process has not (rendered there instead), or a
             # failure midway: the styles are the first process's again before the next tab.
             pkg.use_styles(styles_xml)
-        _send(answers, (sheet.sheet, rendered))
+        send(out, (sheet.sheet, rendered))
