@@ -948,8 +948,8 @@ def test_parts_deflated_in_chunks_are_the_bytes_of_one_call():
 
 
 def test_a_segment_packed_on_its_own_reads_in_the_middle_of_a_part():
-    """A part's lower rows deflated apart (by the second process, see package.SEGMENT_ROWS) and
-    put between the rows above and the tail: the part reads as the three one after the other, its
+    """A part's lower rows deflated apart (see package.SEGMENT_ROWS) and put between the rows above
+    and the tail: the part reads as the three one after the other, its
     CRC and size those of the whole; the segment is the same bytes with a deflating thread or not."""
     import random
     import zlib
@@ -983,12 +983,16 @@ def test_the_crc_of_two_parts_joined_is_found_from_theirs(sizes):
     assert zip_module.crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == zlib.crc32(first + second)
 
 
-def _laid_out_book(tmp_path: Path, name: str) -> Path:
+def _laid_out_book(tmp_path: Path, name: str, *, again: bool = False) -> Path:
     """A sheet sheetkpi lays out whole, of 60 rows: texts, numbers, dates, empty cells with a
-    style, heights and merges, as "Tổng hợp" has them."""
+    style, heights and merges, as "Tổng hợp" has them. ``again``: its first 30 rows committed
+    first, then all 60 written again (a render over rows already there)."""
     pkg = Package.open(build_xlsx(tmp_path / f"{name}.xlsx", {"S": sheet_xml("")}))
     pkg.add_sheet("Tổng hợp")
     style, date = pkg.add_style(border=True, wrap=True), pkg.add_style(num_fmt="dd/mm/yyyy")
+    if again:
+        pkg.write_rows("Tổng hợp", 1, 1, [["cũ"] * 5] * 30, style=style)
+        pkg.commit("Tổng hợp")
     rows = [[f"Phòng {r} & <Ban>", r * 1.5, dt.date(2026, 1 + r % 12, 1), None, "x" * (r % 70)] for r in range(60)]
     pkg.write_rows("Tổng hợp", 1, 1, rows, row_styles=[[style, style, date, style, style]] * 60)
     pkg.set_row_heights("Tổng hợp", {r: 30.6 for r in range(2, 61, 3)})
@@ -998,22 +1002,63 @@ def _laid_out_book(tmp_path: Path, name: str) -> Path:
     return out
 
 
-def test_a_big_laid_out_sheet_is_packed_in_two_and_reads_the_same(tmp_path, monkeypatch):
-    """Above package.SEGMENT_ROWS rows, a laid-out sheet's lower rows are rendered and packed on
-    their own: the file holds the very XML it holds when it is packed whole."""
+def _split_rows(monkeypatch) -> list[int]:
+    """package.SEGMENT_ROWS lowered to 20, slices of 7 rows: how many rows each render left to a
+    segment."""
+    from sheetkpi.workbook import _segments
     from sheetkpi.workbook import package as package_module
 
-    whole = _laid_out_book(tmp_path, "whole")
     monkeypatch.setattr(package_module, "SEGMENT_ROWS", 20)
+    monkeypatch.setattr(_segments, "CHUNK_ROWS", 7)
+    left: list[int] = []
+    lower = Package._lower_rows
+    monkeypatch.setattr(Package, "_lower_rows", lambda self, part, rows, heights: (
+        left.append(len(rows)), lower(self, part, rows, heights))[1])
+    return left
+
+
+def test_a_big_laid_out_sheet_is_packed_in_two_and_reads_the_same(tmp_path, monkeypatch):
+    """Above package.SEGMENT_ROWS rows, a laid-out sheet's lower rows are rendered and packed on
+    their own: the file holds the very XML it holds when it is packed whole; a sheet already
+    holding rows is packed whole."""
+    whole = _laid_out_book(tmp_path, "whole")
+    left = _split_rows(monkeypatch)
     split = _laid_out_book(tmp_path, "split")
+    assert left == [24]  # 0.4 of 60
     with zipfile.ZipFile(whole) as a, zipfile.ZipFile(split) as b:
         assert a.namelist() == b.namelist()
         assert [a.read(n) for n in a.namelist()] == [b.read(n) for n in b.namelist()]  # (CRCs checked)
-        part = "xl/worksheets/sheet2.xml"
-        assert a.getinfo(part).compress_size != b.getinfo(part).compress_size  # packed in two, indeed
     sheet = load_workbook(split)["Tổng hợp"]
-    assert (sheet["A60"].value, sheet["B60"].value, sheet["C60"].value) == ("Phòng 59 & <Ban>", 88.5, dt.datetime(2026, 12, 1))
+    row = [sheet["A60"].value, sheet["B60"].value, sheet["C60"].value]
+    assert row == ["Phòng 59 & <Ban>", 88.5, dt.datetime(2026, 12, 1)]
     assert sheet.row_dimensions[59].height == 30.6 and "D60:E60" in sheet.merged_cells
+    again = _laid_out_book(tmp_path, "again", again=True)
+    assert left == [24, 12]  # the first 30 rows' render; the second one is over rows already there
+    with zipfile.ZipFile(whole) as a, zipfile.ZipFile(again) as b:
+        assert a.read("xl/worksheets/sheet2.xml") == b.read("xl/worksheets/sheet2.xml")
+
+
+def test_a_save_that_failed_while_rows_were_packed_apart_loses_none_of_them(tmp_path, monkeypatch):
+    """The segment fails (memory, a full disk…): the save fails; saved again, every row is there."""
+    from sheetkpi.workbook import _segments
+
+    _split_rows(monkeypatch)
+    pack_rows, failed = _segments.pack_rows, []
+
+    def fails_once(*args):
+        if not failed:
+            failed.append(True)
+            raise MemoryError
+        return pack_rows(*args)
+    monkeypatch.setattr(_segments, "pack_rows", fails_once)
+    pkg = Package.open(build_xlsx(tmp_path / "book.xlsx", {"S": sheet_xml("")}))
+    pkg.add_sheet("Tổng hợp")
+    pkg.write_rows("Tổng hợp", 1, 1, [[f"dòng {r}", r] for r in range(1, 61)], style=pkg.add_style(border=True))
+    with pytest.raises(MemoryError):
+        pkg.save(tmp_path / "out.xlsx")
+    pkg.save(tmp_path / "out.xlsx")
+    sheet = load_workbook(tmp_path / "out.xlsx")["Tổng hợp"]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [[f"dòng {r}", r] for r in range(1, 61)]
 
 
 def test_a_source_removed_after_open_is_reported_as_changed(tmp_path):

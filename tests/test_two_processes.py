@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 
 from sheetkpi.errors import FileUnusable
 from sheetkpi.reading import read_grids
-from sheetkpi.workbook import parallel
+from sheetkpi.workbook import _segments, parallel
 from sheetkpi.workbook.package import Package
 from sheetkpi.workbook.reader import load_grids, read_workbook
 
@@ -410,15 +410,20 @@ def split_summary(monkeypatch):
     from sheetkpi.workbook import package
 
     monkeypatch.setattr(package, "SEGMENT_ROWS", 20)
-    monkeypatch.setattr(parallel, "SEGMENT_CHUNK", 3)
-    seen = {"started": [], "here": 0}
-    start, pack = parallel._start, parallel.pack_segment
+    monkeypatch.setattr(_segments, "CHUNK_ROWS", 3)
+    seen = {"started": [], "here": 0, "asked": 0}
+    start, pack, segments = parallel._start, parallel.pack_rows, parallel.SheetRenderer.segments
     monkeypatch.setattr(parallel, "_start", lambda serving, *a: seen["started"].append(serving) or start(serving, *a))
 
     def packed_here(*args):
         seen["here"] += 1
         return pack(*args)
-    monkeypatch.setattr(parallel, "pack_segment", packed_here)
+    monkeypatch.setattr(parallel, "pack_rows", packed_here)
+
+    def asked(self, *args):
+        seen["asked"] += 1
+        return segments(self, *args)
+    monkeypatch.setattr(parallel.SheetRenderer, "segments", asked)
     return seen
 
 
@@ -426,6 +431,8 @@ def test_summary_rows_packed_by_a_process_of_their_own_give_the_same_bytes(tmp_p
     """Two months of the example with one process and with two: every member the same bytes as
     stored, "Tổng hợp" packed in two by both (it differs from a whole one), its lower rows by the
     third process in the second case; LibreOffice reads the sheet whole."""
+    from sheetkpi.workbook import package
+
     import support
 
     books = {}
@@ -434,8 +441,18 @@ def test_summary_rows_packed_by_a_process_of_their_own_give_the_same_bytes(tmp_p
         books[processes] = path = B.copy_example(tmp_path / processes)
         _recalc(path, "2026-06-25")
         _recalc(path, "2026-07-25")
-    assert split_summary["started"].count("serve_segments") == 2 and split_summary["here"] == 0
+    # Asked twice (the two months with two processes), packed there each time.
+    assert split_summary["started"].count("serve_segments") == 2
+    assert (split_summary["asked"], split_summary["here"]) == (2, 0)
     assert _raw(books["1"]) == _raw(books["2"])
+    monkeypatch.setattr(package, "SEGMENT_ROWS", 10**9)
+    whole = B.copy_example(tmp_path / "whole")
+    _recalc(whole, "2026-06-25")
+    _recalc(whole, "2026-07-25")
+    with zipfile.ZipFile(whole) as a, zipfile.ZipFile(books["2"]) as b:
+        assert a.namelist() == b.namelist() and all(a.read(n) == b.read(n) for n in a.namelist())  # the same XML
+        summary = next(n for n in a.namelist() if "DANH SÁCH KPI".encode() in a.read(n))
+    assert _raw(whole)[summary] != _raw(books["2"])[summary]  # packed in two, not whole
     shown = support.sheets_as_csv(books["2"], tmp_path / "csv")["Tổng hợp"]
     sheet = load_workbook(books["2"])["Tổng hợp"]
     assert sheet.max_row > 20 and len(shown) >= sheet.max_row
@@ -443,18 +460,29 @@ def test_summary_rows_packed_by_a_process_of_their_own_give_the_same_bytes(tmp_p
     assert last and [v for v in shown[sheet.max_row - 1] if v][: 1] == [str(last[0])]
 
 
-@pytest.mark.parametrize("packer", ["pass", "answers-none"])
+@pytest.mark.parametrize("packer", ["pass", "answers-none", "cut-off"])
 def test_rows_a_process_could_not_pack_are_packed_here(tmp_path, monkeypatch, split_summary, packer):
-    """The process that packs the lower rows ends at once, or answers that it could not: they are
-    packed here, the same bytes as one process writes."""
+    """The process that packs the lower rows ends at once, answers that it could not, or stops
+    getting them midway (its pipe failing while it waits for the rest): they are packed here, the
+    same bytes as one process writes, and nothing waits for ever."""
     script = ("pass" if packer == "pass" else
               "import sys\nfrom sheetkpi.workbook._pipes import answers, receive, send\n"
               "asks, out = sys.stdin.buffer, answers()\n"
               "while (message := receive(asks)) is not None:\n"
-              "    if isinstance(message, str): send(out, None)\n")
+              "    if message[0] == 'end': send(out, None)\n")
     command = parallel._child_command
     monkeypatch.setattr(parallel, "_child_command", lambda serving="serve": (
-        [sys.executable, "-c", script] if serving == "serve_segments" else command(serving)))
+        [sys.executable, "-c", script] if serving == "serve_segments" and packer != "cut-off" else command(serving)))
+    if packer == "cut-off":
+        tell, told = parallel._tell, []
+
+        def cut(child, message):
+            if isinstance(message, tuple) and message[:1] == ("rows",):
+                told.append(message)
+                if len(told) >= 2:
+                    return False  # its pipe fails at the second slice: it waits for the rest
+            return tell(child, message)
+        monkeypatch.setattr(parallel, "_tell", cut)
     raw = {}
     for processes in ("1", "2"):
         monkeypatch.setenv(parallel.ENV, processes)
@@ -463,3 +491,5 @@ def test_rows_a_process_could_not_pack_are_packed_here(tmp_path, monkeypatch, sp
         raw[processes] = _raw(path)
     assert split_summary["started"].count("serve_segments") == 1 and split_summary["here"] == 1
     assert raw["1"] == raw["2"]
+    if packer == "cut-off":
+        assert len(told) == 2

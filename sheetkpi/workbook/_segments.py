@@ -1,40 +1,58 @@
-"""The process that packs the lower rows of a big laid-out sheet ("Tổng hợp") while the first one
-renders the upper rows (:meth:`sheetkpi.workbook.parallel.SheetRenderer.segments`). It imports the
-sheet editor and the zip writer, no more: it lives beside the first process at its fullest."""
+"""The lower rows of a big sheet sheetkpi lays out whole ("Tổng hợp"), rendered and packed on
+their own (see :data:`sheetkpi.workbook.package.SEGMENT_ROWS`): here, or by a process of their own
+while the first one renders the upper rows (:meth:`sheetkpi.workbook.parallel.SheetRenderer.segments`,
+which runs :func:`serve_segments`). Whichever does it renders the rows in the same slices
+(:func:`chunks`), so the pieces, hence the bytes, are the same. The module imports the sheet editor
+and the zip writer, no more: the process lives beside the first one at its fullest."""
 
 from __future__ import annotations
 
 import sys
-import zipfile
+from collections.abc import Iterable, Iterator
+from itertools import chain
 
 from ._pipes import answers, receive, send
-from ._sheetxml import new_rows
-from ._zip import Deflater, PackStream
+from ._sheetxml import Runs, new_rows
+from ._zip import Deflater, Packed, pack_segment
+
+CHUNK_ROWS = 2000  # rows rendered by one editor, and sent to the other process at a time
+
+
+def chunks(rows: dict[int, Runs], heights: dict[int, float]) -> Iterator[tuple[dict[int, Runs], dict[int, float]]]:
+    """``rows`` (in row order) and their heights in the slices every packer renders them in."""
+    numbers = list(rows)
+    for i in range(0, len(numbers), CHUNK_ROWS):
+        chunk = {row: rows[row] for row in numbers[i:i + CHUNK_ROWS]}
+        yield chunk, {row: heights[row] for row in chunk if row in heights}
+
+
+def pack_rows(slices: Iterable[tuple[dict[int, Runs], dict[int, float]]], part: str,
+              deflater: Deflater | None = None) -> Packed:
+    """The rows of ``slices`` (see :func:`chunks`) as a segment of ``part``: each slice rendered
+    alone (:func:`_sheetxml.new_rows`), the whole deflated apart (:func:`_zip.pack_segment`)."""
+    return pack_segment(chain.from_iterable(new_rows(rows, heights, part) for rows, heights in slices), deflater)
 
 
 def serve_segments() -> None:
-    """The process of :meth:`SheetRenderer.segments`: pack the rows it is sent, chunk by chunk (a
-    tuple each, then the part's name), as :func:`_zip.pack_segment` packs what the sheet editor
-    writes for them, until told to stop."""
+    """The process of :meth:`SheetRenderer.segments`: for each segment it is sent — ("start",
+    part), ("rows", rows, heights) per slice, ("end",) — the segment packed, or None when it could
+    not (then it ends: the first process packs it); until told to stop (None)."""
     asks, out = sys.stdin.buffer, answers()
     deflater = Deflater()  # (deflating while the next rows render)
+
+    def sent() -> Iterator[tuple[dict[int, Runs], dict[int, float]]]:
+        while (message := receive(asks))[0] == "rows":
+            yield message[1], message[2]
+
     try:
         while (message := receive(asks)) is not None:
-            stream: PackStream | None = PackStream(deflater, zipfile.ZIP_DEFLATED, segment=True)
-            while isinstance(message, tuple):
-                part, rows, heights = message
-                del message
-                try:
-                    for piece in new_rows(rows, heights, part) if stream is not None else ():
-                        stream.write(piece)
-                except Exception:
-                    stream = None  # packed by the first process instead; the rest of its rows read
-                del rows, heights
-                message = receive(asks)
             try:
-                packed = stream.close().packed() if stream is not None else None
+                packed = pack_rows(sent(), message[1], deflater)
+            except (EOFError, OSError):
+                raise
             except Exception:
-                packed = None
+                send(out, None)
+                return
             send(out, packed)
     except (EOFError, OSError):
         return  # the first process has gone

@@ -454,9 +454,9 @@ def _simple_run(col: int, count: int) -> re.Pattern:
 
 def new_rows(rows: dict[int, Runs], heights: Mapping[int, float], part: str) -> Iterator[bytes]:
     """The XML of ``rows`` created below every row of a sheet, as the sheet editor writes them
-    when no column's style is tracked (see :meth:`SheetEditor.leave`): a value without a style
-    whose cell would need a format (a date) is refused (ValueError), as nothing here adds one."""
-    editor = SheetEditor(_rows_alone(), part, rows, [], _no_fallback, heights=heights)
+    when no column's style is tracked (see :meth:`SheetEditor.leave`; a value written without a
+    style, which tracks its column, is refused: ValueError)."""
+    editor = SheetEditor(replace(_rows_alone()), part, rows, [], _no_fallback, heights=heights)
     if editor.tracked:
         raise ValueError("a row to render alone writes a value without a style")
     return editor.run()
@@ -570,15 +570,20 @@ class SheetEditor:
                 c2 = hi
         return tracked, ((r1, c1, r2, c2) if r2 else None)
 
+    def can_leave(self) -> bool:
+        """Whether rows may be left to another render (:meth:`leave`): a sheet with no rows yet,
+        read as one window, written by bytes, where no column's style is tracked (each row's bytes
+        then depend on its runs and height alone)."""
+        return not self.tracked and not self.more and self.parts.start == self.parts.end and self.byte_path
+
     def leave(self, first: int) -> dict[int, Runs]:
-        """Leave the rows to create from row ``first`` on to another render (:func:`new_rows`,
-        the same bytes when no column's style is tracked) and return their runs. Only in a sheet
-        read as one window, with no row from ``first`` on. (The extent of the written cells, which
+        """Leave the rows from row ``first`` on to another render (:func:`new_rows`, the same
+        bytes; see :meth:`can_leave`) and return their runs. (The extent of the written cells, which
         <dimension> covers, stays the whole sheet's.)"""
-        if self.tracked or self.more or any(row >= first for _, _, row in iter_rows(self.parts, self.part)):
-            raise ValueError("rows left to another render must be new ones, in untracked columns")
+        if not self.can_leave():
+            raise ValueError("rows may be left to another render only in a sheet with none yet")
         kept = [row for row in self.keys if row < first]
-        left = {row: self.rows.pop(row) for row in self.keys[len(kept):]}  # (not held here meanwhile)
+        left = {row: self.rows[row] for row in self.keys[len(kept):]}
         self.keys = kept
         return left
 

@@ -50,7 +50,7 @@ class PackStream:
     gathered into chunks of about a MiB, deflated by a :class:`Deflater` while the caller renders
     the next ones, or at once without one.
 
-    A part is deflated chunk by chunk either way; the chunks depend only on the content, so the
+    A part is deflated chunk by chunk either way; the chunks depend only on the pieces, so the
     output is deterministic, and the same bytes as deflating the whole part in one call (chunks
     are far larger than deflate's window; tests/test_package_writer.py checks it). A segment packed
     on its own (:func:`pack_segment`) may be put in the middle (:meth:`insert`).
@@ -143,7 +143,7 @@ class Deflater:
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sheetkpi-deflate")
-        self._batch: list[tuple[PackStream, bytes, bool]] = []
+        self._batch: list[tuple[PackStream, bytes | Packed, bool]] = []
         self._gathered = 0
         self._jobs: deque[Future] = deque()
         self._failed: BaseException | None = None
@@ -197,16 +197,13 @@ class Deflater:
 
 def pack_segment(pieces: Iterable[bytes], deflater: Deflater | None = None) -> Packed:
     """``pieces`` deflated on their own as the middle of a part (see :meth:`PackStream.insert`),
-    in a :class:`PackStream`'s chunks, ending at a byte boundary, not the last block: the same
-    bytes wherever it runs (the second process packs "Tổng hợp"'s lower rows so, or this one when
-    there is none), by ``deflater``'s thread while the pieces are made, if given."""
+    in a :class:`PackStream`'s chunks, ending at a byte boundary, not the last block (so it has no
+    :meth:`Packed.content` of its own): the same bytes for the same pieces wherever it runs (see
+    :mod:`sheetkpi.workbook._segments`), by ``deflater``'s thread while they are made, if given."""
     stream = PackStream(deflater, zipfile.ZIP_DEFLATED, segment=True)
     for piece in pieces:
         stream.write(piece)
     return stream.close().packed()
-
-
-_ZEROS = bytes(CHUNK)
 
 
 def crc32_combine(crc1: int, crc2: int, size2: int) -> int:
@@ -214,7 +211,7 @@ def crc32_combine(crc1: int, crc2: int, size2: int) -> int:
     length (zlib's crc32_combine, which Python does not offer). CRC-32 is affine in its starting
     value: crc(B, c) = crc(B, 0) ^ crc(0s, c) ^ crc(0s, 0), with 0s as many zero bytes as B."""
     from_crc1, from_zero = crc1, 0
-    zeros = memoryview(_ZEROS)
+    zeros = memoryview(bytes(min(size2, CHUNK)))
     while size2 > 0:
         step = zeros[: min(size2, len(zeros))]
         from_crc1, from_zero = zlib.crc32(step, from_crc1), zlib.crc32(step, from_zero)

@@ -28,7 +28,7 @@ from lxml import etree
 
 from ..cells import Area, Areas, col_letter
 from ..errors import os_error_message
-from . import _calcchain, _chart, _sheetxml
+from . import _calcchain, _chart, _segments, _sheetxml
 from ._memory import give_back
 from ._parts import CONTENT_TYPES, Parts, insert_ordered, local_name
 from ._sheetxml import (
@@ -46,7 +46,7 @@ from ._sheetxml import (
 from ._styles import CellStyle, Styles
 from ._values import MAX_TEXT, Values, decoded
 from ._xml import ILLEGAL_XML, MAIN_NS, REL_NS, RT, escape_attr
-from ._zip import Deflater, Packed, PackStream, pack_segment, write_zip
+from ._zip import Deflater, Packed, PackStream, write_zip
 from .safety import write_atomically
 from .xmlsafe import InvalidPackageError, PackageError, PackageLimitError, open_zip, parse_xml
 
@@ -73,9 +73,9 @@ class _Sheet:
 # A row's start tag in a sheet sheetkpi renders (r first, as its editor writes it).
 _GIVE_BACK_EVERY = 8 << 20  # bytes of XML rendered: then the memory freed is given back
 # A sheet sheetkpi lays out whole with this many rows or more ("Tổng hợp": 57,000 at 100,000 KPIs)
-# has its lower rows rendered and packed on their own (:func:`_sheetxml.new_rows`,
-# :func:`_zip.pack_segment`): by the second process while this one renders the upper rows, when
-# there is one (:attr:`Package.segments`); here otherwise, the same bytes.
+# has its lower rows rendered and packed on their own (:mod:`_segments`): by a process of their own
+# while this one renders the upper rows, when there is one (:attr:`Package.segments`); here
+# otherwise, the same bytes.
 SEGMENT_ROWS = 20_000
 SEGMENT_SHARE = 0.4  # of the rows, the lower ones (0.4 and 0.5 alike in time, 0.4 a few MiB less together)
 _ROW_START = re.compile(rb'<row r="(\d+)"([^>]*?)(/?)>')
@@ -841,8 +841,8 @@ class Package:
         info = self._parts.info(part)
         stream = PackStream(self._deflater, info.compress_type if info else zipfile.ZIP_DEFLATED)
         lower = None
-        if layout is not None and len(rows) >= SEGMENT_ROWS and not editor.tracked \
-                and stream.method == zipfile.ZIP_DEFLATED:
+        if layout is not None and len(rows) >= SEGMENT_ROWS and stream.method == zipfile.ZIP_DEFLATED \
+                and editor.can_leave():
             left = editor.leave(editor.keys[int(len(editor.keys) * (1 - SEGMENT_SHARE))])
             lower = self._lower_rows(part, left, {row: heights[row] for row in left if row in heights})
             del left
@@ -873,7 +873,7 @@ class Package:
         process renders the upper ones, or here."""
         if self.segments is not None:
             return self.segments(part, rows, heights)
-        return lambda: pack_segment(_sheetxml.new_rows(rows, heights, part))
+        return lambda: _segments.pack_rows(_segments.chunks(rows, heights), part)
 
     def _render(self) -> dict:
         """New content of every changed part (None: the part is removed)."""

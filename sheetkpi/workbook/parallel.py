@@ -1,7 +1,8 @@
 """A large workbook file read and written by two processes: unit tabs read by a second process
 from the last tab back while this one reads from the first, until they meet
 (:class:`TwoProcessReader`); then unit tabs rendered by a second process while this one evaluates
-the units and writes the tabs it does not take (:class:`SheetRenderer`).
+the units and writes the tabs it does not take, and, once they are done, the lower rows of
+"Tổng hợp" packed by a lean one while this one writes the upper rows (:class:`SheetRenderer`).
 
 python-calamine holds the GIL while it parses a sheet, so a thread cannot read beside the main one
 (measured: docs/performance.md); a second process can. It opens the same file, reads whole tabs
@@ -27,7 +28,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from itertools import chain
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -36,8 +36,7 @@ from ..parsing.text import fold
 from ..reading import NON_UNIT_KEYS, TabJob, TabRead
 from . import package as _package
 from ._pipes import answers, receive, send, write_frame
-from ._sheetxml import new_rows
-from ._zip import pack_segment
+from ._segments import chunks, pack_rows
 
 if TYPE_CHECKING:
     from ..structure import Grid
@@ -54,7 +53,6 @@ CHUNKS = 16  # chunks of tabs shared out: finer balances better, each costs a ha
 # the renderer waits (evaluating and writing units 4.1 s); 4, 3.5 s; 6 and 8, 3.2–3.3 s; a tab's
 # writes wait pickled, a few hundred kB each.
 AHEAD = 6
-SEGMENT_CHUNK = 2000  # rows of "Tổng hợp" sent at a time to the process that packs its lower ones
 # A sheet this process renders before the unit tabs ("Lịch sử") is held back until this share of the
 # unit tabs is sent, which the second process renders meanwhile. Measured at 100,000 KPIs: about
 # 0.3, 3 % faster than none (265–267 MiB together instead of 261–263); 0.45, it no longer runs out
@@ -216,7 +214,7 @@ class _Shares:
 
 
 def _start(serving: str, path: Path | None = None) -> subprocess.Popen | None:
-    """A second process running ``serving`` on the file at ``path`` (if any); None when none can start."""
+    """A process running ``serving`` (on the file at ``path``, if any); None when none can start."""
     try:
         child = subprocess.Popen(
             _child_command(serving), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -290,7 +288,9 @@ class SheetRenderer:
     back (:meth:`holds_back`) until the first tabs are sent, and written here while they are rendered
     there. Then a tab goes there whenever fewer than :data:`AHEAD` of those sent are still at work
     there: so each process takes as many tabs as it gets through, and this one, which also evaluates
-    every unit and plans every tab, takes fewer.
+    every unit and plans every tab, takes fewer; the last :data:`TAIL` of them all go there, rendered
+    while "Tổng hợp" is planned here. Then a lean process packs the lower rows of a "Tổng hợp"
+    long enough to be packed in two (:meth:`segments`).
 
     The styles a tab uses are added here first, in this process's order, and the styles part goes
     with the tab whenever it has changed: the second process never adds one. A tab it cannot
@@ -372,38 +372,36 @@ class SheetRenderer:
 
     def segments(self, part: str, rows: dict, heights: dict) -> Callable[[], Packed]:
         """A :attr:`Package.segments`: the lower rows of a laid-out sheet ("Tổng hợp", after the
-        unit tabs) packed by a process of their own, started when the tabs were done, while this
-        one renders the upper rows; here when it cannot. They go in chunks of :data:`SEGMENT_CHUNK`
-        rows, sent by a thread: neither process holds them all as objects meanwhile (100,000
-        KPIs: 28,000 rows, 25 MB), and that process renders the first while the next are sent."""
-        packer = self._packer
+        unit tabs) packed by the process started for them when the tabs were done, while this one
+        renders the upper rows; here when it cannot (the same bytes: :mod:`_segments`). They are
+        sent a slice at a time by a thread (100,000 KPIs: 23,000 rows, 4 MB pickled), so that it
+        renders the first slices while the next are sent. It ends once it has answered."""
+        packer, self._packer = self._packer, None  # (one segment each)
         if packer is None:
-            return lambda: pack_segment(new_rows(rows, heights, part))
-        sent: list[bytes] = []  # the chunks pickled, packed here if that process fails
+            return lambda: pack_rows(chunks(rows, heights), part)
+        complete = []  # [True] once every slice and the end have been sent
 
-        def send() -> None:
-            numbers, alive = list(rows), True
-            for i in range(0, len(numbers), SEGMENT_CHUNK):
-                chunk = {row: rows.pop(row) for row in numbers[i:i + SEGMENT_CHUNK]}
-                sent.append(pickle.dumps((part, chunk, {row: heights[row] for row in chunk if row in heights}),
-                                         protocol=pickle.HIGHEST_PROTOCOL))
-                del chunk
-                alive = alive and _tell_bytes(packer, sent[-1])
-            if alive:
-                _tell(packer, part)  # the end of the rows
+        def send_all() -> None:
+            try:
+                if _tell(packer, ("start", part)) and all(
+                        _tell(packer, ("rows", *chunk)) for chunk in chunks(rows, heights)) and _tell(packer, ("end",)):
+                    complete.append(True)
+            except Exception:
+                pass  # (a value that does not pickle…): packed here
 
-        sending = threading.Thread(target=send, daemon=True, name="sheetkpi-segment-send")
+        sending = threading.Thread(target=send_all, daemon=True, name="sheetkpi-segment-send")
         sending.start()
 
         def wait() -> Packed:
             sending.join()
-            try:
-                found = receive(packer.stdout)
-            except (EOFError, OSError, ValueError, pickle.UnpicklingError):
-                found = None
-            if found is not None:
-                return found
-            return pack_segment(chain.from_iterable(new_rows(*pickle.loads(chunk)[1:], part) for chunk in sent))
+            found = None
+            if complete:
+                try:
+                    found = receive(packer.stdout)
+                except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+                    pass
+            _end(packer, None)  # (waiting for the rest of a segment it will not get: killed)
+            return found if found is not None else pack_rows(chunks(rows, heights), part)
         return wait
 
     def finish(self) -> list[tuple[str, SheetWrites | None, tuple | None]]:
@@ -422,12 +420,13 @@ class SheetRenderer:
         is laid out whole with rows enough to be packed in two (see :data:`sheetkpi.workbook.package.SEGMENT_ROWS`),
         a process of its own starts for that, while this one writes the sheet."""
         self._ended = True
-        gone = self._child is None or self._gone  # (it could not start, or failed: no process either)
+        gone = self._child is None or self._gone  # (it could not start, or failed: no third one either)
         self._queue.put(None)
         if self._child is not None:
             for thread in self._threads:
                 thread.join()  # until it has sent back its last tab and closed its end
         self.close()
+        # (From the writes, whether the render will pack it in two: a guess, which the render makes sure of.)
         if not gone and after is not None and after.whole \
                 and sum(len(block.rows) for block in after.blocks) >= _package.SEGMENT_ROWS:
             self._packer = _start("serve_segments")
