@@ -15,7 +15,7 @@ from ._pipes import answers, receive, send
 from ._sheetxml import Runs, new_rows
 from ._zip import Deflater, Packed, pack_segment
 
-CHUNK_ROWS = 2000  # rows rendered by one editor, and sent to the other process at a time
+CHUNK_ROWS = 500  # rows rendered by one editor, and sent to the other process at a time
 
 
 def chunks(rows: dict[int, Runs], heights: dict[int, float]) -> Iterator[tuple[dict[int, Runs], dict[int, float]]]:

@@ -134,12 +134,12 @@ def apply_sheet(pkg: Package, sheet: SheetWrites, style, *, empty: bool = False)
         **{at: (value, style(name)) for at, (value, name) in sheet.styled_cells.items()},
     }, heights):
         return sheet.cell_count()
-    _apply_sheet(pkg, sheet, style)
+    count = sheet.cell_count()
+    _apply_sheet(pkg, sheet, style, consume=empty)
     if heights is None:
         heights = _heights(pkg, sheet)
     if heights:
         pkg.set_row_heights(sheet.sheet, heights)
-    count = sheet.cell_count()
     if empty:
         sheet.cells, sheet.styled_cells, sheet.blocks, sheet.merges, sheet.fit_rows = {}, {}, [], Areas(), {}
     pkg.commit(sheet.sheet)
@@ -173,8 +173,8 @@ class SheetHelper(Protocol):
     def segments(self, part: str, rows: dict, heights: dict) -> Callable[[], Packed]: ...
 
 
-def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles) -> None:
-    """Write one sheet's writes into ``pkg``."""
+def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: bool = False) -> None:
+    """Write one sheet's writes into ``pkg`` (``consume``: the rows of its blocks dropped as they are written)."""
     if sheet.create:
         pkg.add_sheet(sheet.sheet)
     elif sheet.whole:
@@ -190,11 +190,13 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles) -> None:
         if sheet.page_breaks:
             pkg.set_page_breaks(sheet.sheet, sheet.page_breaks)
     for block in sheet.blocks:
+        width = block.width if block.clear_below else 0  # (before its rows are consumed)
         pkg.write_rows(sheet.sheet, block.row, block.col, block.rows, clear_until_row=block.row + len(block.rows) - 1,
-                       row_styles=[style.row(name) for name in block.styles] if block.styles else None)
-        if block.clear_below and block.width:
+                       row_styles=[style.row(name) for name in block.styles] if block.styles else None,
+                       consume=consume)
+        if width:
             after = block.row + len(block.rows)
-            pkg.write_rows(sheet.sheet, after, block.col, [[None] * block.width], clear_until_row=None)
+            pkg.write_rows(sheet.sheet, after, block.col, [[None] * width], clear_until_row=None)
     if sheet.cells:
         pkg.set_cells(sheet.sheet, sheet.cells)
     by_style: dict[str, dict] = defaultdict(dict)

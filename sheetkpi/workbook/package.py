@@ -515,13 +515,15 @@ class Package:
 
     def write_rows(self, sheet_name: str, start_row: int, start_col: int, rows: list[list[Any]],
                    clear_until_row: int | None = None, style: int | list[int | None] | None = None,
-                   row_styles: list[int | list[int | None] | None] | None = None) -> None:
+                   row_styles: list[int | list[int | None] | None] | None = None, consume: bool = False) -> None:
         """Write a block of rows from (start_row, start_col), then empty the same columns below it.
 
         Short rows are padded with empty cells. Below the block, cells of those columns are emptied
         down to ``clear_until_row``, or, when None, to the end of the sheet, so that a list that got
         shorter leaves nothing stale. ``style``: one xf index for all cells, or one per column;
         ``row_styles``, instead: one such style per row (rows sharing a list share its check).
+        ``consume``: each of ``rows`` is dropped from the list (None) once written, for a caller
+        that will not read them again ("Tổng hợp"'s 57,000 rows are not held twice meanwhile).
         """
         sheet = self._worksheet(sheet_name)
         width = max((len(r) for r in rows), default=0)
@@ -543,6 +545,8 @@ class Package:
             row = start_row + i
             run = (start_col, tuple(cells), styles)
             pending[row] = (run,) if row not in pending else add_run(pending[row], run)
+            if consume:
+                rows[i] = None
         first = start_row + len(rows)
         if width and (clear_until_row is None or clear_until_row >= first):
             clear = ClearRange(first, clear_until_row, start_col, start_col + width - 1)
