@@ -493,3 +493,25 @@ def test_rows_a_process_could_not_pack_are_packed_here(tmp_path, monkeypatch, sp
     assert raw["1"] == raw["2"]
     if packer == "cut-off":
         assert len(told) == 2
+
+
+def test_a_run_failing_while_rows_are_packed_elsewhere_leaves_no_process(tmp_path, monkeypatch, split_summary):
+    """The upper rows' render fails after the lower rows were asked of the third process: the run
+    fails as it would with one, the file is untouched, and every process it started has ended."""
+    started = []
+    start = parallel._start
+    monkeypatch.setattr(parallel, "_start", lambda serving, *a: started.append(child := start(serving, *a)) or child)
+    lower = Package._lower_rows
+
+    def fails(self, *args):
+        lower(self, *args)  # asked: its rows are on their way there
+        raise RuntimeError("the upper rows failed")
+    monkeypatch.setattr(Package, "_lower_rows", fails)
+    monkeypatch.setenv(parallel.ENV, "2")
+    path = B.copy_example(tmp_path)
+    before = path.read_bytes()
+    with pytest.raises(RuntimeError):
+        _recalc(path, "2026-06-25")
+    assert split_summary["asked"] == 1 and "serve_segments" in split_summary["started"]
+    assert started and all(child is None or child.poll() is not None for child in started)
+    assert path.read_bytes() == before

@@ -36,7 +36,8 @@ def pack_rows(slices: Iterable[tuple[dict[int, Runs], dict[int, float]]], part: 
 def serve_segments() -> None:
     """The process of :meth:`SheetRenderer.segments`: for each segment it is sent — ("start",
     part), ("rows", rows, heights) per slice, ("end",) — the segment packed, or None when it could
-    not (then it ends: the first process packs it); until told to stop (None)."""
+    not (then it ends: the first process packs it); until its input ends, a None comes, or the
+    first process ends it (as it does once it has its answer)."""
     asks, out = sys.stdin.buffer, answers()
     deflater = Deflater()  # (deflating while the next rows render)
 

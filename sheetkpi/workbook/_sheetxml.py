@@ -574,6 +574,7 @@ class SheetEditor:
         """Whether rows may be left to another render (:meth:`leave`): a sheet with no rows yet,
         read as one window, written by bytes, where no column's style is tracked (each row's bytes
         then depend on its runs and height alone)."""
+        # (``more``: a sheet read in windows has a generator of them, never empty to this test.)
         return not self.tracked and not self.more and self.parts.start == self.parts.end and self.byte_path
 
     def leave(self, first: int) -> dict[int, Runs]:

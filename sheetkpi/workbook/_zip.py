@@ -53,7 +53,8 @@ class PackStream:
     A part is deflated chunk by chunk either way; the chunks depend only on the pieces, so the
     output is deterministic, and the same bytes as deflating the whole part in one call (chunks
     are far larger than deflate's window; tests/test_package_writer.py checks it). A segment packed
-    on its own (:func:`pack_segment`) may be put in the middle (:meth:`insert`).
+    on its own (:func:`pack_segment`) may be put in the middle (:meth:`insert`): the same XML,
+    other bytes than one call over it all.
     """
 
     def __init__(self, deflater: Deflater | None, compress_type: int, *, segment: bool = False):

@@ -63,10 +63,11 @@ def apply_plan(pkg: Package, plan: WritePlan | Iterable[SheetWrites], *, helper:
     """Write every sheet of ``plan`` into ``pkg`` (not saved yet); returns the number of cells
     written (as :meth:`WritePlan.cell_count` counts them).
 
-    ``plan`` may be a generator of :class:`SheetWrites`: each sheet is applied and committed
-    (rendered and packed, its writes freed) before the next is asked for, so a run holds one
-    sheet's writes at a time. Such a sheet's writes are emptied once they are in the package,
-    before it renders (its values, texts and styles are not held twice while it does).
+    ``plan`` may be a generator (any iterable but a :class:`WritePlan`) of :class:`SheetWrites`:
+    each sheet is applied and committed (rendered and packed, its writes freed) before the next is
+    asked for, so a run holds one sheet's writes at a time. Such a sheet's writes are emptied once
+    they are in the package, before it renders, and its blocks' rows dropped as they are written
+    (its values, texts and styles are not held twice while it does).
 
     ``helper``: another process that renders the sheets it takes (see
     :class:`sheetkpi.workbook.parallel.SheetRenderer`), with the styles they use added here first,

@@ -314,6 +314,7 @@ class SheetRenderer:
         self._given = 0  # unit tabs sent since
         self._seen = 0  # unit tabs met
         self._packer: subprocess.Popen | None = None  # packs "Tổng hợp"'s lower rows (see segments)
+        self._packing = False  # it has been asked, not yet answered
         self._child = _start("serve_renders", path)
         self._threads = [threading.Thread(target=target, args=(self._child,), daemon=True, name=f"sheetkpi-{name}")
                          for name, target in (("render-send", self._send_all), ("render-back", self._take_back))]
@@ -375,10 +376,12 @@ class SheetRenderer:
         unit tabs) packed by the process started for them when the tabs were done, while this one
         renders the upper rows; here when it cannot (the same bytes: :mod:`_segments`). They are
         sent a slice at a time by a thread (100,000 KPIs: 23,000 rows, 4 MB pickled), so that it
-        renders the first slices while the next are sent. It ends once it has answered."""
-        packer, self._packer = self._packer, None  # (one segment each)
-        if packer is None:
+        renders the first slices while the next are sent. It is ended once it has answered, or by
+        :meth:`close` when this one fails before asking (it stays :attr:`_packer` until then)."""
+        packer = self._packer
+        if packer is None or self._packing:
             return lambda: pack_rows(chunks(rows, heights), part)
+        self._packing = True  # (one segment at a time)
         complete = []  # [True] once every slice and the end have been sent
 
         def send_all() -> None:
@@ -389,18 +392,31 @@ class SheetRenderer:
             except Exception:
                 pass  # (a value that does not pickle…): packed here
 
+        def stop() -> None:
+            # (Waiting for the rest of a segment it will not get, or for the next: killed.)
+            _end(packer, None)
+            if self._packer is packer:
+                self._packer = None
+            self._packing = False
+
         sending = threading.Thread(target=send_all, daemon=True, name="sheetkpi-segment-send")
-        sending.start()
+        try:
+            sending.start()
+        except BaseException:
+            stop()
+            raise
 
         def wait() -> Packed:
-            sending.join()
             found = None
-            if complete:
-                try:
-                    found = receive(packer.stdout)
-                except (EOFError, OSError, ValueError, pickle.UnpicklingError):
-                    pass
-            _end(packer, None)  # (waiting for the rest of a segment it will not get: killed)
+            try:
+                sending.join()
+                if complete:
+                    try:
+                        found = receive(packer.stdout)
+                    except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+                        pass
+            finally:
+                stop()
             return found if found is not None else pack_rows(chunks(rows, heights), part)
         return wait
 
