@@ -515,3 +515,27 @@ def test_a_run_failing_while_rows_are_packed_elsewhere_leaves_no_process(tmp_pat
     assert split_summary["asked"] == 1 and "serve_segments" in split_summary["started"]
     assert started and all(child is None or child.poll() is not None for child in started)
     assert path.read_bytes() == before
+
+
+def test_without_a_thread_to_send_them_the_rows_are_packed_here(tmp_path, monkeypatch, split_summary):
+    """No thread to be had for sending the lower rows: they are packed here, the same bytes, and the
+    process started for them has ended."""
+    import threading
+
+    started = []
+    start, thread_start = parallel._start, threading.Thread.start
+    monkeypatch.setattr(parallel, "_start", lambda serving, *a: started.append(child := start(serving, *a)) or child)
+
+    def refuse(self):
+        if self.name == "sheetkpi-segment-send":
+            raise RuntimeError("can't start new thread")
+        return thread_start(self)
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    raw = {}
+    for processes in ("1", "2"):
+        monkeypatch.setenv(parallel.ENV, processes)
+        path = B.copy_example(tmp_path / processes)
+        _recalc(path, "2026-06-25")
+        raw[processes] = _raw(path)
+    assert (split_summary["asked"], split_summary["here"]) == (1, 1) and raw["1"] == raw["2"]
+    assert "serve_segments" in split_summary["started"] and all(c is None or c.poll() is not None for c in started)

@@ -378,9 +378,12 @@ class SheetRenderer:
         sent a slice at a time by a thread (100,000 KPIs: 23,000 rows, 4 MB pickled), so that it
         renders the first slices while the next are sent. It is ended once it has answered, or by
         :meth:`close` when this one fails before asking (it stays :attr:`_packer` until then)."""
+        def here() -> Packed:
+            return pack_rows(chunks(rows, heights), part)
+
         packer = self._packer
         if packer is None or self._packing:
-            return lambda: pack_rows(chunks(rows, heights), part)
+            return here
         self._packing = True  # (one segment at a time)
         complete = []  # [True] once every slice and the end have been sent
 
@@ -402,9 +405,9 @@ class SheetRenderer:
         sending = threading.Thread(target=send_all, daemon=True, name="sheetkpi-segment-send")
         try:
             sending.start()
-        except BaseException:
+        except RuntimeError:  # no thread to be had: packed here
             stop()
-            raise
+            return here
 
         def wait() -> Packed:
             found = None
@@ -417,7 +420,7 @@ class SheetRenderer:
                         pass
             finally:
                 stop()
-            return found if found is not None else pack_rows(chunks(rows, heights), part)
+            return found if found is not None else here()
         return wait
 
     def finish(self) -> list[tuple[str, SheetWrites | None, tuple | None]]:
