@@ -460,6 +460,17 @@ def test_summary_rows_packed_by_a_process_of_their_own_give_the_same_bytes(tmp_p
     assert last and [v for v in shown[sheet.max_row - 1] if v][: 1] == [str(last[0])]
 
 
+def _stored_by_one_and_two(tmp_path: Path, monkeypatch) -> dict[str, dict]:
+    """The example recalculated with one process and with two: each file's members as stored."""
+    raw = {}
+    for processes in ("1", "2"):
+        monkeypatch.setenv(parallel.ENV, processes)
+        path = B.copy_example(tmp_path / processes)
+        _recalc(path, "2026-06-25")
+        raw[processes] = _raw(path)
+    return raw
+
+
 @pytest.mark.parametrize("packer", ["pass", "answers-none", "cut-off"])
 def test_rows_a_process_could_not_pack_are_packed_here(tmp_path, monkeypatch, split_summary, packer):
     """The process that packs the lower rows ends at once, answers that it could not, or stops
@@ -483,12 +494,7 @@ def test_rows_a_process_could_not_pack_are_packed_here(tmp_path, monkeypatch, sp
                     return False  # its pipe fails at the second slice: it waits for the rest
             return tell(child, message)
         monkeypatch.setattr(parallel, "_tell", cut)
-    raw = {}
-    for processes in ("1", "2"):
-        monkeypatch.setenv(parallel.ENV, processes)
-        path = B.copy_example(tmp_path / processes)
-        _recalc(path, "2026-06-25")
-        raw[processes] = _raw(path)
+    raw = _stored_by_one_and_two(tmp_path, monkeypatch)
     assert split_summary["started"].count("serve_segments") == 1 and split_summary["here"] == 1
     assert raw["1"] == raw["2"]
     if packer == "cut-off":
@@ -531,11 +537,6 @@ def test_without_a_thread_to_send_them_the_rows_are_packed_here(tmp_path, monkey
             raise RuntimeError("can't start new thread")
         return thread_start(self)
     monkeypatch.setattr(threading.Thread, "start", refuse)
-    raw = {}
-    for processes in ("1", "2"):
-        monkeypatch.setenv(parallel.ENV, processes)
-        path = B.copy_example(tmp_path / processes)
-        _recalc(path, "2026-06-25")
-        raw[processes] = _raw(path)
+    raw = _stored_by_one_and_two(tmp_path, monkeypatch)
     assert (split_summary["asked"], split_summary["here"]) == (1, 1) and raw["1"] == raw["2"]
     assert "serve_segments" in split_summary["started"] and all(c is None or c.poll() is not None for c in started)
