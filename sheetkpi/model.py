@@ -174,9 +174,12 @@ class History(Mapping[Key, list[tuple[dt.date, float]]]):
         """The figure of ``key`` on ``day`` (None: no such key or date, or an empty cell), without
         making its pairs."""
         at = self._index.get(key)
-        if at is None or day not in self._dates:
+        if at is None:
             return None
-        value = self._figures[at * len(self._dates) + self._dates.index(day)]
+        try:
+            value = self._figures[at * len(self._dates) + self._dates.index(day)]
+        except ValueError:
+            return None  # (no such date)
         return value if value == value else None  # (NaN is not)
 
     def figure_dates(self) -> set[dt.date]:

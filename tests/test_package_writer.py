@@ -948,7 +948,7 @@ def test_parts_deflated_in_chunks_are_the_bytes_of_one_call():
 
 
 def test_a_segment_packed_on_its_own_reads_in_the_middle_of_a_part():
-    """A part's lower rows deflated apart (see package.SEGMENT_ROWS) and put between the rows above
+    """A part's lower rows deflated apart (see _segments.splits) and put between the rows above
     and the tail: the part reads as the three one after the other, its
     CRC and size those of the whole; the segment is the same bytes with a deflating thread or not."""
     import random
@@ -1003,12 +1003,11 @@ def _laid_out_book(tmp_path: Path, name: str, *, again: bool = False) -> Path:
 
 
 def _split_rows(monkeypatch) -> list[int]:
-    """package.SEGMENT_ROWS lowered to 20, slices of 7 rows: how many rows each render left to a
+    """_segments.MIN_ROWS lowered to 20, slices of 7 rows: how many rows each render left to a
     segment."""
     from sheetkpi.workbook import _segments
-    from sheetkpi.workbook import package as package_module
 
-    monkeypatch.setattr(package_module, "SEGMENT_ROWS", 20)
+    monkeypatch.setattr(_segments, "MIN_ROWS", 20)
     monkeypatch.setattr(_segments, "CHUNK_ROWS", 7)
     left: list[int] = []
     lower = Package._lower_rows
@@ -1018,7 +1017,7 @@ def _split_rows(monkeypatch) -> list[int]:
 
 
 def test_a_big_laid_out_sheet_is_packed_in_two_and_reads_the_same(tmp_path, monkeypatch):
-    """Above package.SEGMENT_ROWS rows, a laid-out sheet's lower rows are rendered and packed on
+    """Above _segments.MIN_ROWS rows, a laid-out sheet's lower rows are rendered and packed on
     their own: the file holds the very XML it holds when it is packed whole; a sheet already
     holding rows is packed whole."""
     whole = _laid_out_book(tmp_path, "whole")
@@ -1180,3 +1179,22 @@ def test_a_workbook_saved_again_while_its_summary_is_laid_out_is_told_as_changed
     with pytest.raises(PackageError) as err:
         pkg.reset_sheet("Tổng hợp")
     assert err.value.code == "file-changed"
+
+
+@pytest.mark.parametrize("empty", [True, False])
+def test_a_streamed_sheets_rows_are_dropped_as_they_are_written(tmp_path, empty):
+    """A sheet of a streamed plan (apply_sheet(empty=True)) gives up each row of its blocks once it
+    is in the package; otherwise its rows stay as given. The cells written are the same either way."""
+    from sheetkpi.workbook.apply import _Styles, apply_sheet
+    from sheetkpi.writes import Block, SheetWrites
+
+    pkg = Package.open(build_xlsx(tmp_path / "book.xlsx", {"S": sheet_xml("")}))
+    given = [[1.5, "một"], [2.5, "hai"], [3.5]]
+    rows = [list(row) for row in given]
+    sheet = SheetWrites(sheet="S", blocks=[Block(row=2, col=1, rows=rows)])
+    assert apply_sheet(pkg, sheet, _Styles(pkg), empty=empty) == 5
+    assert rows == ([None] * 3 if empty else given)
+    pkg.save(tmp_path / "out.xlsx")
+    ws = load_workbook(tmp_path / "out.xlsx")["S"]
+    written = [[c.value for c in row] for row in ws.iter_rows(min_row=2, max_row=4)]
+    assert written == [[1.5, "một"], [2.5, "hai"], [3.5, None]]

@@ -327,7 +327,7 @@ def test_a_sheet_held_back_is_written_here_as_soon_as_anything_else_is(tmp_path)
             assert not renderer.holds_back(dated) and not renderer.holds_back(in_block)
             assert renderer.holds_back(SheetWrites(sheet="Lịch sử", styled_cells={(3, 5): (50.0, "history")}))
             if ended:
-                renderer._taking = True  # (as after the unit tabs)
+                renderer._seen = 1  # (as after the unit tabs)
             assert not renderer.takes(after)
             assert not renderer._holding and renderer._ended is ended
         finally:
@@ -406,19 +406,19 @@ def _raw(path: Path) -> dict[str, bytes]:
 @pytest.fixture
 def split_summary(monkeypatch):
     """"Tổng hợp" of the example (60-odd rows) packed in two, its lower rows sent three at a time;
-    returns the processes started and whether this process packed the rows itself."""
-    from sheetkpi.workbook import package
+    returns the processes started, how often the second process asked for the rows to be packed
+    elsewhere, and how often the rows were packed here while there were two processes."""
 
-    monkeypatch.setattr(package, "SEGMENT_ROWS", 20)
+    monkeypatch.setattr(_segments, "MIN_ROWS", 20)
     monkeypatch.setattr(_segments, "CHUNK_ROWS", 3)
     seen = {"started": [], "here": 0, "asked": 0}
-    start, pack, segments = parallel._start, parallel.pack_rows, parallel.SheetRenderer.segments
+    start, pack, segments = parallel._start, _segments.pack_rows, parallel.SheetRenderer.segments
     monkeypatch.setattr(parallel, "_start", lambda serving, *a: seen["started"].append(serving) or start(serving, *a))
 
     def packed_here(*args):
-        seen["here"] += 1
+        seen["here"] += os.environ.get(parallel.ENV) == "2"
         return pack(*args)
-    monkeypatch.setattr(parallel, "pack_rows", packed_here)
+    monkeypatch.setattr(_segments, "pack_rows", packed_here)
 
     def asked(self, *args):
         seen["asked"] += 1
@@ -431,7 +431,6 @@ def test_summary_rows_packed_by_a_process_of_their_own_give_the_same_bytes(tmp_p
     """Two months of the example with one process and with two: every member the same bytes as
     stored, "Tổng hợp" packed in two by both (it differs from a whole one), its lower rows by the
     third process in the second case; LibreOffice reads the sheet whole."""
-    from sheetkpi.workbook import package
 
     import support
 
@@ -445,7 +444,7 @@ def test_summary_rows_packed_by_a_process_of_their_own_give_the_same_bytes(tmp_p
     assert split_summary["started"].count("serve_segments") == 2
     assert (split_summary["asked"], split_summary["here"]) == (2, 0)
     assert _raw(books["1"]) == _raw(books["2"])
-    monkeypatch.setattr(package, "SEGMENT_ROWS", 10**9)
+    monkeypatch.setattr(_segments, "MIN_ROWS", 10**9)
     whole = B.copy_example(tmp_path / "whole")
     _recalc(whole, "2026-06-25")
     _recalc(whole, "2026-07-25")
@@ -540,3 +539,20 @@ def test_without_a_thread_to_send_them_the_rows_are_packed_here(tmp_path, monkey
     raw = _stored_by_one_and_two(tmp_path, monkeypatch)
     assert (split_summary["asked"], split_summary["here"]) == (1, 1) and raw["1"] == raw["2"]
     assert "serve_segments" in split_summary["started"] and all(c is None or c.poll() is not None for c in started)
+
+
+def test_the_last_unit_tabs_all_go_to_the_second_process(tmp_path):
+    """Once parallel.TAIL of the unit tabs is left, each goes to the second process however many it
+    has in hand (it renders them while "Tổng hợp" is planned here); before, only while it has fewer
+    than parallel.AHEAD."""
+    from sheetkpi.writes import SheetWrites
+
+    names = [f"ĐV{i:03}" for i in range(25)]
+    renderer = parallel.SheetRenderer(B.copy_example(tmp_path), set(names))
+    try:
+        renderer._sent = {f"đang vẽ {i}": b"" for i in range(parallel.AHEAD)}  # as many as it may have in hand
+        taken = [renderer.takes(SheetWrites(sheet=name)) for name in names]
+    finally:
+        renderer.close()
+    last = sum(1 for seen in range(1, 26) if seen > (1 - parallel.TAIL) * 25)
+    assert last == 3 and taken == [False] * 22 + [True] * 3

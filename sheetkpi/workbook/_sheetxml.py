@@ -577,15 +577,14 @@ class SheetEditor:
         # (``more``: a sheet read in windows has a generator of them, never empty to this test.)
         return not self.tracked and not self.more and self.parts.start == self.parts.end and self.byte_path
 
-    def leave(self, first: int) -> dict[int, Runs]:
-        """Leave the rows from row ``first`` on to another render (:func:`new_rows`, the same
-        bytes; see :meth:`can_leave`) and return their runs. (The extent of the written cells, which
-        <dimension> covers, stays the whole sheet's.)"""
+    def leave(self, kept: int) -> dict[int, Runs]:
+        """Leave the rows to write after the first ``kept`` of them to another render
+        (:func:`new_rows`, the same bytes; see :meth:`can_leave`) and return their runs. (The
+        extent of the written cells, which <dimension> covers, stays the whole sheet's.)"""
         if not self.can_leave():
             raise ValueError("rows may be left to another render only in a sheet with none yet")
-        kept = [row for row in self.keys if row < first]
-        left = {row: self.rows[row] for row in self.keys[len(kept):]}
-        self.keys = kept
+        left = {row: self.rows[row] for row in self.keys[kept:]}
+        del self.keys[kept:]
         return left
 
     # -- the pass ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ package writer: only the cells in the plan change, every other part stays byte-i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
 from ..cells import Areas
@@ -171,7 +171,7 @@ class SheetHelper(Protocol):
 
     def finish(self) -> Iterable[tuple[str, SheetWrites | None, tuple | None]]: ...
 
-    def segments(self, part: str, rows: dict, heights: dict) -> Callable[[], Packed]: ...
+    def segments(self, part: str, rows: dict, heights: Mapping) -> Callable[[], Packed | None] | None: ...
 
 
 def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: bool = False) -> None:

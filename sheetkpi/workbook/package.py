@@ -72,12 +72,6 @@ class _Sheet:
 
 # A row's start tag in a sheet sheetkpi renders (r first, as its editor writes it).
 _GIVE_BACK_EVERY = 8 << 20  # bytes of XML rendered: then the memory freed is given back
-# A sheet sheetkpi lays out whole with this many rows or more ("Tổng hợp": 57,000 at 100,000 KPIs)
-# has its lower rows rendered and packed on their own (:mod:`_segments`): by a process of their own
-# while this one renders the upper rows, when there is one (:attr:`Package.segments`); here
-# otherwise, the same bytes.
-SEGMENT_ROWS = 20_000
-SEGMENT_SHARE = 0.4  # of the rows, the lower ones (0.4 and 0.5 alike in time, 0.4 a few MiB less together)
 _ROW_START = re.compile(rb'<row r="(\d+)"([^>]*?)(/?)>')
 _HEIGHT_ATTRS = re.compile(rb'\s(?:ht|customHeight)="[^"]*"')
 _SHEET_DATA_START = re.compile(rb"<((?:[A-Za-z_][\w.\-]*:)?)sheetData[\s/>]")
@@ -179,9 +173,10 @@ class Package:
         self._shared: list[str] | None = None
         self._found: dict[str, _Sheet] = {}  # sheet lookups by the name asked for
         self._matching: dict[Callable[[str], bool], set[int]] = {}  # number-format test -> xf indices
-        # Another process that packs a laid-out sheet's lower rows (see SEGMENT_ROWS): given the part,
-        # the rows' runs and heights, a function that waits for the segment (packed here when it fails).
-        self.segments: Callable[[str, dict, dict], Callable[[], Packed]] | None = None
+        # Another process that packs a laid-out sheet's lower rows (see _segments): given the part,
+        # the rows' runs and heights, a function that waits for the segment (None: packed here), or
+        # None when it cannot.
+        self.segments: Callable[[str, dict, Mapping], Callable[[], Packed | None] | None] | None = None
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -846,11 +841,11 @@ class Package:
         info = self._parts.info(part)
         stream = PackStream(self._deflater, info.compress_type if info else zipfile.ZIP_DEFLATED)
         lower = None
-        if layout is not None and len(rows) >= SEGMENT_ROWS and stream.method == zipfile.ZIP_DEFLATED \
+        if layout is not None and _segments.splits(len(rows)) and stream.method == zipfile.ZIP_DEFLATED \
                 and editor.can_leave():
-            left = editor.leave(editor.keys[int(len(editor.keys) * (1 - SEGMENT_SHARE))])
-            lower = self._lower_rows(part, left, {row: heights[row] for row in left if row in heights})
-            del left
+            # A laid-out sheet's lower rows packed on their own, by another process when there is
+            # one, while this one renders the upper rows; the tail goes after them.
+            lower = self._lower_rows(part, editor.leave(int(len(editor.keys) * (1 - _segments.SHARE))), heights)
             tail, sheet_parts.tail = sheet_parts.tail, b""
         made = 0
         for piece in editor.run():
@@ -873,12 +868,17 @@ class Package:
         self._pending.discard(part)
         return made
 
-    def _lower_rows(self, part: str, rows: dict[int, Runs], heights: dict[int, float]) -> Callable[[], Packed]:
-        """The lower rows of a laid-out sheet, packed as a segment: by :attr:`segments` while this
-        process renders the upper ones, or here."""
-        if self.segments is not None:
-            return self.segments(part, rows, heights)
-        return lambda: _segments.pack_rows(_segments.chunks(rows, heights), part)
+    def _lower_rows(self, part: str, rows: dict[int, Runs], heights: Mapping[int, float]) -> Callable[[], Packed]:
+        """The lower rows of a laid-out sheet (``heights``: of its rows, these among them), packed
+        as a segment: by :attr:`segments` while this process renders the upper ones, or here, when
+        there is none or it could not (the same bytes: :mod:`_segments`)."""
+        waiting = self.segments(part, rows, heights) if self.segments is not None else None
+
+        def segment() -> Packed:
+            found = waiting() if waiting is not None else None
+            return found if found is not None else _segments.pack_rows(_segments.chunks(rows, heights), part,
+                                                                       self._deflater)
+        return segment
 
     def _render(self) -> dict:
         """New content of every changed part (None: the part is removed)."""

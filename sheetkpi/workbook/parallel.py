@@ -34,9 +34,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ..errors import SheetkpiError
 from ..parsing.text import fold
 from ..reading import NON_UNIT_KEYS, TabJob, TabRead
-from . import package as _package
 from ._pipes import answers, receive, send, write_frame
-from ._segments import chunks, pack_rows
 
 if TYPE_CHECKING:
     from ..structure import Grid
@@ -228,15 +226,10 @@ def _start(serving: str, path: Path | None = None) -> subprocess.Popen | None:
 
 def _tell(child: subprocess.Popen | None, message: object) -> bool:
     """Send ``child`` ``message``; False when there is none to hear it."""
-    return _tell_bytes(child, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def _tell_bytes(child: subprocess.Popen | None, data: bytes) -> bool:
-    """Send ``child`` a message already pickled; False when there is none to hear it."""
     if child is None:
         return False
     try:
-        write_frame(child.stdin, data)
+        send(child.stdin, message)
     except OSError:
         return False
     return True
@@ -309,10 +302,9 @@ class SheetRenderer:
         self._ended = False  # told that no more tabs come
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._gone = False  # the second process has stopped answering
-        self._taking = False  # a unit tab has come
         self._holding = False  # a sheet is held back (see holds_back)
         self._given = 0  # unit tabs sent since
-        self._seen = 0  # unit tabs met
+        self._seen = 0  # unit tabs met (none: the unit tabs have not come yet)
         self._packer: subprocess.Popen | None = None  # packs "Tổng hợp"'s lower rows (see segments)
         self._packing = False  # it has been asked, not yet answered
         self._child = _start("serve_renders", path)
@@ -333,10 +325,9 @@ class SheetRenderer:
             # After the unit tabs, the second process finishes what it has and ends, its memory
             # given back before "Tổng hợp" is written here ("Lịch sử", held back, is written here
             # while it renders the first ones).
-            if self._taking and not self._ended:
+            if self._seen and not self._ended:
                 self._wind_up(sheet)
             return False
-        self._taking = True
         self._seen += 1
         if self._child is None or self._ended or self._gone or sheet.create or sheet.whole or sheet.chart:
             return False
@@ -348,11 +339,11 @@ class SheetRenderer:
         process would otherwise wait for, idle). Not one that writes a date without a style (its
         render may add a date format, which must come before the formats of the tabs after it, as
         when one process writes every sheet)."""
-        if self._taking or self._child is None or self._gone or sheet.create or sheet.whole or sheet.chart \
+        if self._seen or self._child is None or self._gone or sheet.create or sheet.whole or sheet.chart \
                 or any(isinstance(value, dt.date) for value in sheet.cells.values()) \
                 or any(isinstance(value, dt.date) for block in sheet.blocks for row in block.rows for value in row):
             return False
-        self._holding, self._given = True, 0
+        self._holding = True  # (nothing has been given before the unit tabs)
         return True
 
     def busy_for(self) -> bool:
@@ -371,19 +362,19 @@ class SheetRenderer:
         self._given += 1
         self._queue.put(message)
 
-    def segments(self, part: str, rows: dict, heights: dict) -> Callable[[], Packed]:
+    def segments(self, part: str, rows: dict, heights: Mapping) -> Callable[[], Packed | None] | None:
         """A :attr:`Package.segments`: the lower rows of a laid-out sheet ("Tổng hợp", after the
         unit tabs) packed by the process started for them when the tabs were done, while this one
-        renders the upper rows; here when it cannot (the same bytes: :mod:`_segments`). They are
+        renders the upper rows; None, or None from the wait, when it cannot (then packed there, the
+        same bytes: :meth:`Package._lower_rows`). They are
         sent a slice at a time by a thread (100,000 KPIs: 23,000 rows, 4 MB pickled), so that it
         renders the first slices while the next are sent. It is ended once it has answered, or by
         :meth:`close` when this one fails before asking (it stays :attr:`_packer` until then)."""
-        def here() -> Packed:
-            return pack_rows(chunks(rows, heights), part)
+        from ._segments import chunks  # (not at import: the reading process needs none of it)
 
         packer = self._packer
         if packer is None or self._packing:
-            return here
+            return None
         self._packing = True  # (one segment at a time)
         complete = []  # [True] once every slice and the end have been sent
 
@@ -405,11 +396,11 @@ class SheetRenderer:
         sending = threading.Thread(target=send_all, daemon=True, name="sheetkpi-segment-send")
         try:
             sending.start()
-        except RuntimeError:  # no thread to be had: packed here
+        except RuntimeError:  # no thread to be had: packed there
             stop()
-            return here
+            return None
 
-        def wait() -> Packed:
+        def wait() -> Packed | None:
             found = None
             try:
                 sending.join()
@@ -420,7 +411,7 @@ class SheetRenderer:
                         pass
             finally:
                 stop()
-            return found if found is not None else here()
+            return found
         return wait
 
     def finish(self) -> list[tuple[str, SheetWrites | None, tuple | None]]:
@@ -436,8 +427,9 @@ class SheetRenderer:
     def _wind_up(self, after: SheetWrites | None = None) -> None:
         """No more tabs: wait until the second process has answered everything and ended (100,000
         KPIs: ~35 MiB it held while this one started on "Tổng hợp"). When the sheet ``after`` them
-        is laid out whole with rows enough to be packed in two (see :data:`sheetkpi.workbook.package.SEGMENT_ROWS`),
-        a process of its own starts for that, while this one writes the sheet."""
+        is laid out whole with rows enough to be packed in two (:func:`_segments.splits`), a process
+        of its own starts for that, while this one writes the sheet."""
+        from ._segments import splits
         self._ended = True
         gone = self._child is None or self._gone  # (it could not start, or failed: no third one either)
         self._queue.put(None)
@@ -447,7 +439,7 @@ class SheetRenderer:
         self.close()
         # (From the writes, whether the render will pack it in two: a guess, which the render makes sure of.)
         if not gone and after is not None and after.whole \
-                and sum(len(block.rows) for block in after.blocks) >= _package.SEGMENT_ROWS:
+                and splits(sum(len(block.rows) for block in after.blocks)):
             self._packer = _start("serve_segments")
 
     def close(self) -> None:
