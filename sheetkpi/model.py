@@ -53,8 +53,8 @@ class Settings:
 class CellAddresses(Mapping[str, str]):
     """A KPI row's cell address by field name ("H7"), from its unit's column letters.
 
-    Made when asked for: a 100,000-row workbook's KPIs then hold one small object each, not a
-    dict of 20 address strings.
+    Made when asked for (:attr:`KPI.cells`): a 100,000-row workbook's KPIs hold the unit's letters,
+    not a dict of 20 address strings each.
     """
 
     __slots__ = ("_letters", "_row")
@@ -65,9 +65,6 @@ class CellAddresses(Mapping[str, str]):
 
     def __getitem__(self, name: str) -> str:
         return self._letters[name] + str(self._row)
-
-    def __reduce__(self):
-        return CellAddresses, (self._letters, self._row)
 
     def get(self, name: str, default: str | None = None) -> str | None:
         letter = self._letters.get(name)
@@ -105,11 +102,16 @@ class KPI:
     baseline: float | None = None
     actual: float | None = None
     indicator_progress: float | None = None  # computed from target/actual for numeric indicators
-    cells: Mapping[str, str] = field(default_factory=dict)  # field name -> cell address ("H7")
+    letters: Mapping[str, str] = field(default_factory=dict)  # field name -> column letter ("H"), the unit's
     # Problems found while reading the row (a tuple: most rows have none, and () is shared).
     issues: tuple[Issue, ...] = ()
     occurrence: int = 0  # rank among the unit's KPIs with the same code (or title, without code)
     owners: str = ""  # "Người phụ trách" as typed (optional column): one name or several
+
+    @property
+    def cells(self) -> CellAddresses:
+        """Field name -> the row's cell address ("H7")."""
+        return CellAddresses(self.letters, self.row)
 
     def __reduce__(self):
         # Pickled as its fields in order, made again by one call (the second reading process sends

@@ -503,7 +503,7 @@ class _KpiReader:
             baseline=baseline,
             actual=actual,
             indicator_progress=computed,
-            cells=cells,
+            letters=self.letters,
             issues=tuple(issues),
         )
 

@@ -1198,3 +1198,50 @@ def test_a_streamed_sheets_rows_are_dropped_as_they_are_written(tmp_path, empty)
     ws = load_workbook(tmp_path / "out.xlsx")["S"]
     written = [[c.value for c in row] for row in ws.iter_rows(min_row=2, max_row=4)]
     assert written == [[1.5, "một"], [2.5, "hai"], [3.5, None]]
+
+
+def _many_rows(pkg: Package, sheet: str, count: int) -> None:
+    pkg.write_rows(sheet, 1, 1, [[f"Hàng {r}", r, r / 7] for r in range(1, count + 1)])
+    pkg.commit(sheet)
+
+
+def test_packed_parts_wait_for_the_save_in_a_temporary_file(tmp_path, monkeypatch):
+    """Rendered sheets, packed, are kept in a spool until the save: in memory while small, then in an
+    unnamed temporary file (TMPDIR); the saved workbook is the same bytes either way, and a part
+    read back from the spool (charts read the cells they plot) is what was written."""
+    src = build_xlsx(tmp_path / "book.xlsx", {"A": sheet_xml(""), "B": sheet_xml("")})
+    spooled = tmp_path / "tam"
+    spooled.mkdir()
+    outs = []
+    for memory in (zip_module.SPOOL_MEMORY, 1):
+        monkeypatch.setattr(zip_module, "SPOOL_MEMORY", memory)
+        monkeypatch.setattr("tempfile.tempdir", str(spooled))
+        pkg = Package.open(src)
+        _many_rows(pkg, "A", 3000)
+        _many_rows(pkg, "B", 20)
+        assert b"<v>2999</v>" in pkg._parts.read("xl/worksheets/sheet1.xml")  # (once packed, in the spool)
+        spool = pkg._parts.spool
+        assert spool._file._rolled is (memory == 1)  # (SpooledTemporaryFile: True once on disk)
+        outs.append(saved(pkg, tmp_path, f"out{memory}.xlsx").read_bytes())
+        assert spool._file is None  # closed at the save (the unnamed file is gone with it)
+    assert outs[0] == outs[1]
+    assert list(spooled.iterdir()) == []  # nothing left behind by name
+    ws = openpyxl.load_workbook(tmp_path / "out1.xlsx")["A"]
+    assert (ws["A3000"].value, ws["B3000"].value) == ("Hàng 3000", 3000)
+
+
+def test_no_room_for_the_temporary_file_is_told_and_nothing_is_written(tmp_path, monkeypatch):
+    """A spool that cannot reach its temporary file (here TMPDIR names a folder that is gone)
+    fails the run with a message that says so; the workbook is left as it was."""
+    src = build_xlsx(tmp_path / "book.xlsx", {"A": sheet_xml("")})
+    before = src.read_bytes()
+    monkeypatch.setattr(zip_module, "SPOOL_MEMORY", 1)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "khong-co"))
+    pkg = Package.open(src)
+    with pytest.raises(PackageError) as err:
+        _many_rows(pkg, "A", 3000)
+        pkg.save(src)
+    assert err.value.code == "save-failed"
+    assert err.value.message.startswith("Không ghi được tệp tạm khi nén dữ liệu: ")
+    assert "Sổ tính chưa được ghi." in err.value.message
+    assert src.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["book.xlsx"]

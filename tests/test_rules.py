@@ -18,7 +18,7 @@ SETTINGS = Settings(plan_year=2026)
 def kpi(progress, due=None, weight=10.0, code="X-01", completed_on=None, kind=None):
     deadline = Deadline(due, kind or ("date" if due else "event"), "")
     return KPI(unit="X", sheet="X", row=5, code=code, title="t", weight=weight, progress=progress,
-               deadline=deadline, completed_on=completed_on, cells={"progress": "H5", "completed_on": "K5"})
+               deadline=deadline, completed_on=completed_on, letters={"progress": "H", "completed_on": "K"})
 
 
 @pytest.mark.parametrize("weight,progress,expected", [

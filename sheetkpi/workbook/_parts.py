@@ -3,8 +3,8 @@
 :class:`Parts` reads a part from the source file when it is asked for, parses the small parts
 that are edited (workbook, styles, relationships, content types, calcChain, drawings) once, and
 knows what changed: parts edited as trees, parts given new bytes, parts rendered and packed
-(worksheets, see :mod:`._zip`), parts removed. Nothing is written before :meth:`Parts.changed` is
-asked for at save.
+(worksheets, see :mod:`._zip`; kept in a spool until the save), parts removed. Nothing is written
+before :meth:`Parts.changed` is asked for at save.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from ._xml import CT_NS, PKG_REL_NS
-from ._zip import CHUNK, Packed, PackStream, iter_member, read_member
+from ._zip import CHUNK, Kept, Packed, PackStream, Spool, iter_member, read_member
 from .xmlsafe import InvalidPackageError, PackageError, parse_xml
 
 CONTENT_TYPES = "[Content_Types].xml"
@@ -56,7 +56,8 @@ class Parts:
         self._trees: dict[str, etree._Element] = {}
         self._dirty: dict[str, None] = {}  # trees to serialize, in the order first changed (new parts are written so)
         self._bytes: dict[str, bytes] = {}  # parts given new content this session
-        self._packed: dict[str, PackStream | Packed] = {}  # parts rendered and packed (worksheets)
+        self._packed: dict[str, PackStream | Packed | Kept] = {}  # parts rendered and packed (worksheets)
+        self.spool = Spool()  # where they wait for the save
         self._removed: set[str] = set()
 
     def adopt(self, path: Path, infos: list[zipfile.ZipInfo], comment: bytes) -> None:
@@ -157,17 +158,25 @@ class Parts:
         self._bytes[part] = data
 
     def pack(self, part: str, stream: PackStream | Packed) -> None:
-        """Give ``part`` the content ``stream`` packs (it may still be packing), or packed already."""
-        self._packed[part] = stream
+        """Give ``part`` the content ``stream`` packs (it may still be packing: given :attr:`spool`,
+        it keeps it there), or packed already (kept there now)."""
+        self._packed[part] = self.spool.keep((stream.payload,), stream.crc, stream.size, stream.method) \
+            if isinstance(stream, Packed) else stream
 
     def is_packed(self, part: str) -> bool:
         """Whether ``part`` has new content packed (see :meth:`pack`)."""
         return part in self._packed
 
-    def packed(self, part: str) -> Packed:
+    def packed(self, part: str) -> Packed | Kept:
         """The packed content of a rendered part (once its packing is done)."""
         found = self._packed[part]
-        return found if isinstance(found, Packed) else found.packed()
+        return found.packed() if isinstance(found, PackStream) else found
+
+    def take(self, part: str) -> Packed:
+        """The packed content of a rendered part, in memory, the part as the file has it again."""
+        found = self.packed(part)
+        del self._packed[part]
+        return found.packed() if isinstance(found, Kept) else found
 
     def replace_tree(self, part: str, xml: bytes) -> None:
         """Give a small part new content, parsed when next asked for (not marked changed)."""
@@ -193,10 +202,10 @@ class Parts:
             n += 1
         return pattern % n
 
-    def changed(self) -> dict[str, bytes | Packed | None]:
+    def changed(self) -> dict[str, bytes | Packed | Kept | None]:
         """New content of every changed part (None: the part is removed), in the order new parts
         are written: given bytes (charts), rendered parts (sheets), then trees."""
-        out: dict[str, bytes | Packed | None] = {part: data for part, data in self._bytes.items()
+        out: dict[str, bytes | Packed | Kept | None] = {part: data for part, data in self._bytes.items()
                                                  if part not in self._packed}
         out.update((part, self.packed(part)) for part in self._packed)
         for part in self._removed:
@@ -216,6 +225,7 @@ class Parts:
             self._trees.pop(part, None)
         self._bytes.clear()
         self._packed.clear()
+        self.spool.close()
         self._removed.clear()
         self._dirty.clear()
 

@@ -1,12 +1,16 @@
 """Zip I/O of the package: a part read at its offset, unchanged parts copied as their raw
 compressed bytes (:class:`ZipWriter`), changed parts deflated as they are rendered, by a worker
 thread while the next ones render (:class:`PackStream`, :class:`Deflater`); a part's middle may be
-deflated elsewhere, on its own (:func:`pack_segment`, :meth:`PackStream.insert`)."""
+deflated elsewhere, on its own (:func:`pack_segment`, :meth:`PackStream.insert`); what is packed
+waits for the save in a :class:`Spool`, not in memory."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import struct
+import tempfile
+import threading
 import zipfile
 import zlib
 from collections import deque
@@ -16,12 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from ..errors import os_error_message
 from .xmlsafe import InvalidPackageError, PackageError, PackageLimitError
 
 CHUNK = 1 << 20  # a part's rendered bytes are deflated in chunks of about this size
 JOB = 2 << 20  # bytes handed to the deflating thread at a time
 LEVEL = 6  # zlib's default: bench/run.py finds it from what is written (docs/performance.md says why)
 IN_FLIGHT = 2  # jobs waiting for it at most: bounds what a fast renderer piles up
+SPOOL_MEMORY = 4 << 20  # packed parts kept in memory up to this much, the rest in a temporary file
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,88 @@ class Packed:
         stream.write(data)
         return stream.close().packed()
 
+    @property
+    def compressed_size(self) -> int:
+        return len(self.payload)
+
     def content(self) -> bytes:
         """The part's bytes, uncompressed."""
-        return self.payload if self.method == zipfile.ZIP_STORED else zlib.decompress(self.payload, -15)
+        return _unpacked(self.payload, self.method)
+
+    def write_to(self, fh: BinaryIO) -> None:
+        """Write the packed bytes to ``fh``."""
+        fh.write(self.payload)
+
+
+def _unpacked(payload: bytes, method: int) -> bytes:
+    return payload if method == zipfile.ZIP_STORED else zlib.decompress(payload, -15)
+
+
+class Spool:
+    """Where a package's packed parts wait for the save: in memory up to :data:`SPOOL_MEMORY`, then
+    in an unnamed temporary file (in TMPDIR), so that a run does not hold what it has written at
+    its fullest (a 300,000-KPI workbook's parts are 55 MiB packed). Parts are kept from the
+    deflating thread and from this one."""
+
+    def __init__(self) -> None:
+        self._file: tempfile.SpooledTemporaryFile | None = None
+        self._lock = threading.Lock()
+
+    def keep(self, chunks: Iterable[bytes], crc: int, size: int, method: int) -> Kept:
+        """The packed bytes ``chunks`` (of a part of ``size`` bytes, its CRC ``crc``) kept here."""
+        with self._lock:
+            if self._file is None:
+                self._file = tempfile.SpooledTemporaryFile(SPOOL_MEMORY, prefix="sheetkpi-")
+            start = self._file.seek(0, os.SEEK_END)
+            for chunk in chunks:
+                self._file.write(chunk)
+            return Kept(self, start, self._file.tell() - start, crc, size, method)
+
+    def read(self, offset: int, length: int) -> bytes:
+        with self._lock:
+            self._file.seek(offset)
+            return self._file.read(length)
+
+    def copy(self, offset: int, length: int, fh: BinaryIO) -> None:
+        """Write ``length`` bytes kept at ``offset`` to ``fh``, a MiB at a time."""
+        end = offset + length
+        while offset < end:
+            piece = self.read(offset, min(CHUNK, end - offset))
+            if not piece:
+                raise InvalidPackageError("spool-short", "Tệp tạm của sheetkpi bị cắt cụt; hãy chạy lại.")
+            fh.write(piece)
+            offset += len(piece)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A part's new content, packed and kept in a :class:`Spool` (as :class:`Packed`, whose bytes
+    are in memory)."""
+
+    spool: Spool
+    offset: int
+    compressed_size: int
+    crc: int
+    size: int
+    method: int
+
+    def packed(self) -> Packed:
+        """The same, its bytes in memory (to send to another process)."""
+        return Packed(self.spool.read(self.offset, self.compressed_size), self.crc, self.size, self.method)
+
+    def content(self) -> bytes:
+        """The part's bytes, uncompressed."""
+        return _unpacked(self.spool.read(self.offset, self.compressed_size), self.method)
+
+    def write_to(self, fh: BinaryIO) -> None:
+        """Write the packed bytes to ``fh``."""
+        self.spool.copy(self.offset, self.compressed_size, fh)
 
 
 class PackStream:
@@ -57,9 +142,11 @@ class PackStream:
     other bytes than one call over it all.
     """
 
-    def __init__(self, deflater: Deflater | None, compress_type: int, *, segment: bool = False):
+    def __init__(self, deflater: Deflater | None, compress_type: int, *, segment: bool = False,
+                 spool: Spool | None = None):
         self._deflater = deflater
         self._segment = segment  # the middle of a part (see pack_segment): it ends, not finishes
+        self._spool = spool  # where the packed part goes once finished, if not kept here
         self.method = zipfile.ZIP_STORED if compress_type == zipfile.ZIP_STORED else zipfile.ZIP_DEFLATED
         self._packer = None  # made by the first chunk, in the thread that deflates
         self._pieces: list[bytes] = []
@@ -67,7 +154,7 @@ class PackStream:
         self._done: list[bytes] = []  # packed chunks
         self._crc = 0
         self._size = 0
-        self._result: Packed | None = None
+        self._result: Packed | Kept | None = None
 
     def write(self, piece: bytes) -> None:
         if len(piece) >= CHUNK and self._pieces:
@@ -95,13 +182,14 @@ class PackStream:
         self._send(final=True)
         return self
 
-    def packed(self) -> Packed:
-        """The packed part, once the deflater is done with it."""
+    def packed(self) -> Packed | Kept:
+        """The packed part, once the deflater is done with it (kept in the spool when given one)."""
         if self._result is None:
             if self._deflater is not None:
                 self._deflater.finish()
-            self._result = Packed(b"".join(self._done), self._crc, self._size, self.method)
-            self._done.clear()
+            if self._result is None:  # (with a spool, the last chunk's packing put it there)
+                self._result = Packed(b"".join(self._done), self._crc, self._size, self.method)
+                self._done.clear()
         return self._result
 
     def _send(self, final: bool) -> None:
@@ -127,12 +215,15 @@ class PackStream:
         self._size += len(chunk)
         if self.method == zipfile.ZIP_STORED:
             self._done.append(chunk)
-            return
-        if self._packer is None:
-            self._packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-        self._done.append(self._packer.compress(chunk))
-        if final:
-            self._done.append(self._packer.flush(zlib.Z_SYNC_FLUSH if self._segment else zlib.Z_FINISH))
+        else:
+            if self._packer is None:
+                self._packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+            self._done.append(self._packer.compress(chunk))
+            if final:
+                self._done.append(self._packer.flush(zlib.Z_SYNC_FLUSH if self._segment else zlib.Z_FINISH))
+        if final and self._spool is not None:
+            self._result = self._spool.keep(self._done, self._crc, self._size, self.method)
+            self._done.clear()
 
 
 class Deflater:
@@ -185,10 +276,15 @@ class Deflater:
             # consistent sizes. An interrupt of the wait itself leaves the job queued, waited for again.
             if job.done() and not job.cancelled() and job.exception() is not None:
                 self._failed = job.exception()
+                if isinstance(self._failed, OSError):
+                    self._refuse_if_failed()  # (told as the spool's, not as the workbook's file)
             raise
         self._jobs.popleft()
 
     def _refuse_if_failed(self) -> None:
+        if isinstance(self._failed, OSError):  # the spool's disk, full or failing
+            raise PackageError("save-failed", f"Không ghi được tệp tạm khi nén dữ liệu: "
+                               f"{os_error_message(self._failed)} Sổ tính chưa được ghi.") from self._failed
         if self._failed is not None:
             raise PackageError(
                 "save-failed", f"Không nén được dữ liệu để ghi ({self._failed.__class__.__name__}); "
@@ -337,11 +433,11 @@ class ZipWriter:
             self.fh.write(chunk)
             left -= len(chunk)
 
-    def write(self, info: zipfile.ZipInfo, data: bytes | Packed) -> None:
+    def write(self, info: zipfile.ZipInfo, data: bytes | Packed | Kept) -> None:
         """Write member ``info`` with new content ``data`` (stored stays stored, else deflated)."""
-        packed = data if isinstance(data, Packed) else Packed.of(data, info.compress_type)
-        self._header(info, packed.method, 0, packed.crc, len(packed.payload), packed.size)
-        self.fh.write(packed.payload)
+        packed = Packed.of(data, info.compress_type) if isinstance(data, bytes) else data
+        self._header(info, packed.method, 0, packed.crc, packed.compressed_size, packed.size)
+        packed.write_to(self.fh)
 
     def _header(self, info: zipfile.ZipInfo, method: int, flags: int, crc: int, csize: int, usize: int) -> None:
         offset = self.fh.tell()
@@ -387,8 +483,8 @@ def _new_info(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def write_zip(fh: BinaryIO, source: Path, infos: list[zipfile.ZipInfo], parts: dict[str, bytes | Packed | None],
-              comment: bytes) -> None:
+def write_zip(fh: BinaryIO, source: Path, infos: list[zipfile.ZipInfo],
+              parts: dict[str, bytes | Packed | Kept | None], comment: bytes) -> None:
     """Write the package to ``fh``: the members of ``source`` (``infos``, in their order) copied raw
     unless ``parts`` gives them new content (None: removed), then the new parts."""
     writer = ZipWriter(fh)

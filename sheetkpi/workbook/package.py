@@ -746,9 +746,10 @@ class Package:
         return self._parts.is_packed(self._worksheet(sheet_name).part)
 
     def rendered(self, sheet_name: str) -> tuple[Packed, set]:
-        """A committed sheet's packed part and the formulas its render removed (for calcChain)."""
+        """A committed sheet's packed part and the formulas its render removed (for calcChain),
+        taken from this package (which holds the sheet as the file has it again)."""
         sheet = self._worksheet(sheet_name)
-        return self._parts.packed(sheet.part), self._removed_formulas.pop(sheet.sheet_id, set())
+        return self._parts.take(sheet.part), self._removed_formulas.pop(sheet.sheet_id, set())
 
     def adopt_rendered(self, sheet_name: str, packed: Packed, removed: set) -> None:
         """A sheet rendered by another process from this workbook's file and styles: its part is
@@ -839,7 +840,8 @@ class Package:
         if self._deflater is None:
             self._deflater = Deflater()
         info = self._parts.info(part)
-        stream = PackStream(self._deflater, info.compress_type if info else zipfile.ZIP_DEFLATED)
+        stream = PackStream(self._deflater, info.compress_type if info else zipfile.ZIP_DEFLATED,
+                            spool=self._parts.spool)
         lower = None
         if layout is not None and _segments.splits(len(rows)) and stream.method == zipfile.ZIP_DEFLATED \
                 and editor.can_leave():
