@@ -553,6 +553,9 @@ def test_a_row_less_than_a_pixel_short_of_its_height_stays(tmp_path):
     ("ab abcdefghijk cd", 3),  # "ab" / "abcdefg" / "hijk cd"
     ("aaa\n\nbbb", 3),  # an empty paragraph is a line
     ("", 1),
+    ("  aaa bbb ccc ", 2),  # spaces at either end take no room
+    ("aaa\xa0bbb\u3000ccc", 2),  # a non-breaking or ideographic space is a space between words
+    ("aaa bbb cc", 2), ("aaa bb", 1),  # (printable, single spaces: measured as typed)
 ])
 def test_text_lines_wraps_at_word_boundaries(text, lines):
     # Width 7 holds int(7 × 1.15) − 1 = 7 characters a line.

@@ -42,17 +42,24 @@ def line_chars(width: float, bold: bool = False) -> int:
 def _lines(text: str, per_line: int) -> int:
     if len(text) <= per_line and "\n" not in text:
         return 1  # most cells: a short text on one line
-    return _wrapped_lines(text, per_line)
+    return wrapped_lines(text, per_line)
 
 
 @lru_cache(maxsize=1 << 12)
-def _wrapped_lines(text: str, per_line: int) -> int:
-    # Cached: departments repeat their texts from row to row, and a run measures every row's texts.
-    # Words one space apart (as wrapped), each line ending at the last space that fits, or, in a
-    # word longer than a line, at the line's end (the word is broken anywhere).
+def wrapped_lines(text: str, per_line: int) -> int:
+    """How many lines ``text`` takes wrapped in lines of ``per_line`` characters: its words one space
+    apart (as wrapped), each line ending at the last space that fits, or, in a word longer than a
+    line, at the line's end (the word is broken anywhere). Cached: departments repeat their texts
+    from row to row, and a run measures every row's texts."""
     lines = 0
-    for paragraph in text.split("\n"):
-        words = " ".join(paragraph.split())
+    for paragraph in text.split("\n") if "\n" in text else (text,):
+        # Printable text has no white space but the plain space: with no two together and none at
+        # either end, it is already as wrapped (most texts; a split and join cost a third of a run's
+        # "Tổng hợp" plan).
+        if paragraph.isprintable() and "  " not in paragraph and paragraph[:1] != " " and paragraph[-1:] != " ":
+            words = paragraph
+        else:
+            words = " ".join(paragraph.split())
         lines += 1
         pos, end = 0, len(words)
         while end - pos > per_line:
@@ -79,29 +86,26 @@ def fitted_heights(fit_rows: dict[int, dict[int, str]], widths: dict[int, float]
             if type(text) is not str:
                 text = str(text)
             if len(text) > n or "\n" in text:
-                found = _wrapped_lines(text, n)
+                found = wrapped_lines(text, n)
                 if found > lines:
                     lines = found
         if lines > 1:  # (one line of 11 pt needs no height)
-            heights[row] = _height(lines * 11 * LINE_POINTS)
+            heights[row] = height_of_lines(lines)
     return heights
+
+
+def height_of_lines(lines: int, size: float = 11) -> float | None:
+    """The height (points) ``lines`` lines of text of ``size`` points need; None for one line of 11 pt."""
+    return _height(lines * size * LINE_POINTS)
 
 
 def row_height(texts, *, bold: bool = False) -> float | None:
     """The height (points) a row needs to show each of ``texts`` — (text, width in characters, font
     size) — whole; None when one line is enough."""
-    return lines_height([(t, line_chars(w, bold), size) for t, w, size in texts])
-
-
-def lines_height(texts) -> float | None:
-    """:func:`row_height` of ``texts`` given as (text, characters a line holds, font size): a list
-    whose rows share their columns works out what a line holds once."""
     need = 0.0
-    for text, per_line, size in texts:
+    for text, width, size in texts:
         if text:
-            lines = _lines(text if type(text) is str else str(text), per_line)
-            if lines * size * LINE_POINTS > need:
-                need = lines * size * LINE_POINTS
+            need = max(need, _lines(str(text), line_chars(width, bold)) * size * LINE_POINTS)
     return _height(need)
 
 
