@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -155,6 +156,15 @@ class History(Mapping[Key, list[tuple[dt.date, float]]]):
         self._sheet_rows = sheet_rows  # the table's row -> the sheet's
         self._figures = figures  # table row * len(dates) + date's index -> progress, NaN: empty
 
+    @classmethod
+    def of(cls, pairs: Mapping[Key, Iterable[tuple[dt.date, float]]]) -> History:
+        """The history of ``pairs`` (each key's (report date, progress) pairs), not read from a
+        sheet (its keys have no row there: 0): none when "Lịch sử" is missing, a part of one."""
+        figures = {key: dict(points) for key, points in pairs.items()}
+        dates = tuple(sorted({d for points in figures.values() for d in points}))
+        table = array("d", (points.get(d, math.nan) for points in figures.values() for d in dates))
+        return cls(dates, {key: i for i, key in enumerate(figures)}, array("I", bytes(4 * len(figures))), table)
+
     def __getitem__(self, key: Key) -> list[tuple[dt.date, float]]:
         n = len(self._dates)
         at = self._index[key] * n
@@ -221,8 +231,8 @@ class Tracker:
     settings: Settings
     units: list[Unit]
     # history[rules.history_key(kpi)] = [(report date, progress), ...] sorted by date; no entry
-    # for a date whose cell is empty (a :class:`History` as read; any such mapping will do)
-    history: Mapping[Key, list[tuple[dt.date, float]]] = field(default_factory=dict)
+    # for a date whose cell is empty
+    history: History = field(default_factory=lambda: History.of({}))
     issues: list[Issue] = field(default_factory=list)  # workbook-level problems
 
 

@@ -238,7 +238,7 @@ def read_grids(
     # KPIs are made, and the memory it took is reused for them instead of staying scattered among them.
     found_tabs = read_tabs(tabs, job, sheets, shared)
     history_sheet = find_sheet(sheets, layout.SHEET_HISTORY)
-    history, history_layout = read_history(sheets[history_sheet], shared) if history_sheet else ({}, None)
+    history, history_layout = read_history(sheets[history_sheet], shared) if history_sheet else (History.of({}), None)
     others = len(names) - len(tabs)
     for done, found in enumerate(found_tabs, start=others + 1):
         if progress:

@@ -168,7 +168,7 @@ def _trend_issues(progress: float, as_of: dt.date, start: dt.date, history, wher
 
 
 def evaluate_unit(
-    unit: Unit, as_of: dt.date, settings: Settings, history: dict, previous: dt.date | None = None,
+    unit: Unit, as_of: dt.date, settings: Settings, history: History, previous: dt.date | None = None,
 ) -> UnitResult:
     """Totals, expected score, grade and flags of one unit; with ``previous`` (the previous report
     date), each KPI's figure and status then and the unit's score then."""
@@ -210,13 +210,13 @@ def expected_points(result: KpiResult) -> float:
     return (result.kpi.weight or 0.0) * result.expected_progress / 100.0
 
 
-def _compare(results: list[KpiResult], history, previous: dt.date) -> float | None:
+def _compare(results: list[KpiResult], history: History, previous: dt.date) -> float | None:
     """Fill each result's figure and status at the ``previous`` report (``history``: the figures in
     "Lịch sử" by key); the unit's score then, with today's weights (None when none of its KPIs had a
     figure then)."""
     total, any_figure = 0.0, False
     for r in results:
-        figure = figure_on(history, history_key(r.kpi), previous)
+        figure = history.figure(history_key(r.kpi), previous)
         if figure is None:
             continue
         any_figure = True
@@ -226,22 +226,9 @@ def _compare(results: list[KpiResult], history, previous: dt.date) -> float | No
     return round2(total) if any_figure else None
 
 
-def figure_on(history, key: tuple[str, str, int], day: dt.date) -> float | None:
-    """The figure in "Lịch sử" of the KPI ``key`` on ``day`` (``history``: its figures by key)."""
-    # (A History finds it in its table without making the KPI's pairs.)
-    if isinstance(history, History):
-        return history.figure(key, day)
-    return next((p for d, p in reversed(history.get(key) or ()) if d == day), None)
-
-
-def previous_report(history: dict, as_of: dt.date, start: dt.date) -> dt.date | None:
+def previous_report(history: History, as_of: dt.date, start: dt.date) -> dt.date | None:
     """The latest report date in "Lịch sử" before ``as_of`` and in this plan period."""
-    # (A History knows its dates with a figure without making every KPI's pairs.)
-    if isinstance(history, History):
-        dates = history.figure_dates()
-    else:
-        dates = {d for points in history.values() for d, _ in points}
-    return max((d for d in dates if start <= d < as_of), default=None)
+    return max((d for d in history.figure_dates() if start <= d < as_of), default=None)
 
 
 def history_key(kpi: KPI) -> tuple[str, str, int]:

@@ -21,6 +21,7 @@ from docx import Document
 import sheetkpi
 from sheetkpi.api import load
 from sheetkpi.errors import UsageError
+from sheetkpi.model import History
 from sheetkpi.outputs.review_doc import review_context, write_review
 from sheetkpi.review import build_review, department_measure
 
@@ -227,8 +228,8 @@ def test_a_quarter_without_reports_or_another_year_is_refused(book):
     tracker = load(book).tracker
     with pytest.raises(UsageError, match="sơ kết năm 2025"):
         build_review(tracker, 1, 2025)
-    history = {key: [(d, p) for d, p in points if d.month > 6] for key, points in tracker.history.items()}
-    tracker.history = history
+    tracker.history = History.of({key: [(d, p) for d, p in points if d.month > 6]
+                                  for key, points in tracker.history.items()})
     with pytest.raises(UsageError, match="chưa có kỳ báo cáo nào trong quý II/2026"):
         build_review(tracker, 2)
 

@@ -181,8 +181,9 @@ def test_round2_is_half_up_on_the_shortest_form(x):
 
 
 def test_previous_report_of_a_history_table_skips_a_date_without_figures():
-    # The table "Lịch sử" is read into, and the same figures as a plain mapping: one answer. The
-    # column of 25/05 is empty throughout (a report date whose figures were deleted): no previous report.
+    # The table "Lịch sử" is read into, and the same figures made into one from each KPI's pairs: one
+    # answer. The column of 25/05 is empty throughout (a report date whose figures were deleted): no
+    # previous report.
     from array import array
 
     from sheetkpi.model import History
@@ -193,8 +194,9 @@ def test_previous_report_of_a_history_table_skips_a_date_without_figures():
     keys = [("X", "X-01", 0), ("X", "X-02", 0)]
     table = History(dates, {k: i for i, k in enumerate(keys)}, array("l", [5, 6]),
                     array("d", [40.0, nan, 55.0, nan, nan, 60.0]))
-    plain = {k: table[k] for k in keys}
-    assert table.figure_dates() == {D(2026, 4, 25), D(2026, 6, 25)}
+    plain = History.of({k: table[k] for k in keys})
+    assert table.figure_dates() == plain.figure_dates() == {D(2026, 4, 25), D(2026, 6, 25)}
+    assert dict(plain) == dict(table)
     for as_of, expected in ((D(2026, 6, 25), D(2026, 4, 25)), (D(2026, 7, 25), D(2026, 6, 25)),
                             (D(2026, 4, 25), None)):
         assert previous_report(table, as_of, D(2026, 1, 1)) == expected
@@ -202,9 +204,7 @@ def test_previous_report_of_a_history_table_skips_a_date_without_figures():
     assert previous_report(table, D(2026, 7, 25), D(2026, 5, 1)) == D(2026, 6, 25)
     assert previous_report(table, D(2026, 6, 25), D(2026, 5, 1)) is None
     # A KPI's figure on a day, from the table without making its pairs: as from the pairs, by hand.
-    from sheetkpi.rules import figure_on
-
-    figures = {(k, d): figure_on(table, k, d) for k in [*keys, ("X", "X-09", 0)] for d in (*dates, D(2026, 7, 25))}
-    assert figures == {(k, d): figure_on(plain, k, d) for k, d in figures}
+    figures = {(k, d): table.figure(k, d) for k in [*keys, ("X", "X-09", 0)] for d in (*dates, D(2026, 7, 25))}
+    assert figures == {(k, d): plain.figure(k, d) for k, d in figures}
     assert [figures[keys[0], d] for d in dates] == [40.0, None, 55.0]
     assert [figures[keys[1], d] for d in dates] == [None, None, 60.0] and figures[keys[1], D(2026, 7, 25)] is None

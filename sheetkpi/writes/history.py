@@ -10,15 +10,14 @@ marked in red.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from .. import layout
-from ..model import KPI
+from ..model import KPI, History
 from ..reading import HistoryLayout
-from ..rules import effective_progress, figure_on, history_key, recorded_progress
+from ..rules import effective_progress, history_key, recorded_progress
 from . import SheetWrites, fit_text
 
-Key = tuple[str, str, int]
 # A report date's figures are written with these styles, whatever the cells had: a figure that fell
 # since the previous report is marked, and one that no longer has is not.
 FIGURE_STYLES = ("history", "history_fall")
@@ -26,7 +25,7 @@ FIGURE_STYLES = ("history", "history_fall")
 
 def history_writes(
     kpis: Iterable[KPI], as_of: dt.date, previous: dt.date | None, sheet: str | None, where: HistoryLayout | None,
-    history: Mapping[Key, list[tuple[dt.date, float]]] | None = None,
+    history: History | None = None,
 ) -> SheetWrites:
     """Cells to write into "Lịch sử" for the report date ``as_of``: each of ``kpis`` (every unit's,
     in order) and its progress, marked when below its figure at the ``previous`` report.
@@ -80,7 +79,7 @@ def history_writes(
                 out.styled_cells[(row, c)] = (value, "text")
             out.fit_rows[row] = {3: kpi.title}  # the row grows to show the title whole
         figures[row] = recorded_progress(kpi, effective_progress(kpi))
-        before = figure_on(history, key, previous) if compare else None
+        before = history.figure(key, previous) if compare else None
         if before is not None and (figures[row] or 0) < before:
             fell.add(row)
     # Cells that held a figure before (this date's, or another date's before the move) are all
