@@ -11,12 +11,11 @@ module on first use).
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 
 import pandas as pd
 
-from .model import Evaluation
+from .model import Evaluation, History
 from .rules import expected_points, history_key, recorded_progress
 
 # Columns of frame(), left to right.
@@ -74,7 +73,7 @@ def kpi_frame(evaluation: Evaluation) -> pd.DataFrame:
     return df
 
 
-def history_long(history: dict[tuple[str, str, int], list[tuple[dt.date, float]]]) -> pd.DataFrame:
+def history_long(history: History) -> pd.DataFrame:
     """"Lịch sử" as read (:attr:`sheetkpi.model.Tracker.history`) in long form, sorted by KPI then date."""
     rows = [(unit, code, occurrence, day, figure)
             for (unit, code, occurrence), points in history.items() for day, figure in points]

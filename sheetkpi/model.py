@@ -163,7 +163,7 @@ class History(Mapping[Key, list[tuple[dt.date, float]]]):
         figures = {key: dict(points) for key, points in pairs.items()}
         dates = tuple(sorted({d for points in figures.values() for d in points}))
         table = array("d", (points.get(d, math.nan) for points in figures.values() for d in dates))
-        return cls(dates, {key: i for i, key in enumerate(figures)}, array("I", bytes(4 * len(figures))), table)
+        return cls(dates, {key: i for i, key in enumerate(figures)}, array("I", [0]) * len(figures), table)
 
     def __getitem__(self, key: Key) -> list[tuple[dt.date, float]]:
         n = len(self._dates)

@@ -21,7 +21,7 @@ from typing import Any
 
 from . import layout
 from .cells import address, col_letter
-from .errors import NoUnitTab
+from .errors import FileUnusable, NoUnitTab
 from .model import KPI, CellAddresses, History, Key, Settings, Tracker, Unit
 from .parsing.dates import parse_date
 from .parsing.deadlines import parse_deadline
@@ -238,7 +238,8 @@ def read_grids(
     # KPIs are made, and the memory it took is reused for them instead of staying scattered among them.
     found_tabs = read_tabs(tabs, job, sheets, shared)
     history_sheet = find_sheet(sheets, layout.SHEET_HISTORY)
-    history, history_layout = read_history(sheets[history_sheet], shared) if history_sheet else (History.of({}), None)
+    history, history_layout = read_history(sheets[history_sheet], shared, history_sheet) if history_sheet \
+        else (History.of({}), None)
     others = len(names) - len(tabs)
     for done, found in enumerate(found_tabs, start=others + 1):
         if progress:
@@ -718,7 +719,8 @@ def _infer_plan_year(
 
 # -- "Lịch sử" -----------------------------------------------------------------------------------
 
-def read_history(grid: Grid, shared: dict[str, str]) -> tuple[Mapping, HistoryLayout | None]:
+def read_history(grid: Grid, shared: dict[str, str], sheet: str = layout.SHEET_HISTORY,
+                 ) -> tuple[History, HistoryLayout | None]:
     """Progress per KPI and report date from "Lịch sử" (``shared``: as for :func:`read_unit`; the
     history repeats unit codes on every row and the codes of the unit tabs).
 
@@ -762,7 +764,18 @@ def read_history(grid: Grid, shared: dict[str, str]) -> tuple[Mapping, HistoryLa
             last_col = max([len(row), *(dates.values())])
             return history, HistoryLayout(header_row=r, rows=history.rows, dates=dates, last_row=last_row,
                                           last_col=last_col)
-    return {}, None
+    # No header: a new or emptied tab gets one (with the title above it). A tab with rows below its
+    # title is someone's history whose header was lost: writing a new table over it would overwrite
+    # their figures, and reading none would change the figures compared with.
+    if any(not is_blank(cell.value) for row in grid[layout.HISTORY_HEADER_ROW - 1:] for cell in row):
+        raise FileUnusable("history-header-missing", (
+            f"Trang '{sheet}' có số liệu nhưng không có dòng tiêu đề (các cột '{layout.HISTORY_KEY_HEADERS[0]}', "
+            f"'{layout.HISTORY_KEY_HEADERS[1]}' và các cột ngày, trong {layout.HEADER_SEARCH_ROWS} dòng đầu): "
+            "sheetkpi không đọc được lịch sử và không ghi đè lên trang này. Hãy khôi phục dòng tiêu đề (bản sao "
+            "lưu trước mỗi lần tính nằm trong thư mục 'sao-luu'), hoặc đổi tên trang để sheetkpi tạo trang "
+            f"'{layout.SHEET_HISTORY}' mới."
+        ))
+    return History.of({}), None
 
 
 def _value(line: list[Cell], index: int | None) -> Any:

@@ -562,6 +562,18 @@ def test_text_lines_wraps_at_word_boundaries(text, lines):
     assert text_lines(text, 7) == lines
 
 
+def test_every_white_space_character_breaks_words_as_a_space_does():
+    """A text is measured as typed only when that is how it wraps: each character str.split() takes
+    for white space breaks words (two at most per line here: "aa" / "bb" / "cc"), and a text without
+    one is broken anywhere ("aa-bb" / "-cc")."""
+    from sheetkpi.writes import wrapped_lines
+
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert len(spaces) > 20 and " " in spaces and "\xa0" in spaces
+    assert {c: wrapped_lines.__wrapped__(f"aa{c}bb{c}cc", 4) for c in spaces} == dict.fromkeys(spaces, 3)
+    assert wrapped_lines.__wrapped__("aa-bb-cc", 4) == 2
+
+
 def _chart_parts(path: Path) -> list[str]:
     return sorted(n for n in zipfile.ZipFile(path).namelist() if n.startswith("xl/charts/"))
 
@@ -1208,43 +1220,61 @@ def _many_rows(pkg: Package, sheet: str, count: int) -> None:
     pkg.commit(sheet)
 
 
+def _spooled(tmp_path: Path, monkeypatch, memory: int, folder: Path) -> tuple[Package, Path]:
+    """The example of the spool tests: a sheet of 3,000 rows (about 30 kB packed), then one of 20."""
+    src = tmp_path / "book.xlsx"
+    if not src.exists():
+        build_xlsx(src, {"A": sheet_xml(""), "B": sheet_xml("")})
+    monkeypatch.setattr(zip_module, "SPOOL_MEMORY", memory)
+    monkeypatch.setattr("tempfile.tempdir", str(folder))
+    pkg = Package.open(src)
+    _many_rows(pkg, "A", 3000)
+    _many_rows(pkg, "B", 20)
+    assert b"<v>2999</v>" in pkg._parts.read("xl/worksheets/sheet1.xml")  # (once packed: kept in the spool)
+    return pkg, src
+
+
 def test_packed_parts_wait_for_the_save_in_a_temporary_file(tmp_path, monkeypatch):
-    """Rendered sheets, packed, are kept in a spool until the save: in memory while small, then in an
-    unnamed temporary file (TMPDIR); the saved workbook is the same bytes either way, and a part
-    read back from the spool (charts read the cells they plot) is what was written."""
-    src = build_xlsx(tmp_path / "book.xlsx", {"A": sheet_xml(""), "B": sheet_xml("")})
-    spooled = tmp_path / "tam"
-    spooled.mkdir()
+    """Rendered sheets, packed, wait for the save in a spool: the first SPOOL_MEMORY bytes in
+    memory, the rest in a temporary file (TMPDIR); the saved workbook is the same bytes either way,
+    and a part read back from the file (charts read the cells they plot) is what was written."""
+    folder = tmp_path / "tam"
+    folder.mkdir()
     outs = []
-    for memory in (zip_module.SPOOL_MEMORY, 1):
-        monkeypatch.setattr(zip_module, "SPOOL_MEMORY", memory)
-        monkeypatch.setattr("tempfile.tempdir", str(spooled))
-        pkg = Package.open(src)
-        _many_rows(pkg, "A", 3000)
-        _many_rows(pkg, "B", 20)
-        assert b"<v>2999</v>" in pkg._parts.read("xl/worksheets/sheet1.xml")  # (once packed, in the spool)
-        spool = pkg._parts.spool
-        assert spool._file._rolled is (memory == 1)  # (SpooledTemporaryFile: True once on disk)
+    for memory, kinds in ((zip_module.SPOOL_MEMORY, {zip_module.Packed}), (1, {zip_module.Packed, zip_module.Kept})):
+        pkg, _ = _spooled(tmp_path, monkeypatch, memory, folder)
+        kept = [pkg._parts.packed(f"xl/worksheets/sheet{n}.xml") for n in (1, 2)]
+        # (With 1 byte in memory: the first sheet there, as nothing was held yet; the second in the file.)
+        assert {type(k) for k in kept} == kinds
         outs.append(saved(pkg, tmp_path, f"out{memory}.xlsx").read_bytes())
-        assert spool._file is None  # closed at the save (the unnamed file is gone with it)
+        assert pkg._parts.spool._file is None  # closed at the save
     assert outs[0] == outs[1]
-    assert list(spooled.iterdir()) == []  # nothing left behind by name
     ws = openpyxl.load_workbook(tmp_path / "out1.xlsx")["A"]
     assert (ws["A3000"].value, ws["B3000"].value) == ("Hàng 3000", 3000)
 
 
-def test_no_room_for_the_temporary_file_is_told_and_nothing_is_written(tmp_path, monkeypatch):
-    """A spool that cannot reach its temporary file (here TMPDIR names a folder that is gone)
-    fails the run with a message that says so; the workbook is left as it was."""
-    src = build_xlsx(tmp_path / "book.xlsx", {"A": sheet_xml("")})
+def test_a_temporary_folder_that_cannot_be_written_keeps_parts_in_memory(tmp_path, monkeypatch):
+    """TMPDIR naming a folder that is gone: the spool keeps the parts in memory, the run is saved,
+    the same bytes."""
+    folder = tmp_path / "tam"
+    folder.mkdir()
+    pkg, _ = _spooled(tmp_path, monkeypatch, zip_module.SPOOL_MEMORY, folder)
+    expected = saved(pkg, tmp_path, "memory.xlsx").read_bytes()
+    pkg, _ = _spooled(tmp_path, monkeypatch, 1, tmp_path / "khong-co")
+    assert {type(pkg._parts.packed(f"xl/worksheets/sheet{n}.xml")) for n in (1, 2)} == {zip_module.Packed}
+    assert saved(pkg, tmp_path, "gone.xlsx").read_bytes() == expected
+
+
+def test_a_temporary_file_cut_short_fails_the_save_and_says_so(tmp_path, monkeypatch):
+    folder = tmp_path / "tam"
+    folder.mkdir()
+    pkg, src = _spooled(tmp_path, monkeypatch, 1, folder)
     before = src.read_bytes()
-    monkeypatch.setattr(zip_module, "SPOOL_MEMORY", 1)
-    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "khong-co"))
-    pkg = Package.open(src)
+    spool = pkg._parts.spool._file
+    spool.flush()
+    os.ftruncate(spool.fileno(), 10)  # (another program, a failing disk)
     with pytest.raises(PackageError) as err:
-        _many_rows(pkg, "A", 3000)
         pkg.save(src)
     assert err.value.code == "save-failed"
-    assert err.value.message.startswith("Không ghi được tệp tạm khi nén dữ liệu: ")
-    assert "Sổ tính chưa được ghi." in err.value.message
-    assert src.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["book.xlsx"]
+    assert err.value.message == "Tệp tạm của sheetkpi bị cắt cụt. Sổ tính chưa được ghi."
+    assert src.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "tam"]

@@ -450,3 +450,36 @@ def test_summary_damaged_below_its_date_is_laid_out_again(tmp_path):
         rows = [int(r) for r in re.findall(rb'<row r="(\d+)"', z.read(part))]
         etree.fromstring(z.read(part))
     assert rows == sorted(set(rows)) and len(rows) > 10
+
+
+def test_a_history_without_its_header_is_neither_read_nor_overwritten(book):
+    """Someone emptied the header row of "Lịch sử": its dated columns are no longer known. Reading
+    none would compare this month with nothing; writing a new table over it would overwrite April's
+    figures. Both check and recalc refuse, naming the tab, and write nothing; renamed, the tab is
+    kept as it is and a new "Lịch sử" is made."""
+    assert run_cli("recalc", str(book), "--as-of", AS_OF, "--no-memo").returncode == 0
+    wb = load_workbook(book)
+    history = wb[L.SHEET_HISTORY]
+    header = L.HISTORY_HEADER_ROW
+    assert [c.value for c in history[header]][:3] == list(L.HISTORY_KEY_HEADERS)
+    first = [c.value for c in history[header + 1]][:6]
+    assert first[:2] == ["KHĐT", "KHĐT-01"] and first[3:] == [50, 70, 90]  # 25/04, 25/05, 25/06 (by hand)
+    for cell in history[header]:
+        cell.value = None
+    wb.save(book)  # (preparing the input: openpyxl is fine for a test fixture)
+    before = book.read_bytes()
+    for command in (("check",), ("recalc", "--no-memo")):
+        proc = run_cli(*command, str(book), "--as-of", "2026-07-25")
+        assert proc.returncode == 3, proc.stderr
+        assert proc.stderr.startswith(f"Lỗi: Trang '{L.SHEET_HISTORY}' có số liệu nhưng không có dòng tiêu đề")
+        assert "không ghi đè lên trang này" in proc.stderr and "Traceback" not in proc.stderr
+    assert book.read_bytes() == before
+    wb = load_workbook(book)
+    wb[L.SHEET_HISTORY].title = "Lịch sử cũ"
+    wb.save(book)
+    assert run_cli("recalc", str(book), "--as-of", "2026-07-25", "--no-memo").returncode == 0
+    wb = load_workbook(book)
+    assert [c.value for c in wb["Lịch sử cũ"][header + 1]][:6] == first
+    made = wb[L.SHEET_HISTORY]
+    assert [c.value for c in made[header]][:4] == [*L.HISTORY_KEY_HEADERS, dt.datetime(2026, 7, 25)]
+    assert [c.value for c in made[header + 1]][:4] == ["KHĐT", "KHĐT-01", first[2], 90]

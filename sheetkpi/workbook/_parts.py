@@ -176,7 +176,10 @@ class Parts:
         """The packed content of a rendered part, in memory, the part as the file has it again."""
         found = self.packed(part)
         del self._packed[part]
-        return found.packed() if isinstance(found, Kept) else found
+        if isinstance(found, Kept):
+            return found.packed()
+        self.spool.release(found)  # (a process that sends each tab back keeps none: its spool stays in memory)
+        return found
 
     def replace_tree(self, part: str, xml: bytes) -> None:
         """Give a small part new content, parsed when next asked for (not marked changed)."""

@@ -7,6 +7,7 @@ waits for the save in a :class:`Spool`, not in memory."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import struct
 import tempfile
@@ -64,51 +65,81 @@ def _unpacked(payload: bytes, method: int) -> bytes:
 
 
 class Spool:
-    """Where a package's packed parts wait for the save: in memory up to :data:`SPOOL_MEMORY`, then
-    in an unnamed temporary file (in TMPDIR), so that a run does not hold what it has written at
-    its fullest (a 300,000-KPI workbook's parts are 55 MiB packed). Parts are kept from the
-    deflating thread and from this one."""
+    """Where a package's packed parts wait for the save: the first :data:`SPOOL_MEMORY` in memory
+    (as :class:`Packed`), the rest in a temporary file of the system's temporary folder (TMPDIR; as
+    :class:`Kept`), so that a run does not hold what it has written at its fullest (a 300,000-KPI
+    workbook's parts are 55 MiB packed). When that file cannot be made or written (the folder full,
+    missing or read-only), parts stay in memory, as before there was a spool: it saves memory, never
+    a run. Parts are kept from the deflating thread and from this one."""
 
     def __init__(self) -> None:
-        self._file: tempfile.SpooledTemporaryFile | None = None
+        self._file: BinaryIO | None = None
+        self._held = 0  # bytes of the parts kept in memory
+        self._refused = False  # the temporary file could not be made or written
         self._lock = threading.Lock()
 
-    def keep(self, chunks: Iterable[bytes], crc: int, size: int, method: int) -> Kept:
-        """The packed bytes ``chunks`` (of a part of ``size`` bytes, its CRC ``crc``) kept here."""
+    def keep(self, chunks: Iterable[bytes], crc: int, size: int, method: int) -> Packed | Kept:
+        """The packed bytes ``chunks`` (a list: of a part of ``size`` bytes, its CRC ``crc``) kept here."""
         with self._lock:
-            if self._file is None:
-                self._file = tempfile.SpooledTemporaryFile(SPOOL_MEMORY, prefix="sheetkpi-")
-            start = self._file.seek(0, os.SEEK_END)
-            for chunk in chunks:
-                self._file.write(chunk)
-            return Kept(self, start, self._file.tell() - start, crc, size, method)
+            if self._held < SPOOL_MEMORY or self._refused:
+                return self._in_memory(chunks, crc, size, method)
+            try:
+                if self._file is None:
+                    self._file = tempfile.TemporaryFile(prefix="sheetkpi-")
+                start = self._file.seek(0, os.SEEK_END)
+                for chunk in chunks:
+                    self._file.write(chunk)
+                return Kept(self, start, self._file.tell() - start, crc, size, method)
+            except OSError:
+                self._refused = True  # (what it holds already stays readable)
+                return self._in_memory(chunks, crc, size, method)
+
+    def _in_memory(self, chunks: Iterable[bytes], crc: int, size: int, method: int) -> Packed:
+        packed = Packed(b"".join(chunks), crc, size, method)
+        self._held += len(packed.payload)
+        return packed
+
+    def release(self, packed: Packed) -> None:
+        """``packed``, kept here in memory, is no longer (taken back by its part)."""
+        with self._lock:
+            self._held -= len(packed.payload)
 
     def read(self, offset: int, length: int) -> bytes:
+        """``length`` bytes kept at ``offset`` in the temporary file."""
         with self._lock:
-            self._file.seek(offset)
-            return self._file.read(length)
+            try:
+                if self._file is None:
+                    raise OSError(errno.EBADF, "closed")
+                self._file.seek(offset)
+                data = self._file.read(length)
+            except OSError as exc:
+                raise PackageError("save-failed", f"Không đọc lại được tệp tạm của sheetkpi: {os_error_message(exc)} "
+                                   "Sổ tính chưa được ghi.") from exc
+        if len(data) != length:
+            raise PackageError("save-failed", "Tệp tạm của sheetkpi bị cắt cụt. Sổ tính chưa được ghi.")
+        return data
 
     def copy(self, offset: int, length: int, fh: BinaryIO) -> None:
         """Write ``length`` bytes kept at ``offset`` to ``fh``, a MiB at a time."""
         end = offset + length
         while offset < end:
             piece = self.read(offset, min(CHUNK, end - offset))
-            if not piece:
-                raise InvalidPackageError("spool-short", "Tệp tạm của sheetkpi bị cắt cụt; hãy chạy lại.")
             fh.write(piece)
             offset += len(piece)
 
     def close(self) -> None:
+        """Nothing kept any more (the parts were saved): the temporary file goes."""
         with self._lock:
             if self._file is not None:
                 self._file.close()
                 self._file = None
+            self._held = 0
 
 
 @dataclass(frozen=True)
 class Kept:
-    """A part's new content, packed and kept in a :class:`Spool` (as :class:`Packed`, whose bytes
-    are in memory)."""
+    """A part's new content, packed and kept in a :class:`Spool`'s temporary file (as
+    :class:`Packed`, whose bytes are in memory)."""
 
     spool: Spool
     offset: int
@@ -276,15 +307,10 @@ class Deflater:
             # consistent sizes. An interrupt of the wait itself leaves the job queued, waited for again.
             if job.done() and not job.cancelled() and job.exception() is not None:
                 self._failed = job.exception()
-                if isinstance(self._failed, OSError):
-                    self._refuse_if_failed()  # (told as the spool's, not as the workbook's file)
             raise
         self._jobs.popleft()
 
     def _refuse_if_failed(self) -> None:
-        if isinstance(self._failed, OSError):  # the spool's disk, full or failing
-            raise PackageError("save-failed", f"Không ghi được tệp tạm khi nén dữ liệu: "
-                               f"{os_error_message(self._failed)} Sổ tính chưa được ghi.") from self._failed
         if self._failed is not None:
             raise PackageError(
                 "save-failed", f"Không nén được dữ liệu để ghi ({self._failed.__class__.__name__}); "
@@ -435,7 +461,7 @@ class ZipWriter:
 
     def write(self, info: zipfile.ZipInfo, data: bytes | Packed | Kept) -> None:
         """Write member ``info`` with new content ``data`` (stored stays stored, else deflated)."""
-        packed = Packed.of(data, info.compress_type) if isinstance(data, bytes) else data
+        packed = data if isinstance(data, (Packed, Kept)) else Packed.of(data, info.compress_type)
         self._header(info, packed.method, 0, packed.crc, packed.compressed_size, packed.size)
         packed.write_to(self.fh)
 

@@ -31,7 +31,7 @@ BOLD_CHARS_PER_UNIT = 1.0
 def text_lines(text: str, width: float, *, bold: bool = False) -> int:
     """How many lines ``text`` takes wrapped at word boundaries in a cell ``width`` characters wide
     (an estimate that errs towards one line more: a row a little tall reads, a clipped one does not)."""
-    return _lines(str(text), line_chars(width, bold))
+    return line_count(str(text), line_chars(width, bold))
 
 
 def line_chars(width: float, bold: bool = False) -> int:
@@ -39,7 +39,8 @@ def line_chars(width: float, bold: bool = False) -> int:
     return max(1, int(width * (BOLD_CHARS_PER_UNIT if bold else CHARS_PER_UNIT)) - 1)
 
 
-def _lines(text: str, per_line: int) -> int:
+def line_count(text: str, per_line: int) -> int:
+    """How many lines ``text`` takes in lines of ``per_line`` characters (see :func:`wrapped_lines`)."""
     if len(text) <= per_line and "\n" not in text:
         return 1  # most cells: a short text on one line
     return wrapped_lines(text, per_line)
@@ -76,27 +77,21 @@ def fitted_heights(fit_rows: dict[int, dict[int, str]], widths: dict[int, float]
     """The heights the rows of :attr:`SheetWrites.fit_rows` need in columns this wide."""
     per_line: dict[int, int] = {}  # column -> characters a line holds, found once per sheet
     heights = {}
-    # (_lines inlined: this runs for each text of 100,000 rows, most of them short)
     for row, texts in fit_rows.items():
         lines = 1
         for col, text in texts.items():
             n = per_line.get(col)
             if n is None:
                 n = per_line[col] = line_chars(widths.get(col, DEFAULT_WIDTH))
-            if type(text) is not str:
-                text = str(text)
-            if len(text) > n or "\n" in text:
-                found = wrapped_lines(text, n)
-                if found > lines:
-                    lines = found
+            lines = max(lines, line_count(text if type(text) is str else str(text), n))
         if lines > 1:  # (one line of 11 pt needs no height)
             heights[row] = height_of_lines(lines)
     return heights
 
 
-def height_of_lines(lines: int, size: float = 11) -> float | None:
-    """The height (points) ``lines`` lines of text of ``size`` points need; None for one line of 11 pt."""
-    return _height(lines * size * LINE_POINTS)
+def height_of_lines(lines: int) -> float | None:
+    """The height (points) ``lines`` lines of 11-point text need; None for one line."""
+    return _height(lines * 11 * LINE_POINTS)
 
 
 def row_height(texts, *, bold: bool = False) -> float | None:
@@ -105,7 +100,7 @@ def row_height(texts, *, bold: bool = False) -> float | None:
     need = 0.0
     for text, width, size in texts:
         if text:
-            need = max(need, _lines(str(text), line_chars(width, bold)) * size * LINE_POINTS)
+            need = max(need, line_count(str(text), line_chars(width, bold)) * size * LINE_POINTS)
     return _height(need)
 
 

@@ -22,7 +22,7 @@ from ..model import LATE, STATUSES, Evaluation
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
 from ..people import people
-from . import Block, Chart, SheetWrites, fit_text, height_of_lines, line_chars, row_height, wrapped_lines
+from . import Block, Chart, SheetWrites, fit_text, height_of_lines, line_chars, line_count, row_height
 
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
 # The style of a figure of each kind (layout.SUMMARY_COLUMNS), in a unit's row and in the agency's.
@@ -81,11 +81,8 @@ class _Page:
             self.merges.append((row, first, row, last))
         self.rows.append(cells)
         self.styles.append(self._span_styles(spans, tuple(styles)))
-        # (row_height's work without its tuples: a list has tens of thousands of rows, most of one line)
-        lines = 1
-        for value, n in zip(values, per_line):
-            if type(value) is str and (len(value) > n or "\n" in value):
-                lines = max(lines, wrapped_lines(value, n))
+        # (row_height's work without its tuples: a list has tens of thousands of rows)
+        lines = max((line_count(v, n) for v, n in zip(values, per_line) if type(v) is str), default=1)
         if lines > 1:
             self.heights[row] = height_of_lines(lines)
 
