@@ -470,16 +470,22 @@ def _stored_by_one_and_two(tmp_path: Path, monkeypatch) -> dict[str, dict]:
     return raw
 
 
-@pytest.mark.parametrize("packer", ["pass", "answers-none", "cut-off"])
+@pytest.mark.parametrize("packer", ["pass", "answers-none", "cut-off", "stuck", "deaf"])
 def test_rows_a_process_could_not_pack_are_packed_here(tmp_path, monkeypatch, split_summary, packer):
-    """The process that packs the lower rows ends at once, answers that it could not, or stops
-    getting them midway (its pipe failing while it waits for the rest): they are packed here, the
-    same bytes as one process writes, and nothing waits for ever."""
-    script = ("pass" if packer == "pass" else
-              "import sys\nfrom sheetkpi.workbook._pipes import answers, receive, send\n"
-              "asks, out = sys.stdin.buffer, answers()\n"
-              "while (message := receive(asks)) is not None:\n"
-              "    if message[0] == 'end': send(out, None)\n")
+    """The process that packs the lower rows ends at once, answers that it could not, stops getting
+    them midway (its pipe failing while it waits for the rest), takes them all and never answers,
+    or never reads them: they are packed here, the same bytes as one process writes, and nothing
+    waits for ever (a stuck one is given up parallel.SEGMENT_WAIT after the ask, and killed)."""
+    reads = ("import sys, time\nfrom sheetkpi.workbook._pipes import answers, receive, send\n"
+             "asks, out = sys.stdin.buffer, answers()\n"
+             "while (message := receive(asks)) is not None:\n")
+    script = {"pass": "pass", "answers-none": reads + "    if message[0] == 'end': send(out, None)\n",
+              "stuck": reads + "    if message[0] == 'end': time.sleep(600)\n",
+              "deaf": "import time\ntime.sleep(600)", "cut-off": None}[packer]
+    monkeypatch.setattr(parallel, "SEGMENT_WAIT", 2.0)
+    started = []
+    start = parallel._start
+    monkeypatch.setattr(parallel, "_start", lambda serving, *a: started.append(child := start(serving, *a)) or child)
     command = parallel._child_command
     monkeypatch.setattr(parallel, "_child_command", lambda serving="serve": (
         [sys.executable, "-c", script] if serving == "serve_segments" and packer != "cut-off" else command(serving)))
@@ -496,6 +502,7 @@ def test_rows_a_process_could_not_pack_are_packed_here(tmp_path, monkeypatch, sp
     raw = _stored_by_one_and_two(tmp_path, monkeypatch)
     assert split_summary["started"].count("serve_segments") == 1 and split_summary["here"] == 1
     assert raw["1"] == raw["2"]
+    assert started and all(child is None or child.poll() is not None for child in started)
     if packer == "cut-off":
         assert len(told) == 2
 

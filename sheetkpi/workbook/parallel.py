@@ -27,6 +27,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -63,6 +64,9 @@ LEAD = 0.3
 # median of 4: 9.92 s against 10.27). A fifth, tried before, was slower: a tab takes 8 ms there and
 # 6 here, and more than this one's plan lasts leaves it waiting.
 TAIL = 0.12
+# The most "Tổng hợp"'s lower rows are waited for from the moment they are asked for (about a second
+# at 100,000 KPIs): past it the process packing them is stuck, and they are packed here (the same bytes).
+SEGMENT_WAIT = 120.0
 # SHEETKPI_PROCESSES=1: always one process (a machine short of memory); =2: two whenever a Python
 # interpreter can be started, whatever the size; unset: as worth_it decides.
 ENV = "SHEETKPI_PROCESSES"
@@ -368,14 +372,16 @@ class SheetRenderer:
         renders the upper rows; None, or None from the wait, when it cannot (then packed there, the
         same bytes: :meth:`Package._lower_rows`). They are
         sent a slice at a time by a thread (100,000 KPIs: 23,000 rows, 4 MB pickled), so that it
-        renders the first slices while the next are sent. It is ended once it has answered, or by
-        :meth:`close` when this one fails before asking (it stays :attr:`_packer` until then)."""
+        renders the first slices while the next are sent. It is ended once it has answered, or
+        :data:`SEGMENT_WAIT` after the ask (stuck: killed), or by :meth:`close` when this one fails
+        before asking (it stays :attr:`_packer` until then)."""
         from ._segments import chunks  # (not at import: the reading process needs none of it)
 
         packer = self._packer
         if packer is None or self._packing:
             return None
         self._packing = True  # (one segment at a time)
+        deadline = time.monotonic() + SEGMENT_WAIT
         complete = []  # [True] once every slice and the end have been sent
 
         def send_all() -> None:
@@ -400,18 +406,27 @@ class SheetRenderer:
             stop()
             return None
 
-        def wait() -> Packed | None:
-            found = None
+        def take(found: list) -> None:
             try:
-                sending.join()
+                found.append(receive(packer.stdout))
+            except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+                pass
+
+        def wait() -> Packed | None:
+            found: list = []
+            try:
+                # (A thread for the answer too, so that a packer stuck before or after reading them all
+                # is given up at the deadline: killed, which ends both threads' waits.)
+                sending.join(max(0.0, deadline - time.monotonic()))
                 if complete:
-                    try:
-                        found = receive(packer.stdout)
-                    except (EOFError, OSError, ValueError, pickle.UnpicklingError):
-                        pass
+                    taking = threading.Thread(target=take, args=(found,), daemon=True, name="sheetkpi-segment-take")
+                    taking.start()
+                    taking.join(max(0.0, deadline - time.monotonic()))
+            except RuntimeError:  # no thread to be had for the answer: packed there
+                pass
             finally:
                 stop()
-            return found
+            return found[0] if found else None
         return wait
 
     def finish(self) -> list[tuple[str, SheetWrites | None, tuple | None]]:
