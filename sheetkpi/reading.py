@@ -768,12 +768,13 @@ def read_history(grid: Grid, shared: dict[str, str], sheet: str = layout.SHEET_H
     # title is someone's history whose header was lost: writing a new table over it would overwrite
     # their figures, and reading none would change the figures compared with.
     if any(not is_blank(cell.value) for row in grid[layout.HISTORY_HEADER_ROW - 1:] for cell in row):
+        unit, code = layout.HISTORY_KEY_HEADERS[:2]
         raise FileUnusable("history-header-missing", (
-            f"Trang '{sheet}' có số liệu nhưng không có dòng tiêu đề (các cột '{layout.HISTORY_KEY_HEADERS[0]}', "
-            f"'{layout.HISTORY_KEY_HEADERS[1]}' và các cột ngày, trong {layout.HEADER_SEARCH_ROWS} dòng đầu): "
-            "sheetkpi không đọc được lịch sử và không ghi đè lên trang này. Hãy khôi phục dòng tiêu đề (bản sao "
-            "lưu trước mỗi lần tính nằm trong thư mục 'sao-luu'), hoặc đổi tên trang để sheetkpi tạo trang "
-            f"'{layout.SHEET_HISTORY}' mới."
+            f"Trang '{sheet}' có dữ liệu nhưng không có dòng tiêu đề (một dòng có cột '{unit}' và cột '{code}', "
+            f"trong {layout.HEADER_SEARCH_ROWS} dòng đầu): sheetkpi không "
+            "đọc được lịch sử và không ghi đè lên trang này. Hãy khôi phục dòng tiêu đề (Ctrl+Z nếu vừa xóa; bản "
+            "sao lưu trước mỗi lần tính bằng lệnh nằm trong thư mục 'sao-luu'), hoặc đổi tên trang để sheetkpi "
+            f"tạo trang '{layout.SHEET_HISTORY}' mới."
         ))
     return History.of({}), None
 

@@ -1220,32 +1220,32 @@ def _many_rows(pkg: Package, sheet: str, count: int) -> None:
     pkg.commit(sheet)
 
 
-def _spooled(tmp_path: Path, monkeypatch, memory: int, folder: Path) -> tuple[Package, Path]:
-    """The example of the spool tests: a sheet of 3,000 rows (about 30 kB packed), then one of 20."""
+def _spooled(tmp_path: Path, monkeypatch, memory: int, folder: Path, rows: tuple = (3000, 20)) -> tuple[Package, Path]:
+    """The example of the spool tests: a sheet of 3,000 rows (about 57 kB packed), then one of 20."""
     src = tmp_path / "book.xlsx"
     if not src.exists():
         build_xlsx(src, {"A": sheet_xml(""), "B": sheet_xml("")})
     monkeypatch.setattr(zip_module, "SPOOL_MEMORY", memory)
     monkeypatch.setattr("tempfile.tempdir", str(folder))
     pkg = Package.open(src)
-    _many_rows(pkg, "A", 3000)
-    _many_rows(pkg, "B", 20)
-    assert b"<v>2999</v>" in pkg._parts.read("xl/worksheets/sheet1.xml")  # (once packed: kept in the spool)
+    _many_rows(pkg, "A", rows[0])
+    _many_rows(pkg, "B", rows[1])
+    # (Read back once packed, from where the spool keeps them.)
+    assert b"<v>%d</v>" % (rows[0] - 1) in pkg._parts.read("xl/worksheets/sheet1.xml")
+    assert b"<v>%d</v>" % (rows[1] - 1) in pkg._parts.read("xl/worksheets/sheet2.xml")
     return pkg, src
 
 
 def test_packed_parts_wait_for_the_save_in_a_temporary_file(tmp_path, monkeypatch):
-    """Rendered sheets, packed, wait for the save in a spool: the first SPOOL_MEMORY bytes in
-    memory, the rest in a temporary file (TMPDIR); the saved workbook is the same bytes either way,
-    and a part read back from the file (charts read the cells they plot) is what was written."""
+    """Rendered sheets, packed, wait for the save in a spool: in memory while they come to
+    SPOOL_MEMORY, the others in a temporary file (TMPDIR); the saved workbook is the same bytes either
+    way, and a part read back from the file (charts read the cells they plot) is what was written."""
     folder = tmp_path / "tam"
     folder.mkdir()
     outs = []
-    for memory, kinds in ((zip_module.SPOOL_MEMORY, {zip_module.Packed}), (1, {zip_module.Packed, zip_module.Kept})):
+    for memory, kind in ((zip_module.SPOOL_MEMORY, zip_module.Packed), (1, zip_module.Kept)):
         pkg, _ = _spooled(tmp_path, monkeypatch, memory, folder)
-        kept = [pkg._parts.packed(f"xl/worksheets/sheet{n}.xml") for n in (1, 2)]
-        # (With 1 byte in memory: the first sheet there, as nothing was held yet; the second in the file.)
-        assert {type(k) for k in kept} == kinds
+        assert {type(pkg._parts.packed(f"xl/worksheets/sheet{n}.xml")) for n in (1, 2)} == {kind}
         outs.append(saved(pkg, tmp_path, f"out{memory}.xlsx").read_bytes())
         assert pkg._parts.spool._file is None  # closed at the save
     assert outs[0] == outs[1]
@@ -1263,6 +1263,30 @@ def test_a_temporary_folder_that_cannot_be_written_keeps_parts_in_memory(tmp_pat
     pkg, _ = _spooled(tmp_path, monkeypatch, 1, tmp_path / "khong-co")
     assert {type(pkg._parts.packed(f"xl/worksheets/sheet{n}.xml")) for n in (1, 2)} == {zip_module.Packed}
     assert saved(pkg, tmp_path, "gone.xlsx").read_bytes() == expected
+
+
+def test_a_temporary_file_that_fills_up_midway_keeps_the_rest_in_memory(tmp_path, monkeypatch):
+    """The temporary folder's disk fills up while a part is written there (RLIMIT_FSIZE: the write
+    fails with EFBIG midway through the part): that part and those after it are kept in memory, the
+    parts written before are read back from the file, and the workbook saved is the same bytes."""
+    import resource
+
+    folder = tmp_path / "tam"
+    folder.mkdir()
+    # About 20 kB packed, then 6 kB: the second stops at 25 kB (a buffered file would take it whole
+    # into its buffer, and fail only when the first is read back at the save).
+    rows = (1000, 300)
+    pkg, _ = _spooled(tmp_path, monkeypatch, zip_module.SPOOL_MEMORY, folder, rows)
+    expected = saved(pkg, tmp_path, "memory.xlsx").read_bytes()
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (25_000, hard))
+    try:
+        pkg, _ = _spooled(tmp_path, monkeypatch, 1, folder, rows)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    kinds = [type(pkg._parts.packed(f"xl/worksheets/sheet{n}.xml")) for n in (1, 2)]
+    assert kinds == [zip_module.Kept, zip_module.Packed] and pkg._parts.spool._refused
+    assert saved(pkg, tmp_path, "full.xlsx").read_bytes() == expected
 
 
 def test_a_temporary_file_cut_short_fails_the_save_and_says_so(tmp_path, monkeypatch):

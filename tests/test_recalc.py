@@ -471,7 +471,7 @@ def test_a_history_without_its_header_is_neither_read_nor_overwritten(book):
     for command in (("check",), ("recalc", "--no-memo")):
         proc = run_cli(*command, str(book), "--as-of", "2026-07-25")
         assert proc.returncode == 3, proc.stderr
-        assert proc.stderr.startswith(f"Lỗi: Trang '{L.SHEET_HISTORY}' có số liệu nhưng không có dòng tiêu đề")
+        assert proc.stderr.startswith(f"Lỗi: Trang '{L.SHEET_HISTORY}' có dữ liệu nhưng không có dòng tiêu đề")
         assert "không ghi đè lên trang này" in proc.stderr and "Traceback" not in proc.stderr
     assert book.read_bytes() == before
     wb = load_workbook(book)
@@ -483,3 +483,17 @@ def test_a_history_without_its_header_is_neither_read_nor_overwritten(book):
     made = wb[L.SHEET_HISTORY]
     assert [c.value for c in made[header]][:4] == [*L.HISTORY_KEY_HEADERS, dt.datetime(2026, 7, 25)]
     assert [c.value for c in made[header + 1]][:4] == ["KHĐT", "KHĐT-01", first[2], 90]
+
+
+def test_an_emptied_history_gets_its_table_again(book):
+    """A "Lịch sử" someone emptied (nothing below its title) is no one's figures: it gets its header
+    and this month's column, as a workbook without the tab would."""
+    wb = load_workbook(book)
+    for row in wb[L.SHEET_HISTORY].iter_rows(min_row=L.HISTORY_HEADER_ROW):
+        for cell in row:
+            cell.value = None
+    wb.save(book)
+    assert run_cli("recalc", str(book), "--as-of", AS_OF, "--no-memo").returncode == 0
+    history = load_workbook(book)[L.SHEET_HISTORY]
+    assert [c.value for c in history[L.HISTORY_HEADER_ROW]][:4] == [*L.HISTORY_KEY_HEADERS, dt.datetime(2026, 6, 25)]
+    assert [c.value for c in history[L.HISTORY_HEADER_ROW + 1]][:2] == ["KHĐT", "KHĐT-01"]

@@ -489,6 +489,10 @@ def test_rows_a_process_could_not_pack_are_packed_here(tmp_path, monkeypatch, sp
     command = parallel._child_command
     monkeypatch.setattr(parallel, "_child_command", lambda serving="serve": (
         [sys.executable, "-c", script] if serving == "serve_segments" and packer != "cut-off" else command(serving)))
+    if packer == "deaf":  # (more than its pipe holds comes first: the sending itself is stuck)
+        tell = parallel._tell
+        monkeypatch.setattr(parallel, "_tell", lambda child, message: (
+            message[:1] != ("start",) or tell(child, ("pad", b"x" * (4 << 20)))) and tell(child, message))
     if packer == "cut-off":
         tell, told = parallel._tell, []
 

@@ -15,7 +15,7 @@ import threading
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,12 +65,12 @@ def _unpacked(payload: bytes, method: int) -> bytes:
 
 
 class Spool:
-    """Where a package's packed parts wait for the save: the first :data:`SPOOL_MEMORY` in memory
-    (as :class:`Packed`), the rest in a temporary file of the system's temporary folder (TMPDIR; as
-    :class:`Kept`), so that a run does not hold what it has written at its fullest (a 300,000-KPI
-    workbook's parts are 55 MiB packed). When that file cannot be made or written (the folder full,
-    missing or read-only), parts stay in memory, as before there was a spool: it saves memory, never
-    a run. Parts are kept from the deflating thread and from this one."""
+    """Where a package's packed parts wait for the save: in memory (as :class:`Packed`) while they
+    come to :data:`SPOOL_MEMORY` at most, the others in a temporary file of the system's temporary
+    folder (TMPDIR; as :class:`Kept`), so that a run does not hold what it has written at its
+    fullest (a 300,000-KPI workbook's parts are 55 MiB packed). When that file cannot be made or
+    written (the folder full, missing or read-only), parts stay in memory, as before there was a
+    spool: it saves memory, never a run. Parts are kept from the deflating thread and from this one."""
 
     def __init__(self) -> None:
         self._file: BinaryIO | None = None
@@ -78,23 +78,27 @@ class Spool:
         self._refused = False  # the temporary file could not be made or written
         self._lock = threading.Lock()
 
-    def keep(self, chunks: Iterable[bytes], crc: int, size: int, method: int) -> Packed | Kept:
-        """The packed bytes ``chunks`` (a list: of a part of ``size`` bytes, its CRC ``crc``) kept here."""
+    def keep(self, chunks: Sequence[bytes], crc: int, size: int, method: int) -> Packed | Kept:
+        """The packed bytes ``chunks`` (of a part of ``size`` bytes, its CRC ``crc``) kept here."""
         with self._lock:
-            if self._held < SPOOL_MEMORY or self._refused:
+            if self._refused or self._held + sum(map(len, chunks)) <= SPOOL_MEMORY:
                 return self._in_memory(chunks, crc, size, method)
             try:
                 if self._file is None:
-                    self._file = tempfile.TemporaryFile(prefix="sheetkpi-")
+                    # Unbuffered: a write that fails (a full disk) fails here, leaving no bytes
+                    # behind in a buffer that every later read would try to write again.
+                    self._file = tempfile.TemporaryFile(prefix="sheetkpi-", buffering=0)
                 start = self._file.seek(0, os.SEEK_END)
                 for chunk in chunks:
-                    self._file.write(chunk)
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[self._file.write(view):]
                 return Kept(self, start, self._file.tell() - start, crc, size, method)
             except OSError:
-                self._refused = True  # (what it holds already stays readable)
+                self._refused = True  # (the parts kept there before stay readable)
                 return self._in_memory(chunks, crc, size, method)
 
-    def _in_memory(self, chunks: Iterable[bytes], crc: int, size: int, method: int) -> Packed:
+    def _in_memory(self, chunks: Sequence[bytes], crc: int, size: int, method: int) -> Packed:
         packed = Packed(b"".join(chunks), crc, size, method)
         self._held += len(packed.payload)
         return packed
@@ -102,7 +106,7 @@ class Spool:
     def release(self, packed: Packed) -> None:
         """``packed``, kept here in memory, is no longer (taken back by its part)."""
         with self._lock:
-            self._held -= len(packed.payload)
+            self._held = max(0, self._held - len(packed.payload))
 
     def read(self, offset: int, length: int) -> bytes:
         """``length`` bytes kept at ``offset`` in the temporary file."""

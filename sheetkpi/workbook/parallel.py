@@ -382,15 +382,17 @@ class SheetRenderer:
             return None
         self._packing = True  # (one segment at a time)
         deadline = time.monotonic() + SEGMENT_WAIT
-        complete = []  # [True] once every slice and the end have been sent
+        found: list[Packed | None] = []  # its answer, once it has come
 
-        def send_all() -> None:
+        def exchange() -> None:
+            # Every slice and the end sent, then the answer taken (a thread: a packer stuck before or
+            # after reading them is given up at the deadline, killed, which ends this thread's wait).
             try:
                 if _tell(packer, ("start", part)) and all(
                         _tell(packer, ("rows", *chunk)) for chunk in chunks(rows, heights)) and _tell(packer, ("end",)):
-                    complete.append(True)
+                    found.append(receive(packer.stdout))
             except Exception:
-                pass  # (a value that does not pickle…): packed here
+                pass  # (a value that does not pickle, an answer cut short…): packed here
 
         def stop() -> None:
             # (Waiting for the rest of a segment it will not get, or for the next: killed.)
@@ -399,31 +401,16 @@ class SheetRenderer:
                 self._packer = None
             self._packing = False
 
-        sending = threading.Thread(target=send_all, daemon=True, name="sheetkpi-segment-send")
+        talking = threading.Thread(target=exchange, daemon=True, name="sheetkpi-segment-send")
         try:
-            sending.start()
+            talking.start()
         except RuntimeError:  # no thread to be had: packed there
             stop()
             return None
 
-        def take(found: list) -> None:
-            try:
-                found.append(receive(packer.stdout))
-            except (EOFError, OSError, ValueError, pickle.UnpicklingError):
-                pass
-
         def wait() -> Packed | None:
-            found: list = []
             try:
-                # (A thread for the answer too, so that a packer stuck before or after reading them all
-                # is given up at the deadline: killed, which ends both threads' waits.)
-                sending.join(max(0.0, deadline - time.monotonic()))
-                if complete:
-                    taking = threading.Thread(target=take, args=(found,), daemon=True, name="sheetkpi-segment-take")
-                    taking.start()
-                    taking.join(max(0.0, deadline - time.monotonic()))
-            except RuntimeError:  # no thread to be had for the answer: packed there
-                pass
+                talking.join(max(0.0, deadline - time.monotonic()))
             finally:
                 stop()
             return found[0] if found else None
