@@ -2,7 +2,7 @@
 compressed bytes (:class:`ZipWriter`), changed parts deflated as they are rendered, by a worker
 thread while the next ones render (:class:`PackStream`, :class:`Deflater`); a part's middle may be
 deflated elsewhere, on its own (:func:`pack_segment`, :meth:`PackStream.insert`); what is packed
-waits for the save in a :class:`Spool`, not in memory."""
+waits for the save in a :class:`Spool` (a temporary file past a few MiB)."""
 
 from __future__ import annotations
 
