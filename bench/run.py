@@ -199,6 +199,16 @@ class TreeSampler:
         return self.peak / (1 << 20) if self.peak else None
 
 
+def compiled(tree: Path) -> None:
+    """Byte-compile the sheetkpi package of ``tree`` first, as installing it does: with
+    PYTHONDONTWRITEBYTECODE (set on some machines, this one among them) or an unwritable folder,
+    every process of every run would otherwise compile what it imports (about 0.1 s each, in each
+    of a run's two or three processes), and two checkouts would differ by what each happens to hold."""
+    import compileall
+
+    compileall.compile_dir(str(tree / "sheetkpi"), quiet=1)
+
+
 def run_once(cmd: list[str], log: Path, cwd: Path, env: dict) -> Sample:
     """Run ``cmd`` to the end: wall and CPU seconds, and the peak RSS (MiB) of its own process tree."""
     peak_file = log.with_suffix(".peak")
@@ -630,6 +640,7 @@ def main(argv: list[str] | None = None) -> int:
           + (" (sheetkpi's writer's)" if args.floor_level is None else ""))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
     env.pop("SHEETKPI_DEBUG", None)
+    compiled(ROOT)
     results: list[Row] = []
     conditions: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="sheetkpi-bench-") as tmp:

@@ -26,10 +26,17 @@ RUN_TIME = re.compile(r"Tổng hợp lúc \d\d:\d\d".encode())  # (minutes apart
 DATES = ("2026-06-25", "2026-07-25")
 
 
+def recalc_command(tree: Path, workbook: Path, as_of: str) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of `recalc --no-memo` of ``workbook`` by the sheetkpi of ``tree``
+    (run with ``tree`` as its folder)."""
+    return ([sys.executable, "-m", "sheetkpi", "recalc", str(workbook), "--no-memo", "--as-of", as_of],
+            {**os.environ, "PYTHONPATH": str(tree)})
+
+
 def recalc(tree: Path, workbook: Path, as_of: str) -> tuple[int, dict[str, bytes]]:
     """Exit status and members of ``workbook`` recalculated by the sheetkpi of ``tree``."""
-    done = subprocess.run([sys.executable, "-m", "sheetkpi", "recalc", str(workbook), "--no-memo", "--as-of", as_of],
-                          cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True)
+    command, env = recalc_command(tree, workbook, as_of)
+    done = subprocess.run(command, cwd=tree, env=env, capture_output=True)
     with zipfile.ZipFile(workbook) as zf:
         return done.returncode, {name: RUN_TIME.sub(b"", zf.read(name)) for name in zf.namelist()}
 

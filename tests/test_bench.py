@@ -63,6 +63,22 @@ def test_benchmark_runs_on_the_smallest_size(tmp_path):
     assert "| KPI rows | tabs | job |" in done.stdout and "ratios, per round" in done.stdout
 
 
+def test_two_checkouts_compared_and_their_outputs_compared(tmp_path):
+    """bench/ab.py (times, side by side) and bench/same.py (bytes) run; this checkout against itself
+    gives one pair per round and the same bytes."""
+    book = tmp_path / "in.xlsx"
+    book.write_bytes(EXAMPLE.read_bytes())
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "ab.py"), str(ROOT), str(book), "--pairs", "2"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert sum(line.startswith("pair ") for line in lines) == 4 and lines[-1].startswith("new/base wall: [")
+    same = subprocess.run([sys.executable, str(ROOT / "bench" / "same.py"), str(ROOT), str(book)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert same.returncode == 0 and same.stdout.splitlines()[-1] == "SAME", same.stdout[-3000:] + same.stderr
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="the sampler reads Linux's /proc")
 def test_processes_together_count_a_started_child_once():
     sys.path.insert(0, str(ROOT / "bench"))

@@ -7,7 +7,6 @@ waits for the save in a :class:`Spool` (a temporary file past a few MiB)."""
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import os
 import struct
 import tempfile
@@ -111,9 +110,9 @@ class Spool:
     def read(self, offset: int, length: int) -> bytes:
         """``length`` bytes kept at ``offset`` in the temporary file."""
         with self._lock:
+            if self._file is None:
+                raise ValueError("the spool was closed: its parts were saved")  # (a bug, not the disk)
             try:
-                if self._file is None:
-                    raise OSError(errno.EBADF, "closed")
                 self._file.seek(offset)
                 data = self._file.read(length)
             except OSError as exc:

@@ -1,0 +1,58 @@
+"""Two checkouts of sheetkpi side by side on one workbook: `recalc --no-memo` by each, in pairs of
+fresh processes seconds apart (so that both meet the same load; the machine's speed drifts by
+±15 % over minutes), each on its own copy of the input, measured as bench/run.py measures a job
+(wall and CPU time, the peak of the largest process, the processes together), both byte-compiled
+first (run.compiled). Prints each pair's
+ratio of wall times, new/base, and their median: how docs/performance.md compares a round with its
+start. Exit status 0.
+
+    python bench/ab.py BASE_CHECKOUT INPUT.xlsx [--pairs N] [--as-of YYYY-MM-DD]
+
+BASE_CHECKOUT as for bench/same.py (a folder holding the other sheetkpi package); the checkout this
+file is in is "new". For a next-month run, give a workbook recalculated once and a later --as-of.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from run import compiled, run_once  # bench/run.py: the harness's measuring of one job
+from same import ROOT, recalc_command
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("base", type=Path)
+    parser.add_argument("workbook", type=Path)
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--as-of", default="2026-06-25")
+    args = parser.parse_args(argv)
+    trees = {"base": args.base.resolve(), "new": ROOT}
+    for tree in trees.values():
+        compiled(tree)
+    samples: dict[str, list] = {"base": [], "new": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        for pair in range(args.pairs):
+            for label, tree in trees.items():
+                book = Path(scratch) / f"{label}.xlsx"
+                shutil.copyfile(args.workbook, book)
+                command, env = recalc_command(tree, book, args.as_of)
+                samples[label].append(sample := run_once(command, Path(scratch) / f"{label}.log", tree, env))
+                print(f"pair {pair + 1}/{args.pairs} {label}: {sample.wall:.2f} s, CPU {sample.cpu:.2f} s, "
+                      f"{sample.peak_mib:.0f} MiB, together {sample.sum_mib or 0:.0f} MiB", flush=True)
+    for label, runs in samples.items():
+        together = sorted(round(s.sum_mib or 0) for s in runs)
+        print(f"{label}: wall {sorted(round(s.wall, 2) for s in runs)}, CPU median "
+              f"{statistics.median(s.cpu for s in runs):.2f} s, together {together} MiB")
+    ratios = [new.wall / base.wall for base, new in zip(samples["base"], samples["new"])]
+    print(f"new/base wall: {[round(r, 3) for r in ratios]}, median {statistics.median(ratios):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
