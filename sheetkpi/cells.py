@@ -6,6 +6,7 @@ import re
 from array import array
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from operator import and_, eq, le
 
 _CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
 
@@ -79,6 +80,18 @@ class Areas:
             return
         for area in areas:
             self._corners.extend(area)
+
+    def all_within(self, max_row: int, max_col: int) -> bool:
+        """Whether every area has its corners in order, in 1..``max_row`` × 1..``max_col``, and two
+        cells or more: checked column by column, not area by area ("Tổng hợp"'s 200,000 merges at
+        100,000 KPIs took a third of a second one by one)."""
+        corners = self._corners
+        if not corners:
+            return True
+        r1, c1, r2, c2 = corners[0::4], corners[1::4], corners[2::4], corners[3::4]
+        return (min(r1) >= 1 and min(c1) >= 1 and max(r2) <= max_row and max(c2) <= max_col
+                and all(map(le, r1, r2)) and all(map(le, c1, c2))
+                and not any(map(and_, map(eq, r1, r2), map(eq, c1, c2))))
 
     def __iter__(self) -> Iterator[Area]:
         corners = iter(self._corners)

@@ -16,6 +16,7 @@ import pytest
 from lxml import etree
 from openpyxl import load_workbook
 
+from sheetkpi.cells import Areas
 from sheetkpi.libreoffice import find_soffice
 from sheetkpi.workbook import _zip as zip_module
 from sheetkpi.workbook import xmlsafe
@@ -486,6 +487,14 @@ def test_merged_areas_of_a_created_sheet_open_merged_and_bad_areas_are_refused(t
         with pytest.raises(PackageError) as err:
             pkg.merge_cells("Mới", [(1, 1, 1, 3), bad])
         assert err.value.code == "ref-invalid", bad
+    # The same areas as "Tổng hợp"'s plan gives them (Areas, checked column by column): the same refusals.
+    for bad in [(1, 1, 1, 1), (2, 3, 2, 2), (0, 1, 1, 2), (1, 1, 1, 16385), (3, 1, 2, 2), (1048577, 1, 1048577, 2)]:
+        with pytest.raises(PackageError) as err:
+            pkg.merge_cells("Mới", Areas([(1, 1, 1, 3), bad, (5, 1, 5, 2)]))
+        assert err.value.code == "ref-invalid", bad
+    assert Areas([(1, 1, 2, 1), (1048576, 16383, 1048576, 16384)]).all_within(1048576, 16384)
+    assert not Areas([(1, 1, 2, 1), (1048576, 16383, 1048576, 16385)]).all_within(1048576, 16384)
+    assert Areas().all_within(1, 1)
     out = tmp_path / "out.xlsx"
     pkg.save(out)
     assert sorted(str(r) for r in openpyxl.load_workbook(out)["Mới"].merged_cells.ranges) == ["A1:O1", "B70000:AB70001"]

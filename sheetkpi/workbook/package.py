@@ -440,6 +440,9 @@ class Package:
         """Merge areas (first row, first column, last row, last column), (1, 1, 1, 6) for A1:F1, in a
         sheet sheetkpi lays out; none is merged if one is not an area of two cells or more."""
         _, layout = self._owned(sheet_name)
+        if isinstance(areas, Areas) and areas.all_within(MAX_ROW, MAX_COL):
+            layout.merges.extend(areas)
+            return
         checked = Areas()
         for area in areas:
             r1, c1, r2, c2 = area
