@@ -206,6 +206,17 @@ def read_in_turn(
         yield job.read(name, sheets[name], shared)
 
 
+def taking_shared(found: TabRead, shared: dict[str, str]) -> TabRead:
+    """``found``, read in another process, with its KPIs' codes taken from ``shared`` (see
+    :func:`read_unit`) where this process has read them already: "Lịch sử" keys its rows by the
+    codes, which were otherwise held twice (300,000 KPIs: 25 MiB)."""
+    if found.unit is not None:
+        get = shared.get
+        for kpi in found.unit.kpis:
+            kpi.code = get(kpi.code, kpi.code)
+    return found
+
+
 def read_grids(
     sheets: Mapping[str, Grid], path: Path, *, last_run: dt.date | None = None,
     progress: Callable[[str, int, int], None] | None = None, read_tabs: TabReader = read_in_turn,

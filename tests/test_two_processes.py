@@ -93,6 +93,23 @@ def test_a_year_of_history_and_a_changed_layout_read_the_same(tmp_path):
     _same(_read_shared(path), read_workbook(path, two_processes=False))
 
 
+def test_codes_read_by_the_second_process_are_held_once_with_the_history(tmp_path):
+    """"Lịch sử" keys its rows by the KPI codes: a code read by the second process is the history's
+    own text once it is here, not a second copy (measured: 25 MiB at 300,000 KPIs)."""
+    from sheetkpi import api
+
+    path = B.copy_example(tmp_path)
+    api.recalc(path, as_of="2026-05-25", memo=False)
+    asked: list[str] = []
+    data = _read_shared(path, asked=asked)
+    assert UNITS[-1] not in asked  # read by the second process
+    keys = {(unit, code): (unit, code) for unit, code, _ in data.tracker.history}
+    theirs = next(u for u in data.tracker.units if u.sheet == UNITS[-1]).kpis
+    assert theirs and all(k.code for k in theirs)
+    for kpi in theirs:
+        assert kpi.code is keys[(kpi.unit, kpi.code)][1], kpi.code
+
+
 def test_texts_typed_with_invisible_characters_read_the_same_everywhere(tmp_path):
     """A text with a zero-width space between a letter and its accent, then the same text typed
     decomposed (a Mac) on a tab the second process reads: each reads as its clean form, "Nghị"."""

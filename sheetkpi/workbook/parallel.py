@@ -34,7 +34,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import SheetkpiError
 from ..parsing.text import fold
-from ..reading import NON_UNIT_KEYS, TabJob, TabRead
+from ..reading import NON_UNIT_KEYS, TabJob, TabRead, taking_shared
 from ._pipes import answers, receive, send, write_frame
 
 if TYPE_CHECKING:
@@ -154,7 +154,8 @@ class TwoProcessReader:
                 if isinstance(found, BaseException):
                     raise found  # a damaged tab: as if read here, in workbook order
                 self._grids.read_elsewhere(chunk)
-                yield from found
+                for tab in found:
+                    yield taking_shared(tab, shared)
         finally:
             self.close()
 
