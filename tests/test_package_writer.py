@@ -21,7 +21,7 @@ from sheetkpi.libreoffice import find_soffice
 from sheetkpi.workbook import _zip as zip_module
 from sheetkpi.workbook import xmlsafe
 from sheetkpi.workbook.package import InvalidPackageError, Package, PackageError
-from sheetkpi.writes import text_lines
+from sheetkpi.writes import Rows, text_lines
 
 import ooxml_validator
 import support
@@ -1007,18 +1007,30 @@ def test_the_crc_of_two_parts_joined_is_found_from_theirs(sizes):
     assert zip_module.crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == zlib.crc32(first + second)
 
 
-def _laid_out_book(tmp_path: Path, name: str, *, again: bool = False) -> Path:
+def _laid_out_book(tmp_path: Path, name: str, *, again: bool = False, made: list[int] | None = None) -> Path:
     """A sheet sheetkpi lays out whole, of 60 rows: texts, numbers, dates, empty cells with a
     style, heights and merges, as "Tổng hợp" has them. ``again``: its first 30 rows committed
-    first, then all 60 written again (a render over rows already there)."""
+    first, then all 60 written again (a render over rows already there). ``made``: the rows given
+    as rows made when asked for (writes.Rows), each row's number appended as it is made."""
     pkg = Package.open(build_xlsx(tmp_path / f"{name}.xlsx", {"S": sheet_xml("")}))
     pkg.add_sheet("Tổng hợp")
     style, date = pkg.add_style(border=True, wrap=True), pkg.add_style(num_fmt="dd/mm/yyyy")
     if again:
         pkg.write_rows("Tổng hợp", 1, 1, [["cũ"] * 5] * 30, style=style)
         pkg.commit("Tổng hợp")
-    rows = [[f"Phòng {r} & <Ban>", r * 1.5, dt.date(2026, 1 + r % 12, 1), None, "x" * (r % 70)] for r in range(60)]
-    pkg.write_rows("Tổng hợp", 1, 1, rows, row_styles=[[style, style, date, style, style]] * 60)
+
+    def row(r: int) -> list:
+        if made is not None:
+            made.append(r)
+        return [f"Phòng {r} & <Ban>", r * 1.5, dt.date(2026, 1 + r % 12, 1), None, "x" * (r % 70)]
+    if made is None:
+        rows = [row(r) for r in range(60)]
+    else:
+        rows = Rows(5)
+        rows.add_made(range(60), row)
+    pkg.write_rows("Tổng hợp", 1, 1, rows, row_styles=[[style, style, date, style, style]] * 60, width=5)
+    if made is not None:
+        assert made == []  # (made as the sheet renders)
     pkg.set_row_heights("Tổng hợp", {r: 30.6 for r in range(2, 61, 3)})
     pkg.merge_cells("Tổng hợp", [(r, 4, r, 5) for r in range(1, 61)])
     out = tmp_path / f"{name}-out.xlsx"
@@ -1059,6 +1071,48 @@ def test_a_big_laid_out_sheet_is_packed_in_two_and_reads_the_same(tmp_path, monk
     assert left == [24, 12]  # the first 30 rows' render; the second one is over rows already there
     with zipfile.ZipFile(whole) as a, zipfile.ZipFile(again) as b:
         assert a.read("xl/worksheets/sheet2.xml") == b.read("xl/worksheets/sheet2.xml")
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_rows_made_as_the_sheet_renders_give_the_same_sheet(tmp_path, monkeypatch, split):
+    """"Tổng hợp"'s list rows are made while it renders, a slice at a time, never held whole: the
+    same file as from a list, packed whole or in two; each row made once."""
+    left = _split_rows(monkeypatch) if split else []
+    listed = _laid_out_book(tmp_path, "listed")
+    made: list[int] = []
+    lazy = _laid_out_book(tmp_path, "made", made=made)
+    assert sorted(made) == list(range(60))
+    assert left == ([24, 24] if split else [])
+    with zipfile.ZipFile(listed) as a, zipfile.ZipFile(lazy) as b:
+        assert [a.read(n) for n in a.namelist()] == [b.read(n) for n in b.namelist()]
+
+
+def test_rows_made_as_the_sheet_renders_are_checked_then_and_a_later_write_makes_them_now(tmp_path):
+    """A value refused is refused when the sheet renders: the save fails, the file is not written.
+    A value without a style is a writer's mistake there (its column's style would be tracked). A
+    write into the same sheet after them makes them at once: the same cells."""
+    def book(rows, *, second_unstyled: bool = False) -> tuple[Package, int]:
+        pkg = Package.open(build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")}))
+        pkg.add_sheet("Tổng hợp")
+        style = pkg.add_style(border=True)
+        made = Rows(2)
+        made.add_made(rows, list)
+        given = [style, None] if second_unstyled else style
+        pkg.write_rows("Tổng hợp", 1, 1, made, row_styles=[given] * len(rows), width=2)
+        return pkg, style
+
+    pkg, _ = book([("ngắn", 1), ("x" * 40_000, 2)])
+    with pytest.raises(PackageError) as err:
+        pkg.save(tmp_path / "out.xlsx")
+    assert err.value.code == "value-invalid" and not (tmp_path / "out.xlsx").exists()
+    pkg, _ = book([("a", 1)], second_unstyled=True)
+    with pytest.raises(ValueError):
+        pkg.save(tmp_path / "out.xlsx")
+    pkg, style = book([("a", 1), ("b", 2)])
+    pkg.set_cells("Tổng hợp", {(2, 2): 20, (3, 1): "c"}, style=style)
+    pkg.save(tmp_path / "out.xlsx")
+    sheet = load_workbook(tmp_path / "out.xlsx")["Tổng hợp"]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [["a", 1], ["b", 20], ["c", None]]
 
 
 def test_a_save_that_failed_while_rows_were_packed_apart_loses_none_of_them(tmp_path, monkeypatch):

@@ -134,6 +134,66 @@ RowRun = tuple[int, tuple, tuple]
 Runs = tuple[RowRun, ...]  # the runs of a row, in column order, never overlapping
 
 
+class MadeRuns(Mapping[int, Runs]):
+    """The runs of a block of rows, each made when its row is asked for (``encode``: a value as a
+    run keeps it), from rows that are themselves made when asked for: "Tổng hợp"'s tens of
+    thousands of list rows are never held whole, neither as values nor as runs, only while they
+    are rendered. Every cell with a value has a style (``styles``: per row, the styles of the
+    row's run, already checked), so the editor's survey is the styles' (:meth:`survey`).
+    """
+
+    __slots__ = ("_first", "_col", "_rows", "_styles", "_width", "_encode", "_start")
+
+    def __init__(self, first: int, col: int, rows, styles: list[tuple], width: int,
+                 encode: Callable[[Any], Any], start: int = 0) -> None:
+        self._first, self._col, self._rows, self._styles = first, col, rows, styles
+        self._width, self._encode = width, encode
+        self._start = start  # the first of ``rows`` these are (see :meth:`after`)
+
+    def __getitem__(self, row: int) -> Runs:
+        i = row - self._first
+        if not self._start <= i < len(self._styles):
+            raise KeyError(row)
+        styles, encode = self._styles[i], self._encode
+        cells = [v if v is None else encode(v) for v in self._rows[i]]
+        cells += [None] * (self._width - len(cells))
+        if any(v is not None and st is None for v, st in zip(cells, styles)):
+            # (A value without a style would have its column's style tracked: not so in a block made
+            # when asked for, whose survey is its styles'.)
+            raise ValueError(f"row {row} writes a value without a style")
+        return ((self._col, tuple(cells), styles),)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self._first + self._start, self._first + len(self._styles)))
+
+    def __len__(self) -> int:
+        return len(self._styles) - self._start
+
+    def after(self, kept: int) -> MadeRuns:
+        """These runs but the first ``kept`` rows."""
+        return MadeRuns(self._first, self._col, self._rows, self._styles, self._width, self._encode,
+                        self._start + kept)
+
+    def survey(self) -> tuple[set[int], tuple[int, int, int, int] | None]:
+        """What :meth:`SheetEditor._survey` finds, from the styles alone: no column tracked, and the
+        extent of the styled cells."""
+        r1 = r2 = 0
+        c1, c2 = MAX_COL + 1, 0
+        spans: dict[int, tuple[int, int] | None] = {}  # id of a styles tuple -> its styled columns
+        for i in range(self._start, len(self._styles)):
+            styles = self._styles[i]
+            span = spans.get(id(styles), 0)
+            if span == 0:
+                at = [j for j, st in enumerate(styles) if st is not None]
+                span = spans[id(styles)] = (at[0], at[-1]) if at else None
+            if span is None:
+                continue
+            r1 = r1 or self._first + i
+            r2 = self._first + i
+            c1, c2 = min(c1, self._col + span[0]), max(c2, self._col + span[1])
+        return set(), ((r1, c1, r2, c2) if r2 else None)
+
+
 def add_run(runs: Runs | None, run: RowRun) -> Runs:
     """A row's runs with ``run`` written over them (it wins where they overlap)."""
     if runs is None:
@@ -452,7 +512,7 @@ def _simple_run(col: int, count: int) -> re.Pattern:
     ))
 
 
-def new_rows(rows: dict[int, Runs], heights: Mapping[int, float], part: str) -> Iterator[bytes]:
+def new_rows(rows: Mapping[int, Runs], heights: Mapping[int, float], part: str) -> Iterator[bytes]:
     """The XML of ``rows`` created below every row of a sheet, as the sheet editor writes them
     when no column's style is tracked (see :meth:`SheetEditor.leave`; a value written without a
     style, which tracks its column, is refused: ValueError)."""
@@ -498,7 +558,7 @@ class SheetEditor:
     that is enough stays), in the same pass.
     """
 
-    def __init__(self, parts: SheetParts, part: str, rows: dict[int, Runs], clears: list[ClearRange],
+    def __init__(self, parts: SheetParts, part: str, rows: Mapping[int, Runs], clears: list[ClearRange],
                  resolve_fallback: Callable[[str], int], lxml_only: bool = False,
                  heights: Mapping[int, float] | None = None, more: Iterable[SheetParts] = ()):
         self.parts = parts  # the window of the sheet being edited (see sheet_windows), first the first
@@ -517,7 +577,7 @@ class SheetEditor:
         # The one style tracker: down each column where a value is written without a style
         # (tracked), the s of the nearest cell (None: it has none), which a new cell takes. (The extent: of the cells
         # that will exist after the edit, which <dimension> grows to.)
-        self.tracked, self.extent = self._survey()
+        self.tracked, self.extent = rows.survey() if isinstance(rows, MadeRuns) else self._survey()
         self.last_style: dict[int, str | None] = {}
         ns = parts.ns
         self.t_row, self.t_c, self.t_f, self.t_v, self.t_is, self.t_r, self.t_t = (
@@ -577,13 +637,14 @@ class SheetEditor:
         # (``more``: a sheet read in windows has a generator of them, never empty to this test.)
         return not self.tracked and not self.more and self.parts.start == self.parts.end and self.byte_path
 
-    def leave(self, kept: int) -> dict[int, Runs]:
+    def leave(self, kept: int) -> Mapping[int, Runs]:
         """Leave the rows to write after the first ``kept`` of them to another render
         (:func:`new_rows`, the same bytes; see :meth:`can_leave`) and return their runs. (The
         extent of the written cells, which <dimension> covers, stays the whole sheet's.)"""
         if not self.can_leave():
             raise ValueError("rows may be left to another render only in a sheet with none yet")
-        left = {row: self.rows[row] for row in self.keys[kept:]}
+        left = self.rows.after(kept) if isinstance(self.rows, MadeRuns) else \
+            {row: self.rows[row] for row in self.keys[kept:]}
         del self.keys[kept:]
         return left
 

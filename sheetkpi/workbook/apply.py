@@ -141,8 +141,10 @@ def apply_sheet(pkg: Package, sheet: SheetWrites, style, *, empty: bool = False)
         heights = _heights(pkg, sheet)
     if heights:
         pkg.set_row_heights(sheet.sheet, heights)
+    del heights  # (the package has them: not held twice while the sheet renders)
     if empty:
         sheet.cells, sheet.styled_cells, sheet.blocks, sheet.merges, sheet.fit_rows = {}, {}, [], Areas(), {}
+        sheet.row_heights = {}
     pkg.commit(sheet.sheet)
     return count
 
@@ -175,7 +177,8 @@ class SheetHelper(Protocol):
 
 
 def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: bool = False) -> None:
-    """Write one sheet's writes into ``pkg`` (``consume``: the rows of its blocks dropped as they are written)."""
+    """Write one sheet's writes into ``pkg`` (``consume``: the rows of its blocks and its styled cells
+    dropped as they are written)."""
     if sheet.create:
         pkg.add_sheet(sheet.sheet)
     elif sheet.whole:
@@ -191,10 +194,11 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: b
         if sheet.page_breaks:
             pkg.set_page_breaks(sheet.sheet, sheet.page_breaks)
     for block in sheet.blocks:
-        width = block.width if block.clear_below else 0  # (before its rows are consumed)
+        # (Before its rows are consumed; a sheet created or laid out whole has nothing below to clear.)
+        width = block.width if block.clear_below and not (sheet.create or sheet.whole) else 0
         pkg.write_rows(sheet.sheet, block.row, block.col, block.rows, clear_until_row=block.row + len(block.rows) - 1,
                        row_styles=[style.row(name) for name in block.styles] if block.styles else None,
-                       consume=consume)
+                       consume=consume, width=block.width)
         if width:
             after = block.row + len(block.rows)
             pkg.write_rows(sheet.sheet, after, block.col, [[None] * width], clear_until_row=None)
@@ -203,8 +207,10 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: b
     by_style: dict[str, dict] = defaultdict(dict)
     for key, (value, name) in sheet.styled_cells.items():
         by_style[name][key] = value
-    for name, cells in by_style.items():
-        pkg.set_cells(sheet.sheet, cells, style=style(name))
+    if consume:
+        sheet.styled_cells = {}  # (not held beside its cells grouped by style: "Lịch sử" writes 100,000)
+    for name in list(by_style):
+        pkg.set_cells(sheet.sheet, by_style.pop(name), style=style(name))
     if sheet.chart:
         c = sheet.chart
         pkg.add_bar_chart(sheet.sheet, anchor=c.anchor, title=c.title, categories=c.categories, series=c.series,

@@ -18,9 +18,9 @@ import posixpath
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from ._sheetxml import (
     MAX_COL,
     MAX_ROW,
     ClearRange,
+    MadeRuns,
     Runs,
     SheetEditor,
     add_run,
@@ -76,6 +77,7 @@ _ROW_START = re.compile(rb'<row r="(\d+)"([^>]*?)(/?)>')
 _HEIGHT_ATTRS = re.compile(rb'\s(?:ht|customHeight)="[^"]*"')
 _SHEET_DATA_START = re.compile(rb"<((?:[A-Za-z_][\w.\-]*:)?)sheetData[\s/>]")
 _SHEET_DATA_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?sheetData\s*>|<(?:[A-Za-z_][\w.\-]*:)?sheetData\s*/>")
+_SHEET_DATA_CLOSE = b"</sheetData>"  # (how a laid-out sheet's tail starts)
 _HEADER_FOOTER = ('<headerFooter><oddFooter>&amp;C&amp;"Times New Roman,Regular"Trang &amp;P/&amp;N</oddFooter>'
                   "</headerFooter>")
 
@@ -93,9 +95,10 @@ class _Layout:
     drawing_rid: str | None = None
     landscape_a4: bool = False  # A4 landscape, one page wide, page numbers in the footer
 
-    def render(self, dimension: str, body: bytes) -> tuple[bytes, bytes, bytes]:
+    def render(self, dimension: str, body: bytes, *, merges: bool = True) -> tuple[bytes, bytes, bytes]:
         """The worksheet XML of a sheet sheetkpi owns around an existing sheetData body: the head
-        (to the <sheetData> tag), the body, the tail (from </sheetData>)."""
+        (to the <sheetData> tag), the body, the tail (from </sheetData>; without the merges, when
+        not ``merges``: :meth:`merge_pieces` are what goes right after </sheetData>)."""
         views = ""
         if self.freeze and self.freeze != (1, 1):
             row, col = self.freeze
@@ -129,9 +132,15 @@ class _Layout:
             + (f'<drawing r:id="{escape_attr(self.drawing_rid)}"/>' if self.drawing_rid else "")
             + "</worksheet>"
         )
-        merges = ([f'<mergeCells count="{len(self.merges)}">'.encode(), *self._merge_xml(), b"</mergeCells>"]
-                  if self.merges else [])
-        return head.encode() + b"<sheetData>", body, b"".join([b"</sheetData>", *merges, tail.encode()])
+        return (head.encode() + b"<sheetData>", body,
+                b"".join([_SHEET_DATA_CLOSE, *(self.merge_pieces() if merges else ()), tail.encode()]))
+
+    def merge_pieces(self) -> Iterator[bytes]:
+        """The <mergeCells> element, in pieces (none without merges)."""
+        if self.merges:
+            yield f'<mergeCells count="{len(self.merges)}">'.encode()
+            yield from self._merge_xml()
+            yield b"</mergeCells>"
 
     def _merge_xml(self) -> Iterator[bytes]:
         # In pieces of a few thousand: "Tổng hợp" has 200,000 merges at 100,000 KPIs, whose texts
@@ -457,11 +466,11 @@ class Package:
         layout = self._layouts.get(part)
         return b"".join(self._laid_out(part, layout)) if layout is not None else self._parts.read(part)
 
-    def _laid_out(self, part: str, layout: _Layout) -> tuple[bytes, bytes, bytes]:
+    def _laid_out(self, part: str, layout: _Layout, *, merges: bool = True) -> tuple[bytes, bytes, bytes]:
         """A sheet sheetkpi owns, re-rendered from its layout: head, rows, tail (see _Layout.render)."""
         parts = split_sheet(self._parts.read(part), part)
         dim = re.search(rb'<dimension ref="([^"]*)"', parts.head)
-        return layout.render(dim.group(1).decode() if dim else "A1", parts.body)
+        return layout.render(dim.group(1).decode() if dim else "A1", parts.body, merges=merges)
 
     # -- cells ------------------------------------------------------------------------------
 
@@ -505,15 +514,17 @@ class Package:
                 run_row, run_col, values = row, col, []
                 found.append((row, col, values))
             values.append(encode(value))
-        pending = self._rows.setdefault(sheet.part, {})
-        for row, col, values in found:
+        pending = self._pending_rows(sheet.part)
+        for i, (row, col, values) in enumerate(found):
+            found[i] = None  # (each run's list freed as its run is made: "Lịch sử" writes 100,000)
             run = (col, tuple(values), self._same_styles(style, len(values)))
             pending[row] = (run,) if row not in pending else add_run(pending[row], run)
         self._pending.add(sheet.part)
 
-    def write_rows(self, sheet_name: str, start_row: int, start_col: int, rows: list[list[Any]],
+    def write_rows(self, sheet_name: str, start_row: int, start_col: int, rows: Sequence[Sequence[Any]],
                    clear_until_row: int | None = None, style: int | list[int | None] | None = None,
-                   row_styles: list[int | list[int | None] | None] | None = None, consume: bool = False) -> None:
+                   row_styles: list[int | list[int | None] | None] | None = None, consume: bool = False,
+                   width: int | None = None) -> None:
         """Write a block of rows from (start_row, start_col), then empty the same columns below it.
 
         Short rows are padded with empty cells. Below the block, cells of those columns are emptied
@@ -521,11 +532,19 @@ class Package:
         shorter leaves nothing stale. ``style``: one xf index for all cells, or one per column;
         ``row_styles``, instead: one such style per row (rows sharing a list share its check).
         ``consume``: each of ``rows`` is dropped from the list (None) once written, for a caller
-        that will not read them again ("Tổng hợp"'s 57,000 rows are not held twice meanwhile); if
-        a value is refused midway, the list is left partly dropped.
+        that will not read them again; if a value is refused midway, the list is left partly dropped.
+
+        ``rows`` other than a list are rows made when asked for, ``width`` values wide at most (not
+        made to find it). As the first write of a sheet sheetkpi lays out whole, with a style per
+        row, they are made, and their values checked, only when the sheet renders, a slice at a
+        time ("Tổng hợp"'s 57,000 rows at 100,000 KPIs are never held whole): a value refused
+        then fails the render, and a value without a style is refused (ValueError). Elsewhere
+        they are made now.
         """
         sheet = self._worksheet(sheet_name)
-        width = max((len(r) for r in rows), default=0)
+        made = not isinstance(rows, list)
+        if width is None:
+            width = max((len(r) for r in rows), default=0)
         if row_styles is not None and len(row_styles) != len(rows):
             raise ValueError("row_styles needs one style per row")
         self._check_cell(start_row + max(len(rows) - 1, 0), start_col + max(width - 1, 0))
@@ -533,8 +552,16 @@ class Package:
         for given in row_styles if row_styles is not None else [style]:
             if id(given) not in shared:
                 shared[id(given)] = self._run_styles(given, width)
-        pending = self._rows.setdefault(sheet.part, {})
         encode = self._values.encode
+        if made and row_styles is not None and sheet.part in self._layouts and not self._rows.get(sheet.part) \
+                and not self._clears.get(sheet.part):
+            pending = self._rows[sheet.part] = MadeRuns(start_row, start_col, rows,
+                                                        [shared[id(given)] for given in row_styles], width, encode)
+            rows = ()  # (nothing to write now)
+        else:
+            pending = self._pending_rows(sheet.part)
+            if made:
+                rows, consume = list(rows), False
         for i, values in enumerate(rows if width else ()):
             styles = shared[id(row_styles[i] if row_styles is not None else style)]
             # (None, the most frequent value of a table, needs no check.)
@@ -546,7 +573,7 @@ class Package:
             pending[row] = (run,) if row not in pending else add_run(pending[row], run)
             if consume:
                 rows[i] = None
-        first = start_row + len(rows)
+        first = start_row + (len(pending) if isinstance(pending, MadeRuns) else len(rows))
         if width and (clear_until_row is None or clear_until_row >= first):
             clear = ClearRange(first, clear_until_row, start_col, start_col + width - 1)
             # An earlier write inside the cleared area is superseded by this clear.
@@ -558,6 +585,13 @@ class Package:
                     del pending[row]
             self._clears.setdefault(sheet.part, []).append(clear)
         self._pending.add(sheet.part)
+
+    def _pending_rows(self, part: str) -> dict[int, Runs]:
+        """The writes pending in ``part``, by row, to add to (rows made when asked for are made now)."""
+        pending = self._rows.setdefault(part, {})
+        if isinstance(pending, MadeRuns):
+            pending = self._rows[part] = dict(pending.items())
+        return pending
 
     def _run_styles(self, style: int | list[int | None] | None, width: int) -> tuple:
         """A style as given to write_rows, checked, as the runs of the block keep it."""
@@ -818,10 +852,12 @@ class Package:
         self._fill_charts(sheet)
         rows, clears = self._rows.get(part, {}), self._clears.get(part, [])
         layout = self._layouts.get(part)
+        merges: Iterable[bytes] = ()
         if layout is not None:
-            head, body, tail = self._laid_out(part, layout)
-            # Split without the tail, then given it: "Tổng hợp"'s merges (megabytes at 100,000 KPIs)
-            # are not copied into the whole sheet and out of it again.
+            # The tail without the merges, which go into it as they are written ("Tổng hợp" has
+            # 200,000 at 100,000 KPIs, megabytes of XML); split without the tail, then given it.
+            head, body, tail = self._laid_out(part, layout, merges=False)
+            merges = layout.merge_pieces()
             xml = head + body + b"</sheetData></worksheet>"
             sheet_parts = split_sheet(xml, part)
             sheet_parts.tail = tail
@@ -846,12 +882,13 @@ class Package:
         stream = PackStream(self._deflater, info.compress_type if info else zipfile.ZIP_DEFLATED,
                             spool=self._parts.spool)
         lower = None
-        if layout is not None and _segments.splits(len(rows)) and stream.method == zipfile.ZIP_DEFLATED \
-                and editor.can_leave():
-            # A laid-out sheet's lower rows packed on their own, by another process when there is
-            # one, while this one renders the upper rows; the tail goes after them.
-            lower = self._lower_rows(part, editor.leave(int(len(editor.keys) * (1 - _segments.SHARE))), heights)
+        if layout is not None:
+            # Its tail is written here, after the rows: with the merges, and after the lower rows.
             tail, sheet_parts.tail = sheet_parts.tail, b""
+            if _segments.splits(len(rows)) and stream.method == zipfile.ZIP_DEFLATED and editor.can_leave():
+                # A laid-out sheet's lower rows packed on their own, by another process when there
+                # is one, while this one renders the upper rows.
+                lower = self._lower_rows(part, editor.leave(int(len(editor.keys) * (1 - _segments.SHARE))), heights)
         made = 0
         for piece in editor.run():
             stream.write(piece)
@@ -860,8 +897,12 @@ class Package:
             segment = lower()
             del lower
             stream.insert(segment)
-            stream.write(tail)
-            made += segment.size + len(tail)
+            made += segment.size
+        if layout is not None:
+            end = len(_SHEET_DATA_CLOSE)
+            for piece in chain([tail[:end]], merges, [tail[end:]]):
+                stream.write(piece)
+                made += len(piece)
         self._parts.pack(part, stream.close())
         if editor.removed_formulas:
             self._removed_formulas.setdefault(sheet.sheet_id, set()).update(editor.removed_formulas)

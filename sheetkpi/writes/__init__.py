@@ -3,6 +3,8 @@ the same :class:`WritePlan`, so a workbook ends up identical whichever way it wa
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -137,25 +139,82 @@ STYLE_SPECS: dict[str, dict] = {
 }
 
 
+class Rows(Sequence[list]):
+    """The rows of a block, ``width`` values each, made when asked for: pieces of rows
+    given as they are (:meth:`add`) and pieces made from items (:meth:`add_made`: an item's row is
+    made each time it is asked for). "Tổng hợp" lists tens of thousands of KPIs: its rows are made
+    while the sheet renders, never all held (the file writer makes them a slice at a time)."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._starts: list[int] = []  # the index of each piece's first row
+        self._pieces: list[tuple[Sequence, Callable[[Any], list] | None]] = []  # (rows or items, make)
+        self._count = 0
+
+    def add(self, row: list) -> None:
+        """One row, as it is."""
+        if len(row) != self.width:
+            raise ValueError(f"a row of {len(row)} values among rows of {self.width}")
+        if not self._pieces or self._pieces[-1][1] is not None:
+            self._starts.append(self._count)
+            self._pieces.append(([], None))
+        self._pieces[-1][0].append(row)
+        self._count += 1
+
+    def add_made(self, items: Sequence, make: Callable[[Any], list]) -> None:
+        """A row for each of ``items``, ``make(item)``."""
+        if items:
+            self._starts.append(self._count)
+            self._pieces.append((items, make))
+            self._count += len(items)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._count))]
+        if i < 0:
+            i += self._count
+        if not 0 <= i < self._count:
+            raise IndexError(i)
+        k = bisect_right(self._starts, i) - 1
+        rows, make = self._pieces[k]
+        found = rows[i - self._starts[k]]
+        return found if make is None else make(found)
+
+    def __iter__(self) -> Iterator[list]:
+        for rows, make in self._pieces:
+            yield from (rows if make is None else map(make, rows))
+
+
 @dataclass
 class Block:
     """A rectangle of values from (row, col); stale values below it in the same columns are cleared.
 
     ``styles`` has, per row, one semantic style name for the whole row, a list with one per column,
-    or None to keep the cells' own styles.
+    or None to keep the cells' own styles. ``rows``: a list, or :class:`Rows` made when asked for.
     """
 
     row: int
     col: int
-    rows: list[list[Any]]
+    rows: list[list[Any]] | Rows
     styles: list[str | list[str | None] | None] | None = None
     clear_below: bool = True
 
     @cached_property
     def width(self) -> int:
         # Cached: writers ask for it once per row, and "Tổng hợp" can have tens of thousands of rows
-        # (a block's rows are complete when it is made).
+        # (a block's rows are complete when it is made); rows made when asked for are not made for it.
+        if isinstance(self.rows, Rows):
+            return self.rows.width
         return max((len(r) for r in self.rows), default=0)
+
+    def cell_count(self) -> int:
+        """The cells of its rows as given, before padding."""
+        if isinstance(self.rows, Rows):
+            return len(self.rows) * self.rows.width  # (every row as wide: not made to count them)
+        return sum(len(r) for r in self.rows)
 
 
 @dataclass
@@ -200,7 +259,7 @@ class SheetWrites:
 
     def cell_count(self) -> int:
         """How many cells these writes set (a block's cells as given, before padding)."""
-        return len(self.cells) + len(self.styled_cells) + sum(len(r) for b in self.blocks for r in b.rows)
+        return len(self.cells) + len(self.styled_cells) + sum(b.cell_count() for b in self.blocks)
 
 
 @dataclass

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .. import layout
 from ..cells import Areas
@@ -22,7 +24,7 @@ from ..model import LATE, STATUSES, Evaluation
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
 from ..people import people
-from . import Block, Chart, SheetWrites, fit_text, height_of_lines, line_chars, line_count, row_height
+from . import Block, Chart, Rows, SheetWrites, fit_text, height_of_lines, line_chars, line_count, row_height
 
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
 # The style of a figure of each kind (layout.SUMMARY_COLUMNS), in a unit's row and in the agency's.
@@ -40,7 +42,7 @@ class _Page:
     """Rows of the sheet as they are added, with their styles, merges and heights."""
 
     def __init__(self) -> None:
-        self.rows: list[list] = []
+        self.rows = Rows(WIDTH)  # the lists' rows made when asked for (see items)
         self.styles: list[str | list[str | None] | None] = []
         self.merges = Areas()
         self.heights: dict[int, float] = {}
@@ -53,38 +55,53 @@ class _Page:
     def line(self, text, style: str | None, *, size: float = 11) -> None:
         """One text across the page's width (merged)."""
         row = self.next_row
-        self.rows.append([text] + [None] * (WIDTH - 1))
+        self.rows.add([text] + [None] * (WIDTH - 1))
         self.styles.append(style)
         if text is not None:
             self.merges.append((row, 1, row, WIDTH))
             self._fit(row, [(text, self._width(1, WIDTH), size)])
 
     def blank(self) -> None:
-        self.rows.append([None] * WIDTH)
+        self.rows.add([None] * WIDTH)
         self.styles.append(None)
 
     def row(self, values: list, styles: list[str | None], *, bold: bool = False) -> None:
         """One row of the unit table: a value per column."""
-        self.rows.append(values)
+        self.rows.add(values)
         self.styles.append(styles)
         self._fit(self.next_row - 1, [(v, layout.SUMMARY_WIDTHS[c], 11) for c, v in enumerate(values, start=1)
                                       if isinstance(v, str)], bold=bold)
 
     def spans(self, values: list, spans, styles: list[str], *, bold: bool = False) -> None:
         """One row of a list: each value in its span of columns, merged when wider than one."""
-        row = self.next_row
-        firsts, merged, per_line = self._list_shape(spans, bold)
-        cells: list = [None] * WIDTH
-        for value, first in zip(values, firsts):
-            cells[first - 1] = value
+        self._shape_row(self.next_row, values, spans, styles, bold)
+        self.rows.add(self._cells(values, spans))
+
+    def items(self, items: Sequence, values: Callable[[Any], list], spans, styles: list[str]) -> None:
+        """A row of a list for each of ``items``, its values ``values(item)``, each in its span of
+        columns: the row is made again when it is asked for (the sheet's rows are not held whole),
+        its merges, style and height are found now."""
+        for row, item in enumerate(items, start=self.next_row):
+            self._shape_row(row, values(item), spans, styles, False)
+        self.rows.add_made(items, lambda item: self._cells(values(item), spans))
+
+    def _shape_row(self, row: int, values: list, spans, styles: list[str], bold: bool) -> None:
+        """The merges, style and height of ``row``, a row of a list."""
+        _, merged, per_line = self._list_shape(spans, bold)
         for first, last in merged:
             self.merges.append((row, first, row, last))
-        self.rows.append(cells)
         self.styles.append(self._span_styles(spans, tuple(styles)))
         # (row_height's work without its tuples: a list has tens of thousands of rows)
         lines = max((line_count(v, n) for v, n in zip(values, per_line) if type(v) is str), default=1)
         if lines > 1:
             self.heights[row] = height_of_lines(lines)
+
+    def _cells(self, values: list, spans) -> list:
+        """A list's row: its values at the first column of their spans."""
+        cells: list = [None] * WIDTH
+        for value, first in zip(values, self._list_shape(spans, False)[0]):
+            cells[first - 1] = value
+        return cells
 
     @staticmethod
     @functools.cache
@@ -176,35 +193,28 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
 
     names = {u.unit.code: u.unit.name for u in reversed(evaluation.units)}  # the first unit of a code wins
     late = [k for k in evaluation.kpis if k.status == LATE]
-    _list(page, f"DANH SÁCH KPI QUÁ HẠN ({len(late)})", layout.SUMMARY_LATE_SPANS, "Không có KPI quá hạn.", [
-        ([names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, fit_text(k.kpi.title), k.kpi.deadline.due,
-          k.effective_progress, fit_text(k.kpi.obstacles) or None], ["text", "text", "text", "date", "number", "text"])
-        for k in late
-    ])
+    _list(page, f"DANH SÁCH KPI QUÁ HẠN ({len(late)})", layout.SUMMARY_LATE_SPANS, "Không có KPI quá hạn.", late,
+          lambda k: [names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, fit_text(k.kpi.title), k.kpi.deadline.due,
+                     k.effective_progress, fit_text(k.kpi.obstacles) or None],
+          ["text", "text", "text", "date", "number", "text"])
     risky = [k for k in evaluation.kpis if k.at_risk]
     _list(page, f"DANH SÁCH KPI CÓ NGUY CƠ CHẬM TIẾN ĐỘ ({len(risky)})", layout.SUMMARY_RISK_SPANS,
-          "Không có KPI có nguy cơ chậm tiến độ.", [
-              ([names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, fit_text(k.kpi.title), k.kpi.deadline.due,
-                k.effective_progress, round(k.expected_progress, 1), fit_text(k.kpi.obstacles) or None],
-               ["text", "text", "text", "date", "number", "ratio", "text"])
-              for k in risky
-          ])
+          "Không có KPI có nguy cơ chậm tiến độ.", risky,
+          lambda k: [names.get(k.kpi.unit, k.kpi.unit), k.kpi.code, fit_text(k.kpi.title), k.kpi.deadline.due,
+                     k.effective_progress, round(k.expected_progress, 1), fit_text(k.kpi.obstacles) or None],
+          ["text", "text", "text", "date", "number", "ratio", "text"])
     problems = evaluation.data_problems
     _list(page, f"VẤN ĐỀ DỮ LIỆU CẦN XỬ LÝ ({format_vn(len(problems))})", layout.SUMMARY_PROBLEM_SPANS,
-          "Không có vấn đề dữ liệu.", [
-              ([f"{SEVERITY_LABELS[i.severity]} — {i.title}", i.sheet, i.cell, fit_text(i.text)],
-               ["text", "text", "text", "text"])
-              for i in problems
-          ])
+          "Không có vấn đề dữ liệu.", problems,
+          lambda i: [f"{SEVERITY_LABELS[i.severity]} — {i.title}", i.sheet, i.cell, fit_text(i.text)],
+          ["text", "text", "text", "text"])
     persons = people(evaluation.units)
     if persons:
-        _list(page, f"KẾT QUẢ THEO NGƯỜI PHỤ TRÁCH ({format_vn(len(persons))})", layout.SUMMARY_PERSON_SPANS,
-              "", [
-                  ([names.get(p.unit.unit.code, p.unit.unit.code), p.label, len(p.kpis), p.weight_total,
-                    p.score_total, p.expected_score, p.ratio, p.late_count, p.at_risk_count, fit_text(p.codes)],
-                   ["text", "text", "integer", "number", "number", "number", "ratio", "integer", "integer", "text"])
-                  for p in persons
-              ])
+        _list(page, f"KẾT QUẢ THEO NGƯỜI PHỤ TRÁCH ({format_vn(len(persons))})", layout.SUMMARY_PERSON_SPANS, "",
+              persons,
+              lambda p: [names.get(p.unit.unit.code, p.unit.unit.code), p.label, len(p.kpis), p.weight_total,
+                         p.score_total, p.expected_score, p.ratio, p.late_count, p.at_risk_count, fit_text(p.codes)],
+              ["text", "text", "integer", "number", "number", "number", "ratio", "integer", "integer", "text"])
     return SheetWrites(
         sheet=sheet or layout.SHEET_SUMMARY,
         create=sheet is None,
@@ -220,12 +230,13 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
     )
 
 
-def _list(page: _Page, heading: str, spans, empty: str, items) -> None:
-    """A titled list under the table: its header row, then an item per row (or the line ``empty``)."""
+def _list(page: _Page, heading: str, spans, empty: str, items: Sequence, values: Callable[[Any], list],
+          styles: list[str]) -> None:
+    """A titled list under the table: its header row, then a row per item, ``values(item)`` in
+    ``styles`` (or the line ``empty``)."""
     page.blank()
     page.line(heading, "section", size=12)
     page.spans([h for h, _, _ in spans], spans, ["header"] * len(spans), bold=True)
-    for values, styles in items:
-        page.spans(values, spans, styles)
+    page.items(items, values, spans, styles)
     if not items:
         page.line(empty, "plain")

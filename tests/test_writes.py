@@ -1,0 +1,60 @@
+"""What a run writes, before any writer: rows of a block made when asked for (writes.Rows), as
+"Tổng hợp" gives its lists, and the plan of "Tổng hợp" itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from sheetkpi import api
+from sheetkpi.writes import Block, Rows
+from sheetkpi.writes.summary import summary_writes
+
+import badinputs as B
+
+
+def test_rows_made_when_asked_for_read_as_a_list_of_them():
+    made: list[str] = []
+
+    def row(item: str) -> list:
+        made.append(item)
+        return [item, item.upper(), None]
+
+    rows = Rows(3)
+    rows.add(["tiêu đề", None, None])
+    rows.add_made(["a", "b"], row)
+    rows.add_made([], row)  # (nothing)
+    rows.add([None, None, None])
+    rows.add_made(["c"], row)
+    assert made == []
+    assert len(rows) == 5
+    assert rows[1] == ["a", "A", None] and rows[-1] == ["c", "C", None] and rows[3] == [None, None, None]
+    assert rows[1:3] == [["a", "A", None], ["b", "B", None]]
+    assert list(rows) == [["tiêu đề", None, None], ["a", "A", None], ["b", "B", None], [None, None, None],
+                          ["c", "C", None]]
+    assert made == ["a", "c", "a", "b", "a", "b", "c"]  # made again each time: never kept
+    with pytest.raises(IndexError):
+        rows[5]
+    with pytest.raises(ValueError):
+        rows.add(["hai", "ô"])  # every row is as wide: a block's width and cells are counted so
+    block = Block(row=1, col=1, rows=rows)
+    assert (block.width, block.cell_count()) == (3, 15)
+    assert made == ["a", "c", "a", "b", "a", "b", "c"]  # (not made to count them)
+
+
+def test_the_lists_of_tong_hop_are_made_when_its_rows_are_asked_for(tmp_path):
+    """The example in June: its late KPIs listed in "Tổng hợp" are the rows made from them."""
+    data = api.load(B.copy_example(tmp_path))
+    evaluation = api.evaluate_for_recalc(data, "2026-06-25")
+    writes = summary_writes(evaluation, data.summary_sheet, run_at=dt.datetime(2026, 6, 25, 9, 0))
+    rows = writes.blocks[0].rows
+    assert isinstance(rows, Rows) and len(rows) == len(writes.blocks[0].styles)
+    late = [k for k in evaluation.kpis if k.status == "Quá hạn"]
+    assert late
+    heading = next(i for i, row in enumerate(rows)
+                   if isinstance(row[0], str) and row[0].startswith("DANH SÁCH KPI QUÁ"))
+    assert rows[heading][0] == f"DANH SÁCH KPI QUÁ HẠN ({len(late)})"
+    listed = [rows[heading + 2 + i] for i in range(len(late))]
+    assert [(row[0], row[1]) for row in listed] == [
+        (next(u.unit.name for u in evaluation.units if u.unit.code == k.kpi.unit), k.kpi.code) for k in late]
