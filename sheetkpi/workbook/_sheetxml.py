@@ -142,13 +142,14 @@ class MadeRuns(Mapping[int, Runs]):
     row's run, already checked), so the editor's survey is the styles' (:meth:`survey`).
     """
 
-    __slots__ = ("_first", "_col", "_rows", "_styles", "_width", "_encode", "_start")
+    __slots__ = ("_first", "_col", "_rows", "_styles", "_width", "_encode", "_start", "_unstyled")
 
     def __init__(self, first: int, col: int, rows, styles: list[tuple], width: int,
                  encode: Callable[[Any], Any], start: int = 0) -> None:
         self._first, self._col, self._rows, self._styles = first, col, rows, styles
         self._width, self._encode = width, encode
         self._start = start  # the first of ``rows`` these are (see :meth:`after`)
+        self._unstyled: dict[int, tuple[int, ...]] = {}  # id of a styles tuple -> its columns without one
 
     def __getitem__(self, row: int) -> Runs:
         i = row - self._first
@@ -157,7 +158,10 @@ class MadeRuns(Mapping[int, Runs]):
         styles, encode = self._styles[i], self._encode
         cells = [v if v is None else encode(v) for v in self._rows[i]]
         cells += [None] * (self._width - len(cells))
-        if any(v is not None and st is None for v, st in zip(cells, styles)):
+        unstyled = self._unstyled.get(id(styles))
+        if unstyled is None:
+            unstyled = self._unstyled[id(styles)] = tuple(j for j, st in enumerate(styles) if st is None)
+        if unstyled and any(cells[j] is not None for j in unstyled):
             # (A value without a style would have its column's style tracked: not so in a block made
             # when asked for, whose survey is its styles'.)
             raise ValueError(f"row {row} writes a value without a style")

@@ -150,6 +150,7 @@ class Rows(Sequence[list]):
         self._starts: list[int] = []  # the index of each piece's first row
         self._pieces: list[tuple[Sequence, Callable[[Any], list] | None]] = []  # (rows or items, make)
         self._count = 0
+        self._last = 0  # the piece of the row asked for last
 
     def add(self, row: list) -> None:
         """One row, as it is."""
@@ -178,7 +179,9 @@ class Rows(Sequence[list]):
             i += self._count
         if not 0 <= i < self._count:
             raise IndexError(i)
-        k = bisect_right(self._starts, i) - 1
+        k = self._last  # (rows are mostly asked for in order: the piece of the last one first)
+        if not self._starts[k] <= i < (self._starts[k + 1] if k + 1 < len(self._starts) else self._count):
+            k = self._last = bisect_right(self._starts, i) - 1
         rows, make = self._pieces[k]
         found = rows[i - self._starts[k]]
         return found if make is None else make(found)
