@@ -1,12 +1,17 @@
 """Where one `sheetkpi recalc` spends its time and memory, stage by stage, in one process.
 
     python bench/stages.py [--rows 100000]      # a generated input (bench/run.py's cache)
-    python bench/stages.py path/to/workbook.xlsx
+    python bench/stages.py path/to/workbook.xlsx [--as-of 2026-07-25]
+    python bench/stages.py FILE --as-run         # as the CLI runs it: the other processes too
 
 Prints, after each stage of `api.recalc` (open, read, evaluate, plan and apply sheet by sheet, save), the elapsed
 wall time, the resident memory and the peak so far. The run is on a copy, as the Office runs it;
-the cycle collector is off, as in the CLI. For the profile of a stage use pyinstrument
-(docs/performance.md); for figures to report use bench/run.py, which times whole processes.
+the cycle collector is off, as in the CLI. With ``--as-run``, `api.recalc` itself, with the
+processes it starts, and the same figures of this process as its progress goes: every eighth of
+the sheets read, each sheet written among the first and last three and every eighth between
+("Lịch sử" comes first when the workbook has one, "Tổng hợp" last), and the save. For the profile
+of a stage use pyinstrument (docs/performance.md); for figures to report use bench/run.py, which
+times whole processes.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workbook", nargs="?", help="an .xlsx (default: the generated input of --rows)")
     parser.add_argument("--rows", type=int, default=100_000, help="KPI rows of the generated input")
+    parser.add_argument("--as-of", default=None, help="the report date (default: the workbook's)")
+    parser.add_argument("--as-run", action="store_true", help="api.recalc as the CLI runs it, other processes too")
     args = parser.parse_args(argv)
     if args.workbook:
         source = Path(args.workbook)
@@ -59,11 +66,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{stage:18s} {elapsed:7.2f} s   rss {_rss_mib():6.0f} MiB   peak {peak:6.0f} MiB",
                   flush=True)
 
+        if args.as_run:
+            _as_run(api, path, args.as_of, mark)
+            return 0
         pkg = api.open_checked(path)
         mark("open")
         data = read_workbook(path, pkg)  # as recalc does: the opened package is read
         mark("read")
-        evaluation = api.evaluate_for_recalc(data)
+        evaluation = api.evaluate_for_recalc(data, args.as_of)
         mark("evaluate")
         # As recalc does: each sheet's writes are planned, applied and rendered before the next.
         apply_plan(pkg, api.iter_sheet_writes(data, evaluation, dt.datetime.now().replace(microsecond=0)))
@@ -71,6 +81,26 @@ def main(argv: list[str] | None = None) -> int:
         pkg.save(path)
         mark("save")
     return 0
+
+
+def _as_run(api, path: Path, as_of: str | None, mark) -> None:
+    """`api.recalc` of ``path``, marked as its progress goes and around its save."""
+    def progress(what: str, done: int, total: int) -> None:
+        if what.startswith("Đọc") and (done == total or done % max(1, total // 8) == 0) \
+                or what.startswith("Ghi") and (done <= 3 or done > total - 3 or done % max(1, total // 8) == 0):
+            mark(f"{what[:4]} {done}/{total}")
+
+    save = api._save
+
+    def marked_save(*args, **kwargs):
+        mark("before save")
+        save(*args, **kwargs)
+        mark("saved")
+    api._save = marked_save
+    try:
+        api.recalc(path, as_of, keep_backup=False, progress=progress)
+    finally:
+        api._save = save
 
 
 if __name__ == "__main__":
