@@ -1028,7 +1028,8 @@ def _laid_out_book(tmp_path: Path, name: str, *, again: bool = False, made: list
     else:
         rows = Rows(5)
         rows.add_made(range(60), row)
-    pkg.write_rows("Tổng hợp", 1, 1, rows, row_styles=[[style, style, date, style, style]] * 60, width=5)
+    pkg.write_rows("Tổng hợp", 1, 1, rows, row_styles=[[style, style, date, style, style]] * 60, width=5,
+                   deferred=made is not None)
     if made is not None:
         assert made == []  # (made as the sheet renders)
     pkg.set_row_heights("Tổng hợp", {r: 30.6 for r in range(2, 61, 3)})
@@ -1098,7 +1099,7 @@ def test_rows_made_as_the_sheet_renders_are_checked_then_and_a_later_write_makes
         made = Rows(2)
         made.add_made(rows, list)
         given = [style, None] if second_unstyled else style
-        pkg.write_rows("Tổng hợp", 1, 1, made, row_styles=[given] * len(rows), width=2)
+        pkg.write_rows("Tổng hợp", 1, 1, made, row_styles=[given] * len(rows), width=2, deferred=True)
         return pkg, style
 
     pkg, _ = book([("ngắn", 1), ("x" * 40_000, 2)])
@@ -1111,6 +1112,11 @@ def test_rows_made_as_the_sheet_renders_are_checked_then_and_a_later_write_makes
     pkg, style = book([("a", 1), ("b", 2)])
     pkg.set_cells("Tổng hợp", {(2, 2): 20, (3, 1): "c"}, style=style)
     pkg.save(tmp_path / "out.xlsx")
+    # Rows not a list, not deferred: written at once, as a list's (a value refused is refused now).
+    pkg = Package.open(build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")}))
+    pkg.add_sheet("Mới")
+    with pytest.raises(PackageError):
+        pkg.write_rows("Mới", 1, 1, (("a", 1), ("x" * 40_000, 2)), style=pkg.add_style(border=True))
     sheet = load_workbook(tmp_path / "out.xlsx")["Tổng hợp"]
     assert [[c.value for c in row] for row in sheet.iter_rows()] == [["a", 1], ["b", 20], ["c", None]]
 

@@ -58,3 +58,39 @@ def test_the_lists_of_tong_hop_are_made_when_its_rows_are_asked_for(tmp_path):
     listed = [rows[heading + 2 + i] for i in range(len(late))]
     assert [(row[0], row[1]) for row in listed] == [
         (next(u.unit.name for u in evaluation.units if u.unit.code == k.kpi.unit), k.kpi.code) for k in late]
+
+
+@pytest.mark.parametrize("as_of", ["2026-06-25", "2026-12-25"])
+def test_tong_hop_from_rows_made_when_asked_for_is_the_sheet_from_a_list(tmp_path, monkeypatch, as_of):
+    """The example's "Tổng hợp" applied by the file writer twice: its lists as rows made when
+    asked for, then made first into a list; its lower rows packed apart (the threshold lowered to
+    20 rows, slices of 7): the same parts, every one."""
+    import zipfile
+
+    from sheetkpi.workbook import _segments
+    from sheetkpi.workbook.apply import _Styles, apply_sheet
+    from sheetkpi.workbook.package import Package
+
+    monkeypatch.setattr(_segments, "MIN_ROWS", 20)
+    monkeypatch.setattr(_segments, "CHUNK_ROWS", 7)
+    left: list[int] = []
+    lower = Package._lower_rows
+    monkeypatch.setattr(Package, "_lower_rows", lambda self, part, rows, heights: (
+        left.append(len(rows)), lower(self, part, rows, heights))[1])
+    path = B.copy_example(tmp_path)
+    data = api.load(path)
+    evaluation = api.evaluate_for_recalc(data, as_of)
+    parts = []
+    for as_list in (False, True):
+        pkg = Package.open(path)
+        writes = summary_writes(evaluation, data.summary_sheet, run_at=dt.datetime(2026, 6, 25, 9, 0))
+        if as_list:
+            writes.blocks[0].rows = list(writes.blocks[0].rows)
+        apply_sheet(pkg, writes, _Styles(pkg), empty=True)
+        out = tmp_path / f"out-{as_list}.xlsx"
+        pkg.save(out)
+        with zipfile.ZipFile(out) as zf:
+            parts.append({name: zf.read(name) for name in zf.namelist()})
+    assert len(left) == 2 and left[0] == left[1] > 7  # packed in two, both times alike
+    assert parts[0] == parts[1]
+    assert any(b"DANH S\xc3\x81CH KPI QU\xc3\x81 H\xe1\xba\xa0N" in xml for xml in parts[0].values())

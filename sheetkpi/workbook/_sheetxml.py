@@ -134,12 +134,22 @@ RowRun = tuple[int, tuple, tuple]
 Runs = tuple[RowRun, ...]  # the runs of a row, in column order, never overlapping
 
 
+def run_values(values, width: int, encode: Callable[[Any], Any]) -> tuple:
+    """A block's row as its run keeps it: each value encoded (``encode``, which checks it; None,
+    the most frequent value of a table, needs none), padded with None to ``width``."""
+    cells = [v if v is None else encode(v) for v in values]
+    if len(cells) < width:
+        cells += [None] * (width - len(cells))
+    return tuple(cells)
+
+
 class MadeRuns(Mapping[int, Runs]):
     """The runs of a block of rows, each made when its row is asked for (``encode``: a value as a
     run keeps it), from rows that are themselves made when asked for: "Tổng hợp"'s tens of
     thousands of list rows are never held whole, neither as values nor as runs, only while they
-    are rendered. Every cell with a value has a style (``styles``: per row, the styles of the
-    row's run, already checked), so the editor's survey is the styles' (:meth:`survey`).
+    are rendered. ``styles``: per row, the styles of the row's run (checked by the writer). Every
+    cell with a value must have a style, so that the editor's survey is the styles'
+    (:meth:`survey`): a row that breaks this raises ValueError when it is made.
     """
 
     __slots__ = ("_first", "_col", "_rows", "_styles", "_width", "_encode", "_start", "_unstyled")
@@ -152,12 +162,11 @@ class MadeRuns(Mapping[int, Runs]):
         self._unstyled: dict[int, tuple[int, ...]] = {}  # id of a styles tuple -> its columns without one
 
     def __getitem__(self, row: int) -> Runs:
-        i = row - self._first
-        if not self._start <= i < len(self._styles):
+        if row not in self:
             raise KeyError(row)
-        styles, encode = self._styles[i], self._encode
-        cells = [v if v is None else encode(v) for v in self._rows[i]]
-        cells += [None] * (self._width - len(cells))
+        i = row - self._first
+        styles = self._styles[i]
+        cells = run_values(self._rows[i], self._width, self._encode)
         unstyled = self._unstyled.get(id(styles))
         if unstyled is None:
             unstyled = self._unstyled[id(styles)] = tuple(j for j, st in enumerate(styles) if st is None)
@@ -165,7 +174,10 @@ class MadeRuns(Mapping[int, Runs]):
             # (A value without a style would have its column's style tracked: not so in a block made
             # when asked for, whose survey is its styles'.)
             raise ValueError(f"row {row} writes a value without a style")
-        return ((self._col, tuple(cells), styles),)
+        return ((self._col, cells, styles),)
+
+    def __contains__(self, row: object) -> bool:
+        return type(row) is int and self._start <= row - self._first < len(self._styles)
 
     def __iter__(self) -> Iterator[int]:
         return iter(range(self._first + self._start, self._first + len(self._styles)))

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
 from ..cells import Areas
-from ..writes import STYLE_SPECS, SheetWrites, WritePlan, fitted_heights
+from ..writes import STYLE_SPECS, Rows, SheetWrites, WritePlan, fitted_heights
 from ._sheetxml import ANY_STYLE
 from ._zip import Packed
 from .package import Package
@@ -173,7 +173,7 @@ class SheetHelper(Protocol):
 
     def finish(self) -> Iterable[tuple[str, SheetWrites | None, tuple | None]]: ...
 
-    def segments(self, part: str, rows: dict, heights: Mapping) -> Callable[[], Packed | None] | None: ...
+    def segments(self, part: str, rows: Mapping, heights: Mapping) -> Callable[[], Packed | None] | None: ...
 
 
 def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: bool = False) -> None:
@@ -198,7 +198,7 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: b
         width = block.width if block.clear_below and not (sheet.create or sheet.whole) else 0
         pkg.write_rows(sheet.sheet, block.row, block.col, block.rows, clear_until_row=block.row + len(block.rows) - 1,
                        row_styles=[style.row(name) for name in block.styles] if block.styles else None,
-                       consume=consume, width=block.width)
+                       consume=consume, width=block.width, deferred=isinstance(block.rows, Rows))
         if width:
             after = block.row + len(block.rows)
             pkg.write_rows(sheet.sheet, after, block.col, [[None] * width], clear_until_row=None)

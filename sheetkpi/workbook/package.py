@@ -41,6 +41,7 @@ from ._sheetxml import (
     add_run,
     cell_ref,
     parse_range,
+    run_values,
     split_sheet,
     without,
 )
@@ -165,7 +166,7 @@ class Package:
         """Use :meth:`Package.open`."""
         self._parts = Parts(path, infos, comment)
         self._layouts: dict[str, _Layout] = {}  # sheets created by add_sheet, by part
-        self._rows: dict[str, dict[int, Runs]] = {}  # pending writes by sheet part and row
+        self._rows: dict[str, dict[int, Runs] | MadeRuns] = {}  # pending writes by sheet part and row
         self._clears: dict[str, list[ClearRange]] = {}
         self._drawing_refs: dict[str, str] = {}  # existing sheet part -> rId of a <drawing> to insert
         self._new_widths: dict[str, dict[int, float]] = {}  # existing sheet part -> widths of columns without one
@@ -185,7 +186,7 @@ class Package:
         # Another process that packs a laid-out sheet's lower rows (see _segments): given the part,
         # the rows' runs and heights, a function that waits for the segment (None: packed here), or
         # None when it cannot.
-        self.segments: Callable[[str, dict, Mapping], Callable[[], Packed | None] | None] | None = None
+        self.segments: Callable[[str, Mapping, Mapping], Callable[[], Packed | None] | None] | None = None
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -524,7 +525,7 @@ class Package:
     def write_rows(self, sheet_name: str, start_row: int, start_col: int, rows: Sequence[Sequence[Any]],
                    clear_until_row: int | None = None, style: int | list[int | None] | None = None,
                    row_styles: list[int | list[int | None] | None] | None = None, consume: bool = False,
-                   width: int | None = None) -> None:
+                   width: int | None = None, deferred: bool = False) -> None:
         """Write a block of rows from (start_row, start_col), then empty the same columns below it.
 
         Short rows are padded with empty cells. Below the block, cells of those columns are emptied
@@ -534,15 +535,15 @@ class Package:
         ``consume``: each of ``rows`` is dropped from the list (None) once written, for a caller
         that will not read them again; if a value is refused midway, the list is left partly dropped.
 
-        ``rows`` other than a list are rows made when asked for, ``width`` values wide at most (not
-        made to find it). As the first write of a sheet sheetkpi lays out whole, with a style per
-        row, they are made, and their values checked, only when the sheet renders, a slice at a
-        time ("Tổng hợp"'s 57,000 rows at 100,000 KPIs are never held whole): a value refused
-        then fails the render, and a value without a style is refused (ValueError). Elsewhere
-        they are made now.
+        ``deferred``: ``rows`` are made when asked for (a sequence, ``width`` values wide at most,
+        not made to find it). As the first write of a sheet sheetkpi lays out whole, with a style
+        per row, they are made, and their values checked, only when the sheet renders, a slice at
+        a time ("Tổng hợp"'s 57,000 rows at 100,000 KPIs are never held whole): a value refused
+        then fails the render, and a value without a style there is a mistake (ValueError: its
+        column's style is not tracked). Elsewhere they are made now.
         """
         sheet = self._worksheet(sheet_name)
-        made = not isinstance(rows, list)
+        made = deferred or not isinstance(rows, list)
         if width is None:
             width = max((len(r) for r in rows), default=0)
         if row_styles is not None and len(row_styles) != len(rows):
@@ -553,7 +554,7 @@ class Package:
             if id(given) not in shared:
                 shared[id(given)] = self._run_styles(given, width)
         encode = self._values.encode
-        if made and row_styles is not None and sheet.part in self._layouts and not self._rows.get(sheet.part) \
+        if deferred and row_styles is not None and sheet.part in self._layouts and not self._rows.get(sheet.part) \
                 and not self._clears.get(sheet.part):
             pending = self._rows[sheet.part] = MadeRuns(start_row, start_col, rows,
                                                         [shared[id(given)] for given in row_styles], width, encode)
@@ -564,12 +565,8 @@ class Package:
                 rows, consume = list(rows), False
         for i, values in enumerate(rows if width else ()):
             styles = shared[id(row_styles[i] if row_styles is not None else style)]
-            # (None, the most frequent value of a table, needs no check.)
-            cells = [v if v is None else encode(v) for v in values]
-            if len(cells) < width:
-                cells += [None] * (width - len(cells))
             row = start_row + i
-            run = (start_col, tuple(cells), styles)
+            run = (start_col, run_values(values, width, encode), styles)
             pending[row] = (run,) if row not in pending else add_run(pending[row], run)
             if consume:
                 rows[i] = None
@@ -914,7 +911,7 @@ class Package:
         self._pending.discard(part)
         return made
 
-    def _lower_rows(self, part: str, rows: dict[int, Runs], heights: Mapping[int, float]) -> Callable[[], Packed]:
+    def _lower_rows(self, part: str, rows: Mapping[int, Runs], heights: Mapping[int, float]) -> Callable[[], Packed]:
         """The lower rows of a laid-out sheet (``heights``: of its rows, these among them), packed
         as a segment: by :attr:`segments` while this process renders the upper ones, or here, when
         there is none or it could not (the same bytes: :mod:`_segments`)."""

@@ -367,7 +367,7 @@ class SheetRenderer:
         self._given += 1
         self._queue.put(message)
 
-    def segments(self, part: str, rows: dict, heights: Mapping) -> Callable[[], Packed | None] | None:
+    def segments(self, part: str, rows: Mapping, heights: Mapping) -> Callable[[], Packed | None] | None:
         """A :attr:`Package.segments`: the lower rows of a laid-out sheet ("Tổng hợp", after the
         unit tabs) packed by the process started for them when the tabs were done, while this one
         renders the upper rows; None, or None from the wait, when it cannot (then packed there, the

@@ -75,7 +75,7 @@ class _Page:
     def spans(self, values: list, spans, styles: list[str], *, bold: bool = False) -> None:
         """One row of a list: each value in its span of columns, merged when wider than one."""
         self._shape_row(self.next_row, values, spans, styles, bold)
-        self.rows.add(self._cells(values, spans))
+        self.rows.add(_placed(self._list_shape(spans, bold)[0], values))
 
     def items(self, items: Sequence, values: Callable[[Any], list], spans, styles: list[str]) -> None:
         """A row of a list for each of ``items``, its values ``values(item)``, each in its span of
@@ -83,7 +83,9 @@ class _Page:
         its merges, style and height are found now."""
         for row, item in enumerate(items, start=self.next_row):
             self._shape_row(row, values(item), spans, styles, False)
-        self.rows.add_made(items, lambda item: self._cells(values(item), spans))
+        # (Nothing of the page: its heights and merges go to the package before the rows are made.)
+        firsts = self._list_shape(spans, False)[0]
+        self.rows.add_made(items, lambda item: _placed(firsts, values(item)))
 
     def _shape_row(self, row: int, values: list, spans, styles: list[str], bold: bool) -> None:
         """The merges, style and height of ``row``, a row of a list."""
@@ -95,13 +97,6 @@ class _Page:
         lines = max((line_count(v, n) for v, n in zip(values, per_line) if type(v) is str), default=1)
         if lines > 1:
             self.heights[row] = height_of_lines(lines)
-
-    def _cells(self, values: list, spans) -> list:
-        """A list's row: its values at the first column of their spans."""
-        cells: list = [None] * WIDTH
-        for value, first in zip(values, self._list_shape(spans, False)[0]):
-            cells[first - 1] = value
-        return cells
 
     @staticmethod
     @functools.cache
@@ -132,6 +127,14 @@ class _Page:
         height = row_height(texts, bold=bold)
         if height:
             self.heights[row] = height
+
+
+def _placed(firsts: tuple[int, ...], values: list) -> list:
+    """A list's row: ``values`` at the first columns of their spans (``firsts``)."""
+    cells: list = [None] * WIDTH
+    for value, first in zip(values, firsts):
+        cells[first - 1] = value
+    return cells
 
 
 def _unit_values(u, previous_known: bool) -> list:
