@@ -170,3 +170,18 @@ def assert_button_wrote_what_the_cli_writes(button: Path, cli: Path, original: P
                {k: v for k, v in theirs[sheet].items() if k in mine}, sheet
         assert {k: v for k, v in ours[sheet].items() if k not in mine} == \
                {k: v for k, v in before[sheet].items() if k not in mine}, sheet
+
+
+def split_rows(monkeypatch) -> list[int]:
+    """_segments.MIN_ROWS lowered to 20, slices of 7 rows: a laid-out sheet of 20 rows or more is
+    packed in two. Returns how many rows each render left to a segment, as they are left."""
+    from sheetkpi.workbook import _segments
+    from sheetkpi.workbook.package import Package
+
+    monkeypatch.setattr(_segments, "MIN_ROWS", 20)
+    monkeypatch.setattr(_segments, "CHUNK_ROWS", 7)
+    left: list[int] = []
+    lower = Package._lower_rows
+    monkeypatch.setattr(Package, "_lower_rows", lambda self, part, rows, heights: (
+        left.append(len(rows)), lower(self, part, rows, heights))[1])
+    return left

@@ -1039,26 +1039,12 @@ def _laid_out_book(tmp_path: Path, name: str, *, again: bool = False, made: list
     return out
 
 
-def _split_rows(monkeypatch) -> list[int]:
-    """_segments.MIN_ROWS lowered to 20, slices of 7 rows: how many rows each render left to a
-    segment."""
-    from sheetkpi.workbook import _segments
-
-    monkeypatch.setattr(_segments, "MIN_ROWS", 20)
-    monkeypatch.setattr(_segments, "CHUNK_ROWS", 7)
-    left: list[int] = []
-    lower = Package._lower_rows
-    monkeypatch.setattr(Package, "_lower_rows", lambda self, part, rows, heights: (
-        left.append(len(rows)), lower(self, part, rows, heights))[1])
-    return left
-
-
 def test_a_big_laid_out_sheet_is_packed_in_two_and_reads_the_same(tmp_path, monkeypatch):
     """Above _segments.MIN_ROWS rows, a laid-out sheet's lower rows are rendered and packed on
     their own: the file holds the very XML it holds when it is packed whole; a sheet already
     holding rows is packed whole."""
     whole = _laid_out_book(tmp_path, "whole")
-    left = _split_rows(monkeypatch)
+    left = support.split_rows(monkeypatch)
     split = _laid_out_book(tmp_path, "split")
     assert left == [24]  # 0.4 of 60
     with zipfile.ZipFile(whole) as a, zipfile.ZipFile(split) as b:
@@ -1078,7 +1064,7 @@ def test_a_big_laid_out_sheet_is_packed_in_two_and_reads_the_same(tmp_path, monk
 def test_rows_made_as_the_sheet_renders_give_the_same_sheet(tmp_path, monkeypatch, split):
     """"Tổng hợp"'s list rows are made while it renders, a slice at a time, never held whole: the
     same file as from a list, packed whole or in two; each row made once."""
-    left = _split_rows(monkeypatch) if split else []
+    left = support.split_rows(monkeypatch) if split else []
     listed = _laid_out_book(tmp_path, "listed")
     made: list[int] = []
     lazy = _laid_out_book(tmp_path, "made", made=made)
@@ -1125,7 +1111,7 @@ def test_a_save_that_failed_while_rows_were_packed_apart_loses_none_of_them(tmp_
     """The segment fails (memory, a full disk…): the save fails; saved again, every row is there."""
     from sheetkpi.workbook import _segments
 
-    _split_rows(monkeypatch)
+    support.split_rows(monkeypatch)
     pack_rows, failed = _segments.pack_rows, []
 
     def fails_once(*args):

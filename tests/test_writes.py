@@ -12,6 +12,7 @@ from sheetkpi.writes import Block, Rows
 from sheetkpi.writes.summary import summary_writes
 
 import badinputs as B
+import support
 
 
 def test_rows_made_when_asked_for_read_as_a_list_of_them():
@@ -67,16 +68,10 @@ def test_tong_hop_from_rows_made_when_asked_for_is_the_sheet_from_a_list(tmp_pat
     20 rows, slices of 7): the same parts, every one."""
     import zipfile
 
-    from sheetkpi.workbook import _segments
     from sheetkpi.workbook.apply import _Styles, apply_sheet
     from sheetkpi.workbook.package import Package
 
-    monkeypatch.setattr(_segments, "MIN_ROWS", 20)
-    monkeypatch.setattr(_segments, "CHUNK_ROWS", 7)
-    left: list[int] = []
-    lower = Package._lower_rows
-    monkeypatch.setattr(Package, "_lower_rows", lambda self, part, rows, heights: (
-        left.append(len(rows)), lower(self, part, rows, heights))[1])
+    left = support.split_rows(monkeypatch)
     path = B.copy_example(tmp_path)
     data = api.load(path)
     evaluation = api.evaluate_for_recalc(data, as_of)
