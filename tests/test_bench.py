@@ -79,6 +79,24 @@ def test_two_checkouts_compared_and_their_outputs_compared(tmp_path):
     assert same.returncode == 0 and same.stdout.splitlines()[-1] == "SAME", same.stdout[-3000:] + same.stderr
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="they read Linux's /proc")
+def test_the_stages_and_the_cores_of_a_run_are_shown(tmp_path):
+    """bench/stages.py --as-run and bench/cores.py run on the example (one process there: the
+    command's own column, every window)."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    stages = subprocess.run([sys.executable, str(ROOT / "bench" / "stages.py"), str(EXAMPLE), "--as-run"],
+                            capture_output=True, text=True, timeout=300, env=env)
+    assert stages.returncode == 0, stages.stdout[-3000:] + stages.stderr[-3000:]
+    marks = [line.split()[0] for line in stages.stdout.splitlines()]
+    assert marks[-2:] == ["before", "saved"] and "Ghi" in marks and "Đọc" in marks, stages.stdout
+    cores = subprocess.run([sys.executable, str(ROOT / "bench" / "cores.py"), str(EXAMPLE), "--window", "0.05"],
+                           capture_output=True, text=True, timeout=300, env=env)
+    assert cores.returncode == 0, cores.stdout[-3000:] + cores.stderr[-3000:]
+    lines = cores.stdout.splitlines()
+    assert lines[0].split() == ["window", "s", "recalc", "all"] and lines[-1].startswith("wall "), cores.stdout
+    assert len(lines) >= 3 and all(len(line.split()) == 3 for line in lines[1:-1]), cores.stdout
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="the sampler reads Linux's /proc")
 def test_processes_together_count_a_started_child_once():
     sys.path.insert(0, str(ROOT / "bench"))
