@@ -3,15 +3,18 @@
     python bench/stages.py [--rows 100000]      # a generated input (bench/run.py's cache)
     python bench/stages.py path/to/workbook.xlsx [--as-of 2026-07-25]
     python bench/stages.py FILE --as-run         # as the CLI runs it: the other processes too
+    python bench/stages.py FILE --as-run --trace # and the memory Python holds (tracemalloc)
 
 Prints, after each stage of `api.recalc` (open, read, evaluate, plan and apply sheet by sheet, save), the elapsed
 wall time, the resident memory and the peak so far. The run is on a copy, as the Office runs it;
 the cycle collector is off, as in the CLI. With ``--as-run``, `api.recalc` itself, with the
 processes it starts, and the same figures of this process as its progress goes: every eighth of
 the sheets read, each sheet written among the first and last three and every eighth between
-("Lịch sử" comes first when the workbook has one, "Tổng hợp" last), and the save. For the profile
-of a stage use pyinstrument (docs/performance.md); for figures to report use bench/run.py, which
-times whole processes.
+("Lịch sử" comes first when the workbook has one, "Tổng hợp" last), and once saved. With
+``--trace``, also the memory Python's objects take in this process (tracemalloc), now and at
+most since the mark before: what the run holds, without what the allocator keeps (the run is
+slower, its times mean nothing). For the profile of a stage use pyinstrument
+(docs/performance.md); for figures to report use bench/run.py, which times whole processes.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import shutil
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000, help="KPI rows of the generated input")
     parser.add_argument("--as-of", default=None, help="the report date (default: the workbook's)")
     parser.add_argument("--as-run", action="store_true", help="api.recalc as the CLI runs it, other processes too")
+    parser.add_argument("--trace", action="store_true", help="also the memory Python holds (tracemalloc)")
     args = parser.parse_args(argv)
     if args.workbook:
         source = Path(args.workbook)
@@ -63,8 +68,16 @@ def main(argv: list[str] | None = None) -> int:
         def mark(stage: str) -> None:
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             elapsed = time.perf_counter() - start
-            print(f"{stage:18s} {elapsed:7.2f} s   rss {_rss_mib():6.0f} MiB   peak {peak:6.0f} MiB",
+            traced = ""
+            if args.trace:
+                live, most = tracemalloc.get_traced_memory()
+                tracemalloc.reset_peak()
+                traced = f"   held {live / 2**20:6.0f} MiB   at most {most / 2**20:6.0f} MiB"
+            print(f"{stage:18s} {elapsed:7.2f} s   rss {_rss_mib():6.0f} MiB   peak {peak:6.0f} MiB{traced}",
                   flush=True)
+
+        if args.trace:
+            tracemalloc.start()
 
         if args.as_run:
             _as_run(api, path, args.as_of, mark)
@@ -84,23 +97,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _as_run(api, path: Path, as_of: str | None, mark) -> None:
-    """`api.recalc` of ``path``, marked as its progress goes and around its save."""
+    """`api.recalc` of ``path``, marked as its progress goes and once saved."""
     def progress(what: str, done: int, total: int) -> None:
         if what.startswith("Đọc") and (done == total or done % max(1, total // 8) == 0) \
                 or what.startswith("Ghi") and (done <= 3 or done > total - 3 or done % max(1, total // 8) == 0):
             mark(f"{what[:4]} {done}/{total}")
 
-    save = api._save
-
-    def marked_save(*args, **kwargs):
-        mark("before save")
-        save(*args, **kwargs)
-        mark("saved")
-    api._save = marked_save
-    try:
-        api.recalc(path, as_of, keep_backup=False, progress=progress)
-    finally:
-        api._save = save
+    api.recalc(path, as_of, keep_backup=False, progress=progress)
+    mark("saved")
 
 
 if __name__ == "__main__":

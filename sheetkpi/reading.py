@@ -207,13 +207,17 @@ def read_in_turn(
 
 
 def taking_shared(found: TabRead, shared: dict[str, str]) -> TabRead:
-    """``found``, read in another process, with its KPIs' codes taken from ``shared`` (see
-    :func:`read_unit`) where this process has read them already: "Lịch sử" keys its rows by the
-    codes, which were otherwise held twice (300,000 KPIs: 25 MiB)."""
+    """``found``, read in another process, with the text each KPI is known by in "Lịch sử" (its
+    code, else its title: :func:`sheetkpi.rules.history_key`) taken from ``shared`` (see
+    :func:`read_unit`) where this process has read it already, in the history's keys: otherwise
+    held twice (300,000 codes: 25 MiB)."""
     if found.unit is not None:
         get = shared.get
         for kpi in found.unit.kpis:
-            kpi.code = get(kpi.code, kpi.code)
+            if kpi.code:
+                kpi.code = get(kpi.code, kpi.code)
+            else:
+                kpi.title = get(kpi.title, kpi.title)
     return found
 
 

@@ -81,14 +81,16 @@ def test_two_checkouts_compared_and_their_outputs_compared(tmp_path):
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="they read Linux's /proc")
 def test_the_stages_and_the_cores_of_a_run_are_shown(tmp_path):
-    """bench/stages.py --as-run and bench/cores.py run on the example (one process there: the
-    command's own column, every window)."""
+    """bench/stages.py --as-run --trace and bench/cores.py run on the example (one process there:
+    the command's own column, every window)."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    stages = subprocess.run([sys.executable, str(ROOT / "bench" / "stages.py"), str(EXAMPLE), "--as-run"],
+    stages = subprocess.run([sys.executable, str(ROOT / "bench" / "stages.py"), str(EXAMPLE), "--as-run", "--trace"],
                             capture_output=True, text=True, timeout=300, env=env)
     assert stages.returncode == 0, stages.stdout[-3000:] + stages.stderr[-3000:]
-    marks = [line.split()[0] for line in stages.stdout.splitlines()]
-    assert marks[-2:] == ["before", "saved"] and "Ghi" in marks and "Đọc" in marks, stages.stdout
+    lines = stages.stdout.splitlines()
+    marks = [line.split()[0] for line in lines]
+    assert marks[-1] == "saved" and "Ghi" in marks and "Đọc" in marks, stages.stdout
+    assert all("held" in line and "at most" in line for line in lines), stages.stdout
     cores = subprocess.run([sys.executable, str(ROOT / "bench" / "cores.py"), str(EXAMPLE), "--window", "0.05"],
                            capture_output=True, text=True, timeout=300, env=env)
     assert cores.returncode == 0, cores.stdout[-3000:] + cores.stderr[-3000:]

@@ -152,14 +152,14 @@ class MadeRuns(Mapping[int, Runs]):
     (:meth:`survey`): a row that breaks this raises ValueError when it is made.
     """
 
-    __slots__ = ("_first", "_col", "_rows", "_styles", "_width", "_encode", "_start", "_unstyled")
+    __slots__ = ("_first", "_col", "_rows", "_styles", "_width", "_encode", "_start", "_shapes")
 
     def __init__(self, first: int, col: int, rows, styles: list[tuple], width: int,
                  encode: Callable[[Any], Any], start: int = 0) -> None:
         self._first, self._col, self._rows, self._styles = first, col, rows, styles
         self._width, self._encode = width, encode
         self._start = start  # the first of ``rows`` these are (see :meth:`after`)
-        self._unstyled: dict[int, tuple[int, ...]] = {}  # id of a styles tuple -> its columns without one
+        self._shapes: dict[int, tuple] = {}  # id of a styles tuple -> _shape(it)
 
     def __getitem__(self, row: int) -> Runs:
         if row not in self:
@@ -167,9 +167,7 @@ class MadeRuns(Mapping[int, Runs]):
         i = row - self._first
         styles = self._styles[i]
         cells = run_values(self._rows[i], self._width, self._encode)
-        unstyled = self._unstyled.get(id(styles))
-        if unstyled is None:
-            unstyled = self._unstyled[id(styles)] = tuple(j for j, st in enumerate(styles) if st is None)
+        unstyled = self._shape(styles)[0]
         if unstyled and any(cells[j] is not None for j in unstyled):
             # (A value without a style would have its column's style tracked: not so in a block made
             # when asked for, whose survey is its styles'.)
@@ -195,19 +193,24 @@ class MadeRuns(Mapping[int, Runs]):
         extent of the styled cells."""
         r1 = r2 = 0
         c1, c2 = MAX_COL + 1, 0
-        spans: dict[int, tuple[int, int] | None] = {}  # id of a styles tuple -> its styled columns
         for i in range(self._start, len(self._styles)):
-            styles = self._styles[i]
-            span = spans.get(id(styles), 0)
-            if span == 0:
-                at = [j for j, st in enumerate(styles) if st is not None]
-                span = spans[id(styles)] = (at[0], at[-1]) if at else None
+            span = self._shape(self._styles[i])[1]
             if span is None:
                 continue
             r1 = r1 or self._first + i
             r2 = self._first + i
             c1, c2 = min(c1, self._col + span[0]), max(c2, self._col + span[1])
         return set(), ((r1, c1, r2, c2) if r2 else None)
+
+    def _shape(self, styles: tuple) -> tuple[tuple[int, ...], tuple[int, int] | None]:
+        """The columns of a run's ``styles`` without a style, and the first and last with one (None:
+        none has), found once per styles tuple (the rows of a list share theirs)."""
+        shape = self._shapes.get(id(styles))
+        if shape is None:
+            styled = [j for j, st in enumerate(styles) if st is not None]
+            shape = self._shapes[id(styles)] = (tuple(j for j, st in enumerate(styles) if st is None),
+                                                (styled[0], styled[-1]) if styled else None)
+        return shape
 
 
 def add_run(runs: Runs | None, run: RowRun) -> Runs:

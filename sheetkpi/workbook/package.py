@@ -20,7 +20,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, islice
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,6 @@ _ROW_START = re.compile(rb'<row r="(\d+)"([^>]*?)(/?)>')
 _HEIGHT_ATTRS = re.compile(rb'\s(?:ht|customHeight)="[^"]*"')
 _SHEET_DATA_START = re.compile(rb"<((?:[A-Za-z_][\w.\-]*:)?)sheetData[\s/>]")
 _SHEET_DATA_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?sheetData\s*>|<(?:[A-Za-z_][\w.\-]*:)?sheetData\s*/>")
-_SHEET_DATA_CLOSE = b"</sheetData>"  # (how a laid-out sheet's tail starts)
 _HEADER_FOOTER = ('<headerFooter><oddFooter>&amp;C&amp;"Times New Roman,Regular"Trang &amp;P/&amp;N</oddFooter>'
                   "</headerFooter>")
 
@@ -96,10 +95,10 @@ class _Layout:
     drawing_rid: str | None = None
     landscape_a4: bool = False  # A4 landscape, one page wide, page numbers in the footer
 
-    def render(self, dimension: str, body: bytes, *, merges: bool = True) -> tuple[bytes, bytes, bytes]:
+    def render(self, dimension: str, body: bytes) -> tuple[bytes, bytes, Iterator[bytes]]:
         """The worksheet XML of a sheet sheetkpi owns around an existing sheetData body: the head
-        (to the <sheetData> tag), the body, the tail (from </sheetData>; without the merges, when
-        not ``merges``: :meth:`merge_pieces` are what goes right after </sheetData>)."""
+        (to the <sheetData> tag), the body, and the tail (from </sheetData>) in pieces, made as they
+        are asked for ("Tổng hợp"'s merges: 200,000 at 100,000 KPIs, megabytes of XML)."""
         views = ""
         if self.freeze and self.freeze != (1, 1):
             row, col = self.freeze
@@ -133,15 +132,20 @@ class _Layout:
             + (f'<drawing r:id="{escape_attr(self.drawing_rid)}"/>' if self.drawing_rid else "")
             + "</worksheet>"
         )
-        return (head.encode() + b"<sheetData>", body,
-                b"".join([_SHEET_DATA_CLOSE, *(self.merge_pieces() if merges else ()), tail.encode()]))
+        return head.encode() + b"<sheetData>", body, self._tail(tail.encode())
 
-    def merge_pieces(self) -> Iterator[bytes]:
-        """The <mergeCells> element, in pieces (none without merges)."""
+    def xml(self, dimension: str, body: bytes) -> bytes:
+        """The whole worksheet XML (see :meth:`render`)."""
+        head, body, tail = self.render(dimension, body)
+        return b"".join([head, body, *tail])
+
+    def _tail(self, rest: bytes) -> Iterator[bytes]:
+        yield b"</sheetData>"
         if self.merges:
             yield f'<mergeCells count="{len(self.merges)}">'.encode()
             yield from self._merge_xml()
             yield b"</mergeCells>"
+        yield rest
 
     def _merge_xml(self) -> Iterator[bytes]:
         # In pieces of a few thousand: "Tổng hợp" has 200,000 merges at 100,000 KPIs, whose texts
@@ -297,7 +301,7 @@ class Package:
         el.set(f"{{{REL_NS}}}id", rid)
         parts.touch(self._wb_part)
         parts.override(part, CT_WORKSHEET)
-        parts.put(part, b"".join(_Layout().render("A1", b"")))
+        parts.put(part, _Layout().xml("A1", b""))
         self._layouts[part] = _Layout()
         self._pending.add(part)
         self._sheets.append(_Sheet(name, sheet_id, part, True))
@@ -333,7 +337,7 @@ class Package:
                 self._recalculate_on_load()  # formulas gone: the calcChain must not name them
                 self._removed_formulas.setdefault(sheet.sheet_id, set()).add(None)
             self._layouts[sheet.part] = _Layout(drawing_rid=rid)
-        self._parts.put(sheet.part, b"".join(self._layouts[sheet.part].render("A1", b"")))
+        self._parts.put(sheet.part, self._layouts[sheet.part].xml("A1", b""))
         self._rows.pop(sheet.part, None)
         self._clears.pop(sheet.part, None)
         self._pending.add(sheet.part)
@@ -465,13 +469,16 @@ class Package:
     def _sheet_xml(self, part: str) -> bytes:
         """Current worksheet XML; for a sheet we own, re-rendered from its layout."""
         layout = self._layouts.get(part)
-        return b"".join(self._laid_out(part, layout)) if layout is not None else self._parts.read(part)
+        if layout is None:
+            return self._parts.read(part)
+        head, body, tail = self._laid_out(part, layout)
+        return b"".join([head, body, *tail])
 
-    def _laid_out(self, part: str, layout: _Layout, *, merges: bool = True) -> tuple[bytes, bytes, bytes]:
+    def _laid_out(self, part: str, layout: _Layout) -> tuple[bytes, bytes, Iterator[bytes]]:
         """A sheet sheetkpi owns, re-rendered from its layout: head, rows, tail (see _Layout.render)."""
         parts = split_sheet(self._parts.read(part), part)
         dim = re.search(rb'<dimension ref="([^"]*)"', parts.head)
-        return layout.render(dim.group(1).decode() if dim else "A1", parts.body, merges=merges)
+        return layout.render(dim.group(1).decode() if dim else "A1", parts.body)
 
     # -- cells ------------------------------------------------------------------------------
 
@@ -543,7 +550,6 @@ class Package:
         column's style is not tracked). Elsewhere they are made now.
         """
         sheet = self._worksheet(sheet_name)
-        made = deferred or not isinstance(rows, list)
         if width is None:
             width = max((len(r) for r in rows), default=0)
         if row_styles is not None and len(row_styles) != len(rows):
@@ -554,6 +560,7 @@ class Package:
             if id(given) not in shared:
                 shared[id(given)] = self._run_styles(given, width)
         encode = self._values.encode
+        first = start_row + len(rows)  # (below the block)
         if deferred and row_styles is not None and sheet.part in self._layouts and not self._rows.get(sheet.part) \
                 and not self._clears.get(sheet.part):
             pending = self._rows[sheet.part] = MadeRuns(start_row, start_col, rows,
@@ -561,8 +568,7 @@ class Package:
             rows = ()  # (nothing to write now)
         else:
             pending = self._pending_rows(sheet.part)
-            if made:
-                rows, consume = list(rows), False
+            consume = consume and isinstance(rows, list)
         for i, values in enumerate(rows if width else ()):
             styles = shared[id(row_styles[i] if row_styles is not None else style)]
             row = start_row + i
@@ -570,7 +576,6 @@ class Package:
             pending[row] = (run,) if row not in pending else add_run(pending[row], run)
             if consume:
                 rows[i] = None
-        first = start_row + (len(pending) if isinstance(pending, MadeRuns) else len(rows))
         if width and (clear_until_row is None or clear_until_row >= first):
             clear = ClearRange(first, clear_until_row, start_col, start_col + width - 1)
             # An earlier write inside the cleared area is superseded by this clear.
@@ -849,15 +854,10 @@ class Package:
         self._fill_charts(sheet)
         rows, clears = self._rows.get(part, {}), self._clears.get(part, [])
         layout = self._layouts.get(part)
-        merges: Iterable[bytes] = ()
+        tail: Iterable[bytes] = ()  # a laid-out sheet's, written here after its rows (and its lower rows)
         if layout is not None:
-            # The tail without the merges, which go into it as they are written ("Tổng hợp" has
-            # 200,000 at 100,000 KPIs, megabytes of XML); split without the tail, then given it.
-            head, body, tail = self._laid_out(part, layout, merges=False)
-            merges = layout.merge_pieces()
-            xml = head + body + b"</sheetData></worksheet>"
-            sheet_parts = split_sheet(xml, part)
-            sheet_parts.tail = tail
+            head, body, tail = self._laid_out(part, layout)
+            sheet_parts = split_sheet(head + body + b"</sheetData></worksheet>", part)
             heights = layout.heights
             windows = ()
         else:
@@ -880,12 +880,12 @@ class Package:
                             spool=self._parts.spool)
         lower = None
         if layout is not None:
-            # Its tail is written here, after the rows: with the merges, and after the lower rows.
-            tail, sheet_parts.tail = sheet_parts.tail, b""
-            if _segments.splits(len(rows)) and stream.method == zipfile.ZIP_DEFLATED and editor.can_leave():
-                # A laid-out sheet's lower rows packed on their own, by another process when there
-                # is one, while this one renders the upper rows.
-                lower = self._lower_rows(part, editor.leave(int(len(editor.keys) * (1 - _segments.SHARE))), heights)
+            sheet_parts.tail = b""  # (its own, in pieces, goes after the rows: see below)
+        if layout is not None and _segments.splits(len(rows)) and stream.method == zipfile.ZIP_DEFLATED \
+                and editor.can_leave():
+            # A laid-out sheet's lower rows packed on their own, by another process when there is
+            # one, while this one renders the upper rows; the tail goes after them.
+            lower = self._lower_rows(part, editor.leave(int(len(editor.keys) * (1 - _segments.SHARE))), heights)
         made = 0
         for piece in editor.run():
             stream.write(piece)
@@ -895,11 +895,9 @@ class Package:
             del lower
             stream.insert(segment)
             made += segment.size
-        if layout is not None:
-            end = len(_SHEET_DATA_CLOSE)
-            for piece in chain([tail[:end]], merges, [tail[end:]]):
-                stream.write(piece)
-                made += len(piece)
+        for piece in tail:
+            stream.write(piece)
+            made += len(piece)
         self._parts.pack(part, stream.close())
         if editor.removed_formulas:
             self._removed_formulas.setdefault(sheet.sheet_id, set()).update(editor.removed_formulas)

@@ -172,9 +172,7 @@ class Rows(Sequence[list]):
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self._count))]
+    def __getitem__(self, i: int) -> list:
         if i < 0:
             i += self._count
         if not 0 <= i < self._count:
