@@ -20,13 +20,14 @@ from typing import Protocol
 
 from .convert import FORMATS, foreign_format, legacy_message
 from .errors import FileUnusable, SheetkpiError, UsageError
-from .model import Evaluation, Unit, UnitResult
+from .model import LATE, Evaluation, Unit, UnitResult
 from .parsing.dates import parse_date
 from .parsing.deadlines import parse_deadline  # noqa: F401  (public API)
+from .people import unit_people
 from .reading import UnitLayout, WorkbookData
 from .rules import evaluate, evaluate_by_unit
 from .writes import SheetWrites, WritePlan
-from .writes.history import history_writes
+from .writes.history import HistoryFigures, history_writes
 from .writes.summary import summary_writes
 from .writes.unit_tabs import unit_writes
 
@@ -44,7 +45,8 @@ class Book(Protocol):
 
 @dataclass
 class Recalculation:
-    """What :func:`recalculate` did to a book."""
+    """What :func:`recalculate` did to a book (``data`` and ``evaluation`` keep, of each unit's
+    KPIs, those a report lists: see :class:`sheetkpi.model.UnitResult`)."""
 
     data: WorkbookData
     evaluation: Evaluation
@@ -113,7 +115,7 @@ def recalculate(book: Book, as_of=None, *, run_at: dt.datetime | None = None,
     # starts on the first ones while the others are evaluated here.
     chosen = _recalc_date(data, as_of)
     evaluation, units = evaluate_by_unit(data.tracker, chosen.date, source=chosen.source)
-    writes = iter_sheet_writes(data, evaluation, run_at or dt.datetime.now().replace(microsecond=0), units)
+    writes = iter_sheet_writes(data, evaluation, run_at or dt.datetime.now().replace(microsecond=0), units, drop=True)
     total = len(data.tracker.units) + 2
     if progress:
         writes = _counted(writes, progress, "Ghi trang tính", total)
@@ -121,29 +123,46 @@ def recalculate(book: Book, as_of=None, *, run_at: dt.datetime | None = None,
 
 
 def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime,
-                      units: Iterable[UnitResult] | None = None) -> Iterator[SheetWrites]:
+                      units: Iterable[UnitResult] | None = None, *, drop: bool = False) -> Iterator[SheetWrites]:
     """Every engine-owned cell a recalculation writes, one sheet at a time: the file writer applies
     each sheet's writes before the next are made, so a run never holds all of them. ``units``: the
     units' results as they are evaluated (see :func:`sheetkpi.rules.evaluate_by_unit`), by default
-    those of ``evaluation``, which is complete once they are."""
+    those of ``evaluation``, which is complete once they are. ``drop``: once a unit's tab is
+    written, its KPIs are dropped but those a report lists (:func:`_drop_unlisted`)."""
+    gathered = HistoryFigures(data.history, data.tracker.history, evaluation.previous)
 
     def history() -> SheetWrites:
-        kpis = (k for u in data.tracker.units for k in u.kpis)
-        return history_writes(kpis, evaluation.as_of, evaluation.previous, data.history_sheet, data.history,
-                              data.tracker.history)
+        return history_writes(gathered, evaluation.as_of, data.history_sheet, data.history, data.tracker.history)
 
     # "Lịch sử" needs no unit evaluated: when it is there, it is planned first, while this process
     # holds the least, and written then (a file book with a second process holds it back until that
     # process has the first unit tabs to render meanwhile: SheetRenderer.holds_back). A sheet to add
-    # is added after "Tổng hợp", as the template orders them. (Styles a first run appends to the
-    # workbook come in the order the sheets use them: the same formats, in another order.)
+    # is added after "Tổng hợp", as the template orders them, from the figures gathered as each
+    # unit's tab is written. (Styles a first run appends to the workbook come in the order the
+    # sheets use them: the same formats, in another order.)
     if data.history_sheet:
+        gathered.add(k for u in data.tracker.units for k in u.kpis)
         yield history()
     for unit in evaluation.units if units is None else units:
         yield unit_writes(unit, data.units[unit.unit.sheet])
+        if not data.history_sheet:
+            gathered.add(unit.unit.kpis)
+        if drop:
+            _drop_unlisted(unit, evaluation.previous is not None)
     yield summary_writes(evaluation, data.summary_sheet, run_at=run_at)
     if not data.history_sheet:
         yield history()
+
+
+def _drop_unlisted(result: UnitResult, compared: bool) -> None:
+    """Keep, of a unit whose tab is written, the KPIs "Tổng hợp" and the memo list: late, at risk,
+    completed late, and (``compared``: with a previous report) done since then; its people's rows
+    are made now. (At 300,000 KPIs, half of them listed, the others took about 100 MiB while
+    "Tổng hợp" was written.)"""
+    result.people = unit_people(result)
+    result.kpis = [r for r in result.kpis
+                   if r.status == LATE or r.at_risk or r.completed_late or (compared and r.became_done)]
+    result.unit.kpis = [r.kpi for r in result.kpis]
 
 
 def plan_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.datetime) -> WritePlan:

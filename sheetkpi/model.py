@@ -278,6 +278,16 @@ class UnitResult:
     flags: list[str]
     issues: list[Issue] = field(default_factory=list)  # unit-level issues (weight sum…)
     previous_score: float | None = None  # the unit's score at the previous report; None: no figure then
+    # A recalculation drops, once the unit's tab is written, the results nothing after needs (see
+    # sheetkpi.api.recalculate): ``kpis`` then keeps those a report lists (late, at risk, completed
+    # late, done since the previous report); ``kpi_count`` counts them all; ``people`` has the
+    # unit's rows of sheetkpi.people.people, made before.
+    kpi_count: int = -1  # -1: len(kpis)
+    people: tuple[bool, list] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kpi_count < 0:
+            self.kpi_count = len(self.kpis)
 
 
 @dataclass
@@ -299,6 +309,7 @@ class Evaluation:
 
     @property
     def kpis(self) -> list[KpiResult]:
+        """Every KPI's result (after a recalculation, those a report lists: see UnitResult)."""
         return [k for u in self.units for k in u.kpis]
 
     @property
@@ -325,7 +336,7 @@ class Evaluation:
         """Agency-wide totals over all units."""
         counts = {s: sum(u.status_counts[s] for u in self.units) for s in STATUSES}
         return {
-            "kpi_count": sum(len(u.kpis) for u in self.units),
+            "kpi_count": sum(u.kpi_count for u in self.units),
             "weight_total": round(sum(u.weight_total for u in self.units), 2),
             "score_total": round(sum(u.score_total for u in self.units), 2),
             "expected_score": round(sum(u.expected_score for u in self.units), 2),

@@ -17,7 +17,7 @@ a row per person out; "Tổng hợp" and the quarterly review both show these ro
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .model import LATE, KpiResult, UnitResult
 from .parsing.text import clean_text
@@ -47,26 +47,36 @@ def person_key(name: str) -> str:
     return " ".join(clean_text(name).split()).casefold()
 
 
-@dataclass
+@dataclass(frozen=True)
 class PersonResult:
-    """One person's KPIs in one unit, at the report date."""
+    """One person's KPIs in one unit, at the report date: their figures, made from the KPIs'
+    results by :meth:`of` (the results are not kept: a recalculation drops most of them once their
+    tab is written)."""
 
     unit: UnitResult
     name: str
-    is_head: bool = False
-    kpis: list[KpiResult] = field(default_factory=list)
+    is_head: bool
+    kpi_count: int
+    weight_total: float
+    score_total: float
+    expected_score: float
+    late_count: int
+    at_risk_count: int
+    codes: str  # the KPIs the person answers for ("KHĐT-01, KHĐT-03"); the head's are the unit's
 
-    @property
-    def weight_total(self) -> float:
-        return round2(sum(r.kpi.weight or 0.0 for r in self.kpis))
-
-    @property
-    def score_total(self) -> float:
-        return self.unit.score_total if self.is_head else round2(sum(r.score for r in self.kpis))
-
-    @property
-    def expected_score(self) -> float:
-        return self.unit.expected_score if self.is_head else round2(sum(expected_points(r) for r in self.kpis))
+    @classmethod
+    def of(cls, unit: UnitResult, name: str, kpis: list[KpiResult], is_head: bool = False) -> PersonResult:
+        """The figures of ``name``'s ``kpis`` in ``unit``; the head's are the unit's."""
+        return cls(
+            unit=unit, name=name, is_head=is_head, kpi_count=len(kpis),
+            weight_total=round2(sum(r.kpi.weight or 0.0 for r in kpis)),
+            score_total=unit.score_total if is_head else round2(sum(r.score for r in kpis)),
+            expected_score=unit.expected_score if is_head else round2(sum(expected_points(r) for r in kpis)),
+            late_count=sum(1 for r in kpis if r.status == LATE),
+            at_risk_count=sum(1 for r in kpis if r.at_risk),
+            codes=f"Kết quả chung của đơn vị ({len(kpis)} KPI)" if is_head
+            else ", ".join(r.kpi.code or r.kpi.title for r in kpis),
+        )
 
     @property
     def ratio(self) -> float | None:
@@ -74,47 +84,39 @@ class PersonResult:
         return self.unit.ratio if self.is_head else pace_ratio(self.score_total, self.expected_score)
 
     @property
-    def late_count(self) -> int:
-        return sum(1 for r in self.kpis if r.status == LATE)
-
-    @property
-    def at_risk_count(self) -> int:
-        return sum(1 for r in self.kpis if r.at_risk)
-
-    @property
     def label(self) -> str:
         """The name as lists show it: the head marked, "(chưa phân công)" as it is."""
         return f"{self.name} ({HEAD_MARK})" if self.is_head else self.name
-
-    @property
-    def codes(self) -> str:
-        """The KPIs the person answers for ("KHĐT-01, KHĐT-03"); the head's are the unit's."""
-        if self.is_head:
-            return f"Kết quả chung của đơn vị ({len(self.kpis)} KPI)"
-        return ", ".join(r.kpi.code or r.kpi.title for r in self.kpis)
 
 
 def people(units: list[UnitResult]) -> list[PersonResult]:
     """A row per person and unit, units in workbook order: the head first, then the people named
     on the unit's KPIs in the order they first appear, then the KPIs assigned to nobody. Empty when
-    no KPI of the workbook names anyone (the column is not used)."""
-    if not any(names(r.kpi.owners) for u in units for r in u.kpis):
+    no KPI of the workbook names anyone (the column is not used). A unit whose KPIs were dropped
+    has its rows already (:attr:`UnitResult.people`)."""
+    found = [u.people if u.people is not None else unit_people(u) for u in units]
+    if not any(named for named, _ in found):
         return []
+    return [row for _, rows in found for row in rows]
+
+
+def unit_people(unit: UnitResult) -> tuple[bool, list[PersonResult]]:
+    """Whether a KPI of ``unit`` names anyone, and the unit's rows of :func:`people` (as when a
+    KPI of the workbook does)."""
+    by_key: dict[str, list] = {}  # person key -> [name as first written, their KPIs]
+    nobody: list[KpiResult] = []
+    for r in unit.kpis:
+        named = names(r.kpi.owners)
+        for name in named:
+            by_key.setdefault(person_key(name), [name, []])[1].append(r)
+        if not named:
+            nobody.append(r)
     rows: list[PersonResult] = []
-    for unit in units:
-        by_key: dict[str, PersonResult] = {}
-        nobody = PersonResult(unit, UNASSIGNED)
-        for r in unit.kpis:
-            named = names(r.kpi.owners)
-            for name in named:
-                by_key.setdefault(person_key(name), PersonResult(unit, name)).kpis.append(r)
-            if not named:
-                nobody.kpis.append(r)
-        head = names(unit.unit.head)[:1]
-        if head:
-            by_key.pop(person_key(head[0]), None)  # the head's row is the unit's result
-            rows.append(PersonResult(unit, head[0], is_head=True, kpis=list(unit.kpis)))
-        rows.extend(by_key.values())
-        if by_key and nobody.kpis:
-            rows.append(nobody)
-    return rows
+    head = names(unit.unit.head)[:1]
+    if head:
+        by_key.pop(person_key(head[0]), None)  # the head's row is the unit's result
+        rows.append(PersonResult.of(unit, head[0], unit.kpis, is_head=True))
+    rows.extend(PersonResult.of(unit, name, kpis) for name, kpis in by_key.values())
+    if by_key and nobody:
+        rows.append(PersonResult.of(unit, UNASSIGNED, nobody))
+    return len(nobody) < len(unit.kpis), rows

@@ -269,7 +269,7 @@ def evaluate_on(tracker: Tracker, figures: dict, first: dict, figures_on: dt.dat
 
 
 def _trajectory(evaluations: dict[dt.date, Evaluation], dates: list[dt.date]) -> pd.DataFrame:
-    rows = [(d, u.unit.code, u.unit.name, len(u.kpis), u.weight_total, u.score_total, u.expected_score, u.ratio,
+    rows = [(d, u.unit.code, u.unit.name, u.kpi_count, u.weight_total, u.score_total, u.expected_score, u.ratio,
              u.grade, u.status_counts[DONE], u.status_counts[LATE], u.at_risk_count)
             for d in dates for u in evaluations[d].units]
     return pd.DataFrame.from_records(rows, columns=[

@@ -52,7 +52,7 @@ def print_evaluation(evaluation: Evaluation, out: TextIO, *, details: bool = Tru
     for u in evaluation.units:
         c = u.status_counts
         rows.append([
-            f"{u.unit.code} – {u.unit.name}", str(len(u.kpis)), format_vn(u.weight_total),
+            f"{u.unit.code} – {u.unit.name}", str(u.kpi_count), format_vn(u.weight_total),
             format_vn(u.score_total), format_vn(u.expected_score),
             *(str(c[st]) for st in (DONE, IN_PROGRESS, NOT_STARTED, LATE)), str(u.at_risk_count), u.grade,
         ])

@@ -22,7 +22,7 @@ def evaluation_dict(evaluation: Evaluation) -> dict:
                 "code": u.unit.code,
                 "name": u.unit.name,
                 "sheet": u.unit.sheet,
-                "kpi_count": len(u.kpis),
+                "kpi_count": u.kpi_count,
                 "weight_total": u.weight_total,
                 "score_total": u.score_total,
                 "expected_score": u.expected_score,

@@ -108,7 +108,7 @@ def _unit_row(u: UnitResult) -> dict:
         "code": u.unit.code,
         "name": u.unit.name,
         "sheet": u.unit.sheet,
-        "kpi_count": format_vn(len(u.kpis)),
+        "kpi_count": format_vn(u.kpi_count),
         "weight_total": format_vn(u.weight_total),
         "score": _points(u.score_total),
         "expected": _points(u.expected_score),

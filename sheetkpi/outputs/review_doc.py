@@ -262,7 +262,7 @@ def review_context(review: Review) -> dict:
                          "due": format_due(r.due.date()), "progress": _progress(r.progress)}
                         for r in review.became_late.itertuples()],
         "proposals": [_proposal_row(p, review) for p in review.proposals],
-        "people": [{"unit": p.unit.unit.name, "name": p.label, "kpi_count": format_vn(len(p.kpis)),
+        "people": [{"unit": p.unit.unit.name, "name": p.label, "kpi_count": format_vn(p.kpi_count),
                     "score": _points(p.score_total), "expected": _points(p.expected_score),
                     "ratio": _percent(p.ratio), "late": format_vn(p.late_count), "codes": p.codes}
                    for p in review.people],

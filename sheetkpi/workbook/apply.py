@@ -3,8 +3,7 @@ package writer: only the cells in the plan change, every other part stays byte-i
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Protocol
 
 from ..cells import Areas
@@ -120,6 +119,20 @@ def _apply_all(pkg: Package, plan: WritePlan | Iterable[SheetWrites], style: _St
     return count
 
 
+class _OfStyle:
+    """The cells of ``styled`` ({(row, col): (value, style name)}) in the style ``name``, as
+    :meth:`Package.set_cells` takes them."""
+
+    __slots__ = ("_styled", "_name")
+
+    def __init__(self, styled: Mapping[tuple[int, int], tuple], name: str) -> None:
+        self._styled, self._name = styled, name
+
+    def items(self) -> Iterator[tuple[tuple[int, int], object]]:
+        name = self._name
+        return ((key, value) for key, (value, given) in self._styled.items() if given == name)
+
+
 def apply_sheet(pkg: Package, sheet: SheetWrites, style, *, empty: bool = False) -> int:
     """Apply one sheet's writes (``style``: semantic style name -> xf index, see :class:`_Styles`),
     size its rows and commit it; returns the cells written. ``empty``: empty the writes once they
@@ -204,13 +217,12 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: b
             pkg.write_rows(sheet.sheet, after, block.col, [[None] * width], clear_until_row=None)
     if sheet.cells:
         pkg.set_cells(sheet.sheet, sheet.cells)
-    by_style: dict[str, dict] = defaultdict(dict)
-    for key, (value, name) in sheet.styled_cells.items():
-        by_style[name][key] = value
+    styled = sheet.styled_cells
     if consume:
-        sheet.styled_cells = {}  # (not held beside its cells grouped by style: "Lịch sử" writes 100,000)
-    for name in list(by_style):
-        pkg.set_cells(sheet.sheet, by_style.pop(name), style=style(name))
+        sheet.styled_cells = {}
+    # Each style's cells in turn, as the writes list them (not copied: "Lịch sử" writes 300,000).
+    for name in dict.fromkeys(name for _, name in styled.values()):
+        pkg.set_cells(sheet.sheet, _OfStyle(styled, name), style=style(name))
     if sheet.chart:
         c = sheet.chart
         pkg.add_bar_chart(sheet.sheet, anchor=c.anchor, title=c.title, categories=c.categories, series=c.series,

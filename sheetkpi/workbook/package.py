@@ -500,8 +500,8 @@ class Package:
             styles = self._uniform[(style, width)] = (style,) * width
         return styles
 
-    def set_cells(self, sheet_name: str, cells: dict[tuple[int, int], Any], style: int | None = None) -> None:
-        """Write values into cells ``{(row, col): value}`` (1-based).
+    def set_cells(self, sheet_name: str, cells: Mapping[tuple[int, int], Any], style: int | None = None) -> None:
+        """Write values into cells ``{(row, col): value}`` (1-based; only its ``items()`` are asked for).
 
         Values: numbers, str (always text, also "=..."), bool, date/datetime (serial numbers; a cell
         left with the default style gets a dd/mm/yyyy format), None (empties the cell: value and

@@ -10,10 +10,14 @@ marked in red.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import math
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from .. import layout
-from ..model import KPI, History
+from ..model import KPI, History, Key
 from ..reading import HistoryLayout
 from ..rules import effective_progress, history_key, recorded_progress
 from . import SheetWrites, fit_text
@@ -23,21 +27,120 @@ from . import SheetWrites, fit_text
 FIGURE_STYLES = ("history", "history_fall")
 
 
+class HistoryFigures:
+    """Each KPI's row of "Lịch sử" and its progress at the report date (see :meth:`add`): what
+    :func:`history_writes` writes. It holds a row number and a figure per KPI, and the texts of the
+    rows to add, not the KPIs: a recalculation that adds "Lịch sử" after "Tổng hợp" gathers each
+    unit's figures once its tab is written, and drops most of its KPIs then.
+
+    ``where``: what was found in the tab (None: no history table yet); ``history``: the figures read
+    from it, and ``previous`` the previous report's date: a figure below that report's is marked."""
+
+    def __init__(self, where: HistoryLayout | None, history: History | None, previous: dt.date | None) -> None:
+        self.rows: Mapping[Key, int] = where.rows if where else {}  # the rows the tab has
+        self.last_row = where.last_row if where else layout.HISTORY_HEADER_ROW
+        self.added: dict[Key, int] = {}  # the keys the tab has no row for, and the rows added
+        self.texts: list[tuple[int, str, str, str]] = []  # each row added: unit, code and title
+        self._history = history if previous is not None and history else None
+        self._previous = previous
+        self.figures = array("d")  # by row: the figure (NaN: none)
+        self.gathered = bytearray()  # by row: 1 when a KPI has that row
+        self.fell = bytearray()  # by row: 1 when its figure is below the previous report's
+
+    def add(self, kpis: Iterable[KPI]) -> None:
+        """Gather the figures of ``kpis`` (every unit's, in workbook order)."""
+        rows, added, history, previous = self.rows, self.added, self._history, self._previous
+        for kpi in kpis:
+            key = history_key(kpi)
+            row = rows.get(key) or added.get(key)
+            if row is None:
+                self.last_row += 1
+                row = added[key] = self.last_row
+                self.texts.append((row, kpi.unit, kpi.code, kpi.title))
+            if row >= len(self.gathered):
+                more = row + 1 - len(self.gathered) + 1024
+                self.figures.extend(array("d", [math.nan]) * more)
+                self.gathered.extend(bytes(more))
+                self.fell.extend(bytes(more))
+            figure = recorded_progress(kpi, effective_progress(kpi))
+            self.figures[row] = math.nan if figure is None else figure
+            self.gathered[row] = 1
+            before = history.figure(key, previous) if history is not None else None
+            if before is not None and (figure or 0) < before:
+                self.fell[row] = 1
+
+    def figure(self, row: int) -> float | None:
+        """The figure gathered for ``row`` (None: none, or no KPI has that row)."""
+        value = self.figures[row] if row < len(self.figures) else math.nan
+        return None if value != value else value  # (NaN is not)
+
+    def has(self, row: int) -> bool:
+        """Whether a KPI has ``row``."""
+        return row < len(self.gathered) and self.gathered[row] == 1
+
+    def style(self, row: int) -> str:
+        """The style of ``row``'s figure: marked when it fell since the previous report."""
+        return "history_fall" if row < len(self.fell) and self.fell[row] else "history"
+
+
+class FigureCells(Mapping[tuple[int, int], tuple[Any, str]]):
+    """The styled cells of "Lịch sử"'s writes: ``head``'s (title, header, the rows added), then the
+    report date's figure on each row a KPI has (all rows with ``rewrite``), made as they are asked
+    for from a row number, a figure and a mark each. At 300,000 KPIs, as a dict they took three
+    tuples and a float a cell (about 60 MiB, and as much again pickled for the process that
+    renders it)."""
+
+    __slots__ = ("_head", "_rows", "_values", "_fell", "_column")
+
+    def __init__(self, head: dict[tuple[int, int], tuple[Any, str]], figures: HistoryFigures, column: int,
+                 rewrite: bool) -> None:
+        self._head, self._column = head, column
+        self._rows = array("I", (row for rows in (figures.rows, figures.added) for row in rows.values()
+                                 if rewrite or figures.has(row)))  # the rows written, in the sheet's order
+        self._values = array("d", (figures.figures[row] if row < len(figures.figures) else math.nan
+                                   for row in self._rows))  # NaN: none
+        self._fell = bytes(figures.fell[row] if row < len(figures.fell) else 0 for row in self._rows)
+
+    def items(self) -> Iterator[tuple[tuple[int, int], tuple[Any, str]]]:  # type: ignore[override]
+        yield from self._head.items()
+        column = self._column
+        for row, value, fell in zip(self._rows, self._values, self._fell):
+            yield (row, column), (None if value != value else value, "history_fall" if fell else "history")
+
+    def values(self) -> Iterator[tuple[Any, str]]:  # type: ignore[override]
+        return (value for _, value in self.items())
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return (key for key, _ in self.items())
+
+    def __len__(self) -> int:
+        return len(self._head) + len(self._rows)
+
+    def __getitem__(self, key: tuple[int, int]) -> tuple[Any, str]:
+        if key in self._head:
+            return self._head[key]
+        row, column = key
+        at = bisect_left(self._rows, row)  # (the rows are in the sheet's order: rising)
+        if column != self._column or at == len(self._rows) or self._rows[at] != row:
+            raise KeyError(key)
+        value = self._values[at]
+        return None if value != value else value, "history_fall" if self._fell[at] else "history"
+
+
 def history_writes(
-    kpis: Iterable[KPI], as_of: dt.date, previous: dt.date | None, sheet: str | None, where: HistoryLayout | None,
+    gathered: HistoryFigures, as_of: dt.date, sheet: str | None, where: HistoryLayout | None,
     history: History | None = None,
 ) -> SheetWrites:
-    """Cells to write into "Lịch sử" for the report date ``as_of``: each of ``kpis`` (every unit's,
-    in order) and its progress, marked when below its figure at the ``previous`` report.
+    """Cells to write into "Lịch sử" for the report date ``as_of``: each KPI's progress, gathered
+    (see :class:`HistoryFigures`), and marked when below its figure at the previous report.
 
     ``sheet`` is the workbook's own name of that tab (None: add it); ``where`` what was found in it
     (None: it has no history table yet, so the title and header are written too); ``history`` the
-    figures read from it (the previous report's; those of dates that move when a date goes between
-    two others). Nothing here needs the units evaluated: a run writes "Lịch sử" before evaluating them.
+    figures read from it (those of dates that move when a date goes between two others).
     """
     out = SheetWrites(sheet=sheet or layout.SHEET_HISTORY, create=sheet is None)
     if where is None:
-        header_row, rows, last_row = layout.HISTORY_HEADER_ROW, {}, layout.HISTORY_HEADER_ROW
+        header_row = layout.HISTORY_HEADER_ROW
         out.styled_cells[(1, 1)] = (layout.HISTORY_TITLE, "title")
         out.styled_cells[(2, 1)] = ("Do sheetkpi ghi ở mỗi lần tính lại; mỗi cột là một ngày báo cáo.", "subtitle")
         for c, text in enumerate(layout.HISTORY_KEY_HEADERS, start=1):
@@ -45,7 +148,7 @@ def history_writes(
         out.column_widths = dict(enumerate(layout.HISTORY_KEY_WIDTHS, start=1))
         columns = {as_of: len(layout.HISTORY_KEY_HEADERS) + 1}
     else:
-        header_row, rows, last_row = where.header_row, dict(where.rows), where.last_row
+        header_row = where.header_row
         columns = _date_columns(where, as_of)
     column = columns[as_of]
     new_column = where is None or as_of not in where.dates
@@ -66,32 +169,23 @@ def history_writes(
         if c > last_existing:
             out.column_widths[c] = layout.HISTORY_DATE_WIDTH
 
-    figures: dict[int, float | None] = {}
-    fell: set[int] = set()  # rows whose figure is below the previous report's: marked
-    compare = previous is not None and bool(history)
-    for kpi in kpis:
-        key = history_key(kpi)
-        row = rows.get(key)
-        if row is None:
-            last_row += 1
-            row = rows[key] = last_row
-            for c, value in enumerate((kpi.unit, kpi.code, fit_text(kpi.title)), start=1):
-                out.styled_cells[(row, c)] = (value, "text")
-            out.fit_rows[row] = {3: kpi.title}  # the row grows to show the title whole
-        figures[row] = recorded_progress(kpi, effective_progress(kpi))
-        before = history.figure(key, previous) if compare else None
-        if before is not None and (figures[row] or 0) < before:
-            fell.add(row)
+    for row, unit, code, title in gathered.texts:
+        for c, value in enumerate((unit, code, fit_text(title)), start=1):
+            out.styled_cells[(row, c)] = (value, "text")
+        out.fit_rows[row] = {3: title}  # the row grows to show the title whole
     # Cells that held a figure before (this date's, or another date's before the move) are all
     # rewritten: a KPI removed since an earlier run of this same date must not keep that figure.
     rewrite = not new_column or column <= last_existing
-    for key, row in rows.items():
-        if row in figures or rewrite:
-            put(row, column, figures.get(row), "history_fall" if row in fell else "history")
-        if moved:
-            points = dict(history.get(key, ())) if history else {}
-            for d, c in moved.items():
-                put(row, c, points.get(d), "history")
+    if moved:  # (a date before those there: rare)
+        for rows in (gathered.rows, gathered.added):
+            for key, row in rows.items():
+                if rewrite or gathered.has(row):
+                    put(row, column, gathered.figure(row), gathered.style(row))
+                points = dict(history.get(key, ())) if history else {}
+                for d, c in moved.items():
+                    put(row, c, points.get(d), "history")
+    else:
+        out.styled_cells = FigureCells(out.styled_cells, gathered, column, rewrite)
     # The same date again with no row to add: the writer checks whether every figure is already
     # there in its style, and leaves the sheet as it is when it is (see SheetWrites.unchanged).
     out.unchanged = not new_column and not moved and not out.fit_rows

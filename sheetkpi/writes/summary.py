@@ -140,7 +140,7 @@ def _placed(firsts: tuple[int, ...], values: list) -> list:
 def _unit_values(u, previous_known: bool) -> list:
     change = None if u.previous_score is None else round(u.score_total - u.previous_score, 2)
     return [
-        u.unit.name, len(u.kpis), u.weight_total, u.score_total, u.expected_score,
+        u.unit.name, u.kpi_count, u.weight_total, u.score_total, u.expected_score,
         u.previous_score if previous_known else None, change if previous_known else None,
         *(u.status_counts[st] for st in STATUSES), u.at_risk_count, u.ratio, u.grade, "; ".join(u.flags) or None,
     ]
@@ -215,7 +215,7 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
     if persons:
         _list(page, f"KẾT QUẢ THEO NGƯỜI PHỤ TRÁCH ({format_vn(len(persons))})", layout.SUMMARY_PERSON_SPANS, "",
               persons,
-              lambda p: [names.get(p.unit.unit.code, p.unit.unit.code), p.label, len(p.kpis), p.weight_total,
+              lambda p: [names.get(p.unit.unit.code, p.unit.unit.code), p.label, p.kpi_count, p.weight_total,
                          p.score_total, p.expected_score, p.ratio, p.late_count, p.at_risk_count, fit_text(p.codes)],
               ["text", "text", "integer", "number", "number", "number", "ratio", "integer", "integer", "text"])
     return SheetWrites(
