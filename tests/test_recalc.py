@@ -497,3 +497,35 @@ def test_an_emptied_history_gets_its_table_again(book):
     history = load_workbook(book)[L.SHEET_HISTORY]
     assert [c.value for c in history[L.HISTORY_HEADER_ROW]][:4] == [*L.HISTORY_KEY_HEADERS, dt.datetime(2026, 6, 25)]
     assert [c.value for c in history[L.HISTORY_HEADER_ROW + 1]][:2] == ["KHĐT", "KHĐT-01"]
+
+
+def test_a_recalculation_keeps_the_kpis_its_reports_list_and_the_same_figures(book):
+    """Once a unit's tab is written, a recalculation keeps only the KPIs "Tổng hợp" and the memo
+    list (late, at risk, completed late, done since the previous report): of the example's 32
+    KPIs at 25/06/2026, the 7 late, at risk or completed late, and the 3 done since 25/05/2026
+    (XDMT-03, BQLDA-04 and BQLDA-06: 85, 85 and 80 % then, 100 % now).
+    Every figure is the one a check of the written workbook finds with all 32."""
+    from sheetkpi import api
+    from sheetkpi.model import LATE
+
+    def listed(ev):
+        return [(k.kpi.unit, k.kpi.code) for k in ev.kpis
+                if k.status == LATE or k.at_risk or k.completed_late or k.became_done]
+
+    for as_of in ("2026-06-25", "2026-07-25"):
+        done = api.recalc(book, as_of=as_of, memo=False)
+        whole = api.check(book, as_of=as_of)
+        kept = done.evaluation
+        assert whole.previous is not None and kept.previous == whole.previous
+        assert (whole.totals["kpi_count"], kept.totals["kpi_count"]) == (32, 32)
+        assert kept.totals == whole.totals
+        assert [(k.kpi.unit, k.kpi.code) for k in kept.kpis] == listed(whole) != [
+            (k.kpi.unit, k.kpi.code) for k in whole.kpis]
+        assert [u.kpi_count for u in kept.units] == [len(u.kpis) for u in whole.units]
+        assert [u.unit.kpis for u in kept.units] == [[k.kpi for k in u.kpis] for u in kept.units]
+        assert [repr(i) for i in kept.issues] == [repr(i) for i in whole.issues]
+    first = api.check(book, as_of="2026-06-25")
+    assert ("XDMT", "XDMT-01") in listed(first)
+    assert (sum(1 for k in first.kpis if k.status == LATE or k.at_risk or k.completed_late),
+            [k.kpi.code for k in first.kpis if k.became_done], first.previous) == (
+        7, ["XDMT-03", "BQLDA-04", "BQLDA-06"], dt.date(2026, 5, 25))

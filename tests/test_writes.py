@@ -89,3 +89,27 @@ def test_tong_hop_from_rows_made_when_asked_for_is_the_sheet_from_a_list(tmp_pat
     assert len(left) == 2 and left[0] == left[1] > 7  # packed in two, both times alike
     assert parts[0] == parts[1]
     assert any(b"DANH S\xc3\x81CH KPI QU\xc3\x81 H\xe1\xba\xa0N" in xml for xml in parts[0].values())
+
+
+def test_history_figures_are_cells_made_when_asked_for():
+    """"Lịch sử"'s figures of the report date come as a mapping made from a row, a figure and a mark
+    each (FigureCells), the same cells every way it is read: KHĐT-01's 90 % on its row."""
+    from sheetkpi.writes.history import FigureCells, HistoryFigures, history_writes
+
+    data = api.load(support.EXAMPLE)
+    evaluation = api.evaluate_for_recalc(data, "2026-06-25")
+    gathered = HistoryFigures(data.history, data.tracker.history, evaluation.previous)
+    gathered.add(k for u in data.tracker.units for k in u.kpis)
+    cells = history_writes(gathered, evaluation.as_of, data.history_sheet, data.history,
+                           data.tracker.history).styled_cells
+    assert isinstance(cells, FigureCells)
+    items = list(cells.items())
+    assert list(cells) == [key for key, _ in items] and len(cells) == len(items) == len(dict(items))
+    assert all(cells[key] == value for key, value in items)
+    column = data.history.last_col + 1  # 25/06/2026: a new column, right of the last date's
+    assert cells[(data.history.header_row, column)] == (dt.date(2026, 6, 25), "header_date")
+    row = data.history.rows[("KHĐT", "KHĐT-01", 0)]
+    assert cells[(row, column)] == (90.0, "history")
+    assert sum(1 for (r, c), _ in items if c == column and r > data.history.header_row) == 32  # every KPI's row
+    with pytest.raises(KeyError):
+        cells[(row, column + 1)]
