@@ -1357,3 +1357,50 @@ def test_a_temporary_file_cut_short_fails_the_save_and_says_so(tmp_path, monkeyp
     assert err.value.code == "save-failed"
     assert err.value.message == "Tệp tạm của sheetkpi bị cắt cụt. Sổ tính chưa được ghi."
     assert src.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "tam"]
+
+
+def test_a_column_made_as_the_sheet_renders_gives_the_same_file_as_its_cells(tmp_path):
+    """set_column ("Lịch sử"'s figures): one cell per row, each made when the sheet renders, after
+    the writes before it (and winning where they overlap); the same file as set_cells with the same
+    values and styles (NaN: the cell emptied, as None). A write after it makes them at once."""
+    from array import array
+
+    from sheetkpi.workbook._sheetxml import ColumnRuns
+
+    rows_xml = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>KPI {r}</t></is></c>'
+                       f'<c r="C{r}"><v>{r}</v></c></row>' for r in range(2, 9))
+    source = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows_xml, dimension="A2:C8")})
+    rows, values = array("I", [2, 3, 5, 8, 9]), array("d", [10.0, float("nan"), 55.5, 0.0, 70.0])
+
+    def book(name: str, column: bool, after: bool = False) -> Path:
+        pkg = Package.open(source)
+        plain, fell = pkg.add_style(border=True), pkg.add_style(border=True, color="FF0000")
+        styles = [plain, plain, fell, plain, plain]
+        pkg.set_cells("S", {(3, 1): "đã sửa", (5, 3): 99})  # before: kept, C5 written over by the column
+        if column:
+            pkg.set_column("S", 3, rows, values, styles)
+            pending = pkg._rows[pkg._worksheet("S").part]
+            assert isinstance(pending, ColumnRuns) and list(pending) == [2, 3, 5, 8, 9] and len(pending) == 5
+            assert 4 not in pending and 3 in pending
+        else:
+            for row, value, style in zip(rows, values, styles):
+                pkg.set_cells("S", {(row, 3): None if value != value else value}, style=style)
+        if after:
+            pkg.set_cells("S", {(8, 3): 1.5})
+        out = tmp_path / f"{name}.xlsx"
+        pkg.save(out)
+        return out
+
+    cells, column = book("cells", False), book("column", True)
+    with zipfile.ZipFile(cells) as a, zipfile.ZipFile(column) as b:
+        assert [a.read(n) for n in a.namelist()] == [b.read(n) for n in b.namelist()]
+    sheet = load_workbook(column)["S"]
+    assert [sheet.cell(r, 3).value for r in range(2, 10)] == [10, None, 4, 55.5, 6, 7, 0, 70]
+    assert (sheet["A3"].value, sheet["C4"].value) == ("đã sửa", 4)
+    assert sheet["C5"].font.color.rgb == "FFFF0000" and sheet["C2"].border.left.style == "thin"
+    with zipfile.ZipFile(book("cells-after", False, after=True)) as a, \
+            zipfile.ZipFile(book("column-after", True, after=True)) as b:
+        assert [a.read(n) for n in a.namelist()] == [b.read(n) for n in b.namelist()]
+    assert load_workbook(tmp_path / "column-after.xlsx")["S"]["C8"].value == 1.5
+    with pytest.raises(ValueError):
+        Package.open(source).set_column("S", 3, [3, 2], [1.0, 2.0], [None, None])

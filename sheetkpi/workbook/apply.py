@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ..cells import Areas
 from ..writes import STYLE_SPECS, Rows, SheetWrites, WritePlan, fitted_heights
+from ..writes.history import FigureCells
 from ._sheetxml import ANY_STYLE
 from ._zip import Packed
 from .package import Package
@@ -220,9 +221,16 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: b
     styled = sheet.styled_cells
     if consume:
         sheet.styled_cells = {}
-    # Each style's cells in turn, as the writes list them (not copied: "Lịch sử" writes 300,000).
+    # "Lịch sử"'s figures, one per KPI, go as a column whose cells are made when it renders.
+    column = styled.column() if isinstance(styled, FigureCells) else None
+    head = styled if column is None else column[0]
+    # Each style's cells in turn, as the writes list them (not copied), the styles added in the
+    # order the cells use them.
     for name in dict.fromkeys(name for _, name in styled.values()):
-        pkg.set_cells(sheet.sheet, _OfStyle(styled, name), style=style(name))
+        pkg.set_cells(sheet.sheet, _OfStyle(head, name), style=style(name))
+    if column is not None:
+        _, col, rows, values, names = column
+        pkg.set_column(sheet.sheet, col, rows, values, [style(name) for name in names])
     if sheet.chart:
         c = sheet.chart
         pkg.add_bar_chart(sheet.sheet, anchor=c.anchor, title=c.title, categories=c.categories, series=c.series,

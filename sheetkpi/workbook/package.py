@@ -35,6 +35,7 @@ from ._sheetxml import (
     MAX_COL,
     MAX_ROW,
     ClearRange,
+    ColumnRuns,
     MadeRuns,
     Runs,
     SheetEditor,
@@ -170,7 +171,7 @@ class Package:
         """Use :meth:`Package.open`."""
         self._parts = Parts(path, infos, comment)
         self._layouts: dict[str, _Layout] = {}  # sheets created by add_sheet, by part
-        self._rows: dict[str, dict[int, Runs] | MadeRuns] = {}  # pending writes by sheet part and row
+        self._rows: dict[str, dict[int, Runs] | MadeRuns | ColumnRuns] = {}  # pending writes by sheet part and row
         self._clears: dict[str, list[ClearRange]] = {}
         self._drawing_refs: dict[str, str] = {}  # existing sheet part -> rId of a <drawing> to insert
         self._new_widths: dict[str, dict[int, float]] = {}  # existing sheet part -> widths of columns without one
@@ -529,6 +530,28 @@ class Package:
             pending[row] = (run,) if row not in pending else add_run(pending[row], run)
         self._pending.add(sheet.part)
 
+    def set_column(self, sheet_name: str, col: int, rows: Sequence[int], values: Sequence[float],
+                   styles: Sequence[int | None]) -> None:
+        """Write one cell on each of ``rows`` (rising) in column ``col``: ``values[i]`` (a number;
+        NaN empties the cell, as None does for :meth:`set_cells`) in the style ``styles[i]``, after
+        the writes before (it wins where they overlap). Each row's write is made only when the
+        sheet renders ("Lịch sử"'s figures: one per KPI), unless another write into the sheet
+        comes after this one (then all at once)."""
+        sheet = self._worksheet(sheet_name)
+        if not rows:
+            return
+        if any(b <= a for a, b in zip(rows, rows[1:])):
+            raise ValueError("set_column needs rising rows")
+        self._check_cell(rows[0], col)
+        self._check_cell(rows[-1], col)
+        shared: dict[int | None, tuple] = {}  # style -> the styles tuple of its runs
+        for style in set(styles):
+            self._check_style(style)
+            shared[style] = self._same_styles(style, 1)
+        self._rows[sheet.part] = ColumnRuns(self._pending_rows(sheet.part), col, rows, values,
+                                            [shared[style] for style in styles], self._values.encode)
+        self._pending.add(sheet.part)
+
     def write_rows(self, sheet_name: str, start_row: int, start_col: int, rows: Sequence[Sequence[Any]],
                    clear_until_row: int | None = None, style: int | list[int | None] | None = None,
                    row_styles: list[int | list[int | None] | None] | None = None, consume: bool = False,
@@ -591,7 +614,7 @@ class Package:
     def _pending_rows(self, part: str) -> dict[int, Runs]:
         """The writes pending in ``part``, by row, to add to (rows made when asked for are made now)."""
         pending = self._rows.setdefault(part, {})
-        if isinstance(pending, MadeRuns):
+        if isinstance(pending, (MadeRuns, ColumnRuns)):
             pending = self._rows[part] = dict(pending.items())
         return pending
 

@@ -116,6 +116,12 @@ class FigureCells(Mapping[tuple[int, int], tuple[Any, str]]):
     def __len__(self) -> int:
         return len(self._head) + len(self._rows)
 
+    def column(self) -> tuple[dict[tuple[int, int], tuple[Any, str]], int, array, array, list[str]]:
+        """The cells but the figures (``head``), and the figures' column, rows (rising), values
+        (NaN: none) and style names: for a writer that writes a column of cells at once."""
+        styles = ["history_fall" if fell else "history" for fell in self._fell]
+        return self._head, self._column, self._rows, self._values, styles
+
     def __getitem__(self, key: tuple[int, int]) -> tuple[Any, str]:
         if key in self._head:
             return self._head[key]
