@@ -88,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         mark("read")
         evaluation = api.evaluate_for_recalc(data, args.as_of)
         mark("evaluate")
-        # As recalc does: each sheet's writes are planned, applied and rendered before the next.
-        apply_plan(pkg, api.iter_sheet_writes(data, evaluation, dt.datetime.now().replace(microsecond=0)))
+        # As recalc does: each sheet's writes are planned, applied and rendered before the next, and
+        # a unit's KPIs dropped once its tab is (but those a report lists).
+        apply_plan(pkg, api.iter_sheet_writes(data, evaluation, dt.datetime.now().replace(microsecond=0), drop=True))
         mark("plan + apply")
         pkg.save(path)
         mark("save")

@@ -46,7 +46,7 @@ class Book(Protocol):
 @dataclass
 class Recalculation:
     """What :func:`recalculate` did to a book (``data`` and ``evaluation`` keep, of each unit's
-    KPIs, those a report lists: see :class:`sheetkpi.model.UnitResult`)."""
+    KPIs, those a report lists: see :class:`RecalcResult`; ``data`` is not to be evaluated again)."""
 
     data: WorkbookData
     evaluation: Evaluation
@@ -55,7 +55,10 @@ class Recalculation:
 
 @dataclass
 class RecalcResult:
-    """What :func:`recalc` did to a file."""
+    """What :func:`recalc` did to a file. ``evaluation`` keeps, of each unit's KPIs, those its
+    reports list (late, at risk, completed late, done since the previous report): its figures and
+    counts are every KPI's (``UnitResult.kpi_count``); for every KPI's result, :func:`check` the
+    file written."""
 
     evaluation: Evaluation
     output: Path
@@ -129,7 +132,7 @@ def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.dat
     units' results as they are evaluated (see :func:`sheetkpi.rules.evaluate_by_unit`), by default
     those of ``evaluation``, which is complete once they are. ``drop``: once a unit's tab is
     written, its KPIs are dropped but those a report lists (:func:`_drop_unlisted`)."""
-    gathered = HistoryFigures(data.history, data.tracker.history, evaluation.previous)
+    gathered: HistoryFigures | None = HistoryFigures(data.history, data.tracker.history, evaluation.previous)
 
     def history() -> SheetWrites:
         return history_writes(gathered, evaluation.as_of, data.history_sheet, data.history, data.tracker.history)
@@ -143,14 +146,15 @@ def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.dat
     if data.history_sheet:
         gathered.add(k for u in data.tracker.units for k in u.kpis)
         yield history()
+        gathered = None  # (its rows added and their texts: not held while the tabs are written)
     for unit in evaluation.units if units is None else units:
         yield unit_writes(unit, data.units[unit.unit.sheet])
-        if not data.history_sheet:
+        if gathered is not None:
             gathered.add(unit.unit.kpis)
         if drop:
             _drop_unlisted(unit, evaluation.previous is not None)
     yield summary_writes(evaluation, data.summary_sheet, run_at=run_at)
-    if not data.history_sheet:
+    if gathered is not None:
         yield history()
 
 

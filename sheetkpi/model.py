@@ -281,7 +281,8 @@ class UnitResult:
     # A recalculation drops, once the unit's tab is written, the results nothing after needs (see
     # sheetkpi.api.recalculate): ``kpis`` then keeps those a report lists (late, at risk, completed
     # late, done since the previous report); ``kpi_count`` counts them all; ``people`` has the
-    # unit's rows of sheetkpi.people.people, made before.
+    # unit's rows of sheetkpi.people.people, made before (see sheetkpi.people.unit_people: whether
+    # any of its KPIs names someone, and the rows).
     kpi_count: int = -1  # -1: len(kpis)
     people: tuple[bool, list] | None = None
 

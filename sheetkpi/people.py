@@ -17,7 +17,7 @@ a row per person out; "Tổng hợp" and the quarterly review both show these ro
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .model import LATE, KpiResult, UnitResult
 from .parsing.text import clean_text
@@ -53,7 +53,7 @@ class PersonResult:
     results by :meth:`of` (the results are not kept: a recalculation drops most of them once their
     tab is written)."""
 
-    unit: UnitResult
+    unit: UnitResult = field(compare=False, repr=False)  # (its ``people`` holds this row)
     name: str
     is_head: bool
     kpi_count: int

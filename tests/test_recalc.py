@@ -517,6 +517,7 @@ def test_a_recalculation_keeps_the_kpis_its_reports_list_and_the_same_figures(bo
         whole = api.check(book, as_of=as_of)
         kept = done.evaluation
         assert whole.previous is not None and kept.previous == whole.previous
+        _same_reports(kept, whole)
         assert (whole.totals["kpi_count"], kept.totals["kpi_count"]) == (32, 32)
         assert kept.totals == whole.totals
         assert [(k.kpi.unit, k.kpi.code) for k in kept.kpis] == listed(whole) != [
@@ -529,3 +530,38 @@ def test_a_recalculation_keeps_the_kpis_its_reports_list_and_the_same_figures(bo
     assert (sum(1 for k in first.kpis if k.status == LATE or k.at_risk or k.completed_late),
             [k.kpi.code for k in first.kpis if k.became_done], first.previous) == (
         7, ["XDMT-03", "BQLDA-04", "BQLDA-06"], dt.date(2026, 5, 25))
+
+
+def _same_reports(kept, whole) -> None:
+    """What the memo and the console say from a recalculation's evaluation (its KPIs dropped but
+    those listed) is what they say from a check's (every KPI)."""
+    import io
+
+    from sheetkpi.outputs.console import print_evaluation
+    from sheetkpi.outputs.memo import memo_context
+
+    assert memo_context(kept) == memo_context(whole)
+    for details in (True, False):
+        said = [io.StringIO(), io.StringIO()]
+        print_evaluation(kept, said[0], details=details)
+        print_evaluation(whole, said[1], details=details)
+        assert said[0].getvalue() == said[1].getvalue()
+
+
+def test_a_first_report_keeps_no_kpi_for_being_done(book):
+    """With no previous report (no "Lịch sử" yet), a KPI done is not "done since": of the
+    example's 32 KPIs at 25/06/2026 the 7 late, at risk or completed late are kept."""
+    from sheetkpi import api
+    from sheetkpi.model import LATE
+
+    wb = load_workbook(book)
+    del wb[L.SHEET_HISTORY]
+    wb.save(book)
+    done = api.recalc(book, as_of="2026-06-25", memo=False)
+    whole = api.check(book, as_of="2026-06-25")
+    # (The check reads the "Lịch sử" the run added: the first report, no previous one.)
+    assert done.evaluation.previous is None and whole.previous is None
+    kept = [(k.kpi.unit, k.kpi.code) for k in done.evaluation.kpis]
+    assert kept == [(k.kpi.unit, k.kpi.code) for k in whole.kpis if k.status == LATE or k.at_risk or k.completed_late]
+    assert len(kept) == 7 and any(k.status == "Hoàn thành" for k in whole.kpis)
+    _same_reports(done.evaluation, whole)

@@ -191,8 +191,8 @@ class SheetHelper(Protocol):
 
 
 def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: bool = False) -> None:
-    """Write one sheet's writes into ``pkg`` (``consume``: the rows of its blocks and its styled cells
-    dropped as they are written)."""
+    """Write one sheet's writes into ``pkg`` (``consume``: the rows of its blocks dropped as they
+    are written, its styled cells once they are)."""
     if sheet.create:
         pkg.add_sheet(sheet.sheet)
     elif sheet.whole:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from lxml import etree
 
@@ -162,6 +162,13 @@ class _Layout:
             return m.group(0)
         attrs = _HEIGHT_ATTRS.sub(b"", m.group(2))
         return b'<row r="%s"%s ht="%s" customHeight="1"%s>' % (m.group(1), attrs, f"{height:g}".encode(), m.group(3))
+
+
+class CellItems(Protocol):
+    """Cells as :meth:`Package.set_cells` takes them: ``{(row, col): value}``, or anything whose
+    ``items()`` gives those pairs."""
+
+    def items(self) -> Iterable[tuple[tuple[int, int], Any]]: ...
 
 
 class Package:
@@ -501,7 +508,7 @@ class Package:
             styles = self._uniform[(style, width)] = (style,) * width
         return styles
 
-    def set_cells(self, sheet_name: str, cells: Mapping[tuple[int, int], Any], style: int | None = None) -> None:
+    def set_cells(self, sheet_name: str, cells: CellItems, style: int | None = None) -> None:
         """Write values into cells ``{(row, col): value}`` (1-based; only its ``items()`` are asked for).
 
         Values: numbers, str (always text, also "=..."), bool, date/datetime (serial numbers; a cell

@@ -71,8 +71,7 @@ class HistoryFigures:
 
     def figure(self, row: int) -> float | None:
         """The figure gathered for ``row`` (None: none, or no KPI has that row)."""
-        value = self.figures[row] if row < len(self.figures) else math.nan
-        return None if value != value else value  # (NaN is not)
+        return _figure(self.figures[row] if row < len(self.figures) else math.nan)
 
     def has(self, row: int) -> bool:
         """Whether a KPI has ``row``."""
@@ -80,15 +79,25 @@ class HistoryFigures:
 
     def style(self, row: int) -> str:
         """The style of ``row``'s figure: marked when it fell since the previous report."""
-        return "history_fall" if row < len(self.fell) and self.fell[row] else "history"
+        return _style(row < len(self.fell) and self.fell[row])
+
+
+def _figure(value: float) -> float | None:
+    """A gathered figure as written: NaN (none) is an empty cell."""
+    return None if value != value else value  # (NaN is not)
+
+
+def _style(fell) -> str:
+    """The style of a figure: marked when it fell since the previous report."""
+    return FIGURE_STYLES[1] if fell else FIGURE_STYLES[0]
 
 
 class FigureCells(Mapping[tuple[int, int], tuple[Any, str]]):
     """The styled cells of "Lịch sử"'s writes: ``head``'s (title, header, the rows added), then the
     report date's figure on each row a KPI has (all rows with ``rewrite``), made as they are asked
-    for from a row number, a figure and a mark each. At 300,000 KPIs, as a dict they took three
-    tuples and a float a cell (about 60 MiB, and as much again pickled for the process that
-    renders it)."""
+    for from a row number, a figure and a mark each (as a dict, three tuples and a float a cell).
+    The file writer takes the figures as a column (:meth:`column`), made only as the sheet
+    renders."""
 
     __slots__ = ("_head", "_rows", "_values", "_fell", "_column")
 
@@ -105,7 +114,7 @@ class FigureCells(Mapping[tuple[int, int], tuple[Any, str]]):
         yield from self._head.items()
         column = self._column
         for row, value, fell in zip(self._rows, self._values, self._fell):
-            yield (row, column), (None if value != value else value, "history_fall" if fell else "history")
+            yield (row, column), (_figure(value), _style(fell))
 
     def values(self) -> Iterator[tuple[Any, str]]:  # type: ignore[override]
         return (value for _, value in self.items())
@@ -119,18 +128,17 @@ class FigureCells(Mapping[tuple[int, int], tuple[Any, str]]):
     def column(self) -> tuple[dict[tuple[int, int], tuple[Any, str]], int, array, array, list[str]]:
         """The cells but the figures (``head``), and the figures' column, rows (rising), values
         (NaN: none) and style names: for a writer that writes a column of cells at once."""
-        styles = ["history_fall" if fell else "history" for fell in self._fell]
+        styles = [_style(fell) for fell in self._fell]
         return self._head, self._column, self._rows, self._values, styles
 
     def __getitem__(self, key: tuple[int, int]) -> tuple[Any, str]:
         if key in self._head:
             return self._head[key]
-        row, column = key
-        at = bisect_left(self._rows, row)  # (the rows are in the sheet's order: rising)
+        row, column = key if type(key) is tuple and len(key) == 2 else (None, None)
+        at = bisect_left(self._rows, row) if type(row) is int else len(self._rows)  # (rows in the sheet's order)
         if column != self._column or at == len(self._rows) or self._rows[at] != row:
             raise KeyError(key)
-        value = self._values[at]
-        return None if value != value else value, "history_fall" if self._fell[at] else "history"
+        return _figure(self._values[at]), _style(self._fell[at])
 
 
 def history_writes(
