@@ -50,7 +50,7 @@ HISTORY_COLUMNS = ("unit", "code", "occurrence", "date", "progress")
 
 def kpi_frame(evaluation: Evaluation) -> pd.DataFrame:
     """The KPIs of an evaluation, a row each (columns: :data:`KPI_COLUMNS`); ``attrs["as_of"]``
-    holds the report date."""
+    holds the report date. (A check's has every KPI; a recalculation's, those its reports list.)"""
     names = {u.unit.code: u.unit.name for u in evaluation.units}
     rows = []
     for r in evaluation.kpis:
