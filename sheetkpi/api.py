@@ -135,7 +135,7 @@ def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.dat
     gathered: HistoryFigures | None = HistoryFigures(data.history, data.tracker.history, evaluation.previous)
 
     def history() -> SheetWrites:
-        return history_writes(gathered, evaluation.as_of, data.history_sheet, data.history, data.tracker.history)
+        return history_writes(gathered, evaluation.as_of, data.history_sheet)
 
     # "Lịch sử" needs no unit evaluated: when it is there, it is planned first, while this process
     # holds the least, and written then (a file book with a second process holds it back until that

@@ -276,6 +276,7 @@ class UnitResult:
     status_counts: dict[str, int]
     at_risk_count: int
     flags: list[str]
+    kpi_count: int  # every KPI of the unit, whatever ``kpis`` keeps (see below)
     issues: list[Issue] = field(default_factory=list)  # unit-level issues (weight sum…)
     previous_score: float | None = None  # the unit's score at the previous report; None: no figure then
     # A recalculation drops, once the unit's tab is written, the results nothing after needs (see
@@ -283,12 +284,7 @@ class UnitResult:
     # late, done since the previous report); ``kpi_count`` counts them all; ``people`` has the
     # unit's rows of sheetkpi.people.people, made before (see sheetkpi.people.unit_people: whether
     # any of its KPIs names someone, and the rows).
-    kpi_count: int = -1  # -1: len(kpis)
     people: tuple[bool, list] | None = None
-
-    def __post_init__(self) -> None:
-        if self.kpi_count < 0:
-            self.kpi_count = len(self.kpis)
 
 
 @dataclass

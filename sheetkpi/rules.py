@@ -197,6 +197,7 @@ def evaluate_unit(
         status_counts=counts,
         at_risk_count=sum(1 for r in results if r.at_risk),
         flags=flags,
+        kpi_count=len(results),
         issues=issues,
         previous_score=previous_score,
     )

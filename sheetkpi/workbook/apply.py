@@ -4,6 +4,7 @@ package writer: only the cells in the plan change, every other part stays byte-i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import chain
 from typing import Protocol
 
 from ..cells import Areas
@@ -222,14 +223,16 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: b
     if consume:
         sheet.styled_cells = {}
     # "Lịch sử"'s figures, one per KPI, go as a column whose cells are made when it renders.
-    column = styled.column() if isinstance(styled, FigureCells) else None
-    head = styled if column is None else column[0]
+    head, column = (styled, None) if not isinstance(styled, FigureCells) else styled.column()
     # Each style's cells in turn, as the writes list them (not copied), the styles added in the
-    # order the cells use them.
-    for name in dict.fromkeys(name for _, name in styled.values()):
-        pkg.set_cells(sheet.sheet, _OfStyle(head, name), style=style(name))
+    # order the cells use them (the column's after the others').
+    in_head = dict.fromkeys(name for _, name in head.values())
+    for name in dict.fromkeys(chain(in_head, column[3] if column else ())):
+        index = style(name)
+        if name in in_head:
+            pkg.set_cells(sheet.sheet, _OfStyle(head, name), style=index)
     if column is not None:
-        _, col, rows, values, names = column
+        col, rows, values, names = column
         pkg.set_column(sheet.sheet, col, rows, values, [style(name) for name in names])
     if sheet.chart:
         c = sheet.chart

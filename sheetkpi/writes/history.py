@@ -37,19 +37,20 @@ class HistoryFigures:
     from it, and ``previous`` the previous report's date: a figure below that report's is marked."""
 
     def __init__(self, where: HistoryLayout | None, history: History | None, previous: dt.date | None) -> None:
+        self.where, self.history = where, history
         self.rows: Mapping[Key, int] = where.rows if where else {}  # the rows the tab has
         self.last_row = where.last_row if where else layout.HISTORY_HEADER_ROW
         self.added: dict[Key, int] = {}  # the keys the tab has no row for, and the rows added
         self.texts: list[tuple[int, str, str, str]] = []  # each row added: unit, code and title
-        self._history = history if previous is not None and history else None
+        self._compared = history if previous is not None and history else None
         self._previous = previous
         self.figures = array("d")  # by row: the figure (NaN: none)
-        self.gathered = bytearray()  # by row: 1 when a KPI has that row
+        self.present = bytearray()  # by row: 1 when a KPI has that row
         self.fell = bytearray()  # by row: 1 when its figure is below the previous report's
 
     def add(self, kpis: Iterable[KPI]) -> None:
         """Gather the figures of ``kpis`` (every unit's, in workbook order)."""
-        rows, added, history, previous = self.rows, self.added, self._history, self._previous
+        rows, added, history, previous = self.rows, self.added, self._compared, self._previous
         for kpi in kpis:
             key = history_key(kpi)
             row = rows.get(key) or added.get(key)
@@ -57,14 +58,14 @@ class HistoryFigures:
                 self.last_row += 1
                 row = added[key] = self.last_row
                 self.texts.append((row, kpi.unit, kpi.code, kpi.title))
-            if row >= len(self.gathered):
-                more = row + 1 - len(self.gathered) + 1024
+            if row >= len(self.present):
+                more = row + 1 - len(self.present) + 1024
                 self.figures.extend(array("d", [math.nan]) * more)
-                self.gathered.extend(bytes(more))
+                self.present.extend(bytes(more))
                 self.fell.extend(bytes(more))
             figure = recorded_progress(kpi, effective_progress(kpi))
             self.figures[row] = math.nan if figure is None else figure
-            self.gathered[row] = 1
+            self.present[row] = 1
             before = history.figure(key, previous) if history is not None else None
             if before is not None and (figure or 0) < before:
                 self.fell[row] = 1
@@ -75,7 +76,7 @@ class HistoryFigures:
 
     def has(self, row: int) -> bool:
         """Whether a KPI has ``row``."""
-        return row < len(self.gathered) and self.gathered[row] == 1
+        return row < len(self.present) and self.present[row] == 1
 
     def style(self, row: int) -> str:
         """The style of ``row``'s figure: marked when it fell since the previous report."""
@@ -125,11 +126,10 @@ class FigureCells(Mapping[tuple[int, int], tuple[Any, str]]):
     def __len__(self) -> int:
         return len(self._head) + len(self._rows)
 
-    def column(self) -> tuple[dict[tuple[int, int], tuple[Any, str]], int, array, array, list[str]]:
-        """The cells but the figures (``head``), and the figures' column, rows (rising), values
-        (NaN: none) and style names: for a writer that writes a column of cells at once."""
-        styles = [_style(fell) for fell in self._fell]
-        return self._head, self._column, self._rows, self._values, styles
+    def column(self) -> tuple[dict[tuple[int, int], tuple[Any, str]], tuple[int, array, array, list[str]]]:
+        """The cells but the figures (``head``), and the figures as a column: its column, rows
+        (rising), values (NaN: none) and style names, for a writer that writes it at once."""
+        return self._head, (self._column, self._rows, self._values, [_style(fell) for fell in self._fell])
 
     def __getitem__(self, key: tuple[int, int]) -> tuple[Any, str]:
         if key in self._head:
@@ -141,17 +141,16 @@ class FigureCells(Mapping[tuple[int, int], tuple[Any, str]]):
         return _figure(self._values[at]), _style(self._fell[at])
 
 
-def history_writes(
-    gathered: HistoryFigures, as_of: dt.date, sheet: str | None, where: HistoryLayout | None,
-    history: History | None = None,
-) -> SheetWrites:
+def history_writes(gathered: HistoryFigures, as_of: dt.date, sheet: str | None) -> SheetWrites:
     """Cells to write into "Lịch sử" for the report date ``as_of``: each KPI's progress, gathered
     (see :class:`HistoryFigures`), and marked when below its figure at the previous report.
 
-    ``sheet`` is the workbook's own name of that tab (None: add it); ``where`` what was found in it
-    (None: it has no history table yet, so the title and header are written too); ``history`` the
-    figures read from it (those of dates that move when a date goes between two others).
+    ``sheet`` is the workbook's own name of that tab (None: add it). When nothing was found in it
+    (``gathered.where`` None: no history table yet), the title and header are written too; the
+    figures read from it (``gathered.history``) are those of dates that move when a date goes
+    between two others.
     """
+    where, history = gathered.where, gathered.history
     out = SheetWrites(sheet=sheet or layout.SHEET_HISTORY, create=sheet is None)
     if where is None:
         header_row = layout.HISTORY_HEADER_ROW
