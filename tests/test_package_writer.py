@@ -21,7 +21,7 @@ from sheetkpi.libreoffice import find_soffice
 from sheetkpi.workbook import _zip as zip_module
 from sheetkpi.workbook import xmlsafe
 from sheetkpi.workbook.package import InvalidPackageError, Package, PackageError
-from sheetkpi.writes import Rows, text_lines
+from sheetkpi.writes import Rows
 
 import ooxml_validator
 import support
@@ -552,35 +552,6 @@ def test_a_row_less_than_a_pixel_short_of_its_height_stays(tmp_path):
     pkg.save(tmp_path / "out.xlsx")
     ws = load_workbook(tmp_path / "out.xlsx")["S"]
     assert (ws.row_dimensions[1].height, ws.row_dimensions[2].height) == (173.25, 60.75)
-
-
-@pytest.mark.parametrize(("text", "lines"), [
-    ("aaa bbb ccc", 2),  # "aaa bbb" / "ccc"
-    ("aaa  bbb\tccc", 2),  # spaces between words count once
-    ("abcdefghij", 2),  # "abcdefg" / "hij": a word longer than a line is broken anywhere
-    ("ab abcdefghijklmn cd", 4),  # "ab" / "abcdefg" / "hijklmn" / "cd"
-    ("ab abcdefghijk cd", 3),  # "ab" / "abcdefg" / "hijk cd"
-    ("aaa\n\nbbb", 3),  # an empty paragraph is a line
-    ("", 1),
-    ("  aaa bbb ccc ", 2),  # spaces at either end take no room
-    ("aaa\xa0bbb\u3000ccc", 2),  # a non-breaking or ideographic space is a space between words
-    ("aaa bbb cc", 2), ("aaa bb", 1),  # (printable, single spaces: measured as typed)
-])
-def test_text_lines_wraps_at_word_boundaries(text, lines):
-    # Width 7 holds int(7 × 1.15) − 1 = 7 characters a line.
-    assert text_lines(text, 7) == lines
-
-
-def test_every_white_space_character_breaks_words_as_a_space_does():
-    """A text is measured as typed only when that is how it wraps: each character str.split() takes
-    for white space breaks words (two at most per line here: "aa" / "bb" / "cc"), and a text without
-    one is broken anywhere ("aa-bb" / "-cc")."""
-    from sheetkpi.writes import wrapped_lines
-
-    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
-    assert len(spaces) > 20 and " " in spaces and "\xa0" in spaces
-    assert {c: wrapped_lines.__wrapped__(f"aa{c}bb{c}cc", 4) for c in spaces} == dict.fromkeys(spaces, 3)
-    assert wrapped_lines.__wrapped__("aa-bb-cc", 4) == 2
 
 
 def _chart_parts(path: Path) -> list[str]:

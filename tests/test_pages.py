@@ -51,7 +51,9 @@ def test_the_summary_of_july_shows_every_unit_the_late_kpis_and_the_change(july)
     _, pages = july
     summary = summary_pages(pages)
     text = _text(summary)
-    assert len(summary) == 2
+    # Three pages: its rows are as tall as the screen shows their text (tests/test_text_fit.py), and
+    # print fits a little more on a line, so some rows print with a line to spare.
+    assert len(summary) == 3
     for name in UNITS:
         assert name in text
     for code in LATE_IN_JULY:

@@ -3,13 +3,17 @@ the same :class:`WritePlan`, so a workbook ends up identical whichever way it wa
 
 from __future__ import annotations
 
+import codecs
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any
+from itertools import accumulate, repeat
+from operator import add
+from typing import Any, NamedTuple
 
 from ..cells import Areas
+from ._widths import BOLD, PIXELS_PER_EM, REGULAR
 
 MAX_CELL_TEXT = 32_767  # the most characters a cell holds (Excel's limit)
 _ELLIPSIS = "…"
@@ -26,50 +30,138 @@ def fit_text(text: str | None) -> str | None:
 # Row heights for wrapped text, which neither Excel nor LibreOffice fits to merged cells by itself.
 LINE_POINTS = 1.3  # a line of text takes 1.3 × its font size (15 pt for 11 pt)
 MAX_ROW_POINTS = 409
-CHARS_PER_UNIT = 1.15  # characters of Vietnamese text in Times New Roman per unit of column width
-BOLD_CHARS_PER_UNIT = 1.0
+# A line's room in a cell, in pixels of a 96-dpi screen: 6.97 a unit of column width (the width of
+# Times New Roman's "0" at 11 pt, 7 pixels), less 4 for the cell's margins. Fitted, with the
+# characters' widths of ._widths, to the lines LibreOffice wraps 400 texts of the seed plans to in
+# six widths (tests/test_text_fit.py: all but a few of 2,418 cells alike, where counting characters
+# at 1.15 a unit missed one in four, "KCN Hoàng Mai II" on "Tổng hợp" among them).
+PIXELS_PER_UNIT = 6.97
+CELL_MARGIN_PIXELS = 4
+_SCREEN_PER_EM = 11 * 96 / 72  # 11 pt on a 96-dpi screen: the widths are at PIXELS_PER_EM, 15
+
+
+_EM = chr(PIXELS_PER_EM)
+_TABLE_END = max(first + len(run) for first, run in REGULAR.items())
+
+
+def _table(runs: dict[int, str]) -> str:
+    """str.translate's table: at each code point below the last the font widths go to, the
+    character's width in pixels as a character (an em for one the font lacks: a row a little tall
+    reads, a clipped one does not). A str, not a dict: a third faster to translate with."""
+    widths = [_EM] * _TABLE_END
+    for first, run in runs.items():
+        for i, c in enumerate(run):
+            if c != " ":
+                widths[first + i] = chr(ord(c) - 48)
+    return "".join(widths)
+
+
+_TABLES = (_table(REGULAR), _table(BOLD))
+_WIDEST = max(ord(c) for t in _TABLES for c in t)
+# What translate leaves as it is, past the table's end (CJK, emoji…), is an em wide too.
+codecs.register_error("sheetkpi-em", lambda e: (_EM * (e.end - e.start), e.end))
+
+
+def _widths(text: str, bold: bool) -> bytes:
+    """Each character's width in pixels (see :func:`text_width`)."""
+    return text.translate(_TABLES[bold]).encode("latin-1", "sheetkpi-em")
+
+
+class Line(NamedTuple):
+    """The room of a line of text in a cell, in pixels (see :func:`text_width`), and whether the
+    text is bold."""
+
+    room: float
+    bold: bool = False
+
+
+def text_width(text: str, bold: bool = False) -> int:
+    """How wide ``text`` prints on one line in Times New Roman at 11 pt, in pixels at 15 per em."""
+    return sum(_widths(text, bold))
+
+
+def line_of(width: float, bold: bool = False, size: float = 11) -> Line:
+    """The line of a cell ``width`` units of column width wide, for text of ``size`` points."""
+    pixels = max(1.0, PIXELS_PER_UNIT * width - CELL_MARGIN_PIXELS)
+    return Line(pixels * PIXELS_PER_EM / _SCREEN_PER_EM * 11 / size, bold)
 
 
 def text_lines(text: str, width: float, *, bold: bool = False) -> int:
-    """How many lines ``text`` takes wrapped at word boundaries in a cell ``width`` characters wide
-    (an estimate that errs towards one line more: a row a little tall reads, a clipped one does not)."""
-    return line_count(str(text), line_chars(width, bold))
+    """How many lines ``text`` takes wrapped at word boundaries in a cell ``width`` units of column
+    width wide (see :func:`wrapped_lines`)."""
+    return line_count(str(text), line_of(width, bold))
 
 
-def line_chars(width: float, bold: bool = False) -> int:
-    """How many characters a line holds in a cell ``width`` characters wide."""
-    return max(1, int(width * (BOLD_CHARS_PER_UNIT if bold else CHARS_PER_UNIT)) - 1)
-
-
-def line_count(text: str, per_line: int) -> int:
-    """How many lines ``text`` takes in lines of ``per_line`` characters (see :func:`wrapped_lines`)."""
-    if len(text) <= per_line and "\n" not in text:
-        return 1  # most cells: a short text on one line
-    return wrapped_lines(text, per_line)
+def line_count(text: str, line: Line) -> int:
+    """How many lines ``text`` takes in ``line`` (see :func:`wrapped_lines`)."""
+    if len(text) * _WIDEST <= line.room and "\n" not in text:
+        return 1  # a short text on one line, whatever its characters
+    return wrapped_lines(text, line.room, line.bold)
 
 
 @lru_cache(maxsize=1 << 12)
-def wrapped_lines(text: str, per_line: int) -> int:
-    """How many lines ``text`` takes wrapped in lines of ``per_line`` characters: its words one space
-    apart (as wrapped), each line ending at the last space that fits, or, in a word longer than a
-    line, at the line's end (the word is broken anywhere). Cached: departments repeat their texts
-    from row to row, and a run measures every row's texts."""
+def wrapped_lines(text: str, room: float, bold: bool = False) -> int:
+    """How many lines ``text`` takes wrapped in lines ``room`` pixels wide, as LibreOffice wraps it:
+    its words one space apart, each line ending before the first word that does not fit; a word
+    longer than a line is broken at the first character that does not fit. (LibreOffice also breaks
+    after the hyphen inside some words, "2026-" / "2030": counting none errs towards a line more.)
+    Cached: departments repeat their texts from row to row, and a run measures every row's texts."""
+    words_wide = _WORD_WIDTHS[bold]
+    space = _SPACES[bold]
     lines = 0
     for paragraph in text.split("\n") if "\n" in text else (text,):
-        # Printable text has no white space but the plain space: with no two together and none at
-        # either end, it is already as wrapped (most texts; a split and join cost a third of a run's
-        # "Tổng hợp" plan).
-        if paragraph.isprintable() and "  " not in paragraph and paragraph[:1] != " " and paragraph[-1:] != " ":
-            words = paragraph
-        else:
-            words = " ".join(paragraph.split())
         lines += 1
-        pos, end = 0, len(words)
-        while end - pos > per_line:
-            space = words.rfind(" ", pos, pos + per_line + 1)
-            pos = space + 1 if space > pos else pos + per_line
-            lines += 1
+        words = paragraph.split()  # (any white space between words is one space, none at the ends)
+        if not words:
+            continue  # an empty paragraph is a line
+        # ends[i]: the width of words[:i + 1], a space after each; the words from a line's first to
+        # words[i] take ends[i] - base - space, base being what comes before the line
+        ends = list(accumulate(map(add, map(words_wide.__getitem__, words), repeat(space))))
+        last = len(words) - 1
+        start, base = 0, 0
+        while True:
+            fits = bisect_right(ends, base + space + room) - 1  # the last word the line holds
+            if fits < start:  # a word wider than a line: its last piece starts the line
+                more, rest = _broken(words[start], room, bold)
+                lines += more
+                base = ends[start] - rest - space
+            elif fits >= last:
+                break
+            else:
+                lines += 1
+                start, base = fits + 1, ends[fits]
     return lines
+
+
+def _broken(word: str, room: float, bold: bool) -> tuple[int, int]:
+    """A word wider than a line, broken at the first character that does not fit, again and again:
+    the lines it takes after its first, and the width of its last piece."""
+    ends = list(accumulate(_widths(word, bold), initial=0))
+    pos, more = 0, 0
+    while ends[-1] - ends[pos] > room:
+        pos = max(bisect_right(ends, ends[pos] + room) - 1, pos + 1)
+        more += 1
+    return more, ends[-1] - ends[pos]
+
+
+class _WordWidths(dict):
+    """Each word's width in pixels, measured once: departments write with a few thousand words
+    (Vietnamese words are syllables), and wrapping a text word by word from here costs a third of
+    measuring it character by character. Emptied when full, which a run's codes and figures fill."""
+
+    def __init__(self, bold: bool) -> None:
+        super().__init__()
+        self._bold = bold
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= 1 << 15:
+            self.clear()
+        width = self[word] = sum(_widths(word, self._bold))
+        return width
+
+
+_WORD_WIDTHS = (_WordWidths(False), _WordWidths(True))
+_SPACES = (ord(_TABLES[False][32]), ord(_TABLES[True][32]))
 
 
 DEFAULT_WIDTH = 8.43  # Excel's width of a column nobody sized
@@ -77,14 +169,14 @@ DEFAULT_WIDTH = 8.43  # Excel's width of a column nobody sized
 
 def fitted_heights(fit_rows: dict[int, dict[int, str]], widths: dict[int, float]) -> dict[int, float]:
     """The heights the rows of :attr:`SheetWrites.fit_rows` need in columns this wide."""
-    per_line: dict[int, int] = {}  # column -> characters a line holds, found once per sheet
+    per_line: dict[int, Line] = {}  # column -> its line, found once per sheet
     heights = {}
     for row, texts in fit_rows.items():
         lines = 1
         for col, text in texts.items():
             n = per_line.get(col)
             if n is None:
-                n = per_line[col] = line_chars(widths.get(col, DEFAULT_WIDTH))
+                n = per_line[col] = line_of(widths.get(col, DEFAULT_WIDTH))
             lines = max(lines, line_count(text if type(text) is str else str(text), n))
         if lines > 1:  # (one line of 11 pt needs no height)
             heights[row] = height_of_lines(lines)
@@ -102,7 +194,7 @@ def row_height(texts, *, bold: bool = False) -> float | None:
     need = 0.0
     for text, width, size in texts:
         if text:
-            need = max(need, line_count(str(text), line_chars(width, bold)) * size * LINE_POINTS)
+            need = max(need, line_count(str(text), line_of(width, bold, size)) * size * LINE_POINTS)
     return _height(need)
 
 

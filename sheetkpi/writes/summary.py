@@ -24,7 +24,7 @@ from ..model import LATE, STATUSES, Evaluation
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
 from ..people import people
-from . import Block, Chart, Rows, SheetWrites, fit_text, height_of_lines, line_chars, line_count, row_height
+from . import Block, Chart, Line, Rows, SheetWrites, fit_text, height_of_lines, line_count, line_of, row_height
 
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
 # The style of a figure of each kind (layout.SUMMARY_COLUMNS), in a unit's row and in the agency's.
@@ -89,23 +89,23 @@ class _Page:
 
     def _shape_row(self, row: int, values: list, spans, styles: list[str], bold: bool) -> None:
         """The merges, style and height of ``row``, a row of a list."""
-        _, merged, per_line = self._list_shape(spans, bold)
+        _, merged, lines_of = self._list_shape(spans, bold)
         for first, last in merged:
             self.merges.append((row, first, row, last))
         self.styles.append(self._span_styles(spans, tuple(styles)))
         # (row_height's work without its tuples: a list has tens of thousands of rows)
-        lines = max((line_count(v, n) for v, n in zip(values, per_line) if type(v) is str), default=1)
+        lines = max((line_count(v, line) for v, line in zip(values, lines_of) if type(v) is str), default=1)
         if lines > 1:
             self.heights[row] = height_of_lines(lines)
 
     @staticmethod
     @functools.cache
-    def _list_shape(spans: tuple, bold: bool) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...], tuple[int, ...]]:
+    def _list_shape(spans: tuple, bold: bool) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...], tuple[Line, ...]]:
         """What the rows of a list share: each value's first column, the spans merged, and the
-        characters a line holds in each span (a list has tens of thousands of rows)."""
+        line of each span (a list has tens of thousands of rows)."""
         return (tuple(first for _, first, _ in spans),
                 tuple((first, last) for _, first, last in spans if last > first),
-                tuple(line_chars(_Page._width(first, last), bold) for _, first, last in spans))
+                tuple(line_of(_Page._width(first, last), bold) for _, first, last in spans))
 
     def _span_styles(self, spans: tuple, styles: tuple) -> list[str | None]:
         """The style of each cell of a list's row; the rows of a list share one list (and the
