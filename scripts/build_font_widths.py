@@ -1,7 +1,9 @@
 """Write sheetkpi/writes/_widths.py: how wide each character a department types prints in Times New
 Roman, the font of the workbook (the template's and Nghị định 30's), regular and bold.
 
-    python scripts/build_font_widths.py [--fonts /usr/share/fonts/truetype/liberation2]
+    python scripts/build_font_widths.py [--fonts /usr/share/fonts/truetype/liberation2] [--output FILE]
+
+(needs fontTools, which matplotlib brings, and Debian's fonts-liberation2)
 
 The widths are read from Liberation Serif (Debian's fonts-liberation2), whose advance widths are
 Times New Roman's (it was drawn metric-compatible), at 15 pixels per em: how LibreOffice lays out
@@ -18,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "sheetkpi" / "writes" / "_widths.py"
+FONTS = Path("/usr/share/fonts/truetype/liberation2")
 PPEM = 15
 # What Vietnamese text is typed with: ASCII, Latin-1 and Latin Extended-A/B (ơ, ư, đ), the combining
 # accents (text typed decomposed), Latin Extended Additional (ạ … ỹ), and the punctuation of Word
@@ -66,12 +69,13 @@ def module(regular: dict[int, int], bold: dict[int, int]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fonts", default="/usr/share/fonts/truetype/liberation2", help="Liberation Serif's folder")
+    parser.add_argument("--fonts", default=str(FONTS), help="Liberation Serif's folder")
+    parser.add_argument("--output", default=str(TARGET), help="the module to write")
     args = parser.parse_args(argv)
-    folder = Path(args.fonts)
-    TARGET.write_text(module(widths(folder / "LiberationSerif-Regular.ttf"),
+    folder, output = Path(args.fonts), Path(args.output)
+    output.write_text(module(widths(folder / "LiberationSerif-Regular.ttf"),
                              widths(folder / "LiberationSerif-Bold.ttf")), encoding="utf-8")
-    print(f"wrote {TARGET.relative_to(ROOT)}")
+    print(f"wrote {output}")
     return 0
 
 

@@ -13,6 +13,8 @@ Optimal Height, through UNO), and its height read back.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,6 +114,18 @@ def test_a_title_of_capitals_that_fills_its_span_takes_two_lines(wrapped):
     assert text_lines(title, span) == 2
     # As LibreOffice wraps it (the title is the example's BQLDA-05).
     assert (title, span, 2) in wrapped[False]
+
+
+def test_the_committed_widths_equal_a_rebuild_from_the_font(tmp_path):
+    fonts = Path("/usr/share/fonts/truetype/liberation2")
+    if not (fonts / "LiberationSerif-Regular.ttf").exists():
+        pytest.skip("fonts-liberation2 is not installed (CI installs it)")
+    pytest.importorskip("fontTools")
+    rebuilt = tmp_path / "_widths.py"
+    subprocess.run([sys.executable, str(HERE.parent / "scripts" / "build_font_widths.py"), "--fonts", str(fonts),
+                    "--output", str(rebuilt)], check=True, capture_output=True)
+    assert rebuilt.read_text(encoding="utf-8") == (HERE.parent / "sheetkpi" / "writes" / "_widths.py").read_text(
+        encoding="utf-8")
 
 
 def test_widths_are_times_new_romans():
