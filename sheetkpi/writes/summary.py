@@ -24,7 +24,19 @@ from ..model import LATE, STATUSES, Evaluation
 from ..parsing.deadlines import format_due
 from ..parsing.numbers import format_vn
 from ..people import people
-from . import Block, Chart, Line, Rows, SheetWrites, fit_text, height_of_lines, line_count, line_of, row_height
+from . import (
+    STYLE_SPECS,
+    Block,
+    Chart,
+    Line,
+    Rows,
+    SheetWrites,
+    fit_text,
+    height_of_lines,
+    line_count,
+    line_of,
+    row_height,
+)
 
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
 # The style of a figure of each kind (layout.SUMMARY_COLUMNS), in a unit's row and in the agency's.
@@ -59,7 +71,7 @@ class _Page:
         self.styles.append(style)
         if text is not None:
             self.merges.append((row, 1, row, WIDTH))
-            self._fit(row, [(text, self._width(1, WIDTH), size)])
+            self._fit(row, [(text, self._width(1, WIDTH), size)], bold=STYLE_SPECS.get(style, {}).get("bold", False))
 
     def blank(self) -> None:
         self.rows.add([None] * WIDTH)
