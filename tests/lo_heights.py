@@ -17,16 +17,13 @@ def main(paths: list[str]) -> None:
     heights = {}
     with Office() as office:
         for path in paths:
-            doc = office.open(path)
-            try:
+            with office.document(path) as doc:
                 sheet = doc.Sheets.getByIndex(0)
                 cursor = sheet.createCursor()
                 cursor.gotoEndOfUsedArea(False)
                 end = cursor.RangeAddress
                 sheet.getCellRangeByPosition(0, 0, end.EndColumn, end.EndRow).Rows.OptimalHeight = True
                 heights[path] = [sheet.Rows.getByIndex(r).Height for r in range(end.EndRow + 1)]
-            finally:
-                doc.close(True)
     print(json.dumps(heights))
 
 

@@ -159,6 +159,7 @@ def apply_sheet(pkg: Package, sheet: SheetWrites, style, *, empty: bool = False)
     del heights  # (the package has them: not held twice while the sheet renders)
     if empty:
         sheet.cells, sheet.styled_cells, sheet.blocks, sheet.merges, sheet.fit_rows = {}, {}, [], Areas(), {}
+        sheet.fit_bold = set()
         sheet.row_heights = {}
     pkg.commit(sheet.sheet)
     return count
@@ -170,7 +171,7 @@ def _heights(pkg: Package, sheet: SheetWrites) -> dict[int, float]:
     included: call after the writes are in the package)."""
     heights = dict(sheet.row_heights)
     if sheet.fit_rows:
-        for row, height in fitted_heights(sheet.fit_rows, pkg.column_widths(sheet.sheet)).items():
+        for row, height in fitted_heights(sheet.fit_rows, pkg.column_widths(sheet.sheet), sheet.fit_bold).items():
             heights[row] = max(height, heights.get(row, 0.0))
     return heights
 

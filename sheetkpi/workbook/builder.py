@@ -249,10 +249,10 @@ def _put(ws: Worksheet, row: int, col: int, value, *, bold=False, italic=False, 
     return cell
 
 
-def _fit_height(ws: Worksheet, row: int, values: dict[int, object], size: int = 11) -> None:
+def _fit_height(ws: Worksheet, row: int, values: dict[int, object], size: int = 11, *, bold: bool = False) -> None:
     """Set the row height to show wrapped text in full, as every run computes it (writes.row_height)."""
     height = row_height([(v, ws.column_dimensions[get_column_letter(c)].width or 9, size)
-                         for c, v in values.items() if isinstance(v, str) and v])
+                         for c, v in values.items() if isinstance(v, str) and v], bold=bold)
     if height:
         ws.row_dimensions[row].height = height
 
@@ -319,7 +319,7 @@ def _guide(ws: Worksheet) -> None:
                  align=Alignment(horizontal="center", vertical="center"))
         else:
             _put(ws, row, 1, text, bold=kind == "head", border=False, align=WRAP_TOP)
-            _fit_height(ws, row, {1: text})
+            _fit_height(ws, row, {1: text}, bold=kind == "head")
     _print_setup(ws, "1:1", landscape=False)
 
 

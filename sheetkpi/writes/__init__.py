@@ -4,8 +4,10 @@ the same :class:`WritePlan`, so a workbook ends up identical whichever way it wa
 from __future__ import annotations
 
 import codecs
+import math
+import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import accumulate, repeat
@@ -30,14 +32,20 @@ def fit_text(text: str | None) -> str | None:
 # Row heights for wrapped text, which neither Excel nor LibreOffice fits to merged cells by itself.
 LINE_POINTS = 1.3  # a line of text takes 1.3 × its font size (15 pt for 11 pt)
 MAX_ROW_POINTS = 409
-# A line's room in a cell, in pixels of a 96-dpi screen: 6.97 a unit of column width (the width of
-# Times New Roman's "0" at 11 pt, 7 pixels), less 4 for the cell's margins. Fitted, with the
-# characters' widths of ._widths, to the lines LibreOffice wraps 400 texts of the seed plans to in
-# six widths (tests/test_text_fit.py: all but a few of 2,418 cells alike, where counting characters
-# at 1.15 a unit missed one in four, "KCN Hoàng Mai II" on "Tổng hợp" among them).
+# A line's room in a cell: 6.97 pixels of a 96-dpi screen a unit of column width (near the 7 of
+# Excel's rule, the "0" of the workbook's font), less 4 for the cell's margins, in the pixels of
+# the widths (15 a em where the screen has 14.67 at 11 pt). Fitted, with the widths of ._widths,
+# to LibreOffice's optimal heights of 403 lines of ../shared/seeds in six widths (2,418 cells: all
+# but 8 alike, regular and bold), where counting characters at 1.15 a unit left one in four a line
+# short ("KCN Hoàng Mai II" on "Tổng hợp" among them); tests/test_text_fit.py checks it against
+# LibreOffice on other texts.
 PIXELS_PER_UNIT = 6.97
 CELL_MARGIN_PIXELS = 4
 _SCREEN_PER_EM = 11 * 96 / 72  # 11 pt on a 96-dpi screen: the widths are at PIXELS_PER_EM, 15
+# Spaces LibreOffice does not break a line at, though str.split() takes them for white space: the
+# no-break space Word types with Ctrl+Shift+Space, the figure space, the narrow no-break space.
+_NO_BREAK = ("\xa0", "\u2007", "\u202f")
+_BREAKS = re.compile(f"[^\\S{''.join(_NO_BREAK)}]+")  # white space but those
 
 
 _EM = chr(PIXELS_PER_EM)
@@ -57,7 +65,7 @@ def _table(runs: dict[int, str]) -> str:
 
 
 _TABLES = (_table(REGULAR), _table(BOLD))
-_WIDEST = max(ord(c) for t in _TABLES for c in t)
+_WIDEST = max(PIXELS_PER_EM, *(ord(c) for t in _TABLES for c in t))
 # What translate leaves as it is, past the table's end (CJK, emoji…), is an em wide too.
 codecs.register_error("sheetkpi-em", lambda e: (_EM * (e.end - e.start), e.end))
 
@@ -83,7 +91,8 @@ def text_width(text: str, bold: bool = False) -> int:
 def line_of(width: float, bold: bool = False, size: float = 11) -> Line:
     """The line of a cell ``width`` units of column width wide, for text of ``size`` points."""
     pixels = max(1.0, PIXELS_PER_UNIT * width - CELL_MARGIN_PIXELS)
-    return Line(pixels * PIXELS_PER_EM / _SCREEN_PER_EM * 11 / size, bold)
+    # (Whole pixels: every width is one, and a room a hair under one would count a line more.)
+    return Line(float(math.floor(pixels * PIXELS_PER_EM / _SCREEN_PER_EM * 11 / size)), bold)
 
 
 def text_lines(text: str, width: float, *, bold: bool = False) -> int:
@@ -103,15 +112,18 @@ def line_count(text: str, line: Line) -> int:
 def wrapped_lines(text: str, room: float, bold: bool = False) -> int:
     """How many lines ``text`` takes wrapped in lines ``room`` pixels wide, as LibreOffice wraps it:
     its words one space apart, each line ending before the first word that does not fit; a word
-    longer than a line is broken at the first character that does not fit. (LibreOffice also breaks
-    after the hyphen inside some words, "2026-" / "2030": counting none errs towards a line more.)
+    longer than a line is broken as :func:`_broken` says. (LibreOffice also breaks after the hyphen
+    inside some words that would fit on the next line, "2026-" / "2030": not counting those errs
+    towards a line more.)
     Cached: departments repeat their texts from row to row, and a run measures every row's texts."""
     words_wide = _WORD_WIDTHS[bold]
     space = _SPACES[bold]
     lines = 0
     for paragraph in text.split("\n") if "\n" in text else (text,):
         lines += 1
-        words = paragraph.split()  # (any white space between words is one space, none at the ends)
+        # Any white space between words is one space, none at the ends; a no-break space joins.
+        joined = "\xa0" in paragraph or "\u2007" in paragraph or "\u202f" in paragraph  # (_NO_BREAK)
+        words = _BREAKS.split(paragraph.strip()) if joined else paragraph.split()
         if not words:
             continue  # an empty paragraph is a line
         # ends[i]: the width of words[:i + 1], a space after each; the words from a line's first to
@@ -134,12 +146,18 @@ def wrapped_lines(text: str, room: float, bold: bool = False) -> int:
 
 
 def _broken(word: str, room: float, bold: bool) -> tuple[int, int]:
-    """A word wider than a line, broken at the first character that does not fit, again and again:
-    the lines it takes after its first, and the width of its last piece."""
+    """A word wider than a line, broken as LibreOffice breaks it, again and again: after the last
+    hyphen or slash that fits ("125/KH-" / "UBND-"), else at the first character that does not fit
+    (a character wider than the line alone on one): the lines it takes after its first, and the
+    width of its last piece."""
     ends = list(accumulate(_widths(word, bold), initial=0))
     pos, more = 0, 0
     while ends[-1] - ends[pos] > room:
-        pos = max(bisect_right(ends, ends[pos] + room) - 1, pos + 1)
+        fit = bisect_right(ends, ends[pos] + room) - 1  # word[pos:fit] fits, one more does not
+        cut = max(word.rfind("-", pos, fit), word.rfind("/", pos, fit))
+        pos = cut + 1 if cut >= pos else max(fit, pos + 1)
+        if pos == len(word):
+            break
         more += 1
     return more, ends[-1] - ends[pos]
 
@@ -154,29 +172,34 @@ class _WordWidths(dict):
         self._bold = bold
 
     def __missing__(self, word: str) -> int:
-        if len(self) >= 1 << 15:
-            self.clear()
-        width = self[word] = sum(_widths(word, self._bold))
+        width = text_width(word, self._bold)
+        if len(word) <= 64:  # (a cell of one long word is not kept)
+            if len(self) >= 1 << 15:
+                self.clear()
+            self[word] = width
         return width
 
 
 _WORD_WIDTHS = (_WordWidths(False), _WordWidths(True))
-_SPACES = (ord(_TABLES[False][32]), ord(_TABLES[True][32]))
+_SPACES = (text_width(" "), text_width(" ", True))
 
 
 DEFAULT_WIDTH = 8.43  # Excel's width of a column nobody sized
 
 
-def fitted_heights(fit_rows: dict[int, dict[int, str]], widths: dict[int, float]) -> dict[int, float]:
-    """The heights the rows of :attr:`SheetWrites.fit_rows` need in columns this wide."""
-    per_line: dict[int, Line] = {}  # column -> its line, found once per sheet
+def fitted_heights(fit_rows: dict[int, dict[int, str]], widths: dict[int, float],
+                   bold_rows: Container[int] = ()) -> dict[int, float]:
+    """The heights the rows of :attr:`SheetWrites.fit_rows` need in columns this wide (the rows of
+    ``bold_rows`` in bold)."""
+    per_line: dict[tuple[int, bool], Line] = {}  # (column, bold) -> its line, found once per sheet
     heights = {}
     for row, texts in fit_rows.items():
         lines = 1
+        bold = row in bold_rows
         for col, text in texts.items():
-            n = per_line.get(col)
+            n = per_line.get((col, bold))
             if n is None:
-                n = per_line[col] = line_of(widths.get(col, DEFAULT_WIDTH))
+                n = per_line[(col, bold)] = line_of(widths.get(col, DEFAULT_WIDTH), bold)
             lines = max(lines, line_count(text if type(text) is str else str(text), n))
         if lines > 1:  # (one line of 11 pt needs no height)
             heights[row] = height_of_lines(lines)
@@ -189,8 +212,8 @@ def height_of_lines(lines: int) -> float | None:
 
 
 def row_height(texts, *, bold: bool = False) -> float | None:
-    """The height (points) a row needs to show each of ``texts`` — (text, width in characters, font
-    size) — whole; None when one line is enough."""
+    """The height (points) a row needs to show each of ``texts`` — (text, width in units of column
+    width, font size) — whole; None when one line is enough."""
     need = 0.0
     for text, width, size in texts:
         if text:
@@ -344,6 +367,7 @@ class SheetWrites:
     # On any sheet: rows whose texts (column -> text) must show whole; each book sizes them with the
     # sheet's own column widths (a file) or lets the spreadsheet program fit them (Excel, Calc).
     fit_rows: dict[int, dict[int, str]] = field(default_factory=dict)
+    fit_bold: set[int] = field(default_factory=set)  # the rows of fit_rows in bold (a total row)
     # The sheet may need no writing ("Lịch sử": no row or column to add; a unit tab: every value of
     # ``cells`` read there already, see layout.engine_digest, which knows a date by its format). A
     # writer that finds each cell already written as it would write it (``styled_cells``: in its

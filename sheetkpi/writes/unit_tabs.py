@@ -70,6 +70,7 @@ def unit_writes(unit: UnitResult, where: UnitLayout) -> SheetWrites:
             else:
                 out.cells[(total_row, columns[name])] = value
         out.fit_rows[total_row] = {columns[n]: v for n, v in values.items() if isinstance(v, str)}
+        out.fit_bold.add(total_row)  # (in the "total" style)
         written += (values[name] for name in layout.ENGINE_TOTAL_FIELDS)
     # Clicked again before anyone typed anything, a tab's cells already hold all this: the file
     # writer can leave it as it is (see SheetWrites.unchanged).
