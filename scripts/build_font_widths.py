@@ -8,9 +8,10 @@ Roman, the font of the workbook (the template's and Nghị định 30's), regula
 The widths are read from Liberation Serif (Debian's fonts-liberation2), whose advance widths are
 Times New Roman's (it was drawn metric-compatible), at 15 pixels per em: how LibreOffice lays out
 11-point text on a 96-dpi screen (11 × 96 / 72 = 14.67, rounded), each glyph's advance rounded to
-a whole pixel. Measured against LibreOffice's own row heights for 400 texts of the seed plans in
-six column widths (tests/test_text_fit.py), this gives the lines LibreOffice wraps to in all but a
-few of 2,418 cells, where counting characters missed one in four.
+a whole pixel (that rounding is what matched LibreOffice's own row heights best, against the exact
+widths and other sizes, for 403 lines of the seed plans in six column widths, 2,418 cells: see
+sheetkpi.writes for the line's room fitted with them; tests/test_text_fit.py checks both against
+LibreOffice on other texts).
 """
 
 from __future__ import annotations

@@ -35,9 +35,9 @@ MAX_ROW_POINTS = 409
 # A line's room in a cell: 6.97 pixels of a 96-dpi screen a unit of column width (near the 7 of
 # Excel's rule, the "0" of the workbook's font), less 4 for the cell's margins, in the pixels of
 # the widths (15 a em where the screen has 14.67 at 11 pt). Fitted, with the widths of ._widths,
-# to LibreOffice's optimal heights of 403 lines of ../shared/seeds in six widths (2,418 cells: all
-# but 8 alike, regular and bold), where counting characters at 1.15 a unit left one in four a line
-# short ("KCN Hoàng Mai II" on "Tổng hợp" among them); tests/test_text_fit.py checks it against
+# to LibreOffice's optimal heights of 403 lines of ../shared/seeds in six widths (2,418 cells, none
+# a line short, 11 regular and 27 bold a line tall), where counting characters at 1.15 a unit left
+# one in four a line short ("KCN Hoàng Mai II" on "Tổng hợp" among them); tests/test_text_fit.py checks it against
 # LibreOffice on other texts.
 PIXELS_PER_UNIT = 6.97
 CELL_MARGIN_PIXELS = 4
