@@ -309,6 +309,26 @@ def test_unit_tabs_rendered_by_the_second_process_give_the_same_workbook(tmp_pat
     assert renders == [[(unit, True) for unit in ("KHĐT", "XDMT", "DNLĐ", "VP", "BQLDA")]] * 2
 
 
+def test_tabs_rendered_there_wait_with_the_packages_parts_and_give_the_same_workbook(tmp_path, monkeypatch):
+    """The tabs the second process sends back wait where the package keeps its own packed parts
+    until they are adopted (Package.keep_rendered), not in this process's memory: here, with no
+    room in memory, every one in the spool's temporary file. The same bytes as rendered here."""
+    from sheetkpi.workbook import _zip
+
+    kept = []
+    keep = Package.keep_rendered
+    monkeypatch.setattr(Package, "keep_rendered", lambda self, packed: kept.append(keep(self, packed)) or kept[-1])
+    parts = {}
+    for processes, memory in (("1", _zip.SPOOL_MEMORY), ("2", 0)):
+        monkeypatch.setenv(parallel.ENV, processes)
+        monkeypatch.setattr(_zip, "SPOOL_MEMORY", memory)
+        path = B.copy_example(tmp_path / processes)
+        _recalc(path, "2026-06-25")
+        parts[processes] = _recalc(path, "2026-07-25")
+    assert [name for name in parts["1"] if parts["1"][name] != parts["2"].get(name)] == []
+    assert len(kept) == 10 and all(isinstance(k, _zip.Kept) for k in kept)  # five tabs, two runs
+
+
 def test_history_is_written_here_while_the_second_process_renders_the_first_tabs(tmp_path, monkeypatch):
     """"Lịch sử", planned before the units, is held back until parallel.LEAD of the unit tabs are
     sent, then written here (the second process is not idle meanwhile), and "Tổng hợp" after the

@@ -157,9 +157,9 @@ class Parts:
         """Give ``part`` new content."""
         self._bytes[part] = data
 
-    def pack(self, part: str, stream: PackStream | Packed) -> None:
+    def pack(self, part: str, stream: PackStream | Packed | Kept) -> None:
         """Give ``part`` the content ``stream`` packs (it may still be packing: given :attr:`spool`,
-        it keeps it there), or packed already (kept there now)."""
+        it keeps it there), or packed already (kept there now, if not kept there already)."""
         self._packed[part] = self.spool.keep((stream.payload,), stream.crc, stream.size, stream.method) \
             if isinstance(stream, Packed) else stream
 

@@ -40,7 +40,7 @@ from ._pipes import answers, receive, send, write_frame
 if TYPE_CHECKING:
     from ..structure import Grid
     from ..writes import SheetWrites
-    from ._zip import Packed
+    from ._zip import Kept, Packed
     from .package import Package
     from .reader import Grids
 
@@ -303,6 +303,7 @@ class SheetRenderer:
         # pickled take a fifth of their objects' memory while the second process catches up.
         self._sent: dict[str, bytes] = {}
         self._back: dict[str, Any] = {}
+        self._keep: Callable[[Packed], Packed | Kept] | None = None  # where a tab back waits (Package.keep_rendered)
         self._styles_count = -1
         self._ended = False  # told that no more tabs come
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
@@ -360,6 +361,7 @@ class SheetRenderer:
         return True
 
     def submit(self, sheet: SheetWrites, styles: dict[str, int], pkg: Package) -> None:
+        self._keep = pkg.keep_rendered
         count = pkg.style_count()
         xml = pkg.styles_xml() if count != self._styles_count else None
         self._styles_count = count
@@ -469,6 +471,8 @@ class SheetRenderer:
             while True:
                 name, rendered = receive(child.stdout)
                 if rendered is not None:  # its writes are not needed any more
+                    if rendered and self._keep is not None:  # (with the package's own parts, not held here)
+                        rendered = (self._keep(rendered[0]), rendered[1])
                     self._back[name] = rendered
                     self._sent.pop(name, None)
         except (EOFError, OSError, ValueError, pickle.UnpicklingError):
