@@ -1279,6 +1279,30 @@ def test_packed_parts_wait_for_the_save_in_a_temporary_file(tmp_path, monkeypatc
     assert (ws["A3000"].value, ws["B3000"].value) == ("Hàng 3000", 3000)
 
 
+def test_a_sheet_rendered_elsewhere_waits_in_the_spool_counted_once(tmp_path, monkeypatch):
+    """A sheet another process rendered (Package.rendered there) waits in this package's spool
+    (keep_rendered) and is adopted as kept: in memory it is counted once against SPOOL_MEMORY (not
+    again when adopted), past it in the temporary file; the workbook is the same bytes as when the
+    sheet is rendered here."""
+    folder = tmp_path / "tam"
+    folder.mkdir()
+    here, src = _spooled(tmp_path, monkeypatch, zip_module.SPOOL_MEMORY, folder)
+    expected = saved(here, tmp_path, "here.xlsx").read_bytes()
+    there = Package.open(src)
+    _many_rows(there, "A", 3000)
+    packed, removed = there.rendered("A")
+    for memory, kind in ((zip_module.SPOOL_MEMORY, zip_module.Packed), (0, zip_module.Kept)):
+        monkeypatch.setattr(zip_module, "SPOOL_MEMORY", memory)
+        pkg = Package.open(src)
+        _many_rows(pkg, "B", 20)
+        held = pkg._parts.spool._held
+        kept = pkg.keep_rendered(packed)
+        pkg.adopt_rendered("A", kept, removed, True)
+        assert type(pkg._parts.packed("xl/worksheets/sheet1.xml")) is kind
+        assert pkg._parts.spool._held - held == (len(packed.payload) if kind is zip_module.Packed else 0)
+        assert saved(pkg, tmp_path, f"adopted{memory}.xlsx").read_bytes() == expected
+
+
 def test_a_temporary_folder_that_cannot_be_written_keeps_parts_in_memory(tmp_path, monkeypatch):
     """TMPDIR naming a folder that is gone: the spool keeps the parts in memory, the run is saved,
     the same bytes."""

@@ -157,11 +157,12 @@ class Parts:
         """Give ``part`` new content."""
         self._bytes[part] = data
 
-    def pack(self, part: str, stream: PackStream | Packed | Kept) -> None:
+    def pack(self, part: str, stream: PackStream | Packed | Kept, *, kept: bool = False) -> None:
         """Give ``part`` the content ``stream`` packs (it may still be packing: given :attr:`spool`,
-        it keeps it there), or packed already (kept there now, if not kept there already)."""
+        it keeps it there), or packed already: kept there now, unless ``kept`` (by :attr:`spool`
+        already, as a :class:`Kept` always is)."""
         self._packed[part] = self.spool.keep((stream.payload,), stream.crc, stream.size, stream.method) \
-            if isinstance(stream, Packed) else stream
+            if isinstance(stream, Packed) and not kept else stream
 
     def is_packed(self, part: str) -> bool:
         """Whether ``part`` has new content packed (see :meth:`pack`)."""

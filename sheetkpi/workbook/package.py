@@ -826,13 +826,14 @@ class Package:
         at 300,000 KPIs, the tabs that come back before "Tổng hợp" is written took 34 MiB."""
         return self._parts.spool.keep((packed.payload,), packed.crc, packed.size, packed.method)
 
-    def adopt_rendered(self, sheet_name: str, packed: Packed | Kept, removed: set) -> None:
+    def adopt_rendered(self, sheet_name: str, packed: Packed | Kept, removed: set, kept: bool = False) -> None:
         """A sheet rendered by another process from this workbook's file and styles: its part is
-        ``packed`` (or kept: :meth:`keep_rendered`); ``removed``: the formulas the render removed."""
+        ``packed`` (``kept``: by :meth:`keep_rendered`, as it returned it); ``removed``: the
+        formulas the render removed."""
         sheet = self._worksheet(sheet_name)
         if sheet.part in self._pending or sheet.part in self._layouts:
             raise PackageError("adopt-pending", f"Trang tính '{sheet_name}' đã có thay đổi khác.")
-        self._parts.pack(sheet.part, packed)
+        self._parts.pack(sheet.part, packed, kept=kept)
         if removed:
             self._removed_formulas.setdefault(sheet.sheet_id, set()).update(removed)
         self._recalculate_on_load()

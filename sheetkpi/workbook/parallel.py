@@ -466,14 +466,22 @@ class SheetRenderer:
         except (OSError, ValueError):
             self._gone = True  # it ended: no more tabs go to it; what it did not send back is rendered here
 
+    def _kept(self, rendered: tuple) -> tuple:
+        """A tab sent back, kept with the package's own packed parts (in its spool: this process
+        holds no more than the spool's memory of them) and marked so; as it came if that fails."""
+        if rendered and self._keep is not None:
+            try:
+                return self._keep(rendered[0]), rendered[1], True
+            except Exception:
+                pass  # (this thread must go on reading, or the second process blocks on a full pipe)
+        return rendered
+
     def _take_back(self, child: subprocess.Popen) -> None:
         try:
             while True:
                 name, rendered = receive(child.stdout)
                 if rendered is not None:  # its writes are not needed any more
-                    if rendered and self._keep is not None:  # (with the package's own parts, not held here)
-                        rendered = (self._keep(rendered[0]), rendered[1])
-                    self._back[name] = rendered
+                    self._back[name] = self._kept(rendered)
                     self._sent.pop(name, None)
         except (EOFError, OSError, ValueError, pickle.UnpicklingError):
             pass
