@@ -157,12 +157,15 @@ class Parts:
         """Give ``part`` new content."""
         self._bytes[part] = data
 
+    def keep(self, packed: Packed) -> Packed | Kept:
+        """``packed`` kept in :attr:`spool` until the save."""
+        return self.spool.keep((packed.payload,), packed.crc, packed.size, packed.method)
+
     def pack(self, part: str, stream: PackStream | Packed | Kept, *, kept: bool = False) -> None:
         """Give ``part`` the content ``stream`` packs (it may still be packing: given :attr:`spool`,
-        it keeps it there), or packed already: kept there now, unless ``kept`` (by :attr:`spool`
+        it keeps it there), or packed already: kept there now, unless ``kept`` (by :meth:`keep`
         already, as a :class:`Kept` always is)."""
-        self._packed[part] = self.spool.keep((stream.payload,), stream.crc, stream.size, stream.method) \
-            if isinstance(stream, Packed) and not kept else stream
+        self._packed[part] = self.keep(stream) if isinstance(stream, Packed) and not kept else stream
 
     def is_packed(self, part: str) -> bool:
         """Whether ``part`` has new content packed (see :meth:`pack`)."""

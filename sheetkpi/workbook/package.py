@@ -824,7 +824,7 @@ class Package:
         """A part another process rendered (see :meth:`adopt_rendered`), kept until it is adopted
         where this package keeps its own packed parts until the save (see :class:`._zip.Spool`):
         at 300,000 KPIs, the tabs that come back before "Tổng hợp" is written took 34 MiB."""
-        return self._parts.spool.keep((packed.payload,), packed.crc, packed.size, packed.method)
+        return self._parts.keep(packed)
 
     def adopt_rendered(self, sheet_name: str, packed: Packed | Kept, removed: set, kept: bool = False) -> None:
         """A sheet rendered by another process from this workbook's file and styles: its part is

@@ -37,8 +37,8 @@ MAX_ROW_POINTS = 409
 # the widths (15 a em where the screen has 14.67 at 11 pt). Fitted, with the widths of ._widths,
 # to LibreOffice's optimal heights of 403 lines of ../shared/seeds in six widths (2,418 cells, none
 # a line short, 11 regular and 27 bold a line tall), where counting characters at 1.15 a unit left
-# one in four a line short ("KCN Hoàng Mai II" on "Tổng hợp" among them); tests/test_text_fit.py checks it against
-# LibreOffice on other texts.
+# one in four a line short ("KCN Hoàng Mai II" on "Tổng hợp" among them). tests/test_text_fit.py
+# checks it against LibreOffice on other texts.
 PIXELS_PER_UNIT = 6.97
 CELL_MARGIN_PIXELS = 4
 _SCREEN_PER_EM = 11 * 96 / 72  # 11 pt on a 96-dpi screen: the widths are at PIXELS_PER_EM, 15
@@ -46,6 +46,7 @@ _SCREEN_PER_EM = 11 * 96 / 72  # 11 pt on a 96-dpi screen: the widths are at PIX
 # no-break space Word types with Ctrl+Shift+Space, the figure space, the narrow no-break space.
 _NO_BREAK = ("\xa0", "\u2007", "\u202f")
 _BREAKS = re.compile(f"[^\\S{''.join(_NO_BREAK)}]+")  # white space but those
+_JOINS = re.compile(f"[{''.join(_NO_BREAK)}]")
 
 
 _EM = chr(PIXELS_PER_EM)
@@ -58,14 +59,13 @@ def _table(runs: dict[int, str]) -> str:
     reads, a clipped one does not). A str, not a dict: a third faster to translate with."""
     widths = [_EM] * _TABLE_END
     for first, run in runs.items():
-        for i, c in enumerate(run):
-            if c != " ":
-                widths[first + i] = chr(ord(c) - 48)
+        widths[first:first + len(run)] = run.translate(_DIGITS)
     return "".join(widths)
 
 
+_DIGITS = {c: chr(c - 48) for c in range(48, 128)} | {32: _EM}  # ._widths' characters -> widths
 _TABLES = (_table(REGULAR), _table(BOLD))
-_WIDEST = max(PIXELS_PER_EM, *(ord(c) for t in _TABLES for c in t))
+_WIDEST = ord(max(max(t) for t in _TABLES))
 # What translate leaves as it is, past the table's end (CJK, emoji…), is an em wide too.
 codecs.register_error("sheetkpi-em", lambda e: (_EM * (e.end - e.start), e.end))
 
@@ -122,8 +122,7 @@ def wrapped_lines(text: str, room: float, bold: bool = False) -> int:
     for paragraph in text.split("\n") if "\n" in text else (text,):
         lines += 1
         # Any white space between words is one space, none at the ends; a no-break space joins.
-        joined = "\xa0" in paragraph or "\u2007" in paragraph or "\u202f" in paragraph  # (_NO_BREAK)
-        words = _BREAKS.split(paragraph.strip()) if joined else paragraph.split()
+        words = _BREAKS.split(paragraph.strip()) if _JOINS.search(paragraph) else paragraph.split()
         if not words:
             continue  # an empty paragraph is a line
         # ends[i]: the width of words[:i + 1], a space after each; the words from a line's first to

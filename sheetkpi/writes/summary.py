@@ -64,14 +64,15 @@ class _Page:
     def next_row(self) -> int:
         return len(self.rows) + 1
 
-    def line(self, text, style: str | None, *, size: float = 11) -> None:
-        """One text across the page's width (merged)."""
+    def line(self, text, style: str) -> None:
+        """One text across the page's width (merged), measured in its style's size and weight."""
         row = self.next_row
         self.rows.add([text] + [None] * (WIDTH - 1))
         self.styles.append(style)
         if text is not None:
             self.merges.append((row, 1, row, WIDTH))
-            self._fit(row, [(text, self._width(1, WIDTH), size)], bold=STYLE_SPECS.get(style, {}).get("bold", False))
+            spec = STYLE_SPECS[style]
+            self._fit(row, [(text, self._width(1, WIDTH), spec.get("size", 11))], bold=spec.get("bold", False))
 
     def blank(self) -> None:
         self.rows.add([None] * WIDTH)
@@ -162,8 +163,8 @@ def summary_writes(evaluation: Evaluation, sheet: str | None, *, run_at: dt.date
     """The whole "Tổng hợp" sheet; ``sheet`` is the workbook's own name of that tab, or None to add one."""
     s = evaluation.settings
     page = _Page()
-    page.line(title(evaluation), "title", size=14)
-    page.line(s.agency or None, "subtitle_bold", size=12)
+    page.line(title(evaluation), "title")
+    page.line(s.agency or None, "subtitle_bold")
     previous = (f"; so sánh với kỳ báo cáo trước ngày {format_due(evaluation.previous)}"
                 if evaluation.previous else "")
     page.line(f"Số liệu đến ngày {format_due(evaluation.as_of)}{previous}", "subtitle")
@@ -250,7 +251,7 @@ def _list(page: _Page, heading: str, spans, empty: str, items: Sequence, values:
     """A titled list under the table: its header row, then a row per item, ``values(item)`` in
     ``styles`` (or the line ``empty``)."""
     page.blank()
-    page.line(heading, "section", size=12)
+    page.line(heading, "section")
     page.spans([h for h, _, _ in spans], spans, ["header"] * len(spans), bold=True)
     page.items(items, values, spans, styles)
     if not items:
