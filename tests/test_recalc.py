@@ -532,6 +532,41 @@ def test_a_recalculation_keeps_the_kpis_its_reports_list_and_the_same_figures(bo
         7, ["XDMT-03", "BQLDA-04", "BQLDA-06"], dt.date(2026, 5, 25))
 
 
+def test_a_recalculation_lets_go_of_what_it_no_longer_needs(book):
+    """Once "Lịch sử" is written and every unit evaluated, the figures and rows read from it are let
+    go before "Tổng hợp" is made; the KPIs kept are those a check finds, field for field, and their
+    texts no longer carry the UTF-8 copy pickling leaves in a text (sent to a second process)."""
+    import pickle
+    import sys
+
+    from sheetkpi import api
+    from sheetkpi.rules import evaluate_by_unit
+
+    data = api.load(book)
+    assert data.history is not None and len(data.history.rows) == 32 and len(data.tracker.history) == 32
+    evaluation, units = evaluate_by_unit(data.tracker, dt.date(2026, 6, 25))
+    sizes = {}
+    made = []
+    for writes in api.iter_sheet_writes(data, evaluation, dt.datetime(2026, 6, 25, 8), units, drop=True):
+        made.append(writes.sheet)
+        for texts in writes.fit_rows.values():
+            pickle.dumps(texts)  # as the file writer sends a unit tab to its second process
+        if writes.sheet == L.SHEET_SUMMARY:
+            assert len(data.tracker.history) == 0 and len(data.history.rows) == 0  # let go before
+        for u in evaluation.units:
+            for k in u.unit.kpis:
+                sizes.setdefault((k.unit, k.code, k.occurrence), sys.getsizeof(k.title))
+    assert made[0] == L.SHEET_HISTORY and made[-1] == L.SHEET_SUMMARY
+    assert data.history.dates == {dt.date(2026, 4, 25): 4, dt.date(2026, 5, 25): 5}  # (the layout stays)
+    whole = api.check(book, as_of="2026-06-25")
+    kept = [k.kpi for u in evaluation.units for k in u.kpis]
+    assert len(kept) == 10
+    assert kept == [k.kpi for k in whole.kpis if any(k.kpi == c for c in kept)]
+    # Each title pickled above is smaller once kept: "Tổng hợp" shows the same text.
+    assert all(sys.getsizeof(k.title) < sizes[(k.unit, k.code, k.occurrence)] for k in kept if not k.title.isascii())
+    assert api._unpickled("Đạt \ud800", {}) == "Đạt \ud800"  # (a lone surrogate, typed as _xD800_, stays)
+
+
 def _same_reports(kept, whole) -> None:
     """What the memo and the console say from a recalculation's evaluation (its KPIs dropped but
     those listed) is what they say from a check's (every KPI)."""
