@@ -39,13 +39,11 @@ class _Styles:
         """Every style name the sheet uses, with its xf index, added in the order applying the sheet
         here would add them."""
         names: dict[str, int] = {}
-        for block in sheet.blocks:
-            for given in block.styles:
-                for name in given if isinstance(given, list) else [given]:
-                    if name is not None and name not in names:
-                        names[name] = self(name)
-        for _, name in sheet.styled_cells.values():
-            if name not in names:
+        head, column = _head_and_column(sheet)
+        blocks = (name for block in sheet.blocks for given in block.styles or ()
+                  for name in (given if isinstance(given, list) else [given]))
+        for name in chain((name for _, name in head.values()), blocks, column[3] if column else ()):
+            if name is not None and name not in names:
                 names[name] = self(name)
         return names
 
@@ -176,6 +174,13 @@ def _heights(pkg: Package, sheet: SheetWrites) -> dict[int, float]:
     return heights
 
 
+def _head_and_column(sheet: SheetWrites) -> tuple[Mapping[tuple[int, int], tuple], tuple | None]:
+    """The styled cells of ``sheet``, and "Lịch sử"'s figures, one per KPI, as a column whose cells
+    are made when it renders (see :meth:`FigureCells.column`), if it has them."""
+    styled = sheet.styled_cells
+    return (styled, None) if not isinstance(styled, FigureCells) else styled.column()
+
+
 class SheetHelper(Protocol):
     """What :func:`apply_plan` asks of a process that renders sheets beside it."""
 
@@ -209,6 +214,15 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: b
         pkg.merge_cells(sheet.sheet, sheet.merges)
         if sheet.page_breaks:
             pkg.set_page_breaks(sheet.sheet, sheet.page_breaks)
+    if sheet.cells:
+        pkg.set_cells(sheet.sheet, sheet.cells)
+    head, column = _head_and_column(sheet)
+    if consume:
+        sheet.styled_cells = {}
+    # Each style's cells in turn, as the writes list them (not copied), then the blocks, then the
+    # column: the styles added in that order (see _Styles.resolve).
+    for name in dict.fromkeys(name for _, name in head.values()):
+        pkg.set_cells(sheet.sheet, _OfStyle(head, name), style=style(name))
     for block in sheet.blocks:
         # (Before its rows are consumed; a sheet created or laid out whole has nothing below to clear.)
         width = block.width if block.clear_below and not (sheet.create or sheet.whole) else 0
@@ -218,20 +232,6 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: b
         if width:
             after = block.row + len(block.rows)
             pkg.write_rows(sheet.sheet, after, block.col, [[None] * width], clear_until_row=None)
-    if sheet.cells:
-        pkg.set_cells(sheet.sheet, sheet.cells)
-    styled = sheet.styled_cells
-    if consume:
-        sheet.styled_cells = {}
-    # "Lịch sử"'s figures, one per KPI, go as a column whose cells are made when it renders.
-    head, column = (styled, None) if not isinstance(styled, FigureCells) else styled.column()
-    # Each style's cells in turn, as the writes list them (not copied), the styles added in the
-    # order the cells use them (the column's after the others').
-    in_head = dict.fromkeys(name for _, name in head.values())
-    for name in dict.fromkeys(chain(in_head, column[3] if column else ())):
-        index = style(name)
-        if name in in_head:
-            pkg.set_cells(sheet.sheet, _OfStyle(head, name), style=index)
     if column is not None:
         col, rows, values, names = column
         pkg.set_column(sheet.sheet, col, rows, values, [style(name) for name in names])

@@ -20,7 +20,7 @@ from .. import layout
 from ..model import KPI, History, Key
 from ..reading import HistoryLayout
 from ..rules import effective_progress, history_key, recorded_progress
-from . import SheetWrites, fit_text
+from . import Block, Rows, SheetWrites, fit_text
 
 # A report date's figures are written with these styles, whatever the cells had: a figure that fell
 # since the previous report is marked, and one that no longer has is not.
@@ -93,6 +93,47 @@ def _style(fell) -> str:
     return FIGURE_STYLES[1] if fell else FIGURE_STYLES[0]
 
 
+class AddedTitles(Mapping[int, dict[int, str]]):
+    """The text each row added must show whole (:attr:`SheetWrites.fit_rows`): its title, from
+    ``texts`` ((row, unit, code, title) in rising rows), made as it is asked for."""
+
+    __slots__ = ("_texts", "_rows")
+
+    def __init__(self, texts: list[tuple[int, str, str, str]]) -> None:
+        self._texts = texts
+        self._rows = array("I", (row for row, *_ in texts))
+
+    def items(self) -> Iterator[tuple[int, dict[int, str]]]:  # type: ignore[override]
+        return ((row, {_TITLE_COLUMN: title}) for row, _, _, title in self._texts)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, row: int) -> dict[int, str]:
+        at = _index(self._rows, row)
+        if at < 0:
+            raise KeyError(row)
+        return {_TITLE_COLUMN: self._texts[at][3]}
+
+
+_TITLE_COLUMN = layout.HISTORY_KEY_HEADERS.index("Nhiệm vụ / KPI") + 1
+
+
+def _index(rows: array, row: object) -> int:
+    """Where ``row`` is in ``rows`` (rising), or -1."""
+    at = bisect_left(rows, row) if type(row) is int else len(rows)
+    return at if at < len(rows) and rows[at] == row else -1
+
+
+def _key_cells(text: tuple[int, str, str, str]) -> list:
+    """A row added: its unit, code and title (cut to what a cell holds)."""
+    _, unit, code, title = text
+    return [unit, code, fit_text(title)]
+
+
 class FigureCells(Mapping[tuple[int, int], tuple[Any, str]]):
     """The styled cells of "Lịch sử"'s writes: ``head``'s (title, header, the rows added), then the
     report date's figure on each row a KPI has (all rows with ``rewrite``), made as they are asked
@@ -135,8 +176,8 @@ class FigureCells(Mapping[tuple[int, int], tuple[Any, str]]):
         if key in self._head:
             return self._head[key]
         row, column = key if type(key) is tuple and len(key) == 2 else (None, None)
-        at = bisect_left(self._rows, row) if type(row) is int else len(self._rows)  # (rows in the sheet's order)
-        if column != self._column or at == len(self._rows) or self._rows[at] != row:
+        at = _index(self._rows, row)  # (rows in the sheet's order)
+        if column != self._column or at < 0:
             raise KeyError(key)
         return _figure(self._values[at]), _style(self._fell[at])
 
@@ -182,10 +223,15 @@ def history_writes(gathered: HistoryFigures, as_of: dt.date, sheet: str | None) 
         if c > last_existing:
             out.column_widths[c] = layout.HISTORY_DATE_WIDTH
 
-    for row, unit, code, title in gathered.texts:
-        for c, value in enumerate((unit, code, fit_text(title)), start=1):
-            out.styled_cells[(row, c)] = (value, "text")
-        out.fit_rows[row] = {3: title}  # the row grows to show the title whole
+    if gathered.texts:
+        # The rows added, below the last: made as they are written, and each grows to show its title
+        # whole. (A first run into an empty "Lịch sử" adds a row per KPI: 300,000 rows' cells and
+        # titles held as dicts took more than 200 MiB.)
+        rows = Rows(len(layout.HISTORY_KEY_HEADERS))
+        rows.add_made(gathered.texts, _key_cells)
+        out.blocks.append(Block(row=gathered.texts[0][0], col=1, rows=rows, styles=["text"] * len(rows),
+                                clear_below=False))
+        out.fit_rows = AddedTitles(gathered.texts)
     # Cells that held a figure before (this date's, or another date's before the move) are all
     # rewritten: a KPI removed since an earlier run of this same date must not keep that figure.
     rewrite = not new_column or column <= last_existing
