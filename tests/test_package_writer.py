@@ -1360,7 +1360,7 @@ def test_a_column_made_as_the_sheet_renders_gives_the_same_file_as_its_cells(tmp
     values and styles (NaN: the cell emptied, as None). A write after it makes them at once."""
     from array import array
 
-    from sheetkpi.workbook._sheetxml import ColumnRuns
+    from sheetkpi.workbook._sheetxml import StackedRuns
 
     rows_xml = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>KPI {r}</t></is></c>'
                        f'<c r="C{r}"><v>{r}</v></c></row>' for r in range(2, 9))
@@ -1375,7 +1375,7 @@ def test_a_column_made_as_the_sheet_renders_gives_the_same_file_as_its_cells(tmp
         if column:
             pkg.set_column("S", 3, rows, values, styles)
             pending = pkg._rows[pkg._worksheet("S").part]
-            assert isinstance(pending, ColumnRuns) and list(pending) == [2, 3, 5, 8, 9] and len(pending) == 5
+            assert isinstance(pending, StackedRuns) and list(pending) == [2, 3, 5, 8, 9] and len(pending) == 5
             assert 4 not in pending and 3 in pending
         else:
             for row, value, style in zip(rows, values, styles):
@@ -1399,3 +1399,54 @@ def test_a_column_made_as_the_sheet_renders_gives_the_same_file_as_its_cells(tmp
     assert load_workbook(tmp_path / "column-after.xlsx")["S"]["C8"].value == 1.5
     with pytest.raises(ValueError):
         Package.open(source).set_column("S", 3, [3, 2], [1.0, 2.0], [None, None])
+
+
+def test_rows_made_as_an_edited_sheet_renders_give_the_same_file_as_rows_made_at_once(tmp_path):
+    """A block of rows made when asked for, written below an existing sheet's rows with nothing to
+    clear ("Lịch sử"'s rows added): made only when the sheet renders, over the cells written before
+    and under a column written after (each winning where they overlap), and the same file as the
+    same rows made at once. After a clear in the sheet they are made at once."""
+    from array import array
+
+    from sheetkpi.workbook._sheetxml import MadeRuns, StackedRuns
+
+    rows_xml = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>KPI {r}</t></is></c>'
+                       f'<c r="D{r}"><v>{r}</v></c></row>' for r in range(2, 6))
+    source = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows_xml, dimension="A2:D5")})
+    added = [["KHĐT", "KHĐT-01", "Tham mưu ban hành kế hoạch"], ["KHĐT", "", "Rà soát & cập nhật <quy hoạch>"],
+             ["VP", "VP-02", None]]
+    made: list[int] = []
+
+    def book(name: str, deferred: bool, clear_first: bool = False) -> Path:
+        pkg = Package.open(source)
+        text = pkg.add_style(border=True)
+        if clear_first:
+            pkg.write_rows("S", 9, 6, [["x"]], clear_until_row=10)  # a clear in F10
+        pkg.set_cells("S", {(2, 1): "đã sửa", (7, 2): "ghi trước"})  # B7 written over by the block
+        rows = Rows(3)
+        rows.add_made(added, lambda values: made.append(1) or list(values))
+        pkg.write_rows("S", 6, 1, rows if deferred else [list(v) for v in added], clear_until_row=8,
+                       row_styles=[text] * 3, width=3, deferred=deferred)
+        pending = pkg._rows[pkg._worksheet("S").part]
+        if deferred and not clear_first:
+            assert isinstance(pending, StackedRuns) and not made  # nothing made yet
+            assert list(pending) == [2, 6, 7, 8] and 7 in pending and 5 not in pending
+        if clear_first:
+            assert len(made) == 3 and not isinstance(pending, (StackedRuns, MadeRuns))  # made at once
+        pkg.set_column("S", 4, array("I", [5, 6, 8]), array("d", [50.0, 60.0, float("nan")]), [None, None, None])
+        out = tmp_path / f"{name}.xlsx"
+        pkg.save(out)
+        return out
+
+    at_once, later = book("at-once", False), book("later", True)
+    assert made  # (made as the sheet rendered)
+    with zipfile.ZipFile(at_once) as a, zipfile.ZipFile(later) as b:
+        assert [a.read(n) for n in a.namelist()] == [b.read(n) for n in b.namelist()]
+    sheet = load_workbook(later)["S"]
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2, max_row=8, max_col=4)] == [
+        ["đã sửa", None, None, 2], ["KPI 3", None, None, 3], ["KPI 4", None, None, 4], ["KPI 5", None, None, 50],
+        ["KHĐT", "KHĐT-01", "Tham mưu ban hành kế hoạch", 60],
+        ["KHĐT", "", "Rà soát & cập nhật <quy hoạch>", None], ["VP", "VP-02", None, None]]
+    assert sheet["C7"].border.left.style == "thin"
+    made.clear()
+    assert load_workbook(book("after-a-clear", True, clear_first=True))["S"]["C6"].value == "Tham mưu ban hành kế hoạch"

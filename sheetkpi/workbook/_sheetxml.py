@@ -216,15 +216,15 @@ class MadeRuns(Mapping[int, Runs]):
 
 
 class ColumnRuns(Mapping[int, Runs]):
-    """The runs pending in a sheet: those of ``base`` (by row) and, written after them, one cell per
-    row of ``rows`` (rising) in the column ``col``, ``values[i]`` (NaN: emptied) in the styles
-    ``styles[i]`` (a run's styles tuple), each row's run made when the row is asked for: "Lịch
-    sử"'s 300,000 figures are never held as runs (a tuple of tuples a row) before its render."""
+    """One cell per row of ``rows`` (rising) in the column ``col``, ``values[i]`` (NaN: emptied) in
+    the styles ``styles[i]`` (a run's styles tuple), each row's run made when the row is asked for:
+    "Lịch sử"'s 300,000 figures are never held as runs (a tuple of tuples a row) before its render
+    (written over the writes before them: :class:`StackedRuns`)."""
 
-    __slots__ = ("_base", "_col", "_rows", "_values", "_styles", "_encode")
+    __slots__ = ("_col", "_rows", "_values", "_styles", "_encode")
 
-    def __init__(self, base: Mapping[int, Runs], col: int, rows, values, styles, encode: Callable[[Any], Any]) -> None:
-        self._base, self._col, self._rows, self._values, self._styles = base, col, rows, values, styles
+    def __init__(self, col: int, rows, values, styles, encode: Callable[[Any], Any]) -> None:
+        self._col, self._rows, self._values, self._styles = col, rows, values, styles
         self._encode = encode
 
     def _at(self, row: object) -> int:
@@ -237,23 +237,51 @@ class ColumnRuns(Mapping[int, Runs]):
     def __getitem__(self, row: int) -> Runs:
         i = self._at(row)
         if i < 0:
-            return self._base[row]
+            raise KeyError(row)
         value = self._values[i]
-        run = (self._col, (self._encode(None if value != value else value),), self._styles[i])  # (NaN is not)
-        return add_run(self._base.get(row), run)
+        return ((self._col, (self._encode(None if value != value else value),), self._styles[i]),)  # (NaN is not)
 
     def __contains__(self, row: object) -> bool:
-        return row in self._base or self._at(row) >= 0
+        return self._at(row) >= 0
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+class StackedRuns(Mapping[int, Runs]):
+    """The runs pending in a sheet: those of ``base`` (by row) and, written after them (winning
+    where they overlap), those of ``top``, made when a row is asked for (:class:`ColumnRuns`,
+    :class:`MadeRuns`): neither is held as runs before the sheet renders."""
+
+    __slots__ = ("_base", "_top")
+
+    def __init__(self, base: Mapping[int, Runs], top: Mapping[int, Runs]) -> None:
+        self._base, self._top = base, top
+
+    def __getitem__(self, row: int) -> Runs:
+        made = self._top.get(row)
+        if made is None:
+            return self._base[row]
+        runs = self._base.get(row)
+        for run in made:
+            runs = add_run(runs, run)
+        return runs
+
+    def __contains__(self, row: object) -> bool:
+        return row in self._top or row in self._base
 
     def __iter__(self) -> Iterator[int]:
         last = None
-        for row in merge(sorted(self._base), self._rows):
+        for row in merge(sorted(self._base), self._top):
             if row != last:
                 last = row
                 yield row
 
     def __len__(self) -> int:
-        return len(self._rows) + sum(1 for row in self._base if self._at(row) < 0)
+        return len(self._top) + sum(1 for row in self._base if row not in self._top)
 
 
 def add_run(runs: Runs | None, run: RowRun) -> Runs:

@@ -39,6 +39,7 @@ from ._sheetxml import (
     MadeRuns,
     Runs,
     SheetEditor,
+    StackedRuns,
     add_run,
     cell_ref,
     parse_range,
@@ -178,7 +179,7 @@ class Package:
         """Use :meth:`Package.open`."""
         self._parts = Parts(path, infos, comment)
         self._layouts: dict[str, _Layout] = {}  # sheets created by add_sheet, by part
-        self._rows: dict[str, dict[int, Runs] | MadeRuns | ColumnRuns] = {}  # pending writes by sheet part and row
+        self._rows: dict[str, dict[int, Runs] | MadeRuns | StackedRuns] = {}  # pending writes by sheet part and row
         self._clears: dict[str, list[ClearRange]] = {}
         self._drawing_refs: dict[str, str] = {}  # existing sheet part -> rId of a <drawing> to insert
         self._new_widths: dict[str, dict[int, float]] = {}  # existing sheet part -> widths of columns without one
@@ -555,8 +556,8 @@ class Package:
         for style in set(styles):
             self._check_style(style)
             shared[style] = self._same_styles(style, 1)
-        self._rows[sheet.part] = ColumnRuns(self._pending_rows(sheet.part), col, rows, values,
-                                            [shared[style] for style in styles], self._values.encode)
+        self._rows[sheet.part] = StackedRuns(self._rows.get(sheet.part) or {}, ColumnRuns(
+            col, rows, values, [shared[style] for style in styles], self._values.encode))
         self._pending.add(sheet.part)
 
     def write_rows(self, sheet_name: str, start_row: int, start_col: int, rows: Sequence[Sequence[Any]],
@@ -573,11 +574,12 @@ class Package:
         that will not read them again; if a value is refused midway, the list is left partly dropped.
 
         ``deferred``: ``rows`` are made when asked for (a sequence, ``width`` values wide at most,
-        not made to find it). As the first write of a sheet sheetkpi lays out whole, with a style
-        per row, they are made, and their values checked, only when the sheet renders, a slice at
-        a time ("Tổng hợp"'s 57,000 rows at 100,000 KPIs are never held whole): a value refused
-        then fails the render, and a value without a style there is a mistake (ValueError: its
-        column's style is not tracked). Elsewhere they are made now.
+        not made to find it). With a style per row, on a sheet sheetkpi lays out whole or with
+        nothing to clear below them, they are made, and their values checked, only when the sheet
+        renders, a slice at a time ("Tổng hợp"'s 57,000 rows at 100,000 KPIs, "Lịch sử"'s rows added
+        are never held whole): a value refused then fails the render, and a value without a style
+        there is a mistake (ValueError: its column's style is not tracked). Otherwise, or after a
+        clear in the sheet, they are made now.
         """
         sheet = self._worksheet(sheet_name)
         if width is None:
@@ -591,10 +593,11 @@ class Package:
                 shared[id(given)] = self._run_styles(given, width)
         encode = self._values.encode
         first = start_row + len(rows)  # (below the block)
-        if deferred and row_styles is not None and sheet.part in self._layouts and not self._rows.get(sheet.part) \
-                and not self._clears.get(sheet.part):
-            pending = self._rows[sheet.part] = MadeRuns(start_row, start_col, rows,
-                                                        [shared[id(given)] for given in row_styles], width, encode)
+        if deferred and row_styles is not None and not self._clears.get(sheet.part) \
+                and (sheet.part in self._layouts or (clear_until_row is not None and clear_until_row < first)):
+            made = MadeRuns(start_row, start_col, rows, [shared[id(given)] for given in row_styles], width, encode)
+            before = self._rows.get(sheet.part)
+            pending = self._rows[sheet.part] = StackedRuns(before, made) if before else made
             rows = ()  # (nothing to write now)
         else:
             pending = self._pending_rows(sheet.part)
@@ -621,7 +624,7 @@ class Package:
     def _pending_rows(self, part: str) -> dict[int, Runs]:
         """The writes pending in ``part``, by row, to add to (rows made when asked for are made now)."""
         pending = self._rows.setdefault(part, {})
-        if isinstance(pending, (MadeRuns, ColumnRuns)):
+        if isinstance(pending, (MadeRuns, StackedRuns)):
             pending = self._rows[part] = dict(pending.items())
         return pending
 
