@@ -154,7 +154,7 @@ def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.dat
         if gathered is not None:
             gathered.add(unit.unit.kpis)
         if drop:
-            _drop_unlisted(unit, evaluation.previous is not None)
+            _drop_unlisted(unit, evaluation.previous is not None, copy_texts=gathered is None)
     if drop and gathered is None:
         _drop_history(data)
     yield summary_writes(evaluation, data.summary_sheet, run_at=run_at)
@@ -162,7 +162,7 @@ def iter_sheet_writes(data: WorkbookData, evaluation: Evaluation, run_at: dt.dat
         yield history()
 
 
-def _drop_unlisted(result: UnitResult, compared: bool) -> None:
+def _drop_unlisted(result: UnitResult, compared: bool, *, copy_texts: bool) -> None:
     """Keep, of a unit whose tab is written, the KPIs "Tổng hợp" and the memo list: late, at risk,
     completed late, and (``compared``: with a previous report) done since then; its people's rows
     are made now. (At 300,000 KPIs, half of them listed, the others took about 100 MiB while
@@ -173,7 +173,10 @@ def _drop_unlisted(result: UnitResult, compared: bool) -> None:
     result.unit.kpis = [r.kpi for r in result.kpis]
     # The texts the reports show, without the UTF-8 copy CPython keeps in a text once pickled (a
     # tab's texts go to the second process that sizes its rows): a third more for Vietnamese text,
-    # 17 MiB of titles at 300,000 KPIs. A text the unit's rows share stays shared.
+    # 17 MiB of titles at 300,000 KPIs. A text the unit's rows share stays shared. Not while "Lịch
+    # sử" is still to be written (``copy_texts`` false): it holds the titles of the rows it adds.
+    if not copy_texts:
+        return
     copies: dict[str, str] = {}
     for kpi in result.unit.kpis:
         kpi.title, kpi.result, kpi.obstacles = (_unpickled(t, copies) for t in (kpi.title, kpi.result, kpi.obstacles))

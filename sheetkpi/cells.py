@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from operator import and_, eq, le
 
@@ -36,6 +37,12 @@ def address(row: int, col: int) -> str:
 
 
 _RANGE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)(?::\$?([A-Za-z]{1,3})\$?([0-9]+))?")
+
+
+def row_index(rows: Sequence[int], row: object) -> int:
+    """Where ``row`` is in ``rows`` (row numbers, rising), or -1."""
+    at = bisect_left(rows, row) if type(row) is int else len(rows)
+    return at if at < len(rows) and rows[at] == row else -1
 
 
 def parse_range(ref: str) -> tuple[int, int, int, int]:

@@ -1430,10 +1430,11 @@ def test_rows_made_as_an_edited_sheet_renders_give_the_same_file_as_rows_made_at
         pending = pkg._rows[pkg._worksheet("S").part]
         if deferred and not clear_first:
             assert isinstance(pending, StackedRuns) and not made  # nothing made yet
-            assert list(pending) == [2, 6, 7, 8] and 7 in pending and 5 not in pending
+            assert list(pending) == [2, 6, 7, 8] and len(pending) == 4 and 7 in pending and 5 not in pending
         if clear_first:
             assert len(made) == 3 and not isinstance(pending, (StackedRuns, MadeRuns))  # made at once
         pkg.set_column("S", 4, array("I", [5, 6, 8]), array("d", [50.0, 60.0, float("nan")]), [None, None, None])
+        pkg.set_column("S", 3, array("I", [7]), array("d", [77.0]), [None])  # C7 written over the block
         out = tmp_path / f"{name}.xlsx"
         pkg.save(out)
         return out
@@ -1446,7 +1447,33 @@ def test_rows_made_as_an_edited_sheet_renders_give_the_same_file_as_rows_made_at
     assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2, max_row=8, max_col=4)] == [
         ["đã sửa", None, None, 2], ["KPI 3", None, None, 3], ["KPI 4", None, None, 4], ["KPI 5", None, None, 50],
         ["KHĐT", "KHĐT-01", "Tham mưu ban hành kế hoạch", 60],
-        ["KHĐT", "", "Rà soát & cập nhật <quy hoạch>", None], ["VP", "VP-02", None, None]]
+        ["KHĐT", "", 77, None], ["VP", "VP-02", None, None]]
     assert sheet["C7"].border.left.style == "thin"
     made.clear()
     assert load_workbook(book("after-a-clear", True, clear_first=True))["S"]["C6"].value == "Tham mưu ban hành kế hoạch"
+
+
+def test_rows_made_when_asked_for_that_clear_below_earlier_writes_are_made_at_once(tmp_path):
+    """On a sheet sheetkpi lays out, a block of rows made when asked for that comes after other
+    writes and empties the columns below it is made at once: the writes it clears are gone, the
+    others kept, as with the same rows given as a list."""
+    source = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>')})
+
+    def book(name: str, deferred: bool) -> Path:
+        pkg = Package.open(source)
+        pkg.add_sheet("Mới")
+        text = pkg.add_style(border=True)
+        pkg.set_cells("Mới", {(10, 1): "xóa", (10, 3): "giữ"})
+        rows = Rows(2)
+        rows.add_made([["a", 1], ["b", 2]], list)
+        pkg.write_rows("Mới", 1, 1, rows if deferred else [["a", 1], ["b", 2]], clear_until_row=None,
+                       row_styles=[text, text], width=2, deferred=deferred)
+        out = tmp_path / f"{name}.xlsx"
+        pkg.save(out)
+        return out
+
+    at_once, later = book("at-once", False), book("later", True)
+    with zipfile.ZipFile(at_once) as a, zipfile.ZipFile(later) as b:
+        assert [a.read(n) for n in a.namelist()] == [b.read(n) for n in b.namelist()]
+    sheet = load_workbook(later)["Mới"]
+    assert (sheet["A1"].value, sheet["B2"].value, sheet["A10"].value, sheet["C10"].value) == ("a", 2, None, "giữ")

@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from bisect import bisect_left
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -36,7 +35,7 @@ from typing import Any, NamedTuple
 from lxml import etree
 
 from .. import cells
-from ..cells import col_index, col_letter
+from ..cells import col_index, col_letter, row_index
 from ._xml import MAIN_NS, REL_NS, XML_SPACE, escape_attr, inline_string, unescape_xstring, xstring_pieces
 from .xmlsafe import PackageError, parse_xml, safe_parser, xml_invalid
 
@@ -227,22 +226,15 @@ class ColumnRuns(Mapping[int, Runs]):
         self._col, self._rows, self._values, self._styles = col, rows, values, styles
         self._encode = encode
 
-    def _at(self, row: object) -> int:
-        """The index of ``row`` in the column's rows, or -1."""
-        if type(row) is not int:
-            return -1
-        i = bisect_left(self._rows, row)
-        return i if i < len(self._rows) and self._rows[i] == row else -1
-
     def __getitem__(self, row: int) -> Runs:
-        i = self._at(row)
+        i = row_index(self._rows, row)
         if i < 0:
             raise KeyError(row)
         value = self._values[i]
         return ((self._col, (self._encode(None if value != value else value),), self._styles[i]),)  # (NaN is not)
 
     def __contains__(self, row: object) -> bool:
-        return self._at(row) >= 0
+        return row_index(self._rows, row) >= 0
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._rows)
@@ -253,13 +245,18 @@ class ColumnRuns(Mapping[int, Runs]):
 
 class StackedRuns(Mapping[int, Runs]):
     """The runs pending in a sheet: those of ``base`` (by row) and, written after them (winning
-    where they overlap), those of ``top``, made when a row is asked for (:class:`ColumnRuns`,
-    :class:`MadeRuns`): neither is held as runs before the sheet renders."""
+    where they overlap), those of ``top``; either may be made when a row is asked for
+    (:class:`ColumnRuns`, :class:`MadeRuns`) and is then not held as runs before the sheet renders."""
 
     __slots__ = ("_base", "_top")
 
     def __init__(self, base: Mapping[int, Runs], top: Mapping[int, Runs]) -> None:
         self._base, self._top = base, top
+
+    @property
+    def top(self) -> Mapping[int, Runs]:
+        """The runs written last (a dict: the writes that came after rows made when asked for)."""
+        return self._top
 
     def __getitem__(self, row: int) -> Runs:
         made = self._top.get(row)

@@ -214,15 +214,14 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: b
         pkg.merge_cells(sheet.sheet, sheet.merges)
         if sheet.page_breaks:
             pkg.set_page_breaks(sheet.sheet, sheet.page_breaks)
-    if sheet.cells:
-        pkg.set_cells(sheet.sheet, sheet.cells)
     head, column = _head_and_column(sheet)
     if consume:
         sheet.styled_cells = {}
-    # Each style's cells in turn, as the writes list them (not copied), then the blocks, then the
-    # column: the styles added in that order (see _Styles.resolve).
-    for name in dict.fromkeys(name for _, name in head.values()):
-        pkg.set_cells(sheet.sheet, _OfStyle(head, name), style=style(name))
+    # The styles the styled cells use are added first, then the blocks', then the column's (as
+    # _Styles.resolve adds them); the blocks are written first, the cells over them.
+    names = list(dict.fromkeys(name for _, name in head.values()))
+    for name in names:
+        style(name)
     for block in sheet.blocks:
         # (Before its rows are consumed; a sheet created or laid out whole has nothing below to clear.)
         width = block.width if block.clear_below and not (sheet.create or sheet.whole) else 0
@@ -232,6 +231,10 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: b
         if width:
             after = block.row + len(block.rows)
             pkg.write_rows(sheet.sheet, after, block.col, [[None] * width], clear_until_row=None)
+    if sheet.cells:
+        pkg.set_cells(sheet.sheet, sheet.cells)
+    for name in names:  # each style's cells in turn, as the writes list them (not copied)
+        pkg.set_cells(sheet.sheet, _OfStyle(head, name), style=style(name))
     if column is not None:
         col, rows, values, names = column
         pkg.set_column(sheet.sheet, col, rows, values, [style(name) for name in names])

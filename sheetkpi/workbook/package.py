@@ -593,14 +593,15 @@ class Package:
                 shared[id(given)] = self._run_styles(given, width)
         encode = self._values.encode
         first = start_row + len(rows)  # (below the block)
-        if deferred and row_styles is not None and not self._clears.get(sheet.part) \
-                and (sheet.part in self._layouts or (clear_until_row is not None and clear_until_row < first)):
+        clears = bool(width) and (clear_until_row is None or clear_until_row >= first)
+        if deferred and row_styles is not None and not self._clears.get(sheet.part) and (
+                (sheet.part in self._layouts and not self._rows.get(sheet.part)) or not clears):
             made = MadeRuns(start_row, start_col, rows, [shared[id(given)] for given in row_styles], width, encode)
             before = self._rows.get(sheet.part)
             pending = self._rows[sheet.part] = StackedRuns(before, made) if before else made
             rows = ()  # (nothing to write now)
         else:
-            pending = self._pending_rows(sheet.part)
+            pending = self._pending_rows(sheet.part, whole=clears)
             consume = consume and isinstance(rows, list)
         for i, values in enumerate(rows if width else ()):
             styles = shared[id(row_styles[i] if row_styles is not None else style)]
@@ -609,7 +610,7 @@ class Package:
             pending[row] = (run,) if row not in pending else add_run(pending[row], run)
             if consume:
                 rows[i] = None
-        if width and (clear_until_row is None or clear_until_row >= first):
+        if clears:
             clear = ClearRange(first, clear_until_row, start_col, start_col + width - 1)
             # An earlier write inside the cleared area is superseded by this clear.
             for row in [r for r in pending if clear.covers_row(r)]:
@@ -621,11 +622,19 @@ class Package:
             self._clears.setdefault(sheet.part, []).append(clear)
         self._pending.add(sheet.part)
 
-    def _pending_rows(self, part: str) -> dict[int, Runs]:
-        """The writes pending in ``part``, by row, to add to (rows made when asked for are made now)."""
+    def _pending_rows(self, part: str, *, whole: bool = False) -> dict[int, Runs]:
+        """The writes pending in ``part``, by row, to add to. Rows made when asked for stay so, the
+        writes after them kept over them (:class:`StackedRuns`), unless ``whole``: then all are
+        made now (a clear takes the writes before it out of what it empties)."""
         pending = self._rows.setdefault(part, {})
+        if isinstance(pending, StackedRuns) and type(pending.top) is dict and not whole:
+            return pending.top
         if isinstance(pending, (MadeRuns, StackedRuns)):
-            pending = self._rows[part] = dict(pending.items())
+            if whole:
+                pending = self._rows[part] = dict(pending.items())
+            else:
+                stacked = self._rows[part] = StackedRuns(pending, {})
+                pending = stacked.top
         return pending
 
     def _run_styles(self, style: int | list[int | None] | None, width: int) -> tuple:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from array import array
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .. import layout
+from ..cells import row_index
 from ..model import KPI, History, Key
 from ..reading import HistoryLayout
 from ..rules import effective_progress, history_key, recorded_progress
@@ -113,19 +113,13 @@ class AddedTitles(Mapping[int, dict[int, str]]):
         return len(self._rows)
 
     def __getitem__(self, row: int) -> dict[int, str]:
-        at = _index(self._rows, row)
+        at = row_index(self._rows, row)
         if at < 0:
             raise KeyError(row)
         return {_TITLE_COLUMN: self._texts[at][3]}
 
 
 _TITLE_COLUMN = layout.HISTORY_KEY_HEADERS.index("Nhiệm vụ / KPI") + 1
-
-
-def _index(rows: array, row: object) -> int:
-    """Where ``row`` is in ``rows`` (rising), or -1."""
-    at = bisect_left(rows, row) if type(row) is int else len(rows)
-    return at if at < len(rows) and rows[at] == row else -1
 
 
 def _key_cells(text: tuple[int, str, str, str]) -> list:
@@ -135,7 +129,7 @@ def _key_cells(text: tuple[int, str, str, str]) -> list:
 
 
 class FigureCells(Mapping[tuple[int, int], tuple[Any, str]]):
-    """The styled cells of "Lịch sử"'s writes: ``head``'s (title, header, the rows added), then the
+    """The styled cells of "Lịch sử"'s writes: ``head``'s (title, header, the date's header), then the
     report date's figure on each row a KPI has (all rows with ``rewrite``), made as they are asked
     for from a row number, a figure and a mark each (as a dict, three tuples and a float a cell).
     The file writer takes the figures as a column (:meth:`column`), made only as the sheet
@@ -176,7 +170,7 @@ class FigureCells(Mapping[tuple[int, int], tuple[Any, str]]):
         if key in self._head:
             return self._head[key]
         row, column = key if type(key) is tuple and len(key) == 2 else (None, None)
-        at = _index(self._rows, row)  # (rows in the sheet's order)
+        at = row_index(self._rows, row)  # (rows in the sheet's order)
         if column != self._column or at < 0:
             raise KeyError(key)
         return _figure(self._values[at]), _style(self._fell[at])
@@ -227,9 +221,9 @@ def history_writes(gathered: HistoryFigures, as_of: dt.date, sheet: str | None) 
         # The rows added, below the last: made as they are written, and each grows to show its title
         # whole. (A first run into an empty "Lịch sử" adds a row per KPI: 300,000 rows' cells and
         # titles held as dicts took more than 200 MiB.)
-        rows = Rows(len(layout.HISTORY_KEY_HEADERS))
-        rows.add_made(gathered.texts, _key_cells)
-        out.blocks.append(Block(row=gathered.texts[0][0], col=1, rows=rows, styles=["text"] * len(rows),
+        added = Rows(len(layout.HISTORY_KEY_HEADERS))
+        added.add_made(gathered.texts, _key_cells)
+        out.blocks.append(Block(row=gathered.texts[0][0], col=1, rows=added, styles=["text"] * len(added),
                                 clear_below=False))
         out.fit_rows = AddedTitles(gathered.texts)
     # Cells that held a figure before (this date's, or another date's before the move) are all
