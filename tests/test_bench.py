@@ -99,6 +99,35 @@ def test_the_stages_and_the_cores_of_a_run_are_shown(tmp_path):
     assert len(lines) >= 3 and all(len(line.split()) == 3 for line in lines[1:-1]), cores.stdout
 
 
+def test_a_copy_with_lich_su_emptied_gets_a_row_for_every_kpi(tmp_path):
+    """bench/empty_history.py keeps "Lịch sử" down to its header (the example's two report dates),
+    and every other member as it was; a recalculation of the copy adds the example's 32 KPIs there,
+    with the earlier dates' cells empty."""
+    from openpyxl import load_workbook
+
+    from sheetkpi import layout
+
+    copy = tmp_path / "empty.xlsx"
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "empty_history.py"), str(EXAMPLE), str(copy)],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(EXAMPLE) as a, zipfile.ZipFile(copy) as b:
+        changed = [n for n in a.namelist() if a.read(n) != b.read(n)]
+        assert a.namelist() == b.namelist() and len(changed) == 1
+    history = load_workbook(copy)[layout.SHEET_HISTORY]
+    assert history.max_row == layout.HISTORY_HEADER_ROW
+    header = [c.value for c in history[layout.HISTORY_HEADER_ROW]]
+    assert header[:5] == [*layout.HISTORY_KEY_HEADERS, dt.datetime(2026, 4, 25), dt.datetime(2026, 5, 25)]
+    run = subprocess.run([sys.executable, "-m", "sheetkpi", "recalc", str(copy), "--as-of", "2026-06-25", "--no-memo"],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                         env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    history = load_workbook(copy)[layout.SHEET_HISTORY]
+    rows = list(history.iter_rows(min_row=layout.HISTORY_HEADER_ROW + 1, values_only=True))
+    assert len(rows) == 32 and all(r[0] and r[1] and r[2] for r in rows)
+    assert all(r[3] is None and r[4] is None for r in rows) and sum(r[5] is not None for r in rows) >= 28
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="the sampler reads Linux's /proc")
 def test_processes_together_count_a_started_child_once():
     sys.path.insert(0, str(ROOT / "bench"))
