@@ -1477,3 +1477,35 @@ def test_rows_made_when_asked_for_that_clear_below_earlier_writes_are_made_at_on
         assert [a.read(n) for n in a.namelist()] == [b.read(n) for n in b.namelist()]
     sheet = load_workbook(later)["Mới"]
     assert (sheet["A1"].value, sheet["B2"].value, sheet["A10"].value, sheet["C10"].value) == ("a", 2, None, "giữ")
+
+
+def test_stacked_runs_are_the_runs_written_one_after_the_other():
+    """StackedRuns (a sheet's pending runs with runs made when asked for written over them, in any
+    nesting, either a dict or made rows) gives each row the runs that writing them in turn gives
+    (add_run), rows rising and each once, by row, by iteration and by items (400 random stacks)."""
+    import random
+    from array import array
+
+    from sheetkpi.workbook._sheetxml import ColumnRuns, MadeRuns, StackedRuns, add_run
+
+    rng = random.Random(20)
+    for _ in range(400):
+        cells = {r: ((rng.randint(1, 3), ("b",), (1,)),) for r in rng.sample(range(1, 40), rng.randint(0, 15))}
+        rows = sorted(rng.sample(range(1, 40), rng.randint(0, 15)))
+        column = ColumnRuns(rng.randint(1, 4), array("I", rows), array("d", map(float, rows)), [(2,)] * len(rows), str)
+        first, n = rng.randint(1, 30), rng.randint(0, 8)
+        made = MadeRuns(first, 1, [[f"x{i}", str(i)] for i in range(n)], [(3, 3)] * n, 2, str)
+        for layers in ([cells, column], [cells, made], [cells, made, column], [made, dict(reversed(cells.items())), column]):
+            expected: dict[int, tuple] = {}
+            for layer in layers:  # written in turn
+                for row in layer:
+                    runs = expected.get(row)
+                    for run in layer[row]:
+                        runs = add_run(runs, run)
+                    expected[row] = runs
+            stacked = layers[0]
+            for layer in layers[1:]:
+                stacked = StackedRuns(stacked, layer)
+            assert list(stacked) == sorted(expected) and len(stacked) == len(expected)
+            assert list(stacked.items()) == sorted(expected.items())
+            assert {row: stacked[row] for row in expected} == expected and 0 not in stacked and 41 not in stacked
