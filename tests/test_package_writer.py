@@ -1495,7 +1495,8 @@ def test_stacked_runs_are_the_runs_written_one_after_the_other():
         column = ColumnRuns(rng.randint(1, 4), array("I", rows), array("d", map(float, rows)), [(2,)] * len(rows), str)
         first, n = rng.randint(1, 30), rng.randint(0, 8)
         made = MadeRuns(first, 1, [[f"x{i}", str(i)] for i in range(n)], [(3, 3)] * n, 2, str)
-        for layers in ([cells, column], [cells, made], [cells, made, column], [made, dict(reversed(cells.items())), column]):
+        unsorted = dict(reversed(cells.items()))  # (a dict written after made rows: rows in any order)
+        for layers in ([cells, column], [cells, made], [cells, made, column], [made, unsorted, column]):
             expected: dict[int, tuple] = {}
             for layer in layers:  # written in turn
                 for row in layer:

@@ -574,12 +574,12 @@ class Package:
         that will not read them again; if a value is refused midway, the list is left partly dropped.
 
         ``deferred``: ``rows`` are made when asked for (a sequence, ``width`` values wide at most,
-        not made to find it). With a style per row, on a sheet sheetkpi lays out whole or with
-        nothing to clear below them, they are made, and their values checked, only when the sheet
-        renders, a slice at a time ("Tổng hợp"'s 57,000 rows at 100,000 KPIs, "Lịch sử"'s rows added
-        are never held whole): a value refused then fails the render, and a value without a style
-        there is a mistake (ValueError: its column's style is not tracked). Otherwise, or after a
-        clear in the sheet, they are made now.
+        not made to find it). With a style per row, as the first write of a sheet sheetkpi lays out
+        whole, or on any sheet when they empty nothing below, they are made, and their values
+        checked, only when the sheet renders, a slice at a time ("Tổng hợp"'s 57,000 rows at
+        100,000 KPIs, "Lịch sử"'s rows added are never held whole): a value refused then fails the
+        render, and a value without a style there is a mistake (ValueError: its column's style is
+        not tracked). Otherwise, or after a clear in the sheet, they are made now.
         """
         sheet = self._worksheet(sheet_name)
         if width is None:
