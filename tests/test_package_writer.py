@@ -1364,7 +1364,7 @@ def _saved(pkg: Package, path: Path) -> list[bytes]:
 def test_a_column_made_as_the_sheet_renders_gives_the_same_file_as_its_cells(tmp_path):
     """set_column ("Lịch sử"'s figures): one cell per row, each made when the sheet renders, after
     the writes before it (and winning where they overlap); the same file as set_cells with the same
-    values and styles (NaN: the cell emptied, as None). A write after it makes them at once."""
+    values and styles (NaN: the cell emptied, as None). A write after it goes over them."""
     from array import array
 
     from sheetkpi.workbook._sheetxml import StackedRuns
@@ -1504,3 +1504,30 @@ def test_stacked_runs_are_the_runs_written_one_after_the_other():
             assert list(stacked) == sorted(expected) and len(stacked) == len(expected)
             assert list(stacked.items()) == sorted(expected.items())
             assert {row: stacked[row] for row in expected} == expected and 0 not in stacked and 41 not in stacked
+
+
+def test_writes_after_rows_made_when_asked_for_are_the_writes_made_in_turn(tmp_path):
+    """Cells written twice over rows made when asked for (into the same dict stacked over them),
+    then a block that empties cells below it (made at once, to take out what it empties): the same
+    file as every write made at once."""
+    rows_xml = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="D{r}"><v>{r}</v></c></row>' for r in range(2, 12))
+    source = build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml(rows_xml, dimension="A2:D11")})
+    data = [["a", "b", "c"], ["d", "e", "f"], ["g", "h", "i"]]
+
+    def book(name: str, deferred: bool) -> list[bytes]:
+        pkg = Package.open(source)
+        text = pkg.add_style(border=True)
+        rows = Rows(3)
+        rows.add_made(data, list)
+        pkg.write_rows("S", 5, 1, rows if deferred else [list(r) for r in data], clear_until_row=7,
+                       row_styles=[text] * 3, width=3, deferred=deferred)
+        pkg.set_cells("S", {(6, 2): "x", (6, 4): "k", (9, 1): "y"})
+        pkg.set_cells("S", {(6, 3): "z", (9, 1): "w"})
+        pkg.write_rows("S", 4, 2, [["p", "q"]], clear_until_row=None)  # empties B5:C11, the block's too
+        return _saved(pkg, tmp_path / f"{name}.xlsx")
+
+    assert book("at-once", False) == book("later", True)
+    sheet = load_workbook(tmp_path / "later.xlsx")["S"]
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=4, max_row=9, max_col=4)] == [
+        [4, "p", "q", 4], ["a", None, None, 5], ["d", None, None, "k"], ["g", None, None, 7], [8, None, None, 8],
+        ["w", None, None, 9]]

@@ -543,8 +543,8 @@ class Package:
         """Write one cell on each of ``rows`` (rising) in column ``col``: ``values[i]`` (a number;
         NaN empties the cell, as None does for :meth:`set_cells`) in the style ``styles[i]``, after
         the writes before (it wins where they overlap). Each row's write is made only when the
-        sheet renders ("Lịch sử"'s figures: one per KPI), unless another write into the sheet
-        comes after this one (then all at once)."""
+        sheet renders ("Lịch sử"'s figures: one per KPI), unless a block that empties cells below
+        it comes after this one (then all at once)."""
         sheet = self._worksheet(sheet_name)
         if not rows:
             return
@@ -594,7 +594,7 @@ class Package:
         encode = self._values.encode
         first = start_row + len(rows)  # (below the block)
         clears = bool(width) and (clear_until_row is None or clear_until_row >= first)
-        if deferred and row_styles is not None and not self._clears.get(sheet.part) and (
+        if deferred and width and row_styles is not None and not self._clears.get(sheet.part) and (
                 (sheet.part in self._layouts and not self._rows.get(sheet.part)) or not clears):
             made = MadeRuns(start_row, start_col, rows, [shared[id(given)] for given in row_styles], width, encode)
             before = self._rows.get(sheet.part)

@@ -278,6 +278,13 @@ def serve() -> None:
             send(out, ("done", i, found))
 
 
+def _styled(block) -> bool:
+    """Whether every cell of ``block`` has a style given ("Lịch sử"'s rows added): no date there is
+    written without one (its rows are not made to know)."""
+    return block.styles is not None and all(
+        style is not None and not (isinstance(style, list) and None in style) for style in block.styles)
+
+
 class SheetRenderer:
     """A :class:`sheetkpi.workbook.apply.SheetHelper`: a second process renders unit tabs (applies
     their writes, sizes their rows, renders and deflates them) from the same file, while this one
@@ -347,7 +354,8 @@ class SheetRenderer:
         when one process writes every sheet)."""
         if self._seen or self._child is None or self._gone or sheet.create or sheet.whole or sheet.chart \
                 or any(isinstance(value, dt.date) for value in sheet.cells.values()) \
-                or any(isinstance(value, dt.date) for block in sheet.blocks for row in block.rows for value in row):
+                or any(isinstance(value, dt.date) for block in sheet.blocks if not _styled(block)
+                       for row in block.rows for value in row):
             return False
         self._holding = True  # (nothing has been given before the unit tabs)
         return True
