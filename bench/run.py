@@ -163,8 +163,11 @@ class TreeSampler:
     until then it is its parent's memory, which /proc shows twice (a run read 390 MiB together
     for 293 in the larger process; its command line, also its parent's until then, tells it)."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, *, record: bool = False) -> None:
         self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        # record: every sample kept, (seconds since the start, bytes together) (bench/timeline.py)
+        self.timeline: list[tuple[float, int]] | None = [] if record else None
+        self._start = time.perf_counter()
         ok = Path(f"/proc/{pid}/task/{pid}/children").exists()
         self._thread = threading.Thread(target=self._run, daemon=True) if ok else None
         if self._thread:
@@ -189,6 +192,8 @@ class TreeSampler:
                 except (OSError, ValueError, IndexError):
                     continue  # it ended meanwhile
             self.peak = max(self.peak, total)
+            if self.timeline is not None:
+                self.timeline.append((time.perf_counter() - self._start, total))
 
     def stop(self) -> float | None:
         """The largest sum seen, in MiB."""

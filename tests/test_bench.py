@@ -129,6 +129,20 @@ def test_a_copy_with_lich_su_emptied_gets_a_row_for_every_kpi(tmp_path):
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="the sampler reads Linux's /proc")
+def test_the_memory_of_a_run_is_shown_second_by_second():
+    """bench/timeline.py on the example: a line per sample asked for, the highest marked, and the
+    peak it names is the largest figure shown."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "timeline.py"), str(EXAMPLE), "--every", "0"],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    figures = [float(line.split()[2]) for line in lines[:-1] if line.split()[3:4] == ["MiB"]]
+    assert len(figures) >= 3 and sum("← the highest" in line for line in lines) == 1, done.stdout
+    peak = float(lines[-1].split()[1])
+    assert lines[-1].startswith("peak: ") and peak == max(figures) and peak > 15, done.stdout
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="the sampler reads Linux's /proc")
 def test_processes_together_count_a_started_child_once():
     sys.path.insert(0, str(ROOT / "bench"))
     try:
