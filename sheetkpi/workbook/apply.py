@@ -219,8 +219,8 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: b
         sheet.styled_cells = {}
     # The styles the styled cells use are added first, then the blocks', then the column's (as
     # _Styles.resolve adds them); the blocks are written first, the cells over them.
-    names = list(dict.fromkeys(name for _, name in head.values()))
-    for name in names:
+    head_styles = list(dict.fromkeys(name for _, name in head.values()))
+    for name in head_styles:
         style(name)
     for block in sheet.blocks:
         # (Before its rows are consumed; a sheet created or laid out whole has nothing below to clear.)
@@ -233,7 +233,7 @@ def _apply_sheet(pkg: Package, sheet: SheetWrites, style: _Styles, *, consume: b
             pkg.write_rows(sheet.sheet, after, block.col, [[None] * width], clear_until_row=None)
     if sheet.cells:
         pkg.set_cells(sheet.sheet, sheet.cells)
-    for name in names:  # each style's cells in turn, as the writes list them (not copied)
+    for name in head_styles:  # each style's cells in turn, as the writes list them (not copied)
         pkg.set_cells(sheet.sheet, _OfStyle(head, name), style=style(name))
     if column is not None:
         col, rows, values, names = column
