@@ -88,6 +88,24 @@ def two_months(folder: Path) -> Path:
     return book
 
 
+def first_run_of_a_year(folder: Path) -> Path:
+    """The example with "Lịch sử" emptied below its header (bench/empty_history.py), recalculated
+    for June: a row added there for each of its 32 KPIs."""
+    import sys
+
+    import sheetkpi
+
+    from badinputs import copy_example
+
+    source = copy_example(folder)
+    book = folder / "dau-nam.xlsx"
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, str(root / "bench" / "empty_history.py"), str(source), str(book)],
+                   check=True, capture_output=True)
+    sheetkpi.recalc(book, as_of=dt.date(2026, 6, 25))
+    return book
+
+
 def forty_units(folder: Path) -> Path:
     """A Board of 40 units with 4 KPIs each, recalculated: some late with long obstacles."""
     import sheetkpi

@@ -13,7 +13,16 @@ import zipfile
 
 import pytest
 from openpyxl import load_workbook
-from pages import TIMES_BOX, forty_units, history_pages, pdf_pages, summary_pages, two_months, unit_pages
+from pages import (
+    TIMES_BOX,
+    first_run_of_a_year,
+    forty_units,
+    history_pages,
+    pdf_pages,
+    summary_pages,
+    two_months,
+    unit_pages,
+)
 
 from sheetkpi import layout as L
 from sheetkpi.report import REGISTRY
@@ -85,6 +94,28 @@ def test_the_history_and_a_unit_tab_print_whole_and_legibly(july):
     total = " ".join(khdt[-1].text.split()[-40:])  # the total row, last on its page, its texts whole
     assert all(word in total for word in ("Hoàn", "thành", "tốt", "Tạm", "tính:", "71,5%", "vọng"))
     assert "###" not in text and all(p.body_size >= MIN_POINTS for p in khdt)
+
+
+def test_the_rows_a_first_run_adds_to_lich_su_print_whole(tmp_path):
+    """"Lịch sử" emptied below its header and recalculated for June: a row for each of the example's
+    32 KPIs, every code and every title's last word on the page (no title cut by its row), at 9 pt
+    or more."""
+    soffice()
+    book = first_run_of_a_year(tmp_path)
+    sheet = load_workbook(book)[L.SHEET_HISTORY]
+    rows = list(sheet.iter_rows(min_row=L.HISTORY_HEADER_ROW + 1, values_only=True))
+    assert len(rows) == 32
+    # The earlier dates' cells are empty, in the figures' style: the grid goes on under them.
+    below = range(L.HISTORY_HEADER_ROW + 1, L.HISTORY_HEADER_ROW + 33)
+    assert all(sheet.cell(r, c).value is None and sheet.cell(r, c).border.left.style == "thin"
+               for r in below for c in (4, 5))
+    history = history_pages(pdf_pages(book, tmp_path / "pdf")[1])
+    text = _text(history)
+    assert len(history) == 2 and "###" not in text and all(p.body_size >= MIN_POINTS for p in history)
+    words = text.split()
+    for _, code, title, *_ in rows:
+        assert code in words and title.split()[-1] in words, (code, title)
+    assert re.findall(r"\d\d/0[4-6]/2026", text)[:3] == ["25/04/2026", "25/05/2026", "25/06/2026"]
 
 
 def test_a_second_shorter_run_leaves_no_trace_of_the_first(july, tmp_path):

@@ -220,10 +220,18 @@ def history_writes(gathered: HistoryFigures, as_of: dt.date, sheet: str | None) 
     if gathered.texts:
         # The rows added, below the last: made as they are written, and each grows to show its title
         # whole. (A first run into an empty "Lịch sử" adds a row per KPI: 300,000 rows' cells and
-        # titles held as dicts took more than 200 MiB.)
-        added = Rows(len(layout.HISTORY_KEY_HEADERS))
+        # titles held as dicts took more than 200 MiB.) The report dates' columns beside the key
+        # columns get empty cells in the figures' style: the table's grid goes on under the dates a
+        # KPI added since has no figure for.
+        keys = len(layout.HISTORY_KEY_HEADERS)
+        dated = set(columns.values())
+        width = keys
+        while width + 1 in dated:
+            width += 1
+        added = Rows(width)
         added.add_made(gathered.texts, _key_cells)
-        out.blocks.append(Block(row=gathered.texts[0][0], col=1, rows=added, styles=["text"] * len(added),
+        row_style = ["text"] * keys + [FIGURE_STYLES[0]] * (width - keys)  # (one list: checked once)
+        out.blocks.append(Block(row=gathered.texts[0][0], col=1, rows=added, styles=[row_style] * len(added),
                                 clear_below=False))
         out.fit_rows = AddedTitles(gathered.texts)
     # Cells that held a figure before (this date's, or another date's before the move) are all
