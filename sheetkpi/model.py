@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -193,6 +194,39 @@ class History(Mapping[Key, list[tuple[dt.date, float]]]):
         except ValueError:
             return None  # (no such date)
         return value if value == value else None  # (NaN is not)
+
+    def figures_on(self, day: dt.date) -> Callable[[Key], float | None]:
+        """:meth:`figure` on ``day``, for many keys: the date looked up once."""
+        try:
+            at, n = self._dates.index(day), len(self._dates)
+        except ValueError:  # (no such date)
+            return lambda key: None
+        index, figures = self._index, self._figures
+
+        def figure(key: Key) -> float | None:
+            row = index.get(key)
+            if row is None:
+                return None
+            value = figures[row * n + at]
+            return value if value == value else None  # (NaN is not)
+        return figure
+
+    def last_figures(self, start: dt.date, end: dt.date) -> Callable[[Key], tuple[tuple[dt.date, float], ...]]:
+        """For many keys: a key's last figure dated from ``start`` and before ``end``, as its only
+        (report date, progress) pair; none when it has none."""
+        dates, index, figures = self._dates, self._index, self._figures
+        n = len(dates)
+        within = range(bisect_left(dates, end) - 1, bisect_left(dates, start) - 1, -1)  # latest first
+
+        def last(key: Key) -> tuple[tuple[dt.date, float], ...]:
+            row = index.get(key)
+            if row is not None:
+                for i in within:
+                    value = figures[row * n + i]
+                    if value == value:  # (NaN is not)
+                        return ((dates[i], value),)
+            return ()
+        return last
 
     def figure_dates(self) -> set[dt.date]:
         """The report dates whose column holds at least one figure."""

@@ -18,6 +18,7 @@ from .model import (
     STATUSES,
     Evaluation,
     History,
+    Key,
     KpiResult,
     Settings,
     Tracker,
@@ -52,6 +53,15 @@ def score(weight: float | None, progress: float) -> float:
     """"Điểm quy đổi" = weight × progress / 100, progress capped at 0..100, rounded to 2 decimals."""
     if weight is None:
         return 0.0
+    if not weight:  # (0.0 and -0.0, equal as keys of the cache, give scores of either sign)
+        return round2(weight * clip(progress) / 100.0)
+    return _score(weight, progress)
+
+
+@lru_cache(maxsize=1 << 14)
+def _score(weight: float, progress: float) -> float:
+    # A tab repeats its weights and whole percents: 100,000 KPIs have a few thousand pairs, and
+    # rounding half up costs a Decimal when the product is not a whole number of cents.
     return round2(weight * clip(progress) / 100.0)
 
 
@@ -97,7 +107,8 @@ def effective_progress(kpi: KPI) -> float:
 
 
 def evaluate_kpi(kpi: KPI, as_of: dt.date, settings: Settings, history=None) -> KpiResult:
-    """Score, status and warnings of one KPI at ``as_of``."""
+    """Score, status and warnings of one KPI at ``as_of`` (``history``: its figures in "Lịch sử",
+    (report date, progress) pairs in date order)."""
     progress = effective_progress(kpi)
     due = kpi.deadline.due
     state = status(progress, due, as_of)
@@ -108,22 +119,24 @@ def evaluate_kpi(kpi: KPI, as_of: dt.date, settings: Settings, history=None) -> 
         and expected - progress > settings.risk_threshold
     )
     completed_late = state == DONE and due is not None and kpi.completed_on is not None and kpi.completed_on > due
-    issues: list[Issue] = list(kpi.issues)
-    # Pace and trend findings point at the cell the department must update.
-    where = {"sheet": kpi.sheet, "unit": kpi.unit, "kpi": kpi.code, "cell": kpi.cells.get("progress")}
+    found = []  # (kind, params): most KPIs have none, and their place is made only for those that do
     if state == LATE:
-        issues.append(Overdue(params=_params(due=format_due(due), progress=format_vn(progress)), **where))
+        found.append((Overdue, _params(due=format_due(due), progress=format_vn(progress))))
     if at_risk:
-        issues.append(AtRisk(params=_params(
-            progress=format_vn(progress), expected=format_vn(expected, 0), due=format_due(due),
-        ), **where))
+        found.append((AtRisk, _params(
+            progress=format_vn(progress), expected=format_vn(expected, 0), due=format_due(due))))
     if completed_late:
-        issues.append(CompletedLate(
-            params=_params(done=format_due(kpi.completed_on), due=format_due(due)),
-            **{**where, "cell": kpi.cells.get("completed_on")},
-        ))
+        found.append((CompletedLate, _params(done=format_due(kpi.completed_on), due=format_due(due))))
     if history and state != DONE and recorded_progress(kpi, progress) is not None:
-        issues.extend(_trend_issues(progress, as_of, settings.start, history, where))
+        trend = _trend(progress, as_of, settings.start, history)
+        if trend:
+            found.append(trend)
+    issues = kpi.issues
+    if found:
+        # Pace and trend findings point at the cell the department must update.
+        cells = kpi.cells
+        issues += tuple(kind(params=params, cell=cells.get("completed_on" if kind is CompletedLate else "progress"),
+                             sheet=kpi.sheet, unit=kpi.unit, kpi=kpi.code) for kind, params in found)
     return KpiResult(
         kpi=kpi,
         effective_progress=progress,
@@ -132,7 +145,7 @@ def evaluate_kpi(kpi: KPI, as_of: dt.date, settings: Settings, history=None) -> 
         expected_progress=expected,
         at_risk=at_risk,
         completed_late=completed_late,
-        issues=tuple(issues),
+        issues=issues,
     )
 
 
@@ -153,18 +166,19 @@ def recorded_progress(kpi: KPI, effective: float) -> float | None:
     return effective if kpi.progress is not None or kpi.indicator_progress is not None else None
 
 
-def _trend_issues(progress: float, as_of: dt.date, start: dt.date, history, where) -> list[Issue]:
+def _trend(progress: float, as_of: dt.date, start: dt.date, history) -> tuple[type[Issue], dict[str, str]] | None:
     """Compare with the last figure recorded in "Lịch sử" before ``as_of`` within this plan period
-    (a workbook copied for a new year keeps last year's history, which is not this year's trend)."""
+    (a workbook copied for a new year keeps last year's history, which is not this year's trend):
+    the finding's kind and parameters, if any."""
     earlier = [(d, p) for d, p in history if start <= d < as_of]
     if not earlier:
-        return []
+        return None
     when, before = earlier[-1]
     if progress < before:
-        return [ProgressDecreased(params=_params(before=format_vn(before), after=format_vn(progress)), **where)]
+        return ProgressDecreased, _params(before=format_vn(before), after=format_vn(progress))
     if progress == before and progress > 0:
-        return [NotUpdated(params=_params(date=format_due(when)), **where)]
-    return []
+        return NotUpdated, _params(date=format_due(when))
+    return None
 
 
 def evaluate_unit(
@@ -172,9 +186,10 @@ def evaluate_unit(
 ) -> UnitResult:
     """Totals, expected score, grade and flags of one unit; with ``previous`` (the previous report
     date), each KPI's figure and status then and the unit's score then."""
-    points = [history.get(history_key(k)) for k in unit.kpis]
-    results = [evaluate_kpi(k, as_of, settings, p) for k, p in zip(unit.kpis, points)]
-    previous_score = _compare(results, history, previous) if previous else None
+    keys = [history_key(k) for k in unit.kpis]
+    last = history.last_figures(settings.start, as_of)  # (only the last before as_of is compared)
+    results = [evaluate_kpi(k, as_of, settings, last(key)) for k, key in zip(unit.kpis, keys)]
+    previous_score = _compare(results, keys, history, previous) if previous else None
     weight_total = round2(sum(k.weight or 0.0 for k in unit.kpis))
     score_total = round2(sum(r.score for r in results))
     expected = round2(sum(expected_points(r) for r in results))
@@ -211,13 +226,14 @@ def expected_points(result: KpiResult) -> float:
     return (result.kpi.weight or 0.0) * result.expected_progress / 100.0
 
 
-def _compare(results: list[KpiResult], history: History, previous: dt.date) -> float | None:
+def _compare(results: list[KpiResult], keys: list[Key], history: History, previous: dt.date) -> float | None:
     """Fill each result's figure and status at the ``previous`` report (``history``: the figures in
-    "Lịch sử" by key); the unit's score then, with today's weights (None when none of its KPIs had a
-    figure then)."""
+    "Lịch sử" by key, ``keys``: the results' keys); the unit's score then, with today's weights
+    (None when none of its KPIs had a figure then)."""
     total, any_figure = 0.0, False
-    for r in results:
-        figure = history.figure(history_key(r.kpi), previous)
+    figure_of = history.figures_on(previous)
+    for r, key in zip(results, keys):
+        figure = figure_of(key)
         if figure is None:
             continue
         any_figure = True

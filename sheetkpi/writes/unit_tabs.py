@@ -11,10 +11,17 @@ from ..report import RESULT
 from . import SheetWrites, fit_text
 
 
-def alert_text(result: KpiResult) -> str:
-    """The "Cảnh báo" cell: every warning and error about the row, without its position."""
+def alert_text(result: KpiResult) -> str | None:
+    """The "Cảnh báo" cell: every warning and error about the row, without its position (None:
+    none)."""
+    if not result.issues:
+        return None  # (most rows)
     texts = [i.text for i in result.issues if i.kind != RESULT]  # the status already says "Quá hạn"
-    return fit_text("; ".join(dict.fromkeys(texts)))
+    return fit_text("; ".join(dict.fromkeys(texts))) or None
+
+
+# The texts a KPI row shows whole (its height grows for them): the department's and sheetkpi's.
+_FIT_FIELDS = ("title", "output", "partners", "result", "obstacles", "deadline", "status", "alerts")
 
 
 def unit_writes(unit: UnitResult, where: UnitLayout) -> SheetWrites:
@@ -35,18 +42,26 @@ def unit_writes(unit: UnitResult, where: UnitLayout) -> SheetWrites:
         else:
             out.cells[key] = value
 
+    # The row's cells: each engine column's, in ENGINE_ROW_FIELDS order (a column added gets its
+    # style), and its texts by column (the fields it has, in _FIT_FIELDS order).
+    engine = [(columns[name], name in new, style) for name, style in zip(layout.ENGINE_ROW_FIELDS, _ROW_STYLES)]
+    fitted = [(columns[f], _FIT_FIELDS.index(f)) for f in _FIT_FIELDS if f in columns]
+    cells, styled, fit_rows = out.cells, out.styled_cells, out.fit_rows
     written = []  # the engine cells' values in layout.ENGINE_ROW_FIELDS order, for the fingerprint
     for row, result in zip(where.kpi_rows, unit.kpis):
         alerts = alert_text(result)
-        values = (result.kpi.deadline.due, result.effective_progress, result.score, result.status, alerts or None)
-        written += values
-        for name, value, style in zip(layout.ENGINE_ROW_FIELDS, values, _ROW_STYLES):
-            put(row, name, value, style)
-        # The row grows to show its texts whole, the department's and the alerts sheetkpi wrote.
         k = result.kpi
-        texts = {"title": k.title, "output": k.output, "partners": k.partners, "result": k.result,
-                 "obstacles": k.obstacles, "deadline": k.deadline.text, "status": result.status, "alerts": alerts}
-        out.fit_rows[row] = {columns[f]: t for f, t in texts.items() if t and f in columns}
+        deadline = k.deadline
+        values = (deadline.due, result.effective_progress, result.score, result.status, alerts)
+        written += values
+        for (col, added, style), value in zip(engine, values):
+            if added:
+                styled[(row, col)] = (value, style)
+            else:
+                cells[(row, col)] = value
+        # The row grows to show its texts whole, the department's and the alerts sheetkpi wrote.
+        texts = (k.title, k.output, k.partners, k.result, k.obstacles, deadline.text, result.status, alerts)
+        fit_rows[row] = {col: texts[at] for col, at in fitted if texts[at]}
 
     total_row = where.total_row or where.free_row_after
     if total_row:
