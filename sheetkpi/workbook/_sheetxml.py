@@ -681,6 +681,9 @@ class SheetEditor:
         self.part = part
         self.rows = rows
         self.keys = sorted(rows)  # written rows in sheet order, consumed as the pass goes
+        # Runs made as they are asked for over layers ("Lịch sử"'s figures over its other writes)
+        # are taken in one pass beside the keys, not looked up row by row in each layer.
+        self._in_turn = iter(rows.items()) if isinstance(rows, (StackedRuns, ColumnRuns)) else None
         self.clears = clears
         self.clear_from = min((c.r1 for c in clears), default=MAX_ROW + 1)  # rows above are not cleared
         self.resolve_fallback = resolve_fallback
@@ -813,7 +816,7 @@ class SheetEditor:
             news = keys[first:k] if k > first else ()  # rows to create before this one
             runs = None
             if k < n and keys[k] == row:
-                runs = rows[row]
+                runs = rows[row] if self._in_turn is None else next(self._in_turn)[1]
                 k += 1
             if row >= clear_from:
                 runs = self._with_clears(row, runs, start, end)
