@@ -208,3 +208,40 @@ def test_previous_report_of_a_history_table_skips_a_date_without_figures():
     assert figures == {(k, d): plain.figure(k, d) for k, d in figures}
     assert [figures[keys[0], d] for d in dates] == [40.0, None, 55.0]
     assert [figures[keys[1], d] for d in dates] == [None, None, 60.0] and figures[keys[1], D(2026, 7, 25)] is None
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from([0.0, 10.0, 40.0, 55.5])), min_size=4, max_size=4),
+       st.integers(0, 5), st.integers(0, 5))
+def test_a_unit_reads_the_history_as_each_kpi_does(figures, start_at, end_at):
+    # evaluate_unit looks up a KPI's last figure and the previous report's in the history's table
+    # (History.last_figures, History.figures_on); evaluate_kpi given the KPI's pairs and status()
+    # of the pairs spelt out must find the same trends and previous figures.
+    from sheetkpi.model import History
+    from sheetkpi.rules import evaluate_unit, history_key
+
+    days = [D(2025, 12, 25), D(2026, 4, 25), D(2026, 5, 25), D(2026, 6, 25)]
+    bounds = [D(2025, 11, 1), *days, D(2026, 12, 1)]
+    start, as_of = bounds[min(start_at, end_at)], bounds[max(start_at, end_at)]
+    k = kpi(40.0, D(2026, 12, 31))
+    pairs = [(d, f) for d, f in zip(days, figures) if f is not None]
+    history = History.of({history_key(k): pairs})
+    settings = Settings(plan_year=2026, plan_start=start)
+    previous = max((d for d, _ in pairs if start <= d < as_of), default=None)
+    unit = evaluate_unit(Unit("X", "X", "X", kpis=[k]), as_of, settings, history, previous)
+    alone = evaluate_kpi(k, as_of, settings, pairs)
+    assert [(type(i), i.params, i.cell) for i in unit.kpis[0].issues] == [(type(i), i.params, i.cell)
+                                                                          for i in alone.issues]
+    expected = dict(pairs).get(previous)
+    assert unit.kpis[0].previous_progress == expected
+    assert unit.previous_score == (None if expected is None else score(10.0, expected))
+    assert unit.kpis[0].previous_status == (None if expected is None else status(expected, k.deadline.due, previous))
+
+
+@given(st.sampled_from([0.0, -0.0, 0.5, 1.875, 7.0, 20.0, None]), st.floats(-10.0, 130.0, allow_nan=False))
+def test_score_cached_by_weight_and_progress_is_the_formula(weight, progress):
+    # Equal keys of the cache (0.0 and -0.0, 50 and 50.0) must not hand one the other's result.
+    from sheetkpi.rules import clip, round2
+
+    for w, p in ((weight, progress), (weight, -0.0 if progress == 0 else progress)):
+        expected = 0.0 if w is None else round2(w * clip(p) / 100.0)
+        assert repr(score(w, p)) == repr(expected)
