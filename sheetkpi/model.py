@@ -256,6 +256,10 @@ class _SheetRows(Mapping[Key, int]):
     def __getitem__(self, key: Key) -> int:
         return self._rows[self._index[key]]
 
+    def get(self, key: Key, default=None):
+        at = self._index.get(key)  # (without the KeyError of Mapping.get: a KPI added has none)
+        return default if at is None else self._rows[at]
+
     def __iter__(self) -> Iterator[Key]:
         return iter(self._index)
 

@@ -50,7 +50,8 @@ class HistoryFigures:
 
     def add(self, kpis: Iterable[KPI]) -> None:
         """Gather the figures of ``kpis`` (every unit's, in workbook order)."""
-        rows, added, history, previous = self.rows, self.added, self._compared, self._previous
+        rows, added = self.rows, self.added
+        before_of = self._compared.figures_on(self._previous) if self._compared is not None else None
         for kpi in kpis:
             key = history_key(kpi)
             row = rows.get(key) or added.get(key)
@@ -66,7 +67,7 @@ class HistoryFigures:
             figure = recorded_progress(kpi, effective_progress(kpi))
             self.figures[row] = math.nan if figure is None else figure
             self.present[row] = 1
-            before = history.figure(key, previous) if history is not None else None
+            before = before_of(key) if before_of is not None else None
             if before is not None and (figure or 0) < before:
                 self.fell[row] = 1
 
