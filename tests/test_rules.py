@@ -237,11 +237,14 @@ def test_a_unit_reads_the_history_as_each_kpi_does(figures, start_at, end_at):
     assert unit.kpis[0].previous_status == (None if expected is None else status(expected, k.deadline.due, previous))
 
 
-@given(st.sampled_from([0.0, -0.0, 0.5, 1.875, 7.0, 20.0, None]), st.floats(-10.0, 130.0, allow_nan=False))
-def test_score_cached_by_weight_and_progress_is_the_formula(weight, progress):
-    # Equal keys of the cache (0.0 and -0.0, 50 and 50.0) must not hand one the other's result.
+@given(st.lists(st.tuples(st.sampled_from([0, 0.0, -0.0, 0.5, 1.875, 7, 7.0, 20.0, None]),
+                          st.one_of(st.floats(-10.0, 130.0, allow_nan=False), st.integers(-10, 130))), max_size=12))
+def test_score_cached_by_weight_and_progress_is_the_formula(calls):
+    # Calls in any order with keys the cache finds equal (0.0 and -0.0, 7 and 7.0, 50 and 50.0): each
+    # gives the formula's result for its own arguments, sign included.
     from sheetkpi.rules import clip, round2
 
-    for w, p in ((weight, progress), (weight, -0.0 if progress == 0 else progress)):
-        expected = 0.0 if w is None else round2(w * clip(p) / 100.0)
-        assert repr(score(w, p)) == repr(expected)
+    as_floats = [(w, float(p) if type(p) is int else p) for w, p in calls]
+    for weight, progress in calls + as_floats + [(-0.0, 50), (0.0, 50)]:
+        expected = 0.0 if weight is None else round2(weight * clip(progress) / 100.0)
+        assert repr(score(weight, progress)) == repr(expected)

@@ -308,6 +308,26 @@ class StackedRuns(Mapping[int, Runs]):
         return len(self._top) + sum(1 for row in self._base if row not in self._top)
 
 
+class _InTurn:
+    """The runs of ``rows`` (a mapping whose ``items()`` give its rows rising) by row, taken from one
+    pass over its items as long as rows are asked for rising; a row asked for out of turn is looked
+    up."""
+
+    __slots__ = ("_rows", "_items", "_at")
+
+    def __init__(self, rows: Mapping[int, Runs]) -> None:
+        self._rows, self._items = rows, iter(rows.items())
+        self._at: tuple[int, Runs | None] = (0, None)  # the last row taken, and its runs
+
+    def __getitem__(self, row: int) -> Runs:
+        at = self._at
+        if at[0] > row:
+            return self._rows[row]
+        while at[0] < row:
+            at = self._at = next(self._items, (MAX_ROW + 2, None))  # (past every row once all are taken)
+        return at[1] if at[0] == row else self._rows[row]
+
+
 def add_run(runs: Runs | None, run: RowRun) -> Runs:
     """A row's runs with ``run`` written over them (it wins where they overlap)."""
     if runs is None:
@@ -681,9 +701,10 @@ class SheetEditor:
         self.part = part
         self.rows = rows
         self.keys = sorted(rows)  # written rows in sheet order, consumed as the pass goes
-        # Runs made as they are asked for over layers ("Lịch sử"'s figures over its other writes)
-        # are taken in one pass beside the keys, not looked up row by row in each layer.
-        self._in_turn = iter(rows.items()) if isinstance(rows, (StackedRuns, ColumnRuns)) else None
+        # The pass asks for each row's runs in rising order: runs made as they are asked for over
+        # layers ("Lịch sử"'s figures over its other writes) are taken in one pass, not looked up
+        # row by row in each layer.
+        self._runs = _InTurn(rows) if isinstance(rows, (StackedRuns, ColumnRuns)) else rows
         self.clears = clears
         self.clear_from = min((c.r1 for c in clears), default=MAX_ROW + 1)  # rows above are not cleared
         self.resolve_fallback = resolve_fallback
@@ -790,7 +811,7 @@ class SheetEditor:
         """The pass over one window's rows, into ``out`` (handed on whenever it has grown); the
         rows to create after every existing one come with the last. Returns the bytes of rows
         waiting in a batch for a promotion, which start the next window (else b"")."""
-        xml, rows, keys, k = parts.xml, self.rows, self.keys, self._k
+        xml, runs_of, keys, k = parts.xml, self._runs, self.keys, self._k
         n = len(keys)
         last_target = keys[-1] if keys else 0
         # Consecutive rows for lxml: those carried from the window before, which are its start.
@@ -816,7 +837,7 @@ class SheetEditor:
             news = keys[first:k] if k > first else ()  # rows to create before this one
             runs = None
             if k < n and keys[k] == row:
-                runs = rows[row] if self._in_turn is None else next(self._in_turn)[1]
+                runs = runs_of[row]
                 k += 1
             if row >= clear_from:
                 runs = self._with_clears(row, runs, start, end)
@@ -834,7 +855,7 @@ class SheetEditor:
                 if byte_path:
                     yield from self._new_rows(news, out)
                 else:
-                    batch.extend((r, rows[r], None) for r in news)
+                    batch.extend((r, runs_of[r], None) for r in news)
             if runs is None:
                 if batch:
                     out.append(self._lxml(batch, begin))
@@ -1052,7 +1073,7 @@ class SheetEditor:
     def _new_rows(self, numbers: Iterable[int], out: list[bytes]) -> Iterator[bytes]:
         """Rows to create, added to ``out``, which is handed on whenever it has grown (a block
         of new rows can be most of a sheet)."""
-        rows = self.rows
+        rows = self._runs
         for row in numbers:
             cells = "".join([self._cells(row, run, repeat(None), repeat(None), self._shape(run)) for run in rows[row]])
             self.byte_rows += 1

@@ -34,14 +34,6 @@ def unit_writes(unit: UnitResult, where: UnitLayout) -> SheetWrites:
         out.styled_cells[(where.header_row, next_col)] = (layout.ENGINE_COLUMNS[name], "header")
         next_col += 1
     new = set(where.missing_engine_columns)
-
-    def put(row: int, name: str, value, style: str = "text") -> None:
-        key = (row, columns[name])
-        if name in new:
-            out.styled_cells[key] = (value, style)
-        else:
-            out.cells[key] = value
-
     # The row's cells: each engine column's, in ENGINE_ROW_FIELDS order (a column added gets its
     # style), and its texts by column (the fields it has, in _FIT_FIELDS order).
     engine = [(columns[name], name in new, style) for name, style in zip(layout.ENGINE_ROW_FIELDS, _ROW_STYLES)]
