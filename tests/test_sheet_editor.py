@@ -555,7 +555,7 @@ def test_runs_made_over_layers_are_written_as_the_same_runs_in_a_dict():
     that row the runs of the row before it."""
     from array import array
 
-    from sheetkpi.workbook._sheetxml import ColumnRuns, StackedRuns
+    from sheetkpi.workbook._sheetxml import ColumnRuns, MadeRuns, StackedRuns
 
     rng = random.Random(13)
     for _ in range(300):
@@ -568,7 +568,14 @@ def test_runs_made_over_layers_are_written_as_the_same_runs_in_a_dict():
         written = sorted(rng.sample(range(1, 34), rng.randint(1, 14)))
         column = ColumnRuns(3, array("I", written), array("d", (r * 10.0 for r in written)), [(7,)] * len(written), str)
         top = {r: (run(4, (f"t{r}",), 7),) for r in rng.sample(range(1, 34), rng.randint(0, 5))}
-        for lazy in (StackedRuns({}, column), StackedRuns(column, top), column):
+        first = rng.randint(1, 30)
+        made = MadeRuns(first, 5, [[f"m{i}"] for i in range(4)], [(7,)] * 4, 1, str)  # (rows added)
+        clears = [ClearRange(rng.randint(1, 30), None, 1, 1)] if rng.random() < 0.3 else []
+        heights = {r: 30.0 for r in rng.sample(range(1, 34), 3)}
+        for lazy in (StackedRuns({}, column), StackedRuns(column, top), column, StackedRuns(made, column),
+                     StackedRuns(StackedRuns(top, made), column)):
             plain = {row: lazy[row] for row in lazy}
-            assert edit(xml, lazy)[0] == edit(xml, plain)[0], (existing, written, sorted(top))
-            assert edit_in_windows(xml, lazy, [], None, 80, 37)[0] == edit_in_windows(xml, plain, [], None, 80, 37)[0]
+            assert edit(xml, lazy, clears, heights=heights)[0] == edit(xml, plain, clears, heights=heights)[0], (
+                existing, written, sorted(top), first, clears)
+            assert edit_in_windows(xml, lazy, clears, heights, 80, 37)[0] == \
+                edit_in_windows(xml, plain, clears, heights, 80, 37)[0]
