@@ -55,7 +55,9 @@ def score(weight: float | None, progress: float) -> float:
         return 0.0
     if not weight:  # (0.0 and -0.0, equal as keys of the cache, give scores of either sign)
         return round2(weight * clip(progress) / 100.0)
-    return _score(weight, progress)
+    # (As plain floats: a number of another type equal to one cached, a NumPy float, must not be
+    # handed that one's result, nor leave its own type in the cache.)
+    return _score(float(weight), float(progress))
 
 
 @lru_cache(maxsize=1 << 14)

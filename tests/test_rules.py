@@ -248,3 +248,11 @@ def test_score_cached_by_weight_and_progress_is_the_formula(calls):
     for weight, progress in calls + as_floats + [(-0.0, 50), (0.0, 50)]:
         expected = 0.0 if weight is None else round2(weight * clip(progress) / 100.0)
         assert repr(score(weight, progress)) == repr(expected)
+
+
+def test_a_score_is_a_plain_float_whatever_number_it_was_asked_for_first():
+    # The cache is keyed by value: a NumPy float asked for first (the review's frames hold them)
+    # must not be handed back for a plain float equal to it.
+    np = pytest.importorskip("numpy")
+    assert type(score(12.5, np.float64(40))) is float and type(score(12.5, 40.0)) is float
+    assert type(score(np.float64(7.5), 40)) is float and repr(score(7.5, 40)) == "3.0"
