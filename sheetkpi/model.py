@@ -191,20 +191,9 @@ class History(Mapping[Key, list[tuple[dt.date, float]]]):
     def __repr__(self) -> str:
         return f"History({dict(self)!r})"
 
-    def figure(self, key: Key, day: dt.date) -> float | None:
-        """The figure of ``key`` on ``day`` (None: no such key or date, or an empty cell), without
-        making its pairs."""
-        at = self._index.get(key)
-        if at is None:
-            return None
-        try:
-            value = self._figures[at * len(self._dates) + self._dates.index(day)]
-        except ValueError:
-            return None  # (no such date)
-        return value if value == value else None  # (NaN is not)
-
     def figures_on(self, day: dt.date) -> Callable[[Key], float | None]:
-        """:meth:`figure` on ``day``, for many keys: the date looked up once."""
+        """The figure of a key on ``day`` (None: no such key or date, or an empty cell), without
+        making its pairs, for many keys: the date looked up once."""
         try:
             at, n = self._dates.index(day), len(self._dates)
         except ValueError:  # (no such date)

@@ -143,22 +143,21 @@ def test_the_memory_of_a_run_is_shown_second_by_second():
     assert lines[-1].startswith("peak: ") and peak == max(figures) and peak > 15, done.stdout
 
 
-@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="bench/heap.py reads Linux's /proc")
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="--arenas reads Linux's /proc")
 def test_what_the_memory_of_a_run_is_made_of_is_shown_stage_by_stage():
-    """bench/heap.py on the example: each stage in the order a run meets it, and at each, the live
-    objects within the arenas, the arenas within what is resident."""
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "heap.py"), str(EXAMPLE)],
+    """bench/stages.py --as-run --arenas on the example: at every mark, the live objects within the
+    arenas, the free room within them, the C heap within what is resident."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "stages.py"), str(EXAMPLE), "--as-run", "--arenas"],
                           capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    stages = ["start", "read, writing starts", 'before "Lịch sử" renders', 'before "Tổng hợp" renders', "end"]
     lines = done.stdout.splitlines()
-    assert [line[:28].strip() for line in lines] == stages, done.stdout
+    assert lines[-1].startswith("saved") and len(lines) >= 3, done.stdout
     for line in lines:
-        found = re.search(r"resident +(\d+) +arenas +(\d+) \(live +(\d+), free in pools in use +(\d+), most (\d+)\)"
-                          r" +heap +(\d+) +anonymous +(\d+)$", line)
+        found = re.search(r"rss +(\d+) MiB .*arenas +(\d+) MiB \(live +(\d+), free in pools in use +(\d+), most (\d+)\)"
+                          r" +heap +(\d+) MiB$", line)
         assert found, line
-        whole, arenas, live, free, _, heap, anonymous = map(int, found.groups())
-        assert 10 < whole < 200 and 0 < live <= arenas and free <= arenas and heap < whole and anonymous < whole, line
+        rss, arenas, live, free, most, heap = map(int, found.groups())
+        assert 10 < rss < 200 and 0 < live <= arenas and free <= arenas and heap < rss and most >= 1, line
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="the sampler reads Linux's /proc")

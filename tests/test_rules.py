@@ -204,8 +204,8 @@ def test_previous_report_of_a_history_table_skips_a_date_without_figures():
     assert previous_report(table, D(2026, 7, 25), D(2026, 5, 1)) == D(2026, 6, 25)
     assert previous_report(table, D(2026, 6, 25), D(2026, 5, 1)) is None
     # A KPI's figure on a day, from the table without making its pairs: as from the pairs, by hand.
-    figures = {(k, d): table.figure(k, d) for k in [*keys, ("X", "X-09", 0)] for d in (*dates, D(2026, 7, 25))}
-    assert figures == {(k, d): plain.figure(k, d) for k, d in figures}
+    figures = {(k, d): table.figures_on(d)(k) for k in [*keys, ("X", "X-09", 0)] for d in (*dates, D(2026, 7, 25))}
+    assert figures == {(k, d): plain.figures_on(d)(k) for k, d in figures}
     assert [figures[keys[0], d] for d in dates] == [40.0, None, 55.0]
     assert [figures[keys[1], d] for d in dates] == [None, None, 60.0] and figures[keys[1], D(2026, 7, 25)] is None
 
