@@ -579,3 +579,21 @@ def test_runs_made_over_layers_are_written_as_the_same_runs_in_a_dict():
                 existing, written, sorted(top), first, clears)
             assert edit_in_windows(xml, lazy, clears, heights, 80, 37)[0] == \
                 edit_in_windows(xml, plain, clears, heights, 80, 37)[0]
+
+
+def test_runs_taken_in_turn_are_looked_up_when_asked_for_out_of_turn():
+    # The editor asks for rows rising; a row asked for again, or before one already taken, is looked
+    # up (never the runs of the row taken last), and a row without runs is a KeyError, as a mapping's.
+    from array import array
+
+    from sheetkpi.workbook._sheetxml import ColumnRuns, StackedRuns, _InTurn
+
+    rows = StackedRuns({2: (run(1, ("a",)),)}, ColumnRuns(3, array("I", [2, 5, 9]), array("d", [1.0, 2.0, 3.0]),
+                                                          [(7,)] * 3, str))
+    cursor = _InTurn(rows)
+    assert [cursor[r] for r in (2, 5, 9)] == [rows[2], rows[5], rows[9]]
+    assert cursor[5] == rows[5] and cursor[2] == rows[2]  # out of turn
+    with pytest.raises(KeyError):
+        cursor[7]
+    with pytest.raises(KeyError):
+        cursor[12]

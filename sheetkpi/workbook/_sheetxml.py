@@ -321,8 +321,6 @@ class _InTurn:
 
     def __getitem__(self, row: int) -> Runs:
         at = self._at
-        if at[0] > row:
-            return self._rows[row]
         while at[0] < row:
             at = self._at = next(self._items, (MAX_ROW + 2, None))  # (past every row once all are taken)
         return at[1] if at[0] == row else self._rows[row]
