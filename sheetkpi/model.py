@@ -9,7 +9,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from .parsing.deadlines import Deadline
 from .report import ERROR, Issue
@@ -148,6 +148,80 @@ class Unit:
 Key = tuple[str, str, int]  # a KPI's key in "Lịch sử": see rules.history_key
 
 
+class HistoryKeys(Mapping[Key, int]):
+    """Each key of "Lịch sử" (unit, code or title, rank) and its row of the history's table, in the
+    order they were put. Held by unit: a code's place among the unit's rows, and those rows; a key
+    of rank 1 or more (a code's second row in a unit: rare) on its own. A dict of the keys took a
+    tuple and an int for each: 36 MiB at 300,000 KPIs, 26 of them in Python's arenas while every
+    KPI read is held (docs/performance.md); this way, 14, outside them (a unit's places are small
+    ints, which Python shares)."""
+
+    __slots__ = ("_units", "_more", "_ranks")
+
+    def __init__(self) -> None:
+        self._units: dict[str, tuple[dict[str, int], array]] = {}  # unit -> (code -> place, rows)
+        self._more: dict[Key, int] = {}  # key of rank 1 or more -> row
+        self._ranks: dict[tuple[str, str], int] = {}  # (unit, code) put again: the rank of the next
+
+    def put(self, key: Key, row: int) -> None:
+        """``key`` is at ``row`` (a key put again moves there)."""
+        unit, code, rank = key
+        if rank:
+            self._more[key] = row
+            return
+        found = self._units.get(unit)
+        if found is None:
+            found = self._units[unit] = ({}, array("I"))
+        codes, rows = found
+        place = codes.get(code)
+        if place is None:
+            codes[code] = len(rows)
+            rows.append(row)
+        else:
+            rows[place] = row
+
+    def append(self, unit: str, code: str, row: int) -> None:
+        """The next key of ``unit`` and ``code`` (rank 0, then 1, …) is at ``row``."""
+        found = self._units.get(unit)
+        rank = 0
+        if found is not None and code in found[0]:
+            rank = self._ranks.get((unit, code), 1)
+            self._ranks[unit, code] = rank + 1
+        self.put((unit, code, rank), row)
+
+    def get(self, key: Key, default=None):
+        unit, code, rank = key
+        if rank:
+            return self._more.get(key, default)
+        found = self._units.get(unit)
+        if found is not None:
+            place = found[0].get(code)
+            if place is not None:
+                return found[1][place]
+        return default
+
+    def __getitem__(self, key: Key) -> int:
+        row = self.get(key)
+        if row is None:
+            raise KeyError(key)
+        return row
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, tuple) and len(key) == 3 and self.get(key) is not None  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[Key]:
+        # In the order of their rows (the order a history's keys are put in), made when asked for:
+        # only "Lịch sử" in long form and a report date before those there go through every key.
+        found = [(rows[place], (unit, code, 0)) for unit, (codes, rows) in self._units.items()
+                 for code, place in codes.items()]
+        found.extend((row, key) for key, row in self._more.items())
+        found.sort(key=itemgetter(0))
+        return (key for _, key in found)
+
+    def __len__(self) -> int:
+        return sum(len(rows) for _, rows in self._units.values()) + len(self._more)
+
+
 class History(Mapping[Key, list[tuple[dt.date, float]]]):
     """What "Lịch sử" holds: for each KPI's key, [(report date, progress), ...] in date order, one
     pair per date whose cell holds a number (an empty cell is no figure).
@@ -159,7 +233,7 @@ class History(Mapping[Key, list[tuple[dt.date, float]]]):
 
     __slots__ = ("_dates", "_index", "_sheet_rows", "_figures")
 
-    def __init__(self, dates: tuple[dt.date, ...], index: dict[Key, int], sheet_rows: array, figures: array) -> None:
+    def __init__(self, dates: tuple[dt.date, ...], index: HistoryKeys, sheet_rows: array, figures: array) -> None:
         self._dates = dates  # in date order
         self._index = index  # key -> its row of the table
         self._sheet_rows = sheet_rows  # the table's row -> the sheet's
@@ -172,7 +246,10 @@ class History(Mapping[Key, list[tuple[dt.date, float]]]):
         figures = {key: dict(points) for key, points in pairs.items()}
         dates = tuple(sorted({d for points in figures.values() for d in points}))
         table = array("d", (points.get(d, math.nan) for points in figures.values() for d in dates))
-        return cls(dates, {key: i for i, key in enumerate(figures)}, array("I", [0]) * len(figures), table)
+        index = HistoryKeys()
+        for i, key in enumerate(figures):
+            index.put(key, i)
+        return cls(dates, index, array("I", [0]) * len(figures), table)
 
     def __getitem__(self, key: Key) -> list[tuple[dt.date, float]]:
         n = len(self._dates)
@@ -239,7 +316,7 @@ class History(Mapping[Key, list[tuple[dt.date, float]]]):
 class _SheetRows(Mapping[Key, int]):
     __slots__ = ("_index", "_rows")
 
-    def __init__(self, index: dict[Key, int], rows: array) -> None:
+    def __init__(self, index: HistoryKeys, rows: array) -> None:
         self._index, self._rows = index, rows
 
     def __getitem__(self, key: Key) -> int:

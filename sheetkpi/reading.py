@@ -22,7 +22,7 @@ from typing import Any
 from . import layout
 from .cells import address, col_letter
 from .errors import FileUnusable, NoUnitTab
-from .model import KPI, CellAddresses, History, Key, Settings, Tracker, Unit
+from .model import KPI, CellAddresses, History, HistoryKeys, Key, Settings, Tracker, Unit
 from .parsing.dates import parse_date
 from .parsing.deadlines import parse_deadline
 from .parsing.numbers import (
@@ -755,9 +755,8 @@ def read_history(grid: Grid, shared: dict[str, str], sheet: str = layout.SHEET_H
                 if d and c not in (unit_col, code_col, title_col):
                     dates[d] = c + 1
             by_date = sorted(dates.items())
-            index: dict[Key, int] = {}
+            index = HistoryKeys()
             sheet_rows = array("I")
-            counts: Counter[tuple[str, str]] = Counter()
             figures = array("d")
             nan = math.nan
             last_row = r
@@ -768,10 +767,8 @@ def read_history(grid: Grid, shared: dict[str, str], sheet: str = layout.SHEET_H
                 if not unit and not key:
                     continue
                 last_row = rr
-                pair = (shared.setdefault(unit, unit), shared.setdefault(key, key))
-                index[(*pair, counts[pair])] = len(sheet_rows)
+                index.append(shared.setdefault(unit, unit), shared.setdefault(key, key), len(sheet_rows))
                 sheet_rows.append(rr)
-                counts[pair] += 1
                 for _, c in by_date:
                     v = _value(line, c - 1)
                     figures.append(v if isinstance(v, (int, float)) and not isinstance(v, bool) else nan)

@@ -186,13 +186,16 @@ def test_previous_report_of_a_history_table_skips_a_date_without_figures():
     # previous report.
     from array import array
 
-    from sheetkpi.model import History
+    from sheetkpi.model import History, HistoryKeys
     from sheetkpi.rules import previous_report
 
     nan = float("nan")
     dates = (D(2026, 4, 25), D(2026, 5, 25), D(2026, 6, 25))
     keys = [("X", "X-01", 0), ("X", "X-02", 0)]
-    table = History(dates, {k: i for i, k in enumerate(keys)}, array("l", [5, 6]),
+    index = HistoryKeys()
+    for i, k in enumerate(keys):
+        index.put(k, i)
+    table = History(dates, index, array("l", [5, 6]),
                     array("d", [40.0, nan, 55.0, nan, nan, 60.0]))
     plain = History.of({k: table[k] for k in keys})
     assert table.figure_dates() == plain.figure_dates() == {D(2026, 4, 25), D(2026, 6, 25)}
@@ -208,6 +211,37 @@ def test_previous_report_of_a_history_table_skips_a_date_without_figures():
     assert figures == {(k, d): plain.figures_on(d)(k) for k, d in figures}
     assert [figures[keys[0], d] for d in dates] == [40.0, None, 55.0]
     assert [figures[keys[1], d] for d in dates] == [None, None, 60.0] and figures[keys[1], D(2026, 7, 25)] is None
+
+
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "Đ"]), st.sampled_from(["", "A-01", "A-02", "Lập quy hoạch"]),
+                          st.integers(0, 3)), max_size=40), st.booleans())
+def test_history_keys_hold_what_a_dict_of_the_keys_holds(steps, reading):
+    # The history's keys by unit (HistoryKeys), against the dict of (unit, code, rank) tuples they
+    # replaced: any key put at the next row (a key put again moves: History.of), or, as "Lịch sử" is
+    # read (``reading``), each row's unit and code appended, ranked as the reader counted them. Same
+    # rows, same order of rows, same answers.
+    from collections import Counter
+
+    from sheetkpi.model import HistoryKeys
+
+    keys, expected, counts = HistoryKeys(), {}, Counter()
+    for row, (unit, code, rank) in enumerate(steps):
+        if reading:
+            keys.append(unit, code, row)
+            rank = counts[unit, code]
+            counts[unit, code] += 1
+        else:
+            keys.put((unit, code, rank), row)
+        expected[unit, code, rank] = row
+    assert dict(keys) == expected
+    assert list(keys) == sorted(expected, key=expected.__getitem__) and len(keys) == len(expected)
+    for key in [(u, c, r) for u in ("A", "Đ", "C") for c in ("", "A-01", "X") for r in range(3)]:
+        assert (key in keys, keys.get(key), keys.get(key, -1)) == (key in expected, expected.get(key),
+                                                                   expected.get(key, -1))
+        if key not in expected:
+            with pytest.raises(KeyError):
+                keys[key]
+    assert ("A", "A-01") not in keys and "A" not in keys
 
 
 @given(st.lists(st.one_of(st.none(), st.sampled_from([0.0, 10.0, 40.0, 55.5])), min_size=4, max_size=4),
