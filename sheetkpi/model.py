@@ -314,6 +314,9 @@ class History(Mapping[Key, list[tuple[dt.date, float]]]):
 
 
 class _SheetRows(Mapping[Key, int]):
+    """Each key's row in the sheet: the history's table row of the key (one key for each table row,
+    in its order), and the table row's in the sheet."""
+
     __slots__ = ("_index", "_rows")
 
     def __init__(self, index: HistoryKeys, rows: array) -> None:
@@ -331,6 +334,11 @@ class _SheetRows(Mapping[Key, int]):
 
     def __len__(self) -> int:
         return len(self._index)
+
+    def values(self) -> Iterator[int]:  # type: ignore[override]
+        # The rows in the keys' order, which is the table's (see HistoryKeys): without a key made
+        # for each ("Lịch sử"'s figures are written by row).
+        return iter(self._rows)
 
     def __repr__(self) -> str:
         return repr(dict(self))

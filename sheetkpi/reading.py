@@ -224,12 +224,14 @@ def taking_shared(found: TabRead, shared: dict[str, str]) -> TabRead:
 def read_grids(
     sheets: Mapping[str, Grid], path: Path, *, last_run: dt.date | None = None,
     progress: Callable[[str, int, int], None] | None = None, read_tabs: TabReader = read_in_turn,
+    rows: Callable[[str], Iterable[list[Cell]]] | None = None,
 ) -> WorkbookData:
     """The model and layouts from every sheet's grid, in workbook order, however the grids were read
     (from a file, from a workbook open in a spreadsheet program). Each grid is asked for once, so a
     lazy mapping holds one sheet's cells at a time. ``last_run``: the date "Tổng hợp" shows;
     ``progress("Đọc trang tính", done, total)`` is called after each sheet; ``read_tabs``: how the
-    tabs that may be unit tabs are read (see :data:`TabReader`)."""
+    tabs that may be unit tabs are read (see :data:`TabReader`); ``rows``: a sheet's rows made as
+    they are read once, in order, for "Lịch sử" (by default its grid)."""
     names = list(sheets)
     issues: list[Issue] = []
     config = find_sheet(sheets, layout.SHEET_CONFIG)
@@ -249,12 +251,14 @@ def read_grids(
     job = TabJob({fold(d["sheet"]): d for d in declared}, settings.plan_year, year_known)
     shared: dict[str, str] = {}  # the texts read, each kept once (see read_unit)
     # Called before the history is read: a reader that shares the tabs with another process starts
-    # it on them now. Here the history comes first: its grid, a row per KPI, is dropped before the
-    # KPIs are made, and the memory it took is reused for them instead of staying scattered among them.
+    # it on them now. Here the history comes first, a row per KPI, read a row at a time from a file
+    # (``rows``): what it took is not left scattered among the KPIs made after.
     found_tabs = read_tabs(tabs, job, sheets, shared)
     history_sheet = find_sheet(sheets, layout.SHEET_HISTORY)
-    history, history_layout = read_history(sheets[history_sheet], shared, history_sheet) if history_sheet \
-        else (History.of({}), None)
+    if history_sheet:
+        history, history_layout = read_history((rows or sheets.__getitem__)(history_sheet), shared, history_sheet)
+    else:
+        history, history_layout = History.of({}), None
     others = len(names) - len(tabs)
     for done, found in enumerate(found_tabs, start=others + 1):
         if progress:
@@ -734,17 +738,20 @@ def _infer_plan_year(
 
 # -- "Lịch sử" -----------------------------------------------------------------------------------
 
-def read_history(grid: Grid, shared: dict[str, str], sheet: str = layout.SHEET_HISTORY,
+def read_history(grid: Iterable[list[Cell]], shared: dict[str, str], sheet: str = layout.SHEET_HISTORY,
                  ) -> tuple[History, HistoryLayout | None]:
-    """Progress per KPI and report date from "Lịch sử" (``shared``: as for :func:`read_unit`; the
-    history repeats unit codes on every row and the codes of the unit tabs).
+    """Progress per KPI and report date from "Lịch sử", its rows read once in order (a grid, or
+    rows made as they are read: :meth:`sheetkpi.workbook.reader.Grids.rows`); ``shared``: as for
+    :func:`read_unit` (the history repeats unit codes on every row and the codes of the unit tabs).
 
     Rows are keyed as :func:`sheetkpi.rules.history_key` keys KPIs: unit, code (or title when there
     is no code), and the rank among the unit's rows with that same code or title. Empty cells are
     no figure (a KPI not updated, or whose progress was invalid), not 0.
     """
     keys = [fold(h) for h in layout.HISTORY_KEY_HEADERS]
-    for r, row in enumerate(grid[: layout.HEADER_SEARCH_ROWS], start=1):
+    lines = iter(grid)
+    filled = False  # a row from HISTORY_HEADER_ROW on holds something (see below)
+    for r, row in enumerate(lines, start=1):
         folded = [fold(c.value) if isinstance(c.value, str) else "" for c in row]
         if keys[0] in folded and keys[1] in folded:
             unit_col, code_col = folded.index(keys[0]), folded.index(keys[1])
@@ -760,8 +767,7 @@ def read_history(grid: Grid, shared: dict[str, str], sheet: str = layout.SHEET_H
             figures = array("d")
             nan = math.nan
             last_row = r
-            for rr in range(r + 1, len(grid) + 1):
-                line = grid[rr - 1]
+            for rr, line in enumerate(lines, start=r + 1):
                 unit = clean_text(_value(line, unit_col))
                 key = clean_text(_value(line, code_col)) or clean_text(_value(line, title_col))
                 if not unit and not key:
@@ -776,10 +782,13 @@ def read_history(grid: Grid, shared: dict[str, str], sheet: str = layout.SHEET_H
             last_col = max([len(row), *(dates.values())])
             return history, HistoryLayout(header_row=r, rows=history.rows, dates=dates, last_row=last_row,
                                           last_col=last_col)
+        filled = filled or (r >= layout.HISTORY_HEADER_ROW and any(not is_blank(cell.value) for cell in row))
+        if r == layout.HEADER_SEARCH_ROWS:
+            break
     # No header: a new or emptied tab gets one (with the title above it). A tab with rows below its
     # title is someone's history whose header was lost: writing a new table over it would overwrite
     # their figures, and reading none would change the figures compared with.
-    if any(not is_blank(cell.value) for row in grid[layout.HISTORY_HEADER_ROW - 1:] for cell in row):
+    if filled or any(not is_blank(cell.value) for row in lines for cell in row):
         unit, code = layout.HISTORY_KEY_HEADERS[:2]
         raise FileUnusable("history-header-missing", (
             f"Trang '{sheet}' có dữ liệu nhưng không có dòng tiêu đề (một dòng có cột '{unit}' và cột '{code}', "

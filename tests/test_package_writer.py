@@ -1531,3 +1531,58 @@ def test_writes_after_rows_made_when_asked_for_are_the_writes_made_in_turn(tmp_p
     assert [[c.value for c in row] for row in sheet.iter_rows(min_row=4, max_row=9, max_col=4)] == [
         [4, "p", "q", 4], ["a", None, None, 5], ["d", None, None, "k"], ["g", None, None, 7], [8, None, None, 8],
         ["w", None, None, 9]]
+
+
+def _spilling(tmp_path: Path, monkeypatch) -> tuple[bytes, list[bytes]]:
+    """A part of 1.7 MB in pieces of 100 kB, packed in chunks of 200 kB: what the spill tests pack."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setattr(zip_module, "CHUNK", 200_000)
+    monkeypatch.setattr(zip_module, "SPILL", 1_000)
+    monkeypatch.setattr(zip_module, "SPOOL_MEMORY", 0)
+    data = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i * 7919 % 10007) for i in range(40_000))
+    return data, [data[i:i + 100_000] for i in range(0, len(data), 100_000)]
+
+
+def test_a_big_part_goes_to_the_temporary_file_as_it_is_packed(tmp_path, monkeypatch):
+    """A part packed with a spool goes to its temporary file as its chunks are packed (SPILL), not
+    held until it is finished ("Lịch sử" and "Tổng hợp" at 300,000 KPIs: 10 and 12 MiB packed),
+    while other parts are kept there between its pieces: read back, copied and saved, it is the
+    part packed in memory, byte for byte."""
+    data, pieces = _spilling(tmp_path, monkeypatch)
+    spool = zip_module.Spool()
+    stream = zip_module.PackStream(None, zipfile.ZIP_DEFLATED, spool=spool)
+    others = []
+    for i, piece in enumerate(pieces):
+        stream.write(piece)
+        if i % 5 == 4:
+            others.append(spool.keep([b"x" * 3000], zipfile.crc32(b"x" * 3000), 3000, zipfile.ZIP_STORED))
+    kept = stream.close().packed()
+    assert isinstance(kept, zip_module.Kept) and len(kept.extents) > 3
+    assert any(a + n != b for (a, n), (b, _) in zip(kept.extents, kept.extents[1:]))  # others in between
+    whole = zip_module.Packed.of(data, zipfile.ZIP_DEFLATED)
+    assert (kept.packed(), kept.content(), kept.compressed_size) == (whole, data, len(whole.payload))
+    copied = tmp_path / "copied"
+    with open(copied, "wb") as fh:
+        kept.write_to(fh)
+    assert copied.read_bytes() == whole.payload
+    assert [other.content() for other in others] == [b"x" * 3000] * len(others)
+
+
+def test_a_temporary_file_that_fills_up_while_a_part_spills_keeps_it_whole_in_memory(tmp_path, monkeypatch):
+    """The temporary folder's disk fills up (RLIMIT_FSIZE) after a part's first chunks went there:
+    the part is kept in memory, those chunks read back, and it is the part packed in memory."""
+    import resource
+
+    data, pieces = _spilling(tmp_path, monkeypatch)
+    spool = zip_module.Spool()
+    stream = zip_module.PackStream(None, zipfile.ZIP_DEFLATED, spool=spool)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (25_000, hard))
+    try:
+        for piece in pieces:
+            stream.write(piece)
+        packed = stream.close().packed()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert spool._refused and stream._spilled  # (some went to the file before it was full)
+    assert packed == zip_module.Packed.of(data, zipfile.ZIP_DEFLATED)

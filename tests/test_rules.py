@@ -199,6 +199,8 @@ def test_previous_report_of_a_history_table_skips_a_date_without_figures():
                     array("d", [40.0, nan, 55.0, nan, nan, 60.0]))
     plain = History.of({k: table[k] for k in keys})
     assert table.figure_dates() == plain.figure_dates() == {D(2026, 4, 25), D(2026, 6, 25)}
+    # Each key's row in the sheet, and the rows alone in the keys' order (HistoryFigures writes by row).
+    assert list(table.rows.items()) == [(keys[0], 5), (keys[1], 6)] and list(table.rows.values()) == [5, 6]
     assert dict(plain) == dict(table)
     for as_of, expected in ((D(2026, 6, 25), D(2026, 4, 25)), (D(2026, 7, 25), D(2026, 6, 25)),
                             (D(2026, 4, 25), None)):

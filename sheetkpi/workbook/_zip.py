@@ -28,6 +28,7 @@ JOB = 2 << 20  # bytes handed to the deflating thread at a time
 LEVEL = 6  # zlib's default: bench/run.py finds it from what is written (docs/performance.md says why)
 IN_FLIGHT = 2  # jobs waiting for it at most: bounds what a fast renderer piles up
 SPOOL_MEMORY = 4 << 20  # packed parts kept in memory up to this much, the rest in a temporary file
+SPILL = 1 << 20  # packed bytes a part being packed holds at most, the rest gone to the spool's file
 
 
 @dataclass(frozen=True)
@@ -77,25 +78,43 @@ class Spool:
         self._refused = False  # the temporary file could not be made or written
         self._lock = threading.Lock()
 
-    def keep(self, chunks: Sequence[bytes], crc: int, size: int, method: int) -> Packed | Kept:
-        """The packed bytes ``chunks`` (of a part of ``size`` bytes, its CRC ``crc``) kept here."""
+    def keep(self, chunks: Sequence[bytes], crc: int, size: int, method: int,
+             earlier: tuple[tuple[int, int], ...] = ()) -> Packed | Kept:
+        """The packed bytes ``chunks`` (of a part of ``size`` bytes, its CRC ``crc``) kept here, after
+        ``earlier``: the part's first packed bytes, in the file already (see :meth:`spill`)."""
         with self._lock:
-            if self._refused or self._held + sum(map(len, chunks)) <= SPOOL_MEMORY:
+            if not earlier and (self._refused or self._held + sum(map(len, chunks)) <= SPOOL_MEMORY):
                 return self._in_memory(chunks, crc, size, method)
-            try:
-                if self._file is None:
-                    # Unbuffered: a write that fails (a full disk) fails here, leaving no bytes
-                    # behind in a buffer that every later read would try to write again.
-                    self._file = tempfile.TemporaryFile(prefix="sheetkpi-", buffering=0)
-                start = self._file.seek(0, os.SEEK_END)
-                for chunk in chunks:
-                    view = memoryview(chunk)
-                    while view:
-                        view = view[self._file.write(view):]
-                return Kept(self, start, self._file.tell() - start, crc, size, method)
-            except OSError:
-                self._refused = True  # (the parts kept there before stay readable)
-                return self._in_memory(chunks, crc, size, method)
+            extent = self._write(chunks)
+            if extent is None:  # (the file refused: the part in memory, its first bytes read back)
+                return self._in_memory([*(self._read(*e) for e in earlier), *chunks], crc, size, method)
+            return Kept(self, (*earlier, extent), crc, size, method)
+
+    def spill(self, chunks: Sequence[bytes]) -> tuple[int, int] | None:
+        """Write ``chunks``, packed bytes of a part still being packed, to the file: their place in
+        it (offset, length), given to :meth:`keep` with the part's last bytes; None when the file
+        cannot be written (they stay with the part). "Lịch sử" and "Tổng hợp" at 300,000 KPIs are
+        10 and 12 MiB packed, which their render held until its end."""
+        with self._lock:
+            return None if self._refused else self._write(chunks)
+
+    def _write(self, chunks: Sequence[bytes]) -> tuple[int, int] | None:
+        """``chunks`` appended to the file (the lock held): where, or None when it cannot be made
+        or written (refused from then on)."""
+        try:
+            if self._file is None:
+                # Unbuffered: a write that fails (a full disk) fails here, leaving no bytes
+                # behind in a buffer that every later read would try to write again.
+                self._file = tempfile.TemporaryFile(prefix="sheetkpi-", buffering=0)
+            start = self._file.seek(0, os.SEEK_END)
+            for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    view = view[self._file.write(view):]
+            return start, self._file.tell() - start
+        except OSError:
+            self._refused = True  # (the parts kept there before stay readable)
+            return None
 
     def _in_memory(self, chunks: Sequence[bytes], crc: int, size: int, method: int) -> Packed:
         packed = Packed(b"".join(chunks), crc, size, method)
@@ -110,14 +129,17 @@ class Spool:
     def read(self, offset: int, length: int) -> bytes:
         """``length`` bytes kept at ``offset`` in the temporary file."""
         with self._lock:
-            if self._file is None:
-                raise ValueError("the spool was closed: its parts were saved")  # (a bug, not the disk)
-            try:
-                self._file.seek(offset)
-                data = self._file.read(length)
-            except OSError as exc:
-                raise PackageError("save-failed", f"Không đọc lại được tệp tạm của sheetkpi: {os_error_message(exc)} "
-                                   "Sổ tính chưa được ghi.") from exc
+            return self._read(offset, length)
+
+    def _read(self, offset: int, length: int) -> bytes:
+        if self._file is None:
+            raise ValueError("the spool was closed: its parts were saved")  # (a bug, not the disk)
+        try:
+            self._file.seek(offset)
+            data = self._file.read(length)
+        except OSError as exc:
+            raise PackageError("save-failed", f"Không đọc lại được tệp tạm của sheetkpi: {os_error_message(exc)} "
+                               "Sổ tính chưa được ghi.") from exc
         if len(data) != length:
             raise PackageError("save-failed", "Tệp tạm của sheetkpi bị cắt cụt. Sổ tính chưa được ghi.")
         return data
@@ -142,26 +164,33 @@ class Spool:
 @dataclass(frozen=True)
 class Kept:
     """A part's new content, packed and kept in a :class:`Spool`'s temporary file (as
-    :class:`Packed`, whose bytes are in memory)."""
+    :class:`Packed`, whose bytes are in memory): at ``extents``, (offset, length) each, in order."""
 
     spool: Spool
-    offset: int
-    compressed_size: int
+    extents: tuple[tuple[int, int], ...]
     crc: int
     size: int
     method: int
 
+    @property
+    def compressed_size(self) -> int:
+        return sum(length for _, length in self.extents)
+
     def packed(self) -> Packed:
         """The same, its bytes in memory (to send to another process)."""
-        return Packed(self.spool.read(self.offset, self.compressed_size), self.crc, self.size, self.method)
+        return Packed(self._payload(), self.crc, self.size, self.method)
 
     def content(self) -> bytes:
         """The part's bytes, uncompressed."""
-        return _unpacked(self.spool.read(self.offset, self.compressed_size), self.method)
+        return _unpacked(self._payload(), self.method)
 
     def write_to(self, fh: BinaryIO) -> None:
         """Write the packed bytes to ``fh``."""
-        self.spool.copy(self.offset, self.compressed_size, fh)
+        for offset, length in self.extents:
+            self.spool.copy(offset, length, fh)
+
+    def _payload(self) -> bytes:
+        return b"".join(self.spool.read(offset, length) for offset, length in self.extents)
 
 
 class PackStream:
@@ -186,6 +215,8 @@ class PackStream:
         self._pieces: list[bytes] = []
         self._gathered = 0  # bytes in _pieces
         self._done: list[bytes] = []  # packed chunks
+        self._held = 0  # bytes in _done
+        self._spilled: list[tuple[int, int]] = []  # where the spool's file has the chunks before them
         self._crc = 0
         self._size = 0
         self._result: Packed | Kept | None = None
@@ -239,25 +270,37 @@ class PackStream:
         """Pack the next chunk, or put a segment (in the deflating thread when there is one, in order)."""
         if isinstance(chunk, Packed):
             if self._packer is not None:
-                self._done.append(self._packer.flush(zlib.Z_SYNC_FLUSH))
+                self._add(self._packer.flush(zlib.Z_SYNC_FLUSH))
                 self._packer = None  # (the bytes after the segment start a deflate of their own)
-            self._done.append(chunk.payload)
+            self._add(chunk.payload)
             self._crc = crc32_combine(self._crc, chunk.crc, chunk.size)
             self._size += chunk.size
             return
         self._crc = zlib.crc32(chunk, self._crc)
         self._size += len(chunk)
         if self.method == zipfile.ZIP_STORED:
-            self._done.append(chunk)
+            self._add(chunk)
         else:
             if self._packer is None:
                 self._packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-            self._done.append(self._packer.compress(chunk))
+            self._add(self._packer.compress(chunk))
             if final:
-                self._done.append(self._packer.flush(zlib.Z_SYNC_FLUSH if self._segment else zlib.Z_FINISH))
+                self._add(self._packer.flush(zlib.Z_SYNC_FLUSH if self._segment else zlib.Z_FINISH))
         if final and self._spool is not None:
-            self._result = self._spool.keep(self._done, self._crc, self._size, self.method)
+            self._result = self._spool.keep(self._done, self._crc, self._size, self.method, tuple(self._spilled))
             self._done.clear()
+
+    def _add(self, packed: bytes) -> None:
+        """Packed bytes, after those before; a big part's go to the spool's file as they come (see
+        :meth:`Spool.spill`), not held until it is finished."""
+        self._done.append(packed)
+        self._held += len(packed)
+        if self._held >= SPILL and self._spool is not None:
+            extent = self._spool.spill(self._done)
+            if extent is not None:
+                self._spilled.append(extent)
+                self._done.clear()
+                self._held = 0
 
 
 class Deflater:

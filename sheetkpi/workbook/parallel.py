@@ -450,6 +450,8 @@ class SheetRenderer:
             for thread in self._threads:
                 thread.join()  # until it has sent back its last tab and closed its end
         self.close()
+        from ._memory import give_back
+        give_back()
         # (From the writes, whether the render will pack it in two: a guess, which the render makes sure of.)
         if not gone and after is not None and after.whole \
                 and splits(sum(len(block.rows) for block in after.blocks)):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +49,8 @@ def read_workbook(path: str | Path, package: Package | None = None, *, progress=
             line = package.read_cell_values(owned, [(layout.SUMMARY_AS_OF_ROW, 1)]).get((layout.SUMMARY_AS_OF_ROW, 1))
             last_run = summary_date(line)
         try:
-            data = read_grids(sheets, path, last_run=last_run, progress=progress, read_tabs=read_tabs)
+            data = read_grids(sheets, path, last_run=last_run, progress=progress, read_tabs=read_tabs,
+                              rows=sheets.rows)
         except Exception:
             # The first damaged sheet in workbook order is what is reported, whatever else went
             # wrong: as when every sheet was parsed before reading. (Not a finally: an interrupt
@@ -102,6 +103,12 @@ class Grids(Mapping[str, Grid]):
         self._unread = dict.fromkeys(names)  # a sheet leaves once parsed whole
 
     def __getitem__(self, name: str) -> Grid:
+        return list(self.rows(name))
+
+    def rows(self, name: str) -> Iterator[list[Cell]]:
+        """The rows of the sheet ``name`` as :meth:`__getitem__` gives them, each made as it is asked
+        for: a sheet read row by row is never held whole in Python ("Lịch sử" at 300,000 KPIs: its
+        values as lists, then as cells, took 220 MiB besides calamine's own copy)."""
         if name not in self._names:
             raise KeyError(name)
         try:
@@ -117,17 +124,19 @@ class Grids(Mapping[str, Grid]):
                 f"Trang tính '{name}' có ô ở {far}, quá xa vùng dữ liệu: đọc trang tính này cần hàng "
                 f"tỷ ô. Hãy mở tệp, nhấn Ctrl+End để đến ô đó, xóa các dòng và cột thừa rồi lưu lại."
             ))
+        return self._parsed(name, marks)
+
+    def _parsed(self, name: str, marks) -> Iterator[list[Cell]]:
         try:
-            rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            for (r, c), text in marks.errors.items():
-                rows.extend([] for _ in range(r - len(rows)))
-                rows[r - 1].extend("" for _ in range(c - len(rows[r - 1])))
-                rows[r - 1][c - 1] = text
-            grid = _grid(rows, marks.styled, marks.totals)
+            sheet = self._book.get_sheet_by_name(name)
+            start = sheet.start  # (None: no cell)
+            # calamine's rows from the first, each from the first column with a cell: the columns
+            # before it are put back, as read from A.
+            values = sheet.iter_rows() if start is not None else iter(())
+            yield from _cells(values, start[1] if start else 0, marks.errors, marks.styled, marks.totals)
         except Exception as exc:  # sheets are parsed on demand: a damaged one fails only here
             raise self._damaged(name, exc) from exc
         self._unread.pop(name, None)
-        return grid
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
@@ -183,20 +192,28 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return info.st_size, info.st_mtime_ns
 
 
-def _grid(rows: list[list[Any]], percent: set[tuple[int, int]] | tuple, totals: set[tuple[int, int]] | tuple) -> Grid:
-    """Calamine's rows (empty cells as "") as cells; ``percent``: (row, column) with a percentage
-    format; ``totals``: (row, column) holding a =SUM() or =SUBTOTAL().
+_SHARED = 1 << 14  # values of a kind a sheet's cells share at most (see _cells)
+
+
+def _cells(rows: Iterator[list[Any]], lead: int, errors: Mapping[tuple[int, int], str],
+           percent: set[tuple[int, int]] | tuple, totals: set[tuple[int, int]] | tuple) -> Iterator[list[Cell]]:
+    """Calamine's rows (empty cells as "", the first ``lead`` columns left out) as rows of cells,
+    trailing empties trimmed; ``errors``: (row, column) -> the error value it holds ("#REF!",
+    which calamine reads as empty); ``percent``: (row, column) with a percentage format; ``totals``:
+    (row, column) holding a =SUM() or =SUBTOTAL().
 
     A NaN (the only value unequal to itself) means a damaged sheet: no spreadsheet program writes one.
 
     Cells are never changed once read, so a text, a number or a date that comes again is the same
     cell (a unit tab repeats its statuses, dates, weights; "Lịch sử" its unit codes and figures):
-    half the time on unit tabs, and less memory. (Each kind has its own cells: 1 == 1.0 == True.)
+    half the time on unit tabs, and less memory; up to :data:`_SHARED` values of a kind, then
+    afresh (a sheet of unique texts does not keep them all for that). (Each kind has its own
+    cells: 1 == 1.0 == True.)
     """
-    grid: Grid = []
     marked_rows = {r for r, _ in percent} | {r for r, _ in totals}
     seen: dict[type, dict[Any, Cell]] = {str: {}, float: {}, dt.date: {}}
-    for r, values in enumerate(rows, start=1):
+    blank = 0  # empty rows not given yet: given when a row with cells follows (none after the last)
+    for r, values in enumerate(_values(rows, lead, errors), start=1):
         while values and values[-1] == "":
             values.pop()
         if r in marked_rows:
@@ -215,13 +232,44 @@ def _grid(rows: list[list[Any]], percent: set[tuple[int, int]] | tuple, totals: 
                 elif (cell := same.get(v)) is not None:
                     cells.append(cell)
                 elif v == v:
+                    if len(same) >= _SHARED:
+                        same.clear()
                     cells.append(same.setdefault(v, Cell(v)))
                 else:
                     _nan(r)
-        grid.append(cells)
-    while grid and not grid[-1]:
-        grid.pop()
-    return grid
+        if not cells:
+            blank += 1
+            continue
+        for _ in range(blank):
+            yield []
+        blank = 0
+        yield cells
+
+
+def _values(rows: Iterator[list[Any]], lead: int, errors: Mapping[tuple[int, int], str]) -> Iterator[list[Any]]:
+    """Calamine's rows as read from column A, with the error values put in (see :func:`_cells`),
+    and the rows that hold only error values after calamine's last."""
+    wrong: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), text in errors.items():
+        wrong.setdefault(r, []).append((c, text))
+    padding = [""] * lead
+    last = 0
+    for last, values in enumerate(rows, start=1):
+        if lead:
+            values = padding + values
+        if last in wrong:
+            _put(values, wrong[last])
+        yield values
+    for r in range(last + 1, max(wrong, default=0) + 1):
+        values = []
+        _put(values, wrong.get(r, ()))
+        yield values
+
+
+def _put(values: list[Any], errors: Iterable[tuple[int, str]]) -> None:
+    for c, text in errors:
+        values.extend("" for _ in range(c - len(values)))
+        values[c - 1] = text
 
 
 def _marked(value: Any, percent: bool, total: bool) -> Cell:

@@ -9,7 +9,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from itertools import accumulate, repeat
 from operator import add
 from typing import Any, NamedTuple
@@ -205,8 +205,10 @@ def fitted_heights(fit_rows: dict[int, dict[int, str]], widths: dict[int, float]
     return heights
 
 
+@cache
 def height_of_lines(lines: int) -> float | None:
-    """The height (points) ``lines`` lines of 11-point text need; None for one line."""
+    """The height (points) ``lines`` lines of 11-point text need; None for one line. (One float for
+    each count of lines: "Tổng hợp" at 300,000 KPIs sized 158,000 rows, each with a float of its own.)"""
     return _height(lines * 11 * LINE_POINTS)
 
 
