@@ -150,11 +150,11 @@ Key = tuple[str, str, int]  # a KPI's key in "Lịch sử": see rules.history_ke
 
 class HistoryKeys(Mapping[Key, int]):
     """Each key of "Lịch sử" (unit, code or title, rank) and its row of the history's table, in the
-    order they were put. Held by unit: a code's place among the unit's rows, and those rows; a key
+    order of their rows. Held by unit: a code's place among the unit's rows, and those rows; a key
     of rank 1 or more (a code's second row in a unit: rare) on its own. A dict of the keys took a
-    tuple and an int for each: 36 MiB at 300,000 KPIs, 26 of them in Python's arenas while every
-    KPI read is held (docs/performance.md); this way, 14, outside them (a unit's places are small
-    ints, which Python shares)."""
+    tuple and an int for each: 26 MiB of Python's arenas at 300,000 KPIs while every KPI read is
+    held (docs/performance.md). (A unit's places are small ints, which Python shares up to 256.)
+    Anything but a (unit, code, rank) tuple is no key, as in a dict of them."""
 
     __slots__ = ("_units", "_more", "_ranks")
 
@@ -166,7 +166,7 @@ class HistoryKeys(Mapping[Key, int]):
     def put(self, key: Key, row: int) -> None:
         """``key`` is at ``row`` (a key put again moves there)."""
         unit, code, rank = key
-        if rank:
+        if rank != 0:
             self._more[key] = row
             return
         found = self._units.get(unit)
@@ -190,8 +190,10 @@ class HistoryKeys(Mapping[Key, int]):
         self.put((unit, code, rank), row)
 
     def get(self, key: Key, default=None):
+        if type(key) is not tuple or len(key) != 3:
+            return default
         unit, code, rank = key
-        if rank:
+        if rank != 0:  # (False and 0.0 are 0, as dict keys)
             return self._more.get(key, default)
         found = self._units.get(unit)
         if found is not None:
@@ -207,7 +209,7 @@ class HistoryKeys(Mapping[Key, int]):
         return row
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, tuple) and len(key) == 3 and self.get(key) is not None  # type: ignore[arg-type]
+        return self.get(key) is not None  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[Key]:
         # In the order of their rows (the order a history's keys are put in), made when asked for:

@@ -6,6 +6,7 @@ No timing or memory is asserted here: figures come from ``python bench/stages.py
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from sheetkpi.structure import Cell
 from sheetkpi.workbook.reader import load_grids, read_workbook
 
 from badinputs import copy_example, set_cell_xml
-from support import AS_OF, EXAMPLE
+from support import AS_OF, CORPUS, EXAMPLE
 
 HEADER = ["STT", "Mã KPI", "Nhiệm vụ / KPI", "Sản phẩm đầu ra", "Trọng số (điểm)", "Thời hạn hoàn thành", "% tiến độ"]
 
@@ -163,3 +164,109 @@ def test_history_reads_each_rows_figures_with_blank_rows_and_empty_cells_between
     assert (where.header_row, where.last_row, where.dates) == (3, 1008, {july: 4, may: 5, june: 6})
     assert len(history._figures) == 4 * 3  # a figure per key and date, none for the rows between
     assert history.get(("KHĐT", "KHĐT-03", 0)) is None and len(history) == 4
+
+
+def _read_whole(path: Path) -> dict[str, list[list]]:
+    """Each worksheet as calamine lays it out whole from A1 (``to_python``), the error values the
+    package finds put in, trailing empties trimmed: what the reader read before it read a row at a
+    time."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    from sheetkpi.parsing.numbers import is_percent_format
+    from sheetkpi.workbook.package import Package
+
+    book, pkg, found = CalamineWorkbook.from_path(str(path)), Package.open(path), {}
+    for name in (m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet):
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        for (r, c), text in pkg.sheet_marks(name, is_percent_format)[1].errors.items():
+            rows.extend([] for _ in range(r - len(rows)))
+            rows[r - 1].extend("" for _ in range(c - len(rows[r - 1])))
+            rows[r - 1][c - 1] = text
+        for row in rows:
+            while row and row[-1] == "":
+                row.pop()
+        while rows and not rows[-1]:
+            rows.pop()
+        found[name] = [[(type(v), v) for v in row] for row in rows]
+    return found
+
+
+def _offset_sheet(folder: Path) -> Path:
+    """A sheet whose cells start at C5, with error values (one on a row of its own, last: calamine's
+    range takes it in, as empty), a percentage, -0.0 and empty rows between (openpyxl writes it)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Lệch"
+    ws["C5"], ws["D5"], ws["E6"] = "Mã KPI", 0.8, "Nhiệm vụ"
+    ws["D5"].number_format = "0%"
+    ws["D7"], ws["F9"] = "#REF!", -0.0
+    ws["B12"] = "#DIV/0!"
+    wb.create_sheet("Trống")
+    path = folder / "lech.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("path", [*sorted(CORPUS.glob("*.xls[xm]")), EXAMPLE, "offset"],
+                         ids=lambda p: p if isinstance(p, str) else p.name)
+def test_a_sheet_read_a_row_at_a_time_is_the_sheet_laid_out_whole(path, tmp_path):
+    # Grids.rows takes calamine's rows one by one (iter_rows: from the first row, each from the
+    # first column that has a cell) and a grid is made of them: the values calamine lays out whole,
+    # by hand here, from every producer of the corpus, and a sheet that starts at C5.
+    path = _offset_sheet(tmp_path) if path == "offset" else path
+    expected = _read_whole(path)
+    with load_grids(path) as grids:
+        for name in grids:
+            rows = [[(type(c.value), c.value) if c is not EMPTY else (str, "") for c in row] for row in grids[name]]
+            assert rows == expected[name], name
+            assert [list(row) for row in grids.rows(name)] == grids[name]
+    if path.name == "lech.xlsx":
+        assert expected["Lệch"][4][2:4] == [(str, "Mã KPI"), (float, 0.8)] and expected["Lệch"][6][3] == (str, "#REF!")
+        assert expected["Lệch"][11] == [(str, ""), (str, "#DIV/0!")] and expected["Trống"] == []
+
+
+def test_rows_read_one_at_a_time_keep_error_values_and_drop_trailing_empties():
+    # What Grids.rows makes of calamine's rows, whichever rows calamine gives (one whose range ends
+    # before a row holding only an error value, which calamine reads as empty): the error's text
+    # put in, the empty rows between kept, those after the last cell dropped, a row's trailing
+    # empty cells too.
+    from sheetkpi.workbook.reader import _cells
+
+    values = [["", "a", ""], ["", "", ""], [1.5, ""], ["", ""], ["", "", ""]]
+    rows = list(_cells(iter(values), 2, {(2, 5): "#REF!", (7, 4): "#N/A"}, (), ()))
+    assert [[c.value for c in row] for row in rows] == [
+        [None, None, None, "a"], [None, None, None, None, "#REF!"], [None, None, 1.5], [], [], [],
+        [None, None, None, "#N/A"],
+    ]
+    assert list(_cells(iter([["x"], [""], ["", ""]]), 0, {}, (), ())) == [[Cell("x")]]
+
+
+@pytest.mark.parametrize(("header_row", "found"), [(4, True), (15, True), (16, False)])
+def test_the_history_header_is_looked_for_in_the_first_fifteen_rows(header_row, found):
+    from sheetkpi.reading import read_history
+
+    header = [Cell("Mã đơn vị"), Cell("Mã KPI"), Cell("Nhiệm vụ / KPI"), Cell(dt.date(2026, 5, 25))]
+    grid = [[Cell("LỊCH SỬ")], *([] for _ in range(header_row - 2)), header, [Cell("VP"), Cell("VP-01"), EMPTY,
+                                                                             Cell(40.0)]]
+    if not found:
+        with pytest.raises(FileUnusable, match="không có dòng tiêu đề"):
+            read_history(iter(grid), {})
+        return
+    history, where = read_history(iter(grid), {})
+    assert dict(history) == {("VP", "VP-01", 0): [(dt.date(2026, 5, 25), 40.0)]}
+    assert (where.header_row, where.rows[("VP", "VP-01", 0)], where.last_row) == (header_row, header_row + 1,
+                                                                                 header_row + 1)
+
+
+@pytest.mark.parametrize("row", [4, 15, 30])
+def test_a_history_without_its_header_but_with_rows_below_its_title_is_refused(row):
+    # From the header's row on, anything typed (within the rows looked at for a header, or after
+    # them) is someone's history whose header was lost; above it, the title and its note are not.
+    from sheetkpi.reading import read_history
+
+    grid = [[Cell("LỊCH SỬ")], [Cell("Do sheetkpi ghi")], *([] for _ in range(row - 3)), [EMPTY, Cell("VP-01")]]
+    with pytest.raises(FileUnusable, match="không có dòng tiêu đề"):
+        read_history(iter(grid), {})
+    assert read_history(iter(grid[:3]), {}) == (read_history([], {})[0], None)

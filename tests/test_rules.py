@@ -219,9 +219,9 @@ def test_previous_report_of_a_history_table_skips_a_date_without_figures():
                           st.integers(0, 3)), max_size=40), st.booleans())
 def test_history_keys_hold_what_a_dict_of_the_keys_holds(steps, reading):
     # The history's keys by unit (HistoryKeys), against the dict of (unit, code, rank) tuples they
-    # replaced: any key put at the next row (a key put again moves: History.of), or, as "Lịch sử" is
-    # read (``reading``), each row's unit and code appended, ranked as the reader counted them. Same
-    # rows, same order of rows, same answers.
+    # replaced: any key put at the next row (as History.of puts them; a key put again moves), or, as
+    # "Lịch sử" is read (``reading``), each row's unit and code appended, ranked as the reader
+    # counted them. Same rows, same order of rows, same answers, for what is no key too.
     from collections import Counter
 
     from sheetkpi.model import HistoryKeys
@@ -243,7 +243,12 @@ def test_history_keys_hold_what_a_dict_of_the_keys_holds(steps, reading):
         if key not in expected:
             with pytest.raises(KeyError):
                 keys[key]
-    assert ("A", "A-01") not in keys and "A" not in keys
+    for odd in [("A", "A-01"), "A", ("A", "A-01", None), ("A", "A-01", ""), ("A", "A-01", 0, 0), ["A", "A-01", 0]]:
+        assert odd not in keys and keys.get(odd, -1) == -1
+        with pytest.raises(KeyError):
+            keys[odd]
+    if ("A", "A-01", 0) in expected:
+        assert keys.get(("A", "A-01", False)) == keys.get(("A", "A-01", 0.0)) == expected["A", "A-01", 0]
 
 
 @given(st.lists(st.one_of(st.none(), st.sampled_from([0.0, 10.0, 40.0, 55.5])), min_size=4, max_size=4),

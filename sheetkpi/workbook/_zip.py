@@ -85,7 +85,7 @@ class Spool:
         with self._lock:
             if not earlier and (self._refused or self._held + sum(map(len, chunks)) <= SPOOL_MEMORY):
                 return self._in_memory(chunks, crc, size, method)
-            extent = self._write(chunks)
+            extent = None if self._refused else self._write(chunks)
             if extent is None:  # (the file refused: the part in memory, its first bytes read back)
                 return self._in_memory([*(self._read(*e) for e in earlier), *chunks], crc, size, method)
             return Kept(self, (*earlier, extent), crc, size, method)
