@@ -450,6 +450,8 @@ class SheetRenderer:
             for thread in self._threads:
                 thread.join()  # until it has sent back its last tab and closed its end
         self.close()
+        # The heap the tabs sent and taken back left free (300,000 KPIs: 35 MiB), given back before
+        # "Tổng hợp" is written here.
         from ._memory import give_back
         give_back()
         # (From the writes, whether the render will pack it in two: a guess, which the render makes sure of.)
