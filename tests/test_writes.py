@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from sheetkpi import api
+from sheetkpi import layout as L
 from sheetkpi.writes import Block, Rows
 from sheetkpi.writes.summary import summary_writes
 
@@ -89,6 +90,27 @@ def test_tong_hop_from_rows_made_when_asked_for_is_the_sheet_from_a_list(tmp_pat
     assert len(left) == 2 and left[0] == left[1] > 7  # packed in two, both times alike
     assert parts[0] == parts[1]
     assert any(b"DANH S\xc3\x81CH KPI QU\xc3\x81 H\xe1\xba\xa0N" in xml for xml in parts[0].values())
+
+
+def test_rows_added_to_the_history_are_made_from_what_was_gathered():
+    """A KPI "Lịch sử" has no row for gets the next row (HistoryFigures.added, .texts: an array and
+    lists, not a tuple each): a first run into an emptied tab adds every KPI, in workbook order,
+    its title to show whole; written there, each row is its unit, code and title, by hand for the
+    first and the last."""
+    from sheetkpi.writes.history import HistoryFigures, history_writes
+
+    data = api.load(support.EXAMPLE)
+    kpis = [k for u in data.tracker.units for k in u.kpis]
+    gathered = HistoryFigures(None, None, None)
+    gathered.add(kpis)
+    first = L.HISTORY_HEADER_ROW + 1
+    assert list(gathered.texts) == [(first + i, k.unit, k.code, k.title) for i, k in enumerate(kpis)]
+    assert gathered.texts[0] == (first, "KHĐT", "KHĐT-01", kpis[0].title) and len(gathered.texts) == 32
+    assert dict(gathered.added) == {(k.unit, k.code, 0): first + i for i, k in enumerate(kpis)}
+    out = history_writes(gathered, dt.date(2026, 6, 25), None)
+    block = out.blocks[0]
+    assert block.row == first and list(block.rows)[-1][:3] == ["BQLDA", "BQLDA-06", kpis[-1].title]
+    assert dict(out.fit_rows.items())[first + 31] == {3: kpis[-1].title}
 
 
 def test_history_figures_are_cells_made_when_asked_for():
