@@ -270,3 +270,30 @@ def test_a_history_without_its_header_but_with_rows_below_its_title_is_refused(r
     with pytest.raises(FileUnusable, match="không có dòng tiêu đề"):
         read_history(iter(grid), {})
     assert read_history(iter(grid[:3]), {}) == (read_history([], {})[0], None)
+
+
+def test_a_history_moved_in_libreoffice_is_read_and_written_where_it_now_is(tmp_path):
+    # The Office deletes "Lịch sử"'s title, inserts two rows above its header and a column before it,
+    # in LibreOffice (tests/history_edits.py): read a row at a time, each row from column B, the
+    # figures are those typed before (by hand, from the example: KHĐT-01 50 then 70, KHĐT-03 25
+    # then 35), and the 25/06 run writes its column right of the last date, on the KPIs' rows (their
+    # progress in the unit tab: 90, and "45,5").
+    import shutil
+
+    import history_edits
+
+    from lo_uno import require_uno
+
+    require_uno()
+    book = shutil.copyfile(EXAMPLE, tmp_path / "BangGiaoKPI.xlsx")
+    history_edits.edit(book)
+    history = read_workbook(book).tracker.history
+    assert history[("KHĐT", "KHĐT-01", 0)] == [(dt.date(2026, 4, 25), 50.0), (dt.date(2026, 5, 25), 70.0)]
+    assert history[("KHĐT", "KHĐT-03", 0)] == [(dt.date(2026, 4, 25), 25.0), (dt.date(2026, 5, 25), 35.0)]
+    assert len(history) == 32
+    recalc(book, as_of=AS_OF)
+    ws = load_workbook(book)[L.SHEET_HISTORY]
+    assert [ws.cell(6, c).value for c in range(2, 5)] == ["Mã đơn vị", "Mã KPI", "Nhiệm vụ / KPI"]
+    assert ws["G6"].value.date() == dt.date(2026, 6, 25) and ws["A7"].value is None
+    assert [ws[f"{c}7"].value for c in "BCEFG"] == ["KHĐT", "KHĐT-01", 50, 70, 90]
+    assert [ws[f"{c}9"].value for c in "CEFG"] == ["KHĐT-03", 25, 35, 45.5]
