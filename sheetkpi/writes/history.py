@@ -129,23 +129,22 @@ class AddedTitles(Mapping[int, dict[int, str]]):
     """The text each row added must show whole (:attr:`SheetWrites.fit_rows`): its title, from
     ``texts`` ((row, unit, code, title) in rising rows), made as it is asked for."""
 
-    __slots__ = ("_texts", "_rows")
+    __slots__ = ("_texts",)
 
     def __init__(self, texts: AddedRows) -> None:
         self._texts = texts
-        self._rows = texts.rows
 
     def items(self) -> Iterator[tuple[int, dict[int, str]]]:  # type: ignore[override]
         return ((row, {_TITLE_COLUMN: title}) for row, _, _, title in self._texts)
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self._rows)
+        return iter(self._texts.rows)
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._texts)
 
     def __getitem__(self, row: int) -> dict[int, str]:
-        at = row_index(self._rows, row)
+        at = row_index(self._texts.rows, row)
         if at < 0:
             raise KeyError(row)
         return {_TITLE_COLUMN: self._texts[at][3]}
