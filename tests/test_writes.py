@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sheetkpi import api
 from sheetkpi import layout as L
-from sheetkpi.writes import Block, Rows
+from sheetkpi.cells import Areas
+from sheetkpi.writes import Block, RowHeights, Rows, height_of_lines
 from sheetkpi.writes.summary import summary_writes
 
 import badinputs as B
@@ -42,6 +45,60 @@ def test_rows_made_when_asked_for_read_as_a_list_of_them():
     block = Block(row=1, col=1, rows=rows)
     assert (block.width, block.cell_count()) == (3, 15)
     assert made == ["a", "c", "a", "b", "c"]  # (not made to count them)
+
+
+_SPANS = st.lists(st.tuples(st.integers(1, 6), st.integers(1, 6)).map(sorted).map(tuple), max_size=3)
+
+
+@given(st.lists(st.one_of(st.tuples(st.integers(0, 9), st.integers(0, 9), st.integers(0, 9), st.integers(0, 9)),
+                          st.tuples(st.integers(0, 3), _SPANS)), max_size=12), st.integers(1, 40), st.integers(1, 7))
+def test_areas_merged_row_by_row_hold_what_the_areas_one_by_one_hold(steps, max_row, max_col):
+    # "Tổng hợp"'s lists merge the same columns on each of their rows (Areas.add_rows: one band for
+    # a list); against the areas appended one by one, in any order among single areas: the same
+    # areas in the same order, the same count, the same check, and the same when one extends another.
+    areas, expected, row = Areas(), [], 1
+    for step in steps:
+        if len(step) == 4:
+            areas.append(step)
+            expected.append(step)
+        else:
+            count, spans = step
+            areas.add_rows(row, row + count - 1, spans)
+            expected += [(r, c1, r, c2) for r in range(row, row + count) for c1, c2 in spans]
+            row += count
+    assert list(areas) == expected and len(areas) == len(expected) and bool(areas) == bool(expected)
+    assert areas.all_within(max_row, max_col) == Areas(expected).all_within(max_row, max_col)
+    both = Areas([(1, 1, 1, 2)])
+    both.extend(areas)
+    both.extend(areas)
+    assert list(both) == [(1, 1, 1, 2), *expected, *expected] and areas == expected
+
+
+@given(st.dictionaries(st.integers(1, 60), st.floats(1, 409)), st.lists(st.lists(st.integers(0, 300), max_size=8),
+                                                                        max_size=4))
+def test_row_heights_by_lines_hold_what_a_dict_of_heights_holds(given_heights, runs):
+    # "Tổng hợp" sizes a list's rows by their lines, a byte each (RowHeights.add_lines), beside rows
+    # given a height one by one: against the dict of heights it replaced, where a row given a
+    # height keeps it (a row of one line has none; 255 lines or more are as high as a row can be).
+    heights, expected, row = RowHeights(), {}, 1
+    for r, h in given_heights.items():
+        heights[r] = h
+    for lines in runs:
+        heights.add_lines(row, lines)
+        expected.update({row + i: height_of_lines(n) for i, n in enumerate(lines) if n > 1})
+        row += len(lines)
+    expected.update(given_heights)
+    assert dict(heights) == expected and len(heights) == len(expected) and sorted(heights) == sorted(expected)
+    for r in range(0, row + 3):
+        assert (r in heights, heights.get(r), heights.get(r, -1.0)) == (r in expected, expected.get(r),
+                                                                       expected.get(r, -1.0))
+        if r not in expected:
+            with pytest.raises(KeyError):
+                heights[r]
+    assert height_of_lines(300) == height_of_lines(255)
+    if row > 1:
+        with pytest.raises(ValueError):
+            heights.add_lines(row - 1, [2])  # (rows added in order)
 
 
 def test_the_late_list_of_tong_hop_is_made_from_the_late_kpis(tmp_path):

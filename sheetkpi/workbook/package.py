@@ -92,7 +92,7 @@ class _Layout:
     widths: dict[int, float] = field(default_factory=dict)
     freeze: tuple[int, int] | None = None
     merges: Areas = field(default_factory=Areas)
-    heights: dict[int, float] = field(default_factory=dict)  # points, for rows whose text wraps
+    heights: Mapping[int, float] = field(default_factory=dict)  # points, for rows whose text wraps
     breaks: list[int] = field(default_factory=list)  # a printed page starts at each of these rows
     drawing_rid: str | None = None
     landscape_a4: bool = False  # A4 landscape, one page wide, page numbers in the footer
@@ -376,7 +376,7 @@ class Package:
         self._pending.add(sheet.part)
         layout.widths.update({c: float(w) for c, w in widths.items()})
 
-    def set_row_heights(self, sheet_name: str, heights: dict[int, float]) -> None:
+    def set_row_heights(self, sheet_name: str, heights: Mapping[int, float]) -> None:
         """Row heights (points), for rows whose text wraps: neither Excel nor LibreOffice fits a row
         to its text when a file is opened. In a sheet sheetkpi lays out, the heights given; in any
         other, a row only grows (a height the Office chose that is enough stays). Rows the pending
@@ -388,7 +388,9 @@ class Package:
                 raise PackageError("value-invalid", f"Chiều cao dòng {height} nằm ngoài 0–409 điểm.")
         layout = self._layouts.get(sheet.part)
         if layout is not None:
-            layout.heights.update(heights)
+            # (Those of a sheet laid out, "Tổng hợp", taken as they are when they are all it has: at
+            # 300,000 KPIs, 160,000 rows.)
+            layout.heights = {**layout.heights, **heights} if layout.heights else heights
         else:
             self._new_heights.setdefault(sheet.part, {}).update(heights)
         self._pending.add(sheet.part)

@@ -29,6 +29,7 @@ from . import (
     Block,
     Chart,
     Line,
+    RowHeights,
     Rows,
     SheetWrites,
     fit_text,
@@ -57,7 +58,7 @@ class _Page:
         self.rows = Rows(WIDTH)  # the lists' rows made when asked for (see items)
         self.styles: list[str | list[str | None] | None] = []
         self.merges = Areas()
-        self.heights: dict[int, float] = {}
+        self.heights = RowHeights()
         self._shared_styles: dict[tuple, list[str | None]] = {}
 
     @property
@@ -93,20 +94,25 @@ class _Page:
     def items(self, items: Sequence, values: Callable[[Any], list], spans, styles: list[str]) -> None:
         """A row of a list for each of ``items``, its values ``values(item)``, each in its span of
         columns: the row is made again when it is asked for (the sheet's rows are not held whole),
-        its merges, style and height are found now."""
-        for row, item in enumerate(items, start=self.next_row):
-            self._shape_row(row, values(item), spans, styles, False)
+        its merges, style and height are found now (the merges and heights of the lot, each kept
+        as one run: tens of thousands of rows)."""
+        firsts, merged, lines_of = self._list_shape(spans, False)
+        row_styles = self._span_styles(spans, tuple(styles))
+        first = self.next_row
+        lines = [max((line_count(v, line) for v, line in zip(values(item), lines_of) if type(v) is str), default=1)
+                 for item in items]
+        self.merges.add_rows(first, first + len(items) - 1, merged)
+        self.heights.add_lines(first, lines)
+        self.styles += [row_styles] * len(items)
         # (Nothing of the page: its heights and merges go to the package before the rows are made.)
-        firsts = self._list_shape(spans, False)[0]
         self.rows.add_made(items, lambda item: _placed(firsts, values(item)))
 
     def _shape_row(self, row: int, values: list, spans, styles: list[str], bold: bool) -> None:
-        """The merges, style and height of ``row``, a row of a list."""
+        """The merges, style and height of ``row``, a row of a list (its header)."""
         _, merged, lines_of = self._list_shape(spans, bold)
         for first, last in merged:
             self.merges.append((row, first, row, last))
         self.styles.append(self._span_styles(spans, tuple(styles)))
-        # (row_height's work without its tuples: a list has tens of thousands of rows)
         lines = max((line_count(v, line) for v, line in zip(values, lines_of) if type(v) is str), default=1)
         if lines > 1:
             self.heights[row] = height_of_lines(lines)
