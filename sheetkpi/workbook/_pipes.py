@@ -17,8 +17,10 @@ def send(pipe: IO[bytes], value: object) -> None:
 
 
 def write_frame(pipe: IO[bytes], data: bytes) -> None:
-    """One message: its length, then the pickle."""
-    pipe.write(struct.pack("<Q", len(data)) + data)
+    """One message: its length, then the pickle (written apart: joined, a tab's packed part or a
+    chunk of read tabs, megabytes, would be copied once more)."""
+    pipe.write(struct.pack("<Q", len(data)))
+    pipe.write(data)
     pipe.flush()
 
 

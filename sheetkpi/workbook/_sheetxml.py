@@ -492,6 +492,7 @@ def sheet_windows(pieces: Iterable[bytes], part: str, size: int | None) -> Itera
             rest = list(pieces)
             if rest:
                 body, cut_from = b"".join([body[cut_from:], *rest]), 0
+            del rest  # (not held beside what it was joined into)
             break
         piece = next(pieces, None)
         if piece is None:

@@ -35,6 +35,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ..errors import SheetkpiError
 from ..parsing.text import fold
 from ..reading import NON_UNIT_KEYS, TabJob, TabRead, taking_shared
+from ._memory import give_back
 from ._pipes import answers, receive, send, write_frame
 
 if TYPE_CHECKING:
@@ -150,6 +151,7 @@ class TwoProcessReader:
                 if found is None:  # this process's chunk, or one the second process could not finish
                     for name in chunk:
                         yield job.read(name, sheets[name], shared)
+                    give_back()
                     continue
                 if isinstance(found, BaseException):
                     raise found  # a damaged tab: as if read here, in workbook order
@@ -276,6 +278,8 @@ def serve() -> None:
             except Exception:
                 found = None  # anything else (memory, files): the first process reads the chunk itself
             send(out, ("done", i, found))
+            del found
+            give_back()
 
 
 def _styled(block) -> bool:
@@ -319,6 +323,7 @@ class SheetRenderer:
         self._given = 0  # unit tabs sent since
         self._seen = 0  # unit tabs met (none: the unit tabs have not come yet)
         self._packer: subprocess.Popen | None = None  # packs "Tổng hợp"'s lower rows (see segments)
+        self._packer_due = False  # one is to start when they are asked for
         self._packing = False  # it has been asked, not yet answered
         self._child = _start("serve_renders", path)
         self._threads = [threading.Thread(target=target, args=(self._child,), daemon=True, name=f"sheetkpi-{name}")
@@ -379,15 +384,21 @@ class SheetRenderer:
 
     def segments(self, part: str, rows: Mapping, heights: Mapping) -> Callable[[], Packed | None] | None:
         """A :attr:`Package.segments`: the lower rows of a laid-out sheet ("Tổng hợp", after the
-        unit tabs) packed by the process started for them when the tabs were done, while this one
-        renders the upper rows; None, or None from the wait, when it cannot (then packed there, the
-        same bytes: :meth:`Package._lower_rows`). They are
-        sent a slice at a time by a thread (100,000 KPIs: 23,000 rows, 4 MB pickled), so that it
-        renders the first slices while the next are sent. It is ended once it has answered, or
+        unit tabs) packed by a process started for them now (found due when the tabs were done:
+        :meth:`_wind_up`), while this one renders the upper rows; None, or None from the wait, when
+        it cannot (then packed there, the same bytes: :meth:`Package._lower_rows`). They are sent a
+        slice at a time by a thread (100,000 KPIs: 23,000 rows, 4 MB pickled), so that it renders
+        the first slices while the next are sent. It is ended once it has answered, or
         :data:`SEGMENT_WAIT` after the ask (stuck: killed), or by :meth:`close` when this one fails
         before asking (it stays :attr:`_packer` until then)."""
         from ._segments import chunks  # (not at import: the reading process needs none of it)
 
+        if self._packer_due:
+            # Started now, not when the unit tabs were done: laying out the sheet again first passes
+            # over the one an earlier run wrote ("Tổng hợp" next month at 300,000 KPIs: 146 MB, 70
+            # MiB at its highest), which this process had better not hold beside another.
+            self._packer_due = False
+            self._packer = _start("serve_segments")
         packer = self._packer
         if packer is None or self._packing:
             return None
@@ -441,7 +452,7 @@ class SheetRenderer:
         """No more tabs: wait until the second process has answered everything and ended (100,000
         KPIs: ~35 MiB it held while this one started on "Tổng hợp"). When the sheet ``after`` them
         is laid out whole with rows enough to be packed in two (:func:`_segments.splits`), a process
-        of its own starts for that, while this one writes the sheet."""
+        of its own is due for that (started when the render asks: :meth:`segments`)."""
         from ._segments import splits
         self._ended = True
         gone = self._child is None or self._gone  # (it could not start, or failed: no third one either)
@@ -455,9 +466,8 @@ class SheetRenderer:
         from ._memory import give_back
         give_back()
         # (From the writes, whether the render will pack it in two: a guess, which the render makes sure of.)
-        if not gone and after is not None and after.whole \
-                and splits(sum(len(block.rows) for block in after.blocks)):
-            self._packer = _start("serve_segments")
+        self._packer_due = not gone and after is not None and after.whole \
+            and splits(sum(len(block.rows) for block in after.blocks))
 
     def close(self) -> None:
         """End the second process (killed if still at work), and the one packing rows."""
