@@ -88,8 +88,10 @@ class Areas:
     def add_rows(self, first: int, last: int, spans: Sequence[tuple[int, int]]) -> None:
         """Each of ``spans`` (first column, last column) merged on each row from ``first`` to
         ``last``: as many areas, row by row, as appending them one by one would give."""
+        spans = tuple(spans)
+        array("I", (first, last, *(c for span in spans for c in span)))  # (refused as append refuses them)
         if first <= last and spans:
-            self._bands.append((len(self._corners) // 4, first, last, tuple(spans)))
+            self._bands.append((len(self._corners) // 4, first, last, spans))
 
     def extend(self, areas: Iterable[Area]) -> None:
         if isinstance(areas, Areas):

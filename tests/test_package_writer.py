@@ -516,6 +516,27 @@ def test_widths_and_heights_of_a_sheet_people_keep_only_add_or_grow(tmp_path):
     assert Package.open(tmp_path / "out.xlsx").column_widths("S") == {2: 30.0, 3: 11.5}
 
 
+def test_heights_given_to_a_created_sheet_are_its_own(tmp_path):
+    # The heights of a sheet sheetkpi lays out are kept by the package: a dict changed after it was
+    # given changes nothing (a RowHeights, which "Tổng hợp" makes for the package alone, is taken).
+    from sheetkpi.writes import RowHeights, height_of_lines
+
+    pkg = Package.open(build_xlsx(tmp_path / "in.xlsx", {"S": sheet_xml("")}))
+    for name in "AB":
+        pkg.add_sheet(name)
+        pkg.write_rows(name, 1, 1, [["x"], ["y"], ["z"]])
+    given = {1: 30.0}
+    pkg.set_row_heights("A", given)
+    given.update({1: 60.0, 2: 45.0, 3: 1000.0})
+    lines = RowHeights({1: 20.0})
+    lines.add_lines(2, [3, 1])
+    pkg.set_row_heights("B", lines)
+    pkg.save(tmp_path / "out.xlsx")
+    wb = load_workbook(tmp_path / "out.xlsx")
+    assert [wb["A"].row_dimensions[r].height for r in (1, 2, 3)] == [30, None, None]
+    assert [wb["B"].row_dimensions[r].height for r in (1, 2, 3)] == [20, height_of_lines(3), None]
+
+
 def test_a_sheet_edited_in_windows_of_rows_is_the_sheet_edited_whole(tmp_path, monkeypatch):
     # A big sheet is read and edited a window of rows at a time (_sheetxml.WINDOW, a MiB): here
     # windows of a few rows, with a width for a new column (in the head, written before the rows),

@@ -573,6 +573,19 @@ def test_a_recalculation_lets_go_of_what_it_no_longer_needs(book):
               for t, before in zip(texts_of(k), sizes[(k.unit, k.code, k.occurrence)]) if not t.isascii()]
     assert len(shrunk) >= 10 and all(shrunk)
     assert api._unpickled("Đạt \ud800", {}) == "Đạt \ud800"  # (a lone surrogate, typed as _xD800_, stays)
+    # Equal figures of the KPIs kept are one float, not one a KPI (equal to the check's, above).
+    figures = [x for u in evaluation.units for r in u.kpis
+               for x in (r.effective_progress, r.expected_progress, r.previous_progress, r.kpi.progress, r.kpi.weight)
+               if type(x) is float and x]
+    assert len(figures) > len(set(figures)) == len({id(x) for x in figures})
+    shared: dict[float, float] = {}
+    five, zero, minus = float("5"), float("0"), -0.0
+    assert api._shared_figure(five, shared) is five and api._shared_figure(float("5"), shared) is five
+    assert api._shared_figure(5, shared) == 5 and type(api._shared_figure(5, shared)) is int
+    assert api._shared_figure(zero, shared) is zero and api._shared_figure(minus, shared) is minus
+    assert api._shared_figure(None, shared) is None and api._shared_figure(True, shared) is True
+    full = dict.fromkeys(map(float, range(1, (1 << 14) + 1)))
+    assert api._shared_figure(float("99999"), full) == 99999.0 and len(full) == 1 << 14  # (bounded)
 
 
 def _same_reports(kept, whole) -> None:

@@ -28,6 +28,7 @@ from lxml import etree
 
 from ..cells import Area, Areas, col_letter
 from ..errors import os_error_message
+from ..writes import RowHeights
 from . import _calcchain, _chart, _segments, _sheetxml
 from ._memory import give_back
 from ._parts import CONTENT_TYPES, Parts, insert_ordered, local_name
@@ -393,9 +394,11 @@ class Package:
                 raise PackageError("value-invalid", f"Chiều cao dòng {height} nằm ngoài 0–409 điểm.")
         layout = self._layouts.get(sheet.part)
         if layout is not None:
-            # (Those of a sheet laid out, "Tổng hợp", taken as they are when they are all it has: at
-            # 300,000 KPIs, 160,000 rows.)
-            layout.heights = {**layout.heights, **heights} if layout.heights else heights
+            # "Tổng hợp"'s RowHeights (160,000 rows at 300,000 KPIs), made for the package and let go
+            # by its maker, are taken as they are; any other mapping is copied, as its caller may
+            # change it after.
+            taken = not layout.heights and isinstance(heights, RowHeights)
+            layout.heights = heights if taken else {**layout.heights, **heights}
         else:
             self._new_heights.setdefault(sheet.part, {}).update(heights)
         self._pending.add(sheet.part)

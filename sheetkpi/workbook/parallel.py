@@ -390,7 +390,7 @@ class SheetRenderer:
         slice at a time by a thread (100,000 KPIs: 23,000 rows, 4 MB pickled), so that it renders
         the first slices while the next are sent. It is ended once it has answered, or
         :data:`SEGMENT_WAIT` after the ask (stuck: killed), or by :meth:`close` when this one fails
-        before asking (it stays :attr:`_packer` until then)."""
+        between the ask and the wait."""
         from ._segments import chunks  # (not at import: the reading process needs none of it)
 
         if self._packer_due:

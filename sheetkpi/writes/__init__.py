@@ -255,7 +255,7 @@ class RowHeights(Mapping[int, float]):
         found = self._given.get(row)
         if found is not None:
             return found
-        lines = self._lines_of(row) if self._firsts else 0
+        lines = self._lines_of(row) if self._firsts and type(row) is int else 0
         return height_of_lines(lines) if lines > 1 else default
 
     def __getitem__(self, row: int) -> float:
