@@ -169,8 +169,11 @@ def _heights(pkg: Package, sheet: SheetWrites) -> Mapping[int, float]:
     included: call after the writes are in the package)."""
     if not sheet.fit_rows:
         return sheet.row_heights  # (not copied: "Tổng hợp"'s, 160,000 rows at 300,000 KPIs)
+    fitted = fitted_heights(sheet.fit_rows, pkg.column_widths(sheet.sheet), sheet.fit_bold)
+    if not sheet.row_heights:
+        return fitted
     heights = dict(sheet.row_heights)
-    for row, height in fitted_heights(sheet.fit_rows, pkg.column_widths(sheet.sheet), sheet.fit_bold).items():
+    for row, height in fitted.items():
         heights[row] = max(height, heights.get(row, 0.0))
     return heights
 

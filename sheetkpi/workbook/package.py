@@ -173,6 +173,15 @@ class CellItems(Protocol):
     def items(self) -> Iterable[tuple[tuple[int, int], Any]]: ...
 
 
+
+def _taken(held: Mapping[int, float] | None, given: Mapping[int, float]) -> Mapping[int, float]:
+    """Row heights ``given`` after those ``held``: a :class:`RowHeights` as it is when nothing is
+    held, else a dict of both (``given`` last)."""
+    if not held and isinstance(given, RowHeights):
+        return given
+    return {**(held or {}), **given}
+
+
 class Package:
     """An open .xlsx/.xlsm package. Edits are kept in memory and applied by :meth:`save`."""
 
@@ -184,7 +193,7 @@ class Package:
         self._clears: dict[str, list[ClearRange]] = {}
         self._drawing_refs: dict[str, str] = {}  # existing sheet part -> rId of a <drawing> to insert
         self._new_widths: dict[str, dict[int, float]] = {}  # existing sheet part -> widths of columns without one
-        self._new_heights: dict[str, dict[int, float]] = {}  # existing sheet part -> heights rows grow to
+        self._new_heights: dict[str, Mapping[int, float]] = {}  # existing sheet part -> heights rows grow to
         self._pending: set[str] = set()  # sheet parts to render (at save, or by commit)
         # by sheetId, for calcChain at save; None: every formula of a sheet laid out anew
         self._removed_formulas: dict[int, set[tuple[int, int] | None]] = {}
@@ -394,13 +403,12 @@ class Package:
                 raise PackageError("value-invalid", f"Chiều cao dòng {height} nằm ngoài 0–409 điểm.")
         layout = self._layouts.get(sheet.part)
         if layout is not None:
-            # "Tổng hợp"'s RowHeights (160,000 rows at 300,000 KPIs), made for the package and let go
-            # by its maker, are taken as they are; any other mapping is copied, as its caller may
-            # change it after.
-            taken = not layout.heights and isinstance(heights, RowHeights)
-            layout.heights = heights if taken else {**layout.heights, **heights}
+            # A RowHeights ("Tổng hợp"'s: 160,000 rows at 300,000 KPIs; "Lịch sử"'s rows added),
+            # made for the package and let go by its maker, is taken as it is; any other mapping is
+            # copied, as its caller may change it after.
+            layout.heights = _taken(layout.heights, heights)
         else:
-            self._new_heights.setdefault(sheet.part, {}).update(heights)
+            self._new_heights[sheet.part] = _taken(self._new_heights.get(sheet.part), heights)
         self._pending.add(sheet.part)
 
     def set_page_breaks(self, sheet_name: str, rows: list[int]) -> None:

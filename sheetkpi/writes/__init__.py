@@ -186,12 +186,14 @@ _SPACES = (text_width(" "), text_width(" ", True))
 DEFAULT_WIDTH = 8.43  # Excel's width of a column nobody sized
 
 
-def fitted_heights(fit_rows: dict[int, dict[int, str]], widths: dict[int, float],
-                   bold_rows: Container[int] = ()) -> dict[int, float]:
+def fitted_heights(fit_rows: Mapping[int, Mapping[int, str]], widths: dict[int, float],
+                   bold_rows: Container[int] = ()) -> RowHeights:
     """The heights the rows of :attr:`SheetWrites.fit_rows` need in columns this wide (the rows of
-    ``bold_rows`` in bold)."""
+    ``bold_rows`` in bold): rows one after the other as a byte of lines each ("Lịch sử"'s rows
+    added, 300,000 at 300,000 KPIs into an emptied sheet, took 18 MiB as a dict of floats)."""
     per_line: dict[tuple[int, bool], Line] = {}  # (column, bold) -> its line, found once per sheet
-    heights = {}
+    heights = RowHeights()
+    first, run = 0, bytearray()  # the rows one after the other being gathered, from ``first``
     for row, texts in fit_rows.items():
         lines = 1
         bold = row in bold_rows
@@ -200,8 +202,15 @@ def fitted_heights(fit_rows: dict[int, dict[int, str]], widths: dict[int, float]
             if n is None:
                 n = per_line[(col, bold)] = line_of(widths.get(col, DEFAULT_WIDTH), bold)
             lines = max(lines, line_count(text if type(text) is str else str(text), n))
-        if lines > 1:  # (one line of 11 pt needs no height)
+        if run and row == first + len(run):
+            run.append(min(lines, 255))
+            continue
+        if row >= first + len(run):  # (rows out of order are given their height one by one)
+            heights.add_lines(first, run)
+            first, run = row, bytearray((min(lines, 255),))
+        elif lines > 1:  # (one line of 11 pt needs no height)
             heights[row] = height_of_lines(lines)
+    heights.add_lines(first, run)
     return heights
 
 
