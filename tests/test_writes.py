@@ -101,19 +101,21 @@ def test_row_heights_by_lines_hold_what_a_dict_of_heights_holds(given_heights, r
             heights.add_lines(row - 1, [2])  # (rows added in order)
 
 
-@given(st.lists(st.tuples(st.integers(1, 40), st.integers(0, 90), st.booleans()), max_size=30))
+@given(st.lists(st.tuples(st.integers(1, 40), st.integers(0, 90), st.integers(0, 300), st.booleans()), max_size=30))
 def test_fitted_heights_are_each_rows_own_in_any_order(rows):
-    # fit_rows in any order, with gaps, bold or not: the heights fitted_heights gives (runs of rows
-    # one after the other, a byte each, rows out of order one by one) are each row's own height.
+    # fit_rows in any order, with gaps, bold or not, texts of many lines or not text: the heights
+    # fitted_heights gives (runs of rows one after the other, a byte each, rows out of order one by
+    # one) are each row's own height.
     from sheetkpi.writes import fitted_heights, line_count, line_of
 
-    fit_rows = {row: {2: "Nhiệm vụ " * words} for row, words, _ in rows}
-    bold = {row for row, _, heavy in rows if heavy}
-    widths = {2: 18.0}
+    fit_rows = {row: {2: "Nhiệm vụ " * words, 3: "\n" * breaks, 4: words * 1.5}
+                for row, words, breaks, _ in rows}
+    bold = {row for row, _, _, heavy in rows if heavy}
+    widths = {2: 18.0, 3: 10.0, 4: 2.0}
     heights = fitted_heights(fit_rows, widths, bold)
     expected = {}
     for row, texts in fit_rows.items():
-        lines = line_count(texts[2], line_of(widths[2], row in bold))
+        lines = max(line_count(str(text), line_of(widths[col], row in bold)) for col, text in texts.items())
         if lines > 1:
             expected[row] = height_of_lines(lines)
     assert dict(heights) == expected and len(heights) == len(expected)

@@ -861,7 +861,7 @@ class SheetEditor:
                     batch = []
                 if self.tracked and row < last_target:
                     self._track(xml, start, end)
-                if row in heights and start < end and (grown := _grown(xml, start, heights[row])):
+                if (want := heights.get(row)) is not None and start < end and (grown := _grown(xml, start, want)):
                     out.append(xml[pos: grown[0]])
                     out.append(grown[2])
                     pos = grown[1]
