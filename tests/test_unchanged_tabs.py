@@ -120,6 +120,28 @@ def test_engine_digest_tells_what_a_reader_would_see():
     assert engine_digest([None, "a"]) != engine_digest(["a", None])
 
 
+def test_a_tab_with_an_empty_status_is_written_without_its_cells_hashed(tmp_path):
+    # A run writes a status on every KPI row: a tab with one empty (never recalculated, a row added
+    # since) cannot be as a run leaves it, and is read without a fingerprint; the others keep
+    # theirs, and the run writes the status back (the example at 25/06: KHĐT-01 is "Đang thực hiện").
+    from sheetkpi import api
+
+    book = tmp_path / "b.xlsx"
+    shutil.copyfile(EXAMPLE, book)
+    recalc(book)
+    where = api.load(book).units["KHĐT"]
+    row, col = where.kpi_rows[0], where.columns["status"]
+    wb = load_workbook(book)
+    assert wb["KHĐT"].cell(row, col).value == "Đang thực hiện" and wb["KHĐT"].cell(row, 2).value == "KHĐT-01"
+    wb["KHĐT"].cell(row, col).value = None
+    wb.save(book)
+    layouts = api.load(book).units
+    assert layouts["KHĐT"].engine_digest is None and all(layouts[u].engine_digest for u in UNITS[1:])
+    recalc(book)
+    assert load_workbook(book)["KHĐT"].cell(row, col).value == "Đang thực hiện"
+    assert api.load(book).units["KHĐT"].engine_digest is not None
+
+
 ROWS = (b'<row r="1" ht="30" customHeight="1"><c r="A1"><v>1</v></c><c r="B1"><f>A1*2</f><v>2</v></c></row>'
         b'<row r="2"><c r="A2" t="inlineStr"><is><t>f&gt; of</t></is></c><c r="B2" s="3"/></row>')
 SHEET = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
