@@ -463,7 +463,6 @@ class SheetRenderer:
         self.close()
         # The heap the tabs sent and taken back left free (300,000 KPIs: 35 MiB), given back before
         # "Tổng hợp" is written here.
-        from ._memory import give_back
         give_back()
         # (From the writes, whether the render will pack it in two: a guess, which the render makes sure of.)
         self._packer_due = not gone and after is not None and after.whole \
