@@ -396,15 +396,17 @@ def _engine_digest(grid: Grid, columns: dict[str, int], structure) -> bytes | No
     :func:`sheetkpi.layout.engine_digest`); None when a KPI row's status is empty: a run writes one
     on every KPI row, so the tab is not as a run leaves it (a tab never recalculated, a row added
     since), and neither the reader nor the writer hashes it (100,000 KPIs on a first run: 0.3 s)."""
+    status = columns["status"]
+    for r in structure.kpi_rows:
+        row = grid[r - 1] if r <= len(grid) else []
+        if status > len(row) or row[status - 1].value in (None, ""):
+            return None
     rows = [*((r, layout.ENGINE_ROW_FIELDS) for r in structure.kpi_rows),
             *([(structure.total_row, layout.ENGINE_TOTAL_FIELDS)] if structure.total_row else [])]
-    status = columns["status"]
     values = []
-    for i, (r, fields) in enumerate(rows):
+    for r, fields in rows:
         row = grid[r - 1] if r <= len(grid) else []
         width = len(row)
-        if i < len(structure.kpi_rows) and (status > width or row[status - 1].value in (None, "")):
-            return None
         values.extend(row[c - 1].value if c <= width else None for c in (columns[f] for f in fields))
     return layout.engine_digest(values)
 

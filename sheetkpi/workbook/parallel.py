@@ -344,7 +344,7 @@ class SheetRenderer:
             # given back before "Tổng hợp" is written here ("Lịch sử", held back, is written here
             # while it renders the first ones).
             if self._seen and not self._ended:
-                self._wind_up(sheet)
+                self._wind_up()
             return False
         self._seen += 1
         if self._child is None or self._ended or self._gone or sheet.create or sheet.whole or sheet.chart:
@@ -448,12 +448,11 @@ class SheetRenderer:
         return [*((name, None, rendered) for name, rendered in back.items()),
                 *((name, pickle.loads(message)[1], None) for name, message in sent.items())]
 
-    def _wind_up(self, after: SheetWrites | None = None) -> None:
+    def _wind_up(self) -> None:
         """No more tabs: wait until the second process has answered everything and ended (100,000
-        KPIs: ~35 MiB it held while this one started on "Tổng hợp"). When the sheet ``after`` them
-        is laid out whole with rows enough to be packed in two (:func:`_segments.splits`), a process
-        of its own is due for that (started when the render asks: :meth:`segments`)."""
-        from ._segments import splits
+        KPIs: ~35 MiB it held while this one started on "Tổng hợp"). Unless it failed, a process
+        may then pack the lower rows of the sheet after them, started when the render asks for it
+        (:meth:`segments`: only a sheet that renders in two does)."""
         self._ended = True
         gone = self._child is None or self._gone  # (it could not start, or failed: no third one either)
         self._queue.put(None)
@@ -464,9 +463,7 @@ class SheetRenderer:
         # The heap the tabs sent and taken back left free (300,000 KPIs: 35 MiB), given back before
         # "Tổng hợp" is written here.
         give_back()
-        # (From the writes, whether the render will pack it in two: a guess, which the render makes sure of.)
-        self._packer_due = not gone and after is not None and after.whole \
-            and splits(sum(len(block.rows) for block in after.blocks))
+        self._packer_due = not gone
 
     def close(self) -> None:
         """End the second process (killed if still at work), and the one packing rows."""

@@ -193,7 +193,7 @@ def fitted_heights(fit_rows: Mapping[int, Mapping[int, str]], widths: dict[int, 
     added, 300,000 at 300,000 KPIs into an emptied sheet, took 18 MiB as a dict of floats)."""
     per_line: dict[tuple[int, bool], Line] = {}  # (column, bold) -> its line, found once per sheet
     heights = RowHeights()
-    first, run = 0, bytearray()  # the rows one after the other being gathered, from ``first``
+    first, run = 0, []  # the counts of lines of the rows one after the other being gathered, from ``first``
     for row, texts in fit_rows.items():
         lines = 1
         bold = row in bold_rows
@@ -203,11 +203,11 @@ def fitted_heights(fit_rows: Mapping[int, Mapping[int, str]], widths: dict[int, 
                 n = per_line[(col, bold)] = line_of(widths.get(col, DEFAULT_WIDTH), bold)
             lines = max(lines, line_count(text if type(text) is str else str(text), n))
         if run and row == first + len(run):
-            run.append(min(lines, 255))
+            run.append(lines)
             continue
         if row >= first + len(run):  # (rows out of order are given their height one by one)
             heights.add_lines(first, run)
-            first, run = row, bytearray((min(lines, 255),))
+            first, run = row, [lines]
         elif lines > 1:  # (one line of 11 pt needs no height)
             heights[row] = height_of_lines(lines)
     heights.add_lines(first, run)

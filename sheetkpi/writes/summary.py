@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .. import layout
@@ -33,7 +33,6 @@ from . import (
     Rows,
     SheetWrites,
     fit_text,
-    height_of_lines,
     line_count,
     line_of,
     row_height,
@@ -88,34 +87,28 @@ class _Page:
 
     def spans(self, values: list, spans, styles: list[str], *, bold: bool = False) -> None:
         """One row of a list: each value in its span of columns, merged when wider than one."""
-        self._shape_row(self.next_row, values, spans, styles, bold)
+        self._shape([values], spans, styles, bold)
         self.rows.add(_placed(self._list_shape(spans, bold)[0], values))
 
     def items(self, items: Sequence, values: Callable[[Any], list], spans, styles: list[str]) -> None:
         """A row of a list for each of ``items``, its values ``values(item)``, each in its span of
         columns: the row is made again when it is asked for (the sheet's rows are not held whole),
-        its merges, style and height are found now (the merges and heights of the lot, each kept
-        as one run: tens of thousands of rows)."""
-        firsts, merged, lines_of = self._list_shape(spans, False)
-        row_styles = self._span_styles(spans, tuple(styles))
-        first = self.next_row
-        lines = [max((line_count(v, line) for v, line in zip(values(item), lines_of) if type(v) is str), default=1)
-                 for item in items]
-        self.merges.add_rows(first, first + len(items) - 1, merged)
-        self.heights.add_lines(first, lines)
-        self.styles += [row_styles] * len(items)
+        its merges, style and height are found now."""
+        self._shape(map(values, items), spans, styles, False)
         # (Nothing of the page: its heights and merges go to the package before the rows are made.)
+        firsts = self._list_shape(spans, False)[0]
         self.rows.add_made(items, lambda item: _placed(firsts, values(item)))
 
-    def _shape_row(self, row: int, values: list, spans, styles: list[str], bold: bool) -> None:
-        """The merges, style and height of ``row``, a row of a list (its header)."""
+    def _shape(self, rows: Iterable[list], spans, styles: list[str], bold: bool) -> None:
+        """The merges, styles and heights of the list rows from the next on, each of ``rows`` the
+        values of one: kept as one run for the lot (a list has tens of thousands of rows)."""
         _, merged, lines_of = self._list_shape(spans, bold)
-        for first, last in merged:
-            self.merges.append((row, first, row, last))
-        self.styles.append(self._span_styles(spans, tuple(styles)))
-        lines = max((line_count(v, line) for v, line in zip(values, lines_of) if type(v) is str), default=1)
-        if lines > 1:
-            self.heights[row] = height_of_lines(lines)
+        first = self.next_row
+        lines = [max((line_count(v, line) for v, line in zip(values, lines_of) if type(v) is str), default=1)
+                 for values in rows]
+        self.merges.add_rows(first, first + len(lines) - 1, merged)
+        self.heights.add_lines(first, lines)
+        self.styles += [self._span_styles(spans, tuple(styles))] * len(lines)
 
     @staticmethod
     @functools.cache
