@@ -180,5 +180,5 @@ def test_every_white_space_character_but_the_no_break_ones_breaks_words_as_a_spa
     no_break = ["\xa0", "\u2007", "\u202f"]
     spaces = [chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) not in no_break]
     assert len(spaces) > 20 and " " in spaces and "\u3000" in spaces
-    assert {c: wrapped_lines.__wrapped__(f"aa{c}bb{c}cc", 30) for c in spaces} == dict.fromkeys(spaces, 3)
-    assert wrapped_lines.__wrapped__("aa\xa0bb\xa0cc", 30) == 2
+    assert {c: wrapped_lines(f"aa{c}bb{c}cc", 30) for c in spaces} == dict.fromkeys(spaces, 3)
+    assert wrapped_lines("aa\xa0bb\xa0cc", 30) == 2

@@ -121,6 +121,19 @@ def test_fitted_heights_are_each_rows_own_in_any_order(rows):
     assert dict(heights) == expected and len(heights) == len(expected)
 
 
+def test_line_counts_are_line_counts_past_their_bound():
+    # A column's counts, kept for the texts met (emptied when full), are line_count's: texts met once
+    # past the bound, then again, in a narrow column and a bold one.
+    from sheetkpi.writes import _COUNTS_KEPT, LineCounts, line_count, line_of
+
+    texts = [f"Nhiệm vụ số {i} của phòng " + "rất dài " * (i % 7) for i in range(_COUNTS_KEPT + 300)]
+    for line in (line_of(9.0), line_of(26.0, bold=True)):
+        counts = LineCounts(line)
+        assert [counts[t] for t in texts + texts[:500]] == [line_count(t, line) for t in texts + texts[:500]]
+        assert 0 < len(counts) <= _COUNTS_KEPT
+        assert len({counts[t] for t in texts}) >= 3  # (texts of many lengths: counts that differ)
+
+
 def test_the_late_list_of_tong_hop_is_made_from_the_late_kpis(tmp_path):
     """The example in June: the rows of the late KPIs' list in "Tổng hợp", made when asked for, are
     theirs, in order."""

@@ -1581,10 +1581,12 @@ def _grown(xml: bytes, start: int, want: float) -> tuple[int, int, bytes] | None
     """The attributes of the row tag at ``start`` with the row ``want`` points tall: (from, to,
     new attributes), or None when it is tall enough already."""
     m = _ROW_TAG.match(xml, start)
-    current = _HT.search(m.group(2))
-    if current is not None and _tall_enough(current.group(1), want):
-        return None
-    return m.start(2), m.end(2), _height_attrs(m.group(2), want)
+    attrs = m.group(2)
+    if b"ht" in attrs:  # (a row nobody sized has no height: one search for the bytes, not a pattern)
+        current = _HT.search(attrs)
+        if current is not None and _tall_enough(current.group(1), want):
+            return None
+    return m.start(2), m.end(2), _height_attrs(attrs, want)
 
 
 def _tall_enough(height: bytes, want: float) -> bool:
@@ -1597,7 +1599,15 @@ def _tall_enough(height: bytes, want: float) -> bool:
 
 def _height_attrs(attrs: bytes, want: float) -> bytes:
     """A row's attributes with its height ``want`` points (a custom height, last)."""
-    return _CUSTOM_HEIGHT.sub(b"", _HT.sub(b"", attrs)) + b' ht="%s" customHeight="1"' % f"{want:g}".encode()
+    if b"ht" in attrs:  # ("customHeight" ends with it too)
+        attrs = _CUSTOM_HEIGHT.sub(b"", _HT.sub(b"", attrs))
+    return attrs + _height_attr(want)
+
+
+@lru_cache(maxsize=1 << 10)
+def _height_attr(want: float) -> bytes:
+    """The attributes giving a row ``want`` points of custom height (a sheet's rows share a few)."""
+    return b' ht="%s" customHeight="1"' % f"{want:g}".encode()
 
 
 ANY_STYLE = -1  # (in keeps: a cell whose style is not checked, the writer keeping it)

@@ -9,9 +9,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property, lru_cache
-from itertools import accumulate, repeat
-from operator import add
+from functools import cache, cached_property
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from ..cells import Areas
@@ -46,7 +45,6 @@ _SCREEN_PER_EM = 11 * 96 / 72  # 11 pt on a 96-dpi screen: the widths are at PIX
 # no-break space Word types with Ctrl+Shift+Space, the figure space, the narrow no-break space.
 _NO_BREAK = ("\xa0", "\u2007", "\u202f")
 _BREAKS = re.compile(f"[^\\S{''.join(_NO_BREAK)}]+")  # white space but those
-_JOINS = re.compile(f"[{''.join(_NO_BREAK)}]")
 
 
 _EM = chr(PIXELS_PER_EM)
@@ -108,34 +106,56 @@ def line_count(text: str, line: Line) -> int:
     return wrapped_lines(text, line.room, line.bold)
 
 
-@lru_cache(maxsize=1 << 12)
+class LineCounts(dict):
+    """How many lines each text takes in one cell's ``line`` (:func:`line_count`), each text measured
+    once: a column repeats its texts down the rows (outputs, statuses, deadlines), and a run measures
+    every row's. Emptied when full (a column of titles is mostly texts met once)."""
+
+    __slots__ = ("line",)
+
+    def __init__(self, line: Line) -> None:
+        super().__init__()
+        self.line = line
+
+    def __missing__(self, text: str) -> int:
+        count = line_count(text, self.line)
+        if len(self) >= _COUNTS_KEPT:
+            self.clear()
+        self[text] = count
+        return count
+
+
+_COUNTS_KEPT = 1 << 12
+
+
 def wrapped_lines(text: str, room: float, bold: bool = False) -> int:
     """How many lines ``text`` takes wrapped in lines ``room`` pixels wide, as LibreOffice wraps it:
     its words one space apart, each line ending before the first word that does not fit; a word
     longer than a line is broken as :func:`_broken` says. (LibreOffice also breaks after the hyphen
     inside some words that would fit on the next line, "2026-" / "2030": not counting those errs
-    towards a line more.)
-    Cached: departments repeat their texts from row to row, and a run measures every row's texts."""
-    words_wide = _WORD_WIDTHS[bold]
-    space = _SPACES[bold]
+    towards a line more.) Measured afresh each call: :class:`LineCounts` keeps a column's counts."""
+    spaced = _SPACED_WORDS[bold]
+    reach = room + _SPACES[bold]  # what a line's words, each with a space after it, add up to at most
     lines = 0
     for paragraph in text.split("\n") if "\n" in text else (text,):
         lines += 1
         # Any white space between words is one space, none at the ends; a no-break space joins.
-        words = _BREAKS.split(paragraph.strip()) if _JOINS.search(paragraph) else paragraph.split()
+        # (Three searches for a character are a fifth of one for any of them.)
+        joined = _NO_BREAK[0] in paragraph or _NO_BREAK[1] in paragraph or _NO_BREAK[2] in paragraph
+        words = _BREAKS.split(paragraph.strip()) if joined else paragraph.split()
         if not words:
             continue  # an empty paragraph is a line
         # ends[i]: the width of words[:i + 1], a space after each; the words from a line's first to
         # words[i] take ends[i] - base - space, base being what comes before the line
-        ends = list(accumulate(map(add, map(words_wide.__getitem__, words), repeat(space))))
+        ends = list(accumulate(map(spaced.__getitem__, words)))
         last = len(words) - 1
         start, base = 0, 0
         while True:
-            fits = bisect_right(ends, base + space + room) - 1  # the last word the line holds
+            fits = bisect_right(ends, base + reach) - 1  # the last word the line holds
             if fits < start:  # a word wider than a line: its last piece starts the line
                 more, rest = _broken(words[start], room, bold)
                 lines += more
-                base = ends[start] - rest - space
+                base = ends[start] - rest - _SPACES[bold]
             elif fits >= last:
                 break
             else:
@@ -161,17 +181,18 @@ def _broken(word: str, room: float, bold: bool) -> tuple[int, int]:
     return more, ends[-1] - ends[pos]
 
 
-class _WordWidths(dict):
-    """Each word's width in pixels, measured once: departments write with a few thousand words
-    (Vietnamese words are syllables), and wrapping a text word by word from here costs a third of
-    measuring it character by character. Emptied when full, which a run's codes and figures fill."""
+class _SpacedWords(dict):
+    """Each word's width in pixels with a space after it, measured once: departments write with a few
+    thousand words (Vietnamese words are syllables), and wrapping a text word by word from here costs
+    a third of measuring it character by character. Emptied when full, which a run's codes and
+    figures fill."""
 
     def __init__(self, bold: bool) -> None:
         super().__init__()
         self._bold = bold
 
     def __missing__(self, word: str) -> int:
-        width = text_width(word, self._bold)
+        width = text_width(word, self._bold) + _SPACES[self._bold]
         if len(word) <= 64:  # (a cell of one long word is not kept)
             if len(self) >= 1 << 15:
                 self.clear()
@@ -179,8 +200,8 @@ class _WordWidths(dict):
         return width
 
 
-_WORD_WIDTHS = (_WordWidths(False), _WordWidths(True))
 _SPACES = (text_width(" "), text_width(" ", True))
+_SPACED_WORDS = (_SpacedWords(False), _SpacedWords(True))
 
 
 DEFAULT_WIDTH = 8.43  # Excel's width of a column nobody sized
@@ -191,17 +212,20 @@ def fitted_heights(fit_rows: Mapping[int, Mapping[int, str]], widths: dict[int, 
     """The heights the rows of :attr:`SheetWrites.fit_rows` need in columns this wide (the rows of
     ``bold_rows`` in bold): rows one after the other as a byte of lines each ("Lịch sử"'s rows
     added, 300,000 at 300,000 KPIs into an emptied sheet, took 18 MiB as a dict of floats)."""
-    per_line: dict[tuple[int, bool], Line] = {}  # (column, bold) -> its line, found once per sheet
+    columns: tuple[dict[int, LineCounts], ...] = ({}, {})  # regular, bold: column -> its texts' counts
     heights = RowHeights()
     first, run = 0, []  # the counts of lines of the rows one after the other being gathered, from ``first``
     for row, texts in fit_rows.items():
         lines = 1
         bold = row in bold_rows
+        counted = columns[bold]
         for col, text in texts.items():
-            n = per_line.get((col, bold))
-            if n is None:
-                n = per_line[(col, bold)] = line_of(widths.get(col, DEFAULT_WIDTH), bold)
-            lines = max(lines, line_count(text if type(text) is str else str(text), n))
+            counts = counted.get(col)
+            if counts is None:
+                counts = counted[col] = LineCounts(line_of(widths.get(col, DEFAULT_WIDTH), bold))
+            n = counts[text if type(text) is str else str(text)]
+            if n > lines:
+                lines = n
         if run and row == first + len(run):
             run.append(lines)
             continue

@@ -29,11 +29,11 @@ from . import (
     Block,
     Chart,
     Line,
+    LineCounts,
     RowHeights,
     Rows,
     SheetWrites,
     fit_text,
-    line_count,
     line_of,
     row_height,
 )
@@ -104,7 +104,8 @@ class _Page:
         values of one: kept as one run for the lot (a list has tens of thousands of rows)."""
         _, merged, lines_of = self._list_shape(spans, bold)
         first = self.next_row
-        lines = [max((line_count(v, line) for v, line in zip(values, lines_of) if type(v) is str), default=1)
+        counted = [LineCounts(line) for line in lines_of]  # (a list repeats its units, statuses, dates)
+        lines = [max((counts[v] for v, counts in zip(values, counted) if type(v) is str), default=1)
                  for values in rows]
         self.merges.add_rows(first, first + len(lines) - 1, merged)
         self.heights.add_lines(first, lines)
