@@ -550,11 +550,11 @@ def _flag_duplicates(units: Iterable[Unit]) -> None:
     seen: dict[str, KPI] = {}  # folded code -> its first KPI
     for unit in units:
         titles: dict[str, KPI] = {}  # folded title -> its first KPI without code
-        counts: Counter[str] = Counter()
+        counts: dict[str, int] = {}
         for kpi in unit.kpis:
             key = kpi.code or kpi.title
-            kpi.occurrence = counts[key]
-            counts[key] += 1
+            kpi.occurrence = counts.get(key, 0)
+            counts[key] = kpi.occurrence + 1
             if not kpi.code:
                 first = titles.setdefault(fold(kpi.title), kpi)
                 if first is not kpi and kpi.title:

@@ -211,7 +211,9 @@ def _cells(rows: Iterator[list[Any]], lead: int, errors: Mapping[tuple[int, int]
     cells: 1 == 1.0 == True.)
     """
     marked_rows = {r for r, _ in percent} | {r for r, _ in totals}
-    seen: dict[type, dict[Any, Cell]] = {str: {}, float: {}, dt.date: {}}
+    texts: dict[str, Cell] = {}
+    numbers: dict[float, Cell] = {}
+    dates: dict[dt.date, Cell] = {}
     blank = 0  # empty rows not given yet: given when a row with cells follows (none after the last)
     for r, values in enumerate(_values(rows, lead, errors), start=1):
         while values and values[-1] == "":
@@ -223,20 +225,33 @@ def _cells(rows: Iterator[list[Any]], lead: int, errors: Mapping[tuple[int, int]
             ]
         else:
             cells = []
+            add = cells.append
             for v in values:
-                same = seen.get(type(v))
-                if same is None or (v == 0.0 and type(v) is float and math.copysign(1.0, v) < 0):
-                    cells.append(Cell(v))  # (-0.0 is no 0.0)
-                elif v == "":
-                    cells.append(EMPTY_CELL)
-                elif (cell := same.get(v)) is not None:
-                    cells.append(cell)
-                elif v == v:
+                # (Each kind by its type, never by comparing across kinds: most cells are texts.)
+                kind = type(v)
+                if kind is str:
+                    if not v:
+                        add(EMPTY_CELL)
+                        continue
+                    same = texts
+                elif kind is float:
+                    if not v and math.copysign(1.0, v) < 0:
+                        add(Cell(v))  # (-0.0 is no 0.0)
+                        continue
+                    same = numbers
+                elif kind is dt.date:
+                    same = dates
+                else:
+                    add(Cell(v))
+                    continue
+                cell = same.get(v)
+                if cell is None:
+                    if v != v:
+                        _nan(r)
                     if len(same) >= _SHARED:
                         same.clear()
-                    cells.append(same.setdefault(v, Cell(v)))
-                else:
-                    _nan(r)
+                    cell = same[v] = Cell(v)
+                add(cell)
         if not cells:
             blank += 1
             continue
