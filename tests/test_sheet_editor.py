@@ -211,6 +211,21 @@ def _recalculated(tmp_path: Path) -> Path:
     return work
 
 
+def test_values_written_again_are_written_as_lxml_writes_them():
+    # The byte path makes a text's or a number's cell body once and uses it again: 0.0 and -0.0
+    # (equal keys) each keep their own, a text past what is kept and one with an escape too, in
+    # either order, on rows that exist and rows it creates.
+    long = "Nhiệm vụ " * 30
+    values = [0.0, -0.0, 0.0, 2.5, "Quá hạn", "Quá hạn", long, long, "a_x0041_b", "a_x0041_b", "<&>", -0.0, 7]
+    xml = sheet("".join(f'<row r="{r}"><c r="A{r}" s="1"><v>1</v></c></row>' for r in range(1, 8)))
+    for order in (values, values[::-1]):
+        writes = {r: (run(2, order[r - 1:r + 1]),) for r in range(1, len(order))}
+        editor = check(xml, writes, lxml=set())
+        assert editor.byte_rows == len(writes)
+    direct, _ = edit(xml, {1: (run(2, (0.0, -0.0, -0.0, 0.0)),)})
+    assert b"<v>0.0</v></c><c" in direct and direct.count(b"<v>-0.0</v>") == 2
+
+
 def test_rows_as_a_recalculation_leaves_them_go_the_byte_path(tmp_path):
     """Rows as a recalculation leaves them (inline strings, dates, styles), written again as a
     run writes them: every row, existing or new, is written as bytes, as lxml would write it."""

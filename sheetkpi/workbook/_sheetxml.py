@@ -671,12 +671,39 @@ def _body(value: object) -> str:
     leaves it: a text as an inline string, a number in its <v>, nothing as an empty cell."""
     kind = type(value)
     if kind is str:
-        return f' t="inlineStr"><is>{inline_string(value)}</is></c>'
-    if kind is float or kind is int:
-        return f"><v>{value!r}</v></c>"  # repr of an int or float is its str
+        body = _TEXT_BODIES.get(value)
+        if body is None:
+            body = f' t="inlineStr"><is>{inline_string(value)}</is></c>'
+            if len(value) <= _KEPT_TEXT:
+                _keep(_TEXT_BODIES, value, body)
+        return body
+    if kind is float:
+        body = _NUMBER_BODIES.get(value) if value else None  # (0.0 and -0.0 are one key, not one body)
+        if body is None:
+            body = f"><v>{value!r}</v></c>"  # repr of a float is its str
+            if value:
+                _keep(_NUMBER_BODIES, value, body)
+        return body
+    if kind is int:
+        return f"><v>{value!r}</v></c>"
     if value is None:
         return "/>"
     return f' t="{value.cell_type}"><v>{value.text}</v></c>' if value.cell_type else f"><v>{value.text}</v></c>"
+
+
+# Bodies of the texts and numbers a run writes again and again (statuses, units, scores, progress
+# figures down a tab and "Tổng hợp"'s lists), made once: a few thousand, then afresh; texts up to a
+# line long (a sheet of long unique texts does not keep them).
+_TEXT_BODIES: dict[str, str] = {}
+_NUMBER_BODIES: dict[float, str] = {}
+_KEPT_BODIES = 1 << 11
+_KEPT_TEXT = 120
+
+
+def _keep(bodies: dict, value: object, body: str) -> None:
+    if len(bodies) >= _KEPT_BODIES:
+        bodies.clear()
+    bodies[value] = body
 
 
 class SheetEditor:
