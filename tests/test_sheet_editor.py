@@ -211,6 +211,29 @@ def _recalculated(tmp_path: Path) -> Path:
     return work
 
 
+_ROW_ATTRS = (' r="7"', ' spans="1:20"', ' ht="45"', " ht='30.5'", ' ht="44.9" customHeight="1"', ' customHeight="1"',
+              ' customHeight="0"', '\tht = "61"', ' ht="abc"', ' ht="2" x="1" customHeight="1"', ' hidden="1"',
+              ' x14ac:dyDescent="0.25"', ' ht="1" customHeight="1" customHeight="1"', ' ht=""', ' ht="9e1"')
+
+
+@given(st.lists(st.sampled_from(_ROW_ATTRS), max_size=5), st.sampled_from(["", "x:"]), st.booleans(),
+       st.sampled_from([15.0, 44.9, 45.2, 60.0, 100.25]))
+def test_a_rows_height_grows_as_the_patterns_say(attrs, prefix, empty, want):
+    # The height read and written without patterns for the rows this writer sizes (and the rows
+    # nobody sized): as the patterns read and write it, for any attributes a row may have.
+    def by_patterns(xml: bytes, start: int, want: float):
+        m = _sheetxml._ROW_TAG.match(xml, start)
+        current = _sheetxml._HT.search(m.group(2))
+        if current is not None and _sheetxml._tall_enough(current.group(1), want):
+            return None
+        plain = _sheetxml._CUSTOM_HEIGHT.sub(b"", _sheetxml._HT.sub(b"", m.group(2)))
+        return m.start(2), m.end(2), plain + b' ht="%s" customHeight="1"' % f"{want:g}".encode()
+
+    tag = f"<{prefix}row{''.join(attrs)}"
+    xml = (f"<x>{tag}/>" if empty else f"<x>{tag}><{prefix}c r=\"A7\"/></{prefix}row>").encode()
+    assert _sheetxml._grown(xml, 3, want) == by_patterns(xml, 3, want)
+
+
 def test_values_written_again_are_written_as_lxml_writes_them():
     # The byte path makes a text's or a number's cell body once and uses it again: 0.0 and -0.0
     # (equal keys) each keep their own, a text past what is kept and one with an escape too, in

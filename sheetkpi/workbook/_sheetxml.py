@@ -1607,13 +1607,28 @@ _PIXEL_POINTS = 0.75
 def _grown(xml: bytes, start: int, want: float) -> tuple[int, int, bytes] | None:
     """The attributes of the row tag at ``start`` with the row ``want`` points tall: (from, to,
     new attributes), or None when it is tall enough already."""
-    m = _ROW_TAG.match(xml, start)
-    attrs = m.group(2)
-    if b"ht" in attrs:  # (a row nobody sized has no height: one search for the bytes, not a pattern)
-        current = _HT.search(attrs)
-        if current is not None and _tall_enough(current.group(1), want):
-            return None
-    return m.start(2), m.end(2), _height_attrs(attrs, want)
+    if xml.startswith(b"<row", start):  # (as the rows the byte path writes start: found by searches)
+        close = xml.find(b">", start)
+        first, last = start + 4, close - 1 if xml[close - 1] == 0x2F else close
+    else:
+        m = _ROW_TAG.match(xml, start)
+        first, last = m.start(2), m.end(2)
+    attrs = xml[first:last]
+    if b"ht" not in attrs:  # a row nobody sized
+        return first, last, attrs + _height_attr(want)
+    # A row sized as this writer sizes one, its height last and no other before it.
+    at = attrs.rfind(b' ht="')
+    if at >= 0 and attrs.endswith(_SIZED_END) and b"ht" not in attrs[:at]:
+        current = attrs[at + 5: len(attrs) - len(_SIZED_END)]
+        if b'"' not in current and b"'" not in current:
+            return None if _tall_enough(current, want) else (first, last, attrs[:at] + _height_attr(want))
+    current = _HT.search(attrs)
+    if current is not None and _tall_enough(current.group(1), want):
+        return None
+    return first, last, _height_attrs(attrs, want)
+
+
+_SIZED_END = b'" customHeight="1"'  # how the attributes of a row _height_attr sized end
 
 
 def _tall_enough(height: bytes, want: float) -> bool:
