@@ -182,3 +182,11 @@ def test_every_white_space_character_but_the_no_break_ones_breaks_words_as_a_spa
     assert len(spaces) > 20 and " " in spaces and "\u3000" in spaces
     assert {c: wrapped_lines(f"aa{c}bb{c}cc", 30) for c in spaces} == dict.fromkeys(spaces, 3)
     assert wrapped_lines("aa\xa0bb\xa0cc", 30) == 2
+
+
+def test_a_room_a_hair_under_a_pixel_lets_no_word_in_by_rounding():
+    """A line's room plus a space, added to what comes before the line in that order (a review
+    found a word let in when the room and the space were added first): the counts of a room
+    just under 32 and 16 pixels, as wrapped word by word."""
+    assert wrapped_lines("ab 2026 abc W 2026", 31.999999999999982) == 7
+    assert wrapped_lines("UBND W ab KH KH l a rất", 15.999999999999984) == 13

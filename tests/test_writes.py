@@ -123,14 +123,18 @@ def test_fitted_heights_are_each_rows_own_in_any_order(rows):
 
 def test_line_counts_are_line_counts_past_their_bound():
     # A column's counts, kept for the texts met (emptied when full), are line_count's: texts met once
-    # past the bound, then again, in a narrow column and a bold one.
-    from sheetkpi.writes import _COUNTS_KEPT, LineCounts, line_count, line_of
+    # past the bound, then those met since it emptied (served as kept) and earlier ones (measured
+    # again), in a narrow column and a bold one.
+    from sheetkpi.writes import _KEPT_COUNTS, LineCounts, line_count, line_of
 
-    texts = [f"Nhiệm vụ số {i} của phòng " + "rất dài " * (i % 7) for i in range(_COUNTS_KEPT + 300)]
+    texts = [f"Nhiệm vụ số {i} của phòng " + "rất dài " * (i % 7) for i in range(_KEPT_COUNTS + 300)]
     for line in (line_of(9.0), line_of(26.0, bold=True)):
         counts = LineCounts(line)
-        assert [counts[t] for t in texts + texts[:500]] == [line_count(t, line) for t in texts + texts[:500]]
-        assert 0 < len(counts) <= _COUNTS_KEPT
+        assert [counts[t] for t in texts] == [line_count(t, line) for t in texts]
+        assert len(counts) == 300 and all(t in counts for t in texts[-300:])
+        again = texts[-300:] + texts[:500]
+        assert [counts[t] for t in again] == [line_count(t, line) for t in again]
+        assert 0 < len(counts) <= _KEPT_COUNTS
         assert len({counts[t] for t in texts}) >= 3  # (texts of many lengths: counts that differ)
 
 

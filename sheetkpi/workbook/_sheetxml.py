@@ -678,10 +678,10 @@ def _body(value: object) -> str:
                 _keep(_TEXT_BODIES, value, body)
         return body
     if kind is float:
-        body = _NUMBER_BODIES.get(value) if value else None  # (0.0 and -0.0 are one key, not one body)
+        body = _NUMBER_BODIES.get(value)
         if body is None:
             body = f"><v>{value!r}</v></c>"  # repr of a float is its str
-            if value:
+            if value:  # (0.0 and -0.0 are one key, not one body: neither is kept)
                 _keep(_NUMBER_BODIES, value, body)
         return body
     if kind is int:
@@ -1646,9 +1646,8 @@ def _height_attrs(attrs: bytes, want: float) -> bytes:
     return attrs + _height_attr(want)
 
 
-@lru_cache(maxsize=1 << 10)
 def _height_attr(want: float) -> bytes:
-    """The attributes giving a row ``want`` points of custom height (a sheet's rows share a few)."""
+    """The attributes giving a row ``want`` points of custom height."""
     return b' ht="%s" customHeight="1"' % f"{want:g}".encode()
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .. import layout
 from ..errors import FileUnusable
@@ -291,7 +291,7 @@ def _marked(value: Any, percent: bool, total: bool) -> Cell:
     return Cell(value, percent and isinstance(value, (int, float)), total)
 
 
-def _nan(row: int):
+def _nan(row: int) -> NoReturn:
     raise ValueError(f"NaN on row {row}")
 
 

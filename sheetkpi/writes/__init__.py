@@ -106,6 +106,9 @@ def line_count(text: str, line: Line) -> int:
     return wrapped_lines(text, line.room, line.bold)
 
 
+_KEPT_COUNTS = 1 << 12  # texts a column's LineCounts keeps
+
+
 class LineCounts(dict):
     """How many lines each text takes in one cell's ``line`` (:func:`line_count`), each text measured
     once: a column repeats its texts down the rows (outputs, statuses, deadlines), and a run measures
@@ -119,13 +122,10 @@ class LineCounts(dict):
 
     def __missing__(self, text: str) -> int:
         count = line_count(text, self.line)
-        if len(self) >= _COUNTS_KEPT:
+        if len(self) >= _KEPT_COUNTS:
             self.clear()
         self[text] = count
         return count
-
-
-_COUNTS_KEPT = 1 << 12
 
 
 def wrapped_lines(text: str, room: float, bold: bool = False) -> int:
@@ -135,7 +135,7 @@ def wrapped_lines(text: str, room: float, bold: bool = False) -> int:
     inside some words that would fit on the next line, "2026-" / "2030": not counting those errs
     towards a line more.) Measured afresh each call: :class:`LineCounts` keeps a column's counts."""
     spaced = _SPACED_WORDS[bold]
-    reach = room + _SPACES[bold]  # what a line's words, each with a space after it, add up to at most
+    space = _SPACES[bold]
     lines = 0
     for paragraph in text.split("\n") if "\n" in text else (text,):
         lines += 1
@@ -151,11 +151,11 @@ def wrapped_lines(text: str, room: float, bold: bool = False) -> int:
         last = len(words) - 1
         start, base = 0, 0
         while True:
-            fits = bisect_right(ends, base + reach) - 1  # the last word the line holds
+            fits = bisect_right(ends, base + space + room) - 1  # the last word the line holds
             if fits < start:  # a word wider than a line: its last piece starts the line
                 more, rest = _broken(words[start], room, bold)
                 lines += more
-                base = ends[start] - rest - _SPACES[bold]
+                base = ends[start] - rest - space
             elif fits >= last:
                 break
             else:

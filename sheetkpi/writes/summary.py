@@ -104,7 +104,7 @@ class _Page:
         values of one: kept as one run for the lot (a list has tens of thousands of rows)."""
         _, merged, lines_of = self._list_shape(spans, bold)
         first = self.next_row
-        counted = [LineCounts(line) for line in lines_of]  # (a list repeats its units, statuses, dates)
+        counted = [LineCounts(line) for line in lines_of]  # (a list's rows repeat their units' names)
         lines = [max((counts[v] for v, counts in zip(values, counted) if type(v) is str), default=1)
                  for values in rows]
         self.merges.add_rows(first, first + len(lines) - 1, merged)
