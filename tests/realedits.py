@@ -470,6 +470,18 @@ def typed_values(doc) -> None:
 
 
 @uno_case
+def true_false_beside_figures(doc) -> None:
+    """VP's spare column L used to check the progress, "=H5>=50" on VP-01 (TRUE) and "=H6>=50" on
+    VP-02 (FALSE), saved as logical values; VP-03's progress typed 1 and VP-04's 0: a reader that
+    took a typed 1 for TRUE or 0 for FALSE (equal in Python) would not score them as typed."""
+    sh = sheet(doc, "VP")
+    put(sh, "L5", "=H5>=50")
+    put(sh, "L6", "=H6>=50")
+    put(sh, "H7", 1)
+    put(sh, "H8", 0)
+
+
+@uno_case
 def renamed_unit(doc) -> None:
     """The tab "VP" renamed "Văn phòng" and the units table of "Cấu hình" updated to match."""
     sheet(doc, "VP").Name = "Văn phòng"

@@ -190,6 +190,9 @@ CASES: dict[str, Case] = {
     # VP progress 50 % (0.5, percent format), "40 %", "Hoàn thành" (100), "5,5":
     # 7.5, 10, 20 × 100 % = 20, 20 × 5.5 % = 1.1, 5, 4.5 = 48.1.
     "typed_values": Case(replace(Unit("VP", {5: 7.5, 6: 10, 7: 20, 8: 1.1, 9: 5, 10: 4.5}, 100, 48.1, 11))),
+    # VP column L "=H5>=50" (TRUE) and "=H6>=50" (FALSE), read as logical values; progress typed 1
+    # on row 7 and 0 on row 8: 7.5, 10, 20 × 1 % = 0.2, 20 × 0 % = 0, 5, 4.5 = 27.2.
+    "true_false_beside_figures": Case(replace(Unit("VP", {5: 7.5, 6: 10, 7: 0.2, 8: 0, 9: 5, 10: 4.5}, 100, 27.2, 11))),
     # The tab "VP" renamed "Văn phòng" (and so listed in "Cấu hình").
     "renamed_unit": Case(tuple(Unit("Văn phòng", VP.scores, 100, 38, 11) if u is VP else u for u in BASE)),
     # openpyxl: two-row header (4-5), KPIs on 6-12, "Tổng cộng" on 13; KHĐT without engine columns.
@@ -575,6 +578,21 @@ def test_invalid_progress_is_recorded_empty_in_history(built, tmp_path):
     recorded = {key: v for unit, key, v in history_at(path, dt.date(2026, 6, 25)) if unit == "XDMT"}
     assert "XDMT-02" not in recorded
     assert recorded == {"XDMT-01": 80, "XDMT-03": 100, "XDMT-04": 35, "XDMT-05": 50, "XDMT-06": 45, "XDMT-07": 50}
+
+
+def test_a_typed_0_and_1_beside_logical_values_are_figures_and_the_logical_values_read_as_shown(built, tmp_path):
+    """VP column L holds TRUE (row 5) and FALSE (row 6), progress is typed 1 on VP-03 and 0 on VP-04:
+    1 and 0 are recorded as typed, with no "invalid progress" (FALSE is no 0), and the logical values
+    read as Calc shows them (TRUE is no 1: the sheet has a 1 before it, in "STT")."""
+    path = case_file(built, "true_false_beside_figures", tmp_path)
+    evaluation = sheetkpi.check(path, as_of=AS_OF)
+    vp = {k.kpi.row: k.kpi for u in evaluation.units if u.unit.sheet == "VP" for k in u.kpis}
+    assert (vp[5].measure_unit, vp[6].measure_unit) == ("TRUE", "FALSE")
+    unread = ("progress-invalid", "progress-missing")
+    assert not [i.cell for i in evaluation.issues if i.sheet == "VP" and i.code in unread]
+    sheetkpi.recalc(path, as_of=AS_OF)
+    recorded = {key: v for unit, key, v in history_at(path, dt.date(2026, 6, 25)) if unit == "VP"}
+    assert recorded == {"VP-01": 50, "VP-02": 40, "VP-03": 1, "VP-04": 0, "VP-05": 50, "VP-06": 45}
 
 
 def test_error_values_typed_in_libreoffice_are_named_as_shown(built, tmp_path):
