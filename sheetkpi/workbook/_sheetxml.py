@@ -1614,21 +1614,10 @@ def _grown(xml: bytes, start: int, want: float) -> tuple[int, int, bytes] | None
         m = _ROW_TAG.match(xml, start)
         first, last = m.start(2), m.end(2)
     attrs = xml[first:last]
-    if b"ht" not in attrs:  # a row nobody sized
-        return first, last, attrs + _height_attr(want)
-    # A row sized as this writer sizes one, its height last and no other before it.
-    at = attrs.rfind(b' ht="')
-    if at >= 0 and attrs.endswith(_SIZED_END) and b"ht" not in attrs[:at]:
-        current = attrs[at + 5: len(attrs) - len(_SIZED_END)]
-        if b'"' not in current and b"'" not in current:
-            return None if _tall_enough(current, want) else (first, last, attrs[:at] + _height_attr(want))
-    current = _HT.search(attrs)
+    current = _HT.search(attrs) if b"ht" in attrs else None  # (a row nobody sized: no pattern)
     if current is not None and _tall_enough(current.group(1), want):
         return None
     return first, last, _height_attrs(attrs, want)
-
-
-_SIZED_END = b'" customHeight="1"'  # how the attributes of a row _height_attr sized end
 
 
 def _tall_enough(height: bytes, want: float) -> bool:
@@ -1643,12 +1632,7 @@ def _height_attrs(attrs: bytes, want: float) -> bytes:
     """A row's attributes with its height ``want`` points (a custom height, last)."""
     if b"ht" in attrs:  # ("customHeight" ends with it too)
         attrs = _CUSTOM_HEIGHT.sub(b"", _HT.sub(b"", attrs))
-    return attrs + _height_attr(want)
-
-
-def _height_attr(want: float) -> bytes:
-    """The attributes giving a row ``want`` points of custom height."""
-    return b' ht="%s" customHeight="1"' % f"{want:g}".encode()
+    return attrs + b' ht="%s" customHeight="1"' % f"{want:g}".encode()
 
 
 ANY_STYLE = -1  # (in keeps: a cell whose style is not checked, the writer keeping it)

@@ -173,7 +173,6 @@ class CellItems(Protocol):
     def items(self) -> Iterable[tuple[tuple[int, int], Any]]: ...
 
 
-
 def _taken(held: Mapping[int, float] | None, given: Mapping[int, float]) -> Mapping[int, float]:
     """Row heights ``given`` after those ``held``: a :class:`RowHeights` as it is when nothing is
     held, else a dict of both (``given`` last)."""
