@@ -1,10 +1,11 @@
 """Two checkouts of sheetkpi side by side on one workbook: `recalc --no-memo` by each, in pairs of
 fresh processes seconds apart (so that both meet the same load; the machine's speed drifts by
-±15 % over minutes), each on its own copy of the input, measured as bench/run.py measures a job
-(wall and CPU time, the peak of the largest process, the processes together), both byte-compiled
-first (run.compiled). Prints each pair's
-ratio of wall times, new/base, and their median: how docs/performance.md compares a round with its
-start. Exit status 0.
+±15 % over minutes), the one that goes first alternating from pair to pair (a machine growing
+faster or slower within a pair favours neither), each on its own copy of the input, measured as
+bench/run.py measures a job (wall and CPU time, the peak of the largest process, the processes
+together), both byte-compiled first (run.compiled). Prints each pair's ratio of wall times and of
+CPU times, new/base, and their medians: how docs/performance.md compares a round with its start.
+Exit status 0.
 
     python bench/ab.py BASE_CHECKOUT INPUT.xlsx [--pairs N] [--as-of YYYY-MM-DD]
 
@@ -38,7 +39,7 @@ def main(argv: list[str]) -> int:
     samples: dict[str, list] = {"base": [], "new": []}
     with tempfile.TemporaryDirectory() as scratch:
         for pair in range(args.pairs):
-            for label, tree in trees.items():
+            for label, tree in (trees.items() if pair % 2 == 0 else reversed(trees.items())):
                 book = Path(scratch) / f"{label}.xlsx"
                 shutil.copyfile(args.workbook, book)
                 command, env = recalc_command(tree, book, args.as_of)
@@ -49,8 +50,12 @@ def main(argv: list[str]) -> int:
         together = sorted(round(s.sum_mib or 0) for s in runs)
         print(f"{label}: wall {sorted(round(s.wall, 2) for s in runs)}, CPU median "
               f"{statistics.median(s.cpu for s in runs):.2f} s, together {together} MiB")
-    ratios = [new.wall / base.wall for base, new in zip(samples["base"], samples["new"])]
-    print(f"new/base wall: {[round(r, 3) for r in ratios]}, median {statistics.median(ratios):.3f}")
+    for what in ("wall", "cpu"):
+        ratios = [getattr(new, what) / getattr(base, what) for base, new in zip(samples["base"], samples["new"])
+                  if getattr(base, what) and getattr(new, what) is not None]
+        if ratios:
+            print(f"new/base {'CPU' if what == 'cpu' else what}: {[round(r, 3) for r in ratios]}, "
+                  f"median {statistics.median(ratios):.3f}")
     return 0
 
 

@@ -66,7 +66,7 @@ def test_benchmark_runs_on_the_smallest_size(tmp_path):
 
 def test_two_checkouts_compared_and_their_outputs_compared(tmp_path):
     """bench/ab.py (times, side by side) and bench/same.py (bytes) run; this checkout against itself
-    gives one pair per round and the same bytes."""
+    gives one pair per round, the one going first alternating, and the same bytes."""
     book = tmp_path / "in.xlsx"
     book.write_bytes(EXAMPLE.read_bytes())
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
@@ -74,7 +74,9 @@ def test_two_checkouts_compared_and_their_outputs_compared(tmp_path):
                           capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     lines = done.stdout.splitlines()
-    assert sum(line.startswith("pair ") for line in lines) == 4 and lines[-1].startswith("new/base wall: [")
+    pairs = [line.split(":")[0] for line in lines if line.startswith("pair ")]
+    assert pairs == ["pair 1/2 base", "pair 1/2 new", "pair 2/2 new", "pair 2/2 base"]
+    assert lines[-2].startswith("new/base wall: [") and lines[-1].startswith("new/base CPU: [")
     same = subprocess.run([sys.executable, str(ROOT / "bench" / "same.py"), str(ROOT), str(book)],
                           capture_output=True, text=True, timeout=300, env=env)
     assert same.returncode == 0 and same.stdout.splitlines()[-1] == "SAME", same.stdout[-3000:] + same.stderr
