@@ -44,19 +44,26 @@ def main(argv: list[str]) -> int:
                 shutil.copyfile(args.workbook, book)
                 command, env = recalc_command(tree, book, args.as_of)
                 samples[label].append(sample := run_once(command, Path(scratch) / f"{label}.log", tree, env))
-                print(f"pair {pair + 1}/{args.pairs} {label}: {sample.wall:.2f} s, CPU {sample.cpu:.2f} s, "
-                      f"{sample.peak_mib:.0f} MiB, together {sample.sum_mib or 0:.0f} MiB", flush=True)
+                print(f"pair {pair + 1}/{args.pairs} {label}: {sample.wall:.2f} s, CPU {_shown(sample.cpu, 's')}, "
+                      f"{_shown(sample.peak_mib, 'MiB', 0)}, together {sample.sum_mib or 0:.0f} MiB", flush=True)
     for label, runs in samples.items():
         together = sorted(round(s.sum_mib or 0) for s in runs)
+        cpus = [s.cpu for s in runs if s.cpu is not None]
         print(f"{label}: wall {sorted(round(s.wall, 2) for s in runs)}, CPU median "
-              f"{statistics.median(s.cpu for s in runs):.2f} s, together {together} MiB")
-    for what in ("wall", "cpu"):
-        ratios = [getattr(new, what) / getattr(base, what) for base, new in zip(samples["base"], samples["new"])
-                  if getattr(base, what) and getattr(new, what) is not None]
-        if ratios:
-            print(f"new/base {'CPU' if what == 'cpu' else what}: {[round(r, 3) for r in ratios]}, "
-                  f"median {statistics.median(ratios):.3f}")
+              f"{_shown(statistics.median(cpus) if cpus else None, 's')}, together {together} MiB")
+    pairs = list(zip(samples["base"], samples["new"]))
+    for what, ratios in (("wall", [new.wall / base.wall for base, new in pairs]),
+                         ("CPU", [new.cpu / base.cpu for base, new in pairs if base.cpu and new.cpu is not None])):
+        if len(ratios) < len(pairs):
+            print(f"new/base {what}: not measured on this system")  # (CPU: where os.wait4 is missing)
+        else:
+            print(f"new/base {what}: {[round(r, 3) for r in ratios]}, median {statistics.median(ratios):.3f}")
     return 0
+
+
+def _shown(value: float | None, unit: str, digits: int = 2) -> str:
+    """A measured figure with its unit, or a dash where this system does not measure it."""
+    return "–" if value is None else f"{value:.{digits}f} {unit}"
 
 
 if __name__ == "__main__":

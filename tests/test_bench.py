@@ -162,6 +162,48 @@ def test_what_the_memory_of_a_run_is_made_of_is_shown_stage_by_stage():
         assert 10 < rss < 200 and 0 < live <= arenas and free <= arenas and heap < rss and most >= 1, line
 
 
+@pytest.mark.parametrize("cpu_measured", [True, False])
+def test_pairs_alternate_which_checkout_goes_first_and_give_new_over_base(tmp_path, monkeypatch, capsys,
+                                                                         cpu_measured):
+    """bench/ab.py's bookkeeping, each run replaced by figures of its own (the runs themselves are
+    the test above, which compares a checkout with itself and so cannot tell base from new): the
+    checkout going first alternates, each printed label is the checkout that ran, each ratio is its
+    pair's new over base; where CPU is not measured (no os.wait4, which Linux has: hence the
+    stand-in), the wall ratios come and the CPU line says so."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import ab
+        import run
+    finally:
+        sys.path.pop(0)
+    base = (tmp_path / "base").resolve()
+    base.mkdir()
+    book = tmp_path / "in.xlsx"
+    book.write_bytes(EXAMPLE.read_bytes())
+    ran: list[tuple[str, run.Sample]] = []
+
+    def run_once(command, log, tree, env):
+        label = "base" if tree == base else "new"
+        sample = run.Sample(10.0 + len(ran) if label == "base" else 9.0 + 2 * len(ran),
+                            (20.0 + len(ran) if label == "base" else 15.0) if cpu_measured else None, 100.0, 150.0)
+        ran.append((label, sample))
+        return sample
+    monkeypatch.setattr(ab, "compiled", lambda tree: None)
+    monkeypatch.setattr(ab, "recalc_command", lambda tree, workbook, as_of: (["sheetkpi"], {}))
+    monkeypatch.setattr(ab, "run_once", run_once)
+    assert ab.main([str(base), str(book), "--pairs", "4"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [label for label, _ in ran] == ["base", "new", "new", "base", "base", "new", "new", "base"]
+    assert [line.split(":")[0].split()[-1] for line in lines if line.startswith("pair ")] == \
+        [label for label, _ in ran]
+    # Base walls 10, 13, 14, 17 and new ones 11, 13, 19, 21, as the runs came (see run_once).
+    assert lines[-2] == "new/base wall: [1.1, 1.0, 1.357, 1.235], median 1.168"
+    if cpu_measured:  # base CPU 20, 23, 24, 27; new 15
+        assert lines[-1] == "new/base CPU: [0.75, 0.652, 0.625, 0.556], median 0.639"
+    else:
+        assert lines[-1] == "new/base CPU: not measured on this system" and "CPU –" in lines[0]
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="the sampler reads Linux's /proc")
 def test_processes_together_count_a_started_child_once():
     sys.path.insert(0, str(ROOT / "bench"))
