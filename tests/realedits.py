@@ -673,14 +673,15 @@ def build_producers(outdir: Path, names: list[str] | None = None) -> list[Path]:
     return made
 
 
-def build_uno_cases(outdir: str | Path, names: list[str] | None = None) -> dict[str, Path]:
+def build_uno_cases(outdir: str | Path, names: list[str] | None = None, source: Path = EXAMPLE) -> dict[str, Path]:
     """The LibreOffice cases (or ``names`` among them) as ``outdir/<case>.xlsx``, made under the UNO
-    Python in one LibreOffice. Runs in the tests' Python."""
+    Python in one LibreOffice, each an edit of ``source`` (by default the example as shipped; a
+    workbook recalculated once is a month the departments edit after a run). Runs in the tests' Python."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     wanted = [n for n in UNO_CASES if not names or n in names]
     if wanted:
-        lo_uno.run_uno_script(__file__, "--uno-only", str(outdir), *wanted)
+        lo_uno.run_uno_script(__file__, "--uno-only", str(outdir), "--source", str(source), *wanted)
     return {name: outdir / f"{name}.xlsx" for name in wanted}
 
 
@@ -697,8 +698,8 @@ def build_all(outdir: str | Path, names: list[str] | None = None) -> dict[str, P
 
 
 def main(argv: list[str]) -> int:
-    if argv and argv[0] == "--uno-only":  # the UNO Python's part
-        build_uno(Path(argv[1]), argv[2:] or None)
+    if argv and argv[0] == "--uno-only":  # the UNO Python's part: OUTDIR --source PATH [CASE...]
+        build_uno(Path(argv[1]), argv[4:] or None, Path(argv[3]))
         return 0
     if not argv or argv[0].startswith("-"):
         print(__doc__)

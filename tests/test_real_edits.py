@@ -613,6 +613,33 @@ def test_deleted_kpi_flags_the_weight_sum(built, tmp_path):
     assert [i.sheet for i in evaluation.issues if i.code == "weight-sum-mismatch"] == ["XDMT"]
 
 
+def test_a_kpi_added_in_libreoffice_after_a_run_is_scored_when_clicked_again(tmp_path):
+    """The month after a run: KHĐT's department opens the recalculated workbook in LibreOffice and
+    makes the edit of "insert_new_kpi" (KHĐT-08 typed in a row inserted below KHĐT-04, an empty row
+    under it, KHĐT-01's weight cut to 10); the Office clicks again for the same date. The new row's
+    status is empty, so the tab is read without the fingerprint of its engine cells and written: the
+    figures by hand are that case's (KHĐT-08 10 × 20 % = 2, total 46.1 on row 14). The four tabs
+    nobody touched read as they were written, fingerprint and all, and hold the same cells after."""
+    if not lo_uno.find_soffice() or not lo_uno.uno_python():
+        pytest.skip("LibreOffice with python3-uno is needed to edit the workbook in it")
+    once = tmp_path / "once.xlsx"
+    shutil.copyfile(realedits.EXAMPLE, once)
+    sheetkpi.recalc(once, as_of=AS_OF)
+    path = realedits.build_uno_cases(tmp_path / "edited", ["insert_new_kpi"], source=once)["insert_new_kpi"]
+    layouts = api.load(path).units
+    assert layouts["KHĐT"].engine_digest is None
+    assert all(layouts[u.sheet].engine_digest is not None for u in BASE if u.sheet != "KHĐT")
+    before = cells_of(path)
+    assert (9, 2) in before["KHĐT"] and (9, 19) not in before["KHĐT"]  # KHĐT-08 typed, its status empty
+    sheetkpi.recalc(path, as_of=AS_OF)
+    after = cells_of(path)
+    problems = recalc_problems(before, after, CASES["insert_new_kpi"])
+    assert not problems, "\n".join(problems)
+    # KHĐT-08, 20 % at 25/06, due 30/09: in progress (and behind the pace); the empty row gets nothing.
+    assert after["KHĐT"][(9, 19)] == "Đang thực hiện" and (10, 19) not in after["KHĐT"]
+    assert all(before[u.sheet] == after[u.sheet] for u in BASE if u.sheet != "KHĐT")
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_unit_tabs_rendered_by_a_second_process_or_in_windows_give_the_same_workbook(built, name, tmp_path,
                                                                                      monkeypatch):
