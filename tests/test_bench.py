@@ -204,6 +204,25 @@ def test_pairs_alternate_which_checkout_goes_first_and_give_new_over_base(tmp_pa
         assert lines[-1] == "new/base CPU: not measured on this system" and "CPU –" in lines[0]
 
 
+def test_the_compiled_copy_names_modules_and_lines_that_are_there():
+    """bench/compiled.py (Cython is no dependency, so it is not run here: docs/performance.md gives
+    what it measured): every module it compiles exists, every line it writes otherwise for Cython
+    is in its module once, and writes the same value as the line it replaces."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import compiled
+    finally:
+        sys.path.pop(0)
+    for module in compiled.MODULES:
+        assert (ROOT / "sheetkpi" / module).is_file(), module
+    for module, line, spelled in compiled.SPELLED:
+        assert (ROOT / "sheetkpi" / module).read_text(encoding="utf-8").count(line) == 1, (module, line)
+        for row, dates, last_table_row, kpi_rows in (([], {}, 7, []), ([1, 2, 3], {"a": 2}, 7, [5, 9]),
+                                                     ([1], {"a": 4, "b": 6}, 12, [5, 9])):
+            names = {"row": row, "dates": dates, "last_table_row": last_table_row, "kpi_rows": kpi_rows}
+            assert eval(spelled, names) == eval(line, names), (line, names)
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="the sampler reads Linux's /proc")
 def test_processes_together_count_a_started_child_once():
     sys.path.insert(0, str(ROOT / "bench"))
