@@ -34,7 +34,7 @@ MODULES = (
 
 # Lines Cython 3.3 does not compile, and how the copy writes them: (module, line, in the copy).
 SPELLED = (
-    ("reading.py", "max([len(row), *(dates.values())])", "max(len(row), max(dates.values(), default=0))"),
+    ("reading.py", "max([len(row), *(dates.values())])", "max(len(row), max(dates.values(), default=len(row)))"),
     ("structure.py", "max([last_table_row, *kpi_rows])", "max(last_table_row, max(kpi_rows, default=last_table_row))"),
 )
 
