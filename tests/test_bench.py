@@ -205,17 +205,17 @@ def test_pairs_alternate_which_checkout_goes_first_and_give_new_over_base(tmp_pa
 
 
 def test_the_compiled_copy_names_modules_and_lines_that_are_there():
-    """bench/compiled.py (Cython is no dependency, so it is not run here: docs/performance.md gives
+    """bench/cython_copy.py (Cython is no dependency, so it is not run here: docs/performance.md gives
     what it measured): every module it compiles exists, every line it writes otherwise for Cython
     is in its module once, and writes the same value as the line it replaces."""
     sys.path.insert(0, str(ROOT / "bench"))
     try:
-        import compiled
+        import cython_copy
     finally:
         sys.path.pop(0)
-    for module in compiled.MODULES:
+    for module in cython_copy.MODULES:
         assert (ROOT / "sheetkpi" / module).is_file(), module
-    for module, line, spelled in compiled.SPELLED:
+    for module, line, spelled in cython_copy.SPELLED:
         assert (ROOT / "sheetkpi" / module).read_text(encoding="utf-8").count(line) == 1, (module, line)
         for row, dates, last_table_row, kpi_rows in (([], {}, 7, []), ([1, 2, 3], {"a": 2}, 7, [5, 9]),
                                                      ([1], {"a": 4, "b": 6}, 12, [5, 9])):

@@ -1,16 +1,16 @@
-"""A copy of this checkout's sheetkpi with its per-row modules compiled by Cython as they are (no
+"""A copy of this checkout's sheetkpi with most of its per-row code compiled by Cython as it is (no
 types added), for bench/ab.py to compare with: what compiling the Python that runs per row would
 give, the question docs/performance.md leaves to a decision on how sheetkpi is built and shipped.
 
-    pip install cython                      # not a dependency of sheetkpi
-    python bench/compiled.py OUT_FOLDER
-    python bench/ab.py OUT_FOLDER INPUT.xlsx --pairs 6   # "base" is the compiled copy
+    pip install cython==3.3.1               # not a dependency of sheetkpi; what was measured
+    python bench/cython_copy.py OUT_FOLDER
+    python bench/ab.py OUT_FOLDER INPUT.xlsx --pairs 8   # "base" is the compiled copy
     python bench/same.py OUT_FOLDER INPUT.xlsx           # and it writes the same bytes
 
-Compiled with ``annotation_typing=False`` (an annotation stays a hint, as in Python: a mapping
-annotated ``dict`` may be any mapping) and ``binding=True`` (functions behave as Python's).
-:data:`MODULES` leaves ``sheetkpi/writes/summary.py`` out: Cython 3.3 calls its static method
-``_Page._width`` through ``self`` with the instance as a third argument. Cython also refuses a
+Compiled with ``annotation_typing=False``: an annotation stays a hint, as in Python (a mapping
+annotated ``dict`` may be any mapping). :data:`MODULES` leaves ``sheetkpi/writes/summary.py`` out:
+compiled, its static methods over :func:`functools.cache` (``_Page._width``, ``_Page._list_shape``)
+are given the instance as a third argument when called through ``self``. Cython also refuses a
 starred item in a list given straight to ``max`` (``max([a, *b])``): :data:`SPELLED` writes those
 two lines in the copy as ``max(a, max(b, default=a))``, the same value.
 """
@@ -23,7 +23,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The modules whose code runs per row or per cell in a run (py-spy, docs/performance.md).
+# The modules whose code runs per row or per cell in a run, but "Tổng hợp"'s (py-spy: 89 % of the
+# samples in sheetkpi's own code; docs/performance.md).
 MODULES = (
     "cells.py", "model.py", "reading.py", "rules.py", "structure.py",
     "parsing/deadlines.py", "parsing/numbers.py", "parsing/text.py",
@@ -45,6 +46,9 @@ def main(argv: list[str]) -> int:
         return 2
     out = Path(argv[0]).resolve()
     package = out / "sheetkpi"
+    if package == ROOT / "sheetkpi":
+        print("OUT_FOLDER is this checkout: give another folder (its sheetkpi is replaced)")
+        return 2
     if package.exists():
         shutil.rmtree(package)
     shutil.copytree(ROOT / "sheetkpi", package, ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c"))
@@ -57,7 +61,7 @@ def main(argv: list[str]) -> int:
         source.write_text(text.replace(line, spelled), encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "Cython.Build.Cythonize", "-i", "-3", "-j", "2", "-q",
-         "-X", "annotation_typing=False", "-X", "binding=True", *(str(package / m) for m in MODULES)],
+         "-X", "annotation_typing=False", *(str(package / m) for m in MODULES)],
         cwd=out, capture_output=True, text=True,
     )
     if done.returncode:
