@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
     if done.returncode:
         print(done.stdout[-3000:] + done.stderr[-3000:])
         return done.returncode
-    built = sorted(package.rglob("*.so")) + sorted(package.rglob("*.pyd"))
+    built = [path for path in package.rglob("*") if path.suffix in (".so", ".pyd")]
     print(f"{len(built)} of {len(MODULES)} modules compiled in {package}")
     return 0 if len(built) == len(MODULES) else 1
 

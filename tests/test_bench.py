@@ -7,6 +7,7 @@ No timing is asserted here: figures come from ``python bench/run.py`` (docs/perf
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import os
 import re
@@ -23,6 +24,15 @@ from sheetkpi.workbook.reader import load_grids
 from support import CORPUS, EXAMPLE, ROOT, TEMPLATE
 
 WORKBOOKS = sorted(CORPUS.glob("*.xls[xm]")) + [EXAMPLE, TEMPLATE]
+
+
+def _bench_modules(*names: str) -> list:
+    """Scripts of bench/ imported as modules (they import each other by name, as when run there)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        return [importlib.import_module(name) for name in names]
+    finally:
+        sys.path.pop(0)
 
 
 def test_benchmark_runs_on_the_smallest_size(tmp_path):
@@ -170,12 +180,7 @@ def test_pairs_alternate_which_checkout_goes_first_and_give_new_over_base(tmp_pa
     checkout going first alternates, each printed label is the checkout that ran, each ratio is its
     pair's new over base; where CPU is not measured (no os.wait4, which Linux has: hence the
     stand-in), the wall ratios come and the CPU line says so."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import ab
-        import run
-    finally:
-        sys.path.pop(0)
+    ab, run = _bench_modules("ab", "run")
     base = (tmp_path / "base").resolve()
     base.mkdir()
     book = tmp_path / "in.xlsx"
@@ -208,11 +213,7 @@ def test_the_compiled_copy_names_modules_and_lines_that_are_there():
     """bench/cython_copy.py (Cython is no dependency, so it is not run here: docs/performance.md gives
     what it measured): every module it compiles exists, every line it writes otherwise for Cython
     is in its module once, and writes the same value as the line it replaces."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import cython_copy
-    finally:
-        sys.path.pop(0)
+    (cython_copy,) = _bench_modules("cython_copy")
     for module in cython_copy.MODULES:
         assert (ROOT / "sheetkpi" / module).is_file(), module
     for module, line, spelled in cython_copy.SPELLED:
@@ -225,11 +226,7 @@ def test_the_compiled_copy_names_modules_and_lines_that_are_there():
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="the sampler reads Linux's /proc")
 def test_processes_together_count_a_started_child_once():
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import run
-    finally:
-        sys.path.pop(0)
+    (run,) = _bench_modules("run")
     # A parent holding 100 MiB starts a child that holds 10 MiB; before the child starts its program
     # it shows the parent's memory as its own (here for half a second; with Python's vfork, for less).
     child = "b = b'1' * (10 << 20); import time; time.sleep(0.6)"
